@@ -1,0 +1,117 @@
+import { javascript, typescript } from 'projen';
+
+const project = new typescript.TypeScriptProject({
+  name: 'bulkhead',
+  description: 'Zero-trust micro-segmentation as code: one typed declaration, every enforcement layer (NetworkPolicy, ClusterNetworkPolicy, Cilium, Istio, SPIRE, AWS).',
+  license: 'Apache-2.0',
+  copyrightOwner: 'The Bulkhead Authors',
+  defaultReleaseBranch: 'main',
+  projenrcTs: true,
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.0.0',
+  srcdir: 'lib',
+  testdir: 'test',
+  libdir: 'dist',
+  entrypoint: 'dist/index.js',
+  entrypointTypes: 'dist/index.d.ts',
+  bin: { bulkhead: 'dist/cli/main.js' },
+  sampleCode: false,
+  eslint: false,
+  prettier: false,
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  typescriptVersion: '~5.9.3',
+  tsconfig: {
+    compilerOptions: {
+      skipLibCheck: true,
+      lib: ['es2022'],
+      target: 'ES2022',
+      module: 'CommonJS',
+      esModuleInterop: true,
+      resolveJsonModule: true,
+    },
+    include: ['lib/**/*.ts'],
+    exclude: ['node_modules', 'dist', 'test', 'examples', 'bench'],
+  },
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    compilerOptions: {
+      skipLibCheck: true,
+      lib: ['es2022'],
+      target: 'ES2022',
+      module: 'CommonJS',
+      esModuleInterop: true,
+      resolveJsonModule: true,
+    },
+    include: ['lib/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', '.projenrc.ts'],
+    exclude: ['node_modules', 'dist'],
+  },
+  jestOptions: {
+    jestVersion: '^29',
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    coverageText: false,
+    junitReporting: false,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+      collectCoverage: false,
+      maxWorkers: 2,
+    },
+  },
+  tsJestOptions: {
+    transformOptions: { isolatedModules: true },
+  },
+  peerDependencyOptions: { pinnedDevDependency: false },
+  peerDeps: [
+    'cdk8s@^2.70.0',
+    'cdk8s-plus-27@^2.9.0',
+    'constructs@^10.3.0',
+    '@pulumi/pulumi@>=3.142.0 <4.0.0',
+    '@pulumi/aws@^7.0.0',
+    '@pulumi/kubernetes@^4.18.0',
+  ],
+  deps: [
+    'yaml@^2.9.1',
+    'commander@^14.0.3',
+    'ipaddr.js@^2.2.0',
+  ],
+  devDeps: [
+    '@types/node@^20',
+    'ts-node@10.9.2',
+    'fast-check@^4.10.0',
+    'ajv@^8.17.0',
+    'kubernetes-models@4.5.1',
+    'cdk8s@2.70.106',
+    'cdk8s-plus-27@2.9.5',
+    'constructs@10.8.1',
+    '@pulumi/pulumi@3.248.0',
+    '@pulumi/aws@7.48.0',
+    '@pulumi/kubernetes@4.34.2',
+  ],
+  gitignore: ['/out/', '/bench/out/', '*.tsbuildinfo'],
+});
+
+// One copy of @pulumi/pulumi (mock state is module-global) and a version that runs on Node 20.
+project.package.addField('overrides', { '@pulumi/pulumi': '3.248.0' });
+
+// The example: synthesize the e-commerce declaration to one folder per cluster.
+project.addTask('synth', {
+  description: 'Synthesize the e-commerce example to manifests (out/<cluster>/), with a summary',
+  exec: 'ts-node --transpile-only examples/ecommerce/synth.ts',
+  receiveArgs: true,
+});
+project.addTask('bench', {
+  description: 'Run the benchmarks under bench/ (figures, not tests)',
+  exec: 'ts-node --transpile-only bench/run.ts',
+  receiveArgs: true,
+});
+project.addTask('typecheck', {
+  description: 'Type-check library, tests, examples and benchmarks',
+  exec: 'tsc --noEmit -p tsconfig.dev.json',
+});
+project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
+
+project.synth();

@@ -1,0 +1,140 @@
+/**
+ * A set of (protocol, port) pairs: per protocol, sorted disjoint inclusive ranges.
+ * Immutable; every operation returns a new set.
+ */
+
+/** Protocols the analysis reasons about. */
+export type L4Protocol = 'TCP' | 'UDP' | 'SCTP';
+
+/** All protocols, in the order used for printing. */
+export const L4_PROTOCOLS: readonly L4Protocol[] = ['SCTP', 'TCP', 'UDP'];
+
+/** An inclusive port range. */
+export type PortRange = readonly [number, number];
+
+/** An immutable set of (protocol, port) pairs. */
+export class PortSet {
+  /** The empty set. */
+  public static readonly EMPTY = new PortSet({ SCTP: [], TCP: [], UDP: [] });
+  /** Every port of TCP, UDP and SCTP. */
+  public static readonly ALL = new PortSet({ SCTP: [[1, 65535]], TCP: [[1, 65535]], UDP: [[1, 65535]] });
+
+  /** Every port of one protocol. */
+  public static allOf(protocol: L4Protocol): PortSet {
+    return PortSet.of(protocol, 1, 65535);
+  }
+
+  /** One port or one range of one protocol. */
+  public static of(protocol: L4Protocol, from: number, to: number = from): PortSet {
+    const r: Record<L4Protocol, PortRange[]> = { SCTP: [], TCP: [], UDP: [] };
+    r[protocol] = [[from, to]];
+    return new PortSet(r);
+  }
+
+  /** The union of many sets. */
+  public static unionAll(sets: Iterable<PortSet>): PortSet {
+    let acc = PortSet.EMPTY;
+    for (const s of sets) acc = acc.union(s);
+    return acc;
+  }
+
+  private constructor(private readonly ranges: Readonly<Record<L4Protocol, readonly PortRange[]>>) {}
+
+  /** The ranges of one protocol, sorted and disjoint. */
+  public rangesOf(protocol: L4Protocol): readonly PortRange[] {
+    return this.ranges[protocol];
+  }
+
+  /** Whether the set holds the port. */
+  public has(protocol: L4Protocol, port: number): boolean {
+    return this.ranges[protocol].some(([a, b]) => port >= a && port <= b);
+  }
+
+  /** Whether the set is empty. */
+  public isEmpty(): boolean {
+    return L4_PROTOCOLS.every((p) => this.ranges[p].length === 0);
+  }
+
+  /** Whether the set holds every port of TCP, UDP and SCTP. */
+  public isAll(): boolean {
+    return L4_PROTOCOLS.every((p) => this.ranges[p].length === 1 && this.ranges[p][0][0] === 1 && this.ranges[p][0][1] === 65535);
+  }
+
+  /** Set union. */
+  public union(other: PortSet): PortSet {
+    if (other.isEmpty()) return this;
+    if (this.isEmpty()) return other;
+    return this.map((p) => normalize([...this.ranges[p], ...other.ranges[p]]));
+  }
+
+  /** Set intersection. */
+  public intersect(other: PortSet): PortSet {
+    return this.map((p) => {
+      const out: PortRange[] = [];
+      for (const [a, b] of this.ranges[p]) {
+        for (const [c, d] of other.ranges[p]) {
+          const lo = Math.max(a, c);
+          const hi = Math.min(b, d);
+          if (lo <= hi) out.push([lo, hi]);
+        }
+      }
+      return normalize(out);
+    });
+  }
+
+  /** Set difference: this minus other. */
+  public subtract(other: PortSet): PortSet {
+    return this.map((p) => {
+      let cur: PortRange[] = [...this.ranges[p]];
+      for (const [c, d] of other.ranges[p]) {
+        const next: PortRange[] = [];
+        for (const [a, b] of cur) {
+          if (d < a || c > b) {
+            next.push([a, b]);
+            continue;
+          }
+          if (a < c) next.push([a, c - 1]);
+          if (d < b) next.push([d + 1, b]);
+        }
+        cur = next;
+      }
+      return cur;
+    });
+  }
+
+  /** Whether both sets hold the same pairs. */
+  public equals(other: PortSet): boolean {
+    return this.toString() === other.toString();
+  }
+
+  /**
+   * `All Connections`, or per protocol in alphabetical order, ports ascending, consecutive
+   * ports merged: `SCTP 7070,TCP 8080-8081,UDP 53`. Empty is `No Connections`.
+   */
+  public toString(): string {
+    if (this.isAll()) return 'All Connections';
+    if (this.isEmpty()) return 'No Connections';
+    const parts: string[] = [];
+    for (const p of L4_PROTOCOLS) {
+      const rs = this.ranges[p];
+      if (rs.length === 0) continue;
+      parts.push(`${p} ${rs.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}`);
+    }
+    return parts.join(',');
+  }
+
+  private map(f: (p: L4Protocol) => PortRange[]): PortSet {
+    return new PortSet({ SCTP: f('SCTP'), TCP: f('TCP'), UDP: f('UDP') });
+  }
+}
+
+function normalize(ranges: PortRange[]): PortRange[] {
+  const sorted = [...ranges].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const out: [number, number][] = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}

@@ -1,0 +1,148 @@
+/**
+ * The analysis contracts. The engine reads manifests (never the plan) and simulates each
+ * layer with its upstream semantics. A layer is one {@link LayerSimulator}; adding a layer
+ * (for example cloud security groups) is one more module implementing it.
+ */
+import { L4Protocol, PortSet } from './portset';
+
+/** A container port of a workload. */
+export interface ContainerPort {
+  /** The port name, if any. */
+  readonly name?: string;
+  /** The port number. */
+  readonly port: number;
+  /** The protocol (TCP when the manifest omits it). */
+  readonly protocol: L4Protocol;
+}
+
+/** Where an object came from, for error messages and explanations. */
+export interface SourceRef {
+  /** File path (as given to the loader). */
+  readonly file: string;
+  /** 0-based index of the document in the file. */
+  readonly index: number;
+}
+
+/** A Kubernetes workload seen by the analysis: the pods it runs. */
+export interface WorkloadEndpoint {
+  /** Discriminator. */
+  readonly type: 'workload';
+  /** `ns/name[Kind]`, the id printed by connlist. */
+  readonly id: string;
+  /** Namespace. */
+  readonly namespace: string;
+  /** Workload name. */
+  readonly name: string;
+  /** Workload kind: Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or Pod. */
+  readonly kind: string;
+  /** Labels of its pods (pod template labels). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Labels of its namespace (including `kubernetes.io/metadata.name`). */
+  readonly namespaceLabels: Readonly<Record<string, string>>;
+  /** Service account of its pods (`default` when the manifest omits it). */
+  readonly serviceAccount: string;
+  /** Container ports of its pods. */
+  readonly ports: readonly ContainerPort[];
+  /** Where it was declared. */
+  readonly source?: SourceRef;
+}
+
+/** An IPv4 address range outside the cluster, as 32-bit unsigned integers, both ends included. */
+export interface ExternalEndpoint {
+  /** Discriminator. */
+  readonly type: 'external';
+  /** `a.b.c.d-e.f.g.h`, the id printed by connlist (a single address prints as `a.b.c.d`). */
+  readonly id: string;
+  /** First address. */
+  readonly first: number;
+  /** Last address. */
+  readonly last: number;
+}
+
+/** Either side of a connection. */
+export type Endpoint = WorkloadEndpoint | ExternalEndpoint;
+
+/** One connection attempt, for {@link LayerSimulator.explain}. */
+export interface Connection {
+  /** Protocol. */
+  readonly protocol: L4Protocol;
+  /** Destination port. */
+  readonly port: number;
+  /** HTTP request, for L7 layers. Absent: the connection is judged at L4 (L7 rules count as allowing it, noted in the verdict). */
+  readonly http?: { readonly method: string; readonly path: string; readonly host?: string };
+  /** The connection is plaintext (not mutual TLS). @default false: traffic between mesh workloads is mTLS */
+  readonly plaintext?: boolean;
+}
+
+/** Names of simulated layers. */
+export type AnalysisLayer = 'kubernetes' | 'cilium' | 'istio' | 'aws';
+
+/** One rule or default that took part in a decision. */
+export interface Reason {
+  /** `NetworkPolicy shop/web-ingress`, `ClusterNetworkPolicy tier-critical`, `AuthorizationPolicy shop/web`. */
+  readonly policy: string;
+  /** Where in the policy: `spec.ingress[0]`, `spec.rules[1]`. Absent for defaults. */
+  readonly rule?: string;
+  /** The rule's effect on this connection. */
+  readonly effect: 'allow' | 'deny' | 'pass' | 'audit' | 'default-allow' | 'default-deny';
+  /** One-line explanation. */
+  readonly detail: string;
+}
+
+/** A layer's decision for one connection. */
+export interface LayerVerdict {
+  /** The layer. */
+  readonly layer: AnalysisLayer;
+  /** Allowed or not. */
+  readonly allowed: boolean;
+  /** The rules and defaults that decided it, in evaluation order. */
+  readonly reasons: readonly Reason[];
+  /** Allowed only for some HTTP requests (an L7 rule applies); set when the connection had no HTTP request. */
+  readonly l7Restricted?: boolean;
+}
+
+/** One allowed connection between two endpoints, with the ports. */
+export interface AllowedConnection {
+  /** Source endpoint id. */
+  readonly src: string;
+  /** Destination endpoint id. */
+  readonly dst: string;
+  /** The allowed ports (never empty). */
+  readonly ports: PortSet;
+}
+
+/** The world a simulation runs in. */
+export interface AnalysisContext {
+  /** Workloads, sorted by id. */
+  readonly workloads: readonly WorkloadEndpoint[];
+  /** Namespaces and their labels (every namespace that holds a workload or a policy). */
+  readonly namespaces: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** SPIFFE trust domain used to derive Istio principals. @default 'cluster.local' */
+  readonly trustDomain: string;
+  /** FQDN → IPv4 addresses, for FQDN rules (Cilium toFQDNs, Istio ServiceEntry). */
+  readonly resolve: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * A layer simulator. Built once from the loaded manifests (its factory receives the objects
+ * of its layer and the {@link AnalysisContext}); then queried.
+ */
+export interface LayerSimulator {
+  /** The layer. */
+  readonly layer: AnalysisLayer;
+  /** Whether the input holds any object of this layer. A layer that is absent is not consulted. */
+  readonly present: boolean;
+  /** Decides one connection and names the rules that decided it. */
+  explain(src: Endpoint, dst: Endpoint, conn: Connection): LayerVerdict;
+  /**
+   * The ports this layer allows from `src` to `dst` at L4 (L7-restricted ports count as
+   * allowed). Must agree with {@link explain} on every port.
+   */
+  allowedPorts(src: Endpoint, dst: Endpoint): PortSet;
+  /**
+   * IPv4 ranges named by the layer's rules (ipBlock, CIDR, resolved FQDN), as [first, last]
+   * 32-bit integers: the connectivity list splits the external address space at their edges.
+   * Ingress ranges split the source side, egress ranges the destination side.
+   */
+  addressBoundaries(): { readonly ingress: readonly (readonly [number, number])[]; readonly egress: readonly (readonly [number, number])[] };
+}

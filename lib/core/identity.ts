@@ -1,0 +1,75 @@
+import { fail } from './errors';
+
+const TD_RE = /^[a-z0-9._-]+$/;
+const SEGMENT_RE = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * A SPIFFE trust domain, such as `prod.example.com`.
+ *
+ * @see https://github.com/spiffe/spiffe/blob/main/standards/SPIFFE-ID.md#21-trust-domain
+ */
+export class TrustDomain {
+  /** Validates and wraps a trust domain name (lowercase letters, digits, `.`, `-`, `_`). */
+  public static of(name: string): TrustDomain {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 255 || !TD_RE.test(name)) {
+      const hint = typeof name === 'string' && name.startsWith('spiffe://')
+        ? `write '${name.slice('spiffe://'.length)}' without the scheme`
+        : "use lowercase letters, digits, '.', '-' and '_' only, such as 'prod.example.com'";
+      fail('BH-TRUST-DOMAIN', 'TrustDomain.of', 'not a valid SPIFFE trust domain', name, hint);
+    }
+    return new TrustDomain(name);
+  }
+
+  private constructor(
+    /** The trust domain name. */
+    public readonly name: string,
+  ) {}
+
+  /** The SPIFFE ID of a Kubernetes service account in this trust domain. */
+  public workloadId(namespace: string, serviceAccount: string): SpiffeId {
+    return SpiffeId.of(`spiffe://${this.name}/ns/${namespace}/sa/${serviceAccount}`);
+  }
+
+  /** `prod.example.com`. */
+  public toString(): string {
+    return this.name;
+  }
+}
+
+/**
+ * A SPIFFE ID: `spiffe://<trust-domain>/<path>`.
+ *
+ * @see https://github.com/spiffe/spiffe/blob/main/standards/SPIFFE-ID.md
+ */
+export class SpiffeId {
+  /** Parses and validates a SPIFFE ID. */
+  public static of(uri: string): SpiffeId {
+    const m = typeof uri === 'string' ? /^spiffe:\/\/([^/]+)(\/.*)?$/.exec(uri) : null;
+    if (!m) {
+      fail('BH-SPIFFE-ID', 'SpiffeId.of', 'not a SPIFFE ID', uri, "write 'spiffe://<trust-domain>/<path>', such as 'spiffe://prod.example.com/ns/shop/sa/web'");
+    }
+    const td = TrustDomain.of(m[1]);
+    const path = m[2] ?? '';
+    if (path !== '' && path.split('/').slice(1).some((s) => !SEGMENT_RE.test(s) || s === '.' || s === '..')) {
+      fail('BH-SPIFFE-ID', 'SpiffeId.of', 'the SPIFFE ID path has an empty, dot or invalid segment', uri, "use segments of letters, digits, '.', '-' and '_', separated by single '/'");
+    }
+    return new SpiffeId(td, path);
+  }
+
+  private constructor(
+    /** The trust domain. */
+    public readonly trustDomain: TrustDomain,
+    /** The path, starting with `/`, or empty. */
+    public readonly path: string,
+  ) {}
+
+  /** The principal as Istio writes it: the ID without `spiffe://`. */
+  public get istioPrincipal(): string {
+    return `${this.trustDomain.name}${this.path}`;
+  }
+
+  /** `spiffe://prod.example.com/ns/shop/sa/web`. */
+  public toString(): string {
+    return `spiffe://${this.trustDomain.name}${this.path}`;
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * The plan: one normalized, sorted, de-duplicated model of a declaration. Renderers are pure
+ * functions of it. Every array is sorted by its `key` (or as documented); every map is a
+ * plain object whose keys are written in sorted order.
+ */
+import { Problem } from '../core/errors';
+import { Protocol } from '../core/port';
+import { InternetEgress, Sensitivity } from '../core/sensitivity';
+
+/** The enforcement layers Bulkhead renders. */
+export type LayerName = 'kubernetes' | 'cluster-network-policy' | 'cilium' | 'istio' | 'spire';
+
+/** All layers, in rendering order. */
+export const LAYERS: readonly LayerName[] = ['kubernetes', 'cluster-network-policy', 'cilium', 'istio', 'spire'];
+
+/** A resolved port or port range: never a name. */
+export interface PlanPort {
+  /** The protocol. */
+  readonly protocol: Protocol;
+  /** The first port. */
+  readonly port: number;
+  /** The last port of a range (absent for a single port). */
+  readonly endPort?: number;
+  /** The destination's name for this port, when the flow named it. */
+  readonly name?: string;
+}
+
+/** An L7 HTTP constraint on a flow: any of the methods, on any of the paths. */
+export interface PlanHttpRule {
+  /** Upper-case methods, sorted; empty means any method. */
+  readonly methods: readonly string[];
+  /** Paths (exact, `prefix*` or `*suffix`, as Istio writes them), sorted; empty means any path. */
+  readonly paths: readonly string[];
+}
+
+/** The resolved controls of a workload's tier. */
+export interface PlanTier {
+  /** The tier's level. */
+  readonly level: Sensitivity;
+  /** The tier construct's name (label value), e.g. `payments` or the level when implicit. */
+  readonly name: string;
+  /** Istio mTLS mode demanded (before the topology's audit mode relaxes it). */
+  readonly mtls: 'STRICT' | 'PERMISSIVE';
+  /** Cilium mutual authentication demanded. */
+  readonly mutualAuth: boolean;
+  /** Maximum SVID TTL, in seconds. */
+  readonly maxSvidTtlSeconds: number;
+  /** Allowed external egress. */
+  readonly internetEgress: InternetEgress;
+  /** Audit logging (Istio AUDIT policy). */
+  readonly auditLogging: boolean;
+  /** Cluster-scoped guardrails emitted for this tier. */
+  readonly guardrails: boolean;
+}
+
+/** A cluster of the topology. */
+export interface PlanCluster {
+  /** Cluster name (unique in the topology; a DNS label). */
+  readonly name: string;
+  /** Cloud provider, such as `aws`, `gcp`, `azure`, `on-prem`. */
+  readonly cloud: string;
+  /** Region, such as `eu-west-1`. Empty when not given. */
+  readonly region: string;
+  /** Pod CIDRs (used when a peer in another cluster must be addressed by IP). */
+  readonly podCidrs: readonly string[];
+  /** Node CIDRs. */
+  readonly nodeCidrs: readonly string[];
+  /** Layers this cluster runs. */
+  readonly layers: readonly LayerName[];
+  /** Mesh trust domain for this cluster's workload identities. */
+  readonly trustDomain: string;
+  /** The Cilium cluster name for ClusterMesh (`io.cilium.k8s.policy.cluster`). */
+  readonly ciliumClusterName: string;
+  /** Istio root namespace (mesh-wide policies). */
+  readonly istioRootNamespace: string;
+  /** Namespaces of this cluster that hold workloads, sorted. */
+  readonly namespaces: readonly string[];
+}
+
+/** A platform endpoint: a cluster service that default-deny would otherwise cut off. */
+export interface PlanPlatformEndpoint {
+  /** Stable key: `platform:<cluster>:<name>`. */
+  readonly key: string;
+  /** `dns`, `mesh-control-plane`, `metrics`, or a user-declared platform service name. */
+  readonly name: string;
+  /** Cluster it lives in. */
+  readonly cluster: string;
+  /** Namespace it lives in. */
+  readonly namespace: string;
+  /** Pod labels that select it. */
+  readonly selector: Readonly<Record<string, string>>;
+  /** Its service account (for mesh principals). */
+  readonly serviceAccount: string;
+}
+
+/** A Kubernetes workload of the plan. */
+export interface PlanWorkload {
+  /** Stable key: `<cluster>/<namespace>/<name>`. */
+  readonly key: string;
+  /** Construct path of the declaration (for errors and annotations). */
+  readonly path: string;
+  /** Cluster name. */
+  readonly cluster: string;
+  /** Namespace. */
+  readonly namespace: string;
+  /** Workload name (DNS label). */
+  readonly name: string;
+  /** Service account name. */
+  readonly serviceAccount: string;
+  /** Pod labels that select exactly this workload's pods. Sorted keys. */
+  readonly selector: Readonly<Record<string, string>>;
+  /** Labels Bulkhead adds to the pod template (tier, domain, workload) when bound. Sorted keys. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** Named ports, sorted by name. */
+  readonly ports: readonly PlanNamedPort[];
+  /** The workload's SPIFFE ID, `spiffe://<td>/ns/<ns>/sa/<sa>`. */
+  readonly spiffeId: string;
+  /** The tier and its controls. */
+  readonly tier: PlanTier;
+  /** The DomainBoundary name, if any. */
+  readonly domain?: string;
+  /** Flows this workload starts (egress), sorted by peer key then flow id. */
+  readonly calls: readonly PlanEdge[];
+  /** Flows this workload accepts (ingress), sorted by peer key then flow id. */
+  readonly calledBy: readonly PlanEdge[];
+}
+
+/** A named port declared by a workload. */
+export interface PlanNamedPort {
+  /** The port name. */
+  readonly name: string;
+  /** The port number. */
+  readonly port: number;
+  /** The protocol. */
+  readonly protocol: Protocol;
+}
+
+/** An external destination or source. */
+export interface PlanExternal {
+  /** Stable key: `external:<name>`. */
+  readonly key: string;
+  /** Construct path. */
+  readonly path: string;
+  /** The external's name (DNS label). */
+  readonly name: string;
+  /** FQDN patterns (`api.stripe.com`, `*.example.com`), sorted. */
+  readonly fqdns: readonly string[];
+  /** CIDRs, sorted. For an FQDN external, the optional addresses layers without FQDN support fall back to. */
+  readonly cidrs: readonly string[];
+  /** CIDRs carved out of `cidrs`, sorted. */
+  readonly except: readonly string[];
+}
+
+/** What one side of a flow is. */
+export type PlanEndpointRef =
+  | { readonly kind: 'workload'; readonly key: string }
+  | { readonly kind: 'external'; readonly key: string }
+  | { readonly kind: 'platform'; readonly key: string };
+
+/** Why a flow exists. */
+export type FlowOrigin = 'declared' | 'platform' | 'break-glass';
+
+/** One flow: source → destination on ports, with optional L7 rules. */
+export interface PlanFlow {
+  /** Stable id derived from content: `<src key>-><dst key>` plus a short hash of ports and rules. */
+  readonly id: string;
+  /** Construct path of the statement that declared it (the first one, when several declared it). */
+  readonly path: string;
+  /** The source. */
+  readonly source: PlanEndpointRef;
+  /** The destination. */
+  readonly destination: PlanEndpointRef;
+  /** Resolved ports, sorted (protocol, port, endPort), merged where they overlap. */
+  readonly ports: readonly PlanPort[];
+  /** HTTP rules (OR of rules); empty means no L7 constraint. */
+  readonly http: readonly PlanHttpRule[];
+  /** Why it exists. */
+  readonly origin: FlowOrigin;
+  /** Justification text for a flow into a more sensitive tier. */
+  readonly justification?: string;
+  /** For origin `break-glass`: the grant's name. */
+  readonly breakGlass?: string;
+}
+
+/** One direction of a flow, seen from a workload. */
+export interface PlanEdge {
+  /** The flow id (see {@link Plan.flows}). */
+  readonly flowId: string;
+  /** The other side. */
+  readonly peer: PlanEndpointRef;
+  /** Resolved ports. */
+  readonly ports: readonly PlanPort[];
+  /** HTTP rules; empty means none. */
+  readonly http: readonly PlanHttpRule[];
+  /** Why it exists. */
+  readonly origin: FlowOrigin;
+  /** For origin `break-glass`: the grant's name. */
+  readonly breakGlass?: string;
+}
+
+/** A BreakGlass grant in force at synthesis time. */
+export interface PlanBreakGlass {
+  /** The grant's name (DNS label). */
+  readonly name: string;
+  /** Construct path. */
+  readonly path: string;
+  /** Start, RFC 3339 UTC. */
+  readonly startsAt: string;
+  /** Expiry, RFC 3339 UTC. */
+  readonly expiresAt: string;
+  /** Expiry in Unix seconds (for the reaper label). */
+  readonly expiresAtEpoch: number;
+  /** Why. */
+  readonly reason: string;
+  /** Ticket reference. Empty when not given. */
+  readonly ticket: string;
+  /** Approvers, sorted. */
+  readonly approvers: readonly string[];
+  /** The flows the grant adds (origin `break-glass`), sorted. */
+  readonly flowIds: readonly string[];
+}
+
+/** A platform-wide setting of the topology. */
+export interface PlanTopology {
+  /** Topology name (the root construct id). */
+  readonly name: string;
+  /** Environment name, such as `prod`. */
+  readonly environment: string;
+  /** The SPIFFE trust domain. */
+  readonly trustDomain: string;
+  /** `enforce` renders STRICT mTLS and deny; `audit` renders PERMISSIVE mTLS and Istio AUDIT/log-only where a layer can. */
+  readonly mode: 'enforce' | 'audit';
+}
+
+/** The normalized plan. */
+export interface Plan {
+  /** Topology settings. */
+  readonly topology: PlanTopology;
+  /** Clusters, sorted by name. */
+  readonly clusters: readonly PlanCluster[];
+  /** Workloads, sorted by key. */
+  readonly workloads: readonly PlanWorkload[];
+  /** Externals, sorted by key. */
+  readonly externals: readonly PlanExternal[];
+  /** Platform endpoints, sorted by key. */
+  readonly platform: readonly PlanPlatformEndpoint[];
+  /** All flows (declared, platform, break-glass), sorted by id. */
+  readonly flows: readonly PlanFlow[];
+  /** BreakGlass grants in force, sorted by name. */
+  readonly breakGlass: readonly PlanBreakGlass[];
+  /** Warnings found while planning (errors throw instead). */
+  readonly warnings: readonly Problem[];
+}
