@@ -5,3 +5,4 @@ export * from './duration';
 export * from './identity';
 export * from './names';
 export * from './sensitivity';
+export * from './hash';

@@ -1,0 +1,106 @@
+import { Construct } from 'constructs';
+import { Port } from '../core/port';
+import { HttpMatch, portList } from './peer';
+import { SensitiveTier } from './tier';
+import { Workload, WorkloadProps } from './workload';
+
+/** Properties of a {@link DomainBoundary}. */
+export interface DomainBoundaryProps {
+  /**
+   * Domain name, written as the `bulkhead.io/domain` label value.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Default tier of the domain's workloads.
+   * @default - none (workloads default to an implicit `internal` tier)
+   */
+  readonly tier?: SensitiveTier;
+  /**
+   * What the domain is for (documentation; written nowhere else).
+   * @default - none
+   */
+  readonly description?: string;
+}
+
+/** Options of {@link DomainBoundary.export}. */
+export interface ExportOptions {
+  /**
+   * Restrict the export to these HTTP methods and paths: a cross-domain flow must then carry
+   * HTTP rules within them.
+   * @default - the whole port
+   */
+  readonly http?: HttpMatch | HttpMatch[];
+}
+
+/** One export of a domain: a workload and ports (and optional HTTP rules) other domains may call. */
+export interface DomainExport {
+  /** The exported workload. */
+  readonly workload: Workload;
+  /** Exported ports. */
+  readonly ports: readonly Port[];
+  /** HTTP rules the caller's flow must stay within; empty means the whole port. */
+  readonly http: readonly HttpMatch[];
+}
+
+/**
+ * A bounded context. Workloads inside it talk only as declared; other domains may reach only
+ * what it exports. A cross-domain flow to anything not exported is a validation error.
+ *
+ * @example
+ * const payments = new DomainBoundary(topo, 'payments', { tier: paymentsTier });
+ * const api = payments.addWorkload('payment-api', { cluster: eks, namespace: 'payments', ports: { grpc: Port.tcp(9090) } });
+ * payments.export(api, Port.named('grpc'));
+ */
+export class DomainBoundary extends Construct {
+  /** Whether a construct is a DomainBoundary. */
+  public static isDomainBoundary(x: unknown): x is DomainBoundary {
+    return x instanceof DomainBoundary;
+  }
+
+  /** The nearest DomainBoundary enclosing a construct, if any. */
+  public static find(c: Construct): DomainBoundary | undefined {
+    for (const s of [...c.node.scopes].reverse()) {
+      if (s !== c && DomainBoundary.isDomainBoundary(s)) return s;
+    }
+    return undefined;
+  }
+
+  /** The domain name. */
+  public readonly domainName: string;
+  /** Properties as declared. */
+  public readonly props: DomainBoundaryProps;
+  private readonly exportList: DomainExport[] = [];
+
+  constructor(scope: Construct, id: string, props: DomainBoundaryProps = {}) {
+    super(scope, id);
+    this.props = props;
+    this.domainName = props.name ?? id;
+  }
+
+  /** Declares a workload inside this domain (same as `new Workload(domain, id, props)`). */
+  public addWorkload(id: string, props: WorkloadProps): Workload {
+    return new Workload(this, id, props);
+  }
+
+  /**
+   * Exports a workload's ports (optionally only some HTTP methods and paths) to other domains.
+   *
+   * @example
+   * payments.export(api, Port.named('grpc'), { http: { paths: ['/payments.Payments/*'] } });
+   */
+  public export(workload: Workload, ports: Port | Port[], options: ExportOptions = {}): void {
+    const http = options.http === undefined ? [] : Array.isArray(options.http) ? options.http : [options.http];
+    this.exportList.push({ workload, ports: portList(ports), http });
+  }
+
+  /** Exports, in declaration order. */
+  public get exports(): readonly DomainExport[] {
+    return this.exportList;
+  }
+
+  /** The workloads declared inside this domain, sorted by construct path. */
+  public get workloads(): Workload[] {
+    return this.node.findAll().filter((c): c is Workload => c instanceof Workload).sort((a, b) => (a.node.path < b.node.path ? -1 : 1));
+  }
+}

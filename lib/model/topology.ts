@@ -1,0 +1,157 @@
+import { Construct, IConstruct } from 'constructs';
+import { BulkheadError } from '../core/errors';
+import { FlowStatement } from './peer';
+
+/** How the topology enforces. */
+export enum EnforcementMode {
+  /** Deny everything not declared. */
+  ENFORCE = 'enforce',
+  /** Log what would be denied where a layer can (Istio PERMISSIVE + AUDIT); NetworkPolicy still enforces. */
+  AUDIT = 'audit',
+}
+
+/** A cluster service that workloads need through default deny (DNS, mesh control plane, metrics). */
+export interface PlatformService {
+  /** Namespace of the service's pods. */
+  readonly namespace: string;
+  /** Pod labels of the service. */
+  readonly selector: Record<string, string>;
+  /**
+   * Service account of the service's pods (for mesh principals).
+   * @default 'default'
+   */
+  readonly serviceAccount?: string;
+}
+
+/** Platform flows: added where default deny would otherwise break the cluster. */
+export interface PlatformProps {
+  /**
+   * The cluster DNS resolver; every workload may query it on UDP and TCP 53.
+   * @default - kube-system pods labelled `k8s-app: kube-dns`, service account `coredns`
+   */
+  readonly dns?: PlatformService;
+  /**
+   * The mesh control plane, reached on TCP 15012 by every workload of a cluster that runs Istio.
+   * @default - istio-system pods labelled `app: istiod`, service account `istiod`
+   */
+  readonly meshControlPlane?: PlatformService;
+  /**
+   * A metrics scraper that may reach every workload's port named `metrics`.
+   * @default - no metrics scraping flows
+   */
+  readonly metricsScraper?: PlatformService;
+}
+
+/** Properties of a {@link Topology}. */
+export interface TopologyProps {
+  /** The SPIFFE trust domain, such as `prod.shop.example.com` (no `spiffe://`). */
+  readonly trustDomain: string;
+  /**
+   * Enforcement mode.
+   * @default EnforcementMode.ENFORCE
+   */
+  readonly mode?: EnforcementMode;
+  /**
+   * Environment name (dev, staging, prod), written on every emitted object.
+   * @default - the construct id
+   */
+  readonly environment?: string;
+  /**
+   * Platform services that default deny must not cut off.
+   * @default - DNS and mesh control plane defaults, no metrics scraper
+   */
+  readonly platform?: PlatformProps;
+  /**
+   * The clock that decides which BreakGlass grants are in force. Inject a fixed clock for
+   * deterministic synthesis (tests, CI).
+   * @default - the system clock
+   */
+  readonly clock?: () => Date;
+  /**
+   * Strict mode: an expired BreakGlass grant is an error instead of a warning.
+   * @default false
+   */
+  readonly strict?: boolean;
+}
+
+const TOPOLOGY_SYMBOL = Symbol.for('bulkhead.Topology');
+
+/**
+ * The root of a declaration: one trust domain, its clusters, domains, tiers, workloads,
+ * externals, flows and break-glass grants. Host-neutral: render it with the cdk8s host
+ * (`TopologyCharts`) or the Pulumi host (`SegmentationStack`).
+ *
+ * @example
+ * const topo = new Topology(app, 'shop', { trustDomain: 'prod.shop.example.com' });
+ * const eks = new Cluster(topo, 'eks-eu', { cloud: 'aws', region: 'eu-west-1' });
+ */
+export class Topology extends Construct {
+  /** Whether a construct is a Topology. */
+  public static isTopology(x: unknown): x is Topology {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[TOPOLOGY_SYMBOL] === true;
+  }
+
+  /** The Topology a construct belongs to (its nearest Topology ancestor). */
+  public static of(c: IConstruct): Topology {
+    for (const s of [...c.node.scopes].reverse()) {
+      if (Topology.isTopology(s)) return s;
+    }
+    throw new BulkheadError([{
+      severity: 'error', code: 'BH-NO-TOPOLOGY', path: c.node.path || '(root)',
+      message: 'this construct is not inside a Topology', fix: 'create it with a Topology (or a construct inside one) as its scope',
+    }]);
+  }
+
+  /** The trust domain as declared. */
+  public readonly trustDomain: string;
+  /** Enforcement mode. */
+  public readonly mode: EnforcementMode;
+  /** Environment name. */
+  public readonly environment: string;
+  /** Platform services. */
+  public readonly platform: PlatformProps;
+  /** Strict mode. */
+  public readonly strict: boolean;
+  private readonly clock: () => Date;
+  private readonly flowStatements: FlowStatement[] = [];
+  private hosts = 0;
+
+  /**
+   * @param scope the enclosing construct (a cdk8s `App`), or `undefined` for a stand-alone root (Pulumi programs).
+   */
+  constructor(scope: Construct | undefined, id: string, props: TopologyProps) {
+    super(scope as Construct, id);
+    Object.defineProperty(this, TOPOLOGY_SYMBOL, { value: true });
+    this.trustDomain = props.trustDomain;
+    this.mode = props.mode ?? EnforcementMode.ENFORCE;
+    this.environment = props.environment ?? id;
+    this.platform = props.platform ?? {};
+    this.strict = props.strict ?? false;
+    this.clock = props.clock ?? (() => new Date());
+    this.node.addValidation({
+      validate: () => (this.hosts === 0
+        ? [`Topology '${this.node.path}' is declared but no host renders it: add \`new TopologyCharts(app, 'segmentation', { topology })\` (cdk8s) or \`new SegmentationStack('segmentation', { topology })\` (Pulumi), or call \`synthesize(topology)\``]
+        : []),
+    });
+  }
+
+  /** The current time according to the topology's clock. */
+  public now(): Date {
+    return this.clock();
+  }
+
+  /** Every flow statement declared so far, in declaration order (the plan sorts them). */
+  public get flows(): readonly FlowStatement[] {
+    return this.flowStatements;
+  }
+
+  /** Records a flow statement. Called by `allowTo` / `allowFrom`; not usually called directly. */
+  public addFlow(statement: FlowStatement): void {
+    this.flowStatements.push(statement);
+  }
+
+  /** Marks the topology as rendered by a host (so that forgetting a host is a validation error). */
+  public markRendered(): void {
+    this.hosts += 1;
+  }
+}

@@ -1,0 +1,701 @@
+/**
+ * Declaration → plan. Validates the whole declaration (every problem at once, each with its
+ * construct path, value and fix), then normalizes it: sorted, de-duplicated, named ports
+ * resolved, both directions of every flow explicit, platform flows added, BreakGlass grants
+ * in force expanded into flows.
+ */
+import { IConstruct } from 'constructs';
+import { BulkheadError, cmp, Problem, show, sortProblems } from '../core/errors';
+import { Cidr } from '../core/cidr';
+import { dnsLabelProblem, dnsSubdomainProblem, labelKeyProblem, labelValueProblem, LABELS } from '../core/names';
+import { Port, Protocol } from '../core/port';
+import { defaultControls, InternetEgress, Sensitivity, sensitivityRank, TierControls } from '../core/sensitivity';
+import { TrustDomain } from '../core/identity';
+import { shortHash } from '../core/hash';
+import { BreakGlass } from '../model/break-glass';
+import { Cluster } from '../model/cluster';
+import { DomainBoundary } from '../model/domain';
+import { External } from '../model/external';
+import { FlowStatement, HttpMatch, IPeer } from '../model/peer';
+import { SensitiveTier } from '../model/tier';
+import { PlatformService, Topology } from '../model/topology';
+import { Workload } from '../model/workload';
+import {
+  FlowOrigin, LAYERS, Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanFlow,
+  PlanHttpRule, PlanNamedPort, PlanPlatformEndpoint, PlanPort, PlanTier, PlanWorkload,
+} from './types';
+
+/** Port of the Istio control plane (xDS and CA) that every sidecar dials. */
+export const MESH_CONTROL_PLANE_PORT = 15012;
+
+const DEFAULT_DNS: Required<PlatformService> = { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' }, serviceAccount: 'coredns' };
+const DEFAULT_MESH: Required<PlatformService> = { namespace: 'istio-system', selector: { app: 'istiod' }, serviceAccount: 'istiod' };
+const HTTP_METHOD = /^[A-Z]+$/;
+const FQDN = /^(\*\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Collects problems while the declaration is read. */
+class Problems {
+  public readonly list: Problem[] = [];
+  public error(code: string, where: IConstruct | string, message: string, value: unknown, fix: string): void {
+    this.list.push({ severity: 'error', code, path: pathOf(where), message, value: value === undefined ? undefined : show(value), fix });
+  }
+  public warn(code: string, where: IConstruct | string, message: string, value: unknown, fix: string): void {
+    this.list.push({ severity: 'warning', code, path: pathOf(where), message, value: value === undefined ? undefined : show(value), fix });
+  }
+  /** Runs a value-type factory, turning its error into a problem at `where`. */
+  public value<T>(where: IConstruct | string, f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof BulkheadError) {
+        for (const p of e.problems) this.list.push({ ...p, path: `${pathOf(where)} (${p.path})` });
+        return undefined;
+      }
+      throw e;
+    }
+  }
+  public get hasErrors(): boolean {
+    return this.list.some((p) => p.severity === 'error');
+  }
+}
+
+function pathOf(where: IConstruct | string): string {
+  return typeof where === 'string' ? where : where.node.path || '(root)';
+}
+
+const byPath = (a: IConstruct, b: IConstruct) => cmp(a.node.path, b.node.path);
+
+/** Options of {@link buildPlan}. */
+export interface BuildPlanOptions {
+  /**
+   * The time that decides which BreakGlass grants are in force.
+   * @default - the topology's clock
+   */
+  readonly now?: Date;
+}
+
+/**
+ * Validates a topology and builds its plan. Throws a {@link BulkheadError} listing every
+ * error (and the warnings) when the declaration is invalid; nothing is rendered then.
+ */
+export function buildPlan(topology: Topology, options: BuildPlanOptions = {}): Plan {
+  return new Planner(topology, options.now ?? topology.now()).build();
+}
+
+interface ResolvedWorkload {
+  readonly construct: Workload;
+  readonly plan: Omit<PlanWorkload, 'calls' | 'calledBy'>;
+  readonly controls: TierControls;
+  readonly domain?: DomainBoundary;
+}
+
+interface DraftFlow {
+  readonly path: string;
+  readonly source: PlanEndpointRef;
+  readonly destination: PlanEndpointRef;
+  ports: PlanPort[];
+  readonly http: PlanHttpRule[];
+  readonly origin: FlowOrigin;
+  justification?: string;
+  readonly breakGlass?: string;
+}
+
+class Planner {
+  private readonly p = new Problems();
+  private readonly all: IConstruct[];
+  private readonly clusters = new Map<Cluster, PlanCluster>();
+  private readonly workloads = new Map<Workload, ResolvedWorkload>();
+  private readonly externals = new Map<External, PlanExternal>();
+  private readonly platform: PlanPlatformEndpoint[] = [];
+
+  constructor(private readonly topology: Topology, private readonly now: Date) {
+    this.all = topology.node.findAll();
+  }
+
+  public build(): Plan {
+    const td = this.p.value(this.topology, () => TrustDomain.of(this.topology.trustDomain));
+    if (td === undefined) {
+      this.p.error('BH-TRUST-DOMAIN', this.topology, 'the topology\'s trust domain is not a valid SPIFFE trust domain', this.topology.trustDomain, "set trustDomain to a name such as 'prod.example.com'");
+    }
+    const envProblem = labelValueProblem(this.topology.environment);
+    if (envProblem) this.p.error('BH-LABEL-VALUE', this.topology, `the environment name is not a valid label value: ${envProblem}`, this.topology.environment, 'use a short name such as prod');
+
+    this.readTiers();
+    this.readClusters();
+    this.readExternals();
+    this.readWorkloads();
+    const declared = this.readFlows();
+    const grants = this.readBreakGlass();
+    if (this.p.hasErrors) throw new BulkheadError(this.p.list);
+
+    const flows = [...this.mergeFlows(declared), ...this.platformFlows(), ...grants.flows].sort((a, b) => cmp(a.id, b.id));
+    const workloads = this.edges(flows);
+    return {
+      topology: { name: this.topology.node.id, environment: this.topology.environment, trustDomain: this.topology.trustDomain, mode: this.topology.mode },
+      clusters: [...this.clusters.values()].sort((a, b) => cmp(a.name, b.name)),
+      workloads,
+      externals: [...this.externals.values()].sort((a, b) => cmp(a.key, b.key)),
+      platform: [...this.platform].sort((a, b) => cmp(a.key, b.key)),
+      flows,
+      breakGlass: grants.grants,
+      warnings: sortProblems(this.p.list),
+    };
+  }
+
+  private of<T>(cls: abstract new (...args: never[]) => T): T[] {
+    return (this.all.filter((c) => c instanceof cls) as unknown as (T & IConstruct)[]).sort(byPath);
+  }
+
+  // ---------------------------------------------------------------- tiers
+  private readTiers(): void {
+    const names = new Map<string, SensitiveTier>();
+    for (const t of this.of(SensitiveTier)) {
+      this.dnsName(t, 'tier name', t.tierName);
+      this.unique(names, t.tierName, t, 'BH-DUPLICATE-TIER', 'tier');
+      if (!Object.values(Sensitivity).includes(t.level)) {
+        this.p.error('BH-TIER-LEVEL', t, 'unknown sensitivity level', t.level, `use one of ${Object.values(Sensitivity).join(', ')}`);
+        continue;
+      }
+      const d = defaultControls(t.level);
+      const o = t.props;
+      const loosen = (field: string, value: unknown, limit: unknown) =>
+        this.p.error('BH-TIER-LOOSEN', t, `the override of ${field} loosens the ${t.level} level's control`, value, `use at most ${String(limit)} (overrides may only tighten a level), or choose a lower level`);
+      if (o.maxSvidTtl && o.maxSvidTtl.isLongerThan(d.maxSvidTtl)) loosen('maxSvidTtl', o.maxSvidTtl.toString(), d.maxSvidTtl.toString());
+      if (o.maxBreakGlassWindow && o.maxBreakGlassWindow.isLongerThan(d.maxBreakGlassWindow)) loosen('maxBreakGlassWindow', o.maxBreakGlassWindow.toString(), d.maxBreakGlassWindow.toString());
+      if (o.minApprovers !== undefined && o.minApprovers < d.minApprovers) loosen('minApprovers', o.minApprovers, d.minApprovers);
+      if (o.auditLogging === false && d.auditLogging) loosen('auditLogging', false, true);
+      if (o.mutualAuth === false && d.mutualAuth) loosen('mutualAuth', false, true);
+      const order = [InternetEgress.NONE, InternetEgress.FQDN_ONLY, InternetEgress.ANY];
+      if (o.internetEgress && order.indexOf(o.internetEgress) > order.indexOf(d.internetEgress)) loosen('internetEgress', o.internetEgress, d.internetEgress);
+    }
+  }
+
+  // ---------------------------------------------------------------- clusters
+  private readClusters(): void {
+    const names = new Map<string, Cluster>();
+    const clusters = this.of(Cluster);
+    if (clusters.length === 0) {
+      this.p.error('BH-NO-CLUSTER', this.topology, 'the topology declares no cluster', undefined, "add one: new Cluster(topology, 'eks-prod', { cloud: 'aws' })");
+    }
+    for (const c of clusters) {
+      this.dnsName(c, 'cluster name', c.clusterName);
+      this.unique(names, c.clusterName, c, 'BH-DUPLICATE-CLUSTER', 'cluster');
+      const cidrs = (list: string[] | undefined, field: string) => (list ?? []).flatMap((x) => {
+        const v = this.p.value(`${c.node.path}.${field}`, () => Cidr.of(x));
+        return v ? [v.toString()] : [];
+      });
+      const podCidrs = cidrs(c.props.podCidrs, 'podCidrs');
+      const nodeCidrs = cidrs(c.props.nodeCidrs, 'nodeCidrs');
+      for (const l of c.layers) {
+        if (!LAYERS.includes(l)) this.p.error('BH-LAYER', c, 'unknown layer', l, `use some of ${LAYERS.join(', ')}`);
+      }
+      const td = c.props.trustDomain ?? this.topology.trustDomain;
+      if (c.props.trustDomain !== undefined) this.p.value(c, () => TrustDomain.of(td));
+      const root = c.props.istioRootNamespace ?? 'istio-system';
+      this.dnsName(c, 'Istio root namespace', root);
+      this.clusters.set(c, {
+        name: c.clusterName,
+        cloud: c.props.cloud,
+        region: c.props.region ?? '',
+        podCidrs: [...new Set(podCidrs)].sort(),
+        nodeCidrs: [...new Set(nodeCidrs)].sort(),
+        layers: LAYERS.filter((l) => c.layers.includes(l)),
+        trustDomain: td,
+        ciliumClusterName: c.props.ciliumClusterName ?? c.clusterName,
+        istioRootNamespace: root,
+        namespaces: [],
+      });
+      this.addPlatform(c);
+    }
+  }
+
+  private addPlatform(c: Cluster): void {
+    const pf = this.topology.platform;
+    const add = (name: string, s: PlatformService) => {
+      this.dnsName(this.topology, `${name} namespace`, s.namespace);
+      this.selector(this.topology, s.selector);
+      this.platform.push({
+        key: `platform:${c.clusterName}:${name}`, name, cluster: c.clusterName, namespace: s.namespace,
+        selector: sorted(s.selector), serviceAccount: s.serviceAccount ?? 'default',
+      });
+    };
+    add('dns', pf.dns ?? DEFAULT_DNS);
+    if (c.runs('istio')) add('mesh-control-plane', pf.meshControlPlane ?? DEFAULT_MESH);
+    if (pf.metricsScraper) add('metrics', pf.metricsScraper);
+  }
+
+  // ---------------------------------------------------------------- externals
+  private readExternals(): void {
+    const names = new Map<string, External>();
+    for (const e of this.of(External)) {
+      this.dnsName(e, 'external name', e.peerName);
+      this.unique(names, e.peerName, e, 'BH-DUPLICATE-EXTERNAL', 'external');
+      const fqdns = e.props.fqdns ?? [];
+      const rawCidrs = e.props.cidrs ?? [];
+      if (fqdns.length === 0 && rawCidrs.length === 0) {
+        this.p.error('BH-EXTERNAL-EMPTY', e, 'an External needs at least one FQDN or CIDR', e.props, "add fqdns: ['api.example.com'] or cidrs: ['203.0.113.0/24']");
+      }
+      for (const f of fqdns) {
+        if (!FQDN.test(f)) this.p.error('BH-FQDN', e, 'not a valid FQDN (lowercase, dot-separated labels, optionally one leading *.)', f, "write a name such as 'api.stripe.com' or '*.stripe.com'");
+      }
+      const cidrs = rawCidrs.flatMap((x) => this.p.value(`${e.node.path}.cidrs`, () => Cidr.of(x)) ?? []);
+      const except = (e.props.except ?? []).flatMap((x) => this.p.value(`${e.node.path}.except`, () => Cidr.of(x)) ?? []);
+      for (const x of except) {
+        if (!cidrs.some((c) => c.contains(x))) this.p.error('BH-CIDR-EXCEPT', e, 'an except range lies outside every cidr of the External', x.toString(), 'remove it, or add the range it belongs to in cidrs');
+      }
+      this.externals.set(e, {
+        key: `external:${e.peerName}`, path: e.node.path, name: e.peerName,
+        fqdns: [...new Set(fqdns)].sort(), cidrs: [...new Set(cidrs.map(String))].sort(), except: [...new Set(except.map(String))].sort(),
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- workloads
+  private readWorkloads(): void {
+    const keys = new Map<string, Workload>();
+    const inNamespace = new Map<string, ResolvedWorkload[]>();
+    for (const w of this.of(Workload)) {
+      const cluster = this.clusters.get(w.cluster);
+      if (!cluster) {
+        this.p.error('BH-FOREIGN-CLUSTER', w, 'the workload\'s cluster is not declared in this topology', w.cluster?.node?.path, 'pass a Cluster created inside the same Topology');
+        continue;
+      }
+      this.dnsName(w, 'workload name', w.peerName);
+      this.dnsName(w, 'namespace', w.namespace);
+      const saProblem = dnsSubdomainProblem(w.serviceAccount);
+      if (saProblem) this.p.error('BH-NAME', w, `the service account name is invalid: ${saProblem}`, w.serviceAccount, 'use lowercase letters, digits, - and .');
+      const selector = w.selector;
+      if (Object.keys(selector).length === 0) this.p.error('BH-SELECTOR-EMPTY', w, 'an empty selector would select every pod of the namespace', selector, "give the workload's pod labels, such as { app: 'cart' }");
+      this.selector(w, selector);
+      const key = `${cluster.name}/${w.namespace}/${w.peerName}`;
+      this.unique(keys, key, w, 'BH-DUPLICATE-WORKLOAD', 'workload');
+
+      const ports: PlanNamedPort[] = [];
+      for (const [name, port] of Object.entries(w.props.ports ?? {}).sort(([a], [b]) => cmp(a, b))) {
+        const valid = this.p.value(w, () => Port.named(name));
+        if (!(port instanceof Port)) {
+          this.p.error('BH-PORT', w, `port '${name}' is not a Port`, port, 'use Port.tcp(9090) or similar');
+          continue;
+        }
+        if (port.isNamed || port.to !== undefined) {
+          this.p.error('BH-PORT', w, `the named port '${name}' must be one numbered port`, port.toString(), `write ${name}: Port.tcp(<number>)`);
+          continue;
+        }
+        if (valid) ports.push({ name, port: port.from as number, protocol: port.protocol });
+      }
+
+      const domain = DomainBoundary.find(w);
+      const tier = w.props.tier ?? domain?.props.tier;
+      const controls = tier ? tier.controls : defaultControls(Sensitivity.INTERNAL);
+      const level = tier ? tier.level : Sensitivity.INTERNAL;
+      const planTier: PlanTier = {
+        level, name: tier ? tier.tierName : level, mtls: controls.mtls, mutualAuth: controls.mutualAuth,
+        maxSvidTtlSeconds: controls.maxSvidTtl.totalSeconds, internetEgress: controls.internetEgress,
+        auditLogging: controls.auditLogging, guardrails: controls.guardrails,
+      };
+      const podLabels: Record<string, string> = { [LABELS.tier]: level, [LABELS.workload]: w.peerName };
+      if (domain) podLabels[LABELS.domain] = domain.domainName;
+      const resolved: ResolvedWorkload = {
+        construct: w,
+        controls,
+        domain,
+        plan: {
+          key, path: w.node.path, cluster: cluster.name, namespace: w.namespace, name: w.peerName,
+          serviceAccount: w.serviceAccount, selector: sorted(selector), podLabels: sorted(podLabels), ports,
+          spiffeId: `spiffe://${cluster.trustDomain}/ns/${w.namespace}/sa/${w.serviceAccount}`,
+          tier: planTier,
+          ...(domain ? { domain: domain.domainName } : {}),
+        },
+      };
+      this.workloads.set(w, resolved);
+      const nsKey = `${cluster.name}/${w.namespace}`;
+      inNamespace.set(nsKey, [...(inNamespace.get(nsKey) ?? []), resolved]);
+      if (!cluster.namespaces.includes(w.namespace)) (cluster.namespaces as string[]).push(w.namespace);
+    }
+    for (const c of this.clusters.values()) (c.namespaces as string[]).sort();
+    // Two workloads of one namespace whose selectors nest would share each other's policies.
+    for (const list of inNamespace.values()) {
+      for (let i = 0; i < list.length; i++) {
+        for (let j = i + 1; j < list.length; j++) {
+          const a = list[i].plan.selector;
+          const b = list[j].plan.selector;
+          if (subset(a, b) || subset(b, a)) {
+            this.p.error('BH-SELECTOR-OVERLAP', list[j].construct, `its selector overlaps the selector of ${list[i].construct.node.path}: the pods of one would receive the other's policies`, { [list[i].plan.name]: a, [list[j].plan.name]: b }, 'give each workload a label the other lacks, such as app: <name>');
+          }
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- flows
+  private endpoint(peer: IPeer, where: string, role: string): { ref: PlanEndpointRef; rank: number; w?: ResolvedWorkload; e?: PlanExternal } | undefined {
+    if (peer instanceof Workload) {
+      const w = this.workloads.get(peer);
+      if (!w) {
+        this.p.error('BH-UNDECLARED-PEER', where, `the flow's ${role} is a workload that is not declared in this topology`, peer.node.path, 'declare the workload inside the same Topology, or remove the flow');
+        return undefined;
+      }
+      return { ref: { kind: 'workload', key: w.plan.key }, rank: sensitivityRank(w.plan.tier.level), w };
+    }
+    if (peer instanceof External) {
+      const e = this.externals.get(peer);
+      if (!e) {
+        this.p.error('BH-UNDECLARED-PEER', where, `the flow's ${role} is an External that is not declared in this topology`, peer.node.path, 'declare the External inside the same Topology');
+        return undefined;
+      }
+      return { ref: { kind: 'external', key: e.key }, rank: sensitivityRank(Sensitivity.PUBLIC), e };
+    }
+    this.p.error('BH-UNDECLARED-PEER', where, `the flow's ${role} is neither a Workload nor an External`, (peer as IConstruct)?.node?.path ?? peer, 'pass a Workload or an External');
+    return undefined;
+  }
+
+  private resolvePorts(where: string, ports: readonly Port[], dst: ResolvedWorkload | undefined): PlanPort[] | undefined {
+    if (ports.length === 0) {
+      this.p.error('BH-NO-PORTS', where, 'a flow needs at least one port', [], 'name the ports, such as Port.tcp(443)');
+      return undefined;
+    }
+    const out: PlanPort[] = [];
+    let ok = true;
+    for (const port of ports) {
+      if (!(port instanceof Port)) {
+        this.p.error('BH-PORT', where, 'not a Port', port, 'use Port.tcp(443), Port.named(\'grpc\') or similar');
+        ok = false;
+        continue;
+      }
+      if (port.isNamed) {
+        const found = dst?.plan.ports.find((x) => x.name === port.name && x.protocol === port.protocol);
+        if (!found) {
+          const known = dst ? dst.plan.ports.map((x) => `${x.protocol.toLowerCase()}/${x.name}`).join(', ') || 'none' : 'an External has no named ports';
+          this.p.error('BH-NAMED-PORT', where, `the destination does not define the named port ${port.toString()}`, port.toString(), `use one of its named ports (${known}), or add it to the destination's ports`);
+          ok = false;
+          continue;
+        }
+        out.push({ protocol: found.protocol, port: found.port, name: found.name });
+      } else {
+        out.push(port.to === undefined ? { protocol: port.protocol, port: port.from as number } : { protocol: port.protocol, port: port.from as number, endPort: port.to });
+      }
+    }
+    return ok ? out : undefined;
+  }
+
+  private http(where: string, http: HttpMatch | readonly HttpMatch[] | undefined): PlanHttpRule[] | undefined {
+    const list: readonly HttpMatch[] = http === undefined ? [] : isList(http) ? http : [http];
+    let ok = true;
+    const rules = list.map((h) => {
+      const methods = [...new Set((h.methods ?? []).map((m) => m.toUpperCase()))].sort();
+      for (const m of methods) {
+        if (!HTTP_METHOD.test(m)) {
+          this.p.error('BH-HTTP-METHOD', where, 'not an HTTP method', m, 'use a method such as GET or POST');
+          ok = false;
+        }
+      }
+      const paths = [...new Set(h.paths ?? [])].sort();
+      for (const p of paths) {
+        const stars = (p.match(/\*/g) ?? []).length;
+        if (!(p.startsWith('/') || p.startsWith('*')) || stars > 1 || (stars === 1 && !p.startsWith('*') && !p.endsWith('*'))) {
+          this.p.error('BH-HTTP-PATH', where, 'not a path Istio and Cilium can both match (exact, prefix* or *suffix, one * at most)', p, "write '/api/v1/pay', '/api/*' or '*.json'");
+          ok = false;
+        }
+      }
+      return { methods, paths };
+    }).filter((r) => r.methods.length > 0 || r.paths.length > 0);
+    const unique = [...new Map(rules.map((r) => [JSON.stringify(r), r])).values()].sort((a, b) => cmp(JSON.stringify(a), JSON.stringify(b)));
+    return ok ? unique : undefined;
+  }
+
+  private readFlows(): DraftFlow[] {
+    const out: DraftFlow[] = [];
+    const statements = [...this.topology.flows].sort((a, b) => cmp(a.path, b.path));
+    for (const s of statements) {
+      const where = `${s.path} (${describe(s)})`;
+      const src = this.endpoint(s.source, where, 'source');
+      const dst = this.endpoint(s.destination, where, 'destination');
+      if (!src || !dst) continue;
+      if (src.e && dst.e) {
+        this.p.error('BH-EXTERNAL-TO-EXTERNAL', where, 'a flow between two Externals is outside every cluster', `${src.e.name} -> ${dst.e.name}`, 'remove it: Bulkhead segments traffic of declared workloads');
+        continue;
+      }
+      const ports = this.resolvePorts(where, s.ports, dst.w);
+      const http = this.http(where, s.options.http);
+      if (!ports || !http) continue;
+      this.checkGuardrails(where, s, src, dst, ports, http);
+      out.push({ path: s.path, source: src.ref, destination: dst.ref, ports, http, origin: 'declared', justification: s.options.justification });
+    }
+    return out;
+  }
+
+  private checkGuardrails(
+    where: string, s: FlowStatement,
+    src: { rank: number; w?: ResolvedWorkload; e?: PlanExternal },
+    dst: { rank: number; w?: ResolvedWorkload; e?: PlanExternal },
+    ports: PlanPort[], http: PlanHttpRule[],
+  ): void {
+    // Sensitivity: flows from much less sensitive tiers need a justification.
+    if (dst.w) {
+      const gap = dst.rank - src.rank;
+      if (gap >= dst.w.controls.justificationGap && !(s.options.justification ?? '').trim()) {
+        const from = src.w ? `${src.w.plan.tier.level} tier` : 'an External (public)';
+        this.p.error('BH-TIER-JUSTIFICATION', where, `a flow from ${from} into the ${dst.w.plan.tier.level} tier needs a justification`, `${src.w?.plan.key ?? src.e?.name} -> ${dst.w.plan.key}`, "add { justification: '<why this flow is needed>' } to the flow options, or route it through a workload of a closer tier");
+      }
+    }
+    // Internet egress of the source's tier.
+    if (src.w && dst.e) {
+      const egress = src.w.controls.internetEgress;
+      if (egress === InternetEgress.NONE) {
+        this.p.error('BH-TIER-EGRESS', where, `the ${src.w.plan.tier.level} tier allows no external egress`, `${src.w.plan.key} -> ${dst.e.name}`, 'remove the flow, or call the external through a workload of a less sensitive tier');
+      } else if (egress === InternetEgress.FQDN_ONLY && dst.e.fqdns.length === 0) {
+        this.p.error('BH-TIER-EGRESS', where, `the ${src.w.plan.tier.level} tier allows external egress to FQDNs only, and this External has none`, dst.e.name, "declare the External by name (fqdns: ['api.example.com']), optionally with its cidrs as a fallback");
+      }
+    }
+    // Cross-domain flows must target an export.
+    const srcDomain = src.w?.domain;
+    const dstDomain = dst.w?.domain;
+    if (dst.w && dstDomain && srcDomain !== dstDomain) {
+      const exports = dstDomain.exports.filter((x) => x.workload === dst.w!.construct);
+      const exported = exports.flatMap((x) => (this.resolvePorts(`${dstDomain.node.path} (export)`, x.ports, dst.w) ?? []).map((p) => ({ p, http: this.http(dstDomain.node.path, x.http) ?? [] })));
+      for (const port of ports) {
+        const covering = exported.filter((x) => x.p.protocol === port.protocol && x.p.port <= port.port && (x.p.endPort ?? x.p.port) >= (port.endPort ?? port.port));
+        const ok = covering.some((x) => x.http.length === 0 || (http.length > 0 && http.every((r) => x.http.some((e) => httpWithin(r, e)))));
+        if (!ok) {
+          const from = srcDomain ? `domain '${srcDomain.domainName}'` : 'outside the domain';
+          this.p.error('BH-DOMAIN-EXPORT', where, `a flow from ${from} into domain '${dstDomain.domainName}' reaches something the domain does not export`, `${dst.w.plan.key} ${port.protocol.toLowerCase()}/${port.port}${http.length ? ' ' + JSON.stringify(http) : ''}`, `export it: ${dstDomain.node.id}.export(${dst.w.construct.node.id}, ...), or call an exported workload instead`);
+        }
+      }
+    }
+    // Cross-cluster flows need the peer's pod CIDRs for layers without cross-cluster identity.
+    if (src.w && dst.w && src.w.plan.cluster !== dst.w.plan.cluster) {
+      for (const [side, other] of [[src.w, dst.w], [dst.w, src.w]] as const) {
+        const here = this.clusterByName(side.plan.cluster);
+        const there = this.clusterByName(other.plan.cluster);
+        if (here.layers.includes('kubernetes') && there.podCidrs.length === 0) {
+          this.p.error('BH-CROSS-CLUSTER-CIDR', where, `cluster '${here.name}' must address a peer in cluster '${there.name}' by IP (NetworkPolicy has no cross-cluster identity), but that cluster declares no pod CIDRs`, there.name, `set podCidrs on cluster '${there.name}'`);
+        }
+      }
+    }
+  }
+
+  private clusterByName(name: string): PlanCluster {
+    return [...this.clusters.values()].find((c) => c.name === name) as PlanCluster;
+  }
+
+  private mergeFlows(drafts: DraftFlow[]): PlanFlow[] {
+    const groups = new Map<string, DraftFlow>();
+    for (const d of drafts) {
+      const key = `${d.source.kind}:${d.source.key}|${d.destination.kind}:${d.destination.key}|${JSON.stringify(d.http)}|${d.origin}|${d.breakGlass ?? ''}`;
+      const g = groups.get(key);
+      if (!g) {
+        groups.set(key, { ...d, ports: [...d.ports] });
+        continue;
+      }
+      g.ports.push(...d.ports);
+      const j = [g.justification, d.justification].filter((x): x is string => !!x && x.trim().length > 0);
+      g.justification = j.length ? [...new Set(j)].sort().join('; ') : undefined;
+    }
+    return [...groups.values()].map((g) => this.finish(g));
+  }
+
+  private finish(d: DraftFlow): PlanFlow {
+    const ports = mergePorts(d.ports);
+    const base = d.origin === 'break-glass' ? `bg:${d.breakGlass}:${d.source.key}->${d.destination.key}` : `${d.source.key}->${d.destination.key}`;
+    const id = d.http.length ? `${base}#${shortHash(JSON.stringify(d.http))}` : base;
+    return {
+      id, path: d.path, source: d.source, destination: d.destination, ports, http: d.http, origin: d.origin,
+      ...(d.justification ? { justification: d.justification } : {}),
+      ...(d.breakGlass ? { breakGlass: d.breakGlass } : {}),
+    };
+  }
+
+  private platformFlows(): PlanFlow[] {
+    const out: PlanFlow[] = [];
+    for (const w of this.workloads.values()) {
+      const c = w.plan.cluster;
+      const ref: PlanEndpointRef = { kind: 'workload', key: w.plan.key };
+      for (const pe of this.platform.filter((x) => x.cluster === c)) {
+        const peRef: PlanEndpointRef = { kind: 'platform', key: pe.key };
+        if (pe.name === 'dns') {
+          out.push(this.finish({ path: this.topology.node.path, source: ref, destination: peRef, ports: [{ protocol: Protocol.TCP, port: 53 }, { protocol: Protocol.UDP, port: 53 }], http: [], origin: 'platform' }));
+        } else if (pe.name === 'mesh-control-plane') {
+          out.push(this.finish({ path: this.topology.node.path, source: ref, destination: peRef, ports: [{ protocol: Protocol.TCP, port: MESH_CONTROL_PLANE_PORT }], http: [], origin: 'platform' }));
+        } else if (pe.name === 'metrics') {
+          const m = w.plan.ports.find((x) => x.name === 'metrics');
+          if (m) out.push(this.finish({ path: this.topology.node.path, source: peRef, destination: ref, ports: [{ protocol: m.protocol, port: m.port, name: 'metrics' }], http: [], origin: 'platform' }));
+        }
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- break glass
+  private readBreakGlass(): { grants: PlanBreakGlass[]; flows: PlanFlow[] } {
+    const names = new Map<string, BreakGlass>();
+    const grants: PlanBreakGlass[] = [];
+    const flows: PlanFlow[] = [];
+    for (const bg of this.of(BreakGlass)) {
+      const where = bg.node.path;
+      const props = bg.props;
+      this.dnsName(bg, 'grant name', bg.grantName);
+      this.unique(names, bg.grantName, bg, 'BH-DUPLICATE-GRANT', 'BreakGlass grant');
+      if (!props.reason || !props.reason.trim()) this.p.error('BH-BG-REASON', bg, 'a BreakGlass grant needs a reason', props.reason, "set reason: '<what is broken and why this access fixes it>'");
+      const approvers = [...new Set((props.approvers ?? []).map((a) => a.trim()).filter((a) => a.length > 0))].sort();
+      if ((props.from ?? []).length === 0) this.p.error('BH-BG-FROM', bg, 'a BreakGlass grant needs at least one identity in from', props.from, 'list the workloads (or the access workload) that get access');
+      if ((props.to ?? []).length === 0) this.p.error('BH-BG-TO', bg, 'a BreakGlass grant needs at least one destination in to', props.to, 'list the workloads to reach');
+      const start = props.start instanceof Date ? props.start : new Date(props.start);
+      if (Number.isNaN(start.getTime())) {
+        this.p.error('BH-BG-START', bg, 'the start is not a valid date', props.start, "use a Date or an RFC 3339 string such as '2026-11-22T20:00:00Z'");
+        continue;
+      }
+      const duration = props.duration;
+      const expires = new Date(start.getTime() + duration.toMilliseconds());
+      const sources = (props.from ?? []).map((f) => this.endpoint(f, where, 'source'));
+      const targets = (props.to ?? []).map((t) => this.endpoint(t, where, 'destination'));
+      for (const t of targets) {
+        if (!t?.w) continue;
+        const c = t.w.controls;
+        if (duration.isLongerThan(c.maxBreakGlassWindow)) {
+          this.p.error('BH-BG-WINDOW', bg, `the window is longer than the ${t.w.plan.tier.level} tier of ${t.w.plan.key} allows`, duration.toString(), `use at most ${c.maxBreakGlassWindow.toString()}, and renew the grant if more time is needed`);
+        }
+        if (approvers.length < c.minApprovers) {
+          this.p.error('BH-BG-APPROVERS', bg, `the ${t.w.plan.tier.level} tier of ${t.w.plan.key} needs at least ${c.minApprovers} distinct approvers`, approvers, `add approvers until there are ${c.minApprovers}`);
+        }
+      }
+      if (targets.some((t) => t?.e)) this.p.error('BH-BG-TO', bg, 'a BreakGlass grant reaches workloads, not Externals', undefined, 'list workloads in to');
+      const ports = targets.map((t) => (t?.w ? this.resolvePorts(where, bg.portList, t.w) : undefined));
+      if (expires.getTime() <= this.now.getTime()) {
+        const msg = `the grant expired at ${expires.toISOString()} and is not emitted`;
+        if (this.topology.strict) this.p.error('BH-BG-EXPIRED', bg, msg, expires.toISOString(), 'remove the BreakGlass from the declaration');
+        else this.p.warn('BH-BG-EXPIRED', bg, msg, expires.toISOString(), 'remove the BreakGlass from the declaration');
+        continue;
+      }
+      if (start.getTime() > this.now.getTime()) {
+        this.p.warn('BH-BG-SCHEDULED', bg, `the grant starts at ${start.toISOString()} and is not emitted before then`, start.toISOString(), 'synthesize again once the window has started');
+        continue;
+      }
+      const ids: string[] = [];
+      for (const s of sources) {
+        targets.forEach((t, i) => {
+          const tp = ports[i];
+          if (!s || !t || !tp) return;
+          const f = this.finish({ path: where, source: s.ref, destination: t.ref, ports: tp, http: [], origin: 'break-glass', breakGlass: bg.grantName });
+          flows.push(f);
+          ids.push(f.id);
+        });
+      }
+      grants.push({
+        name: bg.grantName, path: where, startsAt: iso(start), expiresAt: iso(expires), expiresAtEpoch: Math.floor(expires.getTime() / 1000),
+        reason: (props.reason ?? '').trim(), ticket: props.ticket ?? '', approvers, flowIds: [...new Set(ids)].sort(),
+      });
+    }
+    return { grants: grants.sort((a, b) => cmp(a.name, b.name)), flows };
+  }
+
+  // ---------------------------------------------------------------- edges
+  private edges(flows: PlanFlow[]): PlanWorkload[] {
+    const calls = new Map<string, PlanEdge[]>();
+    const calledBy = new Map<string, PlanEdge[]>();
+    const edge = (f: PlanFlow, peer: PlanEndpointRef): PlanEdge => ({
+      flowId: f.id, peer, ports: f.ports, http: f.http, origin: f.origin, ...(f.breakGlass ? { breakGlass: f.breakGlass } : {}),
+    });
+    for (const f of flows) {
+      if (f.source.kind === 'workload') calls.set(f.source.key, [...(calls.get(f.source.key) ?? []), edge(f, f.destination)]);
+      if (f.destination.kind === 'workload') calledBy.set(f.destination.key, [...(calledBy.get(f.destination.key) ?? []), edge(f, f.source)]);
+    }
+    const order = (a: PlanEdge, b: PlanEdge) => cmp(a.peer.key, b.peer.key) || cmp(a.flowId, b.flowId);
+    return [...this.workloads.values()]
+      .map((w) => ({ ...w.plan, calls: (calls.get(w.plan.key) ?? []).sort(order), calledBy: (calledBy.get(w.plan.key) ?? []).sort(order) }))
+      .sort((a, b) => cmp(a.key, b.key));
+  }
+
+  // ---------------------------------------------------------------- helpers
+  private dnsName(c: IConstruct, what: string, value: string): void {
+    const problem = typeof value === 'string' ? dnsLabelProblem(value) : 'it is not a string';
+    if (problem) this.p.error('BH-NAME', c, `the ${what} is not a valid Kubernetes name: ${problem}`, value, 'use at most 63 lowercase letters, digits and -, starting and ending with a letter or digit');
+  }
+
+  private selector(c: IConstruct, selector: Record<string, string>): void {
+    for (const [k, v] of Object.entries(selector)) {
+      const kp = labelKeyProblem(k);
+      if (kp) this.p.error('BH-LABEL-KEY', c, `the label key is invalid: ${kp}`, k, "use a key such as 'app' or 'example.com/name'");
+      const vp = typeof v === 'string' ? labelValueProblem(v) : 'it is not a string';
+      if (vp) this.p.error('BH-LABEL-VALUE', c, `the value of label '${k}' is invalid: ${vp}`, v, 'use at most 63 letters, digits, -, _ and .');
+    }
+  }
+
+  private unique<T extends IConstruct>(seen: Map<string, T>, name: string, c: T, code: string, what: string): void {
+    const first = seen.get(name);
+    if (first) this.p.error(code, c, `another ${what} has the same name (${first.node.path})`, name, `rename one of them (name: '${name}-2')`);
+    else seen.set(name, c);
+  }
+}
+
+function describe(s: FlowStatement): string {
+  const name = (x: IPeer) => (x && typeof x === 'object' && 'peerName' in x ? x.peerName : String(x));
+  return `${name(s.source)} -> ${name(s.destination)}`;
+}
+
+function sorted(r: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
+}
+
+function subset(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  return Object.entries(a).every(([k, v]) => b[k] === v);
+}
+
+function iso(d: Date): string {
+  return d.toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** Whether an HTTP rule stays within an exported one (methods and paths, Istio wildcards). */
+function httpWithin(r: PlanHttpRule, e: PlanHttpRule): boolean {
+  const methodsOk = e.methods.length === 0 || (r.methods.length > 0 && r.methods.every((m) => e.methods.includes(m)));
+  const pathsOk = e.paths.length === 0 || (r.paths.length > 0 && r.paths.every((p) => e.paths.some((x) => pathWithin(p, x))));
+  return methodsOk && pathsOk;
+}
+
+function pathWithin(p: string, pattern: string): boolean {
+  if (pattern === p) return true;
+  if (pattern.endsWith('*')) {
+    const prefix = pattern.slice(0, -1);
+    return p.startsWith(prefix) && !p.startsWith('*');
+  }
+  if (pattern.startsWith('*')) {
+    const suffix = pattern.slice(1);
+    return p.endsWith(suffix) && !p.endsWith('*');
+  }
+  return false;
+}
+
+/** Sorts ports and merges overlapping or adjacent ranges of one protocol. */
+export function mergePorts(ports: readonly PlanPort[]): PlanPort[] {
+  const byProto = new Map<Protocol, PlanPort[]>();
+  for (const p of ports) byProto.set(p.protocol, [...(byProto.get(p.protocol) ?? []), p]);
+  const out: PlanPort[] = [];
+  for (const proto of [...byProto.keys()].sort()) {
+    const list = (byProto.get(proto) ?? []).sort((a, b) => a.port - b.port || (a.endPort ?? a.port) - (b.endPort ?? b.port));
+    let cur: { port: number; end: number; name?: string } | undefined;
+    const flush = () => {
+      if (!cur) return;
+      out.push(cur.end === cur.port
+        ? { protocol: proto, port: cur.port, ...(cur.name ? { name: cur.name } : {}) }
+        : { protocol: proto, port: cur.port, endPort: cur.end });
+    };
+    for (const p of list) {
+      const end = p.endPort ?? p.port;
+      if (cur && p.port <= cur.end + 1) {
+        if (p.port === cur.port && end === cur.end) {
+          cur.name = cur.name ?? p.name;
+          continue;
+        }
+        cur = { port: cur.port, end: Math.max(cur.end, end) };
+      } else {
+        flush();
+        cur = { port: p.port, end, ...(p.name && end === p.port ? { name: p.name } : {}) };
+      }
+    }
+    flush();
+  }
+  return out;
+}
+
+function isList(h: HttpMatch | readonly HttpMatch[]): h is readonly HttpMatch[] {
+  return Array.isArray(h);
+}

@@ -1,0 +1,128 @@
+/**
+ * Helpers shared by the renderers: labels every emitted object carries, deterministic names,
+ * sorting. Pure functions, no host imports.
+ */
+import { shortHash } from '../core/hash';
+import { ANNOTATIONS, LABELS } from '../core/names';
+import { LayerName, Plan, PlanBreakGlass, PlanEdge, PlanEndpointRef, PlanExternal, PlanPlatformEndpoint, PlanWorkload } from '../plan/types';
+import { KubeManifest, ObjectMeta } from './types';
+
+/** The value of `app.kubernetes.io/managed-by` on every emitted object. */
+export const MANAGED_BY = 'bulkhead';
+
+/** Sorts keys of a string map (for byte-stable output). */
+export function sortedRecord(r: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
+}
+
+export { shortHash } from '../core/hash';
+
+/**
+ * A valid object name from parts: joined with `-`, lowercased; when longer than `max`
+ * (63 for DNS labels, 253 for subdomains) it is cut and suffixed with a hash of the full name,
+ * so it stays unique and deterministic.
+ */
+export function objectName(parts: readonly string[], max = 63): string {
+  const full = parts.filter((p) => p.length > 0).join('-').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  if (full.length <= max) return full;
+  const h = shortHash(full);
+  return `${full.slice(0, max - h.length - 1).replace(/-+$/, '')}-${h}`;
+}
+
+/** Metadata for an emitted object: managed-by and layer labels plus extras, keys sorted. */
+export function meta(
+  layer: LayerName,
+  name: string,
+  namespace: string | undefined,
+  labels: Readonly<Record<string, string>> = {},
+  annotations: Readonly<Record<string, string>> = {},
+): ObjectMeta {
+  const l = sortedRecord({ [LABELS.managedBy]: MANAGED_BY, [LABELS.layer]: layer, ...labels });
+  const a = sortedRecord(annotations);
+  return {
+    name,
+    ...(namespace === undefined ? {} : { namespace }),
+    labels: l,
+    ...(Object.keys(a).length === 0 ? {} : { annotations: a }),
+  };
+}
+
+/** Labels and annotations that name a BreakGlass grant on every object implementing it. */
+export function breakGlassMarks(bg: PlanBreakGlass): { labels: Record<string, string>; annotations: Record<string, string> } {
+  return {
+    labels: { [LABELS.breakGlass]: bg.name, [LABELS.expiresAt]: String(bg.expiresAtEpoch) },
+    annotations: {
+      [ANNOTATIONS.reason]: bg.reason,
+      [ANNOTATIONS.expires]: bg.expiresAt,
+      [ANNOTATIONS.approvers]: bg.approvers.join(','),
+      ...(bg.ticket ? { [ANNOTATIONS.ticket]: bg.ticket } : {}),
+    },
+  };
+}
+
+/** Sorts manifests by (apiVersion, kind, namespace, name). */
+export function sortManifests<T extends KubeManifest>(ms: readonly T[]): T[] {
+  const key = (m: KubeManifest) => `${m.apiVersion}\u0000${m.kind}\u0000${m.metadata.namespace ?? ''}\u0000${m.metadata.name}`;
+  return [...ms].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** Fast look-ups into a plan. */
+export class PlanIndex {
+  private readonly workloads = new Map<string, PlanWorkload>();
+  private readonly externals = new Map<string, PlanExternal>();
+  private readonly platform = new Map<string, PlanPlatformEndpoint>();
+  private readonly grants = new Map<string, PlanBreakGlass>();
+
+  constructor(public readonly plan: Plan) {
+    for (const w of plan.workloads) this.workloads.set(w.key, w);
+    for (const e of plan.externals) this.externals.set(e.key, e);
+    for (const p of plan.platform) this.platform.set(p.key, p);
+    for (const g of plan.breakGlass) this.grants.set(g.name, g);
+  }
+
+  /** The workload with this key (throws when missing: the plan is inconsistent). */
+  public workload(key: string): PlanWorkload {
+    return must(this.workloads.get(key), key);
+  }
+  /** The external with this key. */
+  public external(key: string): PlanExternal {
+    return must(this.externals.get(key), key);
+  }
+  /** The platform endpoint with this key. */
+  public platformEndpoint(key: string): PlanPlatformEndpoint {
+    return must(this.platform.get(key), key);
+  }
+  /** The BreakGlass grant with this name. */
+  public grant(name: string): PlanBreakGlass {
+    return must(this.grants.get(name), name);
+  }
+  /** Workloads of one cluster, sorted by key. */
+  public workloadsIn(cluster: string): PlanWorkload[] {
+    return this.plan.workloads.filter((w) => w.cluster === cluster);
+  }
+  /** Resolves an endpoint reference. */
+  public endpoint(ref: PlanEndpointRef): PlanWorkload | PlanExternal | PlanPlatformEndpoint {
+    return ref.kind === 'workload' ? this.workload(ref.key) : ref.kind === 'external' ? this.external(ref.key) : this.platformEndpoint(ref.key);
+  }
+}
+
+/** Splits edges into the ordinary ones and those of each BreakGlass grant (by grant name, sorted). */
+export function splitEdges(edges: readonly PlanEdge[]): { regular: PlanEdge[]; byGrant: Map<string, PlanEdge[]> } {
+  const regular: PlanEdge[] = [];
+  const byGrant = new Map<string, PlanEdge[]>();
+  for (const e of edges) {
+    if (e.origin === 'break-glass' && e.breakGlass) {
+      const list = byGrant.get(e.breakGlass) ?? [];
+      list.push(e);
+      byGrant.set(e.breakGlass, list);
+    } else {
+      regular.push(e);
+    }
+  }
+  return { regular, byGrant: new Map([...byGrant.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) };
+}
+
+function must<T>(v: T | undefined, key: string): T {
+  if (v === undefined) throw new Error(`internal: the plan has no entry '${key}'`);
+  return v;
+}
