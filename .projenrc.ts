@@ -39,6 +39,8 @@ const project = new typescript.TypeScriptProject({
   tsconfigDev: {
     compilerOptions: {
       skipLibCheck: true,
+      // ts-jest transpiles each file alone (fast); `tsc --noEmit` in the test task type-checks.
+      isolatedModules: true,
       lib: ['es2022'],
       target: 'ES2022',
       module: 'CommonJS',
@@ -60,9 +62,6 @@ const project = new typescript.TypeScriptProject({
       collectCoverage: false,
       maxWorkers: 2,
     },
-  },
-  tsJestOptions: {
-    transformOptions: { isolatedModules: true },
   },
   peerDependencyOptions: { pinnedDevDependency: false },
   peerDeps: [
@@ -96,6 +95,24 @@ const project = new typescript.TypeScriptProject({
 
 // One copy of @pulumi/pulumi (mock state is module-global) and a version that runs on Node 20.
 project.package.addField('overrides', { '@pulumi/pulumi': '3.248.0' });
+
+// Entry points: the host adapters are separate so that each host needs only its own peers.
+project.package.addField('exports', {
+  '.': { types: './dist/index.d.ts', default: './dist/index.js' },
+  './cdk8s': { types: './dist/cdk8s/index.d.ts', default: './dist/cdk8s/index.js' },
+  './pulumi': { types: './dist/pulumi/index.d.ts', default: './dist/pulumi/index.js' },
+  './package.json': './package.json',
+});
+project.package.addField('typesVersions', {
+  '*': { cdk8s: ['dist/cdk8s/index.d.ts'], pulumi: ['dist/pulumi/index.d.ts'] },
+});
+project.package.addField('peerDependenciesMeta', {
+  'cdk8s': { optional: true },
+  'cdk8s-plus-27': { optional: true },
+  '@pulumi/pulumi': { optional: true },
+  '@pulumi/aws': { optional: true },
+  '@pulumi/kubernetes': { optional: true },
+});
 
 // The example: synthesize the e-commerce declaration to one folder per cluster.
 project.addTask('synth', {

@@ -36,11 +36,21 @@ const FQDN = /^(\*\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9]
 /** Collects problems while the declaration is read. */
 class Problems {
   public readonly list: Problem[] = [];
+  // Some checks run once per use rather than once per declaration (a platform service is
+  // checked for every cluster, a domain export for every flow into it): report each distinct
+  // problem once, so that the error lists every mistake exactly once.
+  private readonly seen = new Set<string>();
   public error(code: string, where: IConstruct | string, message: string, value: unknown, fix: string): void {
-    this.list.push({ severity: 'error', code, path: pathOf(where), message, value: value === undefined ? undefined : show(value), fix });
+    this.push({ severity: 'error', code, path: pathOf(where), message, value: value === undefined ? undefined : show(value), fix });
   }
   public warn(code: string, where: IConstruct | string, message: string, value: unknown, fix: string): void {
-    this.list.push({ severity: 'warning', code, path: pathOf(where), message, value: value === undefined ? undefined : show(value), fix });
+    this.push({ severity: 'warning', code, path: pathOf(where), message, value: value === undefined ? undefined : show(value), fix });
+  }
+  private push(p: Problem): void {
+    const key = JSON.stringify([p.severity, p.code, p.path, p.message, p.value ?? null, p.fix]);
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.list.push(p);
   }
   /** Runs a value-type factory, turning its error into a problem at `where`. */
   public value<T>(where: IConstruct | string, f: () => T): T | undefined {
@@ -48,7 +58,7 @@ class Problems {
       return f();
     } catch (e) {
       if (e instanceof BulkheadError) {
-        for (const p of e.problems) this.list.push({ ...p, path: `${pathOf(where)} (${p.path})` });
+        for (const p of e.problems) this.push({ ...p, path: `${pathOf(where)} (${p.path})` });
         return undefined;
       }
       throw e;
@@ -89,6 +99,12 @@ interface ResolvedWorkload {
   readonly domain?: DomainBoundary;
 }
 
+interface ResolvedExport {
+  readonly workload: Workload;
+  readonly ports: readonly PlanPort[];
+  readonly http: readonly PlanHttpRule[];
+}
+
 interface DraftFlow {
   readonly path: string;
   readonly source: PlanEndpointRef;
@@ -107,16 +123,16 @@ class Planner {
   private readonly workloads = new Map<Workload, ResolvedWorkload>();
   private readonly externals = new Map<External, PlanExternal>();
   private readonly platform: PlanPlatformEndpoint[] = [];
+  private readonly exports = new Map<DomainBoundary, ResolvedExport[]>();
 
   constructor(private readonly topology: Topology, private readonly now: Date) {
     this.all = topology.node.findAll();
   }
 
   public build(): Plan {
-    const td = this.p.value(this.topology, () => TrustDomain.of(this.topology.trustDomain));
-    if (td === undefined) {
-      this.p.error('BH-TRUST-DOMAIN', this.topology, 'the topology\'s trust domain is not a valid SPIFFE trust domain', this.topology.trustDomain, "set trustDomain to a name such as 'prod.example.com'");
-    }
+    // One problem for a bad trust domain: the value type's (its fix says what to write), at
+    // the topology's path. Reporting a second, generic one made one mistake count twice.
+    this.p.value(this.topology, () => TrustDomain.of(this.topology.trustDomain));
     const envProblem = labelValueProblem(this.topology.environment);
     if (envProblem) this.p.error('BH-LABEL-VALUE', this.topology, `the environment name is not a valid label value: ${envProblem}`, this.topology.environment, 'use a short name such as prod');
 
@@ -124,6 +140,7 @@ class Planner {
     this.readClusters();
     this.readExternals();
     this.readWorkloads();
+    this.readDomains();
     const declared = this.readFlows();
     const grants = this.readBreakGlass();
     if (this.p.hasErrors) throw new BulkheadError(this.p.list);
@@ -158,15 +175,21 @@ class Planner {
       }
       const d = defaultControls(t.level);
       const o = t.props;
-      const loosen = (field: string, value: unknown, limit: unknown) =>
-        this.p.error('BH-TIER-LOOSEN', t, `the override of ${field} loosens the ${t.level} level's control`, value, `use at most ${String(limit)} (overrides may only tighten a level), or choose a lower level`);
-      if (o.maxSvidTtl && o.maxSvidTtl.isLongerThan(d.maxSvidTtl)) loosen('maxSvidTtl', o.maxSvidTtl.toString(), d.maxSvidTtl.toString());
-      if (o.maxBreakGlassWindow && o.maxBreakGlassWindow.isLongerThan(d.maxBreakGlassWindow)) loosen('maxBreakGlassWindow', o.maxBreakGlassWindow.toString(), d.maxBreakGlassWindow.toString());
-      if (o.minApprovers !== undefined && o.minApprovers < d.minApprovers) loosen('minApprovers', o.minApprovers, d.minApprovers);
-      if (o.auditLogging === false && d.auditLogging) loosen('auditLogging', false, true);
-      if (o.mutualAuth === false && d.mutualAuth) loosen('mutualAuth', false, true);
+      // Each fix names the allowed direction ("at most 15m", "at least 2", "leave it on").
+      const loosen = (field: string, value: unknown, allowed: string) =>
+        this.p.error('BH-TIER-LOOSEN', t, `the override of ${field} loosens the ${t.level} level's control`, value, `${allowed} (overrides may only tighten a level), or choose a lower level`);
+      if (o.maxSvidTtl && o.maxSvidTtl.isLongerThan(d.maxSvidTtl)) loosen('maxSvidTtl', o.maxSvidTtl.toString(), `use at most ${d.maxSvidTtl.toString()}`);
+      if (o.maxBreakGlassWindow && o.maxBreakGlassWindow.isLongerThan(d.maxBreakGlassWindow)) loosen('maxBreakGlassWindow', o.maxBreakGlassWindow.toString(), `use at most ${d.maxBreakGlassWindow.toString()}`);
+      // Not a whole number (NaN compares false with everything) would turn the approver check off.
+      if (o.minApprovers !== undefined && !(Number.isInteger(o.minApprovers) && o.minApprovers >= d.minApprovers)) loosen('minApprovers', o.minApprovers, `use a whole number of at least ${d.minApprovers}`);
+      if (o.auditLogging === false && d.auditLogging) loosen('auditLogging', false, 'leave it on');
+      if (o.mutualAuth === false && d.mutualAuth) loosen('mutualAuth', false, 'leave it on');
       const order = [InternetEgress.NONE, InternetEgress.FQDN_ONLY, InternetEgress.ANY];
-      if (o.internetEgress && order.indexOf(o.internetEgress) > order.indexOf(d.internetEgress)) loosen('internetEgress', o.internetEgress, d.internetEgress);
+      // An unknown value is a loosening too: the egress check treats anything but none and
+      // fqdn-only as any.
+      if (o.internetEgress !== undefined && !(order.includes(o.internetEgress) && order.indexOf(o.internetEgress) <= order.indexOf(d.internetEgress))) {
+        loosen('internetEgress', o.internetEgress, `use ${order.slice(0, order.indexOf(d.internetEgress) + 1).join(' or ')}`);
+      }
     }
   }
 
@@ -175,7 +198,7 @@ class Planner {
     const names = new Map<string, Cluster>();
     const clusters = this.of(Cluster);
     if (clusters.length === 0) {
-      this.p.error('BH-NO-CLUSTER', this.topology, 'the topology declares no cluster', undefined, "add one: new Cluster(topology, 'eks-prod', { cloud: 'aws' })");
+      this.p.error('BH-NO-CLUSTER', this.topology, 'the topology declares no cluster', [], "add one: new Cluster(topology, 'eks-prod', { cloud: 'aws' })");
     }
     for (const c of clusters) {
       this.dnsName(c, 'cluster name', c.clusterName);
@@ -285,7 +308,10 @@ class Planner {
       }
 
       const domain = DomainBoundary.find(w);
-      const tier = w.props.tier ?? domain?.props.tier;
+      const declaredTier = w.props.tier ?? domain?.props.tier;
+      // A tier with an unknown level is already reported by readTiers; reading its controls
+      // would throw a TypeError and hide every other problem, so treat it as absent here.
+      const tier = declaredTier && Object.values(Sensitivity).includes(declaredTier.level) ? declaredTier : undefined;
       const controls = tier ? tier.controls : defaultControls(Sensitivity.INTERNAL);
       const level = tier ? tier.level : Sensitivity.INTERNAL;
       const planTier: PlanTier = {
@@ -327,10 +353,44 @@ class Planner {
     }
   }
 
+  // ---------------------------------------------------------------- domains
+  /**
+   * Domain names and exports. The name is written as the `bulkhead.io/domain` label value and
+   * guardrails select a domain's pods by it, so it must be a valid name and unique (two
+   * domains of one name would share each other's guardrails). Exports are checked once
+   * here, not on each flow into them: an export of a workload of another domain would be
+   * ignored silently, and a bad export with no flow into it would never be reported.
+   */
+  private readDomains(): void {
+    const names = new Map<string, DomainBoundary>();
+    for (const d of this.of(DomainBoundary)) {
+      this.dnsName(d, 'domain name', d.domainName);
+      this.unique(names, d.domainName, d, 'BH-DUPLICATE-DOMAIN', 'domain');
+      const resolved: ResolvedExport[] = [];
+      for (const x of d.exports) {
+        if (!(x.workload instanceof Workload) || DomainBoundary.find(x.workload) !== d) {
+          const other = x.workload instanceof Workload ? DomainBoundary.find(x.workload) : undefined;
+          this.p.error('BH-EXPORT-FOREIGN', d, `a domain exports only its own workloads; this one is ${other ? `in domain '${other.domainName}'` : 'in no domain'}`, x.workload?.node?.path ?? x.workload, other ? `export it from its own domain: ${other.node.id}.export(...)` : `declare it inside the domain (${d.node.id}.addWorkload(...)), or remove the export`);
+          continue;
+        }
+        const w = this.workloads.get(x.workload);
+        if (!w) continue; // its own problem (a foreign cluster) is reported already
+        const where = `${d.node.path} (export ${w.plan.name})`;
+        const ports = this.resolvePorts(where, x.ports, w);
+        const http = this.http(where, x.http);
+        if (ports && http) resolved.push({ workload: x.workload, ports, http });
+      }
+      this.exports.set(d, resolved);
+    }
+  }
+
   // ---------------------------------------------------------------- flows
   private endpoint(peer: IPeer, where: string, role: string): { ref: PlanEndpointRef; rank: number; w?: ResolvedWorkload; e?: PlanExternal } | undefined {
     if (peer instanceof Workload) {
       const w = this.workloads.get(peer);
+      // A workload of this topology that could not be resolved (its cluster is foreign) has
+      // its own error already; calling it "not declared in this topology" would be wrong.
+      if (!w && peer.node.scopes.includes(this.topology)) return undefined;
       if (!w) {
         this.p.error('BH-UNDECLARED-PEER', where, `the flow's ${role} is a workload that is not declared in this topology`, peer.node.path, 'declare the workload inside the same Topology, or remove the flow');
         return undefined;
@@ -398,7 +458,11 @@ class Planner {
         }
       }
       return { methods, paths };
-    }).filter((r) => r.methods.length > 0 || r.paths.length > 0);
+    });
+    // Rules are ORed. A rule with neither methods nor paths matches every request, so the OR
+    // of the list does too: the flow (or export) has no L7 constraint. Dropping that rule
+    // and keeping the others would narrow the flow to requests the user did not restrict.
+    if (rules.some((r) => r.methods.length === 0 && r.paths.length === 0)) return ok ? [] : undefined;
     const unique = [...new Map(rules.map((r) => [JSON.stringify(r), r])).values()].sort((a, b) => cmp(JSON.stringify(a), JSON.stringify(b)));
     return ok ? unique : undefined;
   }
@@ -451,14 +515,17 @@ class Planner {
     const srcDomain = src.w?.domain;
     const dstDomain = dst.w?.domain;
     if (dst.w && dstDomain && srcDomain !== dstDomain) {
-      const exports = dstDomain.exports.filter((x) => x.workload === dst.w!.construct);
-      const exported = exports.flatMap((x) => (this.resolvePorts(`${dstDomain.node.path} (export)`, x.ports, dst.w) ?? []).map((p) => ({ p, http: this.http(dstDomain.node.path, x.http) ?? [] })));
+      const exports = (this.exports.get(dstDomain) ?? []).filter((x) => x.workload === dst.w!.construct);
+      const exported = exports.flatMap((x) => x.ports.map((p) => ({ p, http: x.http })));
       for (const port of ports) {
         const covering = exported.filter((x) => x.p.protocol === port.protocol && x.p.port <= port.port && (x.p.endPort ?? x.p.port) >= (port.endPort ?? port.port));
         const ok = covering.some((x) => x.http.length === 0 || (http.length > 0 && http.every((r) => x.http.some((e) => httpWithin(r, e)))));
         if (!ok) {
           const from = srcDomain ? `domain '${srcDomain.domainName}'` : 'outside the domain';
-          this.p.error('BH-DOMAIN-EXPORT', where, `a flow from ${from} into domain '${dstDomain.domainName}' reaches something the domain does not export`, `${dst.w.plan.key} ${port.protocol.toLowerCase()}/${port.port}${http.length ? ' ' + JSON.stringify(http) : ''}`, `export it: ${dstDomain.node.id}.export(${dst.w.construct.node.id}, ...), or call an exported workload instead`);
+          // Show the whole range asked for, and what the domain does export of this workload,
+          // so the fix can be chosen without reading the domain's declaration.
+          const has = exported.map((x) => `${portText(x.p)}${x.http.length ? ' ' + JSON.stringify(x.http) : ''}`);
+          this.p.error('BH-DOMAIN-EXPORT', where, `a flow from ${from} into domain '${dstDomain.domainName}' reaches something the domain does not export`, `${dst.w.plan.key} ${portText(port)}${http.length ? ' ' + JSON.stringify(http) : ''}`, `export it: ${dstDomain.node.id}.export(${dst.w.construct.node.id}, ...), or stay within what it exports of ${dst.w.plan.name} (${has.length ? has.join('; ') : 'nothing'})`);
         }
       }
     }
@@ -480,18 +547,23 @@ class Planner {
 
   private mergeFlows(drafts: DraftFlow[]): PlanFlow[] {
     const groups = new Map<string, DraftFlow>();
+    // Justifications are collected per flow and joined once at the end. Joining them as the
+    // statements come ("a; b", then "a") gave a text that depended on statement order
+    // ("a; b" or "a; a; b"), and a lone justification was kept untrimmed.
+    const justifications = new Map<string, string[]>();
     for (const d of drafts) {
       const key = `${d.source.kind}:${d.source.key}|${d.destination.kind}:${d.destination.key}|${JSON.stringify(d.http)}|${d.origin}|${d.breakGlass ?? ''}`;
+      const j = d.justification?.trim();
+      justifications.set(key, [...(justifications.get(key) ?? []), ...(j ? [j] : [])]);
       const g = groups.get(key);
-      if (!g) {
-        groups.set(key, { ...d, ports: [...d.ports] });
-        continue;
-      }
-      g.ports.push(...d.ports);
-      const j = [g.justification, d.justification].filter((x): x is string => !!x && x.trim().length > 0);
-      g.justification = j.length ? [...new Set(j)].sort().join('; ') : undefined;
+      if (!g) groups.set(key, { ...d, ports: [...d.ports] });
+      else g.ports.push(...d.ports);
     }
-    return [...groups.values()].map((g) => this.finish(g));
+    return [...groups.entries()].map(([key, g]) => {
+      const j = [...new Set(justifications.get(key))].sort();
+      g.justification = j.length ? j.join('; ') : undefined;
+      return this.finish(g);
+    });
   }
 
   private finish(d: DraftFlow): PlanFlow {
@@ -558,7 +630,8 @@ class Planner {
           this.p.error('BH-BG-APPROVERS', bg, `the ${t.w.plan.tier.level} tier of ${t.w.plan.key} needs at least ${c.minApprovers} distinct approvers`, approvers, `add approvers until there are ${c.minApprovers}`);
         }
       }
-      if (targets.some((t) => t?.e)) this.p.error('BH-BG-TO', bg, 'a BreakGlass grant reaches workloads, not Externals', undefined, 'list workloads in to');
+      const externalTargets = targets.flatMap((t) => (t?.e ? [t.e.name] : []));
+      if (externalTargets.length) this.p.error('BH-BG-TO', bg, 'a BreakGlass grant reaches workloads, not Externals', externalTargets, 'list workloads in to');
       const ports = targets.map((t) => (t?.w ? this.resolvePorts(where, bg.portList, t.w) : undefined));
       if (expires.getTime() <= this.now.getTime()) {
         const msg = `the grant expired at ${expires.toISOString()} and is not emitted`;
@@ -576,6 +649,9 @@ class Planner {
           const tp = ports[i];
           if (!s || !t || !tp) return;
           const f = this.finish({ path: where, source: s.ref, destination: t.ref, ports: tp, http: [], origin: 'break-glass', breakGlass: bg.grantName });
+          // A peer listed twice in from or to gives the same flow (same id) twice: keep one,
+          // or every renderer would emit a duplicate rule.
+          if (ids.includes(f.id)) return;
           flows.push(f);
           ids.push(f.id);
         });
@@ -640,6 +716,11 @@ function subset(a: Readonly<Record<string, string>>, b: Readonly<Record<string, 
   return Object.entries(a).every(([k, v]) => b[k] === v);
 }
 
+/** `tcp/9090`, `tcp/8000-8100`. */
+function portText(p: PlanPort): string {
+  return `${p.protocol.toLowerCase()}/${p.port}${p.endPort === undefined ? '' : `-${p.endPort}`}`;
+}
+
 function iso(d: Date): string {
   return d.toISOString().replace(/\.000Z$/, 'Z');
 }
@@ -670,7 +751,9 @@ export function mergePorts(ports: readonly PlanPort[]): PlanPort[] {
   for (const p of ports) byProto.set(p.protocol, [...(byProto.get(p.protocol) ?? []), p]);
   const out: PlanPort[] = [];
   for (const proto of [...byProto.keys()].sort()) {
-    const list = (byProto.get(proto) ?? []).sort((a, b) => a.port - b.port || (a.endPort ?? a.port) - (b.endPort ?? b.port));
+    // Ties (one port number reached under two names, or with and without a name) are broken
+    // by name, so the name kept does not depend on the order of the statements.
+    const list = (byProto.get(proto) ?? []).sort((a, b) => a.port - b.port || (a.endPort ?? a.port) - (b.endPort ?? b.port) || cmp(a.name ?? '', b.name ?? ''));
     let cur: { port: number; end: number; name?: string } | undefined;
     const flush = () => {
       if (!cur) return;

@@ -1,0 +1,13 @@
+/**
+ * Bulkhead: zero-trust micro-segmentation as code. One typed declaration, every enforcement
+ * layer. The host adapters are separate entry points so that a cdk8s program needs no Pulumi
+ * packages and the other way round: `bulkhead/cdk8s` and `bulkhead/pulumi`.
+ */
+export * from './core';
+export * from './model';
+export * from './plan/types';
+export { buildPlan, mergePorts } from './plan/build';
+export type { BuildPlanOptions } from './plan/build';
+export * from './targets/types';
+export { TARGETS } from './targets/registry';
+export * from './synth';

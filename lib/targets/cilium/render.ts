@@ -1,0 +1,405 @@
+/**
+ * The Cilium renderer: plan → CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy for one
+ * cluster. A pure function of the plan.
+ *
+ * What it emits, per cluster that runs Cilium:
+ * - per namespace, `bulkhead-default-deny`: selects every endpoint of the namespace, puts it into
+ *   ingress and egress default deny (an empty ingress rule, Cilium's documented "deny all" form)
+ *   and allows DNS to the cluster resolver with an L7 DNS rule (`matchPattern: '*'`), which
+ *   `toFQDNs` needs to learn the addresses of the names it allows;
+ * - per workload with declared flows, `<workload>`: exactly its declared peers, both directions;
+ * - per workload and BreakGlass grant, `bg-<grant>-<workload>`, carrying the grant's marks;
+ * - per workload of a tier with guardrails, `bulkhead-guardrail.<ns>.<workload>` (clusterwide):
+ *   `ingressDeny` / `egressDeny` of the `world` entity, only where no declared flow could need
+ *   `world` in that direction (deny rules win over every allow, so a broader form could cut a
+ *   declared flow).
+ *
+ * @see https://docs.cilium.io/en/stable/security/policy/language/
+ * @see https://docs.cilium.io/en/stable/security/policy/deny/
+ */
+import { Cidr } from '../../core/cidr';
+import { cmp, Problem, sortProblems } from '../../core/errors';
+import { ANNOTATIONS, LABELS } from '../../core/names';
+import { Protocol } from '../../core/port';
+import { Plan, PlanCluster, PlanEdge, PlanExternal, PlanHttpRule, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
+import { breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
+import { RenderResult } from '../types';
+import {
+  CILIUM_API_VERSION, CiliumCidrRule, CiliumClusterwideNetworkPolicy, CiliumEgressDenyRule, CiliumEgressRule, CiliumFqdnSelector,
+  CiliumHttpRule, CiliumIngressDenyRule, CiliumIngressRule, CiliumManifest, CiliumNetworkPolicy, CiliumPolicySpec, CiliumPortProtocol,
+  CiliumPortRule, CiliumSelector,
+} from './types';
+
+/**
+ * Label keys Cilium derives for every endpoint.
+ *
+ * @see https://docs.cilium.io/en/stable/security/policy/kubernetes/
+ */
+export const CILIUM_LABELS = {
+  /**
+   * The pod's namespace, with the `k8s:` source prefix.
+   * @see https://docs.cilium.io/en/stable/security/policy/kubernetes/#namespaces
+   */
+  namespace: 'k8s:io.kubernetes.pod.namespace',
+  /**
+   * The ClusterMesh cluster name of an endpoint.
+   * @see https://docs.cilium.io/en/stable/network/clustermesh/policy/
+   */
+  cluster: 'io.cilium.k8s.policy.cluster',
+} as const;
+
+/**
+ * Name of the per-namespace default-deny policy.
+ *
+ * @see https://docs.cilium.io/en/stable/security/policy/language/#ingress-egress-default-deny
+ */
+export const CILIUM_DEFAULT_DENY_NAME = 'bulkhead-default-deny';
+
+/**
+ * Most ports Cilium accepts in one port rule.
+ *
+ * @see https://github.com/cilium/cilium/blob/main/pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnetworkpolicies.yaml
+ */
+export const CILIUM_MAX_PORTS_PER_RULE = 40;
+
+/**
+ * Warning codes of the Cilium target.
+ *
+ * @see https://docs.cilium.io/en/stable/security/policy/
+ */
+export const CILIUM_WARNINGS = {
+  /** The topology is in audit mode: Cilium has no per-policy audit action; policies are rendered without default deny, L7 rules or authentication. */
+  auditMode: 'BH-CILIUM-AUDIT-MODE',
+  /** A peer in a cluster without Cilium is addressed by that cluster's pod CIDRs (less precise than its labels). */
+  remoteCidr: 'BH-CILIUM-REMOTE-CIDR',
+  /** A peer in a cluster without Cilium and without pod CIDRs cannot be expressed: the flow is not allowed by this layer. */
+  remoteUnreachable: 'BH-CILIUM-REMOTE-UNREACHABLE',
+  /** An FQDN external as a source: Cilium has no `fromFQDNs`; its fallback CIDRs are used, or the flow is not allowed by this layer. */
+  fqdnSource: 'BH-CILIUM-FQDN-SOURCE',
+  /** Mutual authentication cannot apply to a source Cilium does not manage (CIDR): the rule is rendered without it. */
+  authUnmanagedSource: 'BH-CILIUM-AUTH-UNMANAGED',
+  /** HTTP rules apply to TCP only; the non-TCP ports of the flow are rendered at L4. */
+  l7NonTcp: 'BH-CILIUM-L7-NON-TCP',
+  /** No DNS platform endpoint for the cluster: the default-deny policy allows kube-system/k8s-app=kube-dns. */
+  dnsDefault: 'BH-CILIUM-DNS-DEFAULT',
+  /** A guardrail direction was not emitted because a declared flow needs `world` in that direction. */
+  guardrailSkipped: 'BH-CILIUM-GUARDRAIL-SKIPPED',
+  /** A flow of a BreakGlass grant that is not in force was dropped. */
+  grantMissing: 'BH-CILIUM-GRANT-MISSING',
+} as const;
+
+const DNS_FALLBACK = { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' } } as const;
+
+/** Where a peer resolves to, in Cilium terms. */
+type Peer =
+  | { readonly kind: 'endpoints'; readonly selector: CiliumSelector }
+  | { readonly kind: 'cidrs'; readonly cidrs: readonly CiliumCidrRule[]; readonly world: boolean }
+  | { readonly kind: 'fqdns'; readonly fqdns: readonly CiliumFqdnSelector[] }
+  | { readonly kind: 'covered' }
+  | { readonly kind: 'none' };
+
+/**
+ * Translates a plan path (Istio form: exact, `prefix*`, `*suffix`, or `*`) into the anchored
+ * regular expression Cilium matches request paths against. Literal parts are escaped.
+ *
+ * @see https://docs.cilium.io/en/stable/security/policy/language/#layer-7-examples
+ */
+export function ciliumPathRegex(path: string): string {
+  const esc = (s: string) => s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+  if (path === '*') return '^.*$';
+  if (path.endsWith('*')) return `^${esc(path.slice(0, -1))}.*$`;
+  if (path.startsWith('*')) return `^.*${esc(path.slice(1))}$`;
+  return `^${esc(path)}$`;
+}
+
+/**
+ * The Cilium HTTP rules of a flow's HTTP constraints: methods × paths of each rule, sorted, de-duplicated.
+ *
+ * @see https://docs.cilium.io/en/stable/security/policy/language/#layer-7-examples
+ */
+export function ciliumHttpRules(http: readonly PlanHttpRule[]): CiliumHttpRule[] {
+  const out = new Map<string, CiliumHttpRule>();
+  for (const r of http) {
+    const methods: (string | undefined)[] = r.methods.length > 0 ? [...r.methods] : [undefined];
+    const paths: (string | undefined)[] = r.paths.length > 0 ? r.paths.map(ciliumPathRegex) : [undefined];
+    for (const method of methods) {
+      for (const path of paths) {
+        const rule: CiliumHttpRule = { ...(method === undefined ? {} : { method }), ...(path === undefined ? {} : { path }) };
+        out.set(JSON.stringify(rule), rule);
+      }
+    }
+  }
+  return [...out.entries()].sort(([a], [b]) => cmp(a, b)).map(([, v]) => v);
+}
+
+/**
+ * The Cilium port entries of plan ports, sorted by protocol, port, end port.
+ *
+ * @see https://docs.cilium.io/en/stable/security/policy/language/#layer-4-examples
+ */
+export function ciliumPorts(ports: readonly PlanPort[]): CiliumPortProtocol[] {
+  return [...ports]
+    .sort((a, b) => cmp(a.protocol, b.protocol) || a.port - b.port || (a.endPort ?? a.port) - (b.endPort ?? b.port))
+    .map((p) => ({ port: String(p.port), ...(p.endPort !== undefined && p.endPort !== p.port ? { endPort: p.endPort } : {}), protocol: p.protocol }));
+}
+
+/**
+ * The Cilium FQDN selector of one name: `matchPattern` for wildcards, `matchName` otherwise.
+ *
+ * @see https://docs.cilium.io/en/stable/security/policy/language/#dns-based
+ */
+export function ciliumFqdn(fqdn: string): CiliumFqdnSelector {
+  return fqdn.includes('*') ? { matchPattern: fqdn } : { matchName: fqdn };
+}
+
+function chunk<T>(xs: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+function dedupeSorted<T>(xs: readonly T[]): T[] {
+  const m = new Map<string, T>();
+  for (const x of xs) m.set(JSON.stringify(x), x);
+  return [...m.entries()].sort(([a], [b]) => cmp(a, b)).map(([, v]) => v);
+}
+
+class CiliumRender {
+  private readonly idx: PlanIndex;
+  private readonly clusters: Map<string, PlanCluster>;
+  private readonly mesh: boolean;
+  private readonly audit: boolean;
+  private readonly warnings = new Map<string, Problem>();
+
+  constructor(private readonly plan: Plan, private readonly cluster: PlanCluster) {
+    this.idx = new PlanIndex(plan);
+    this.clusters = new Map(plan.clusters.map((c) => [c.name, c]));
+    this.mesh = plan.clusters.filter((c) => c.layers.includes('cilium')).length > 1;
+    this.audit = plan.topology.mode === 'audit';
+  }
+
+  public run(): RenderResult {
+    if (!this.cluster.layers.includes('cilium')) return { manifests: [], warnings: [] };
+    const out: CiliumManifest[] = [];
+    if (this.audit) {
+      this.warn(CILIUM_WARNINGS.auditMode, this.plan.topology.name,
+        'the topology is in audit mode, and Cilium has no per-policy audit action: its policies are rendered with default deny off, without L7 rules, authentication or guardrails, so they deny nothing',
+        'audit',
+        "to observe would-be drops, also run Cilium's policy audit mode (Helm value policyAuditMode: true) and watch Hubble policy verdicts");
+    }
+    for (const ns of this.cluster.namespaces) out.push(this.namespacePolicy(ns));
+    for (const w of this.idx.workloadsIn(this.cluster.name)) {
+      const ins = splitEdges(w.calledBy);
+      const outs = splitEdges(w.calls);
+      const main = this.workloadPolicy(w, objectName([w.name]), ins.regular, outs.regular, {}, { [ANNOTATIONS.source]: w.path }, `Bulkhead: declared flows of ${w.key}`);
+      if (main) out.push(main);
+      const grants = [...new Set([...ins.byGrant.keys(), ...outs.byGrant.keys()])].sort(cmp);
+      for (const g of grants) {
+        const grant = this.plan.breakGlass.find((b) => b.name === g);
+        if (!grant) {
+          this.warn(CILIUM_WARNINGS.grantMissing, w.path, 'a flow names a BreakGlass grant that is not in force; it is not rendered', g, 'remove the flow, or keep the grant in force');
+          continue;
+        }
+        const marks = breakGlassMarks(grant);
+        const p = this.workloadPolicy(w, objectName(['bg', g, w.name]), ins.byGrant.get(g) ?? [], outs.byGrant.get(g) ?? [],
+          marks.labels, { ...marks.annotations, [ANNOTATIONS.source]: grant.path }, `Bulkhead: BreakGlass grant ${g} for ${w.key}, expires ${grant.expiresAt}`);
+        if (p) out.push(p);
+      }
+      if (w.tier.guardrails && !this.audit) {
+        const g = this.guardrail(w);
+        if (g) out.push(g);
+      }
+    }
+    return { manifests: sortManifests(out), warnings: sortProblems([...this.warnings.values()]) };
+  }
+
+  private warn(code: string, path: string, message: string, value: string | undefined, fix: string): void {
+    const p: Problem = { severity: 'warning', code, path, message, ...(value === undefined ? {} : { value }), fix };
+    this.warnings.set(JSON.stringify(p), p);
+  }
+
+  /** Endpoint selector of a pod set in a cluster, with the cluster label when it is needed. */
+  private endpointSelector(clusterName: string, namespace: string, selector: Readonly<Record<string, string>>): CiliumSelector {
+    const labels: Record<string, string> = { [CILIUM_LABELS.namespace]: namespace, ...selector };
+    if (clusterName !== this.cluster.name || this.mesh) {
+      labels[CILIUM_LABELS.cluster] = this.clusters.get(clusterName)?.ciliumClusterName ?? clusterName;
+    }
+    return { matchLabels: Object.fromEntries(Object.keys(labels).sort(cmp).map((k) => [k, labels[k]])) };
+  }
+
+  private podPeer(where: string, p: PlanWorkload | PlanPlatformEndpoint): Peer {
+    const pc = this.clusters.get(p.cluster);
+    if (p.cluster === this.cluster.name || (pc && pc.layers.includes('cilium'))) {
+      return { kind: 'endpoints', selector: this.endpointSelector(p.cluster, p.namespace, p.selector) };
+    }
+    const cidrs = pc?.podCidrs ?? [];
+    if (cidrs.length === 0) {
+      this.warn(CILIUM_WARNINGS.remoteUnreachable, where, `the peer ${p.key} is in cluster ${p.cluster}, which runs no Cilium and declares no pod CIDRs: Cilium cannot select it, so this layer does not allow the flow`, p.key, `declare podCidrs on cluster ${p.cluster}, or run Cilium ClusterMesh there`);
+      return { kind: 'none' };
+    }
+    this.warn(CILIUM_WARNINGS.remoteCidr, where, `the peer ${p.key} is in cluster ${p.cluster}, which runs no Cilium: it is addressed by that cluster's pod CIDRs, so any pod of that cluster matches`, cidrs.join(','), `run Cilium ClusterMesh in cluster ${p.cluster} for label-based selection`);
+    return { kind: 'cidrs', cidrs: cidrs.map((cidr) => ({ cidr })), world: true };
+  }
+
+  private cidrRules(e: PlanExternal): CiliumCidrRule[] {
+    return [...e.cidrs].sort(cmp).map((c) => {
+      const net = Cidr.of(c);
+      const except = [...e.except].sort(cmp).filter((x) => net.contains(Cidr.of(x)) && x !== c);
+      return { cidr: c, ...(except.length > 0 ? { except } : {}) };
+    });
+  }
+
+  private peer(w: PlanWorkload, edge: PlanEdge, direction: 'in' | 'out'): Peer {
+    const ref = edge.peer;
+    if (ref.kind === 'workload') return this.podPeer(w.path, this.idx.workload(ref.key));
+    if (ref.kind === 'platform') {
+      const p = this.idx.platformEndpoint(ref.key);
+      if (direction === 'out' && p.name === 'dns' && p.cluster === this.cluster.name) return { kind: 'covered' };
+      return this.podPeer(w.path, p);
+    }
+    const e = this.idx.external(ref.key);
+    if (direction === 'out') {
+      if (e.fqdns.length > 0) return { kind: 'fqdns', fqdns: [...e.fqdns].sort(cmp).map(ciliumFqdn) };
+      return { kind: 'cidrs', cidrs: this.cidrRules(e), world: true };
+    }
+    if (e.fqdns.length > 0) {
+      if (e.cidrs.length === 0) {
+        this.warn(CILIUM_WARNINGS.fqdnSource, w.path, `the external ${e.name} is a source known only by name; Cilium cannot match sources by name, so this layer does not allow the flow`, [...e.fqdns].sort(cmp).join(','), `give external ${e.name} the CIDRs its traffic comes from`);
+        return { kind: 'none' };
+      }
+      this.warn(CILIUM_WARNINGS.fqdnSource, w.path, `the external ${e.name} is a source known by name; Cilium matches it by its fallback CIDRs`, [...e.cidrs].sort(cmp).join(','), 'keep the fallback CIDRs of the external up to date');
+    }
+    return { kind: 'cidrs', cidrs: this.cidrRules(e), world: true };
+  }
+
+  private portRules(w: PlanWorkload, edge: PlanEdge): CiliumPortRule[] {
+    const http = this.audit ? [] : ciliumHttpRules(edge.http);
+    const tcp = edge.ports.filter((p) => p.protocol === Protocol.TCP);
+    const other = edge.ports.filter((p) => p.protocol !== Protocol.TCP);
+    if (http.length > 0 && other.length > 0) {
+      this.warn(CILIUM_WARNINGS.l7NonTcp, w.path, `HTTP rules apply to TCP only: the non-TCP ports of flow ${edge.flowId} are allowed at L4`, other.map((p) => `${p.protocol}/${p.port}`).join(','), 'declare HTTP constraints on TCP ports only');
+    }
+    const rules: CiliumPortRule[] = [];
+    if (http.length > 0) {
+      for (const c of chunk(ciliumPorts(tcp), CILIUM_MAX_PORTS_PER_RULE)) rules.push({ ports: c, rules: { http } });
+      for (const c of chunk(ciliumPorts(other), CILIUM_MAX_PORTS_PER_RULE)) rules.push({ ports: c });
+    } else {
+      for (const c of chunk(ciliumPorts(edge.ports), CILIUM_MAX_PORTS_PER_RULE)) rules.push({ ports: c });
+    }
+    return rules;
+  }
+
+  private ingressRule(w: PlanWorkload, edge: PlanEdge): CiliumIngressRule | undefined {
+    const peer = this.peer(w, edge, 'in');
+    if (peer.kind === 'none' || peer.kind === 'covered' || peer.kind === 'fqdns') return undefined;
+    const toPorts = this.portRules(w, edge);
+    let auth = w.tier.mutualAuth && !this.audit;
+    if (auth && peer.kind === 'cidrs') {
+      this.warn(CILIUM_WARNINGS.authUnmanagedSource, w.path, `tier ${w.tier.name} demands mutual authentication, but the source of flow ${edge.flowId} is addressed by CIDR and has no Cilium identity: this rule is rendered without authentication`, edge.peer.key, 'route the source through a Cilium-managed workload (such as an ingress gateway) to keep mutual authentication');
+      auth = false;
+    }
+    return {
+      ...(peer.kind === 'endpoints' ? { fromEndpoints: [peer.selector] } : { fromCIDRSet: peer.cidrs }),
+      ...(toPorts.length > 0 ? { toPorts } : {}),
+      ...(auth ? { authentication: { mode: 'required' as const } } : {}),
+    };
+  }
+
+  private egressRule(w: PlanWorkload, edge: PlanEdge): CiliumEgressRule | undefined {
+    const peer = this.peer(w, edge, 'out');
+    if (peer.kind === 'none' || peer.kind === 'covered') return undefined;
+    const toPorts = this.portRules(w, edge);
+    const to = peer.kind === 'endpoints' ? { toEndpoints: [peer.selector] } : peer.kind === 'cidrs' ? { toCIDRSet: peer.cidrs } : { toFQDNs: peer.fqdns };
+    return { ...to, ...(toPorts.length > 0 ? { toPorts } : {}) };
+  }
+
+  private workloadPolicy(
+    w: PlanWorkload, name: string, ins: readonly PlanEdge[], outs: readonly PlanEdge[],
+    labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>, description: string,
+  ): CiliumNetworkPolicy | undefined {
+    const ingress = dedupeSorted(ins.map((e) => this.ingressRule(w, e)).filter((r): r is CiliumIngressRule => r !== undefined));
+    const egress = dedupeSorted(outs.map((e) => this.egressRule(w, e)).filter((r): r is CiliumEgressRule => r !== undefined));
+    if (ingress.length === 0 && egress.length === 0) return undefined;
+    const spec: CiliumPolicySpec = {
+      description,
+      endpointSelector: { matchLabels: sortedRecord(w.selector) },
+      ...(this.audit ? { enableDefaultDeny: { egress: false, ingress: false } } : {}),
+      ...(ingress.length > 0 ? { ingress } : {}),
+      ...(egress.length > 0 ? { egress } : {}),
+    };
+    return {
+      apiVersion: CILIUM_API_VERSION,
+      kind: 'CiliumNetworkPolicy',
+      metadata: meta('cilium', name, w.namespace, { [LABELS.workload]: w.name, ...labels }, annotations),
+      spec,
+    };
+  }
+
+  private namespacePolicy(ns: string): CiliumNetworkPolicy {
+    const dns = this.plan.platform.find((p) => p.cluster === this.cluster.name && p.name === 'dns');
+    if (!dns) {
+      this.warn(CILIUM_WARNINGS.dnsDefault, this.cluster.name, `cluster ${this.cluster.name} declares no DNS platform endpoint: the default-deny policy allows DNS to kube-system/k8s-app=kube-dns`, undefined, 'declare the DNS platform flow of the topology');
+    }
+    const selector = this.endpointSelector(this.cluster.name, dns?.namespace ?? DNS_FALLBACK.namespace, dns?.selector ?? DNS_FALLBACK.selector);
+    const dnsRule: CiliumEgressRule = {
+      toEndpoints: [selector],
+      toPorts: [{
+        ports: [{ port: '53', protocol: 'TCP' }, { port: '53', protocol: 'UDP' }],
+        rules: { dns: [{ matchPattern: '*' }] },
+      }],
+    };
+    return {
+      apiVersion: CILIUM_API_VERSION,
+      kind: 'CiliumNetworkPolicy',
+      metadata: meta('cilium', CILIUM_DEFAULT_DENY_NAME, ns),
+      spec: {
+        description: `Bulkhead: default deny for namespace ${ns} (ingress and egress), DNS to the cluster resolver allowed`,
+        endpointSelector: {},
+        enableDefaultDeny: { egress: !this.audit, ingress: !this.audit },
+        ingress: [{}],
+        egress: [dnsRule],
+      },
+    };
+  }
+
+  private guardrail(w: PlanWorkload): CiliumClusterwideNetworkPolicy | undefined {
+    // A peer needs the world entity when Cilium addresses it by IP: externals, and pods of
+    // clusters that run no Cilium. Peers Cilium manages (this cluster, ClusterMesh) never do.
+    const needsWorld = (edges: readonly PlanEdge[]) => edges.some((e) => {
+      if (e.peer.kind === 'external') return true;
+      const p = e.peer.kind === 'workload' ? this.idx.workload(e.peer.key) : this.idx.platformEndpoint(e.peer.key);
+      return p.cluster !== this.cluster.name && !(this.clusters.get(p.cluster)?.layers.includes('cilium') ?? false);
+    });
+    const inWorld = needsWorld(w.calledBy);
+    const outWorld = needsWorld(w.calls);
+    const ingressDeny: CiliumIngressDenyRule[] = inWorld ? [] : [{ fromEntities: ['world'] }];
+    const egressDeny: CiliumEgressDenyRule[] = outWorld ? [] : [{ toEntities: ['world'] }];
+    const skipped = [inWorld ? 'ingress' : '', outWorld ? 'egress' : ''].filter(Boolean);
+    if (skipped.length > 0) {
+      this.warn(CILIUM_WARNINGS.guardrailSkipped, w.path, `tier ${w.tier.name} asks for guardrails, but declared flows of ${w.key} need the world entity (${skipped.join(' and ')}): no clusterwide deny is emitted for that direction`, skipped.join(','), 'this is expected for workloads with external peers; the per-namespace default deny still applies');
+    }
+    if (ingressDeny.length === 0 && egressDeny.length === 0) return undefined;
+    const selector = { matchLabels: Object.fromEntries(Object.entries({ [CILIUM_LABELS.namespace]: w.namespace, ...w.selector }).sort(([a], [b]) => cmp(a, b))) };
+    return {
+      apiVersion: CILIUM_API_VERSION,
+      kind: 'CiliumClusterwideNetworkPolicy',
+      metadata: meta('cilium', `bulkhead-guardrail.${w.namespace}.${w.name}`, undefined, { [LABELS.workload]: w.name, [LABELS.tier]: w.tier.level }, { [ANNOTATIONS.source]: w.path }),
+      spec: {
+        description: `Bulkhead guardrail for tier ${w.tier.name}: ${w.key} never talks to the world entity where no declared flow needs it`,
+        endpointSelector: selector,
+        enableDefaultDeny: { egress: false, ingress: false },
+        ...(ingressDeny.length > 0 ? { ingressDeny } : {}),
+        ...(egressDeny.length > 0 ? { egressDeny } : {}),
+      },
+    };
+  }
+}
+
+/**
+ * Renders the Cilium objects of one cluster (none when the cluster runs no Cilium).
+ *
+ * @see https://docs.cilium.io/en/stable/security/policy/language/
+ */
+export function renderCilium(plan: Plan, cluster: PlanCluster): RenderResult {
+  return new CiliumRender(plan, cluster).run();
+}

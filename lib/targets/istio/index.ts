@@ -1,0 +1,23 @@
+/**
+ * The Istio layer: PeerAuthentication, AuthorizationPolicy, ServiceEntry, Sidecar.
+ *
+ * @see https://istio.io/latest/docs/concepts/security/
+ */
+import { Target } from '../types';
+import { renderIstio } from './render';
+
+export * from './types';
+export {
+  ISTIO_ALLOW_NOTHING_NAME, ISTIO_MAX_RANGE_EXPANSION, ISTIO_PURPOSE_ANNOTATION, ISTIO_SIDECAR_NAME, ISTIO_WARNINGS, istioPorts, renderIstio,
+} from './render';
+export type { IstioPorts } from './render';
+
+/**
+ * The Istio target: layer `istio`, rendered only for clusters that run Istio.
+ *
+ * @see https://istio.io/latest/docs/concepts/security/
+ */
+export const istioTarget: Target = {
+  layer: 'istio',
+  render: renderIstio,
+};

@@ -1,0 +1,435 @@
+/**
+ * The Istio renderer: plan → PeerAuthentication, AuthorizationPolicy, ServiceEntry and Sidecar
+ * for one cluster. A pure function of the plan.
+ *
+ * Enforce mode, per cluster that runs Istio:
+ * - per namespace: PeerAuthentication `default` (STRICT) and AuthorizationPolicy
+ *   `bulkhead-allow-nothing`, Istio's documented `allow-nothing` form (ALLOW, no selector, no
+ *   rules): the namespace's workloads accept only what an ALLOW policy names. It is the only
+ *   rule-less ALLOW Bulkhead writes, annotated as deliberate; no policy ever has an empty rule;
+ * - per workload whose tier asks for PERMISSIVE mTLS: a PeerAuthentication `<workload>`;
+ * - per destination workload with callers: ALLOW `<workload>`, one rule per group of sources
+ *   with the same operations (principals `<trust-domain>/ns/<ns>/sa/<sa>` of each source's
+ *   cluster; `ipBlocks` / `notIpBlocks` for CIDR externals), ports as strings, methods / paths;
+ * - per destination workload whose tier has audit logging: AUDIT `<workload>-audit`, scoped to
+ *   the workload's ports;
+ * - per destination workload and BreakGlass grant: ALLOW `bg-<grant>-<workload>` and AUDIT
+ *   `bg-<grant>-<workload>-audit`, both carrying the grant's marks;
+ * - per external called from the cluster: a ServiceEntry `bulkhead-external-<name>` in the Istio
+ *   root namespace, exported to the calling namespaces only; per calling namespace a Sidecar
+ *   `bulkhead-egress` with `REGISTRY_ONLY` outbound traffic.
+ *
+ * Audit mode (`plan.topology.mode === 'audit'`): nothing is denied by this layer.
+ * PeerAuthentication is PERMISSIVE; `bulkhead-allow-nothing`, every ALLOW policy and the
+ * Sidecars (REGISTRY_ONLY would block) are left out; each `<workload>` policy is rendered with
+ * action AUDIT and the same rules (the intent, for logs and analysis); every destination workload
+ * gets `<workload>-audit` on its ports; BreakGlass grants keep only their AUDIT policy.
+ * ServiceEntries are still emitted (they allow, never deny).
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
+ * @see https://istio.io/latest/docs/ops/best-practices/security/#use-default-deny-patterns
+ */
+import { cmp, Problem, sortProblems } from '../../core/errors';
+import { ANNOTATIONS, LABELS } from '../../core/names';
+import { Protocol } from '../../core/port';
+import { Plan, PlanCluster, PlanEdge, PlanExternal, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
+import { breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
+import { RenderResult } from '../types';
+import { istioPrincipal } from '../spire/identity';
+import {
+  AuthorizationPolicy, AuthorizationPolicySpec, ISTIO_NETWORKING_API_VERSION, ISTIO_SECURITY_API_VERSION, IstioManifest, IstioOperation,
+  IstioRule, IstioSource, PeerAuthentication, ServiceEntry, ServiceEntryPort, Sidecar,
+} from './types';
+
+/**
+ * Name of the per-namespace deny-all (Istio `allow-nothing`) policy.
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
+ */
+export const ISTIO_ALLOW_NOTHING_NAME = 'bulkhead-allow-nothing';
+
+/**
+ * Name of the per-namespace egress Sidecar.
+ *
+ * @see https://istio.io/latest/docs/reference/config/networking/sidecar/
+ */
+export const ISTIO_SIDECAR_NAME = 'bulkhead-egress';
+
+/**
+ * Annotation that states why an object has the shape it has.
+ *
+ * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/
+ */
+export const ISTIO_PURPOSE_ANNOTATION = 'bulkhead.io/purpose';
+
+/**
+ * Port ranges up to this many ports are expanded (Istio has no port ranges); larger ones are not.
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#Operation
+ */
+export const ISTIO_MAX_RANGE_EXPANSION = 32;
+
+/**
+ * Warning codes of the Istio target.
+ *
+ * @see https://istio.io/latest/docs/concepts/security/#authorization
+ */
+export const ISTIO_WARNINGS = {
+  /** Audit mode: what the layer does instead of enforcing. */
+  auditMode: 'BH-ISTIO-AUDIT-MODE',
+  /** AUDIT policies only mark requests; a plugin must be configured to record them. */
+  auditPlugin: 'BH-ISTIO-AUDIT-PLUGIN',
+  /** A port range too large to expand: the rule does not constrain ports (network layers still do). */
+  portRange: 'BH-ISTIO-PORT-RANGE',
+  /** Istio authorizes TCP only: UDP / SCTP ports are left to the network layers. */
+  nonTcp: 'BH-ISTIO-NON-TCP',
+  /** An FQDN-only external as a source cannot be matched by Istio: the flow is not allowed by this layer. */
+  fqdnSource: 'BH-ISTIO-FQDN-SOURCE',
+  /** An external (CIDR) source reaches a workload whose mTLS mode is STRICT: plaintext connections are rejected. */
+  externalMtls: 'BH-ISTIO-EXTERNAL-MTLS',
+  /** A platform source without a service account has no principal: the flow is not allowed by this layer. */
+  platformNoSa: 'BH-ISTIO-PLATFORM-NO-SA',
+  /** Istio cannot restrict a CIDR external beyond REGISTRY_ONLY and the ServiceEntry's addresses; `except` is not expressible. */
+  cidrExternal: 'BH-ISTIO-CIDR-EXTERNAL',
+  /** A wildcard host cannot use DNS resolution: its ServiceEntry uses `NONE` (original destination). */
+  wildcardHost: 'BH-ISTIO-WILDCARD-HOST',
+  /** An external called on no TCP port gets no ServiceEntry. */
+  externalNoPorts: 'BH-ISTIO-EXTERNAL-NO-PORTS',
+  /** A flow of a BreakGlass grant that is not in force was dropped. */
+  grantMissing: 'BH-ISTIO-GRANT-MISSING',
+  /** A source runs in a cluster without Istio: it has no sidecar to present its identity over mTLS. */
+  sourceOutsideMesh: 'BH-ISTIO-SOURCE-OUTSIDE-MESH',
+  /** A principal of another trust domain: the mesh must trust that domain's root (federation) for the rule to match. */
+  foreignTrustDomain: 'BH-ISTIO-FOREIGN-TRUST-DOMAIN',
+} as const;
+
+/**
+ * The ports of a flow as Istio writes them: TCP only, ranges expanded when small.
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#Operation
+ */
+export interface IstioPorts {
+  /** Port numbers as strings, sorted numerically. */
+  readonly ports: string[];
+  /** Whether a range was too large to expand (the rule then cannot constrain ports). */
+  readonly unconstrained: boolean;
+  /** Ports of other protocols, left out. */
+  readonly nonTcp: PlanPort[];
+}
+
+/**
+ * Converts plan ports to Istio port strings.
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#Operation
+ */
+export function istioPorts(ports: readonly PlanPort[]): IstioPorts {
+  const nums = new Set<number>();
+  let unconstrained = false;
+  const nonTcp: PlanPort[] = [];
+  for (const p of ports) {
+    if (p.protocol !== Protocol.TCP) {
+      nonTcp.push(p);
+      continue;
+    }
+    const end = p.endPort ?? p.port;
+    if (end - p.port + 1 > ISTIO_MAX_RANGE_EXPANSION) {
+      unconstrained = true;
+      continue;
+    }
+    for (let n = p.port; n <= end; n++) nums.add(n);
+  }
+  return { ports: [...nums].sort((a, b) => a - b).map(String), unconstrained, nonTcp };
+}
+
+function uniqSorted(xs: Iterable<string>): string[] {
+  return [...new Set(xs)].sort(cmp);
+}
+
+class IstioRender {
+  private readonly idx: PlanIndex;
+  private readonly clusters: Map<string, PlanCluster>;
+  private readonly audit: boolean;
+  private readonly warnings = new Map<string, Problem>();
+  private auditEmitted = false;
+
+  constructor(private readonly plan: Plan, private readonly cluster: PlanCluster) {
+    this.idx = new PlanIndex(plan);
+    this.clusters = new Map(plan.clusters.map((c) => [c.name, c]));
+    this.audit = plan.topology.mode === 'audit';
+  }
+
+  public run(): RenderResult {
+    if (!this.cluster.layers.includes('istio')) return { manifests: [], warnings: [] };
+    const out: IstioManifest[] = [];
+    if (this.audit) {
+      this.warn(ISTIO_WARNINGS.auditMode, this.plan.topology.name,
+        'the topology is in audit mode: PeerAuthentication is PERMISSIVE, no ALLOW policy, allow-nothing policy or REGISTRY_ONLY Sidecar is emitted, and the declared rules are rendered as AUDIT policies, so Istio denies nothing',
+        'audit', "switch the topology to mode 'enforce' to enforce the declared flows");
+    }
+    for (const ns of this.cluster.namespaces) {
+      out.push(this.peerAuthentication(ns, 'default', undefined, this.audit ? 'PERMISSIVE' : 'STRICT'));
+      if (!this.audit) out.push(this.allowNothing(ns));
+    }
+    for (const w of this.idx.workloadsIn(this.cluster.name)) out.push(...this.workload(w));
+    out.push(...this.egress());
+    if (this.auditEmitted) {
+      this.warn(ISTIO_WARNINGS.auditPlugin, this.cluster.name,
+        'AUDIT policies only mark requests for auditing; nothing is recorded unless an audit plugin is configured in the mesh',
+        undefined, 'enable an Istio audit plugin (upstream documents the Stackdriver plugin) or log the audit decision in the access log');
+    }
+    return { manifests: sortManifests(out), warnings: sortProblems([...this.warnings.values()]) };
+  }
+
+  private warn(code: string, path: string, message: string, value: string | undefined, fix: string): void {
+    const p: Problem = { severity: 'warning', code, path, message, ...(value === undefined ? {} : { value }), fix };
+    this.warnings.set(JSON.stringify(p), p);
+  }
+
+  private peerAuthentication(ns: string, name: string, w: PlanWorkload | undefined, mode: 'STRICT' | 'PERMISSIVE'): PeerAuthentication {
+    return {
+      apiVersion: ISTIO_SECURITY_API_VERSION,
+      kind: 'PeerAuthentication',
+      metadata: meta('istio', name, ns, w ? { [LABELS.workload]: w.name } : {}, w ? { [ANNOTATIONS.source]: w.path } : {}),
+      spec: { ...(w ? { selector: { matchLabels: sortedRecord(w.selector) } } : {}), mtls: { mode } },
+    };
+  }
+
+  private allowNothing(ns: string): AuthorizationPolicy {
+    return {
+      apiVersion: ISTIO_SECURITY_API_VERSION,
+      kind: 'AuthorizationPolicy',
+      metadata: meta('istio', ISTIO_ALLOW_NOTHING_NAME, ns, {}, {
+        [ISTIO_PURPOSE_ANNOTATION]: 'deliberate deny-all: Istio allow-nothing (ALLOW without rules or selector); each workload is allowed only what its own ALLOW policies name',
+      }),
+      spec: { action: 'ALLOW' },
+    };
+  }
+
+  /** The effective mTLS mode of a workload in this layer. */
+  private mtlsMode(w: PlanWorkload): 'STRICT' | 'PERMISSIVE' {
+    return this.audit ? 'PERMISSIVE' : w.tier.mtls;
+  }
+
+  private source(w: PlanWorkload, edge: PlanEdge): IstioSource | undefined {
+    const ref = edge.peer;
+    if (ref.kind === 'workload') return { principals: [this.principal(w, this.idx.workload(ref.key))] };
+    if (ref.kind === 'platform') {
+      const p = this.idx.platformEndpoint(ref.key);
+      if (!p.serviceAccount) {
+        this.warn(ISTIO_WARNINGS.platformNoSa, w.path, `the platform source ${p.key} has no service account, so it has no mesh identity: this layer does not allow its flow`, p.key, 'give the platform endpoint its service account');
+        return undefined;
+      }
+      return { principals: [this.principal(w, p)] };
+    }
+    const e = this.idx.external(ref.key);
+    if (e.cidrs.length === 0) {
+      this.warn(ISTIO_WARNINGS.fqdnSource, w.path, `the external ${e.name} is a source known only by name; Istio cannot match sources by name, so this layer does not allow the flow`, [...e.fqdns].sort(cmp).join(','), `give external ${e.name} the CIDRs its traffic comes from`);
+      return undefined;
+    }
+    if (this.mtlsMode(w) === 'STRICT') {
+      this.warn(ISTIO_WARNINGS.externalMtls, w.path, `the external ${e.name} calls ${w.key}, whose mTLS mode is STRICT: plaintext connections from outside the mesh are rejected before authorization`, [...e.cidrs].sort(cmp).join(','), 'route external traffic through an ingress gateway (and declare the gateway as the source), or relax mTLS for that port');
+    }
+    return { ipBlocks: uniqSorted(e.cidrs), ...(e.except.length > 0 ? { notIpBlocks: uniqSorted(e.except) } : {}) };
+  }
+
+  /** The principal of a pod source, with warnings where the mesh cannot authenticate it as written. */
+  private principal(w: PlanWorkload, p: PlanWorkload | PlanPlatformEndpoint): string {
+    const c = this.clusterOf(p.cluster);
+    const principal = istioPrincipal(c, p);
+    if (!c.layers.includes('istio')) {
+      this.warn(ISTIO_WARNINGS.sourceOutsideMesh, w.path, `the source ${p.key} runs in cluster ${c.name}, which runs no Istio: it cannot present its identity over mTLS, so the rule naming it will not match`, principal, `run Istio in cluster ${c.name}, or relax mTLS for this destination`);
+    }
+    if (c.trustDomain !== this.cluster.trustDomain) {
+      this.warn(ISTIO_WARNINGS.foreignTrustDomain, w.path, `the source ${p.key} belongs to trust domain ${c.trustDomain}, not ${this.cluster.trustDomain}: the mesh of cluster ${this.cluster.name} must trust that domain's root for the principal to match`, principal, 'federate the trust domains (SPIRE ClusterFederatedTrustDomain plus the mesh CA bundle), or use one trust domain');
+    }
+    return principal;
+  }
+
+  private clusterOf(name: string): PlanCluster {
+    const c = this.clusters.get(name);
+    if (!c) throw new Error(`internal: the plan has no cluster '${name}'`);
+    return c;
+  }
+
+  /** The operations of a flow (OR); an empty list means any operation. Undefined when Istio cannot see the flow at all. */
+  private operations(w: PlanWorkload, edge: PlanEdge): IstioOperation[] | undefined {
+    const p = istioPorts(edge.ports);
+    if (p.nonTcp.length > 0) {
+      this.warn(ISTIO_WARNINGS.nonTcp, w.path, `Istio authorizes TCP traffic only: the non-TCP ports of flow ${edge.flowId} are left to the network layers`, p.nonTcp.map((x) => `${x.protocol}/${x.port}`).join(','), 'nothing to do; NetworkPolicy and Cilium enforce these ports');
+    }
+    if (p.unconstrained) {
+      this.warn(ISTIO_WARNINGS.portRange, w.path, `flow ${edge.flowId} has a port range wider than ${ISTIO_MAX_RANGE_EXPANSION} ports, which Istio cannot express: its rule does not constrain ports (the network layers still do)`, edge.ports.map((x) => `${x.port}-${x.endPort ?? x.port}`).join(','), 'declare the few ports the flow needs instead of a wide range');
+    }
+    if (p.ports.length === 0 && !p.unconstrained) return undefined;
+    const ports = p.unconstrained ? undefined : p.ports;
+    if (edge.http.length === 0) return ports ? [{ ports }] : [];
+    const ops = edge.http.map((r): IstioOperation => ({
+      ...(ports ? { ports } : {}),
+      ...(r.methods.length > 0 ? { methods: uniqSorted(r.methods) } : {}),
+      ...(r.paths.length > 0 ? { paths: uniqSorted(r.paths) } : {}),
+    }));
+    // An empty operation matches every request: OR-ed with the others it makes the rule match any
+    // operation, which is written as no `to` at all (never as an empty operation).
+    if (ops.some((o) => Object.keys(o).length === 0)) return [];
+    return [...new Map(ops.map((o) => [JSON.stringify(o), o])).entries()].sort(([a], [b]) => cmp(a, b)).map(([, o]) => o);
+  }
+
+  /** ALLOW-side rules for the edges: principals merged per identical operations, CIDR sources one rule each. */
+  private rules(w: PlanWorkload, edges: readonly PlanEdge[]): IstioRule[] {
+    const byOps = new Map<string, { principals: Set<string>; ops: IstioOperation[] }>();
+    const other = new Map<string, IstioRule>();
+    for (const edge of edges) {
+      const src = this.source(w, edge);
+      const ops = src && this.operations(w, edge);
+      if (!src || !ops) continue;
+      const to = ops.length > 0 ? { to: ops.map((operation) => ({ operation })) } : {};
+      if (src.principals) {
+        const k = JSON.stringify(ops);
+        const g = byOps.get(k) ?? { principals: new Set<string>(), ops };
+        src.principals.forEach((x) => g.principals.add(x));
+        byOps.set(k, g);
+      } else {
+        const rule: IstioRule = { from: [{ source: src }], ...to };
+        other.set(JSON.stringify(rule), rule);
+      }
+    }
+    const rules: IstioRule[] = [...other.values()];
+    for (const g of byOps.values()) {
+      rules.push({ from: [{ source: { principals: uniqSorted(g.principals) } }], ...(g.ops.length > 0 ? { to: g.ops.map((operation) => ({ operation })) } : {}) });
+    }
+    return rules.map((r) => [JSON.stringify(r), r] as const).sort(([a], [b]) => cmp(a, b)).map(([, r]) => r);
+  }
+
+  private policy(
+    w: PlanWorkload, name: string, action: AuthorizationPolicySpec['action'], rules: readonly IstioRule[],
+    labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>,
+  ): AuthorizationPolicy {
+    if (action === 'AUDIT') this.auditEmitted = true;
+    return {
+      apiVersion: ISTIO_SECURITY_API_VERSION,
+      kind: 'AuthorizationPolicy',
+      metadata: meta('istio', name, w.namespace, { [LABELS.workload]: w.name, ...labels }, annotations),
+      spec: { selector: { matchLabels: sortedRecord(w.selector) }, action, rules: JSON.parse(JSON.stringify(rules)) as IstioRule[] },
+    };
+  }
+
+  /** The TCP ports a workload serves: its named ports and the ports of its incoming flows. */
+  private servedPorts(w: PlanWorkload): string[] {
+    const fromFlows = istioPorts(w.calledBy.flatMap((e) => e.ports)).ports.map(Number);
+    const named = w.ports.filter((p) => p.protocol === Protocol.TCP).map((p) => p.port);
+    return [...new Set([...fromFlows, ...named])].sort((a, b) => a - b).map(String);
+  }
+
+  private workload(w: PlanWorkload): IstioManifest[] {
+    const out: IstioManifest[] = [];
+    const src = { [ANNOTATIONS.source]: w.path };
+    if (!this.audit && w.tier.mtls === 'PERMISSIVE') out.push(this.peerAuthentication(w.namespace, objectName([w.name]), w, 'PERMISSIVE'));
+    const { regular, byGrant } = splitEdges(w.calledBy);
+    const rules = this.rules(w, regular);
+    if (rules.length > 0) out.push(this.policy(w, objectName([w.name]), this.audit ? 'AUDIT' : 'ALLOW', rules, {}, src));
+    if (w.tier.auditLogging || this.audit) {
+      const ports = this.servedPorts(w);
+      if (ports.length > 0) {
+        out.push(this.policy(w, objectName([w.name, 'audit']), 'AUDIT', [{ to: [{ operation: { ports } }] }], {}, {
+          ...src, [ISTIO_PURPOSE_ANNOTATION]: this.audit ? 'audit mode: every request on the workload\'s ports is audited' : `tier ${w.tier.name} demands audit logging of every request on the workload's ports`,
+        }));
+      }
+    }
+    for (const [g, edges] of byGrant) {
+      const grant = this.plan.breakGlass.find((b) => b.name === g);
+      if (!grant) {
+        this.warn(ISTIO_WARNINGS.grantMissing, w.path, 'a flow names a BreakGlass grant that is not in force; it is not rendered', g, 'remove the flow, or keep the grant in force');
+        continue;
+      }
+      const bgRules = this.rules(w, edges);
+      if (bgRules.length === 0) continue;
+      const marks = breakGlassMarks(grant);
+      const annotations = { ...marks.annotations, [ANNOTATIONS.source]: grant.path };
+      if (!this.audit) out.push(this.policy(w, objectName(['bg', g, w.name]), 'ALLOW', bgRules, marks.labels, annotations));
+      out.push(this.policy(w, objectName(['bg', g, w.name, 'audit']), 'AUDIT', bgRules, marks.labels, annotations));
+    }
+    return out;
+  }
+
+  private egress(): IstioManifest[] {
+    const root = this.cluster.istioRootNamespace;
+    const externals = new Map<string, { e: PlanExternal; namespaces: Set<string>; ports: PlanPort[]; path: string }>();
+    const peerNamespaces = new Map<string, Set<string>>();
+    for (const w of this.idx.workloadsIn(this.cluster.name)) {
+      const peers = peerNamespaces.get(w.namespace) ?? new Set<string>();
+      peerNamespaces.set(w.namespace, peers);
+      for (const edge of w.calls) {
+        if (edge.peer.kind === 'external') {
+          const e = this.idx.external(edge.peer.key);
+          const entry = externals.get(e.key) ?? { e, namespaces: new Set<string>(), ports: [], path: e.path };
+          entry.namespaces.add(w.namespace);
+          entry.ports.push(...edge.ports);
+          externals.set(e.key, entry);
+        } else {
+          const p = edge.peer.kind === 'workload' ? this.idx.workload(edge.peer.key) : this.idx.platformEndpoint(edge.peer.key);
+          if (p.namespace !== w.namespace) peers.add(p.namespace);
+        }
+      }
+    }
+    const out: IstioManifest[] = [];
+    const hostsFor = new Map<string, string[]>();
+    for (const { e, namespaces, ports, path } of [...externals.values()].sort((a, b) => cmp(a.e.key, b.e.key))) {
+      const p = istioPorts(ports);
+      if (p.unconstrained) {
+        this.warn(ISTIO_WARNINGS.portRange, path, `a port range to external ${e.name} is wider than ${ISTIO_MAX_RANGE_EXPANSION} ports; a ServiceEntry lists single ports, so the range is left out`, undefined, 'declare the few ports the external serves');
+      }
+      if (p.ports.length === 0) {
+        this.warn(ISTIO_WARNINGS.externalNoPorts, path, `external ${e.name} is called on no TCP port Istio can list: no ServiceEntry is emitted`, undefined, 'declare the TCP ports of the external');
+        continue;
+      }
+      const sePorts: ServiceEntryPort[] = p.ports.map(Number).map((n) => (n === 443 ? { number: n, protocol: 'TLS' as const, name: `tls-${n}` } : { number: n, protocol: 'TCP' as const, name: `tcp-${n}` }));
+      let hosts: string[];
+      let resolution: 'DNS' | 'NONE';
+      let addresses: string[] | undefined;
+      if (e.fqdns.length > 0) {
+        hosts = [...e.fqdns].sort(cmp);
+        resolution = hosts.some((h) => h.includes('*')) ? 'NONE' : 'DNS';
+        if (resolution === 'NONE') {
+          this.warn(ISTIO_WARNINGS.wildcardHost, path, `external ${e.name} has a wildcard host, which DNS resolution cannot serve: its ServiceEntry uses resolution NONE (the original destination address)`, hosts.join(','), 'list the exact host names if you want DNS resolution');
+        }
+      } else {
+        hosts = [`${e.name}.external.bulkhead`];
+        resolution = 'NONE';
+        addresses = uniqSorted(e.cidrs);
+        this.warn(ISTIO_WARNINGS.cidrExternal, path, `external ${e.name} is a CIDR: Istio can only register its addresses so REGISTRY_ONLY lets them through; it cannot restrict them further${e.except.length > 0 ? ', and the except ranges are not expressible' : ''}`, [...e.cidrs, ...e.except.map((x) => `!${x}`)].join(','), 'rely on NetworkPolicy / Cilium for CIDR precision, or declare the external by FQDN');
+      }
+      const exportTo = uniqSorted(namespaces);
+      for (const ns of exportTo) hostsFor.set(ns, [...(hostsFor.get(ns) ?? []), ...hosts.map((h) => `${root}/${h}`)]);
+      const se: ServiceEntry = {
+        apiVersion: ISTIO_NETWORKING_API_VERSION,
+        kind: 'ServiceEntry',
+        metadata: meta('istio', objectName(['bulkhead-external', e.name], 253), root, {}, { [ANNOTATIONS.source]: path }),
+        spec: { hosts, ...(addresses ? { addresses } : {}), ports: sePorts, location: 'MESH_EXTERNAL', resolution, exportTo },
+      };
+      out.push(se);
+    }
+    if (this.audit) return out;
+    for (const ns of [...hostsFor.keys()].sort(cmp)) {
+      const hosts = uniqSorted(['./*', `${root}/*`, ...[...(peerNamespaces.get(ns) ?? [])].map((p) => `${p}/*`), ...(hostsFor.get(ns) ?? [])]);
+      const sc: Sidecar = {
+        apiVersion: ISTIO_NETWORKING_API_VERSION,
+        kind: 'Sidecar',
+        metadata: meta('istio', ISTIO_SIDECAR_NAME, ns, {}, {
+          [ISTIO_PURPOSE_ANNOTATION]: 'egress allow-list: only this namespace, the control plane, the namespaces of declared peers and the declared externals are reachable (REGISTRY_ONLY)',
+        }),
+        spec: { egress: [{ hosts }], outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } },
+      };
+      out.push(sc);
+    }
+    return out;
+  }
+}
+
+/**
+ * Renders the Istio objects of one cluster (none when the cluster runs no Istio).
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
+ */
+export function renderIstio(plan: Plan, cluster: PlanCluster): RenderResult {
+  return new IstioRender(plan, cluster).run();
+}

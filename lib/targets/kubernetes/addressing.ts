@@ -1,0 +1,278 @@
+/**
+ * Addressing helpers shared by the Kubernetes-native network layers (NetworkPolicy and
+ * ClusterNetworkPolicy): how a plan endpoint is addressed from one cluster (pods by selector,
+ * or address blocks), port-set arithmetic, and the documented fallback for FQDN externals.
+ * Pure functions, no host imports.
+ */
+import { Cidr } from '../../core/cidr';
+import { Protocol } from '../../core/port';
+import { PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanPort } from '../../plan/types';
+import { PlanIndex, sortedRecord } from '../common';
+
+/**
+ * The private IPv4 ranges of RFC 1918, excluded from the FQDN fallback.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc1918
+ */
+export const RFC1918_IPV4: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+
+/**
+ * The IPv4 link-local range (it holds cloud instance-metadata endpoints such as
+ * `169.254.169.254`), also excluded from the FQDN fallback.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc3927
+ */
+export const LINK_LOCAL_IPV4 = '169.254.0.0/16';
+
+/**
+ * A numbered port or range, with its protocol.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export interface SimplePort {
+  /** The protocol. */
+  readonly protocol: Protocol;
+  /** The first port. */
+  readonly port: number;
+  /** The last port of a range. @default - a single port */
+  readonly endPort?: number;
+}
+
+/**
+ * An address block and the blocks carved out of it.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export interface AddressBlock {
+  /** The block. */
+  readonly cidr: string;
+  /** Blocks inside `cidr` that are excluded, sorted. */
+  readonly except: readonly string[];
+}
+
+/**
+ * How an endpoint is addressed from one cluster.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export type ResolvedPeer =
+  /** Pods of a namespace of this cluster, by labels. */
+  | { readonly kind: 'pods'; readonly namespace: string; readonly selector: Readonly<Record<string, string>> }
+  /**
+   * Address blocks: `external` (the External's own CIDRs), `fqdn-fallback` (an FQDN external
+   * without CIDRs, see {@link fqdnFallbackBlock}), or `remote-cluster` (the pod CIDRs of
+   * another cluster).
+   */
+  | { readonly kind: 'blocks'; readonly via: 'external' | 'fqdn-fallback' | 'remote-cluster'; readonly blocks: readonly AddressBlock[] }
+  /** Not addressable from this cluster (for example a remote cluster without pod CIDRs). */
+  | { readonly kind: 'unreachable'; readonly reason: string };
+
+/**
+ * Resolves an endpoint of the plan as seen from `cluster`: a workload or platform endpoint of
+ * the same cluster is selected by namespace and pod labels; one of another cluster by that
+ * cluster's pod CIDRs; an External by its CIDRs, or by the FQDN fallback when it has none.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function resolvePeer(index: PlanIndex, cluster: PlanCluster, ref: PlanEndpointRef): ResolvedPeer {
+  if (ref.kind === 'external') return resolveExternal(index.external(ref.key), cluster);
+  const ep = ref.kind === 'workload' ? index.workload(ref.key) : index.platformEndpoint(ref.key);
+  if (ep.cluster === cluster.name) {
+    return { kind: 'pods', namespace: ep.namespace, selector: sortedRecord(ep.selector) };
+  }
+  const remote = index.plan.clusters.find((c) => c.name === ep.cluster);
+  const cidrs = uniqueSorted(remote?.podCidrs ?? []);
+  if (cidrs.length === 0) {
+    return { kind: 'unreachable', reason: `cluster '${ep.cluster}' declares no pod CIDRs` };
+  }
+  return { kind: 'blocks', via: 'remote-cluster', blocks: cidrs.map((cidr) => ({ cidr, except: [] })) };
+}
+
+function resolveExternal(ext: PlanExternal, cluster: PlanCluster): ResolvedPeer {
+  const cidrs = uniqueSorted(ext.cidrs);
+  if (cidrs.length > 0) {
+    return {
+      kind: 'blocks',
+      via: 'external',
+      blocks: cidrs.map((cidr) => {
+        const outer = Cidr.of(cidr);
+        const except = minimalCidrs(ext.except.filter((e) => {
+          const inner = Cidr.of(e);
+          return outer.contains(inner) && inner.prefix > outer.prefix;
+        }));
+        return { cidr, except };
+      }),
+    };
+  }
+  if (ext.fqdns.length > 0) return { kind: 'blocks', via: 'fqdn-fallback', blocks: [fqdnFallbackBlock(cluster)] };
+  return { kind: 'unreachable', reason: `external '${ext.name}' has neither CIDRs nor FQDNs` };
+}
+
+/**
+ * The address block NetworkPolicy falls back to for an FQDN External that declares no
+ * `cidrs`: `0.0.0.0/0` except the RFC 1918 ranges, the IPv4 link-local range (instance
+ * metadata) and the cluster's IPv4 pod and node CIDRs — "anywhere on the internet" on the
+ * declared ports, never the cluster or private networks. IPv6 is not opened.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function fqdnFallbackBlock(cluster: PlanCluster): AddressBlock {
+  return { cidr: '0.0.0.0/0', except: fqdnFallbackExcept(cluster) };
+}
+
+/**
+ * The IPv4 blocks excluded by the FQDN fallback, minimal (none inside another) and sorted.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function fqdnFallbackExcept(cluster: PlanCluster): string[] {
+  const ipv4 = [...cluster.podCidrs, ...cluster.nodeCidrs].filter((c) => Cidr.of(c).family === 'ipv4');
+  return minimalCidrs([...RFC1918_IPV4, LINK_LOCAL_IPV4, ...ipv4]);
+}
+
+/**
+ * Drops CIDRs contained in another of the list, normalizes, de-duplicates and sorts (IPv4 numerically first).
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function minimalCidrs(cidrs: readonly string[]): string[] {
+  const parsed = uniqueSorted(cidrs.map((c) => Cidr.of(c).toString())).map((c) => Cidr.of(c));
+  const kept = parsed.filter((c) => !parsed.some((o) => o !== c && o.contains(c)));
+  return sortCidrs(kept.map((c) => c.toString()));
+}
+
+/**
+ * Sorts CIDRs: IPv4 by address then prefix, then IPv6 by text.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function sortCidrs(cidrs: readonly string[]): string[] {
+  const key = (c: string): string => {
+    const x = Cidr.of(c);
+    if (x.family === 'ipv6') return `1${c}`;
+    return `0${ipv4ToNumber(x.address).toString(16).padStart(8, '0')}/${String(x.prefix).padStart(2, '0')}`;
+  };
+  return [...cidrs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/**
+ * The IPv4 address space minus the given blocks, as the fewest CIDRs, sorted by address.
+ * IPv6 entries of `excluded` are ignored.
+ *
+ * @example
+ * ipv4Complement(['10.0.0.0/8']) // ['0.0.0.0/5', '8.0.0.0/7', '11.0.0.0/8', '12.0.0.0/6', ...]
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function ipv4Complement(excluded: readonly string[]): string[] {
+  const ex = excluded.map((c) => Cidr.of(c)).filter((c) => c.family === 'ipv4').map((c) => ({ start: ipv4ToNumber(c.address), prefix: c.prefix }));
+  const out: string[] = [];
+  const walk = (start: number, prefix: number): void => {
+    const size = 2 ** (32 - prefix);
+    const end = start + size;
+    let overlaps = false;
+    for (const e of ex) {
+      const eEnd = e.start + 2 ** (32 - e.prefix);
+      if (e.start <= start && eEnd >= end) return; // fully excluded
+      if (e.start < end && eEnd > start) overlaps = true;
+    }
+    if (!overlaps) {
+      out.push(`${numberToIpv4(start)}/${prefix}`);
+      return;
+    }
+    walk(start, prefix + 1);
+    walk(start + size / 2, prefix + 1);
+  };
+  walk(0, 0);
+  return out;
+}
+
+function ipv4ToNumber(address: string): number {
+  return address.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
+}
+
+function numberToIpv4(n: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+}
+
+/**
+ * Merges ports: per protocol, overlapping or adjacent ranges become one; sorted by protocol,
+ * then port. Names are dropped (Bulkhead always emits numbers).
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function mergePorts(ports: readonly (PlanPort | SimplePort)[]): SimplePort[] {
+  const byProto = new Map<Protocol, [number, number][]>();
+  for (const p of ports) {
+    const list = byProto.get(p.protocol) ?? [];
+    list.push([p.port, p.endPort ?? p.port]);
+    byProto.set(p.protocol, list);
+  }
+  const out: SimplePort[] = [];
+  for (const proto of [...byProto.keys()].sort()) {
+    const ranges = (byProto.get(proto) ?? []).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let cur: [number, number] | undefined;
+    const flush = (): void => {
+      if (cur) out.push(cur[0] === cur[1] ? { protocol: proto, port: cur[0] } : { protocol: proto, port: cur[0], endPort: cur[1] });
+    };
+    for (const r of ranges) {
+      if (cur && r[0] <= cur[1] + 1) {
+        cur = [cur[0], Math.max(cur[1], r[1])];
+      } else {
+        flush();
+        cur = [r[0], r[1]];
+      }
+    }
+    flush();
+  }
+  return out;
+}
+
+/**
+ * A canonical text of a merged port list: `TCP/443,TCP/8000-8100,UDP/53`.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function portsKey(ports: readonly SimplePort[]): string {
+  return ports.map((p) => `${p.protocol}/${p.port}${p.endPort === undefined ? '' : `-${p.endPort}`}`).join(',');
+}
+
+/**
+ * Whether every port of `ports` is inside `cover`.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function portsCovered(ports: readonly SimplePort[], cover: readonly SimplePort[]): boolean {
+  return ports.every((p) => cover.some((c) => c.protocol === p.protocol && c.port <= p.port && (c.endPort ?? c.port) >= (p.endPort ?? p.port)));
+}
+
+/**
+ * The ports the namespace default-deny opens to the cluster DNS: TCP and UDP 53.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export const DNS_PORTS: readonly SimplePort[] = [
+  { protocol: Protocol.TCP, port: 53 },
+  { protocol: Protocol.UDP, port: 53 },
+];
+
+/**
+ * Whether an edge is a DNS platform flow that the namespace default-deny already covers: a
+ * platform flow to this cluster's `dns` endpoint on UDP/TCP 53 only.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function coveredByDefaultDeny(index: PlanIndex, cluster: PlanCluster, edge: PlanEdge): boolean {
+  if (edge.origin !== 'platform' || edge.peer.kind !== 'platform') return false;
+  const ep = index.platformEndpoint(edge.peer.key);
+  return ep.name === 'dns' && ep.cluster === cluster.name && portsCovered(mergePorts(edge.ports), DNS_PORTS);
+}
+
+/**
+ * Sorted, de-duplicated copy.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function uniqueSorted(xs: readonly string[]): string[] {
+  return [...new Set(xs)].sort();
+}

@@ -1,0 +1,61 @@
+/**
+ * The `kubernetes` layer: `networking.k8s.io/v1` NetworkPolicy (per-namespace default-deny
+ * with DNS, per-workload ingress and egress, separate BreakGlass objects) and the in-cluster
+ * break-glass reaper.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+import { Plan, PlanCluster } from '../../plan/types';
+import { sortManifests } from '../common';
+import { RenderResult, Target } from '../types';
+import { renderNetworkPolicies } from './network-policy';
+import { reaperManifests } from './reaper';
+import { KubernetesLayerManifest } from './types';
+
+export * from './types';
+export { DEFAULT_DENY_NAME, WARN_CROSS_CLUSTER, WARN_FQDN, WARN_NO_DNS, WARN_UNREACHABLE, renderNetworkPolicies } from './network-policy';
+export type { NetworkPolicyRender } from './network-policy';
+export * from './reaper';
+export { RFC1918_IPV4, LINK_LOCAL_IPV4, fqdnFallbackBlock, fqdnFallbackExcept, ipv4Complement, mergePorts, portsKey, resolvePeer } from './addressing';
+export type { SimplePort, AddressBlock, ResolvedPeer } from './addressing';
+
+/**
+ * What the `kubernetes` target returns: a {@link RenderResult} with its manifests typed.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export interface KubernetesRenderResult extends RenderResult {
+  /** The objects, sorted by (apiVersion, kind, namespace, name). */
+  readonly manifests: readonly KubernetesLayerManifest[];
+}
+
+/**
+ * Renders one cluster's `kubernetes` layer.
+ *
+ * FQDN externals: NetworkPolicy cannot match names. When the External declares `cidrs`, they
+ * are used. Otherwise the flow is allowed to `0.0.0.0/0` except the RFC 1918 ranges, the
+ * link-local range and the cluster's pod and node CIDRs, on the declared ports only, and a
+ * `BH-NP-FQDN` warning says so (the Cilium and Istio layers enforce the name).
+ *
+ * Peers in another cluster are addressed by that cluster's pod CIDRs (`BH-NP-CROSS-CLUSTER`).
+ *
+ * Audit mode: NetworkPolicy has no audit or log-only mode, so `audit` topologies render the
+ * same, enforcing policies; the Istio and Cilium layers relax instead.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function renderKubernetes(plan: Plan, cluster: PlanCluster): KubernetesRenderResult {
+  const np = renderNetworkPolicies(plan, cluster);
+  const manifests: KubernetesLayerManifest[] = [...np.manifests, ...reaperManifests(plan, cluster)];
+  return { manifests: sortManifests(manifests), warnings: np.warnings };
+}
+
+/**
+ * The `kubernetes` layer target (NetworkPolicy and the break-glass reaper).
+ *
+ * @see renderKubernetes
+ */
+export const kubernetesTarget: Target = {
+  layer: 'kubernetes',
+  render: renderKubernetes,
+};

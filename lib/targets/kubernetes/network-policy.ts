@@ -1,0 +1,249 @@
+/**
+ * The `kubernetes` layer's NetworkPolicy renderer.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+import { BulkheadError, Problem } from '../../core/errors';
+import { ANNOTATIONS, LABELS } from '../../core/names';
+import { Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanWorkload } from '../../plan/types';
+import { breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, splitEdges } from '../common';
+import { AddressBlock, coveredByDefaultDeny, DNS_PORTS, mergePorts, portsKey, resolvePeer, SimplePort, uniqueSorted } from './addressing';
+import { NetworkPolicyManifest, NetworkPolicyPeer, NetworkPolicyPort } from './types';
+import { WarningSink } from './warnings';
+
+/**
+ * The name of the per-namespace default-deny NetworkPolicy.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export const DEFAULT_DENY_NAME = 'bulkhead-default-deny';
+
+/**
+ * Warning: an FQDN External is enforced by address instead of by name.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export const WARN_FQDN = 'BH-NP-FQDN';
+/**
+ * Warning: a peer in another cluster is addressed by that cluster's pod CIDRs.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export const WARN_CROSS_CLUSTER = 'BH-NP-CROSS-CLUSTER';
+/**
+ * Warning: a peer cannot be addressed from this cluster at all; the flow is not allowed by this layer.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export const WARN_UNREACHABLE = 'BH-NP-UNREACHABLE';
+/**
+ * Warning: the cluster has no `dns` platform endpoint, so the default-deny opens no DNS.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export const WARN_NO_DNS = 'BH-NP-NO-DNS';
+
+const LAYER = 'kubernetes';
+
+/**
+ * What {@link renderNetworkPolicies} returns.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export interface NetworkPolicyRender {
+  /** The policies (unsorted; the target sorts). */
+  readonly manifests: NetworkPolicyManifest[];
+  /** Warnings, sorted. */
+  readonly warnings: Problem[];
+}
+
+interface Ctx {
+  readonly index: PlanIndex;
+  readonly cluster: PlanCluster;
+  readonly sink: WarningSink;
+  readonly flowPaths: ReadonlyMap<string, string>;
+}
+
+/**
+ * Renders the NetworkPolicies of one cluster:
+ * - per namespace, `bulkhead-default-deny`: every pod isolated in both directions, egress to
+ *   the cluster DNS (UDP and TCP 53) only;
+ * - per workload with callers, `<workload>-ingress`, and per workload with calls,
+ *   `<workload>-egress`: one rule per set of peers that share exactly the same ports;
+ * - per BreakGlass grant and workload, `bg-<grant>-<workload>-ingress` / `-egress`, separate
+ *   objects with the grant's labels and annotations.
+ *
+ * NetworkPolicy has no audit mode: in `audit` topologies it renders the same policies (the
+ * mesh and Cilium layers relax instead).
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function renderNetworkPolicies(plan: Plan, cluster: PlanCluster): NetworkPolicyRender {
+  const index = new PlanIndex(plan);
+  const sink = new WarningSink();
+  const flowPaths = new Map(plan.flows.map((f) => [f.id, f.path]));
+  const ctx: Ctx = { index, cluster, sink, flowPaths };
+  const workloads = plan.workloads.filter((w) => w.cluster === cluster.name).sort((a, b) => cmp(a.key, b.key));
+  const namespaces = uniqueSorted([...cluster.namespaces, ...workloads.map((w) => w.namespace)]);
+
+  const out: NetworkPolicyManifest[] = namespaces.map((ns) => defaultDeny(plan, ctx, ns));
+  for (const w of workloads) {
+    const ingress = splitEdges(w.calledBy);
+    const egress = splitEdges(w.calls.filter((e) => !coveredByDefaultDeny(index, cluster, e)));
+    const regular = workloadPolicy(ctx, w, ingress.regular, egress.regular, undefined);
+    out.push(...regular);
+    const grants = uniqueSorted([...ingress.byGrant.keys(), ...egress.byGrant.keys()]);
+    for (const g of grants) {
+      out.push(...workloadPolicy(ctx, w, ingress.byGrant.get(g) ?? [], egress.byGrant.get(g) ?? [], index.grant(g)));
+    }
+  }
+  const seen = new Set<string>();
+  for (const m of out) {
+    const key = `${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+    if (seen.has(key)) {
+      throw new BulkheadError([{
+        severity: 'error', code: 'BH-NP-NAME-CLASH', path: `${plan.topology.name}/${cluster.name}`,
+        message: 'two NetworkPolicies of the same namespace get the same name', value: key,
+        fix: 'rename the workload or the BreakGlass grant so that `<workload>-ingress`, `<workload>-egress` and `bg-<grant>-<workload>-…` stay distinct',
+      }]);
+    }
+    seen.add(key);
+  }
+  return { manifests: out, warnings: sink.list() };
+}
+
+function defaultDeny(plan: Plan, ctx: Ctx, ns: string): NetworkPolicyManifest {
+  const dns = plan.platform.filter((p) => p.cluster === ctx.cluster.name && p.name === 'dns').sort((a, b) => cmp(a.key, b.key));
+  if (dns.length === 0) {
+    ctx.sink.warn(WARN_NO_DNS, `${plan.topology.name}/${ctx.cluster.name}`,
+      `cluster '${ctx.cluster.name}' declares no 'dns' platform endpoint, so the namespace default-deny policies allow no DNS`, ctx.cluster.name,
+      'declare the cluster resolver as the `dns` platform flow of the topology');
+  }
+  const to = dedupePeers(dns.map((p) => podsPeer(p.namespace, p.selector)));
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta(LAYER, DEFAULT_DENY_NAME, ns),
+    spec: {
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      egress: to.length === 0 ? [] : [{ to, ports: DNS_PORTS.map(npPort) }],
+    },
+  };
+}
+
+function workloadPolicy(ctx: Ctx, w: PlanWorkload, inEdges: readonly PlanEdge[], outEdges: readonly PlanEdge[], grant: PlanBreakGlass | undefined): NetworkPolicyManifest[] {
+  const out: NetworkPolicyManifest[] = [];
+  const marks = grant ? breakGlassMarks({ ...grant, approvers: [...grant.approvers].sort() }) : undefined;
+  const labels = { [LABELS.workload]: w.name, ...(marks?.labels ?? {}) };
+  const annotations = { [ANNOTATIONS.source]: grant ? grant.path : w.path, ...(marks?.annotations ?? {}) };
+  const prefix = grant ? ['bg', grant.name, w.name] : [w.name];
+  const podSelector = () => ({ matchLabels: sortedRecord(w.selector) });
+
+  const ingress = rules(ctx, inEdges);
+  if (ingress.length > 0) {
+    out.push({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta(LAYER, objectName([...prefix, 'ingress']), w.namespace, labels, annotations),
+      spec: { podSelector: podSelector(), policyTypes: ['Ingress'], ingress: ingress.map((r) => ({ from: r.peers, ports: r.ports })) },
+    });
+  }
+  const egress = rules(ctx, outEdges);
+  if (egress.length > 0) {
+    out.push({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta(LAYER, objectName([...prefix, 'egress']), w.namespace, labels, annotations),
+      spec: { podSelector: podSelector(), policyTypes: ['Egress'], egress: egress.map((r) => ({ to: r.peers, ports: r.ports })) },
+    });
+  }
+  return out;
+}
+
+interface Rule {
+  readonly peers: NetworkPolicyPeer[];
+  readonly ports: NetworkPolicyPort[];
+}
+
+/**
+ * Groups edges into rules: each NetworkPolicy peer gets the union of the ports declared for
+ * it, and peers with exactly the same ports share one rule. So a rule never allows a peer a
+ * port that was not declared for it.
+ */
+function rules(ctx: Ctx, edges: readonly PlanEdge[]): Rule[] {
+  const perPeer = new Map<string, { peer: NetworkPolicyPeer; ports: SimplePort[] }>();
+  for (const e of edges) {
+    for (const peer of npPeers(ctx, e)) {
+      const key = JSON.stringify(peer);
+      const entry = perPeer.get(key) ?? { peer, ports: [] };
+      entry.ports.push(...e.ports);
+      perPeer.set(key, entry);
+    }
+  }
+  const byPorts = new Map<string, { ports: SimplePort[]; peers: Map<string, NetworkPolicyPeer> }>();
+  for (const [key, { peer, ports }] of perPeer) {
+    const merged = mergePorts(ports);
+    if (merged.length === 0) continue;
+    const pk = portsKey(merged);
+    const group = byPorts.get(pk) ?? { ports: merged, peers: new Map() };
+    group.peers.set(key, peer);
+    byPorts.set(pk, group);
+  }
+  return [...byPorts.entries()]
+    .sort(([a], [b]) => cmp(a, b))
+    .map(([, g]) => ({
+      peers: [...g.peers.entries()].sort(([a], [b]) => cmp(a, b)).map(([, p]) => p),
+      ports: g.ports.map(npPort),
+    }));
+}
+
+function npPeers(ctx: Ctx, e: PlanEdge): NetworkPolicyPeer[] {
+  const r = resolvePeer(ctx.index, ctx.cluster, e.peer);
+  const flowPath = ctx.flowPaths.get(e.flowId) ?? e.flowId;
+  switch (r.kind) {
+    case 'pods':
+      return [podsPeer(r.namespace, r.selector)];
+    case 'unreachable':
+      ctx.sink.warn(WARN_UNREACHABLE, flowPath, `NetworkPolicy cannot address '${e.peer.key}' from cluster '${ctx.cluster.name}' (${r.reason}); the flow is not allowed by this layer`,
+        e.peer.key, 'declare the pod CIDRs of the remote cluster, or the CIDRs of the External');
+      return [];
+    case 'blocks':
+      if (r.via === 'fqdn-fallback') {
+        const ext = ctx.index.external(e.peer.key);
+        ctx.sink.warn(WARN_FQDN, ext.path,
+          `NetworkPolicy cannot match FQDNs: in cluster '${ctx.cluster.name}' the flows with external '${ext.name}' are allowed to 0.0.0.0/0 except the private (RFC 1918), link-local and cluster ranges, on the declared ports`,
+          [...ext.fqdns].sort().join(', '),
+          'declare the provider\'s address ranges with `cidrs` on the External, or rely on the Cilium / Istio layers which enforce the name');
+      } else if (r.via === 'remote-cluster') {
+        ctx.sink.warn(WARN_CROSS_CLUSTER, flowPath,
+          `NetworkPolicy cannot select pods of another cluster: '${e.peer.key}' is addressed by the pod CIDRs of its cluster (${r.blocks.map((b) => b.cidr).join(', ')}), which is coarser than the declaration`,
+          e.peer.key, 'rely on the Cilium (ClusterMesh) or Istio layers for the exact identity, or accept the coarser address-based rule');
+      }
+      return r.blocks.map(ipBlockPeer);
+  }
+}
+
+function podsPeer(namespace: string, selector: Readonly<Record<string, string>>): NetworkPolicyPeer {
+  return {
+    namespaceSelector: { matchLabels: { [LABELS.namespaceName]: namespace } },
+    podSelector: { matchLabels: sortedRecord(selector) },
+  };
+}
+
+function ipBlockPeer(b: AddressBlock): NetworkPolicyPeer {
+  return { ipBlock: b.except.length === 0 ? { cidr: b.cidr } : { cidr: b.cidr, except: [...b.except] } };
+}
+
+function dedupePeers(peers: readonly NetworkPolicyPeer[]): NetworkPolicyPeer[] {
+  const m = new Map(peers.map((p) => [JSON.stringify(p), p]));
+  return [...m.entries()].sort(([a], [b]) => cmp(a, b)).map(([, p]) => p);
+}
+
+function npPort(p: SimplePort): NetworkPolicyPort {
+  return p.endPort === undefined ? { protocol: p.protocol, port: p.port } : { protocol: p.protocol, port: p.port, endPort: p.endPort };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

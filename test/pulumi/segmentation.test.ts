@@ -1,0 +1,75 @@
+import * as pulumi from '@pulumi/pulumi';
+import { buildApp } from '../../examples/ecommerce/main';
+import { declareShop } from '../../examples/ecommerce/declaration';
+import { layerOf } from '../../lib';
+import { logicalName, SEGMENTATION_TYPE, SegmentationStack } from '../../lib/pulumi';
+import { KubeManifest } from '../../lib/targets/types';
+
+interface Created { type: string; name: string; inputs: Record<string, unknown>; provider?: string; parent?: string }
+const created: Created[] = [];
+
+// Mocks must be in place before any resource is created (otherwise outputs never resolve).
+pulumi.runtime.setMocks({
+  newResource: (args) => {
+    created.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+    return { id: `${args.name}-id`, state: args.inputs };
+  },
+  call: (args) => args.inputs,
+}, 'bulkhead', 'test', false);
+
+function settle<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply(resolve));
+}
+
+/** Sorts object keys recursively, so that key order does not matter in comparisons. */
+function canonical(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(canonical);
+  if (x && typeof x === 'object') return Object.fromEntries(Object.keys(x).sort().map((k) => [k, canonical((x as Record<string, unknown>)[k])]));
+  return x;
+}
+
+describe('SegmentationStack (Pulumi host)', () => {
+  beforeAll(async () => {
+    created.length = 0;
+    const shop = declareShop(undefined);
+    const stack = new SegmentationStack('shop', { topology: shop.topology });
+    await settle(stack.objectCounts);
+    // let the mock monitor register every child
+    await new Promise((r) => setTimeout(r, 50));
+  });
+
+  test('creates one component with the bulkhead type token, one provider per cluster', () => {
+    expect(created.filter((c) => c.type === SEGMENTATION_TYPE).map((c) => c.name)).toEqual(['shop']);
+    const providers = created.filter((c) => c.type === 'pulumi:providers:kubernetes').map((c) => c.name).sort();
+    expect(providers).toEqual(['shop-eks-prod', 'shop-gke-analytics']);
+  });
+
+  test('creates exactly the objects the cdk8s host emits for the same declaration', () => {
+    const { charts } = buildApp({ outdir: 'unused' }, { printWarnings: false });
+    const expected = new Map<string, unknown>();
+    for (const c of charts.synthesis.clusters) {
+      for (const m of charts.chart(c.cluster.name).toJson() as KubeManifest[]) {
+        if (layerOf(m) === 'app') continue; // the application's own Deployments are not Bulkhead's
+        expected.set(logicalName('shop', c.cluster.name, m), canonical(m));
+      }
+    }
+    const actual = new Map<string, unknown>();
+    for (const c of created.filter((x) => x.type.startsWith('kubernetes:'))) {
+      actual.set(c.name, canonical(c.inputs));
+    }
+    expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [name, obj] of expected) expect({ name, obj: actual.get(name) }).toEqual({ name, obj });
+  });
+
+  test('each object goes to the provider of its cluster', () => {
+    for (const c of created.filter((x) => x.type.startsWith('kubernetes:'))) {
+      const cluster = c.name.split('.')[1];
+      expect(c.provider).toContain(`shop-${cluster}`);
+    }
+  });
+
+  test('logical names derive from content only', () => {
+    const m: KubeManifest = { apiVersion: 'v1', kind: 'NetworkPolicy', metadata: { name: 'web-ingress', namespace: 'shop' } };
+    expect(logicalName('s', 'c', m)).toBe('s.c.NetworkPolicy.shop.web-ingress');
+  });
+});
