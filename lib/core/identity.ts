@@ -13,7 +13,7 @@ export class TrustDomain {
   public static of(name: string): TrustDomain {
     if (typeof name !== 'string' || name.length === 0 || name.length > 255 || !TD_RE.test(name)) {
       const hint = typeof name === 'string' && name.startsWith('spiffe://')
-        ? `write '${name.slice('spiffe://'.length)}' without the scheme`
+        ? `write '${name.slice('spiffe://'.length).toLowerCase()}' without the scheme, in lowercase`
         : "use lowercase letters, digits, '.', '-' and '_' only, such as 'prod.example.com'";
       fail('BH-TRUST-DOMAIN', 'TrustDomain.of', 'not a valid SPIFFE trust domain', name, hint);
     }

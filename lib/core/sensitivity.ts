@@ -36,7 +36,8 @@ export interface TierControls {
   readonly internetEgress: InternetEgress;
   /**
    * Sources this many levels less sensitive (or more) need a written justification on the flow.
-   * 2 means: `critical` ← `internal` / `public` need one, `critical` ← `sensitive` does not.
+   * 2 means: `critical` ← `sensitive` / `internal` / `public` need one, `critical` ←
+   * `highly-sensitive` does not.
    */
   readonly justificationGap: number;
   /** Longest allowed BreakGlass window into the tier. */
@@ -68,7 +69,7 @@ export function defaultControls(level: Sensitivity): TierControls {
     case Sensitivity.HIGHLY_SENSITIVE:
       return { mtls: 'STRICT', mutualAuth: true, maxSvidTtl: Duration.minutes(30), internetEgress: InternetEgress.FQDN_ONLY, justificationGap: 2, maxBreakGlassWindow: Duration.hours(4), minApprovers: 2, auditLogging: true, guardrails: true };
     case Sensitivity.SENSITIVE:
-      return { mtls: 'STRICT', mutualAuth: false, maxSvidTtl: Duration.hours(1), internetEgress: InternetEgress.FQDN_ONLY, justificationGap: 3, maxBreakGlassWindow: Duration.hours(8), minApprovers: 1, auditLogging: true, guardrails: false };
+      return { mtls: 'STRICT', mutualAuth: false, maxSvidTtl: Duration.hours(1), internetEgress: InternetEgress.FQDN_ONLY, justificationGap: 2, maxBreakGlassWindow: Duration.hours(8), minApprovers: 1, auditLogging: true, guardrails: false };
     case Sensitivity.INTERNAL:
       return { mtls: 'STRICT', mutualAuth: false, maxSvidTtl: Duration.hours(4), internetEgress: InternetEgress.ANY, justificationGap: 99, maxBreakGlassWindow: Duration.hours(24), minApprovers: 1, auditLogging: false, guardrails: false };
     case Sensitivity.PUBLIC:

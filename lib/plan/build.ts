@@ -124,6 +124,7 @@ class Planner {
   private readonly externals = new Map<External, PlanExternal>();
   private readonly platform: PlanPlatformEndpoint[] = [];
   private readonly exports = new Map<DomainBoundary, ResolvedExport[]>();
+  private clustersByName: Map<string, PlanCluster> | undefined;
 
   constructor(private readonly topology: Topology, private readonly now: Date) {
     this.all = topology.node.findAll();
@@ -277,6 +278,7 @@ class Planner {
   private readWorkloads(): void {
     const keys = new Map<string, Workload>();
     const inNamespace = new Map<string, ResolvedWorkload[]>();
+    const namespacesOf = new Map<PlanCluster, Set<string>>();
     for (const w of this.of(Workload)) {
       const cluster = this.clusters.get(w.cluster);
       if (!cluster) {
@@ -335,8 +337,15 @@ class Planner {
       };
       this.workloads.set(w, resolved);
       const nsKey = `${cluster.name}/${w.namespace}`;
-      inNamespace.set(nsKey, [...(inNamespace.get(nsKey) ?? []), resolved]);
-      if (!cluster.namespaces.includes(w.namespace)) (cluster.namespaces as string[]).push(w.namespace);
+      const peers = inNamespace.get(nsKey);
+      if (peers) peers.push(resolved);
+      else inNamespace.set(nsKey, [resolved]);
+      const seen = namespacesOf.get(cluster) ?? new Set(cluster.namespaces);
+      namespacesOf.set(cluster, seen);
+      if (!seen.has(w.namespace)) {
+        seen.add(w.namespace);
+        (cluster.namespaces as string[]).push(w.namespace);
+      }
     }
     for (const c of this.clusters.values()) (c.namespaces as string[]).sort();
     // Two workloads of one namespace whose selectors nest would share each other's policies.
@@ -542,7 +551,12 @@ class Planner {
   }
 
   private clusterByName(name: string): PlanCluster {
-    return [...this.clusters.values()].find((c) => c.name === name) as PlanCluster;
+    if (!this.clustersByName) {
+      // The first cluster of a name wins, as a search in declaration order would find it.
+      this.clustersByName = new Map();
+      for (const c of this.clusters.values()) if (!this.clustersByName.has(c.name)) this.clustersByName.set(c.name, c);
+    }
+    return this.clustersByName.get(name) as PlanCluster;
   }
 
   private mergeFlows(drafts: DraftFlow[]): PlanFlow[] {
@@ -671,9 +685,14 @@ class Planner {
     const edge = (f: PlanFlow, peer: PlanEndpointRef): PlanEdge => ({
       flowId: f.id, peer, ports: f.ports, http: f.http, origin: f.origin, ...(f.breakGlass ? { breakGlass: f.breakGlass } : {}),
     });
+    const add = (m: Map<string, PlanEdge[]>, key: string, e: PlanEdge) => {
+      const list = m.get(key);
+      if (list) list.push(e);
+      else m.set(key, [e]);
+    };
     for (const f of flows) {
-      if (f.source.kind === 'workload') calls.set(f.source.key, [...(calls.get(f.source.key) ?? []), edge(f, f.destination)]);
-      if (f.destination.kind === 'workload') calledBy.set(f.destination.key, [...(calledBy.get(f.destination.key) ?? []), edge(f, f.source)]);
+      if (f.source.kind === 'workload') add(calls, f.source.key, edge(f, f.destination));
+      if (f.destination.kind === 'workload') add(calledBy, f.destination.key, edge(f, f.source));
     }
     const order = (a: PlanEdge, b: PlanEdge) => cmp(a.peer.key, b.peer.key) || cmp(a.flowId, b.flowId);
     return [...this.workloads.values()]

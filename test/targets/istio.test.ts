@@ -61,7 +61,8 @@ describe('istio target', () => {
 
   test('every namespace: PeerAuthentication default STRICT and the allow-nothing policy', () => {
     for (const [out, nss] of [[eks, ['ops', 'payments', 'shop']], [gke, ['analytics']]] as const) {
-      expect(pas(out.manifests).map((p) => [p.metadata.namespace, p.metadata.name, p.spec])).toEqual(nss.map((ns) => [ns, 'default', { mtls: { mode: 'STRICT' } }]));
+      const namespaceWide = pas(out.manifests).filter((p) => p.metadata.name === 'default');
+      expect(namespaceWide.map((p) => [p.metadata.namespace, p.metadata.name, p.spec])).toEqual(nss.map((ns) => [ns, 'default', { mtls: { mode: 'STRICT' } }]));
       for (const ns of nss) {
         const p = ap(out.manifests, ns, ISTIO_ALLOW_NOTHING_NAME);
         expect(p.spec).toEqual({ action: 'ALLOW' });
@@ -85,9 +86,14 @@ describe('istio target', () => {
     });
   });
 
-  test('web: the internet by ipBlocks, with a warning that STRICT mTLS rejects plaintext from outside', () => {
+  test('web (public tier): the internet by ipBlocks, plaintext accepted on that port only', () => {
     expect(ap(eks.manifests, 'shop', 'web').spec.rules).toEqual([{ from: [{ source: { ipBlocks: ['0.0.0.0/0'] } }], to: [{ operation: { ports: ['8080'] } }] }]);
-    expect(eks.warnings.find((w) => w.code === ISTIO_WARNINGS.externalMtls)?.path).toBe('fixture/web');
+    // STRICT for the workload, PERMISSIVE on the port the internet reaches: no mesh peer on that port is trusted by identity alone
+    const web = pas(eks.manifests).filter((p) => p.metadata.namespace === 'shop' && p.metadata.name === 'web');
+    expect(web.map((p) => p.spec)).toEqual([{ selector: { matchLabels: { app: 'web' } }, mtls: { mode: 'STRICT' }, portLevelMtls: { 8080: { mode: 'PERMISSIVE' } } }]);
+    expect(eks.warnings.map((w) => w.code)).not.toContain(ISTIO_WARNINGS.externalMtls);
+    // every other workload keeps the namespace-wide STRICT
+    expect(pas(eks.manifests).filter((p) => p.metadata.name !== 'default').map((p) => p.metadata.name)).toEqual(['web']);
   });
 
   test('payments: exact principals and ports; the cross-cluster caller of the collector named in its own trust domain', () => {

@@ -32,6 +32,7 @@
 import { cmp, Problem, sortProblems } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
+import { Sensitivity } from '../../core/sensitivity';
 import { Plan, PlanCluster, PlanEdge, PlanExternal, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
 import { breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
 import { RenderResult } from '../types';
@@ -185,13 +186,36 @@ class IstioRender {
     this.warnings.set(JSON.stringify(p), p);
   }
 
-  private peerAuthentication(ns: string, name: string, w: PlanWorkload | undefined, mode: 'STRICT' | 'PERMISSIVE'): PeerAuthentication {
+  private peerAuthentication(ns: string, name: string, w: PlanWorkload | undefined, mode: 'STRICT' | 'PERMISSIVE', permissivePorts: readonly number[] = []): PeerAuthentication {
+    const portLevelMtls = Object.fromEntries(permissivePorts.map((p) => [String(p), { mode: 'PERMISSIVE' as const }]));
     return {
       apiVersion: ISTIO_SECURITY_API_VERSION,
       kind: 'PeerAuthentication',
       metadata: meta('istio', name, ns, w ? { [LABELS.workload]: w.name } : {}, w ? { [ANNOTATIONS.source]: w.path } : {}),
-      spec: { ...(w ? { selector: { matchLabels: sortedRecord(w.selector) } } : {}), mtls: { mode } },
+      spec: {
+        ...(w ? { selector: { matchLabels: sortedRecord(w.selector) } } : {}),
+        mtls: { mode },
+        ...(permissivePorts.length > 0 ? { portLevelMtls } : {}),
+      },
     };
+  }
+
+  /**
+   * The TCP ports on which an internet-facing (public tier) workload receives declared flows
+   * from CIDR externals: plaintext from outside the mesh, so they are PERMISSIVE at port level
+   * (the rest of the workload stays STRICT, and the ALLOW policy still names the ipBlocks).
+   * Workloads of more sensitive tiers keep STRICT on every port, with a warning.
+   *
+   * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
+   */
+  private plaintextEdgePorts(w: PlanWorkload): number[] {
+    if (w.tier.level !== Sensitivity.PUBLIC) return [];
+    const ports = new Set<number>();
+    for (const e of w.calledBy) {
+      if (e.peer.kind !== 'external' || this.idx.external(e.peer.key).cidrs.length === 0) continue;
+      for (const n of istioPorts(e.ports).ports) ports.add(Number(n));
+    }
+    return [...ports].sort((a, b) => a - b);
   }
 
   private allowNothing(ns: string): AuthorizationPolicy {
@@ -226,7 +250,7 @@ class IstioRender {
       this.warn(ISTIO_WARNINGS.fqdnSource, w.path, `the external ${e.name} is a source known only by name; Istio cannot match sources by name, so this layer does not allow the flow`, [...e.fqdns].sort(cmp).join(','), `give external ${e.name} the CIDRs its traffic comes from`);
       return undefined;
     }
-    if (this.mtlsMode(w) === 'STRICT') {
+    if (this.mtlsMode(w) === 'STRICT' && w.tier.level !== Sensitivity.PUBLIC) {
       this.warn(ISTIO_WARNINGS.externalMtls, w.path, `the external ${e.name} calls ${w.key}, whose mTLS mode is STRICT: plaintext connections from outside the mesh are rejected before authorization`, [...e.cidrs].sort(cmp).join(','), 'route external traffic through an ingress gateway (and declare the gateway as the source), or relax mTLS for that port');
     }
     return { ipBlocks: uniqSorted(e.cidrs), ...(e.except.length > 0 ? { notIpBlocks: uniqSorted(e.except) } : {}) };
@@ -323,7 +347,9 @@ class IstioRender {
   private workload(w: PlanWorkload): IstioManifest[] {
     const out: IstioManifest[] = [];
     const src = { [ANNOTATIONS.source]: w.path };
+    const edgePorts = this.plaintextEdgePorts(w);
     if (!this.audit && w.tier.mtls === 'PERMISSIVE') out.push(this.peerAuthentication(w.namespace, objectName([w.name]), w, 'PERMISSIVE'));
+    else if (!this.audit && edgePorts.length > 0) out.push(this.peerAuthentication(w.namespace, objectName([w.name]), w, 'STRICT', edgePorts));
     const { regular, byGrant } = splitEdges(w.calledBy);
     const rules = this.rules(w, regular);
     if (rules.length > 0) out.push(this.policy(w, objectName([w.name]), this.audit ? 'AUDIT' : 'ALLOW', rules, {}, src));

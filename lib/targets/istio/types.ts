@@ -119,6 +119,8 @@ export interface PeerAuthentication extends KubeManifest {
     readonly selector?: IstioWorkloadSelector;
     /** The mTLS mode. */
     readonly mtls: { readonly mode: 'STRICT' | 'PERMISSIVE' };
+    /** Per-port modes (keys are port numbers); needs a selector. @default - none */
+    readonly portLevelMtls?: Readonly<Record<string, { readonly mode: 'STRICT' | 'PERMISSIVE' }>>;
   };
 }
 
