@@ -145,4 +145,26 @@ export interface LayerSimulator {
    * Ingress ranges split the source side, egress ranges the destination side.
    */
   addressBoundaries(): { readonly ingress: readonly (readonly [number, number])[]; readonly egress: readonly (readonly [number, number])[] };
+  /**
+   * Optional bulk query, for layers that can answer many pairs at once without testing each
+   * one (the connectivity list calls it when present, and {@link allowedPorts} otherwise).
+   * Returns every pair `(i, j)` such that `sources[i].id !== destinations[j].id`, at least one
+   * of the two is a workload, and the layer allows a non-empty set of ports from `sources[i]`
+   * to `destinations[j]`, exactly once, with the same ports as {@link allowedPorts}. Pairs of
+   * two external endpoints may be returned or not; the engine drops them. Order is not
+   * significant.
+   */
+  allowedPairs?(sources: readonly Endpoint[], destinations: readonly Endpoint[]): readonly AllowedPair[];
+  /** Things the layer could not simulate exactly (ignored fields, unknown kinds), one line each. @default - none */
+  readonly warnings?: readonly string[];
+}
+
+/** One pair found by {@link LayerSimulator.allowedPairs}: indices into its arguments, and the ports. */
+export interface AllowedPair {
+  /** Index into the sources. */
+  readonly src: number;
+  /** Index into the destinations. */
+  readonly dst: number;
+  /** The allowed ports (never empty). */
+  readonly ports: PortSet;
 }

@@ -160,6 +160,8 @@ function actions(spec: Spec, topo: Topology, reversePorts: boolean, valid: boole
     const W = spec.workloads.length;
     if (valid && f.from >= W && f.to >= W) return; // two externals: not a valid flow
     if (valid && f.from < W && f.to >= W && level(spec.workloads[f.from]) === Sensitivity.CRITICAL) return; // no egress from critical
+    // plaintext from outside the mesh reaches only public-tier workloads of a mesh cluster
+    if (valid && f.from >= W && f.to < W && spec.clusters[spec.workloads[f.to].cluster].istio && level(spec.workloads[f.to]) !== Sensitivity.PUBLIC) return;
     out.push({
       key: `flow${n}`, deps: [peerKey(f.from), peerKey(f.to)],
       run: () => {

@@ -120,6 +120,8 @@ const CASES: Case[] = [
     declare: (b) => new External(b.topo, 'partner', { cidrs: ['198.51.100.0/24'] }).allowTo(payments(b).api, Port.tcp(8081)),
     code: 'BH-DOMAIN-EXPORT', path: 'shop/partner (partner -> payment-api)',
     message: /from outside the domain/, value: /tcp\/8081/, fix: /payments\.export/,
+
+    also: ['BH-TIER-PLAINTEXT'],
   },
   {
     name: 'a domain exporting a workload of another domain',
@@ -159,6 +161,8 @@ const CASES: Case[] = [
     declare: (b) => new External(b.topo, 'partner', { cidrs: ['198.51.100.0/24'] }).allowTo(ledger(b).db, Port.named('postgres')),
     code: 'BH-TIER-JUSTIFICATION', path: 'shop/partner (partner -> ledger-db)',
     message: /from an External \(public\) into the highly-sensitive tier/, value: /partner -> eks\/ledger\/ledger-db/, fix: /justification/,
+
+    also: ['BH-TIER-PLAINTEXT'],
   },
   {
     name: 'flow into a critical tier with a blank justification',
@@ -225,6 +229,15 @@ const CASES: Case[] = [
     },
     code: 'BH-TIER-EGRESS', path: 'shop/users (users -> partner)',
     message: /the sensitive tier allows external egress to FQDNs only, and this External has none/, value: /^"partner"$/, fix: /fqdns: \['api\.example\.com'\]/,
+  },
+  {
+    name: 'plaintext from an External into a non-public tier of a mesh cluster',
+    declare: (b) => {
+      const users = new Workload(b.topo, 'users', { cluster: b.eks, namespace: 'users' });
+      new External(b.topo, 'partner', { cidrs: ['198.51.100.0/24'] }).allowTo(users, Port.HTTPS);
+    },
+    code: 'BH-TIER-PLAINTEXT', path: 'shop/partner (partner -> users)',
+    message: /the internal tier of eks\/users\/users accepts mutual TLS only/, value: /partner -> eks\/users\/users/, fix: /public tier/,
   },
 
   // ---------------------------------------------------------------- break glass

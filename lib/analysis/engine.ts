@@ -1,0 +1,367 @@
+/**
+ * The analysis engine: builds the simulators of the layers present in the input and answers
+ * what the manifests allow — the connectivity list, the explanation of one connection, and
+ * the difference between two inputs.
+ */
+import { inputError } from './errors';
+import { ALL_IPV4, Ipv4Range, parseCidr, parseIpv4, partitionIpv4, rangeId } from './ipv4';
+import { LoadedManifests } from './loader';
+import { PortSet } from './portset';
+import { SIMULATORS, SimulatorRegistration } from './simulators';
+import {
+  AllowedConnection,
+  AnalysisContext,
+  AnalysisLayer,
+  Connection,
+  Endpoint,
+  ExternalEndpoint,
+  LayerSimulator,
+  LayerVerdict,
+} from './types';
+
+/** Options of an analysis. */
+export interface AnalysisOptions {
+  /** SPIFFE trust domain used to derive Istio principals. @default 'cluster.local' */
+  readonly trustDomain?: string;
+  /** FQDN → IPv4 addresses, for FQDN rules. @default - no names are resolved */
+  readonly resolve?: Readonly<Record<string, readonly string[]>>;
+  /** The simulators to use. @default SIMULATORS (every built-in layer) */
+  readonly simulators?: readonly SimulatorRegistration[];
+}
+
+/** Options of {@link Analysis.connectivity}. */
+export interface ConnectivityOptions {
+  /**
+   * Report one layer only.
+   * @default - the effective connectivity: a connection passes only if every layer present in the input allows it
+   */
+  readonly layer?: AnalysisLayer;
+  /**
+   * More address boundaries to split external ranges at (used by diff so both sides line up).
+   * @default - only the boundaries the policies name
+   */
+  readonly extraBoundaries?: AddressBoundaries;
+}
+
+/** IPv4 ranges that split the external address space: ingress ones split sources, egress ones destinations. */
+export interface AddressBoundaries {
+  /** Ranges named by ingress rules. */
+  readonly ingress: readonly Ipv4Range[];
+  /** Ranges named by egress rules. */
+  readonly egress: readonly Ipv4Range[];
+}
+
+/** The answer of {@link Analysis.explain}. */
+export interface Explanation {
+  /** The source id (`ns/name[Kind]` or an address range). */
+  readonly src: string;
+  /** The destination id. */
+  readonly dst: string;
+  /** The connection judged. */
+  readonly connection: Connection;
+  /** Whether every layer consulted allows it. */
+  readonly allowed: boolean;
+  /** One verdict per layer consulted (the layers present in the input; `kubernetes` when none is). */
+  readonly layers: readonly LayerVerdict[];
+}
+
+/** A connection whose ports differ between two inputs. */
+export interface ChangedConnection {
+  /** Source id. */
+  readonly src: string;
+  /** Destination id. */
+  readonly dst: string;
+  /** Ports allowed before. */
+  readonly before: PortSet;
+  /** Ports allowed after. */
+  readonly after: PortSet;
+}
+
+/** The differences of one layer (or of the effective connectivity). */
+export interface LayerDiff {
+  /** The layer, or `effective` for the combination of every present layer. */
+  readonly layer: AnalysisLayer | 'effective';
+  /** Connections allowed after but not before. */
+  readonly added: readonly AllowedConnection[];
+  /** Connections allowed before but not after. */
+  readonly removed: readonly AllowedConnection[];
+  /** Connections allowed in both, with different ports. */
+  readonly changed: readonly ChangedConnection[];
+}
+
+/** The answer of {@link diff}. */
+export interface DiffResult {
+  /** `effective` first, then every layer present in either input. */
+  readonly layers: readonly LayerDiff[];
+  /** Whether anything differs in any layer. */
+  readonly hasChanges: boolean;
+}
+
+/**
+ * An analysis of one input: the context and the simulators of every registered layer, built
+ * once and queried many times.
+ *
+ * @example
+ * const analysis = Analysis.of(loadManifests(['deploy/']));
+ * analysis.connectivity();
+ * analysis.explain('shop/web', 'shop/db', { protocol: 'TCP', port: 5432 });
+ */
+export class Analysis {
+  /**
+   * Builds the analysis of loaded manifests.
+   *
+   * @throws AnalysisInputError when a policy object is malformed
+   */
+  public static of(manifests: LoadedManifests, options: AnalysisOptions = {}): Analysis {
+    return new Analysis(manifests, options);
+  }
+
+  /** The world the simulators run in. */
+  public readonly context: AnalysisContext;
+  /** One simulator per registered layer, present in the input or not. */
+  public readonly simulators: readonly LayerSimulator[];
+  /** Loader and simulator warnings, sorted. */
+  public readonly warnings: readonly string[];
+
+  private constructor(private readonly manifests: LoadedManifests, options: AnalysisOptions) {
+    const resolve: Record<string, readonly string[]> = {};
+    for (const [name, addrs] of Object.entries(options.resolve ?? {})) {
+      for (const a of addrs) {
+        if (parseIpv4(a) === undefined) {
+          inputError({ field: `resolve ${name}` }, 'not an IPv4 address', a, 'write name=a.b.c.d, for example api.example.com=198.51.100.10');
+        }
+      }
+      resolve[name.toLowerCase()] = [...addrs];
+    }
+    this.context = {
+      workloads: manifests.workloads,
+      namespaces: manifests.namespaces,
+      trustDomain: options.trustDomain ?? 'cluster.local',
+      resolve,
+    };
+    const regs = options.simulators ?? SIMULATORS;
+    this.simulators = regs.map((r) => r.create(manifests.objects.filter(r.owns), this.context));
+    this.warnings = [...new Set([...manifests.warnings, ...this.simulators.flatMap((s) => (s.warnings ?? []).map((w) => `${s.layer}: ${w}`))])].sort();
+  }
+
+  /** The layers present in the input, in registry order. */
+  public get presentLayers(): AnalysisLayer[] {
+    return this.simulators.filter((s) => s.present).map((s) => s.layer);
+  }
+
+  /** The simulator of a layer. @throws AnalysisInputError when the layer is not registered */
+  public simulator(layer: AnalysisLayer): LayerSimulator {
+    const s = this.simulators.find((x) => x.layer === layer);
+    if (!s) {
+      return inputError({}, `the layer ${layer} is not simulated`, layer, `use one of: ${this.simulators.map((x) => x.layer).join(', ')}`);
+    }
+    return s;
+  }
+
+  /** The address boundaries named by the given layers (all present layers by default). */
+  public boundaries(layers: readonly LayerSimulator[] = this.consulted()): AddressBoundaries {
+    const ingress: Ipv4Range[] = [];
+    const egress: Ipv4Range[] = [];
+    for (const s of layers) {
+      const b = s.addressBoundaries();
+      ingress.push(...b.ingress);
+      egress.push(...b.egress);
+    }
+    return { ingress, egress };
+  }
+
+  /**
+   * Every allowed connection between endpoints (workloads, and external IPv4 ranges split at
+   * every boundary the policies name), sorted by source and destination id. Self-connections,
+   * connections between two external ranges, and pairs with nothing allowed are not listed.
+   */
+  public connectivity(options: ConnectivityOptions = {}): AllowedConnection[] {
+    const sims = options.layer ? [this.simulator(options.layer)] : this.consulted();
+    const b = this.boundaries(sims);
+    const extra = options.extraBoundaries ?? { ingress: [], egress: [] };
+    const srcExt = externals([...b.ingress, ...extra.ingress]);
+    const dstExt = externals([...b.egress, ...extra.egress]);
+    const sources: Endpoint[] = [...this.context.workloads, ...srcExt];
+    const dests: Endpoint[] = [...this.context.workloads, ...dstExt];
+
+    const ordered = [...sims.filter((s) => s.allowedPairs), ...sims.filter((s) => !s.allowedPairs)];
+    const skip = (s: Endpoint, d: Endpoint): boolean => s.id === d.id || (s.type === 'external' && d.type === 'external');
+    // per source index: destination index → ports (one map per source keeps every map small)
+    let current: Map<number, PortSet>[] | undefined;
+    for (const sim of ordered) {
+      const next: Map<number, PortSet>[] = sources.map(() => new Map());
+      if (sim.allowedPairs) {
+        for (const p of sim.allowedPairs(sources, dests)) {
+          if (skip(sources[p.src], dests[p.dst])) continue;
+          if (current === undefined) next[p.src].set(p.dst, p.ports);
+          else {
+            const prev = current[p.src].get(p.dst);
+            if (prev === undefined) continue;
+            const ports = prev.intersect(p.ports);
+            if (!ports.isEmpty()) next[p.src].set(p.dst, ports);
+          }
+        }
+      } else if (current === undefined) {
+        sources.forEach((s, i) => {
+          dests.forEach((d, j) => {
+            if (skip(s, d)) return;
+            const ports = sim.allowedPorts(s, d);
+            if (!ports.isEmpty()) next[i].set(j, ports);
+          });
+        });
+      } else {
+        current.forEach((row, i) => {
+          for (const [j, prev] of row) {
+            const ports = prev.intersect(sim.allowedPorts(sources[i], dests[j]));
+            if (!ports.isEmpty()) next[i].set(j, ports);
+          }
+        });
+      }
+      current = next;
+    }
+    const out: AllowedConnection[] = [];
+    (current ?? []).forEach((row, i) => {
+      for (const [j, ports] of row) out.push({ src: sources[i].id, dst: dests[j].id, ports });
+    });
+    return out.sort((x, y) => cmp(x.src, y.src) || cmp(x.dst, y.dst));
+  }
+
+  /**
+   * Decides one connection in every layer consulted, naming the rules that decided it.
+   *
+   * @param from the source: `ns/name`, `ns/name[Kind]`, a workload name in `default`, an IPv4 address or CIDR, or an endpoint
+   * @param to the destination, written the same way
+   * @param conn the connection
+   */
+  public explain(from: string | Endpoint, to: string | Endpoint, conn: Connection): Explanation {
+    const src = typeof from === 'string' ? this.endpoint(from) : from;
+    const dst = typeof to === 'string' ? this.endpoint(to) : to;
+    if (src.type === 'external' && dst.type === 'external') {
+      inputError({}, 'both ends of the connection are outside the cluster; no layer polices that', `${src.id} -> ${dst.id}`, 'name a workload as the source or the destination');
+    }
+    if (!Number.isInteger(conn.port) || conn.port < 1 || conn.port > 65535) {
+      inputError({}, 'a port must be a whole number from 1 to 65535', conn.port, 'write the port as tcp/5432');
+    }
+    const layers = this.consulted().map((s) => s.explain(src, dst, conn));
+    return { src: src.id, dst: dst.id, connection: conn, allowed: layers.every((l) => l.allowed), layers };
+  }
+
+  /**
+   * Finds an endpoint: `ns/name[Kind]`, `ns/name` (any kind, if only one matches; the name of
+   * a pod reported as its owner finds the owner), `name` (in namespace `default`), an IPv4
+   * address, or an IPv4 CIDR (a range outside the cluster).
+   *
+   * @throws AnalysisInputError when nothing or more than one workload matches
+   */
+  public endpoint(text: string): Endpoint {
+    const t = text.trim();
+    const ip = parseIpv4(t);
+    if (ip !== undefined) return external(ip, ip);
+    if (/^[0-9.]+\/\d+$/.test(t)) {
+      const c = parseCidr(t);
+      if (c.family !== 'ipv4') return inputError({}, 'not a valid IPv4 CIDR', t, 'write an address such as 198.51.100.10 or a CIDR such as 198.51.100.0/24');
+      return external(c.range[0], c.range[1]);
+    }
+    const m = /^(?:([^/\s]+)\/)?([^/[\s]+)(?:\[([A-Za-z]+)\])?$/.exec(t);
+    if (!m) return inputError({}, 'not a workload or an address', t, 'write ns/name, ns/name[Kind] or an IPv4 address');
+    const ns = m[1] ?? 'default';
+    const owner = m[3] === undefined ? this.manifests.podOwners?.[`${ns}/${m[2]}`] : undefined;
+    if (owner !== undefined) return this.endpoint(owner);
+    const found = this.context.workloads.filter((w) => w.namespace === ns && w.name === m[2] && (m[3] === undefined || w.kind === m[3]));
+    if (found.length === 1) return found[0];
+    if (found.length > 1) {
+      return inputError({}, 'more than one workload has that name', t, `name one of: ${found.map((w) => w.id).join(', ')}`);
+    }
+    const inNs = this.context.workloads.filter((w) => w.namespace === ns).map((w) => w.id);
+    return inputError(
+      {},
+      `no workload ${ns}/${m[2]}${m[3] ? `[${m[3]}]` : ''} in the input`,
+      t,
+      inNs.length > 0 ? `name one of: ${inNs.slice(0, 10).join(', ')}${inNs.length > 10 ? ', …' : ''}` : 'check the namespace and the name (workloads are Deployments, StatefulSets, DaemonSets, Jobs, CronJobs, ReplicaSets, ReplicationControllers and Pods)',
+    );
+  }
+
+  /** The layers consulted by default: the present ones, or the Kubernetes default when none is. */
+  private consulted(): LayerSimulator[] {
+    const present = this.simulators.filter((s) => s.present);
+    if (present.length > 0) return present;
+    const k = this.simulators.find((s) => s.layer === 'kubernetes');
+    return k ? [k] : [];
+  }
+
+  /** The loaded manifests. */
+  public get input(): LoadedManifests {
+    return this.manifests;
+  }
+}
+
+/**
+ * Every allowed connection of the manifests.
+ *
+ * @see Analysis.connectivity
+ */
+export function connectivity(manifests: LoadedManifests, options: ConnectivityOptions & AnalysisOptions = {}): AllowedConnection[] {
+  return Analysis.of(manifests, options).connectivity(options);
+}
+
+/**
+ * Decides one connection, per layer.
+ *
+ * @see Analysis.explain
+ */
+export function explain(manifests: LoadedManifests, from: string | Endpoint, to: string | Endpoint, conn: Connection, options: AnalysisOptions = {}): Explanation {
+  return Analysis.of(manifests, options).explain(from, to, conn);
+}
+
+/**
+ * The connections added, removed and changed between two inputs: for the effective
+ * connectivity and for every layer present in either. Both sides split external addresses at
+ * the boundaries of both, so ranges line up.
+ */
+export function diff(before: LoadedManifests, after: LoadedManifests, options: AnalysisOptions = {}): DiffResult {
+  const a = Analysis.of(before, options);
+  const b = Analysis.of(after, options);
+  const ba = a.boundaries(a.simulators);
+  const bb = b.boundaries(b.simulators);
+  const extra: AddressBoundaries = { ingress: [...ba.ingress, ...bb.ingress], egress: [...ba.egress, ...bb.egress] };
+  const layerNames: AnalysisLayer[] = [];
+  for (const s of [...a.simulators, ...b.simulators]) {
+    if (s.present && !layerNames.includes(s.layer)) layerNames.push(s.layer);
+  }
+  const order = (a.simulators.length > 0 ? a.simulators : b.simulators).map((s) => s.layer);
+  layerNames.sort((x, y) => order.indexOf(x) - order.indexOf(y));
+  const layers: LayerDiff[] = [compare('effective', a.connectivity({ extraBoundaries: extra }), b.connectivity({ extraBoundaries: extra }))];
+  for (const l of layerNames) {
+    layers.push(compare(l, a.connectivity({ layer: l, extraBoundaries: extra }), b.connectivity({ layer: l, extraBoundaries: extra })));
+  }
+  return { layers, hasChanges: layers.some((l) => l.added.length + l.removed.length + l.changed.length > 0) };
+}
+
+function compare(layer: AnalysisLayer | 'effective', before: readonly AllowedConnection[], after: readonly AllowedConnection[]): LayerDiff {
+  const key = (c: AllowedConnection): string => `${c.src}\u0000${c.dst}`;
+  const bm = new Map(before.map((c) => [key(c), c]));
+  const am = new Map(after.map((c) => [key(c), c]));
+  const added: AllowedConnection[] = [];
+  const removed: AllowedConnection[] = [];
+  const changed: ChangedConnection[] = [];
+  for (const c of after) {
+    const prev = bm.get(key(c));
+    if (!prev) added.push(c);
+    else if (!prev.ports.equals(c.ports)) changed.push({ src: c.src, dst: c.dst, before: prev.ports, after: c.ports });
+  }
+  for (const c of before) if (!am.has(key(c))) removed.push(c);
+  return { layer, added, removed, changed };
+}
+
+function external(first: number, last: number): ExternalEndpoint {
+  return { type: 'external', id: rangeId(first, last), first, last };
+}
+
+function externals(boundaries: readonly Ipv4Range[]): ExternalEndpoint[] {
+  const parts = boundaries.length === 0 ? [ALL_IPV4] : partitionIpv4(boundaries);
+  return parts.map(([a, b]) => external(a, b));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,20 @@
+/**
+ * The analysis: reads manifests (never the plan), simulates each layer with its upstream
+ * semantics, and answers what is allowed — connectivity list, explain, diff.
+ */
+export * from './types';
+export * from './portset';
+export { AnalysisInputError, formatInputProblem } from './errors';
+export type { InputLocation, InputProblem } from './errors';
+export { NAMESPACE_NAME_LABEL, WORKLOAD_KINDS, loadManifests, loadObjects } from './loader';
+export type { LoadedManifests, ManifestObject } from './loader';
+export { LabelSelector } from './selector';
+export type { LabelRequirement } from './selector';
+export { Analysis, connectivity, diff, explain } from './engine';
+export type { AddressBoundaries, AnalysisOptions, ChangedConnection, ConnectivityOptions, DiffResult, Explanation, LayerDiff } from './engine';
+export { OUTPUT_FORMATS, endpointLabel, formatConnectivity, formatDiff, formatExplanation, formatLayerDiff, isExternalId } from './format';
+export type { FormatOptions, JsonConnection, OutputFormat } from './format';
+export { CILIUM_SIMULATOR, ISTIO_SIMULATOR, KUBERNETES_SIMULATOR, SIMULATORS } from './simulators';
+export type { SimulatorRegistration } from './simulators';
+export { KubernetesSimulator, createKubernetesSimulator, isKubernetesLayerObject } from './simulators/kubernetes';
+export type { KubernetesSimulatorOptions } from './simulators/kubernetes';

@@ -1,0 +1,448 @@
+/**
+ * The manifest loader: reads Kubernetes manifests (YAML with many documents, or JSON) from
+ * files, folders or memory, and finds the workloads, namespaces and policy objects in them.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { AnalysisInputError, InputLocation, inputError } from './errors';
+import { L4Protocol } from './portset';
+import { isRecord } from './selector';
+import { ContainerPort, SourceRef, WorkloadEndpoint } from './types';
+
+/** One Kubernetes object of the input, with where it came from. */
+export interface ManifestObject {
+  /** `apiVersion`, such as `networking.k8s.io/v1`. */
+  readonly apiVersion: string;
+  /** `kind`, such as `NetworkPolicy`. */
+  readonly kind: string;
+  /** `metadata.name`. */
+  readonly name: string;
+  /** `metadata.namespace`; `default` when a namespaced object omits it; absent for cluster-scoped kinds. */
+  readonly namespace?: string;
+  /** The object as parsed. */
+  readonly raw: Readonly<Record<string, unknown>>;
+  /** Where it came from. */
+  readonly source: SourceRef;
+}
+
+/** What the loader found. */
+export interface LoadedManifests {
+  /** Every object with an apiVersion and a kind (List wrappers unwrapped), in input order. */
+  readonly objects: readonly ManifestObject[];
+  /** The workloads (endpoints), sorted by id. */
+  readonly workloads: readonly WorkloadEndpoint[];
+  /** Every namespace that holds a workload or an object, or has a Namespace object, with its labels. */
+  readonly namespaces: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Things the loader skipped or could not be sure of, one line each, sorted. */
+  readonly warnings: readonly string[];
+  /** Pods reported as their controlling owner: `ns/pod-name` → the owner's workload id. @default - none */
+  readonly podOwners?: Readonly<Record<string, string>>;
+}
+
+/** The label Kubernetes puts on every namespace. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** Workload kinds that are endpoints. */
+export const WORKLOAD_KINDS: readonly string[] = ['CronJob', 'DaemonSet', 'Deployment', 'Job', 'Pod', 'ReplicaSet', 'ReplicationController', 'StatefulSet'];
+
+/** API groups whose kinds may be workloads (core, apps, extensions, batch). */
+const WORKLOAD_GROUPS = new Set(['', 'apps', 'extensions', 'batch']);
+
+/** Kinds that are cluster-scoped, so `metadata.namespace` does not default to `default`. */
+const CLUSTER_SCOPED_KINDS = new Set([
+  'AdminNetworkPolicy',
+  'BaselineAdminNetworkPolicy',
+  'CiliumClusterwideNetworkPolicy',
+  'ClusterFederatedTrustDomain',
+  'ClusterNetworkPolicy',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'ClusterSPIFFEID',
+  'ClusterStaticEntry',
+  'CustomResourceDefinition',
+  'GlobalNetworkPolicy',
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'StorageClass',
+]);
+
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/**
+ * Loads manifests from files and folders. A folder is read recursively (files ending in
+ * `.yaml`, `.yml` or `.json`, in sorted order; entries starting with `.` are skipped).
+ *
+ * @throws AnalysisInputError when a path cannot be read or an object is malformed
+ */
+export function loadManifests(paths: readonly string[]): LoadedManifests {
+  if (paths.length === 0) {
+    throw new AnalysisInputError({ message: 'no manifest files or folders were given', fix: 'pass at least one folder or file of Kubernetes manifests' });
+  }
+  const files: string[] = [];
+  const seen = new Set<string>();
+  for (const p of paths) {
+    for (const f of listFiles(p)) {
+      const key = path.resolve(f);
+      if (!seen.has(key)) {
+        seen.add(key);
+        files.push(f);
+      }
+    }
+  }
+  const docs: RawDoc[] = [];
+  for (const f of files) docs.push(...readFile(f));
+  return build(docs);
+}
+
+/**
+ * Loads objects already in memory (parsed manifests), for tests and for programs that
+ * synthesize manifests. Each element is one object or a List wrapper; `null` is skipped.
+ *
+ * @param objects the parsed objects
+ * @param sourceName the name used in error messages and explanations @default 'memory'
+ * @throws AnalysisInputError when an object is malformed
+ */
+export function loadObjects(objects: readonly unknown[], sourceName: string = 'memory'): LoadedManifests {
+  return build(objects.map((value, index) => ({ value, source: { file: sourceName, index } })));
+}
+
+interface RawDoc {
+  readonly value: unknown;
+  readonly source: SourceRef;
+}
+
+function listFiles(p: string): string[] {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch (e) {
+    return inputError({}, `cannot read ${JSON.stringify(p)}: ${(e as Error).message}`, undefined, 'pass an existing folder or manifest file');
+  }
+  if (st.isFile()) return [p];
+  if (!st.isDirectory()) return inputError({}, `${JSON.stringify(p)} is neither a file nor a folder`, undefined, 'pass a folder or a manifest file');
+  const out: string[] = [];
+  const visited = new Set<string>();
+  const walk = (dir: string): void => {
+    const real = fs.realpathSync(dir);
+    if (visited.has(real)) return; // a link back into a folder already read
+    visited.add(real);
+    const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const full = path.join(dir, e.name);
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        try {
+          const t = fs.statSync(full);
+          isDir = t.isDirectory();
+          isFile = t.isFile();
+        } catch {
+          continue; // a dangling link
+        }
+      }
+      if (isDir) walk(full);
+      else if (isFile && MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase())) out.push(full);
+    }
+  };
+  walk(p);
+  return out;
+}
+
+function readFile(file: string): RawDoc[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    return inputError({}, `cannot read ${JSON.stringify(file)}: ${(e as Error).message}`, undefined, 'check the file exists and is readable');
+  }
+  if (path.extname(file).toLowerCase() === '.json') {
+    let value: unknown;
+    try {
+      value = text.trim().length === 0 ? null : JSON.parse(text);
+    } catch (e) {
+      return inputError({ source: { file, index: 0 } }, `not valid JSON: ${(e as Error).message}`, undefined, 'fix the JSON syntax');
+    }
+    if (Array.isArray(value)) return value.map((v, index) => ({ value: v, source: { file, index } }));
+    return [{ value, source: { file, index: 0 } }];
+  }
+  const docs = YAML.parseAllDocuments(text, { prettyErrors: false });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const out: RawDoc[] = [];
+  list.forEach((doc, index) => {
+    const source = { file, index };
+    if ('errors' in doc && doc.errors.length > 0) {
+      const err = doc.errors[0];
+      const before = text.slice(0, Math.max(0, err.pos[0]));
+      const lineNo = before.split('\n').length;
+      const line = ` at line ${lineNo}, column ${before.length - before.lastIndexOf('\n')}`;
+      inputError({ source }, `not valid YAML${line}: ${err.message.split('\n')[0]}`, undefined, 'fix the YAML syntax (templates must be rendered before analysis)');
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      return inputError({ source }, `cannot read the YAML document: ${(e as Error).message}`, undefined, 'fix the YAML document');
+    }
+    out.push({ value, source });
+  });
+  return out;
+}
+
+interface PendingOwned {
+  readonly owner: { readonly kind: string; readonly name: string };
+  readonly pod: ManifestObject;
+}
+
+function build(docs: readonly RawDoc[]): LoadedManifests {
+  const objects: ManifestObject[] = [];
+  const warnings = new Set<string>();
+  for (const d of docs) collect(d.value, d.source, undefined, objects, warnings);
+
+  // duplicates are ambiguous: the analysis would have to guess which one is applied
+  const byKey = new Map<string, ManifestObject>();
+  for (const o of objects) {
+    const key = `${group(o.apiVersion)}|${o.kind}|${o.namespace ?? ''}|${o.name}`;
+    const prev = byKey.get(key);
+    if (prev) {
+      inputError(
+        { source: o.source, object: describe(o) },
+        `the same object is also defined in ${prev.source.file} (document ${prev.source.index + 1})`,
+        undefined,
+        'remove one of the two definitions, or analyse the folders separately',
+      );
+    }
+    byKey.set(key, o);
+  }
+
+  const namespaces = new Map<string, Record<string, string>>();
+  const nsOf = (name: string): Record<string, string> => {
+    let l = namespaces.get(name);
+    if (!l) {
+      l = { [NAMESPACE_NAME_LABEL]: name };
+      namespaces.set(name, l);
+    }
+    return l;
+  };
+  for (const o of objects) {
+    if (o.kind === 'Namespace' && group(o.apiVersion) === '') {
+      const meta = o.raw.metadata as Record<string, unknown>;
+      const labels = readLabels(meta.labels, { source: o.source, object: describe(o), field: 'metadata.labels' });
+      const l = nsOf(o.name);
+      Object.assign(l, labels, { [NAMESPACE_NAME_LABEL]: o.name });
+    } else if (o.namespace !== undefined) {
+      nsOf(o.namespace);
+    }
+  }
+
+  const workloads = new Map<string, WorkloadEndpoint>();
+  const owned: PendingOwned[] = [];
+  for (const o of objects) {
+    if (!WORKLOAD_KINDS.includes(o.kind)) continue;
+    if (!WORKLOAD_GROUPS.has(group(o.apiVersion))) {
+      warnings.add(`${o.source.file} (document ${o.source.index + 1}): ${describe(o)} has apiVersion ${o.apiVersion}, not a Kubernetes workload API; ignored`);
+      continue;
+    }
+    if (o.kind === 'Pod') {
+      const owner = controllingOwner(o);
+      if (owner) {
+        owned.push({ owner, pod: o });
+        continue;
+      }
+    }
+    const ns = o.namespace ?? 'default';
+    const w = workloadOf(o, o.kind, o.name, ns, nsOf(ns), warnings);
+    workloads.set(w.id, w);
+  }
+  // pods with a controlling owner are reported as the owner (unless the owner itself is in the input)
+  owned.sort((a, b) => cmp(a.pod.name, b.pod.name));
+  const podOwners: Record<string, string> = {};
+  for (const { owner, pod } of owned) {
+    const ns = pod.namespace ?? 'default';
+    const w = workloadOf(pod, owner.kind, owner.name, ns, nsOf(ns), warnings);
+    podOwners[`${ns}/${pod.name}`] = w.id;
+    // the owner object in the input (or an earlier pod of the same owner) already stands for it
+    if (workloads.has(w.id)) continue;
+    workloads.set(w.id, { ...w, source: pod.source });
+  }
+
+  const nsRecord: Record<string, Readonly<Record<string, string>>> = {};
+  for (const name of [...namespaces.keys()].sort()) nsRecord[name] = sortRecord(namespaces.get(name)!);
+  // namespace labels are final only now: attach them to the workloads
+  const sorted = [...workloads.values()]
+    .map((w) => ({ ...w, namespaceLabels: nsRecord[w.namespace] }))
+    .sort((a, b) => cmp(a.id, b.id));
+  return { objects, workloads: sorted, namespaces: nsRecord, warnings: [...warnings].sort(), podOwners };
+}
+
+function collect(value: unknown, source: SourceRef, listKind: { kind: string; apiVersion: string } | undefined, out: ManifestObject[], warnings: Set<string>): void {
+  if (value === null || value === undefined) return;
+  if (!isRecord(value)) {
+    inputError({ source }, 'a document must be a Kubernetes object (a mapping with apiVersion, kind and metadata)', value, 'remove the document or write it as a Kubernetes object');
+  }
+  let kind = value.kind;
+  let apiVersion = value.apiVersion;
+  if (kind === undefined && listKind) {
+    kind = listKind.kind;
+    if (apiVersion === undefined) apiVersion = listKind.apiVersion;
+  }
+  if (kind === undefined && apiVersion === undefined && !('metadata' in value)) {
+    warnings.add(`${source.file} (document ${source.index + 1}): not a Kubernetes object (no apiVersion or kind); skipped`);
+    return;
+  }
+  if (typeof kind !== 'string' || kind.length === 0) {
+    inputError({ source }, 'the object has no kind', kind, 'set kind, for example kind: NetworkPolicy');
+  }
+  if (typeof apiVersion !== 'string' || apiVersion.length === 0) {
+    inputError({ source, object: kind }, 'the object has no apiVersion', apiVersion, 'set apiVersion, for example apiVersion: networking.k8s.io/v1');
+  }
+  if (kind === 'List' || (kind.endsWith('List') && Array.isArray(value.items))) {
+    const items = value.items ?? [];
+    if (!Array.isArray(items)) inputError({ source, object: kind, field: 'items' }, 'items of a List must be a list', items, 'write items: [ ... ]');
+    const itemKind = kind === 'List' ? undefined : { kind: kind.slice(0, -'List'.length), apiVersion };
+    for (const item of items) collect(item, source, itemKind, out, warnings);
+    return;
+  }
+  const meta = value.metadata;
+  if (!isRecord(meta)) inputError({ source, object: kind, field: 'metadata' }, 'the object has no metadata', meta, 'add metadata with at least a name');
+  const name = meta.name;
+  if (typeof name !== 'string' || name.length === 0) {
+    inputError({ source, object: kind, field: 'metadata.name' }, 'the object has no name', name, 'set metadata.name');
+  }
+  const rawNs = meta.namespace;
+  if (rawNs !== undefined && rawNs !== null && (typeof rawNs !== 'string' || rawNs.length === 0)) {
+    inputError({ source, object: `${kind} ${name}`, field: 'metadata.namespace' }, 'metadata.namespace must be a non-empty string', rawNs, 'set the namespace name, or remove the field to use default');
+  }
+  const clusterScoped = CLUSTER_SCOPED_KINDS.has(kind);
+  const namespace = clusterScoped ? undefined : typeof rawNs === 'string' ? rawNs : 'default';
+  out.push({ apiVersion, kind, name, namespace, raw: { ...value, kind, apiVersion }, source });
+}
+
+function controllingOwner(o: ManifestObject): { kind: string; name: string } | undefined {
+  const meta = o.raw.metadata as Record<string, unknown>;
+  const refs = meta.ownerReferences;
+  if (refs === undefined || refs === null) return undefined;
+  const at = { source: o.source, object: describe(o), field: 'metadata.ownerReferences' };
+  if (!Array.isArray(refs)) return inputError(at, 'ownerReferences must be a list', refs, 'write ownerReferences as a list of {apiVersion, kind, name, uid, controller}');
+  for (const r of refs) {
+    if (!isRecord(r) || r.controller !== true) continue;
+    if (typeof r.kind !== 'string' || typeof r.name !== 'string' || r.kind.length === 0 || r.name.length === 0) {
+      inputError(at, 'a controlling owner reference needs a kind and a name', r, 'set kind and name on the owner reference');
+    }
+    if (r.kind === 'Node') return undefined;
+    return { kind: r.kind, name: r.name };
+  }
+  return undefined;
+}
+
+function workloadOf(o: ManifestObject, kind: string, name: string, ns: string, nsLabels: Record<string, string>, warnings: Set<string>): WorkloadEndpoint {
+  const obj = describe(o);
+  const at = (field: string): InputLocation => ({ source: o.source, object: obj, field });
+  let template: Record<string, unknown>;
+  let base: string;
+  if (o.kind === 'Pod') {
+    template = o.raw as Record<string, unknown>;
+    base = '';
+  } else {
+    const spec = o.raw.spec;
+    if (!isRecord(spec)) return inputError(at('spec'), `a ${o.kind} needs a spec`, spec, 'add the spec with its pod template');
+    let tpl: unknown;
+    if (o.kind === 'CronJob') {
+      const jt = spec.jobTemplate;
+      const jts = isRecord(jt) ? jt.spec : undefined;
+      tpl = isRecord(jts) ? jts.template : undefined;
+      base = 'spec.jobTemplate.spec.template.';
+    } else {
+      tpl = spec.template;
+      base = 'spec.template.';
+    }
+    if (!isRecord(tpl)) return inputError(at(base.slice(0, -1)), `a ${o.kind} needs a pod template`, tpl, 'add the pod template (metadata.labels and spec.containers)');
+    template = tpl;
+  }
+  const meta = template.metadata;
+  const labels = readLabels(isRecord(meta) ? meta.labels : undefined, at(`${base}metadata.labels`));
+  const podSpec = template.spec;
+  if (!isRecord(podSpec)) return inputError(at(`${base}spec`), 'the pod needs a spec', podSpec, 'add spec.containers');
+  const sa = podSpec.serviceAccountName ?? podSpec.serviceAccount ?? 'default';
+  if (typeof sa !== 'string' || sa.length === 0) return inputError(at(`${base}spec.serviceAccountName`), 'serviceAccountName must be a non-empty string', sa, 'set the service account name, or remove the field to use default');
+  if (podSpec.hostNetwork === true) {
+    warnings.add(`${o.source.file} (document ${o.source.index + 1}): ${obj} uses hostNetwork; NetworkPolicy does not apply to host-network pods, but the analysis treats it as an ordinary pod`);
+  }
+  const ports: ContainerPort[] = [];
+  const readContainers = (list: unknown, field: string, sidecarsOnly: boolean): void => {
+    if (list === undefined || list === null) return;
+    if (!Array.isArray(list)) inputError(at(`${base}spec.${field}`), `${field} must be a list`, list, `write ${field} as a list of containers`);
+    list.forEach((c: unknown, ci: number) => {
+      if (!isRecord(c)) inputError(at(`${base}spec.${field}[${ci}]`), 'a container must be a mapping', c, 'write the container as a mapping with name, image and ports');
+      if (sidecarsOnly && c.restartPolicy !== 'Always') return;
+      const cp = c.ports;
+      if (cp === undefined || cp === null) return;
+      if (!Array.isArray(cp)) inputError(at(`${base}spec.${field}[${ci}].ports`), 'ports must be a list', cp, 'write ports: [{containerPort: 8080, name: http}]');
+      cp.forEach((p: unknown, pi: number) => {
+        const f = `${base}spec.${field}[${ci}].ports[${pi}]`;
+        if (!isRecord(p)) inputError(at(f), 'a container port must be a mapping', p, 'write {containerPort: 8080, name: http}');
+        const num = p.containerPort;
+        if (typeof num !== 'number' || !Number.isInteger(num) || num < 1 || num > 65535) {
+          inputError(at(`${f}.containerPort`), 'containerPort must be a whole number from 1 to 65535', num, 'set containerPort to the port the container listens on');
+        }
+        const proto = p.protocol ?? 'TCP';
+        if (proto !== 'TCP' && proto !== 'UDP' && proto !== 'SCTP') inputError(at(`${f}.protocol`), 'unknown protocol', proto, 'use TCP, UDP or SCTP');
+        const pname = p.name;
+        if (pname !== undefined && pname !== null && (typeof pname !== 'string' || pname.length === 0)) {
+          inputError(at(`${f}.name`), 'a port name must be a non-empty string', pname, 'name the port (IANA_SVC_NAME), for example http');
+        }
+        ports.push(typeof pname === 'string' ? { name: pname, port: num, protocol: proto as L4Protocol } : { port: num, protocol: proto as L4Protocol });
+      });
+    });
+  };
+  readContainers(podSpec.containers, 'containers', false);
+  readContainers(podSpec.initContainers, 'initContainers', true);
+  ports.sort((a, b) => a.port - b.port || cmp(a.protocol, b.protocol) || cmp(a.name ?? '', b.name ?? ''));
+  const dedup = ports.filter((p, i) => i === 0 || JSON.stringify(p) !== JSON.stringify(ports[i - 1]));
+  return {
+    type: 'workload',
+    id: `${ns}/${name}[${kind}]`,
+    namespace: ns,
+    name,
+    kind,
+    labels: sortRecord(labels),
+    namespaceLabels: nsLabels,
+    serviceAccount: sa,
+    ports: dedup,
+    source: o.source,
+  };
+}
+
+function readLabels(v: unknown, at: InputLocation): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  if (!isRecord(v)) return inputError(at, 'labels must be a mapping of keys to string values', v, 'write labels: {app: web}');
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (typeof val !== 'string') inputError({ ...at, field: `${at.field}.${k}` }, 'a label value must be a string', val, `quote the value: ${k}: "${String(val)}"`);
+    out[k] = val;
+  }
+  return out;
+}
+
+/** `Kind namespace/name` or `Kind name`, for messages. */
+export function describe(o: Pick<ManifestObject, 'kind' | 'name' | 'namespace'>): string {
+  return o.namespace === undefined ? `${o.kind} ${o.name}` : `${o.kind} ${o.namespace}/${o.name}`;
+}
+
+/** The API group of an apiVersion (`''` for the core group). */
+export function group(apiVersion: string): string {
+  const i = apiVersion.indexOf('/');
+  return i < 0 ? '' : apiVersion.slice(0, i);
+}
+
+function sortRecord(r: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(r).sort()) out[k] = r[k];
+  return out;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,50 @@
+/**
+ * The registry of layer simulators. A new layer (for example cloud security groups) is one
+ * module implementing {@link LayerSimulator} and one entry here.
+ */
+import { ManifestObject } from '../loader';
+import { AnalysisContext, AnalysisLayer, LayerSimulator } from '../types';
+import { createCiliumSimulator } from './cilium';
+import { createIstioSimulator } from './istio';
+import { createKubernetesSimulator, isKubernetesLayerObject } from './kubernetes';
+
+/** How the engine finds and builds one layer's simulator. */
+export interface SimulatorRegistration {
+  /** The layer. */
+  readonly layer: AnalysisLayer;
+  /** Whether an object of the input is given to this layer's simulator. */
+  readonly owns: (object: ManifestObject) => boolean;
+  /** Builds the simulator from the objects it owns. */
+  readonly create: (objects: readonly ManifestObject[], ctx: AnalysisContext) => LayerSimulator;
+}
+
+/** The `kubernetes` layer: NetworkPolicy and ClusterNetworkPolicy. */
+export const KUBERNETES_SIMULATOR: SimulatorRegistration = {
+  layer: 'kubernetes',
+  owns: isKubernetesLayerObject,
+  create: createKubernetesSimulator,
+};
+
+/**
+ * The `cilium` layer: CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy. The simulator
+ * takes plain objects of any kind and picks its own, so it is given every object.
+ */
+export const CILIUM_SIMULATOR: SimulatorRegistration = {
+  layer: 'cilium',
+  owns: () => true,
+  create: (objects, ctx) => createCiliumSimulator(objects.map((o) => o.raw), ctx),
+};
+
+/**
+ * The `istio` layer: AuthorizationPolicy, PeerAuthentication, RequestAuthentication,
+ * ServiceEntry and Sidecar. The simulator takes plain objects of any kind and picks its own,
+ * so it is given every object.
+ */
+export const ISTIO_SIMULATOR: SimulatorRegistration = {
+  layer: 'istio',
+  owns: () => true,
+  create: (objects, ctx) => createIstioSimulator(objects.map((o) => o.raw), ctx),
+};
+
+/** Every built-in simulator, in the order layers are reported. */
+export const SIMULATORS: readonly SimulatorRegistration[] = [KUBERNETES_SIMULATOR, CILIUM_SIMULATOR, ISTIO_SIMULATOR];

@@ -1,0 +1,306 @@
+/**
+ * Verify: synthesize a declaration, then let the analysis engine — which reads only the
+ * emitted manifests, with each layer's upstream semantics — decide every connection between
+ * the cluster's endpoints, and compare each layer's answer with the declared intent. A layer
+ * that allows more than declared is over-permissive; one that allows less is missing a flow.
+ */
+import * as ipaddr from 'ipaddr.js';
+import { cmp } from './core/errors';
+import { Analysis, AnalysisLayer, loadObjects, PortSet, WorkloadEndpoint } from './analysis';
+import { Topology } from './model/topology';
+import { LayerName, Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
+import { synthesize, Synthesis } from './synth';
+import { KubeManifest } from './targets/types';
+
+/** One difference between a layer and the declaration. */
+export interface VerifyFinding {
+  /** The cluster. */
+  readonly cluster: string;
+  /** The simulated layer (`kubernetes` covers NetworkPolicy and ClusterNetworkPolicy together, as the dataplane evaluates them). */
+  readonly layer: AnalysisLayer;
+  /** `over-permissive`: allowed but not declared; `missing`: declared but not allowed. */
+  readonly kind: 'over-permissive' | 'missing';
+  /** Source endpoint (`ns/name[Kind]`, or an address). */
+  readonly src: string;
+  /** Destination endpoint. */
+  readonly dst: string;
+  /** The ports concerned, as the connectivity list writes them. */
+  readonly ports: string;
+}
+
+/** What was checked in one layer of one cluster. */
+export interface VerifyLayerResult {
+  /** The cluster. */
+  readonly cluster: string;
+  /** The layer. */
+  readonly layer: AnalysisLayer;
+  /** Endpoint pairs compared (every ordered pair in scope, allowed or not). */
+  readonly pairs: number;
+  /** Declared flows to or from externals that were checked by sampling an address. */
+  readonly externalChecks: number;
+  /** Findings, sorted. */
+  readonly findings: readonly VerifyFinding[];
+}
+
+/** The answer of {@link verify}. */
+export interface VerifyReport {
+  /** True when no layer of any cluster has a finding. */
+  readonly ok: boolean;
+  /** Per cluster and layer, sorted. */
+  readonly layers: readonly VerifyLayerResult[];
+  /** Every finding, sorted. */
+  readonly findings: readonly VerifyFinding[];
+  /** What verify does not check, and why (scope notes), sorted. */
+  readonly notes: readonly string[];
+}
+
+/** Options of {@link verify}. */
+export interface VerifyOptions {
+  /**
+   * The time that decides which BreakGlass grants are in force.
+   * @default - the topology's clock
+   */
+  readonly now?: Date;
+  /**
+   * Extra objects per cluster analysed together with the synthesized policies, such as the
+   * application's Deployments (endpoints are then taken from them; declared workloads with no
+   * matching pod template get a stand-in endpoint).
+   * @default - none: every declared workload gets a stand-in endpoint
+   */
+  readonly objects?: Readonly<Record<string, readonly unknown[]>>;
+}
+
+/** Layers of the plan → the simulated layer that judges them. */
+const SIMULATED: Readonly<Record<LayerName, AnalysisLayer | undefined>> = {
+  'kubernetes': 'kubernetes',
+  'cluster-network-policy': 'kubernetes',
+  'cilium': 'cilium',
+  'istio': 'istio',
+  'spire': undefined,
+};
+
+/** Address that FQDN externals are resolved to for the check (TEST-NET-3, RFC 5737). */
+const FQDN_TEST_BASE = [203, 0, 113];
+
+/**
+ * Synthesizes a topology and checks, per cluster and per layer, that the emitted manifests
+ * allow exactly the declared flows (declared, platform and break-glass flows in force).
+ *
+ * Scope: every ordered pair of in-cluster endpoints (declared workloads and the platform
+ * services they use) with at least one declared workload, on every port; Istio is judged on
+ * the destinations and protocol it enforces (declared workloads, TCP).
+ * Flows with externals are checked for missing allows by sampling an address of the external
+ * (FQDNs resolved to a test address); over-permissive external ranges are not reported, since
+ * layers without FQDN support knowingly fall back to wider ranges and say so in warnings.
+ * Cross-cluster flows are not judged (their remote side is no endpoint of the cluster); the report notes them.
+ *
+ * @example
+ * const report = verify(topology);
+ * if (!report.ok) console.log(report.findings);
+ */
+export function verify(topology: Topology, options: VerifyOptions = {}): VerifyReport {
+  return verifySynthesis(synthesize(topology, { now: options.now }), options);
+}
+
+/** {@link verify} on a synthesis already made (manifests may be altered, for example in tests). */
+export function verifySynthesis(synthesis: Synthesis, options: Pick<VerifyOptions, 'objects'> = {}): VerifyReport {
+  const layers: VerifyLayerResult[] = [];
+  const notes = new Set<string>();
+  for (const c of synthesis.clusters) {
+    layers.push(...verifyCluster(synthesis.plan, c.cluster, c.manifests, options.objects?.[c.cluster.name] ?? [], notes));
+  }
+  const findings = layers.flatMap((l) => l.findings);
+  return { ok: findings.length === 0, layers, findings, notes: [...notes].sort() };
+}
+
+/** A plan entity as seen in one cluster's analysis. */
+interface Entity {
+  readonly key: string;
+  readonly managed: boolean;
+  readonly namespace: string;
+  readonly selector: Readonly<Record<string, string>>;
+  readonly serviceAccount: string;
+  readonly ports: readonly PlanPort[];
+  readonly name: string;
+}
+
+function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly KubeManifest[], extra: readonly unknown[], notes: Set<string>): VerifyLayerResult[] {
+  const entities: Entity[] = [
+    ...plan.workloads.filter((w) => w.cluster === cluster.name).map((w) => workloadEntity(w)),
+    ...plan.platform.filter((p) => p.cluster === cluster.name).map((p) => platformEntity(p)),
+  ];
+  // Endpoints: the given objects, plus a stand-in pod template for every entity none of them runs.
+  const objects: unknown[] = [...manifests, ...extra];
+  let loaded = loadObjects(objects, cluster.name);
+  const matches = (e: Entity, w: WorkloadEndpoint) => w.namespace === e.namespace && Object.entries(e.selector).every(([k, v]) => w.labels[k] === v);
+  const standIns = entities.filter((e) => !loaded.workloads.some((w) => matches(e, w))).map(standIn);
+  if (standIns.length > 0) loaded = loadObjects([...objects, ...standIns], cluster.name);
+
+  const entityOf = new Map<string, Entity>();
+  for (const w of loaded.workloads) {
+    const e = entities.find((x) => matches(x, w));
+    if (e) entityOf.set(w.id, e);
+  }
+  const intent = intendedPorts(plan, cluster, entityOf, loaded.workloads, notes);
+
+  const resolve: Record<string, string[]> = {};
+  plan.externals.forEach((x, i) => x.fqdns.forEach((f) => { resolve[f.replace(/^\*\./, 'www.')] = [[...FQDN_TEST_BASE, 10 + (i % 200)].join('.')]; }));
+  const analysis = Analysis.of(loaded, { trustDomain: cluster.trustDomain, resolve });
+  const results: VerifyLayerResult[] = [];
+  const judged = [...new Set(cluster.layers.map((l) => SIMULATED[l]).filter((l): l is AnalysisLayer => l !== undefined))];
+  for (const layer of judged) {
+    const allowed = new Map<string, PortSet>();
+    for (const a of analysis.connectivity({ layer })) allowed.set(`${a.src}\u0000${a.dst}`, a.ports);
+    const findings: VerifyFinding[] = [];
+    let pairs = 0;
+    // Istio authorizes TCP only (sidecars do not intercept UDP or SCTP): judge it on TCP.
+    const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
+    if (layer === 'istio') notes.add(`${cluster.name}: istio is judged on TCP only; UDP and SCTP are enforced by the network layers`);
+    for (const s of loaded.workloads) {
+      for (const d of loaded.workloads) {
+        if (s.id === d.id) continue;
+        const se = entityOf.get(s.id);
+        const de = entityOf.get(d.id);
+        if (!se || !de || (!se.managed && !de.managed)) continue;
+        // Istio enforces at the destination: services Bulkhead does not manage are out of its scope.
+        if (layer === 'istio' && !de.managed) continue;
+        pairs++;
+        const want = scope.intersect(intent.get(`${s.id}\u0000${d.id}`) ?? PortSet.EMPTY);
+        const got = scope.intersect(allowed.get(`${s.id}\u0000${d.id}`) ?? PortSet.EMPTY);
+        const over = got.subtract(want);
+        const missing = want.subtract(got);
+        if (!over.isEmpty()) findings.push({ cluster: cluster.name, layer, kind: 'over-permissive', src: s.id, dst: d.id, ports: over.toString() });
+        if (!missing.isEmpty()) findings.push({ cluster: cluster.name, layer, kind: 'missing', src: s.id, dst: d.id, ports: missing.toString() });
+      }
+    }
+    const ext = externalChecks(plan, cluster, layer, analysis, loaded.workloads, entityOf, notes);
+    findings.push(...ext.findings);
+    results.push({
+      cluster: cluster.name, layer, pairs, externalChecks: ext.checked,
+      findings: findings.sort((a, b) => cmp(a.src, b.src) || cmp(a.dst, b.dst) || cmp(a.kind, b.kind)),
+    });
+  }
+  return results;
+}
+
+function workloadEntity(w: PlanWorkload): Entity {
+  const ports = w.ports.map((p) => ({ protocol: p.protocol, port: p.port, name: p.name }));
+  return { key: w.key, managed: true, namespace: w.namespace, selector: w.selector, serviceAccount: w.serviceAccount, ports, name: w.name };
+}
+
+function platformEntity(p: PlanPlatformEndpoint): Entity {
+  return { key: p.key, managed: false, namespace: p.namespace, selector: p.selector, serviceAccount: p.serviceAccount, ports: [], name: `platform-${p.name}` };
+}
+
+/** A Deployment standing in for a declared workload whose pods are not in the input. */
+function standIn(e: Entity): unknown {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: e.name, namespace: e.namespace },
+    spec: {
+      selector: { matchLabels: e.selector },
+      template: {
+        metadata: { labels: e.selector },
+        spec: {
+          serviceAccountName: e.serviceAccount,
+          containers: [{ name: 'main', image: 'stand-in', ports: e.ports.map((p) => ({ containerPort: p.port, protocol: p.protocol, ...(p.name ? { name: p.name } : {}) })) }],
+        },
+      },
+    },
+  };
+}
+
+function portSet(ports: readonly PlanPort[]): PortSet {
+  return PortSet.unionAll(ports.map((p) => PortSet.of(p.protocol, p.port, p.endPort ?? p.port)));
+}
+
+/** Declared ports per ordered endpoint pair of the cluster (keys `src\0dst` by endpoint id). */
+function intendedPorts(plan: Plan, cluster: PlanCluster, entityOf: Map<string, Entity>, endpoints: readonly WorkloadEndpoint[], notes: Set<string>): Map<string, PortSet> {
+  const byKey = new Map<string, string[]>();
+  for (const w of endpoints) {
+    const e = entityOf.get(w.id);
+    if (e) byKey.set(e.key, [...(byKey.get(e.key) ?? []), w.id]);
+  }
+  const local = (ref: PlanEndpointRef) => (ref.kind === 'external' ? undefined : byKey.get(ref.key));
+  const intent = new Map<string, PortSet>();
+  for (const f of plan.flows) {
+    const srcIds = local(f.source);
+    const dstIds = local(f.destination);
+    if (!srcIds || !dstIds) {
+      if (f.source.kind === 'workload' && f.destination.kind === 'workload' && (srcIds || dstIds) && crossCluster(plan, f)) {
+        notes.add(`${cluster.name}: cross-cluster flow ${f.id} is not judged: its remote side is not an endpoint of this cluster (layers that address it by pod CIDR warn at synthesis)`);
+      }
+      continue;
+    }
+    for (const s of srcIds) {
+      for (const d of dstIds) {
+        const k = `${s}\u0000${d}`;
+        intent.set(k, (intent.get(k) ?? PortSet.EMPTY).union(portSet(f.ports)));
+      }
+    }
+  }
+  return intent;
+}
+
+function crossCluster(plan: Plan, f: PlanFlow): boolean {
+  const c = (key: string) => plan.workloads.find((w) => w.key === key)?.cluster;
+  return c(f.source.key) !== c(f.destination.key);
+}
+
+/** Checks that declared flows with externals are allowed, on a sample address of the external. */
+function externalChecks(
+  plan: Plan, cluster: PlanCluster, layer: AnalysisLayer, analysis: Analysis, endpoints: readonly WorkloadEndpoint[],
+  entityOf: Map<string, Entity>, notes: Set<string>,
+): { checked: number; findings: VerifyFinding[] } {
+  const findings: VerifyFinding[] = [];
+  let checked = 0;
+  const sim = analysis.simulator(layer);
+  const externals = new Map(plan.externals.map((x, i) => [x.key, { x, i }]));
+  for (const f of plan.flows) {
+    const outward = f.destination.kind === 'external';
+    const ext = externals.get(outward ? f.destination.key : f.source.key);
+    const other = outward ? f.source : f.destination;
+    if (!ext || other.kind !== 'workload') continue;
+    const address = sampleAddress(ext.x, ext.i);
+    if (address === undefined) {
+      notes.add(`${cluster.name}: external ${ext.x.name} has no address outside its except ranges to sample`);
+      continue;
+    }
+    const eps = endpoints.filter((w) => entityOf.get(w.id)?.key === other.key);
+    if (eps.length === 0) continue;
+    // Istio does not police traffic from outside the mesh to FQDN-only sources, nor does it match sources by name.
+    if (!outward && ext.x.cidrs.length === 0) continue;
+    for (const w of eps) {
+      const ip = analysis.endpoint(address);
+      for (const p of f.ports) {
+        checked++;
+        const conn = { protocol: p.protocol, port: p.port, plaintext: !outward };
+        const verdict = outward ? sim.explain(w, ip, conn) : sim.explain(ip, w, conn);
+        if (!verdict.allowed) {
+          findings.push({ cluster: cluster.name, layer, kind: 'missing', src: outward ? w.id : `${address}[External]`, dst: outward ? `${address}[External]` : w.id, ports: portSet([p]).toString() });
+        }
+      }
+    }
+  }
+  return { checked, findings };
+}
+
+/** An address inside the external (not in its except ranges); FQDN-only externals get their test address. */
+function sampleAddress(x: PlanExternal, index: number): string | undefined {
+  if (x.cidrs.length === 0) return [...FQDN_TEST_BASE, 10 + (index % 200)].join('.');
+  const except = x.except.map((e) => ipaddr.parseCIDR(e));
+  for (const cidr of x.cidrs) {
+    const [network, bits] = ipaddr.parseCIDR(cidr);
+    if (network.kind() !== 'ipv4') continue;
+    const start = network.toByteArray().reduce((a, o) => a * 256 + o, 0);
+    const size = 2 ** (32 - bits);
+    // the middle of the range first (for 0.0.0.0/0 a public address), then its edges
+    for (const offset of [Math.floor(size / 2), 1, 0, size - 2]) {
+      const n = start + Math.max(0, Math.min(size - 1, offset));
+      const ip = ipaddr.fromByteArray([24, 16, 8, 0].map((sh) => Math.floor(n / 2 ** sh) % 256));
+      if (!except.some(([e, b]) => e.kind() === 'ipv4' && ip.match(e, b))) return ip.toString();
+    }
+  }
+  return undefined;
+}
