@@ -6,7 +6,7 @@
  */
 import * as ipaddr from 'ipaddr.js';
 import { cmp } from './core/errors';
-import { Analysis, AnalysisLayer, loadObjects, PortSet, WorkloadEndpoint } from './analysis';
+import { Analysis, AnalysisLayer, LoadedManifests, loadObjects, PortSet, WorkloadEndpoint } from './analysis';
 import { Topology } from './model/topology';
 import { LayerName, Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
 import { synthesize, Synthesis } from './synth';
@@ -125,16 +125,8 @@ interface Entity {
 }
 
 function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly KubeManifest[], extra: readonly unknown[], notes: Set<string>): VerifyLayerResult[] {
-  const entities: Entity[] = [
-    ...plan.workloads.filter((w) => w.cluster === cluster.name).map((w) => workloadEntity(w)),
-    ...plan.platform.filter((p) => p.cluster === cluster.name).map((p) => platformEntity(p)),
-  ];
-  // Endpoints: the given objects, plus a stand-in pod template for every entity none of them runs.
-  const objects: unknown[] = [...manifests, ...extra];
-  let loaded = loadObjects(objects, cluster.name);
-  const matches = (e: Entity, w: WorkloadEndpoint) => w.namespace === e.namespace && Object.entries(e.selector).every(([k, v]) => w.labels[k] === v);
-  const standIns = entities.filter((e) => !loaded.workloads.some((w) => matches(e, w))).map(standIn);
-  if (standIns.length > 0) loaded = loadObjects([...objects, ...standIns], cluster.name);
+  const entities = entitiesOf(plan, cluster);
+  const loaded = loadWithEndpoints(plan, cluster, [...manifests, ...extra]);
 
   const entityOf = new Map<string, Entity>();
   for (const w of loaded.workloads) {
@@ -152,27 +144,31 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
     const allowed = new Map<string, PortSet>();
     for (const a of analysis.connectivity({ layer })) allowed.set(`${a.src}\u0000${a.dst}`, a.ports);
     const findings: VerifyFinding[] = [];
-    let pairs = 0;
     // Istio authorizes TCP only (sidecars do not intercept UDP or SCTP): judge it on TCP.
     const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
     if (layer === 'istio') notes.add(`${cluster.name}: istio is judged on TCP only; UDP and SCTP are enforced by the network layers`);
-    for (const s of loaded.workloads) {
-      for (const d of loaded.workloads) {
-        if (s.id === d.id) continue;
-        const se = entityOf.get(s.id);
-        const de = entityOf.get(d.id);
-        if (!se || !de || (!se.managed && !de.managed)) continue;
-        // Istio enforces at the destination: services Bulkhead does not manage are out of its scope.
-        if (layer === 'istio' && !de.managed) continue;
-        pairs++;
-        const want = scope.intersect(intent.get(`${s.id}\u0000${d.id}`) ?? PortSet.EMPTY);
-        const got = scope.intersect(allowed.get(`${s.id}\u0000${d.id}`) ?? PortSet.EMPTY);
-        const over = got.subtract(want);
-        const missing = want.subtract(got);
-        if (!over.isEmpty()) findings.push({ cluster: cluster.name, layer, kind: 'over-permissive', src: s.id, dst: d.id, ports: over.toString() });
-        if (!missing.isEmpty()) findings.push({ cluster: cluster.name, layer, kind: 'missing', src: s.id, dst: d.id, ports: missing.toString() });
-      }
+    const inScope = (src: string, dst: string): boolean => {
+      const se = entityOf.get(src);
+      const de = entityOf.get(dst);
+      if (src === dst || !se || !de || (!se.managed && !de.managed)) return false;
+      // Istio enforces at the destination: services Bulkhead does not manage are out of its scope.
+      return layer !== 'istio' || de.managed;
+    };
+    // Pairs absent from both the intent and the layer's answer agree (nothing allowed): only
+    // the union of the two sparse maps needs comparing.
+    for (const key of new Set([...intent.keys(), ...allowed.keys()])) {
+      const [src, dst] = key.split('\u0000');
+      if (!inScope(src, dst)) continue;
+      const want = scope.intersect(intent.get(key) ?? PortSet.EMPTY);
+      const got = scope.intersect(allowed.get(key) ?? PortSet.EMPTY);
+      const over = got.subtract(want);
+      const missing = want.subtract(got);
+      if (!over.isEmpty()) findings.push({ cluster: cluster.name, layer, kind: 'over-permissive', src, dst, ports: over.toString() });
+      if (!missing.isEmpty()) findings.push({ cluster: cluster.name, layer, kind: 'missing', src, dst, ports: missing.toString() });
     }
+    const managed = loaded.workloads.filter((w) => entityOf.get(w.id)?.managed).length;
+    const unmanaged = loaded.workloads.filter((w) => entityOf.get(w.id) && !entityOf.get(w.id)?.managed).length;
+    const pairs = managed * (managed - 1) + (layer === 'istio' ? 1 : 2) * managed * unmanaged;
     const ext = externalChecks(plan, cluster, layer, analysis, loaded.workloads, entityOf, notes);
     findings.push(...ext.findings);
     results.push({
@@ -181,6 +177,28 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
     });
   }
   return results;
+}
+
+function entitiesOf(plan: Plan, cluster: PlanCluster): Entity[] {
+  return [
+    ...plan.workloads.filter((w) => w.cluster === cluster.name).map((w) => workloadEntity(w)),
+    ...plan.platform.filter((p) => p.cluster === cluster.name).map((p) => platformEntity(p)),
+  ];
+}
+
+function matches(e: Entity, w: WorkloadEndpoint): boolean {
+  return w.namespace === e.namespace && Object.entries(e.selector).every(([k, v]) => w.labels[k] === v);
+}
+
+/**
+ * Loads a cluster's objects for analysis, adding a stand-in Deployment for every declared
+ * workload (and platform service) whose pods none of the objects run, so that a synthesis
+ * without the application can still be analysed.
+ */
+export function loadWithEndpoints(plan: Plan, cluster: PlanCluster, objects: readonly unknown[]): LoadedManifests {
+  const loaded = loadObjects(objects, cluster.name);
+  const standIns = entitiesOf(plan, cluster).filter((e) => !loaded.workloads.some((w) => matches(e, w))).map(standIn);
+  return standIns.length > 0 ? loadObjects([...objects, ...standIns], cluster.name) : loaded;
 }
 
 function workloadEntity(w: PlanWorkload): Entity {

@@ -9,10 +9,15 @@ import { Command, CommanderError, Option } from 'commander';
 import { AnalysisInputError } from '../analysis/errors';
 import { Analysis, AnalysisOptions, diff } from '../analysis/engine';
 import { OutputFormat, formatConnectivity, formatExplanation, formatLayerDiff } from '../analysis/format';
-import { loadManifests } from '../analysis/loader';
 import { SIMULATORS } from '../analysis/simulators';
 import { L4Protocol } from '../analysis/portset';
 import { AnalysisLayer, Connection, Endpoint } from '../analysis/types';
+import * as path from 'path';
+import { BulkheadError } from '../core/errors';
+import { foldersOf, synthesize, writeManifests } from '../synth';
+import { loadWithEndpoints, verify, VerifyReport } from '../verify';
+import { LoadedManifests, loadManifests, loadObjects } from '../analysis/loader';
+import { DeclarationLoadError, isProgram, loadTopology } from './declaration';
 
 /** Where the command writes. */
 export interface CliIo {
@@ -108,8 +113,8 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     program
       .command('diff')
       .description('connections added, removed and changed from <before> to <after>')
-      .argument('<before>', 'manifest folder or file before the change')
-      .argument('<after>', 'manifest folder or file after the change')
+      .argument('<before>', 'manifest folder or file before the change, or a declaration program')
+      .argument('<after>', 'manifest folder or file after the change, or a declaration program')
       .addOption(new Option('--format <format>', 'output format').choices(['txt', 'json', 'md']).default('txt'))
       .addOption(layerOption())
       .option('--exit-code', 'exit with 1 when anything changed', false),
@@ -117,23 +122,45 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     if (opts.layer !== undefined && !SIMULATORS.some((r) => r.layer === opts.layer)) {
       throw new UsageError(`the layer ${opts.layer} is not simulated; use one of: ${SIMULATORS.map((r) => r.layer).join(', ')}`);
     }
-    const a = loadManifests([before]);
-    const b = loadManifests([after]);
-    const result = diff(a, b, analysisOptions(opts));
     const want = opts.layer ?? 'effective';
-    const layer = result.layers.find((l) => l.layer === want) ?? { layer: want, added: [], removed: [], changed: [] };
-    io.stdout(formatLayerDiff(layer, opts.format));
-    if (opts.exitCode && layer.added.length + layer.removed.length + layer.changed.length > 0) code = EXIT_FINDING;
+    // Two declarations (impact of a change): synthesize both and compare cluster by cluster.
+    const sides: { cluster?: string; trustDomain?: string; a: LoadedManifests; b: LoadedManifests }[] = isProgram(before) || isProgram(after)
+      ? declarationSides(before, after)
+      : [{ a: loadManifests([before]), b: loadManifests([after]) }];
+    let changed = false;
+    for (const side of sides) {
+      const result = diff(side.a, side.b, { ...analysisOptions(opts), ...(side.trustDomain ? { trustDomain: side.trustDomain } : {}) });
+      const layer = result.layers.find((l) => l.layer === want) ?? { layer: want, added: [], removed: [], changed: [] };
+      if (side.cluster !== undefined && opts.format === 'txt') io.stdout(`# cluster ${side.cluster}\n`);
+      io.stdout(formatLayerDiff(layer, opts.format));
+      changed ||= layer.added.length + layer.removed.length + layer.changed.length > 0;
+    }
+    if (opts.exitCode && changed) code = EXIT_FINDING;
   });
 
   program
     .command('verify')
     .description('synthesize a declaration and check that every layer allows exactly what it declares')
-    .argument('[args...]')
-    .allowUnknownOption(true)
-    .action(() => {
-      io.stderr('bulkhead verify: not yet wired: verification against a declaration is not available in this build; use connlist, explain or diff on the synthesized manifests\n');
-      code = EXIT_BAD_INPUT;
+    .argument('<program>', 'a TypeScript or JavaScript file that exports the Topology (or a function returning it)')
+    .option('--export <name>', 'the export that holds the Topology, or a function returning it (default: topology, then default)')
+    .addOption(new Option('--format <format>', 'output format').choices(['txt', 'json']).default('txt'))
+    .action((file: string, opts: { export?: string; format: 'txt' | 'json' }) => {
+      const report = verify(loadTopology(file, opts.export));
+      io.stdout(opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatVerifyReport(report));
+      if (!report.ok) code = EXIT_FINDING;
+    });
+
+  program
+    .command('synth')
+    .description('synthesize a declaration into one folder per cluster and one file per layer')
+    .argument('<program>', 'a TypeScript or JavaScript file that exports the Topology (or a function returning it)')
+    .option('--export <name>', 'the export that holds the Topology, or a function returning it')
+    .option('--out <dir>', 'output folder', 'out')
+    .action((file: string, opts: { export?: string; out: string }) => {
+      const s = synthesize(loadTopology(file, opts.export));
+      const files = writeManifests(foldersOf(s), opts.out);
+      io.stdout(`${files.map((f) => path.join(opts.out, f)).join('\n')}\n`);
+      for (const w of s.warnings) io.stderr(`warning: [${w.code}] ${w.path}: ${w.message}\n`);
     });
 
   try {
@@ -147,7 +174,11 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       io.stderr(`bulkhead: ${e.message}\n`);
       return EXIT_BAD_INPUT;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof BulkheadError) {
+      io.stderr(`bulkhead: ${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    if (e instanceof UsageError || e instanceof DeclarationLoadError) {
       io.stderr(`bulkhead: ${e.message}\n`);
       return EXIT_BAD_INPUT;
     }
@@ -155,6 +186,32 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     return EXIT_BAD_INPUT;
   }
   return code;
+}
+
+/** Both sides of a diff of two declarations (or a declaration and manifests), per cluster. */
+function declarationSides(before: string, after: string): { cluster: string; trustDomain: string; a: LoadedManifests; b: LoadedManifests }[] {
+  const side = (p: string): Map<string, { trustDomain: string; loaded: LoadedManifests }> => {
+    if (!isProgram(p)) throw new UsageError(`${p}: diff compares two declaration programs, or two manifest folders; not one of each`);
+    const s = synthesize(loadTopology(p));
+    return new Map(s.clusters.map((c) => [c.cluster.name, { trustDomain: c.cluster.trustDomain, loaded: loadWithEndpoints(s.plan, c.cluster, c.manifests) }]));
+  };
+  const a = side(before);
+  const b = side(after);
+  const clusters = [...new Set([...a.keys(), ...b.keys()])].sort();
+  return clusters.map((c) => ({
+    cluster: c,
+    trustDomain: (b.get(c) ?? a.get(c))!.trustDomain,
+    a: a.get(c)?.loaded ?? loadObjects([], `${before}#${c}`),
+    b: b.get(c)?.loaded ?? loadObjects([], `${after}#${c}`),
+  }));
+}
+
+/** The txt form of a verify report: one line per cluster and layer, then the findings. */
+export function formatVerifyReport(r: VerifyReport): string {
+  const lines = r.layers.map((l) => `${l.cluster} ${l.layer}: ${l.findings.length === 0 ? 'exact' : `${l.findings.length} finding(s)`} (${l.pairs} endpoint pairs, ${l.externalChecks} external checks)`);
+  const findings = r.findings.map((f) => `${f.kind} ${f.cluster} ${f.layer}: ${f.src} => ${f.dst} : ${f.ports}`);
+  const notes = r.notes.map((n) => `note: ${n}`);
+  return [...lines, ...(findings.length ? ['', ...findings] : []), ...(notes.length ? ['', ...notes] : []), '', r.ok ? 'verify: every layer allows exactly the declared flows' : `verify: ${r.findings.length} finding(s)`].join('\n') + '\n';
 }
 
 function layerOption(): Option {

@@ -96,10 +96,10 @@ describe('bulkhead diff', () => {
 });
 
 describe('bulkhead verify and help', () => {
-  test('verify is not wired yet: a clear error, exit 2', () => {
-    const r = cli('verify', 'anything');
+  test('verify of a program that does not exist: a clear error, exit 2', () => {
+    const r = cli('verify', 'anything.ts');
     expect(r.code).toBe(EXIT_BAD_INPUT);
-    expect(r.err).toMatch(/not yet wired/);
+    expect(r.err).toMatch(/no such file: anything\.ts/);
   });
   test('--help exits 0', () => {
     const r = cli('--help');
