@@ -4,7 +4,7 @@ import { Plan, PlanCluster, PlanPort } from '../../lib/plan/types';
 import { sortManifests } from '../../lib/targets/common';
 import {
   DEFAULT_DENY_NAME, ipv4Complement, kubernetesTarget, KubernetesRenderResult, mergePorts, NetworkPolicyManifest, NetworkPolicyPeer,
-  NetworkPolicyPort, portsKey, renderKubernetes,
+  NetworkPolicyPort, portsKey, REAPER_NAMESPACE, renderKubernetes,
 } from '../../lib/targets/kubernetes';
 import { fixturePlan } from '../fixtures/plan';
 import { schemaErrors } from '../util/schema';
@@ -20,8 +20,9 @@ function cluster(plan: Plan, name: string): PlanCluster {
 function render(plan: Plan, name: string): KubernetesRenderResult {
   return renderKubernetes(plan, cluster(plan, name));
 }
+/** The workloads' NetworkPolicies (the reaper's own isolation is tested with the reaper). */
 function policies(r: KubernetesRenderResult): NetworkPolicyManifest[] {
-  return r.manifests.filter((m): m is NetworkPolicyManifest => m.kind === 'NetworkPolicy');
+  return r.manifests.filter((m): m is NetworkPolicyManifest => m.kind === 'NetworkPolicy' && m.metadata.namespace !== REAPER_NAMESPACE);
 }
 function policy(r: KubernetesRenderResult, ns: string, name: string): NetworkPolicyManifest {
   const p = policies(r).find((m) => m.metadata.namespace === ns && m.metadata.name === name);

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Plan } from '../../lib/plan/types';
 import {
-  ClusterRoleBindingManifest, ClusterRoleManifest, CronJobManifest, grantsInCluster, REAPED_RESOURCES, REAPER_IMAGE, REAPER_NAME, REAPER_NAMESPACE,
+  NetworkPolicyManifest, ClusterRoleBindingManifest, ClusterRoleManifest, CronJobManifest, grantsInCluster, REAPED_RESOURCES, REAPER_IMAGE, REAPER_NAME, REAPER_NAMESPACE,
   REAPER_SCHEDULE, REAPER_SCRIPT, reaperManifests, renderKubernetes, ServiceAccountManifest,
 } from '../../lib/targets/kubernetes';
 import { fixturePlan } from '../fixtures/plan';
@@ -27,6 +27,7 @@ describe('break-glass reaper: objects', () => {
     const noGrants: Plan = { ...plan, breakGlass: [], flows: plan.flows.filter((f) => f.origin !== 'break-glass') };
     expect(reaperManifests(noGrants, clusterOf(plan, 'eks-eu'))).toEqual([]);
     expect(eu.map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`)).toEqual([
+      `NetworkPolicy/${REAPER_NAMESPACE}/${REAPER_NAME}`,
       `Namespace//${REAPER_NAMESPACE}`,
       `ServiceAccount/${REAPER_NAMESPACE}/${REAPER_NAME}`,
       `ClusterRole//${REAPER_NAME}`,
@@ -34,6 +35,18 @@ describe('break-glass reaper: objects', () => {
       `CronJob/${REAPER_NAMESPACE}/${REAPER_NAME}`,
     ]);
     expect(REAPER_NAMESPACE).toBe('bulkhead-system');
+  });
+
+  test('the reaper\'s namespace is default-deny: DNS and the API server ports only', () => {
+    const np = eu.find((m): m is NetworkPolicyManifest => m.kind === 'NetworkPolicy');
+    expect(np?.spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      egress: [
+        { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+        { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
+      ],
+    });
   });
 
   test('the ClusterRole may get, list and delete exactly the policy kinds Bulkhead emits', () => {

@@ -10,10 +10,11 @@
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
  */
 import { LABELS } from '../../core/names';
+import { Protocol } from '../../core/port';
 import { Plan, PlanBreakGlass, PlanCluster } from '../../plan/types';
 import { MANAGED_BY, meta } from '../common';
 import {
-  ClusterRoleBindingManifest, ClusterRoleManifest, CronJobManifest, NamespaceManifest, PolicyRule, ServiceAccountManifest,
+  ClusterRoleBindingManifest, ClusterRoleManifest, CronJobManifest, NamespaceManifest, NetworkPolicyManifest, PolicyRule, ServiceAccountManifest,
 } from './types';
 
 /**
@@ -131,7 +132,10 @@ export function grantsInCluster(plan: Plan, cluster: PlanCluster): PlanBreakGlas
  *
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
  */
-export type ReaperManifest = NamespaceManifest | ServiceAccountManifest | ClusterRoleManifest | ClusterRoleBindingManifest | CronJobManifest;
+export type ReaperManifest = NamespaceManifest | ServiceAccountManifest | ClusterRoleManifest | ClusterRoleBindingManifest | CronJobManifest | NetworkPolicyManifest;
+
+/** Ports the reaper may use to reach the Kubernetes API server (443 through the service, 6443 directly). */
+export const REAPER_API_PORTS: readonly number[] = [443, 6443];
 
 /**
  * The reaper's objects for one cluster: the `bulkhead-system` Namespace, a ServiceAccount, a
@@ -152,7 +156,27 @@ export function reaperManifests(plan: Plan, cluster: PlanCluster): ReaperManifes
     verbs: ['delete', 'get', 'list'],
   }));
   const podLabels = { [LABELS.managedBy]: MANAGED_BY, ...component };
+  const dns = plan.platform.find((p) => p.cluster === cluster.name && p.name === 'dns');
+  // The reaper's namespace is default-deny too: it may resolve names and reach the API server
+  // (whose address the plan does not know: any address on the API server ports), nothing else.
+  const isolation: NetworkPolicyManifest = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta(layer, REAPER_NAME, REAPER_NAMESPACE, component),
+    spec: {
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      egress: [
+        ...(dns ? [{
+          to: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: dns.namespace } }, podSelector: { matchLabels: { ...dns.selector } } }],
+          ports: [{ protocol: Protocol.UDP, port: 53 }, { protocol: Protocol.TCP, port: 53 }],
+        }] : []),
+        { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: REAPER_API_PORTS.map((port) => ({ protocol: Protocol.TCP, port })) },
+      ],
+    },
+  };
   return [
+    isolation,
     { apiVersion: 'v1', kind: 'Namespace', metadata: meta(layer, REAPER_NAMESPACE, undefined) },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(layer, REAPER_NAME, REAPER_NAMESPACE, component), automountServiceAccountToken: true },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(layer, REAPER_NAME, undefined, component), rules },
