@@ -18,7 +18,7 @@ export interface ManifestObject {
   readonly kind: string;
   /** `metadata.name`. */
   readonly name: string;
-  /** `metadata.namespace`; `default` when a namespaced object omits it; absent for cluster-scoped kinds. */
+  /** `metadata.namespace`; `default` when a namespaced object omits it; absent for cluster-scoped kinds. @default - none for cluster-scoped kinds */
   readonly namespace?: string;
   /** The object as parsed. */
   readonly raw: Readonly<Record<string, unknown>>;

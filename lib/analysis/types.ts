@@ -7,7 +7,7 @@ import { L4Protocol, PortSet } from './portset';
 
 /** A container port of a workload. */
 export interface ContainerPort {
-  /** The port name, if any. */
+  /** The port name, if any. @default - unnamed */
   readonly name?: string;
   /** The port number. */
   readonly port: number;
@@ -43,7 +43,7 @@ export interface WorkloadEndpoint {
   readonly serviceAccount: string;
   /** Container ports of its pods. */
   readonly ports: readonly ContainerPort[];
-  /** Where it was declared. */
+  /** Where it was declared. @default - unknown (objects given in memory) */
   readonly source?: SourceRef;
 }
 
@@ -68,7 +68,7 @@ export interface Connection {
   readonly protocol: L4Protocol;
   /** Destination port. */
   readonly port: number;
-  /** HTTP request, for L7 layers. Absent: the connection is judged at L4 (L7 rules count as allowing it, noted in the verdict). */
+  /** HTTP request, for L7 layers. Absent: the connection is judged at L4 (L7 rules count as allowing it, noted in the verdict). @default - judged at L4 */
   readonly http?: { readonly method: string; readonly path: string; readonly host?: string };
   /** The connection is plaintext (not mutual TLS). @default false: traffic between mesh workloads is mTLS */
   readonly plaintext?: boolean;
@@ -81,7 +81,7 @@ export type AnalysisLayer = 'kubernetes' | 'cilium' | 'istio' | 'aws';
 export interface Reason {
   /** `NetworkPolicy shop/web-ingress`, `ClusterNetworkPolicy tier-critical`, `AuthorizationPolicy shop/web`. */
   readonly policy: string;
-  /** Where in the policy: `spec.ingress[0]`, `spec.rules[1]`. Absent for defaults. */
+  /** Where in the policy: `spec.ingress[0]`, `spec.rules[1]`. Absent for defaults. @default - a default decision, not a rule */
   readonly rule?: string;
   /** The rule's effect on this connection. */
   readonly effect: 'allow' | 'deny' | 'pass' | 'audit' | 'default-allow' | 'default-deny';
@@ -97,7 +97,7 @@ export interface LayerVerdict {
   readonly allowed: boolean;
   /** The rules and defaults that decided it, in evaluation order. */
   readonly reasons: readonly Reason[];
-  /** Allowed only for some HTTP requests (an L7 rule applies); set when the connection had no HTTP request. */
+  /** Allowed only for some HTTP requests (an L7 rule applies); set when the connection had no HTTP request. @default false */
   readonly l7Restricted?: boolean;
 }
 

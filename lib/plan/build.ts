@@ -511,6 +511,11 @@ class Planner {
         this.p.error('BH-TIER-JUSTIFICATION', where, `a flow from ${from} into the ${dst.w.plan.tier.level} tier needs a justification`, `${src.w?.plan.key ?? src.e?.name} -> ${dst.w.plan.key}`, "add { justification: '<why this flow is needed>' } to the flow options, or route it through a workload of a closer tier");
       }
     }
+    // Plaintext from outside the mesh: only internet-facing (public tier) workloads accept it,
+    // on the declared ports; every other tier keeps STRICT mTLS, which would reject the flow.
+    if (src.e && dst.w && dst.w.plan.tier.level !== Sensitivity.PUBLIC && this.clusterByName(dst.w.plan.cluster).layers.includes('istio')) {
+      this.p.error('BH-TIER-PLAINTEXT', where, `an External cannot present a mesh identity, and the ${dst.w.plan.tier.level} tier of ${dst.w.plan.key} accepts mutual TLS only`, `${src.e.name} -> ${dst.w.plan.key}`, 'route the traffic through an internet-facing workload of the public tier (an ingress gateway or controller), or put this workload in the public tier');
+    }
     // Internet egress of the source's tier.
     if (src.w && dst.e) {
       const egress = src.w.controls.internetEgress;

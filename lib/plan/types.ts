@@ -19,9 +19,9 @@ export interface PlanPort {
   readonly protocol: Protocol;
   /** The first port. */
   readonly port: number;
-  /** The last port of a range (absent for a single port). */
+  /** The last port of a range (absent for a single port). @default - a single port */
   readonly endPort?: number;
-  /** The destination's name for this port, when the flow named it. */
+  /** The destination's name for this port, when the flow named it. @default - the flow named a number */
   readonly name?: string;
 }
 
@@ -117,7 +117,7 @@ export interface PlanWorkload {
   readonly spiffeId: string;
   /** The tier and its controls. */
   readonly tier: PlanTier;
-  /** The DomainBoundary name, if any. */
+  /** The DomainBoundary name, if any. @default - in no domain */
   readonly domain?: string;
   /** Flows this workload starts (egress), sorted by peer key then flow id. */
   readonly calls: readonly PlanEdge[];
@@ -176,9 +176,9 @@ export interface PlanFlow {
   readonly http: readonly PlanHttpRule[];
   /** Why it exists. */
   readonly origin: FlowOrigin;
-  /** Justification text for a flow into a more sensitive tier. */
+  /** Justification text for a flow into a more sensitive tier. @default - none */
   readonly justification?: string;
-  /** For origin `break-glass`: the grant's name. */
+  /** For origin `break-glass`: the grant's name. @default - not a break-glass flow */
   readonly breakGlass?: string;
 }
 
@@ -194,7 +194,7 @@ export interface PlanEdge {
   readonly http: readonly PlanHttpRule[];
   /** Why it exists. */
   readonly origin: FlowOrigin;
-  /** For origin `break-glass`: the grant's name. */
+  /** For origin `break-glass`: the grant's name. @default - not a break-glass flow */
   readonly breakGlass?: string;
 }
 

@@ -9,11 +9,11 @@ import { LayerName, Plan, PlanCluster } from '../plan/types';
 export interface ObjectMeta {
   /** Object name. */
   readonly name: string;
-  /** Namespace; absent for cluster-scoped objects. */
+  /** Namespace; absent for cluster-scoped objects. @default - cluster-scoped */
   readonly namespace?: string;
-  /** Labels, keys sorted. */
+  /** Labels, keys sorted. @default - none */
   readonly labels?: Readonly<Record<string, string>>;
-  /** Annotations, keys sorted. */
+  /** Annotations, keys sorted. @default - none */
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
