@@ -11,3 +11,5 @@ export type { BuildPlanOptions } from './plan/build';
 export * from './targets/types';
 export { TARGETS } from './targets/registry';
 export * from './synth';
+export * from './analysis';
+export * from './verify';
