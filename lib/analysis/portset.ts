@@ -1,3 +1,5 @@
+import { mergeIntervals, subtractIntervals } from '../core/intervals';
+
 /**
  * A set of (protocol, port) pairs: per protocol, sorted disjoint inclusive ranges.
  * Immutable; every operation returns a new set.
@@ -84,22 +86,7 @@ export class PortSet {
 
   /** Set difference: this minus other. */
   public subtract(other: PortSet): PortSet {
-    return this.map((p) => {
-      let cur: PortRange[] = [...this.ranges[p]];
-      for (const [c, d] of other.ranges[p]) {
-        const next: PortRange[] = [];
-        for (const [a, b] of cur) {
-          if (d < a || c > b) {
-            next.push([a, b]);
-            continue;
-          }
-          if (a < c) next.push([a, c - 1]);
-          if (d < b) next.push([d + 1, b]);
-        }
-        cur = next;
-      }
-      return cur;
-    });
+    return this.map((p) => subtractIntervals(this.ranges[p], other.ranges[p]));
   }
 
   /** Whether both sets hold the same pairs. */
@@ -129,12 +116,5 @@ export class PortSet {
 }
 
 function normalize(ranges: PortRange[]): PortRange[] {
-  const sorted = [...ranges].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  const out: [number, number][] = [];
-  for (const [a, b] of sorted) {
-    const last = out[out.length - 1];
-    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
-  }
-  return out;
+  return mergeIntervals(ranges);
 }

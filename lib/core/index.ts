@@ -6,3 +6,4 @@ export * from './identity';
 export * from './names';
 export * from './sensitivity';
 export * from './hash';
+export * from './intervals';

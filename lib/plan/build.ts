@@ -24,6 +24,9 @@ import {
   FlowOrigin, LAYERS, Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanFlow,
   PlanHttpRule, PlanNamedPort, PlanPlatformEndpoint, PlanPort, PlanTier, PlanWorkload,
 } from './types';
+import { mergePorts } from './ports';
+
+export { mergePorts };
 
 /** Port of the Istio control plane (xDS and CA) that every sidecar dials. */
 export const MESH_CONTROL_PLANE_PORT = 15012;
@@ -769,39 +772,6 @@ function pathWithin(p: string, pattern: string): boolean {
   return false;
 }
 
-/** Sorts ports and merges overlapping or adjacent ranges of one protocol. */
-export function mergePorts(ports: readonly PlanPort[]): PlanPort[] {
-  const byProto = new Map<Protocol, PlanPort[]>();
-  for (const p of ports) byProto.set(p.protocol, [...(byProto.get(p.protocol) ?? []), p]);
-  const out: PlanPort[] = [];
-  for (const proto of [...byProto.keys()].sort()) {
-    // Ties (one port number reached under two names, or with and without a name) are broken
-    // by name, so the name kept does not depend on the order of the statements.
-    const list = (byProto.get(proto) ?? []).sort((a, b) => a.port - b.port || (a.endPort ?? a.port) - (b.endPort ?? b.port) || cmp(a.name ?? '', b.name ?? ''));
-    let cur: { port: number; end: number; name?: string } | undefined;
-    const flush = () => {
-      if (!cur) return;
-      out.push(cur.end === cur.port
-        ? { protocol: proto, port: cur.port, ...(cur.name ? { name: cur.name } : {}) }
-        : { protocol: proto, port: cur.port, endPort: cur.end });
-    };
-    for (const p of list) {
-      const end = p.endPort ?? p.port;
-      if (cur && p.port <= cur.end + 1) {
-        if (p.port === cur.port && end === cur.end) {
-          cur.name = cur.name ?? p.name;
-          continue;
-        }
-        cur = { port: cur.port, end: Math.max(cur.end, end) };
-      } else {
-        flush();
-        cur = { port: p.port, end, ...(p.name && end === p.port ? { name: p.name } : {}) };
-      }
-    }
-    flush();
-  }
-  return out;
-}
 
 function isList(h: HttpMatch | readonly HttpMatch[]): h is readonly HttpMatch[] {
   return Array.isArray(h);

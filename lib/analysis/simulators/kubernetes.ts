@@ -29,6 +29,7 @@
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  * @see https://network-policy-api.sigs.k8s.io/api-overview/
  */
+import { mergeIntervals, subtractIntervals } from '../../core/intervals';
 import { InputLocation, inputError } from '../errors';
 import { Ipv4Range, parseCidr } from '../ipv4';
 import { ManifestObject, describe, group } from '../loader';
@@ -604,7 +605,7 @@ export class KubernetesSimulator implements LayerSimulator {
       if (c.family !== 'ipv4') return this.peer({ t: 'ips', ranges: [], allPods: false }); // IPv6: matches no IPv4 endpoint
       const bounds = dir === 'ingress' ? this.ingressBoundaries : this.egressBoundaries;
       bounds.push(c.range, ...excepts);
-      return this.peer({ t: 'ips', ranges: subtractRanges([c.range], excepts), allPods: false });
+      return this.peer({ t: 'ips', ranges: subtractIntervals([c.range], excepts), allPods: false });
     }
     const podSel = LabelSelector.parse(p.podSelector, { ...at, field: `${at.field}.podSelector` });
     if (!hasNs) return this.peer({ t: 'pods', ns, podSel });
@@ -705,7 +706,7 @@ export class KubernetesSimulator implements LayerSimulator {
         }
       });
       this.egressBoundaries.push(...ranges);
-      return this.peer({ t: 'ips', ranges: mergeRanges(ranges), allPods });
+      return this.peer({ t: 'ips', ranges: mergeIntervals(ranges), allPods });
     }
     if (dir === 'egress' && k === 'nodes') {
       warnings.push(`${label} ${f.field}: nodes peers select node addresses, which the analysis does not model; the peer matches nothing`);
@@ -727,7 +728,7 @@ export class KubernetesSimulator implements LayerSimulator {
       });
       if (ranges.length === 0) warnings.push(`${label} ${f.field}: no address is known for ${names.join(', ')}; pass --resolve name=address to analyse it`);
       this.egressBoundaries.push(...ranges);
-      return this.peer({ t: 'ips', ranges: mergeRanges(ranges), allPods: false });
+      return this.peer({ t: 'ips', ranges: mergeIntervals(ranges), allPods: false });
     }
     return failClosed(`unknown ${dir} peer type ${JSON.stringify(k)}`);
   }
@@ -991,34 +992,6 @@ function portsKey(ports: readonly ContainerPort[]): string {
 function groupIndices(classOfIndex: readonly number[], n: number): number[][] {
   const out: number[][] = Array.from({ length: n }, () => []);
   classOfIndex.forEach((u, i) => out[u].push(i));
-  return out;
-}
-
-function subtractRanges(ranges: readonly Ipv4Range[], minus: readonly Ipv4Range[]): Ipv4Range[] {
-  let cur: Ipv4Range[] = [...ranges];
-  for (const [c, d] of minus) {
-    const next: Ipv4Range[] = [];
-    for (const [a, b] of cur) {
-      if (d < a || c > b) {
-        next.push([a, b]);
-        continue;
-      }
-      if (a < c) next.push([a, c - 1]);
-      if (d < b) next.push([d + 1, b]);
-    }
-    cur = next;
-  }
-  return cur;
-}
-
-function mergeRanges(ranges: readonly Ipv4Range[]): Ipv4Range[] {
-  const s = [...ranges].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  const out: [number, number][] = [];
-  for (const [a, b] of s) {
-    const last = out[out.length - 1];
-    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
-  }
   return out;
 }
 

@@ -4,6 +4,7 @@
  * or address blocks), port-set arithmetic, and the documented fallback for FQDN externals.
  * Pure functions, no host imports.
  */
+import { mergePorts as mergePlanPorts } from '../../plan/ports';
 import { Cidr } from '../../core/cidr';
 import { Protocol } from '../../core/port';
 import { PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanPort } from '../../plan/types';
@@ -202,30 +203,7 @@ function numberToIpv4(n: number): string {
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 export function mergePorts(ports: readonly (PlanPort | SimplePort)[]): SimplePort[] {
-  const byProto = new Map<Protocol, [number, number][]>();
-  for (const p of ports) {
-    const list = byProto.get(p.protocol) ?? [];
-    list.push([p.port, p.endPort ?? p.port]);
-    byProto.set(p.protocol, list);
-  }
-  const out: SimplePort[] = [];
-  for (const proto of [...byProto.keys()].sort()) {
-    const ranges = (byProto.get(proto) ?? []).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    let cur: [number, number] | undefined;
-    const flush = (): void => {
-      if (cur) out.push(cur[0] === cur[1] ? { protocol: proto, port: cur[0] } : { protocol: proto, port: cur[0], endPort: cur[1] });
-    };
-    for (const r of ranges) {
-      if (cur && r[0] <= cur[1] + 1) {
-        cur = [cur[0], Math.max(cur[1], r[1])];
-      } else {
-        flush();
-        cur = [r[0], r[1]];
-      }
-    }
-    flush();
-  }
-  return out;
+  return mergePlanPorts(ports).map(({ protocol, port, endPort }) => (endPort === undefined ? { protocol, port } : { protocol, port, endPort }));
 }
 
 /**
