@@ -120,6 +120,11 @@ project.addTask('synth', {
   exec: 'ts-node --transpile-only examples/ecommerce/synth.ts',
   receiveArgs: true,
 });
+project.addTask('bulkhead', {
+  description: 'Run the bulkhead command from source (npm run bulkhead -- connlist out/eks-prod)',
+  exec: 'ts-node --transpile-only lib/cli/main.ts',
+  receiveArgs: true,
+});
 project.addTask('bench', {
   description: 'Run the benchmarks under bench/ (figures, not tests)',
   exec: 'ts-node --transpile-only bench/run.ts',

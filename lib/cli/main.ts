@@ -49,7 +49,7 @@ class UsageError extends Error {}
 export function run(argv: readonly string[], io: CliIo = processIo()): number {
   let code = EXIT_OK;
   const program = new Command('bulkhead')
-    .description('Analyse Kubernetes manifests: what do the NetworkPolicies and ClusterNetworkPolicies (and other layers) allow?')
+    .description('Bulkhead: synthesize and verify zero-trust segmentation, and analyse what Kubernetes manifests allow (NetworkPolicy, ClusterNetworkPolicy, Cilium, Istio)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run bulkhead --help for usage)');
