@@ -74,11 +74,13 @@ const project = new typescript.TypeScriptProject({
   ],
   deps: [
     'yaml@^2.9.1',
+    'js-yaml@^4.1.0',
     'commander@^14.0.3',
     'ipaddr.js@^2.2.0',
   ],
   devDeps: [
     '@types/node@^20',
+    '@types/js-yaml@^4.0.9',
     'ts-node@10.9.2',
     'fast-check@^4.10.0',
     'ajv@^8.17.0',

@@ -137,15 +137,15 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
 
   const resolve: Record<string, string[]> = {};
   plan.externals.forEach((x, i) => x.fqdns.forEach((f) => { resolve[f.replace(/^\*\./, 'www.')] = [[...FQDN_TEST_BASE, 10 + (i % 200)].join('.')]; }));
-  const analysis = Analysis.of(loaded, { trustDomain: cluster.trustDomain, resolve });
+  const analysis = Analysis.of(loaded, { trustDomain: cluster.trustDomain, clusterName: cluster.ciliumClusterName, resolve });
   const results: VerifyLayerResult[] = [];
   const judged = [...new Set(cluster.layers.map((l) => SIMULATED[l]).filter((l): l is AnalysisLayer => l !== undefined))];
   for (const layer of judged) {
-    const allowed = new Map<string, PortSet>();
-    for (const a of analysis.connectivity({ layer })) allowed.set(`${a.src}\u0000${a.dst}`, a.ports);
-    const findings: VerifyFinding[] = [];
     // Istio authorizes TCP only (sidecars do not intercept UDP or SCTP): judge it on TCP.
     const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
+    const allowed = new Map<string, PortSet>();
+    for (const a of analysis.connectivity({ layer, scope })) allowed.set(`${a.src}\u0000${a.dst}`, a.ports);
+    const findings: VerifyFinding[] = [];
     if (layer === 'istio') notes.add(`${cluster.name}: istio is judged on TCP only; UDP and SCTP are enforced by the network layers`);
     const inScope = (src: string, dst: string): boolean => {
       const se = entityOf.get(src);
@@ -261,9 +261,15 @@ function intendedPorts(plan: Plan, cluster: PlanCluster, entityOf: Map<string, E
   return intent;
 }
 
+const CLUSTER_OF = new WeakMap<Plan, Map<string, string>>();
+
 function crossCluster(plan: Plan, f: PlanFlow): boolean {
-  const c = (key: string) => plan.workloads.find((w) => w.key === key)?.cluster;
-  return c(f.source.key) !== c(f.destination.key);
+  let clusterOf = CLUSTER_OF.get(plan);
+  if (!clusterOf) {
+    clusterOf = new Map(plan.workloads.map((w) => [w.key, w.cluster]));
+    CLUSTER_OF.set(plan, clusterOf);
+  }
+  return clusterOf.get(f.source.key) !== clusterOf.get(f.destination.key);
 }
 
 /** Checks that declared flows with externals are allowed, on a sample address of the external. */

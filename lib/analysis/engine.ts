@@ -25,6 +25,8 @@ export interface AnalysisOptions {
   readonly trustDomain?: string;
   /** FQDN → IPv4 addresses, for FQDN rules. @default - no names are resolved */
   readonly resolve?: Readonly<Record<string, readonly string[]>>;
+  /** The cluster's ClusterMesh name, for cluster-aware Cilium selectors. @default 'default' */
+  readonly clusterName?: string;
   /** The simulators to use. @default SIMULATORS (every built-in layer) */
   readonly simulators?: readonly SimulatorRegistration[];
 }
@@ -41,6 +43,11 @@ export interface ConnectivityOptions {
    * @default - only the boundaries the policies name
    */
   readonly extraBoundaries?: AddressBoundaries;
+  /**
+   * Report only these ports (for example TCP alone, when judging Istio, which intercepts TCP only).
+   * @default - every port
+   */
+  readonly scope?: PortSet;
 }
 
 /** IPv4 ranges that split the external address space: ingress ones split sources, egress ones destinations. */
@@ -137,6 +144,7 @@ export class Analysis {
       workloads: manifests.workloads,
       namespaces: manifests.namespaces,
       trustDomain: options.trustDomain ?? 'cluster.local',
+      ...(options.clusterName ? { clusterName: options.clusterName } : {}),
       resolve,
     };
     const regs = options.simulators ?? SIMULATORS;
@@ -184,6 +192,7 @@ export class Analysis {
     const sources: Endpoint[] = [...this.context.workloads, ...srcExt];
     const dests: Endpoint[] = [...this.context.workloads, ...dstExt];
 
+    const scope = options.scope;
     const ordered = [...sims.filter((s) => s.allowedPairs), ...sims.filter((s) => !s.allowedPairs)];
     const skip = (s: Endpoint, d: Endpoint): boolean => s.id === d.id || (s.type === 'external' && d.type === 'external');
     // per source index: destination index → ports (one map per source keeps every map small)
@@ -191,9 +200,12 @@ export class Analysis {
     for (const sim of ordered) {
       const next: Map<number, PortSet>[] = sources.map(() => new Map());
       if (sim.allowedPairs) {
-        for (const p of sim.allowedPairs(sources, dests)) {
+        for (const p of sim.allowedPairs(sources, dests, scope)) {
           if (skip(sources[p.src], dests[p.dst])) continue;
-          if (current === undefined) next[p.src].set(p.dst, p.ports);
+          if (current === undefined) {
+            const ports = scope ? p.ports.intersect(scope) : p.ports;
+            if (!ports.isEmpty()) next[p.src].set(p.dst, ports);
+          }
           else {
             const prev = current[p.src].get(p.dst);
             if (prev === undefined) continue;
@@ -205,7 +217,8 @@ export class Analysis {
         sources.forEach((s, i) => {
           dests.forEach((d, j) => {
             if (skip(s, d)) return;
-            const ports = sim.allowedPorts(s, d);
+            const all = sim.allowedPorts(s, d);
+            const ports = scope ? all.intersect(scope) : all;
             if (!ports.isEmpty()) next[i].set(j, ports);
           });
         });

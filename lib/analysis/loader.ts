@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as YAML from 'yaml';
+import * as jsyaml from 'js-yaml';
 import { AnalysisInputError, InputLocation, inputError } from './errors';
 import { L4Protocol } from './portset';
 import { isRecord } from './selector';
@@ -168,27 +168,73 @@ function readFile(file: string): RawDoc[] {
     if (Array.isArray(value)) return value.map((v, index) => ({ value: v, source: { file, index } }));
     return [{ value, source: { file, index: 0 } }];
   }
-  const docs = YAML.parseAllDocuments(text, { prettyErrors: false });
-  const list = Array.isArray(docs) ? docs : [docs];
-  const out: RawDoc[] = [];
-  list.forEach((doc, index) => {
-    const source = { file, index };
-    if ('errors' in doc && doc.errors.length > 0) {
-      const err = doc.errors[0];
-      const before = text.slice(0, Math.max(0, err.pos[0]));
-      const lineNo = before.split('\n').length;
-      const line = ` at line ${lineNo}, column ${before.length - before.lastIndexOf('\n')}`;
-      inputError({ source }, `not valid YAML${line}: ${err.message.split('\n')[0]}`, undefined, 'fix the YAML syntax (templates must be rendered before analysis)');
+  return parseYaml(text, file).map((value, index) => ({ value, source: { file, index } }));
+}
+
+
+/**
+ * Parses the documents of a YAML file. A syntax error names the document and the line and
+ * column. Aliases are not copied by the parser, but whoever walks the result sees every
+ * alias expanded: a file whose documents expand to far more nodes than its text could hold
+ * (an alias bomb) is refused.
+ */
+function parseYaml(text: string, file: string): unknown[] {
+  let docs: unknown[];
+  try {
+    // js-yaml parses large manifest files many times faster than `yaml` (the library's writer); its default schema is the safe one.
+    docs = jsyaml.loadAll(text, undefined, { filename: file, schema: jsyaml.DEFAULT_SCHEMA });
+  } catch (e) {
+    const err = e as jsyaml.YAMLException;
+    const pos = err.mark?.position ?? 0;
+    const line = err.mark ? ` at line ${err.mark.line + 1}, column ${err.mark.column + 1}` : '';
+    const message = (err.reason ?? err.message).split('\n')[0];
+    return inputError({ source: { file, index: documentIndexAt(text, pos) } }, `not valid YAML${line}: ${message}`, undefined, 'fix the YAML syntax (templates must be rendered before analysis)');
+  }
+  let budget = 10 * text.length + 10_000;
+  docs.forEach((doc, index) => {
+    budget = expandedBudget(doc, budget);
+    if (budget < 0) {
+      inputError({ source: { file, index } }, 'cannot read the YAML document: its aliases expand to far more data than the file holds', undefined, 'write the repeated parts out, or use fewer nested aliases');
     }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 1000 });
-    } catch (e) {
-      return inputError({ source }, `cannot read the YAML document: ${(e as Error).message}`, undefined, 'fix the YAML document');
-    }
-    out.push({ value, source });
   });
-  return out;
+  return docs;
+}
+
+/** The 0-based index of the document holding a character offset (from the `---` and `...` markers). */
+function documentIndexAt(text: string, pos: number): number {
+  let index = 0;
+  let started = false; // the current document has begun (a marker or content)
+  let ended = false; // the current document was closed by `...`
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    if (offset > pos) break;
+    if (/^---(\s|$)/.test(line)) {
+      if (started) index++;
+      started = true; // the marker starts a document, even an empty one
+      ended = false;
+    } else if (/^\.\.\.(\s|$)/.test(line)) {
+      ended = true;
+    } else if (!/^\s*(#.*)?$/.test(line) && !line.startsWith('%')) {
+      if (ended) index++;
+      started = true;
+      ended = false;
+    }
+    offset += line.length + 1;
+  }
+  return index;
+}
+
+/** What is left of `budget` after counting the nodes of a value, aliases expanded; negative when exhausted. */
+function expandedBudget(value: unknown, budget: number): number {
+  const stack: unknown[] = [value];
+  let left = budget;
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (--left < 0) return left;
+    if (Array.isArray(v)) for (const x of v) stack.push(x);
+    else if (typeof v === 'object' && v !== null) for (const x of Object.values(v)) stack.push(x);
+  }
+  return left;
 }
 
 interface PendingOwned {

@@ -119,6 +119,8 @@ export interface AnalysisContext {
   readonly namespaces: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** SPIFFE trust domain used to derive Istio principals. @default 'cluster.local' */
   readonly trustDomain: string;
+  /** The cluster's name in a Cilium ClusterMesh (`io.cilium.k8s.policy.cluster` of its endpoints). @default 'default' */
+  readonly clusterName?: string;
   /** FQDN → IPv4 addresses, for FQDN rules (Cilium toFQDNs, Istio ServiceEntry). */
   readonly resolve: Readonly<Record<string, readonly string[]>>;
 }
@@ -152,9 +154,10 @@ export interface LayerSimulator {
    * of the two is a workload, and the layer allows a non-empty set of ports from `sources[i]`
    * to `destinations[j]`, exactly once, with the same ports as {@link allowedPorts}. Pairs of
    * two external endpoints may be returned or not; the engine drops them. Order is not
-   * significant.
+   * significant. With `scope`, a simulator may leave out ports outside it (the engine
+   * intersects every answer with the scope anyway).
    */
-  allowedPairs?(sources: readonly Endpoint[], destinations: readonly Endpoint[]): readonly AllowedPair[];
+  allowedPairs?(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope?: PortSet): readonly AllowedPair[];
   /** Things the layer could not simulate exactly (ignored fields, unknown kinds), one line each. @default - none */
   readonly warnings?: readonly string[];
 }

@@ -57,7 +57,8 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
   const common = (cmd: Command): Command =>
     cmd
       .option('--resolve <name=ip>', 'resolve an FQDN for FQDN rules (repeatable), for example api.example.com=198.51.100.10', collect, [])
-      .option('--trust-domain <domain>', 'SPIFFE trust domain of the mesh principals', 'cluster.local');
+      .option('--trust-domain <domain>', 'SPIFFE trust domain of the mesh principals', 'cluster.local')
+      .option('--cluster-name <name>', 'the ClusterMesh name of the cluster the manifests belong to (Cilium cluster-aware selectors)', 'default');
 
   common(
     program
@@ -124,12 +125,12 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     }
     const want = opts.layer ?? 'effective';
     // Two declarations (impact of a change): synthesize both and compare cluster by cluster.
-    const sides: { cluster?: string; trustDomain?: string; a: LoadedManifests; b: LoadedManifests }[] = isProgram(before) || isProgram(after)
+    const sides: { cluster?: string; trustDomain?: string; clusterName?: string; a: LoadedManifests; b: LoadedManifests }[] = isProgram(before) || isProgram(after)
       ? declarationSides(before, after)
       : [{ a: loadManifests([before]), b: loadManifests([after]) }];
     let changed = false;
     for (const side of sides) {
-      const result = diff(side.a, side.b, { ...analysisOptions(opts), ...(side.trustDomain ? { trustDomain: side.trustDomain } : {}) });
+      const result = diff(side.a, side.b, { ...analysisOptions(opts), ...(side.trustDomain ? { trustDomain: side.trustDomain } : {}), ...(side.clusterName ? { clusterName: side.clusterName } : {}) });
       const layer = result.layers.find((l) => l.layer === want) ?? { layer: want, added: [], removed: [], changed: [] };
       if (side.cluster !== undefined && opts.format === 'txt') io.stdout(`# cluster ${side.cluster}\n`);
       io.stdout(formatLayerDiff(layer, opts.format));
@@ -189,11 +190,11 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
 }
 
 /** Both sides of a diff of two declarations (or a declaration and manifests), per cluster. */
-function declarationSides(before: string, after: string): { cluster: string; trustDomain: string; a: LoadedManifests; b: LoadedManifests }[] {
-  const side = (p: string): Map<string, { trustDomain: string; loaded: LoadedManifests }> => {
+function declarationSides(before: string, after: string): { cluster: string; trustDomain: string; clusterName: string; a: LoadedManifests; b: LoadedManifests }[] {
+  const side = (p: string): Map<string, { trustDomain: string; clusterName: string; loaded: LoadedManifests }> => {
     if (!isProgram(p)) throw new UsageError(`${p}: diff compares two declaration programs, or two manifest folders; not one of each`);
     const s = synthesize(loadTopology(p));
-    return new Map(s.clusters.map((c) => [c.cluster.name, { trustDomain: c.cluster.trustDomain, loaded: loadWithEndpoints(s.plan, c.cluster, c.manifests) }]));
+    return new Map(s.clusters.map((c) => [c.cluster.name, { trustDomain: c.cluster.trustDomain, clusterName: c.cluster.ciliumClusterName, loaded: loadWithEndpoints(s.plan, c.cluster, c.manifests) }]));
   };
   const a = side(before);
   const b = side(after);
@@ -201,6 +202,7 @@ function declarationSides(before: string, after: string): { cluster: string; tru
   return clusters.map((c) => ({
     cluster: c,
     trustDomain: (b.get(c) ?? a.get(c))!.trustDomain,
+    clusterName: (b.get(c) ?? a.get(c))!.clusterName,
     a: a.get(c)?.loaded ?? loadObjects([], `${before}#${c}`),
     b: b.get(c)?.loaded ?? loadObjects([], `${after}#${c}`),
   }));
@@ -222,7 +224,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function analysisOptions(opts: { resolve: string[]; trustDomain: string }): AnalysisOptions {
+function analysisOptions(opts: { resolve: string[]; trustDomain: string; clusterName?: string }): AnalysisOptions {
   const resolve: Record<string, string[]> = {};
   for (const r of opts.resolve) {
     const m = /^([^=\s]+)=(.+)$/.exec(r.trim());
@@ -230,7 +232,7 @@ function analysisOptions(opts: { resolve: string[]; trustDomain: string }): Anal
     const name = m[1].toLowerCase();
     resolve[name] = [...(resolve[name] ?? []), ...m[2].split(',').map((s) => s.trim()).filter((s) => s.length > 0)];
   }
-  return { resolve, trustDomain: opts.trustDomain };
+  return { resolve, trustDomain: opts.trustDomain, ...(opts.clusterName ? { clusterName: opts.clusterName } : {}) };
 }
 
 function parsePort(text: string, dst: Endpoint): { protocol: L4Protocol; port: number } {

@@ -38,6 +38,20 @@ describe('verify: the synthesized layers allow exactly the declaration', () => {
     expect(objects['eks-prod'].some((o) => (o as KubeManifest).kind === 'StatefulSet')).toBe(true);
   });
 
+  test('two Cilium clusters (ClusterMesh-aware selectors): each cluster verifies exact under its own cluster name', () => {
+    const topology = new Topology(undefined, 'mesh', { trustDomain: 'mesh.example.com', clock: NOW });
+    const a = new Cluster(topology, 'a', { cloud: 'aws', podCidrs: ['10.1.0.0/16'] });
+    const b = new Cluster(topology, 'b', { cloud: 'gcp', podCidrs: ['10.2.0.0/16'] });
+    for (const c of [a, b]) {
+      const api = new Workload(topology, `api-${c.clusterName}`, { cluster: c, namespace: 'shop', ports: { http: Port.tcp(8080) } });
+      const db = new Workload(topology, `db-${c.clusterName}`, { cluster: c, namespace: 'data', ports: { pg: Port.POSTGRES } });
+      api.allowTo(db, Port.named('pg'));
+    }
+    const report = verify(topology);
+    expect(report.findings).toEqual([]);
+    expect(report.layers.filter((l) => l.layer === 'cilium').map((l) => l.cluster)).toEqual(['a', 'b']);
+  });
+
   describe('it catches what a layer gets wrong', () => {
     const s = synthesize(declareShop(undefined).topology);
 

@@ -64,10 +64,10 @@
 import { inputError } from '../errors';
 import { rangesOverlap, rangeWithin } from '../ipv4';
 import { L4Protocol, L4_PROTOCOLS, PortSet } from '../portset';
-import { LabelSelector, isRecord } from '../selector';
-import { AnalysisContext, Connection, Endpoint, LayerSimulator, LayerVerdict, Reason, SourceRef, WorkloadEndpoint } from '../types';
+import { LabelIndex, LabelSelector, isRecord } from '../selector';
+import { AllowedPair, AnalysisContext, Connection, Endpoint, LayerSimulator, LayerVerdict, Reason, SourceRef, WorkloadEndpoint } from '../types';
 import {
-  Tri, at, cidrRange, cmpStr, optBool, optList, optRecord, optString, optStringList, portNumber, portSetFromDecisions, reason, sortRanges, withSource, triOr,
+  PortSetTable, Tri, at, cidrRange, cmpStr, containerPortsKey, emitPairs, endpointClasses, labelsKey, optBool, optList, optRecord, optString, optStringList, portNumber, portSetFromDecisions, reason, sortRanges, withSource, triOr,
 } from './common';
 
 /**
@@ -104,6 +104,13 @@ export interface CiliumSimulatorOptions {
 export interface CiliumSimulator extends LayerSimulator {
   /** Things in the input the simulator does not model, sorted. */
   readonly warnings: readonly string[];
+  /**
+   * Every pair with allowed ports, computed sparsely (see {@link LayerSimulator.allowedPairs}),
+   * optionally only for the ports of `scope`.
+   *
+   * @param scope the ports asked about @default PortSet.ALL
+   */
+  allowedPairs(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope?: PortSet): readonly AllowedPair[];
 }
 
 /**
@@ -182,6 +189,8 @@ interface CRule {
   readonly policy: string;
   readonly path: string;
   readonly subject: (labels: Readonly<Record<string, string>>) => boolean;
+  /** The selector `subject` tests; undefined when the rule selects no workload. */
+  readonly subjectSel?: LabelSelector;
   readonly ingress: readonly PeerRule[];
   readonly ingressDeny: readonly PeerRule[];
   readonly egress: readonly PeerRule[];
@@ -215,9 +224,10 @@ class CiliumLayer implements CiliumSimulator {
   private readonly resolved: ReadonlyMap<string, readonly (readonly [number, number])[]>;
   private readonly labelCache = new Map<string, Readonly<Record<string, string>>>();
   private readonly selectingCache = new Map<string, readonly CRule[]>();
+  private readonly selectorCache = new Map<string, { sel: LabelSelector; foreign: boolean }>();
 
   constructor(objects: readonly unknown[], ctx: AnalysisContext, private readonly options: CiliumSimulatorOptions) {
-    this.clusterName = options.clusterName ?? 'default';
+    this.clusterName = options.clusterName ?? ctx.clusterName ?? 'default';
     const resolved = new Map<string, (readonly [number, number])[]>();
     for (const [name, ips] of Object.entries(ctx.resolve)) {
       const key = normName(name);
@@ -298,6 +308,186 @@ class CiliumLayer implements CiliumSimulator {
 
   public addressBoundaries(): { readonly ingress: readonly (readonly [number, number])[]; readonly egress: readonly (readonly [number, number])[] } {
     return { ingress: sortRanges(this.ingressRanges), egress: sortRanges(this.egressRanges) };
+  }
+
+  /**
+   * Every allowed pair among the given endpoints, computed sparsely, with the same ports as
+   * {@link allowedPorts}. Endpoints are grouped into classes (same Cilium labels and ports,
+   * or the same external range); the rules that select each class are found through a label
+   * index. A direction of a class answers every peer class that none of its endpoint
+   * selectors names in one go (only `toPorts` named ports make the answer depend on the
+   * destination's ports), and the peers its selectors name one by one. Pairs are then
+   * visited only where both directions can allow something: an open direction (not in
+   * default deny, or a rule for every peer) pairs with every class, a closed one only with
+   * the peers its rules name.
+   *
+   * @param sources the sources
+   * @param destinations the destinations
+   * @param scope only these ports are asked about: every answer is intersected with it, and
+   *   pairs with nothing in it are left out @default PortSet.ALL
+   */
+  public allowedPairs(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope: PortSet = PortSet.ALL): AllowedPair[] {
+    const { reps, srcMembers, dstMembers } = endpointClasses(sources, destinations, (ep) => this.classKey(ep));
+    const n = reps.length;
+    const table = new PortSetTable();
+    const workloads: number[] = [];
+    const externals: number[] = [];
+    for (let u = 0; u < n; u++) (reps[u].type === 'workload' ? workloads : externals).push(u);
+    const index = new LabelIndex(workloads, (u) => this.labelsOf(reps[u] as WorkloadEndpoint));
+
+    // the rules selecting each workload class
+    const rulesOf: CRule[][] = reps.map(() => []);
+    for (const r of this.rules) {
+      if (!r.subjectSel) continue;
+      for (const k of index.select(r.subjectSel)) rulesOf[workloads[k]].push(r);
+    }
+    // the workload classes an endpoint selector selects
+    const selCache = new Map<string, ReadonlySet<number>>();
+    const selected = (sel: LabelSelector): ReadonlySet<number> => {
+      let hit = selCache.get(sel.key);
+      if (!hit) {
+        hit = new Set(index.select(sel).map((k) => workloads[k]));
+        selCache.set(sel.key, hit);
+      }
+      return hit;
+    };
+    const named = (pr: PeerRule, out: Set<number>): void => {
+      if (typeof pr.l3 === 'string') return;
+      for (const p of pr.l3) if (p.kind === 'endpoints' && !p.foreign) for (const v of selected(p.sel)) out.add(v);
+    };
+    // whether a rule's peers match a workload class (undefined: any class no endpoint selector names)
+    const matchWorkload = (pr: PeerRule, v: number | undefined): boolean => {
+      if (pr.l3 === 'any') return true;
+      if (pr.l3 === 'none') return false;
+      return pr.l3.some((p) => {
+        if (p.kind === 'entity') return p.name === 'all' || p.name === 'cluster';
+        return p.kind === 'endpoints' && !p.foreign && v !== undefined && selected(p.sel).has(v);
+      });
+    };
+    const portsCache = new Map<PeerRule, Map<string, PortSet>>();
+    const rulePorts = (pr: PeerRule, dst: Endpoint): PortSet => {
+      if (pr.icmpOnly) return PortSet.EMPTY;
+      if (!pr.ports) return PortSet.ALL;
+      const hasNamed = pr.ports.some((x) => x.ports.some((p) => p.name !== undefined));
+      const key = hasNamed && dst.type === 'workload' ? containerPortsKey(dst.ports) : '';
+      let byDst = portsCache.get(pr);
+      if (!byDst) {
+        byDst = new Map();
+        portsCache.set(pr, byDst);
+      }
+      const hit = byDst.get(key);
+      if (hit) return hit;
+      const sets: PortSet[] = [];
+      for (const rule of pr.ports) {
+        for (const p of rule.ports) {
+          for (const protocol of p.protocols) {
+            if (p.range) sets.push(PortSet.of(protocol, p.range[0], p.range[1]));
+            else if (dst.type === 'workload') {
+              for (const cp of dst.ports) if (cp.protocol === protocol && cp.name?.toLowerCase() === p.name) sets.push(PortSet.of(protocol, cp.port));
+            }
+          }
+        }
+      }
+      const out = PortSet.unionAll(sets);
+      byDst.set(key, out);
+      return out;
+    };
+    // one direction at a subject class, as `judge` decides it port by port: deny rules, default deny, allow rules
+    const direction = (u: number, dir: Dir, peer: Endpoint, dst: Endpoint, match: (pr: PeerRule, deny: boolean) => boolean): number => {
+      const rules = rulesOf[u];
+      const denySection: Section = dir === 'ingress' ? 'ingressDeny' : 'egressDeny';
+      const deny: PortSet[] = [];
+      for (const r of rules) for (const pr of r[denySection]) if (match(pr, true)) deny.push(rulePorts(pr, dst));
+      let allow = PortSet.ALL;
+      if (rules.some((r) => r.defaultDeny[dir])) {
+        const sets: PortSet[] = [];
+        for (const r of rules) {
+          for (const pr of r[dir]) {
+            if (!match(pr, false)) continue;
+            if (pr.auth === 'fail' || (pr.auth === 'required' && peer.type !== 'workload')) continue;
+            sets.push(rulePorts(pr, dst));
+          }
+        }
+        allow = PortSet.unionAll(sets);
+      }
+      return table.id(deny.length === 0 ? allow : allow.subtract(PortSet.unionAll(deny)));
+    };
+    const viaWorkload = (v: number | undefined) => (pr: PeerRule): boolean => matchWorkload(pr, v);
+    const viaExternal = (peer: Endpoint) => (pr: PeerRule, deny: boolean): boolean => this.peerMatches(pr, peer, deny);
+
+    // ingress of every destination class: the source classes its selectors name, the rest
+    const inNamed: Map<number, number>[] = reps.map(() => new Map());
+    const inGeneric: number[] = reps.map(() => 1);
+    const namesIn: number[][] = reps.map(() => []); // source class → destination classes naming it
+    const openIn: number[] = [];
+    for (const d of workloads) {
+      if (dstMembers[d].length === 0) continue;
+      const dst = reps[d];
+      inGeneric[d] = direction(d, 'ingress', dst, dst, viaWorkload(undefined));
+      if (inGeneric[d] !== 0) openIn.push(d);
+      const peers = new Set<number>();
+      for (const r of rulesOf[d]) for (const pr of [...r.ingress, ...r.ingressDeny]) named(pr, peers);
+      for (const s of peers) {
+        if (srcMembers[s].length === 0) continue;
+        inNamed[d].set(s, direction(d, 'ingress', reps[s], dst, viaWorkload(s)));
+        namesIn[s].push(d);
+      }
+    }
+    const ingressOf = (s: number, d: number): number => {
+      if (reps[d].type !== 'workload') return 1;
+      if (reps[s].type === 'external') return direction(d, 'ingress', reps[s], reps[d], viaExternal(reps[s]));
+      return inNamed[d].get(s) ?? inGeneric[d];
+    };
+
+    const out: AllowedPair[] = [];
+    const dstWorkloads = workloads.filter((d) => dstMembers[d].length > 0);
+    const dstExternals = externals.filter((d) => dstMembers[d].length > 0);
+    const scopeId = table.id(scope);
+    const visit = (s: number, d: number, egress: number): void => {
+      const id = table.meet(table.meet(egress, ingressOf(s, d)), scopeId);
+      if (id !== 0) emitPairs(out, srcMembers[s], dstMembers[d], sources, destinations, table.set(id));
+    };
+    for (let s = 0; s < n; s++) {
+      if (srcMembers[s].length === 0) continue;
+      const src = reps[s];
+      if (src.type === 'external') {
+        // not policed at the source: every destination workload's ingress decides
+        for (const d of dstWorkloads) visit(s, d, 1);
+        continue;
+      }
+      const peers = new Set<number>();
+      for (const r of rulesOf[s]) for (const pr of [...r.egress, ...r.egressDeny]) named(pr, peers);
+      const egNamed = new Map<number, number>();
+      for (const d of peers) if (dstMembers[d].length > 0) egNamed.set(d, direction(s, 'egress', reps[d], reps[d], viaWorkload(d)));
+      const generic = new Map<string, number>();
+      const egGeneric = (d: number): number => {
+        const dst = reps[d] as WorkloadEndpoint;
+        const k = containerPortsKey(dst.ports);
+        let id = generic.get(k);
+        if (id === undefined) {
+          id = direction(s, 'egress', dst, dst, viaWorkload(undefined));
+          generic.set(k, id);
+        }
+        return id;
+      };
+      // closed for the peers no selector names when no generic rule can allow anything
+      const isolated = rulesOf[s].some((r) => r.defaultDeny.egress);
+      const genericClosed = isolated && !rulesOf[s].some((r) => r.egress.some((pr) => matchWorkload(pr, undefined) && !pr.icmpOnly));
+      const candidates = new Set<number>(egNamed.keys());
+      if (!genericClosed) {
+        for (const d of openIn) candidates.add(d);
+        for (const d of namesIn[s]) candidates.add(d);
+      }
+      for (const d of [...candidates].sort((a, b) => a - b)) visit(s, d, egNamed.get(d) ?? egGeneric(d));
+      for (const d of dstExternals) visit(s, d, direction(s, 'egress', reps[d], reps[d], viaExternal(reps[d])));
+    }
+    return out;
+  }
+
+  /** Endpoints with the same key get the same answers from this layer. */
+  private classKey(ep: Endpoint): string {
+    if (ep.type === 'external') return `x|${ep.first}|${ep.last}`;
+    return `w|${labelsKey(this.labelsOf(ep))}|${containerPortsKey(ep.ports)}`;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -440,6 +630,7 @@ class CiliumLayer implements CiliumSimulator {
     const spec = optRecord(raw, at(ref, path), '{endpointSelector: {}, ingress: [...]}') ?? {};
     checkKeys(spec, ['endpointSelector', 'nodeSelector', 'ingress', 'ingressDeny', 'egress', 'egressDeny', 'labels', 'description', 'enableDefaultDeny', 'log'], ref, path);
     let subject: (labels: Readonly<Record<string, string>>) => boolean;
+    let subjectSel: LabelSelector | undefined;
     if (spec.nodeSelector !== undefined && spec.nodeSelector !== null) {
       if (spec.endpointSelector !== undefined) inputError(at(ref, `${path}.nodeSelector`), 'a rule has either an endpointSelector or a nodeSelector', spec.nodeSelector, 'split it into two rules');
       this.warningSet.add(`${ref} ${path}: nodeSelector (host policy) is not modeled; the rule selects no workload`);
@@ -450,6 +641,7 @@ class CiliumLayer implements CiliumSimulator {
       }
       const sel = this.readSelector(spec.endpointSelector, ref, `${path}.endpointSelector`, namespace, true);
       subject = (labels) => !sel.foreign && sel.sel.matches(labels);
+      if (!sel.foreign) subjectSel = sel.sel;
     }
     const edd = optRecord(spec.enableDefaultDeny, at(ref, `${path}.enableDefaultDeny`), '{ingress: false, egress: true}');
     if (edd) checkKeys(edd, ['ingress', 'egress'], ref, `${path}.enableDefaultDeny`);
@@ -471,6 +663,7 @@ class CiliumLayer implements CiliumSimulator {
       policy: ref,
       path,
       subject,
+      subjectSel,
       ingress,
       ingressDeny,
       egress,
@@ -662,6 +855,17 @@ class CiliumLayer implements CiliumSimulator {
   }
 
   private readSelector(raw: unknown, ref: string, path: string, namespace: string | undefined, subject: boolean): { sel: LabelSelector; foreign: boolean } {
+    // Generated policies repeat the same selectors many times: read each one once (a
+    // malformed one throws before it is remembered, so every occurrence is checked).
+    const key = `${subject}|${namespace ?? ''}|${JSON.stringify(raw) ?? ''}`;
+    const known = this.selectorCache.get(key);
+    if (known) return known;
+    const read = this.parseSelector(raw, ref, path, namespace, subject);
+    this.selectorCache.set(key, read);
+    return read;
+  }
+
+  private parseSelector(raw: unknown, ref: string, path: string, namespace: string | undefined, subject: boolean): { sel: LabelSelector; foreign: boolean } {
     let value = raw;
     if (subject && namespace !== undefined && isRecord(raw) && isRecord(raw.matchLabels)) {
       // Cilium always scopes a CNP's endpointSelector to the policy's namespace, replacing a namespace label the selector names.

@@ -11,7 +11,7 @@ import { AnalysisInputError, InputLocation, inputError } from '../errors';
 import { parseCidr } from '../ipv4';
 import { L4Protocol, PortSet } from '../portset';
 import { isRecord } from '../selector';
-import { Reason, SourceRef } from '../types';
+import { AllowedPair, ContainerPort, Endpoint, Reason, SourceRef } from '../types';
 
 /**
  * A three-valued match result.
@@ -163,5 +163,122 @@ export function withSource<T>(obj: unknown, sourceOf: ((object: unknown) => Sour
     const source = sourceOf?.(obj);
     if (e instanceof AnalysisInputError && !e.problem.source && source) throw new AnalysisInputError({ ...e.problem, source });
     throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk queries (allowedPairs): endpoint classes and shared port sets
+
+/** A stable text for a label map, independent of key order. */
+export function labelsKey(labels: Readonly<Record<string, string>>): string {
+  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+}
+
+/** A stable text for a list of container ports. */
+export function containerPortsKey(ports: readonly ContainerPort[]): string {
+  return ports.map((p) => `${p.name ?? ''}/${p.protocol}/${p.port}`).sort().join(',');
+}
+
+/**
+ * The endpoints of a bulk query grouped into classes: endpoints with the same key (the
+ * caller's key holds everything its layer's answer depends on) form one class, represented
+ * by the first of them.
+ */
+export interface EndpointClasses {
+  /** One representative endpoint per class. */
+  readonly reps: readonly Endpoint[];
+  /** Per class, the indices of the sources in it (ascending). */
+  readonly srcMembers: readonly (readonly number[])[];
+  /** Per class, the indices of the destinations in it (ascending). */
+  readonly dstMembers: readonly (readonly number[])[];
+}
+
+/** Groups the sources and destinations of a bulk query into classes by `keyOf`. */
+export function endpointClasses(sources: readonly Endpoint[], destinations: readonly Endpoint[], keyOf: (ep: Endpoint) => string): EndpointClasses {
+  const reps: Endpoint[] = [];
+  const byKey = new Map<string, number>();
+  const srcMembers: number[][] = [];
+  const dstMembers: number[][] = [];
+  const classOf = (ep: Endpoint): number => {
+    const k = keyOf(ep);
+    let u = byKey.get(k);
+    if (u === undefined) {
+      u = reps.length;
+      reps.push(ep);
+      srcMembers.push([]);
+      dstMembers.push([]);
+      byKey.set(k, u);
+    }
+    return u;
+  };
+  sources.forEach((ep, i) => srcMembers[classOf(ep)].push(i));
+  destinations.forEach((ep, j) => dstMembers[classOf(ep)].push(j));
+  return { reps, srcMembers, dstMembers };
+}
+
+/**
+ * Interns port sets (equal sets share one object and one small integer id) and memoizes
+ * their intersections, so that the many pairs of a bulk query share their answers.
+ */
+export class PortSetTable {
+  private readonly ids = new Map<string, number>();
+  private readonly sets: PortSet[] = [];
+  private readonly meets = new Map<number, number>();
+
+  /** A table holding EMPTY (id 0) and ALL (id 1). */
+  public constructor() {
+    this.id(PortSet.EMPTY);
+    this.id(PortSet.ALL);
+  }
+
+  /** The id of a set. */
+  public id(ps: PortSet): number {
+    const k = ps.toString();
+    let id = this.ids.get(k);
+    if (id === undefined) {
+      id = this.sets.length;
+      this.sets.push(ps);
+      this.ids.set(k, id);
+    }
+    return id;
+  }
+
+  /** The set of an id. */
+  public set(id: number): PortSet {
+    return this.sets[id];
+  }
+
+  /** The id of the intersection of two sets given by id. */
+  public meet(a: number, b: number): number {
+    if (a === b || b === 1) return a;
+    if (a === 1) return b;
+    if (a === 0 || b === 0) return 0;
+    const k = a < b ? a * 0x100000 + b : b * 0x100000 + a;
+    let r = this.meets.get(k);
+    if (r === undefined) {
+      r = this.id(this.sets[a].intersect(this.sets[b]));
+      this.meets.set(k, r);
+    }
+    return r;
+  }
+}
+
+/**
+ * Emits every pair of members of a source class and a destination class, except an
+ * endpoint with itself.
+ */
+export function emitPairs(
+  out: AllowedPair[],
+  srcIdx: readonly number[],
+  dstIdx: readonly number[],
+  sources: readonly Endpoint[],
+  destinations: readonly Endpoint[],
+  ports: PortSet,
+): void {
+  for (const i of srcIdx) {
+    const sid = sources[i].id;
+    for (const j of dstIdx) {
+      if (sid !== destinations[j].id) out.push({ src: i, dst: j, ports });
+    }
   }
 }

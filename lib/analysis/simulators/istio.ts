@@ -74,11 +74,11 @@
  */
 import { inputError } from '../errors';
 import { rangesOverlap, rangeWithin } from '../ipv4';
-import { L4_PROTOCOLS, PortSet } from '../portset';
+import { L4Protocol, L4_PROTOCOLS, PortSet } from '../portset';
 import { isRecord } from '../selector';
-import { AnalysisContext, Connection, Endpoint, LayerSimulator, LayerVerdict, Reason, SourceRef, WorkloadEndpoint } from '../types';
+import { AllowedPair, AnalysisContext, Connection, Endpoint, LayerSimulator, LayerVerdict, Reason, SourceRef, WorkloadEndpoint } from '../types';
 import {
-  Tri, at, cidrRange, cmpStr, optList, optRecord, optString, optStringList, portNumber, portSetFromDecisions, reason, sortRanges, withSource, triAnd, triNot, triOr,
+  PortSetTable, Tri, at, cidrRange, cmpStr, containerPortsKey, emitPairs, endpointClasses, labelsKey, optList, optRecord, optString, optStringList, portNumber, portSetFromDecisions, reason, sortRanges, withSource, triAnd, triNot, triOr,
 } from './common';
 
 /**
@@ -147,6 +147,14 @@ export interface IstioSimulatorOptions {
 export interface IstioSimulator extends LayerSimulator {
   /** Things in the input the simulator does not model, sorted (for example `targetRef`). */
   readonly warnings: readonly string[];
+  /**
+   * Every pair with allowed ports, computed sparsely (see {@link LayerSimulator.allowedPairs}),
+   * optionally only for the ports of `scope`: Istio intercepts TCP only, so every pair is
+   * allowed on UDP and SCTP, and asking about TCP alone keeps the answer small.
+   *
+   * @param scope the ports asked about @default PortSet.ALL
+   */
+  allowedPairs(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope?: PortSet): readonly AllowedPair[];
 }
 
 /**
@@ -339,6 +347,8 @@ class IstioLayer implements IstioSimulator {
   private readonly warningSet = new Set<string>();
   private readonly ingressRanges: (readonly [number, number])[] = [];
   private points = new Set<number>();
+  private readonly sourceAtomByKey = new Map<string, Atom>();
+  private readonly sourceAtomKeys = new Map<Atom, string>();
 
   constructor(objects: readonly unknown[], private readonly ctx: AnalysisContext, private readonly options: IstioSimulatorOptions) {
     this.root = options.rootNamespace ?? 'istio-system';
@@ -405,8 +415,43 @@ class IstioLayer implements IstioSimulator {
     return portSetFromDecisions(
       L4_PROTOCOLS,
       (protocol) => (protocol === 'TCP' ? points : []),
-      (protocol, port) => this.explain(src, dst, { protocol, port }).allowed,
+      (protocol, port) => (dst.type === 'workload' ? this.inboundAllowed(src, dst, protocol, port) : this.explain(src, dst, { protocol, port }).allowed),
     );
+  }
+
+  /**
+   * Whether {@link inbound} allows a connection without an HTTP request: the same decision,
+   * without building the reasons (the bulk queries ask it many times).
+   */
+  private inboundAllowed(src: Endpoint, dst: WorkloadEndpoint, protocol: L4Protocol, port: number): boolean {
+    if (!this.inMesh(dst) || protocol !== 'TCP') return true;
+    const mode = this.mtlsMode(dst, port).mode;
+    const plain = src.type === 'external' || !this.inMesh(src);
+    if (mode === 'STRICT' && plain) return false;
+    const principal = plain || mode === 'DISABLE' || src.type !== 'workload' ? undefined : `${this.ctx.trustDomain}/ns/${src.namespace}/sa/${src.serviceAccount}`;
+    const source: Facts['source'] = src.type === 'external' ? [src.first, src.last] : 'workload';
+    const base = { principal, source, port };
+    const kind = this.portKind(dst, port);
+    if (kind !== 'http' && this.decideAllowed(dst, { ...base, mode: 'tcp' })) return true;
+    return kind !== 'tcp' && this.decideAllowed(dst, { ...base, mode: 'http' });
+  }
+
+  /** Whether {@link decide} allows: the same decision, without the reasons. */
+  private decideAllowed(dst: WorkloadEndpoint, f: Facts): boolean {
+    const policies = this.policiesFor(dst);
+    if (this.customAnswer === 'deny') {
+      for (const p of policies) {
+        if (p.dryRun || p.action !== 'CUSTOM') continue;
+        const t = p.rules.map((r) => evalRule(r, f, p.action)).find((x) => x !== 'no');
+        if (t === 'yes') return false;
+      }
+    }
+    for (const p of policies) {
+      if (p.dryRun || p.action !== 'DENY') continue;
+      if (p.rules.some((r) => evalRule(r, f, p.action) === 'yes')) return false;
+    }
+    const allows = policies.filter((p) => !p.dryRun && p.action === 'ALLOW');
+    return allows.length === 0 || allows.some((p) => p.rules.some((r) => evalRule(r, f, p.action) !== 'no'));
   }
 
   /** The ports where a decision about `dst` can change: those its policies name, and its own. */
@@ -425,6 +470,186 @@ class IstioLayer implements IstioSimulator {
 
   public addressBoundaries(): { readonly ingress: readonly (readonly [number, number])[]; readonly egress: readonly (readonly [number, number])[] } {
     return this.boundaries;
+  }
+
+  /**
+   * Every allowed pair among the given endpoints, computed sparsely, with the same ports as
+   * {@link allowedPorts}.
+   *
+   * Inbound (to a workload), destinations are grouped into classes (namespace, labels, mesh
+   * membership, ports); sources into classes that Istio cannot tell apart (a mesh workload by
+   * its principal, every workload without a sidecar together, each external range). The
+   * policies of a destination class can only tell sources apart through their source
+   * conditions (principals, namespaces, service accounts, trust domains, IP blocks): each
+   * condition value is evaluated once per source class, and per destination class only the
+   * source classes on which one of its conditions answers differently from most classes are
+   * judged on their own; the others share one answer per kind of source. A destination
+   * without a sidecar, or without policies, thus costs a few evaluations however many sources
+   * there are.
+   *
+   * Outbound (to an external range), sources are grouped by mesh membership, namespace and
+   * Sidecar, which is all the outbound traffic policy depends on.
+   *
+   * @param sources the sources
+   * @param destinations the destinations
+   * @param scope only these ports are asked about: every answer is intersected with it, and
+   *   pairs with nothing in it are left out (Istio allows all of UDP and SCTP, so asking about
+   *   TCP only keeps the answer sparse) @default PortSet.ALL
+   */
+  public allowedPairs(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope: PortSet = PortSet.ALL): AllowedPair[] {
+    const out: AllowedPair[] = [];
+    const table = new PortSetTable();
+    const everywhere = table.id(scope);
+    const judge = (src: Endpoint, dst: Endpoint): number => table.meet(table.id(this.allowedPorts(src, dst)), everywhere);
+
+    // source classes for inbound traffic: kind and the facts source conditions see
+    const srcCls = endpointClasses(sources, [], (ep) => this.inboundSourceKey(ep));
+    const C = srcCls.reps.length;
+    const kinds: string[] = srcCls.reps.map((ep) => this.inboundSourceKey(ep).split('|', 1)[0]);
+    const facts: Facts[] = srcCls.reps.map((ep, c) => ({
+      principal: kinds[c] === 'm' && ep.type === 'workload' ? `${this.ctx.trustDomain}/ns/${ep.namespace}/sa/${ep.serviceAccount}` : undefined,
+      source: ep.type === 'external' ? [ep.first, ep.last] as const : 'workload',
+      port: 0,
+      mode: 'tcp',
+    }));
+    // per source condition value: its answer per source class, the most common one, and the exceptions
+    const CODE: Record<AtomResult, number> = { no: 0, yes: 1, some: 2, unknown: 3 };
+    const atomTables = new Map<string, { codes: Uint8Array; common: number; odd: readonly number[] }>();
+    const byPrincipal = new Map<string, number[]>();
+    facts.forEach((f, c) => {
+      if (f.principal !== undefined) byPrincipal.set(f.principal, [...(byPrincipal.get(f.principal) ?? []), c]);
+    });
+    const atomTable = (key: string): { codes: Uint8Array; common: number; odd: readonly number[] } => {
+      let t = atomTables.get(key);
+      const exact = /^p:([^*].*[^*]|[^*])$/.exec(key);
+      if (!t && exact) {
+        // an exact principal matches the classes of that principal only
+        const codes = new Uint8Array(C);
+        const odd = byPrincipal.get(exact[1]) ?? [];
+        for (const c of odd) codes[c] = CODE.yes;
+        t = { codes, common: CODE.no, odd };
+        atomTables.set(key, t);
+      }
+      if (!t) {
+        const atom = this.sourceAtomByKey.get(key);
+        const codes = new Uint8Array(C);
+        const counts = [0, 0, 0, 0];
+        for (let c = 0; c < C; c++) {
+          codes[c] = atom ? CODE[atom(facts[c])] : 0;
+          counts[codes[c]]++;
+        }
+        const common = counts.indexOf(Math.max(...counts));
+        const odd: number[] = [];
+        for (let c = 0; c < C; c++) if (codes[c] !== common) odd.push(c);
+        t = { codes, common, odd };
+        atomTables.set(key, t);
+      }
+      return t;
+    };
+    const policyKeys = new Map<AuthzPolicy, readonly string[]>();
+    const keysOf = (p: AuthzPolicy): readonly string[] => {
+      let keys = policyKeys.get(p);
+      if (!keys) {
+        const set = new Set<string>();
+        for (const r of p.rules) {
+          for (const c of [...(r.from ?? []).flat(), ...(r.to ?? []).flat(), ...r.when]) {
+            for (const a of [...c.values, ...c.notValues]) {
+              const k = this.sourceAtomKeys.get(a);
+              if (k !== undefined) set.add(k);
+            }
+          }
+        }
+        keys = [...set].sort();
+        policyKeys.set(p, keys);
+      }
+      return keys;
+    };
+
+    // inbound: destination workload classes
+    const dstCls = endpointClasses([], destinations, (ep) => this.inboundDestinationKey(ep));
+    const KIND_INDEX: Record<string, number> = { m: 0, x: 1, e: 2 };
+    const kindIndex = Uint8Array.from(kinds, (k) => KIND_INDEX[k]);
+    const byKind: number[][] = [[], [], []];
+    kindIndex.forEach((k, c) => byKind[k].push(c));
+    const result = new Int32Array(C);
+    const stamp = new Int32Array(C);
+    const everything = srcCls.srcMembers.flat();
+    dstCls.reps.forEach((dst, d) => {
+      if (dst.type !== 'workload') return;
+      const dstIdx = dstCls.dstMembers[d];
+      if (!this.inMesh(dst)) {
+        if (everywhere !== 0) emitPairs(out, everything, dstIdx, sources, destinations, table.set(everywhere));
+        return;
+      }
+      // classes one of the destination's source conditions sets apart get their own answer
+      const keys = [...new Set(this.policiesFor(dst).flatMap(keysOf))].sort();
+      const tables = keys.map(atomTable);
+      const bySig = new Map<string, number>();
+      const special: number[] = [];
+      for (const t of tables) {
+        for (const c of t.odd) {
+          if (stamp[c] === d + 1) continue;
+          stamp[c] = d + 1;
+          special.push(c);
+          const sig = `${kinds[c]}|${tables.map((x) => x.codes[c]).join('')}`;
+          let id = bySig.get(sig);
+          if (id === undefined) {
+            id = judge(srcCls.reps[c], dst);
+            bySig.set(sig, id);
+          }
+          result[c] = id;
+        }
+      }
+      // the others share one answer per kind of source, given by any of them
+      const shared = byKind.map((list) => {
+        const c = list.find((x) => stamp[x] !== d + 1);
+        return c === undefined ? 0 : judge(srcCls.reps[c], dst);
+      });
+      if (shared.every((id) => id === 0)) {
+        for (const c of special.sort((a, b) => a - b)) {
+          if (result[c] !== 0) emitPairs(out, srcCls.srcMembers[c], dstIdx, sources, destinations, table.set(result[c]));
+        }
+        return;
+      }
+      for (let c = 0; c < C; c++) {
+        const id = stamp[c] === d + 1 ? result[c] : shared[kindIndex[c]];
+        if (id !== 0) emitPairs(out, srcCls.srcMembers[c], dstIdx, sources, destinations, table.set(id));
+      }
+    });
+
+    // outbound: from workloads to external ranges
+    const extDst = dstCls.reps.map((ep, d) => ({ ep, d })).filter((x) => x.ep.type === 'external');
+    if (extDst.length > 0) {
+      const outCls = endpointClasses(sources, [], (ep) => this.outboundSourceKey(ep));
+      outCls.reps.forEach((src, g) => {
+        if (src.type !== 'workload') return;
+        for (const { ep, d } of extDst) {
+          const id = judge(src, ep);
+          if (id !== 0) emitPairs(out, outCls.srcMembers[g], dstCls.dstMembers[d], sources, destinations, table.set(id));
+        }
+      });
+    }
+    return out;
+  }
+
+  /** Sources the inbound decision cannot tell apart get the same key; its first field is the kind. */
+  private inboundSourceKey(ep: Endpoint): string {
+    if (ep.type === 'external') return `e|${ep.first}|${ep.last}`;
+    return this.inMesh(ep) ? `m|${ep.namespace}|${ep.serviceAccount}` : 'x|';
+  }
+
+  /** Destination workloads with the same key get the same inbound decisions. */
+  private inboundDestinationKey(ep: Endpoint): string {
+    if (ep.type === 'external') return `e|${ep.first}|${ep.last}`;
+    // A custom port protocol may look at anything: then every destination is its own class.
+    const own = this.options.portProtocol ? `|${ep.id}` : '';
+    return `w|${ep.namespace}|${labelsKey(ep.labels)}|${this.inMesh(ep)}|${containerPortsKey(ep.ports)}${own}`;
+  }
+
+  /** Sources with the same key get the same outbound decisions. */
+  private outboundSourceKey(ep: Endpoint): string {
+    if (ep.type === 'external') return `e|${ep.first}|${ep.last}`;
+    return `w|${this.inMesh(ep)}|${ep.namespace}|${this.sidecarFor(ep)?.ref ?? ''}`;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -731,11 +956,11 @@ class IstioLayer implements IstioSimulator {
     };
     pair('principals', 'notPrincipals', (v) => this.principalAtom(v), false, true);
     pair('requestPrincipals', 'notRequestPrincipals', () => () => 'no', true);
-    pair('namespaces', 'notNamespaces', (v) => namespaceAtom(v), false, true);
+    pair('namespaces', 'notNamespaces', (v) => this.sourceAtom(`n:${v}`, namespaceAtom(v)), false, true);
     pair('ipBlocks', 'notIpBlocks', (v, f) => this.ipAtom(v, meta, f));
     pair('remoteIpBlocks', 'notRemoteIpBlocks', (v, f) => this.ipAtom(v, meta, f));
-    pair('serviceAccounts', 'notServiceAccounts', (v) => serviceAccountAtom(v, meta.namespace), false, true);
-    pair('trustDomains', 'notTrustDomains', (v) => trustDomainAtom(v), false, true);
+    pair('serviceAccounts', 'notServiceAccounts', (v) => this.sourceAtom(`sa:${meta.namespace}:${v}`, serviceAccountAtom(v, meta.namespace)), false, true);
+    pair('trustDomains', 'notTrustDomains', (v) => this.sourceAtom(`td:${v}`, trustDomainAtom(v)), false, true);
     return out;
   }
 
@@ -786,7 +1011,7 @@ class IstioLayer implements IstioSimulator {
     let mk: (v: string, field: string) => Atom;
     let httpOnly = false;
     if (key === 'source.ip' || key === 'remote.ip') mk = (v, f) => this.ipAtom(v, meta, f);
-    else if (key === 'source.namespace') mk = (v) => namespaceAtom(v);
+    else if (key === 'source.namespace') mk = (v) => this.sourceAtom(`n:${v}`, namespaceAtom(v));
     else if (key === 'source.principal') mk = (v) => this.principalAtom(v);
     else if (key === 'destination.port') mk = (v, f) => this.portAtom(v, meta, f);
     else if (key === 'destination.ip') {
@@ -826,18 +1051,31 @@ class IstioLayer implements IstioSimulator {
     const parts = v.split('/');
     const value = parts.length === 5 && parts[0] === 'cluster.local' ? [this.ctx.trustDomain, ...parts.slice(1)].join('/') : v;
     const m = istioMatcher(value);
-    return (f) => (f.principal !== undefined && matches(m, f.principal) ? 'yes' : 'no');
+    return this.sourceAtom(`p:${value}`, (f) => (f.principal !== undefined && matches(m, f.principal) ? 'yes' : 'no'));
   }
 
   private ipAtom(v: string, meta: Meta, field: string): Atom {
     const r = cidrRange(v, at(meta.ref, field));
     if (r !== 'ipv6') this.ingressRanges.push(r);
-    return (f) => {
+    return this.sourceAtom(`ip:${r === 'ipv6' ? r : `${r[0]}-${r[1]}`}`, (f) => {
       if (r === 'ipv6' || f.source === 'workload') return 'no';
       const [a, b] = f.source;
       if (rangeWithin(a, b, r[0], r[1])) return 'yes';
       return rangesOverlap(a, b, r[0], r[1]) ? 'unknown' : 'no';
-    };
+    });
+  }
+
+  /**
+   * Registers an atom that depends on the source of the connection (its peer identity or
+   * its address) under a key: atoms with the same key give the same answers. Every other
+   * atom depends only on the port and the HTTP request.
+   */
+  private sourceAtom(key: string, atom: Atom): Atom {
+    const known = this.sourceAtomByKey.get(key);
+    if (known) return known;
+    this.sourceAtomByKey.set(key, atom);
+    this.sourceAtomKeys.set(atom, key);
+    return atom;
   }
 
   private portAtom(v: unknown, meta: Meta, field: string): Atom {
