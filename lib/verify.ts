@@ -136,7 +136,12 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
   const intent = intendedPorts(plan, cluster, entityOf, loaded.workloads, notes);
 
   const resolve: Record<string, string[]> = {};
-  plan.externals.forEach((x, i) => x.fqdns.forEach((f) => { resolve[f.replace(/^\*\./, 'www.')] = [[...FQDN_TEST_BASE, 10 + (i % 200)].join('.')]; }));
+  // An FQDN resolves to the address the external checks sample: inside its CIDRs when it
+  // declares them (the provider's published ranges), else a test address.
+  plan.externals.forEach((x, i) => {
+    const address = sampleAddress(x, i);
+    if (address) x.fqdns.forEach((f) => { resolve[f.replace(/^\*\./, 'www.')] = [address]; });
+  });
   const analysis = Analysis.of(loaded, { trustDomain: cluster.trustDomain, clusterName: cluster.ciliumClusterName, resolve });
   const results: VerifyLayerResult[] = [];
   const judged = [...new Set(cluster.layers.map((l) => SIMULATED[l]).filter((l): l is AnalysisLayer => l !== undefined))];
