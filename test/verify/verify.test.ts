@@ -1,4 +1,5 @@
 import * as fc from 'fast-check';
+import { generateTopology } from '../../bench/generate';
 import { buildApp } from '../../examples/ecommerce/main';
 import { declareShop } from '../../examples/ecommerce/declaration';
 import { Cluster, External, KubeManifest, Port, Sensitivity, SensitiveTier, synthesize, Synthesis, Topology, Workload } from '../../lib';
@@ -50,6 +51,14 @@ describe('verify: the synthesized layers allow exactly the declaration', () => {
     const report = verify(topology);
     expect(report.findings).toEqual([]);
     expect(report.layers.filter((l) => l.layer === 'cilium').map((l) => l.cluster)).toEqual(['a', 'b']);
+  });
+
+  test.each([1, 2, 3])('generated multi-cloud topology (3 clusters, domains, tiers, externals, grants; seed %i): exact in every layer', (seed) => {
+    const { topology } = generateTopology(undefined, { workloads: 60, seed });
+    const report = verify(topology);
+    expect(report.findings).toEqual([]);
+    expect(report.layers.length).toBeGreaterThanOrEqual(9);
+    expect(report.layers.reduce((n, l) => n + l.externalChecks, 0)).toBeGreaterThan(0);
   });
 
   describe('it catches what a layer gets wrong', () => {

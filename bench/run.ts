@@ -1,0 +1,78 @@
+/**
+ * Runs every benchmark (`npm run bench`): prepares one input per size (generated declaration
+ * → `synthesize()` → JSON), then the synthesis benchmark and the analysis benchmark on it.
+ * Prints tables and one PASS/FAIL line per target; always exits 0 (a benchmark, not a test).
+ *
+ *   npm run bench                                   sizes 500, 1000, 2000, 5000
+ *   npm run bench -- --sizes 500,1000               fewer sizes
+ *   npm run bench -- --repeat 3                     best of three runs per case
+ *   npm run bench -- --only synth|analysis          one benchmark
+ *   npm run bench -- --profile                      add CPU profiles of the synthesis (slower)
+ *   npm run bench -- --seed 7                       another generated topology
+ *   npm run bench -- --no-verify                    leave out verify (the slowest part)
+ *   npm run bench -- --verify-timeout 120           time limit of one verify run, in seconds (default 300)
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { AnalysisRow, benchAnalysis, reportAnalysis, VERIFY_TIMEOUT_MS, verifyTimedOut } from './analysis';
+import { argValue, intOption, parseSizes, scratchDir, sec, table } from './harness';
+import { Prepared, prepare } from './prepare';
+import { benchSynth, DEFAULT_SIZES, reportSynth, SynthRow } from './synth';
+
+async function main(argv: readonly string[]): Promise<void> {
+  const sizes = parseSizes(argv, DEFAULT_SIZES);
+  const repeat = intOption(argv, '--repeat', 1);
+  const seed = intOption(argv, '--seed', 1);
+  const only = argValue(argv, '--only');
+  const verifyTimeoutMs = intOption(argv, '--verify-timeout', VERIFY_TIMEOUT_MS / 1000) * 1000;
+  if (only !== undefined && only !== 'synth' && only !== 'analysis') throw new Error(`--only expects synth or analysis (got '${only}')`);
+  const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  const started = Date.now();
+  const dir = scratchDir();
+  try {
+    // Size by size (prepare, then its runs), so that the inputs and the runs of one size are
+    // close together in time.
+    const prepared: Prepared[] = [];
+    const synthRows: SynthRow[] = [];
+    const analysisRows: AnalysisRow[] = [];
+    for (const size of sizes) {
+      log(`prepare ${size}: generate, synthesize, write input`);
+      const p = await prepare(size, seed, path.join(dir, `input-${size}.json`), { profile: argv.includes('--profile') });
+      prepared.push(p);
+      if (only !== 'analysis') synthRows.push(...await benchSynth([p], { repeat, profile: argv.includes('--profile'), log }));
+      if (only !== 'synth') {
+        // verify is quadratic in endpoints by definition (every pair): once per size, with a time limit.
+        const verify = !argv.includes('--no-verify') && !analysisRows.some(verifyTimedOut);
+        const [row] = await benchAnalysis([p], { repeat, verify, verifyTimeoutMs, log });
+        analysisRows.push(verify || argv.includes('--no-verify') ? row : { ...row, verify: { error: 'skipped: a smaller size timed out' } });
+      }
+      fs.rmSync(p.file, { force: true });
+    }
+    const sections: string[] = [];
+    sections.push([
+      `Generated topologies (seed ${seed}): ${prepared[0]?.stats.clusters ?? 0} clusters, 10 workloads per namespace, every layer on`,
+      table(
+        ['workloads', 'namespaces', 'domains', 'flows', 'cross-cluster', 'cross-domain', 'break-glass', 'plan flows', 'objects', 'warnings'],
+        prepared.map((p) => [
+          String(p.size), String(p.stats.namespaces), String(p.stats.domains), String(p.stats.flows), String(p.stats.crossClusterFlows),
+          String(p.stats.crossDomainFlows), String(p.stats.breakGlass), String(p.planFlows), String(p.objects), String(p.warnings),
+        ]),
+      ),
+      '',
+      'Objects per layer',
+      table(
+        ['workloads', ...Object.keys(prepared[0]?.objectsPerLayer ?? {})],
+        prepared.map((p) => [String(p.size), ...Object.keys(prepared[0]?.objectsPerLayer ?? {}).map((l) => String(p.objectsPerLayer[l as keyof typeof p.objectsPerLayer] ?? 0))]),
+      ),
+    ].join('\n'));
+    if (only !== 'analysis') sections.push(reportSynth(synthRows, repeat).text);
+    if (only !== 'synth') sections.push(reportAnalysis(analysisRows, repeat).text);
+    process.stdout.write(`\n${sections.join('\n\n' + '='.repeat(100) + '\n\n')}\n\nbenchmark time: ${sec(Date.now() - started)} s\n`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  process.stderr.write(`benchmark failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+});
