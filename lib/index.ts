@@ -13,3 +13,4 @@ export { TARGETS } from './targets/registry';
 export * from './synth';
 export * from './analysis';
 export * from './verify';
+export * from './templates';
