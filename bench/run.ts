@@ -41,7 +41,7 @@ async function main(argv: readonly string[]): Promise<void> {
       prepared.push(p);
       if (only !== 'analysis') synthRows.push(...await benchSynth([p], { repeat, profile: argv.includes('--profile'), log }));
       if (only !== 'synth') {
-        // verify is quadratic in endpoints by definition (every pair): once per size, with a time limit.
+        // verify compares every pair of endpoints: each run has a time limit, and larger sizes are skipped after a time-out.
         const verify = !argv.includes('--no-verify') && !analysisRows.some(verifyTimedOut);
         const [row] = await benchAnalysis([p], { repeat, verify, verifyTimeoutMs, log });
         analysisRows.push(verify || argv.includes('--no-verify') ? row : { ...row, verify: { error: 'skipped: a smaller size timed out' } });
