@@ -25,6 +25,7 @@ import {
   PlanHttpRule, PlanNamedPort, PlanPlatformEndpoint, PlanPort, PlanTier, PlanWorkload,
 } from './types';
 import { mergePorts } from './ports';
+import { addressSet, AddressSet, checkAddressOverlaps } from './checks/addresses';
 
 export { mergePorts };
 
@@ -128,6 +129,7 @@ class Planner {
   private readonly platform: PlanPlatformEndpoint[] = [];
   private readonly exports = new Map<DomainBoundary, ResolvedExport[]>();
   private clustersByName: Map<string, PlanCluster> | undefined;
+  private readonly addressSets = new Map<External, AddressSet>();
 
   constructor(private readonly topology: Topology, private readonly now: Date) {
     this.all = topology.node.findAll();
@@ -143,6 +145,7 @@ class Planner {
     this.readTiers();
     this.readClusters();
     this.readExternals();
+    this.checkAddressRanges();
     this.readWorkloads();
     this.readDomains();
     const declared = this.readFlows();
@@ -270,11 +273,40 @@ class Planner {
       for (const x of except) {
         if (!cidrs.some((c) => c.contains(x))) this.p.error('BH-CIDR-EXCEPT', e, 'an except range lies outside every cidr of the External', x.toString(), 'remove it, or add the range it belongs to in cidrs');
       }
+      const set = this.addressSetOf(e, cidrs.map(String), except.map(String));
       this.externals.set(e, {
         key: `external:${e.peerName}`, path: e.node.path, name: e.peerName,
-        fqdns: [...new Set(fqdns)].sort(), cidrs: [...new Set(cidrs.map(String))].sort(), except: [...new Set(except.map(String))].sort(),
+        fqdns: [...new Set(fqdns)].sort(), cidrs: set.blocks.map((b) => b.cidr), except: set.blocks.flatMap((b) => b.except).sort(),
       });
     }
+  }
+
+  /**
+   * The External's address set, (∪ cidrs − ∪ except), as disjoint blocks. A cidr that the
+   * except ranges cover adds nothing (a warning); an External whose CIDRs all are covered
+   * stands for no address at all (an error: every layer would have to allow nothing, or
+   * everything, for it).
+   */
+  private addressSetOf(e: External, cidrs: readonly string[], except: readonly string[]): AddressSet {
+    const set = addressSet(cidrs, except);
+    if (cidrs.length > 0 && set.blocks.length === 0) {
+      this.p.error('BH-EXTERNAL-NO-ADDRESS', e, 'the except ranges cover every cidr of the External, so it stands for no address', { cidrs: [...new Set(cidrs)].sort(), except: [...new Set(except)].sort() }, 'remove the except ranges that cover a cidr, or remove the External and the flows with it');
+    } else {
+      for (const x of set.excepted) {
+        this.p.warn('BH-CIDR-EXCEPTED', e, `the cidr ${x.cidr} is covered by except ranges, so it adds no address`, { cidr: x.cidr, except: x.coveredBy }, `remove ${x.cidr} from cidrs and ${x.coveredBy.join(', ')} from except`);
+      }
+    }
+    this.addressSets.set(e, set);
+    return set;
+  }
+
+  /** Pod and node CIDRs of different clusters, and Externals, stay apart (see {@link checkAddressOverlaps}). */
+  private checkAddressRanges(): void {
+    checkAddressOverlaps(
+      [...this.clusters.entries()].map(([c, pc]) => ({ name: pc.name, path: c.node.path, podCidrs: pc.podCidrs, nodeCidrs: pc.nodeCidrs })),
+      [...this.externals.entries()].map(([e, pe]) => ({ name: pe.name, path: pe.path, blocks: this.addressSets.get(e)?.blocks ?? [] })),
+      this.p,
+    );
   }
 
   // ---------------------------------------------------------------- workloads
