@@ -26,6 +26,10 @@ import {
 } from './types';
 import { mergePorts } from './ports';
 import { addressSet, AddressSet, checkAddressOverlaps } from './checks/addresses';
+import { checkHttpProtocol } from './checks/http';
+import { checkSharedIdentities } from './checks/identity';
+import { checkWorkloadNamespace, platformNamespaces, PlatformNamespaces } from './checks/namespaces';
+import { checkReservedKeys, checkSelectorOverlaps } from './checks/selectors';
 
 export { mergePorts };
 
@@ -130,6 +134,7 @@ class Planner {
   private readonly exports = new Map<DomainBoundary, ResolvedExport[]>();
   private clustersByName: Map<string, PlanCluster> | undefined;
   private readonly addressSets = new Map<External, AddressSet>();
+  private readonly platformNamespaces = new Map<string, PlatformNamespaces>();
 
   constructor(private readonly topology: Topology, private readonly now: Date) {
     this.all = topology.node.findAll();
@@ -327,6 +332,7 @@ class Planner {
       const selector = w.selector;
       if (Object.keys(selector).length === 0) this.p.error('BH-SELECTOR-EMPTY', w, 'an empty selector would select every pod of the namespace', selector, "give the workload's pod labels, such as { app: 'cart' }");
       this.selector(w, selector);
+      this.checkWorkloadPlacement(w, cluster, selector);
       const key = `${cluster.name}/${w.namespace}/${w.peerName}`;
       this.unique(keys, key, w, 'BH-DUPLICATE-WORKLOAD', 'workload');
 
@@ -383,18 +389,38 @@ class Planner {
       }
     }
     for (const c of this.clusters.values()) (c.namespaces as string[]).sort();
-    // Two workloads of one namespace whose selectors nest would share each other's policies.
-    for (const list of inNamespace.values()) {
-      for (let i = 0; i < list.length; i++) {
-        for (let j = i + 1; j < list.length; j++) {
-          const a = list[i].plan.selector;
-          const b = list[j].plan.selector;
-          if (subset(a, b) || subset(b, a)) {
-            this.p.error('BH-SELECTOR-OVERLAP', list[j].construct, `its selector overlaps the selector of ${list[i].construct.node.path}: the pods of one would receive the other's policies`, { [list[i].plan.name]: a, [list[j].plan.name]: b }, 'give each workload a label the other lacks, such as app: <name>');
-          }
-        }
-      }
+    this.checkNamespaceNeighbours(inNamespace);
+  }
+
+  /**
+   * Where a workload may be declared, and what it may select: not in a platform namespace of
+   * its cluster (see {@link checkWorkloadNamespace}), not by a label key Bulkhead writes itself
+   * (see {@link checkReservedKeys}).
+   */
+  private checkWorkloadPlacement(w: Workload, cluster: PlanCluster, selector: Record<string, string>): void {
+    checkReservedKeys(w.node.path, selector, this.p);
+    let reserved = this.platformNamespaces.get(cluster.name);
+    if (!reserved) {
+      reserved = platformNamespaces(cluster, this.platform.filter((x) => x.cluster === cluster.name));
+      this.platformNamespaces.set(cluster.name, reserved);
     }
+    checkWorkloadNamespace(w.node.path, cluster.name, w.namespace, reserved, this.p);
+  }
+
+  /**
+   * Workloads of one namespace must not select each other's pods (on the labels the pods
+   * carry once bound), and workloads must not share an identity.
+   */
+  private checkNamespaceNeighbours(inNamespace: ReadonlyMap<string, readonly ResolvedWorkload[]>): void {
+    for (const list of inNamespace.values()) {
+      checkSelectorOverlaps(list.map((w) => ({
+        path: w.plan.path, name: w.plan.name, selector: w.plan.selector, labels: { ...w.plan.podLabels, ...w.plan.selector },
+      })), this.p);
+    }
+    checkSharedIdentities([...this.workloads.values()].map((w) => ({
+      path: w.plan.path, key: w.plan.key, cluster: w.plan.cluster, layers: this.clusterByName(w.plan.cluster).layers,
+      serviceAccount: w.plan.serviceAccount, spiffeId: w.plan.spiffeId,
+    })), this.p);
   }
 
   // ---------------------------------------------------------------- domains
@@ -422,6 +448,7 @@ class Planner {
         const where = `${d.node.path} (export ${w.plan.name})`;
         const ports = this.resolvePorts(where, x.ports, w);
         const http = this.http(where, x.http);
+        if (ports && http) checkHttpProtocol(where, 'export', ports, http, this.p);
         if (ports && http) resolved.push({ workload: x.workload, ports, http });
       }
       this.exports.set(d, resolved);
@@ -526,22 +553,23 @@ class Planner {
       const ports = this.resolvePorts(where, s.ports, dst.w);
       const http = this.http(where, s.options.http);
       if (!ports || !http) continue;
-      this.checkGuardrails(where, s, src, dst, ports, http);
+      checkHttpProtocol(where, 'flow', ports, http, this.p);
+      this.checkGuardrails(where, s.options.justification, src, dst, ports, http);
       out.push({ path: s.path, source: src.ref, destination: dst.ref, ports, http, origin: 'declared', justification: s.options.justification });
     }
     return out;
   }
 
   private checkGuardrails(
-    where: string, s: FlowStatement,
+    where: string, justification: string | undefined,
     src: { rank: number; w?: ResolvedWorkload; e?: PlanExternal },
     dst: { rank: number; w?: ResolvedWorkload; e?: PlanExternal },
-    ports: PlanPort[], http: PlanHttpRule[],
+    ports: PlanPort[], http: PlanHttpRule[], grant = false,
   ): void {
     // Sensitivity: flows from much less sensitive tiers need a justification.
     if (dst.w) {
       const gap = dst.rank - src.rank;
-      if (gap >= dst.w.controls.justificationGap && !(s.options.justification ?? '').trim()) {
+      if (gap >= dst.w.controls.justificationGap && !(justification ?? '').trim()) {
         const from = src.w ? `${src.w.plan.tier.level} tier` : 'an External (public)';
         this.p.error('BH-TIER-JUSTIFICATION', where, `a flow from ${from} into the ${dst.w.plan.tier.level} tier needs a justification`, `${src.w?.plan.key ?? src.e?.name} -> ${dst.w.plan.key}`, "add { justification: '<why this flow is needed>' } to the flow options, or route it through a workload of a closer tier");
       }
@@ -560,10 +588,11 @@ class Planner {
         this.p.error('BH-TIER-EGRESS', where, `the ${src.w.plan.tier.level} tier allows external egress to FQDNs only, and this External has none`, dst.e.name, "declare the External by name (fqdns: ['api.example.com']), optionally with its cidrs as a fallback");
       }
     }
-    // Cross-domain flows must target an export.
+    // Cross-domain flows must target an export. A BreakGlass grant is the declared way past
+    // them (time-boxed, approved, audited), so it is not held to the exports.
     const srcDomain = src.w?.domain;
     const dstDomain = dst.w?.domain;
-    if (dst.w && dstDomain && srcDomain !== dstDomain) {
+    if (!grant && dst.w && dstDomain && srcDomain !== dstDomain) {
       const exports = (this.exports.get(dstDomain) ?? []).filter((x) => x.workload === dst.w!.construct);
       const exported = exports.flatMap((x) => x.ports.map((p) => ({ p, http: x.http })));
       for (const port of ports) {
@@ -687,6 +716,7 @@ class Planner {
       const externalTargets = targets.flatMap((t) => (t?.e ? [t.e.name] : []));
       if (externalTargets.length) this.p.error('BH-BG-TO', bg, 'a BreakGlass grant reaches workloads, not Externals', externalTargets, 'list workloads in to');
       const ports = targets.map((t) => (t?.w ? this.resolvePorts(where, bg.portList, t.w) : undefined));
+      this.checkGrantFlows(bg, sources, targets, ports);
       if (expires.getTime() <= this.now.getTime()) {
         const msg = `the grant expired at ${expires.toISOString()} and is not emitted`;
         if (this.topology.strict) this.p.error('BH-BG-EXPIRED', bg, msg, expires.toISOString(), 'remove the BreakGlass from the declaration');
@@ -716,6 +746,28 @@ class Planner {
       });
     }
     return { grants: grants.sort((a, b) => cmp(a.name, b.name)), flows };
+  }
+
+  /**
+   * A grant's flows get the checks of declared flows (tiers, plaintext from outside the mesh,
+   * addressing across clusters), whether or not the grant is in force yet: a grant must not
+   * fail when its window opens. Its reason stands as the justification. Domain exports are
+   * the exception: a grant is the declared way past them.
+   */
+  private checkGrantFlows(
+    bg: BreakGlass,
+    sources: readonly ({ ref: PlanEndpointRef; rank: number; w?: ResolvedWorkload; e?: PlanExternal } | undefined)[],
+    targets: readonly ({ ref: PlanEndpointRef; rank: number; w?: ResolvedWorkload; e?: PlanExternal } | undefined)[],
+    ports: readonly (PlanPort[] | undefined)[],
+  ): void {
+    const name = (x: { w?: ResolvedWorkload; e?: PlanExternal }) => x.w?.plan.name ?? x.e?.name ?? '?';
+    for (const s of sources) {
+      targets.forEach((t, i) => {
+        const tp = ports[i];
+        if (!s || !t?.w || !tp) return;
+        this.checkGuardrails(`${bg.node.path} (${name(s)} -> ${name(t)})`, bg.props.reason, s, t, tp, [], true);
+      });
+    }
   }
 
   // ---------------------------------------------------------------- edges
@@ -769,10 +821,6 @@ function describe(s: FlowStatement): string {
 
 function sorted(r: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
-}
-
-function subset(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  return Object.entries(a).every(([k, v]) => b[k] === v);
 }
 
 /** `tcp/9090`, `tcp/8000-8100`. */
