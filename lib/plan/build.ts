@@ -716,7 +716,7 @@ class Planner {
       const externalTargets = targets.flatMap((t) => (t?.e ? [t.e.name] : []));
       if (externalTargets.length) this.p.error('BH-BG-TO', bg, 'a BreakGlass grant reaches workloads, not Externals', externalTargets, 'list workloads in to');
       const ports = targets.map((t) => (t?.w ? this.resolvePorts(where, bg.portList, t.w) : undefined));
-      this.checkGrantFlows(bg, sources, targets, ports);
+      if (expires.getTime() > this.now.getTime()) this.checkGrantFlows(bg, sources, targets, ports);
       if (expires.getTime() <= this.now.getTime()) {
         const msg = `the grant expired at ${expires.toISOString()} and is not emitted`;
         if (this.topology.strict) this.p.error('BH-BG-EXPIRED', bg, msg, expires.toISOString(), 'remove the BreakGlass from the declaration');
@@ -750,9 +750,10 @@ class Planner {
 
   /**
    * A grant's flows get the checks of declared flows (tiers, plaintext from outside the mesh,
-   * addressing across clusters), whether or not the grant is in force yet: a grant must not
-   * fail when its window opens. Its reason stands as the justification. Domain exports are
-   * the exception: a grant is the declared way past them.
+   * addressing across clusters), whether its window is open or still to come: a grant must
+   * not fail when its window opens. An expired grant is not emitted, and only reported as
+   * such. Its reason stands as the justification. Domain exports are the exception: a grant
+   * is the declared way past them.
    */
   private checkGrantFlows(
     bg: BreakGlass,

@@ -134,6 +134,14 @@ describe('break-glass grants get the checks of declared flows', () => {
     expect(errors(planError(b.topo).problems).map((p) => [p.code, p.path])).toEqual([['BH-CROSS-CLUSTER-CIDR', 'shop/oncall (web -> collector)']]);
   });
 
+  test('an expired grant is not emitted and only reported as expired', () => {
+    const b = base();
+    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp' });
+    const collector = new Workload(b.topo, 'collector', { cluster: gke, namespace: 'analytics', ports: { http: Port.tcp(8080) } });
+    grant(b, collector, '2026-11-21T20:30:00Z');
+    expect(plan(b.topo).warnings.map((p) => p.code)).toEqual(['BH-BG-EXPIRED']);
+  });
+
   test('a grant reaches a workload its domain does not export (the declared way past exports), with its reason as justification', () => {
     const b = base();
     const d = new DomainBoundary(b.topo, 'ledger');
