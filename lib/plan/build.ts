@@ -134,7 +134,7 @@ class Planner {
   private readonly exports = new Map<DomainBoundary, ResolvedExport[]>();
   private clustersByName: Map<string, PlanCluster> | undefined;
   private readonly addressSets = new Map<External, AddressSet>();
-  private readonly platformNamespaces = new Map<string, PlatformNamespaces>();
+  private readonly reservedNamespaces = new Map<string, PlatformNamespaces>();
 
   constructor(private readonly topology: Topology, private readonly now: Date) {
     this.all = topology.node.findAll();
@@ -399,10 +399,10 @@ class Planner {
    */
   private checkWorkloadPlacement(w: Workload, cluster: PlanCluster, selector: Record<string, string>): void {
     checkReservedKeys(w.node.path, selector, this.p);
-    let reserved = this.platformNamespaces.get(cluster.name);
+    let reserved = this.reservedNamespaces.get(cluster.name);
     if (!reserved) {
       reserved = platformNamespaces(cluster, this.platform.filter((x) => x.cluster === cluster.name));
-      this.platformNamespaces.set(cluster.name, reserved);
+      this.reservedNamespaces.set(cluster.name, reserved);
     }
     checkWorkloadNamespace(w.node.path, cluster.name, w.namespace, reserved, this.p);
   }
