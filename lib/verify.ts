@@ -202,8 +202,55 @@ function matches(e: Entity, w: WorkloadEndpoint): boolean {
  */
 export function loadWithEndpoints(plan: Plan, cluster: PlanCluster, objects: readonly unknown[]): LoadedManifests {
   const loaded = loadObjects(objects, cluster.name);
-  const standIns = entitiesOf(plan, cluster).filter((e) => !loaded.workloads.some((w) => matches(e, w))).map(standIn);
+  const standIns = standInsFor(plan, cluster, loaded);
   return standIns.length > 0 ? loadObjects([...objects, ...standIns], cluster.name) : loaded;
+}
+
+/**
+ * The stand-in Deployments {@link verify} analyses for one cluster: one per declared workload
+ * and platform service of the cluster whose pods none of `objects` run (pod labels = the
+ * declared selector, its service account, its named ports). Another tool can analyse them
+ * with the synthesized policies to check the output the same way.
+ *
+ * @param objects the cluster's other objects (such as the application's Deployments)
+ *
+ * @example
+ * const s = synthesize(topology);
+ * const deployments = standInWorkloads(s.plan, s.plan.clusters[0]);
+ */
+export function standInWorkloads(plan: Plan, cluster: PlanCluster, objects: readonly unknown[] = []): StandInWorkload[] {
+  return standInsFor(plan, cluster, loadObjects(objects, cluster.name));
+}
+
+function standInsFor(plan: Plan, cluster: PlanCluster, loaded: LoadedManifests): StandInWorkload[] {
+  return entitiesOf(plan, cluster).filter((e) => !loaded.workloads.some((w) => matches(e, w))).map(standIn);
+}
+
+/** A stand-in Deployment of {@link standInWorkloads}. */
+export interface StandInWorkload {
+  /** `apps/v1`. */
+  readonly apiVersion: 'apps/v1';
+  /** `Deployment`. */
+  readonly kind: 'Deployment';
+  /** Name (the workload's, or `platform-<name>`) and namespace. */
+  readonly metadata: { readonly name: string; readonly namespace: string };
+  /** Selector, pod labels, service account and container ports. */
+  readonly spec: {
+    /** The declared selector. */
+    readonly selector: { readonly matchLabels: Readonly<Record<string, string>> };
+    /** The pod template. */
+    readonly template: {
+      /** Pod labels: the declared selector. */
+      readonly metadata: { readonly labels: Readonly<Record<string, string>> };
+      /** Service account and one container with the named ports. */
+      readonly spec: {
+        /** The workload's service account. */
+        readonly serviceAccountName: string;
+        /** One container. */
+        readonly containers: readonly { readonly name: string; readonly image: string; readonly ports: readonly { readonly containerPort: number; readonly protocol: string; readonly name?: string }[] }[];
+      };
+    };
+  };
 }
 
 function workloadEntity(w: PlanWorkload): Entity {
@@ -216,7 +263,7 @@ function platformEntity(p: PlanPlatformEndpoint): Entity {
 }
 
 /** A Deployment standing in for a declared workload whose pods are not in the input. */
-function standIn(e: Entity): unknown {
+function standIn(e: Entity): StandInWorkload {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

@@ -25,6 +25,11 @@ import {
   PlanHttpRule, PlanNamedPort, PlanPlatformEndpoint, PlanPort, PlanTier, PlanWorkload,
 } from './types';
 import { mergePorts } from './ports';
+import { addressSet, AddressSet, checkAddressOverlaps } from './checks/addresses';
+import { checkHttpProtocol } from './checks/http';
+import { checkSharedIdentities } from './checks/identity';
+import { checkWorkloadNamespace, platformNamespaces, PlatformNamespaces } from './checks/namespaces';
+import { checkReservedKeys, checkSelectorOverlaps } from './checks/selectors';
 
 export { mergePorts };
 
@@ -128,6 +133,8 @@ class Planner {
   private readonly platform: PlanPlatformEndpoint[] = [];
   private readonly exports = new Map<DomainBoundary, ResolvedExport[]>();
   private clustersByName: Map<string, PlanCluster> | undefined;
+  private readonly addressSets = new Map<External, AddressSet>();
+  private readonly reservedNamespaces = new Map<string, PlatformNamespaces>();
 
   constructor(private readonly topology: Topology, private readonly now: Date) {
     this.all = topology.node.findAll();
@@ -143,6 +150,7 @@ class Planner {
     this.readTiers();
     this.readClusters();
     this.readExternals();
+    this.checkAddressRanges();
     this.readWorkloads();
     this.readDomains();
     const declared = this.readFlows();
@@ -270,11 +278,40 @@ class Planner {
       for (const x of except) {
         if (!cidrs.some((c) => c.contains(x))) this.p.error('BH-CIDR-EXCEPT', e, 'an except range lies outside every cidr of the External', x.toString(), 'remove it, or add the range it belongs to in cidrs');
       }
+      const set = this.addressSetOf(e, cidrs.map(String), except.map(String));
       this.externals.set(e, {
         key: `external:${e.peerName}`, path: e.node.path, name: e.peerName,
-        fqdns: [...new Set(fqdns)].sort(), cidrs: [...new Set(cidrs.map(String))].sort(), except: [...new Set(except.map(String))].sort(),
+        fqdns: [...new Set(fqdns)].sort(), cidrs: set.blocks.map((b) => b.cidr), except: set.blocks.flatMap((b) => b.except).sort(),
       });
     }
+  }
+
+  /**
+   * The External's address set, (∪ cidrs − ∪ except), as disjoint blocks. A cidr that the
+   * except ranges cover adds nothing (a warning); an External whose CIDRs all are covered
+   * stands for no address at all (an error: every layer would have to allow nothing, or
+   * everything, for it).
+   */
+  private addressSetOf(e: External, cidrs: readonly string[], except: readonly string[]): AddressSet {
+    const set = addressSet(cidrs, except);
+    if (cidrs.length > 0 && set.blocks.length === 0) {
+      this.p.error('BH-EXTERNAL-NO-ADDRESS', e, 'the except ranges cover every cidr of the External, so it stands for no address', { cidrs: [...new Set(cidrs)].sort(), except: [...new Set(except)].sort() }, 'remove the except ranges that cover a cidr, or remove the External and the flows with it');
+    } else {
+      for (const x of set.excepted) {
+        this.p.warn('BH-CIDR-EXCEPTED', e, `the cidr ${x.cidr} is covered by except ranges, so it adds no address`, { cidr: x.cidr, except: x.coveredBy }, `remove ${x.cidr} from cidrs and ${x.coveredBy.join(', ')} from except`);
+      }
+    }
+    this.addressSets.set(e, set);
+    return set;
+  }
+
+  /** Pod and node CIDRs of different clusters, and Externals, stay apart (see {@link checkAddressOverlaps}). */
+  private checkAddressRanges(): void {
+    checkAddressOverlaps(
+      [...this.clusters.entries()].map(([c, pc]) => ({ name: pc.name, path: c.node.path, podCidrs: pc.podCidrs, nodeCidrs: pc.nodeCidrs })),
+      [...this.externals.entries()].map(([e, pe]) => ({ name: pe.name, path: pe.path, blocks: this.addressSets.get(e)?.blocks ?? [] })),
+      this.p,
+    );
   }
 
   // ---------------------------------------------------------------- workloads
@@ -295,6 +332,7 @@ class Planner {
       const selector = w.selector;
       if (Object.keys(selector).length === 0) this.p.error('BH-SELECTOR-EMPTY', w, 'an empty selector would select every pod of the namespace', selector, "give the workload's pod labels, such as { app: 'cart' }");
       this.selector(w, selector);
+      this.checkWorkloadPlacement(w, cluster, selector);
       const key = `${cluster.name}/${w.namespace}/${w.peerName}`;
       this.unique(keys, key, w, 'BH-DUPLICATE-WORKLOAD', 'workload');
 
@@ -351,18 +389,38 @@ class Planner {
       }
     }
     for (const c of this.clusters.values()) (c.namespaces as string[]).sort();
-    // Two workloads of one namespace whose selectors nest would share each other's policies.
-    for (const list of inNamespace.values()) {
-      for (let i = 0; i < list.length; i++) {
-        for (let j = i + 1; j < list.length; j++) {
-          const a = list[i].plan.selector;
-          const b = list[j].plan.selector;
-          if (subset(a, b) || subset(b, a)) {
-            this.p.error('BH-SELECTOR-OVERLAP', list[j].construct, `its selector overlaps the selector of ${list[i].construct.node.path}: the pods of one would receive the other's policies`, { [list[i].plan.name]: a, [list[j].plan.name]: b }, 'give each workload a label the other lacks, such as app: <name>');
-          }
-        }
-      }
+    this.checkNamespaceNeighbours(inNamespace);
+  }
+
+  /**
+   * Where a workload may be declared, and what it may select: not in a platform namespace of
+   * its cluster (see {@link checkWorkloadNamespace}), not by a label key Bulkhead writes itself
+   * (see {@link checkReservedKeys}).
+   */
+  private checkWorkloadPlacement(w: Workload, cluster: PlanCluster, selector: Record<string, string>): void {
+    checkReservedKeys(w.node.path, selector, this.p);
+    let reserved = this.reservedNamespaces.get(cluster.name);
+    if (!reserved) {
+      reserved = platformNamespaces(cluster, this.platform.filter((x) => x.cluster === cluster.name));
+      this.reservedNamespaces.set(cluster.name, reserved);
     }
+    checkWorkloadNamespace(w.node.path, cluster.name, w.namespace, reserved, this.p);
+  }
+
+  /**
+   * Workloads of one namespace must not select each other's pods (on the labels the pods
+   * carry once bound), and workloads must not share an identity.
+   */
+  private checkNamespaceNeighbours(inNamespace: ReadonlyMap<string, readonly ResolvedWorkload[]>): void {
+    for (const list of inNamespace.values()) {
+      checkSelectorOverlaps(list.map((w) => ({
+        path: w.plan.path, name: w.plan.name, selector: w.plan.selector, labels: { ...w.plan.podLabels, ...w.plan.selector },
+      })), this.p);
+    }
+    checkSharedIdentities([...this.workloads.values()].map((w) => ({
+      path: w.plan.path, key: w.plan.key, cluster: w.plan.cluster, layers: this.clusterByName(w.plan.cluster).layers,
+      serviceAccount: w.plan.serviceAccount, spiffeId: w.plan.spiffeId,
+    })), this.p);
   }
 
   // ---------------------------------------------------------------- domains
@@ -390,6 +448,7 @@ class Planner {
         const where = `${d.node.path} (export ${w.plan.name})`;
         const ports = this.resolvePorts(where, x.ports, w);
         const http = this.http(where, x.http);
+        if (ports && http) checkHttpProtocol(where, 'export', ports, http, this.p);
         if (ports && http) resolved.push({ workload: x.workload, ports, http });
       }
       this.exports.set(d, resolved);
@@ -494,22 +553,23 @@ class Planner {
       const ports = this.resolvePorts(where, s.ports, dst.w);
       const http = this.http(where, s.options.http);
       if (!ports || !http) continue;
-      this.checkGuardrails(where, s, src, dst, ports, http);
+      checkHttpProtocol(where, 'flow', ports, http, this.p);
+      this.checkGuardrails(where, s.options.justification, src, dst, ports, http);
       out.push({ path: s.path, source: src.ref, destination: dst.ref, ports, http, origin: 'declared', justification: s.options.justification });
     }
     return out;
   }
 
   private checkGuardrails(
-    where: string, s: FlowStatement,
+    where: string, justification: string | undefined,
     src: { rank: number; w?: ResolvedWorkload; e?: PlanExternal },
     dst: { rank: number; w?: ResolvedWorkload; e?: PlanExternal },
-    ports: PlanPort[], http: PlanHttpRule[],
+    ports: PlanPort[], http: PlanHttpRule[], grant = false,
   ): void {
     // Sensitivity: flows from much less sensitive tiers need a justification.
     if (dst.w) {
       const gap = dst.rank - src.rank;
-      if (gap >= dst.w.controls.justificationGap && !(s.options.justification ?? '').trim()) {
+      if (gap >= dst.w.controls.justificationGap && !(justification ?? '').trim()) {
         const from = src.w ? `${src.w.plan.tier.level} tier` : 'an External (public)';
         this.p.error('BH-TIER-JUSTIFICATION', where, `a flow from ${from} into the ${dst.w.plan.tier.level} tier needs a justification`, `${src.w?.plan.key ?? src.e?.name} -> ${dst.w.plan.key}`, "add { justification: '<why this flow is needed>' } to the flow options, or route it through a workload of a closer tier");
       }
@@ -528,10 +588,11 @@ class Planner {
         this.p.error('BH-TIER-EGRESS', where, `the ${src.w.plan.tier.level} tier allows external egress to FQDNs only, and this External has none`, dst.e.name, "declare the External by name (fqdns: ['api.example.com']), optionally with its cidrs as a fallback");
       }
     }
-    // Cross-domain flows must target an export.
+    // Cross-domain flows must target an export. A BreakGlass grant is the declared way past
+    // them (time-boxed, approved, audited), so it is not held to the exports.
     const srcDomain = src.w?.domain;
     const dstDomain = dst.w?.domain;
-    if (dst.w && dstDomain && srcDomain !== dstDomain) {
+    if (!grant && dst.w && dstDomain && srcDomain !== dstDomain) {
       const exports = (this.exports.get(dstDomain) ?? []).filter((x) => x.workload === dst.w!.construct);
       const exported = exports.flatMap((x) => x.ports.map((p) => ({ p, http: x.http })));
       for (const port of ports) {
@@ -655,6 +716,7 @@ class Planner {
       const externalTargets = targets.flatMap((t) => (t?.e ? [t.e.name] : []));
       if (externalTargets.length) this.p.error('BH-BG-TO', bg, 'a BreakGlass grant reaches workloads, not Externals', externalTargets, 'list workloads in to');
       const ports = targets.map((t) => (t?.w ? this.resolvePorts(where, bg.portList, t.w) : undefined));
+      if (expires.getTime() > this.now.getTime()) this.checkGrantFlows(bg, sources, targets, ports);
       if (expires.getTime() <= this.now.getTime()) {
         const msg = `the grant expired at ${expires.toISOString()} and is not emitted`;
         if (this.topology.strict) this.p.error('BH-BG-EXPIRED', bg, msg, expires.toISOString(), 'remove the BreakGlass from the declaration');
@@ -684,6 +746,29 @@ class Planner {
       });
     }
     return { grants: grants.sort((a, b) => cmp(a.name, b.name)), flows };
+  }
+
+  /**
+   * A grant's flows get the checks of declared flows (tiers, plaintext from outside the mesh,
+   * addressing across clusters), whether its window is open or still to come: a grant must
+   * not fail when its window opens. An expired grant is not emitted, and only reported as
+   * such. Its reason stands as the justification. Domain exports are the exception: a grant
+   * is the declared way past them.
+   */
+  private checkGrantFlows(
+    bg: BreakGlass,
+    sources: readonly ({ ref: PlanEndpointRef; rank: number; w?: ResolvedWorkload; e?: PlanExternal } | undefined)[],
+    targets: readonly ({ ref: PlanEndpointRef; rank: number; w?: ResolvedWorkload; e?: PlanExternal } | undefined)[],
+    ports: readonly (PlanPort[] | undefined)[],
+  ): void {
+    const name = (x: { w?: ResolvedWorkload; e?: PlanExternal }) => x.w?.plan.name ?? x.e?.name ?? '?';
+    for (const s of sources) {
+      targets.forEach((t, i) => {
+        const tp = ports[i];
+        if (!s || !t?.w || !tp) return;
+        this.checkGuardrails(`${bg.node.path} (${name(s)} -> ${name(t)})`, bg.props.reason, s, t, tp, [], true);
+      });
+    }
   }
 
   // ---------------------------------------------------------------- edges
@@ -737,10 +822,6 @@ function describe(s: FlowStatement): string {
 
 function sorted(r: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
-}
-
-function subset(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  return Object.entries(a).every(([k, v]) => b[k] === v);
 }
 
 /** `tcp/9090`, `tcp/8000-8100`. */

@@ -145,9 +145,17 @@ export interface PlanExternal {
   readonly name: string;
   /** FQDN patterns (`api.stripe.com`, `*.example.com`), sorted. */
   readonly fqdns: readonly string[];
-  /** CIDRs, sorted. For an FQDN external, the optional addresses layers without FQDN support fall back to. */
+  /**
+   * CIDRs, sorted. For an FQDN external, the optional addresses layers without FQDN support
+   * fall back to. Normalized with `except` so that together they state the address set
+   * (∪ declared cidrs − ∪ declared except) exactly: disjoint, none inside another, none
+   * that the except ranges cover.
+   */
   readonly cidrs: readonly string[];
-  /** CIDRs carved out of `cidrs`, sorted. */
+  /**
+   * CIDRs carved out of `cidrs`, sorted: each lies strictly inside one of `cidrs`, and none
+   * inside another.
+   */
   readonly except: readonly string[];
 }
 

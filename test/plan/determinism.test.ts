@@ -168,7 +168,8 @@ function actions(spec: Spec, topo: Topology, reversePorts: boolean, valid: boole
         const dst = f.to < W ? spec.workloads[f.to] : undefined;
         const names = valid ? dst?.ports ?? [] : Object.keys(NAMED);
         const ports = f.ports.map((p) => (p.named && names.length ? Port.named(names[p.index % names.length], NAMED[names[p.index % names.length]].protocol) : NUMBERED[p.index % NUMBERED.length]));
-        const http = HTTP[f.http];
+        // HTTP rules apply to TCP only: a valid flow carries them only on TCP ports.
+        const http = valid && ports.some((p) => p.protocol !== Protocol.TCP) ? undefined : HTTP[f.http];
         const justification = valid || f.justification > 0 ? { justification: `reason ${f.justification}` } : {};
         const options: FlowOptions = { ...justification, ...(http ? { http: Array.isArray(http) ? order(http) : http } : {}) };
         if (f.viaAllowFrom && f.to < W) workloads[f.to].allowFrom(peer(f.from), order(ports), options);

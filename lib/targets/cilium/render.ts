@@ -17,13 +17,13 @@
  * @see https://docs.cilium.io/en/stable/security/policy/language/
  * @see https://docs.cilium.io/en/stable/security/policy/deny/
  */
-import { Cidr } from '../../core/cidr';
 import { cmp, Problem, sortProblems } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import { Plan, PlanCluster, PlanEdge, PlanExternal, PlanHttpRule, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
 import { breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
 import { RenderResult } from '../types';
+import { externalBlocks } from '../../plan/checks/addresses';
 import {
   CILIUM_API_VERSION, CiliumCidrRule, CiliumClusterwideNetworkPolicy, CiliumEgressDenyRule, CiliumEgressRule, CiliumFqdnSelector,
   CiliumHttpRule, CiliumIngressDenyRule, CiliumIngressRule, CiliumManifest, CiliumNetworkPolicy, CiliumPolicySpec, CiliumPortProtocol,
@@ -241,12 +241,16 @@ class CiliumRender {
     return { kind: 'cidrs', cidrs: cidrs.map((cidr) => ({ cidr })), world: true };
   }
 
+  /** An External by its address set; one whose except ranges cover every cidr is reached by nothing. */
+  private externalPeer(e: PlanExternal): Peer {
+    const cidrs = this.cidrRules(e);
+    return cidrs.length > 0 ? { kind: 'cidrs', cidrs, world: true } : { kind: 'none' };
+  }
+
   private cidrRules(e: PlanExternal): CiliumCidrRule[] {
-    return [...e.cidrs].sort(cmp).map((c) => {
-      const net = Cidr.of(c);
-      const except = [...e.except].sort(cmp).filter((x) => net.contains(Cidr.of(x)) && x !== c);
-      return { cidr: c, ...(except.length > 0 ? { except } : {}) };
-    });
+    // The External's address set, (∪ cidrs − ∪ except): an except range equal to its cidr
+    // removes the block, it is not dropped from the block.
+    return externalBlocks(e).map((b) => ({ cidr: b.cidr, ...(b.except.length > 0 ? { except: [...b.except] } : {}) }));
   }
 
   private peer(w: PlanWorkload, edge: PlanEdge, direction: 'in' | 'out'): Peer {
@@ -260,7 +264,7 @@ class CiliumRender {
     const e = this.idx.external(ref.key);
     if (direction === 'out') {
       if (e.fqdns.length > 0) return { kind: 'fqdns', fqdns: [...e.fqdns].sort(cmp).map(ciliumFqdn) };
-      return { kind: 'cidrs', cidrs: this.cidrRules(e), world: true };
+      return this.externalPeer(e);
     }
     if (e.fqdns.length > 0) {
       if (e.cidrs.length === 0) {
@@ -269,7 +273,7 @@ class CiliumRender {
       }
       this.warn(CILIUM_WARNINGS.fqdnSource, w.path, `the external ${e.name} is a source known by name; Cilium matches it by its fallback CIDRs`, [...e.cidrs].sort(cmp).join(','), 'keep the fallback CIDRs of the external up to date');
     }
-    return { kind: 'cidrs', cidrs: this.cidrRules(e), world: true };
+    return this.externalPeer(e);
   }
 
   private portRules(w: PlanWorkload, edge: PlanEdge): CiliumPortRule[] {

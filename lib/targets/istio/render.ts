@@ -41,6 +41,7 @@ import {
   AuthorizationPolicy, AuthorizationPolicySpec, ISTIO_NETWORKING_API_VERSION, ISTIO_SECURITY_API_VERSION, IstioManifest, IstioOperation,
   IstioRule, IstioSource, PeerAuthentication, ServiceEntry, ServiceEntryPort, Sidecar,
 } from './types';
+import { externalBlocks } from '../../plan/checks/addresses';
 
 /**
  * Name of the per-namespace deny-all (Istio `allow-nothing`) policy.
@@ -253,7 +254,12 @@ class IstioRender {
     if (this.mtlsMode(w) === 'STRICT' && w.tier.level !== Sensitivity.PUBLIC) {
       this.warn(ISTIO_WARNINGS.externalMtls, w.path, `the external ${e.name} calls ${w.key}, whose mTLS mode is STRICT: plaintext connections from outside the mesh are rejected before authorization`, [...e.cidrs].sort(cmp).join(','), 'route external traffic through an ingress gateway (and declare the gateway as the source), or relax mTLS for that port');
     }
-    return { ipBlocks: uniqSorted(e.cidrs), ...(e.except.length > 0 ? { notIpBlocks: uniqSorted(e.except) } : {}) };
+    // The External's address set, (∪ cidrs − ∪ except), as blocks: notIpBlocks holds only
+    // ranges strictly inside an ipBlock, so an except equal to a cidr removes that cidr.
+    const blocks = externalBlocks(e);
+    if (blocks.length === 0) return undefined;
+    const notIpBlocks = uniqSorted(blocks.flatMap((b) => b.except));
+    return { ipBlocks: uniqSorted(blocks.map((b) => b.cidr)), ...(notIpBlocks.length > 0 ? { notIpBlocks } : {}) };
   }
 
   /** The principal of a pod source, with warnings where the mesh cannot authenticate it as written. */
@@ -421,7 +427,7 @@ class IstioRender {
       } else {
         hosts = [`${e.name}.external.bulkhead`];
         resolution = 'NONE';
-        addresses = uniqSorted(e.cidrs);
+        addresses = uniqSorted(externalBlocks(e).map((b) => b.cidr));
         this.warn(ISTIO_WARNINGS.cidrExternal, path, `external ${e.name} is a CIDR: Istio can only register its addresses so REGISTRY_ONLY lets them through; it cannot restrict them further${e.except.length > 0 ? ', and the except ranges are not expressible' : ''}`, [...e.cidrs, ...e.except.map((x) => `!${x}`)].join(','), 'rely on NetworkPolicy / Cilium for CIDR precision, or declare the external by FQDN');
       }
       const exportTo = uniqSorted(namespaces);

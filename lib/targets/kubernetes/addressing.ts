@@ -9,6 +9,7 @@ import { Cidr } from '../../core/cidr';
 import { Protocol } from '../../core/port';
 import { PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanPort } from '../../plan/types';
 import { PlanIndex, sortedRecord } from '../common';
+import { externalBlocks } from '../../plan/checks/addresses';
 
 /**
  * The private IPv4 ranges of RFC 1918, excluded from the FQDN fallback.
@@ -90,21 +91,14 @@ export function resolvePeer(index: PlanIndex, cluster: PlanCluster, ref: PlanEnd
 }
 
 function resolveExternal(ext: PlanExternal, cluster: PlanCluster): ResolvedPeer {
-  const cidrs = uniqueSorted(ext.cidrs);
-  if (cidrs.length > 0) {
-    return {
-      kind: 'blocks',
-      via: 'external',
-      blocks: cidrs.map((cidr) => {
-        const outer = Cidr.of(cidr);
-        const except = minimalCidrs(ext.except.filter((e) => {
-          const inner = Cidr.of(e);
-          return outer.contains(inner) && inner.prefix > outer.prefix;
-        }));
-        return { cidr, except };
-      }),
-    };
+  // The External's address set, (∪ cidrs − ∪ except), as disjoint blocks with their except
+  // ranges strictly inside: an ipBlock whose except equals its cidr would be rejected, and
+  // dropping that except would allow the range the declaration carved out.
+  const blocks = externalBlocks(ext);
+  if (blocks.length > 0) {
+    return { kind: 'blocks', via: 'external', blocks: blocks.map((b) => ({ cidr: b.cidr, except: minimalCidrs(b.except) })) };
   }
+  if (ext.cidrs.length > 0) return { kind: 'unreachable', reason: `the except ranges of external '${ext.name}' cover all its cidrs` };
   if (ext.fqdns.length > 0) return { kind: 'blocks', via: 'fqdn-fallback', blocks: [fqdnFallbackBlock(cluster)] };
   return { kind: 'unreachable', reason: `external '${ext.name}' has neither CIDRs nor FQDNs` };
 }
