@@ -176,7 +176,29 @@ export function validateClusterNetworkPolicies(plan: Plan, cluster: PlanCluster)
   return guardrails(plan, cluster).errors;
 }
 
-function guardrails(plan: Plan, cluster: PlanCluster): { manifests: ClusterNetworkPolicyManifest[]; warnings: Problem[]; errors: Problem[] } {
+interface Guardrails {
+  readonly manifests: ClusterNetworkPolicyManifest[];
+  readonly warnings: Problem[];
+  readonly errors: Problem[];
+}
+
+/**
+ * The quota check needs the rules themselves, so validation computes the guardrails; they are
+ * kept for the render that follows (a pure function of the plan, so the result is the same).
+ */
+const COMPUTED = new WeakMap<Plan, WeakMap<PlanCluster, Guardrails>>();
+
+function guardrails(plan: Plan, cluster: PlanCluster): Guardrails {
+  const byCluster = COMPUTED.get(plan) ?? new WeakMap<PlanCluster, Guardrails>();
+  COMPUTED.set(plan, byCluster);
+  const known = byCluster.get(cluster);
+  if (known) return { manifests: [...known.manifests], warnings: [...known.warnings], errors: [...known.errors] };
+  const result = computeGuardrails(plan, cluster);
+  byCluster.set(cluster, result);
+  return { manifests: [...result.manifests], warnings: [...result.warnings], errors: [...result.errors] };
+}
+
+function computeGuardrails(plan: Plan, cluster: PlanCluster): Guardrails {
   const index = new PlanIndex(plan);
   const sink = new WarningSink();
   const ctx: Ctx = { index, cluster, sink, flowPaths: new Map(plan.flows.map((f) => [f.id, f.path])) };
