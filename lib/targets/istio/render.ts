@@ -286,8 +286,11 @@ class IstioRender {
    * every pod of the mesh). The rule therefore also says:
    * - `notPrincipals: ["*"]`: only connections without an authenticated peer (plaintext), which
    *   leaves out every pod of the mesh (they present their identity over mTLS);
-   * - `notIpBlocks`: the `except` ranges, and the pod and node CIDRs of the topology's clusters
-   *   that the range covers, which leaves out pods outside the mesh and node addresses.
+   * - `notIpBlocks`: the `except` ranges, and the pod CIDRs of the topology's clusters that
+   *   the range overlaps, which leaves out pods outside the mesh (no sidecar, so no principal).
+   *   Node addresses stay in: traffic that kube-proxy source-NATs (a Service with
+   *   `externalTrafficPolicy: Cluster`) reaches the pod from a node address, and the other
+   *   layers admit it the same way.
    *
    * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source
    * @see https://istio.io/latest/docs/ops/best-practices/security/
@@ -295,7 +298,7 @@ class IstioRender {
   private externalSource(w: PlanWorkload, e: PlanExternal): IstioSource {
     const ranges = e.cidrs.flatMap((c) => parse(c));
     const covered = (x: string) => parse(x).some((c) => ranges.some((r) => r.overlaps(c)));
-    const internal = this.plan.clusters.flatMap((c) => [...c.podCidrs, ...c.nodeCidrs]).filter(covered);
+    const internal = this.plan.clusters.flatMap((c) => c.podCidrs).filter(covered);
     const here = this.cluster;
     if (here.podCidrs.length === 0) {
       this.warn(ISTIO_WARNINGS.externalPodRange, w.path, `cluster ${here.name} declares no pod CIDRs, so the rule for external ${e.name} cannot leave out its pods that run outside the mesh: those whose address lies in ${[...e.cidrs].sort(cmp).join(', ')} are admitted too (pods of the mesh are not: the rule admits only plaintext)`, e.name, `set podCidrs on cluster ${here.name}`);

@@ -1,7 +1,8 @@
 /**
  * The `kubernetes` layer: `networking.k8s.io/v1` NetworkPolicy (per-namespace default-deny
- * with DNS, per-workload ingress and egress, separate BreakGlass objects) and the in-cluster
- * break-glass reaper.
+ * with DNS, per-workload ingress and egress, separate BreakGlass objects). This module also
+ * holds the in-cluster break-glass reaper (core kinds), which `synthesize` emits for every
+ * cluster holding a grant, whatever its layers.
  *
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
