@@ -4,6 +4,7 @@
  * with the range it opens, in the report, its JSON and its text form.
  */
 import { declareShop } from '../../examples/ecommerce/declaration';
+import { declareMultiCloud } from '../../examples/multi-cloud/declaration';
 import { formatVerifyReport } from '../../lib/cli/main';
 import { Cluster, External, Port, Topology, Workload } from '../../lib';
 import { verify } from '../../lib/verify';
@@ -58,5 +59,12 @@ describe('verify: approximate layers', () => {
       expect(r.exact).toBe(cidrs !== undefined);
       if (!cidrs) expect(r.approximations[0].ports).toBe('TCP 443');
     }
+  });
+
+  test('the multi-cloud example: only the NetworkPolicy layer of the cluster calling the FQDN external is approximate', () => {
+    const r = verify(declareMultiCloud(undefined).topology);
+    expect(r.ok).toBe(true);
+    expect(r.layers.filter((l) => l.status !== 'exact').map((l) => `${l.cluster}/${l.layer} ${l.status}`)).toEqual(['eks-orders/kubernetes approximate']);
+    expect(r.approximations.map((a) => [a.src, a.fqdns, a.ports])).toEqual([['orders/orders-service[Deployment]', ['api.payments.example.com'], 'TCP 443']]);
   });
 });
