@@ -8,9 +8,10 @@ import * as YAML from 'yaml';
 import { BulkheadError, cmp, Problem, sortProblems } from './core/errors';
 import { LABELS } from './core/names';
 import { Topology } from './model/topology';
-import { buildPlan } from './plan/build';
+import { planWithProblems } from './plan/build';
 import { LayerName, Plan, PlanCluster } from './plan/types';
 import { sortManifests } from './targets/common';
+import { renderReaper } from './targets/kubernetes/reaper';
 import { TARGETS } from './targets/registry';
 import { KubeManifest, Target } from './targets/types';
 
@@ -20,8 +21,10 @@ export interface ClusterSynthesis {
   readonly cluster: PlanCluster;
   /** Every object of every layer the cluster runs, sorted by (apiVersion, kind, namespace, name). */
   readonly manifests: readonly KubeManifest[];
-  /** Object counts per layer (layers the cluster runs, in rendering order). */
+  /** Object counts per layer (layers the cluster runs, in rendering order); the reaper's objects are counted apart. */
   readonly counts: Readonly<Partial<Record<LayerName, number>>>;
+  /** Objects of the break-glass reaper (0 when no grant in force touches the cluster). */
+  readonly reaper: number;
 }
 
 /** The result of {@link synthesize}. */
@@ -50,32 +53,71 @@ export interface SynthesizeOptions {
 
 /**
  * Validates the declaration, builds its plan and renders every layer of every cluster.
- * Throws a {@link BulkheadError} listing every problem when the declaration is invalid.
+ * Throws a {@link BulkheadError} listing every problem when the declaration is invalid: the
+ * declaration's own problems and those each layer finds in its constraints (object names,
+ * quotas, what it cannot express), all in one error, before anything is rendered.
+ *
+ * Every cluster that holds a BreakGlass grant in force also gets the break-glass reaper, whatever
+ * its layers, which deletes the grant's objects (in the kinds the cluster's layers emit them in)
+ * at expiry.
  *
  * @example
  * const { clusters, warnings } = synthesize(topology);
  */
 export function synthesize(topology: Topology, options: SynthesizeOptions = {}): Synthesis {
   topology.markRendered();
-  const plan = buildPlan(topology, { now: options.now });
+  const { plan, problems } = planWithProblems(topology, { now: options.now });
   const targets = options.targets ?? TARGETS;
-  const warnings: Problem[] = [...plan.warnings];
+  const problemsFound = [...problems, ...validateLayers(topology, plan, targets, problems.some(isError))];
+  if (problemsFound.some(isError)) throw new BulkheadError(dedupe(sortProblems(problemsFound)));
+
+  const warnings: Problem[] = [...plan.warnings, ...problemsFound.filter((p) => !isError(p) && !plan.warnings.includes(p))];
   const clusters = plan.clusters.map((cluster) => {
     const manifests: KubeManifest[] = [];
     const counts: Partial<Record<LayerName, number>> = {};
     for (const layer of cluster.layers) {
-      const target = targets[layer];
-      if (!target) {
-        throw new BulkheadError([{ severity: 'error', code: 'BH-NO-TARGET', path: topology.node.path, message: `no renderer is registered for layer '${layer}'`, value: layer, fix: 'remove the layer from the cluster, or register a target for it' }]);
-      }
-      const result = target.render(plan, cluster);
+      const result = (targets[layer] as Target).render(plan, cluster);
       manifests.push(...result.manifests);
       warnings.push(...result.warnings);
       counts[layer] = result.manifests.length;
     }
-    return { cluster, manifests: sortManifests(manifests), counts };
+    const resources = cluster.layers.flatMap((l) => targets[l]?.breakGlassResources ?? []);
+    const reaper = resources.length > 0 ? renderReaper(plan, cluster, resources) : { manifests: [], warnings: [] };
+    manifests.push(...reaper.manifests);
+    warnings.push(...reaper.warnings);
+    return { cluster, manifests: sortManifests(manifests), counts, reaper: reaper.manifests.length };
   });
   return { plan, clusters, warnings: dedupe(sortProblems(warnings)) };
+}
+
+function isError(p: Problem): boolean {
+  return p.severity === 'error';
+}
+
+/**
+ * Runs every layer's `validate` for every cluster that runs it. On a partial plan (the
+ * declaration has errors), a layer check that cannot run on what resolved is skipped: the
+ * declaration's errors are reported, and the check runs once they are fixed.
+ */
+function validateLayers(topology: Topology, plan: Plan, targets: Readonly<Partial<Record<LayerName, Target>>>, partial: boolean): Problem[] {
+  const out: Problem[] = [];
+  for (const cluster of plan.clusters) {
+    for (const layer of cluster.layers) {
+      const target = targets[layer];
+      if (!target) {
+        out.push({ severity: 'error', code: 'BH-NO-TARGET', path: topology.node.path, message: `no renderer is registered for layer '${layer}'`, value: layer, fix: 'remove the layer from the cluster, or register a target for it' });
+        continue;
+      }
+      if (!target.validate) continue;
+      try {
+        out.push(...target.validate(plan, cluster));
+      } catch (e) {
+        if (e instanceof BulkheadError) out.push(...e.problems);
+        else if (!partial) throw e;
+      }
+    }
+  }
+  return out;
 }
 
 function dedupe(ps: Problem[]): Problem[] {

@@ -6,6 +6,8 @@
  */
 import * as ipaddr from 'ipaddr.js';
 import { cmp } from './core/errors';
+import { Interval, mergeIntervals, subtractIntervals } from './core/intervals';
+import { formatIpv4, Ipv4Range, parseCidr, parseIpv4 } from './analysis/ipv4';
 import { Analysis, AnalysisLayer, LoadedManifests, loadObjects, PortSet, WorkloadEndpoint } from './analysis';
 import { Topology } from './model/topology';
 import { LayerName, Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
@@ -28,28 +30,77 @@ export interface VerifyFinding {
   readonly ports: string;
 }
 
+/**
+ * A range a layer opens knowingly, wider than the declaration: the layer cannot name an FQDN
+ * external, so it allows the flow to an address range instead (NetworkPolicy and
+ * ClusterNetworkPolicy allow the public IPv4 space on the declared ports, and say so in a
+ * `BH-NP-FQDN` / `BH-CNP-FQDN` warning at synthesis).
+ */
+export interface VerifyApproximation {
+  /** The cluster. */
+  readonly cluster: string;
+  /** The simulated layer. */
+  readonly layer: AnalysisLayer;
+  /** The source endpoint (`ns/name[Kind]`). */
+  readonly src: string;
+  /** The External's name. */
+  readonly external: string;
+  /** Its FQDNs, sorted. */
+  readonly fqdns: readonly string[];
+  /** The ports on which the range is open, as the connectivity list writes them. */
+  readonly ports: string;
+  /** The addresses the layer opens, as CIDRs, merged and sorted. */
+  readonly opens: readonly string[];
+  /** The same set as the IPv4 space except these CIDRs (the shorter form when the layer opens most of the space). */
+  readonly except: readonly string[];
+  /** How many IPv4 addresses that is. */
+  readonly addresses: number;
+}
+
+/**
+ * The verdict on one layer of one cluster:
+ * - `exact`: the layer allows exactly the declared flows;
+ * - `approximate`: no finding, but the layer knowingly opens wider ranges than the declaration
+ *   for what it cannot express (see {@link VerifyApproximation});
+ * - `findings`: the layer allows more or less than declared where it could have been exact.
+ */
+export type VerifyLayerStatus = 'exact' | 'approximate' | 'findings';
+
 /** What was checked in one layer of one cluster. */
 export interface VerifyLayerResult {
   /** The cluster. */
   readonly cluster: string;
   /** The layer. */
   readonly layer: AnalysisLayer;
+  /** The verdict. */
+  readonly status: VerifyLayerStatus;
   /** Endpoint pairs compared (every ordered pair in scope, allowed or not). */
   readonly pairs: number;
   /** Declared flows to or from externals that were checked by sampling an address. */
   readonly externalChecks: number;
   /** Findings, sorted. */
   readonly findings: readonly VerifyFinding[];
+  /** Ranges the layer opens knowingly, wider than declared, sorted. */
+  readonly approximations: readonly VerifyApproximation[];
 }
 
 /** The answer of {@link verify}. */
 export interface VerifyReport {
-  /** True when no layer of any cluster has a finding. */
+  /**
+   * True when no layer of any cluster has a finding. Approximations do not make it false: each
+   * is a range a layer opens knowingly for what it cannot express (an FQDN), announced by a
+   * warning at synthesis, and the declaration can make it exact (give the External its
+   * `cidrs`). Gate on {@link VerifyReport.exact} to refuse them too.
+   */
   readonly ok: boolean;
+  /** True when every layer of every cluster is `exact`: no finding and no approximation. */
+  readonly exact: boolean;
   /** Per cluster and layer, sorted. */
   readonly layers: readonly VerifyLayerResult[];
   /** Every finding, sorted. */
   readonly findings: readonly VerifyFinding[];
+  /** Every approximation, sorted. */
+  readonly approximations: readonly VerifyApproximation[];
   /** What verify does not check, and why (scope notes), sorted. */
   readonly notes: readonly string[];
 }
@@ -90,8 +141,9 @@ const FQDN_TEST_BASE = [203, 0, 113];
  * services they use) with at least one declared workload, on every port; Istio is judged on
  * the destinations and protocol it enforces (declared workloads, TCP).
  * Flows with externals are checked for missing allows by sampling an address of the external
- * (FQDNs resolved to a test address); over-permissive external ranges are not reported, since
- * layers without FQDN support knowingly fall back to wider ranges and say so in warnings.
+ * (FQDNs resolved to a test address). Where a layer without FQDN support knowingly falls back
+ * to a wider range for an FQDN external, the layer is reported `approximate`, with the range it
+ * opens; other over-permissive external ranges are not reported.
  * Cross-cluster flows are not judged (their remote side is no endpoint of the cluster); the report notes them.
  *
  * @example
@@ -110,7 +162,8 @@ export function verifySynthesis(synthesis: Synthesis, options: Pick<VerifyOption
     layers.push(...verifyCluster(synthesis.plan, c.cluster, c.manifests, options.objects?.[c.cluster.name] ?? [], notes));
   }
   const findings = layers.flatMap((l) => l.findings);
-  return { ok: findings.length === 0, layers, findings, notes: [...notes].sort() };
+  const approximations = layers.flatMap((l) => l.approximations);
+  return { ok: findings.length === 0, exact: layers.every((l) => l.status === 'exact'), layers, findings, approximations, notes: [...notes].sort() };
 }
 
 /** A plan entity as seen in one cluster's analysis. */
@@ -149,7 +202,12 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
     // Istio authorizes TCP only (sidecars do not intercept UDP or SCTP): judge it on TCP.
     const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
     const allowed = new Map<string, PortSet>();
-    for (const a of analysis.connectivity({ layer, scope })) allowed.set(`${a.src}\u0000${a.dst}`, a.ports);
+    const toAddresses = new Map<string, { range: Ipv4Range; ports: PortSet }[]>();
+    for (const a of analysis.connectivity({ layer, scope })) {
+      allowed.set(`${a.src}\u0000${a.dst}`, a.ports);
+      const range = addressRange(a.dst);
+      if (range) toAddresses.set(a.src, [...(toAddresses.get(a.src) ?? []), { range, ports: a.ports }]);
+    }
     const findings: VerifyFinding[] = [];
     if (layer === 'istio') notes.add(`${cluster.name}: istio is judged on TCP only; UDP and SCTP are enforced by the network layers`);
     const inScope = (src: string, dst: string): boolean => {
@@ -176,9 +234,12 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
     const pairs = managed * (managed - 1) + (layer === 'istio' ? 1 : 2) * managed * unmanaged;
     const ext = externalChecks(plan, cluster, layer, analysis, loaded.workloads, entityOf, notes);
     findings.push(...ext.findings);
+    const approximations = fqdnApproximations(plan, cluster, layer, loaded.workloads, entityOf, toAddresses);
     results.push({
-      cluster: cluster.name, layer, pairs, externalChecks: ext.checked,
+      cluster: cluster.name, layer, status: findings.length > 0 ? 'findings' : approximations.length > 0 ? 'approximate' : 'exact',
+      pairs, externalChecks: ext.checked,
       findings: findings.sort((a, b) => cmp(a.src, b.src) || cmp(a.dst, b.dst) || cmp(a.kind, b.kind)),
+      approximations,
     });
   }
   return results;
@@ -360,6 +421,103 @@ function externalChecks(
     }
   }
   return { checked, findings };
+}
+
+/** `a.b.c.d-e.f.g.h` or `a.b.c.d` (an external address range of the connectivity list) as numbers. */
+function addressRange(id: string): Ipv4Range | undefined {
+  const [first, last, ...rest] = id.split('-');
+  if (rest.length > 0) return undefined;
+  const a = parseIpv4(first);
+  const b = last === undefined ? a : parseIpv4(last);
+  return a === undefined || b === undefined ? undefined : [a, b];
+}
+
+/** The IPv4 ranges of CIDRs minus except ranges (IPv6 and invalid entries are left out). */
+function cidrRanges(cidrs: readonly string[], except: readonly string[] = []): Interval[] {
+  const ranges = (xs: readonly string[]) => xs.flatMap((x) => {
+    const c = parseCidr(x);
+    return c.family === 'ipv4' ? [c.range] : [];
+  });
+  return subtractIntervals(mergeIntervals(ranges(cidrs)), ranges(except));
+}
+
+/** Minimal CIDRs covering exactly an inclusive IPv4 range. */
+function rangeCidrs([first, last]: Interval): string[] {
+  const out: string[] = [];
+  let n = first;
+  while (n <= last) {
+    let size = 1;
+    // the largest aligned block that starts at n and stays within the range
+    while (size < 2 ** 32 && n % (size * 2) === 0 && n + size * 2 - 1 <= last) size *= 2;
+    out.push(`${formatIpv4(n)}/${32 - Math.log2(size)}`);
+    n += size;
+  }
+  return out;
+}
+
+/**
+ * The address ranges a layer opens for FQDN-only externals: for each declared flow from a
+ * workload of the cluster to an External known only by name, the external addresses the layer
+ * allows from that workload on the flow's ports, less the addresses the declaration gives on
+ * those ports (CIDR externals the workload calls, remote clusters' pod CIDRs of its
+ * cross-cluster flows). A layer that names the FQDN (Cilium `toFQDNs`, Istio hosts) opens none.
+ */
+function fqdnApproximations(
+  plan: Plan, cluster: PlanCluster, layer: AnalysisLayer, endpoints: readonly WorkloadEndpoint[], entityOf: Map<string, Entity>,
+  toAddresses: ReadonlyMap<string, readonly { range: Ipv4Range; ports: PortSet }[]>,
+): VerifyApproximation[] {
+  const out: VerifyApproximation[] = [];
+  const externals = new Map(plan.externals.map((x) => [x.key, x]));
+  const clusters = new Map(plan.clusters.map((c) => [c.name, c]));
+  const workloads = new Map(plan.workloads.map((w) => [w.key, w]));
+  for (const ep of endpoints) {
+    const entity = entityOf.get(ep.id);
+    const allowed = toAddresses.get(ep.id);
+    if (!entity?.managed || !allowed) continue;
+    const calls = plan.flows.filter((f) => f.source.kind === 'workload' && f.source.key === entity.key);
+    // What the declaration itself gives as addresses, per flow.
+    const declared = calls.flatMap((f) => {
+      if (f.destination.kind === 'external') {
+        const x = externals.get(f.destination.key);
+        return x && x.cidrs.length > 0 ? [{ ranges: cidrRanges(x.cidrs, x.except), ports: portSet(f.ports) }] : [];
+      }
+      const peer = f.destination.kind === 'workload' ? workloads.get(f.destination.key) : undefined;
+      const remote = peer && peer.cluster !== cluster.name ? clusters.get(peer.cluster) : undefined;
+      return remote ? [{ ranges: cidrRanges(remote.podCidrs), ports: portSet(f.ports) }] : [];
+    });
+    for (const f of calls) {
+      const x = f.destination.kind === 'external' ? externals.get(f.destination.key) : undefined;
+      if (!x || x.fqdns.length === 0 || x.cidrs.length > 0) continue;
+      const ports = portSet(f.ports);
+      // Group the open ranges by the ports (of this flow) they are open on.
+      const byPorts = new Map<string, { ports: PortSet; ranges: Interval[] }>();
+      for (const a of allowed) {
+        const on = a.ports.intersect(ports);
+        if (on.isEmpty()) continue;
+        const minus = declared.filter((d) => on.subtract(d.ports).isEmpty()).flatMap((d) => d.ranges);
+        const left = subtractIntervals([a.range], minus);
+        if (left.length === 0) continue;
+        const g = byPorts.get(on.toString()) ?? { ports: on, ranges: [] };
+        g.ranges.push(...left);
+        byPorts.set(on.toString(), g);
+      }
+      // The FQDN's own addresses (as the analysis resolved it) are what the declaration means:
+      // a layer that opens only those is exact.
+      const own = sampleAddress(x, plan.externals.indexOf(x));
+      const resolved = own === undefined ? [] : cidrRanges([own]);
+      for (const g of byPorts.values()) {
+        const merged = mergeIntervals(g.ranges);
+        if (subtractIntervals(merged, resolved).length === 0) continue;
+        out.push({
+          cluster: cluster.name, layer, src: ep.id, external: x.name, fqdns: [...x.fqdns].sort(cmp), ports: g.ports.toString(),
+          opens: merged.flatMap(rangeCidrs),
+          except: subtractIntervals([[0, 0xffffffff]], merged).flatMap(rangeCidrs),
+          addresses: merged.reduce((n, [a, b]) => n + b - a + 1, 0),
+        });
+      }
+    }
+  }
+  return out.sort((a, b) => cmp(a.src, b.src) || cmp(a.external, b.external) || cmp(a.ports, b.ports));
 }
 
 /** An address inside the external (not in its except ranges); FQDN-only externals get their test address. */

@@ -27,6 +27,19 @@ export interface ClusterProps {
    */
   readonly nodeCidrs?: string[];
   /**
+   * Addresses of the Kubernetes API server as pods reach it after the `kubernetes` Service in
+   * `default` is translated: the endpoints of that Service (`kubectl get endpointslices -n
+   * default -l kubernetes.io/service-name=kubernetes`), or the control plane's CIDR.
+   *
+   * The break-glass reaper calls the API server. NetworkPolicy cannot name it otherwise: the
+   * API server is no pod of the cluster (it runs on the control plane, often managed by the
+   * cloud, outside the pod network), so no pod or namespace selector matches it, and policies
+   * see the Service's endpoint addresses, not the Service. Cilium names it by its
+   * `kube-apiserver` entity, where the cluster runs Cilium.
+   * @default - unknown: the reaper's NetworkPolicy allows every address on the API server ports (443, 6443), with a warning
+   */
+  readonly apiServerCidrs?: string[];
+  /**
    * Enforcement layers this cluster runs. A GKE cluster without Cilium CRDs leaves out
    * `cilium`; an EKS cluster without a mesh leaves out `istio` (and usually `spire`).
    * @default - every layer: kubernetes, cluster-network-policy, cilium, istio, spire

@@ -97,6 +97,28 @@ export interface BuildPlanOptions {
  * error (and the warnings) when the declaration is invalid; nothing is rendered then.
  */
 export function buildPlan(topology: Topology, options: BuildPlanOptions = {}): Plan {
+  const { plan, problems } = planWithProblems(topology, options);
+  if (problems.some((p) => p.severity === 'error')) throw new BulkheadError(problems);
+  return plan;
+}
+
+/** What {@link planWithProblems} returns. */
+export interface PlanWithProblems {
+  /**
+   * The plan of what resolved. When `problems` holds errors it is partial: the entities and
+   * flows with an error are left out, and of two entities with one name only the first is kept.
+   */
+  readonly plan: Plan;
+  /** Every error and warning of the declaration, sorted (the plan's `warnings` are its warnings). */
+  readonly problems: readonly Problem[];
+}
+
+/**
+ * Validates a topology and builds the plan of what resolved, without throwing on errors, so
+ * that later checks (each layer's own constraints) can report their problems together with
+ * the declaration's in one run. Never render a plan whose problems hold errors.
+ */
+export function planWithProblems(topology: Topology, options: BuildPlanOptions = {}): PlanWithProblems {
   return new Planner(topology, options.now ?? topology.now()).build();
 }
 
@@ -140,7 +162,7 @@ class Planner {
     this.all = topology.node.findAll();
   }
 
-  public build(): Plan {
+  public build(): PlanWithProblems {
     // One problem for a bad trust domain: the value type's (its fix says what to write), at
     // the topology's path. Reporting a second, generic one made one mistake count twice.
     this.p.value(this.topology, () => TrustDomain.of(this.topology.trustDomain));
@@ -155,20 +177,29 @@ class Planner {
     this.readDomains();
     const declared = this.readFlows();
     const grants = this.readBreakGlass();
-    if (this.p.hasErrors) throw new BulkheadError(this.p.list);
+    const partial = this.p.hasErrors;
 
     const flows = [...this.mergeFlows(declared), ...this.platformFlows(), ...grants.flows].sort((a, b) => cmp(a.id, b.id));
     const workloads = this.edges(flows);
-    return {
-      topology: { name: this.topology.node.id, environment: this.topology.environment, trustDomain: this.topology.trustDomain, mode: this.topology.mode },
-      clusters: [...this.clusters.values()].sort((a, b) => cmp(a.name, b.name)),
-      workloads,
-      externals: [...this.externals.values()].sort((a, b) => cmp(a.key, b.key)),
-      platform: [...this.platform].sort((a, b) => cmp(a.key, b.key)),
-      flows,
-      breakGlass: grants.grants,
-      warnings: sortProblems(this.p.list),
+    const problems = sortProblems(this.p.list);
+    // A partial plan keeps the first entity of each name (the others are errors already), so
+    // that nothing downstream meets two objects of one key.
+    const first = <T>(xs: T[], key: (x: T) => string): T[] => {
+      if (!partial) return xs;
+      const seen = new Set<string>();
+      return xs.filter((x) => !seen.has(key(x)) && seen.add(key(x)) !== undefined);
     };
+    const plan: Plan = {
+      topology: { name: this.topology.node.id, environment: this.topology.environment, trustDomain: this.topology.trustDomain, mode: this.topology.mode },
+      clusters: first([...this.clusters.values()], (c) => c.name).sort((a, b) => cmp(a.name, b.name)),
+      workloads: first(workloads, (w) => w.key),
+      externals: first([...this.externals.values()], (e) => e.key).sort((a, b) => cmp(a.key, b.key)),
+      platform: first([...this.platform], (x) => x.key).sort((a, b) => cmp(a.key, b.key)),
+      flows: first(flows, (f) => f.id),
+      breakGlass: first(grants.grants, (g) => g.name),
+      warnings: problems.filter((p) => p.severity !== 'error'),
+    };
+    return { plan, problems };
   }
 
   private of<T>(cls: abstract new (...args: never[]) => T): T[] {
@@ -221,6 +252,7 @@ class Planner {
       });
       const podCidrs = cidrs(c.props.podCidrs, 'podCidrs');
       const nodeCidrs = cidrs(c.props.nodeCidrs, 'nodeCidrs');
+      const apiServerCidrs = cidrs(c.props.apiServerCidrs, 'apiServerCidrs');
       for (const l of c.layers) {
         if (!LAYERS.includes(l)) this.p.error('BH-LAYER', c, 'unknown layer', l, `use some of ${LAYERS.join(', ')}`);
       }
@@ -234,6 +266,7 @@ class Planner {
         region: c.props.region ?? '',
         podCidrs: [...new Set(podCidrs)].sort(),
         nodeCidrs: [...new Set(nodeCidrs)].sort(),
+        ...(apiServerCidrs.length > 0 ? { apiServerCidrs: [...new Set(apiServerCidrs)].sort() } : {}),
         layers: LAYERS.filter((l) => c.layers.includes(l)),
         trustDomain: td,
         ciliumClusterName: c.props.ciliumClusterName ?? c.clusterName,

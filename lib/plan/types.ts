@@ -65,6 +65,8 @@ export interface PlanCluster {
   readonly podCidrs: readonly string[];
   /** Node CIDRs. */
   readonly nodeCidrs: readonly string[];
+  /** Addresses of the Kubernetes API server (see `ClusterProps.apiServerCidrs`), sorted. @default - unknown */
+  readonly apiServerCidrs?: readonly string[];
   /** Layers this cluster runs. */
   readonly layers: readonly LayerName[];
   /** Mesh trust domain for this cluster's workload identities. */

@@ -35,10 +35,36 @@ export interface RenderResult {
   readonly warnings: readonly Problem[];
 }
 
+/** A kind of object, as the API server serves it: `<resource>.<group>`. */
+export interface ApiResource {
+  /** The API group, such as `networking.k8s.io`. */
+  readonly group: string;
+  /** The plural resource name, such as `networkpolicies`. */
+  readonly resource: string;
+}
+
 /** A per-layer renderer. */
 export interface Target {
   /** The layer it renders. */
   readonly layer: LayerName;
-  /** Renders the objects of one cluster (called only for clusters that run the layer). */
+  /**
+   * Renders the objects of one cluster (called only for clusters that run the layer, and only
+   * when no layer of any cluster found an error in {@link Target.validate}).
+   */
   render(plan: Plan, cluster: PlanCluster): RenderResult;
+  /**
+   * Checks the layer's own constraints for one cluster (object names that would clash, quotas,
+   * what the layer cannot express) and returns every error found, without rendering.
+   * `synthesize` runs it for every cluster and layer before anything is rendered, so that these
+   * errors come in one report with the declaration's. It must not throw on a partial plan (the
+   * plan of what resolved, when the declaration has errors).
+   * @default - the layer has no constraints beyond the plan's
+   */
+  readonly validate?: (plan: Plan, cluster: PlanCluster) => Problem[];
+  /**
+   * The kinds in which the layer emits BreakGlass objects: the break-glass reaper of a cluster
+   * may list and delete these kinds, for the layers the cluster runs.
+   * @default - none: the layer emits no BreakGlass objects
+   */
+  readonly breakGlassResources?: readonly ApiResource[];
 }

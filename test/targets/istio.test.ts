@@ -87,7 +87,11 @@ describe('istio target', () => {
   });
 
   test('web (public tier): the internet by ipBlocks, plaintext accepted on that port only', () => {
-    expect(ap(eks.manifests, 'shop', 'web').spec.rules).toEqual([{ from: [{ source: { ipBlocks: ['0.0.0.0/0'] } }], to: [{ operation: { ports: ['8080'] } }] }]);
+    // plaintext only (no mesh pod matches notPrincipals: ["*"]), and never from the clusters' pod and node ranges
+    expect(ap(eks.manifests, 'shop', 'web').spec.rules).toEqual([{
+      from: [{ source: { ipBlocks: ['0.0.0.0/0'], notIpBlocks: ['10.1.0.0/16', '10.8.0.0/14'], notPrincipals: ['*'] } }],
+      to: [{ operation: { ports: ['8080'] } }],
+    }]);
     // STRICT for the workload, PERMISSIVE on the port the internet reaches: no mesh peer on that port is trusted by identity alone
     const web = pas(eks.manifests).filter((p) => p.metadata.namespace === 'shop' && p.metadata.name === 'web');
     expect(web.map((p) => p.spec)).toEqual([{ selector: { matchLabels: { app: 'web' } }, mtls: { mode: 'STRICT' }, portLevelMtls: { 8080: { mode: 'PERMISSIVE' } } }]);

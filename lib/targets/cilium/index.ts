@@ -17,4 +17,5 @@ export { CILIUM_DEFAULT_DENY_NAME, CILIUM_LABELS, CILIUM_MAX_PORTS_PER_RULE, CIL
 export const ciliumTarget: Target = {
   layer: 'cilium',
   render: renderCilium,
+  breakGlassResources: [{ group: 'cilium.io', resource: 'ciliumnetworkpolicies' }],
 };

@@ -147,6 +147,8 @@ export interface CiliumEgressRule {
   readonly toCIDRSet?: readonly CiliumCidrRule[];
   /** Destination FQDNs (needs a DNS rule for the lookups). @default - none */
   readonly toFQDNs?: readonly CiliumFqdnSelector[];
+  /** Destination entities, such as `kube-apiserver`. @default - none */
+  readonly toEntities?: readonly CiliumEntity[];
   /** Destination ports. @default - every port */
   readonly toPorts?: readonly CiliumPortRule[];
 }

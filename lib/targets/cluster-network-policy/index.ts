@@ -161,6 +161,44 @@ export interface ClusterNetworkPolicyRenderResult extends RenderResult {
  * @see https://network-policy-api.sigs.k8s.io/reference/spec/
  */
 export function renderClusterNetworkPolicies(plan: Plan, cluster: PlanCluster): ClusterNetworkPolicyRenderResult {
+  const { manifests, warnings, errors } = guardrails(plan, cluster);
+  if (errors.length > 0) throw new BulkheadError(errors);
+  return { manifests, warnings };
+}
+
+/**
+ * The `cluster-network-policy` layer's constraints: every guardrail (and BreakGlass object)
+ * fits the ClusterNetworkPolicy quotas of its priority band (`BH-CNP-QUOTA`).
+ *
+ * @see https://network-policy-api.sigs.k8s.io/reference/spec/
+ */
+export function validateClusterNetworkPolicies(plan: Plan, cluster: PlanCluster): Problem[] {
+  return guardrails(plan, cluster).errors;
+}
+
+interface Guardrails {
+  readonly manifests: ClusterNetworkPolicyManifest[];
+  readonly warnings: Problem[];
+  readonly errors: Problem[];
+}
+
+/**
+ * The quota check needs the rules themselves, so validation computes the guardrails; they are
+ * kept for the render that follows (a pure function of the plan, so the result is the same).
+ */
+const COMPUTED = new WeakMap<Plan, WeakMap<PlanCluster, Guardrails>>();
+
+function guardrails(plan: Plan, cluster: PlanCluster): Guardrails {
+  const byCluster = COMPUTED.get(plan) ?? new WeakMap<PlanCluster, Guardrails>();
+  COMPUTED.set(plan, byCluster);
+  const known = byCluster.get(cluster);
+  if (known) return { manifests: [...known.manifests], warnings: [...known.warnings], errors: [...known.errors] };
+  const result = computeGuardrails(plan, cluster);
+  byCluster.set(cluster, result);
+  return { manifests: [...result.manifests], warnings: [...result.warnings], errors: [...result.errors] };
+}
+
+function computeGuardrails(plan: Plan, cluster: PlanCluster): Guardrails {
   const index = new PlanIndex(plan);
   const sink = new WarningSink();
   const ctx: Ctx = { index, cluster, sink, flowPaths: new Map(plan.flows.map((f) => [f.id, f.path])) };
@@ -183,8 +221,7 @@ export function renderClusterNetworkPolicies(plan: Plan, cluster: PlanCluster): 
       out.push(...pack(ctx, w, bgIn, bgOut, band, GUARDRAIL_OFFSET, ['bulkhead-bg', grant.name, w.namespace, w.name], grant, errors));
     }
   }
-  if (errors.length > 0) throw new BulkheadError(errors);
-  return { manifests: sortManifests(out), warnings: sink.list() };
+  return { manifests: sortManifests(out), warnings: sink.list(), errors };
 }
 
 /**
@@ -195,6 +232,8 @@ export function renderClusterNetworkPolicies(plan: Plan, cluster: PlanCluster): 
 export const clusterNetworkPolicyTarget: Target = {
   layer: 'cluster-network-policy',
   render: renderClusterNetworkPolicies,
+  validate: validateClusterNetworkPolicies,
+  breakGlassResources: [{ group: 'policy.networking.k8s.io', resource: 'clusternetworkpolicies' }],
 };
 
 /** Splits rules across objects of consecutive priorities, at most 25 per direction each. */

@@ -4,11 +4,11 @@
  * @see https://istio.io/latest/docs/concepts/security/
  */
 import { Target } from '../types';
-import { renderIstio } from './render';
+import { renderIstio, validateIstio } from './render';
 
 export * from './types';
 export {
-  ISTIO_ALLOW_NOTHING_NAME, ISTIO_MAX_RANGE_EXPANSION, ISTIO_PURPOSE_ANNOTATION, ISTIO_SIDECAR_NAME, ISTIO_WARNINGS, istioPorts, renderIstio,
+  ISTIO_ALLOW_NOTHING_NAME, ISTIO_ERRORS, ISTIO_MAX_PLAINTEXT_PORTS, ISTIO_MAX_RANGE_EXPANSION, ISTIO_PURPOSE_ANNOTATION, ISTIO_SIDECAR_NAME, ISTIO_WARNINGS, istioPorts, renderIstio, validateIstio,
 } from './render';
 export type { IstioPorts } from './render';
 
@@ -20,4 +20,6 @@ export type { IstioPorts } from './render';
 export const istioTarget: Target = {
   layer: 'istio',
   render: renderIstio,
+  validate: validateIstio,
+  breakGlassResources: [{ group: 'security.istio.io', resource: 'authorizationpolicies' }],
 };

@@ -29,7 +29,8 @@
  * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
  * @see https://istio.io/latest/docs/ops/best-practices/security/#use-default-deny-patterns
  */
-import { cmp, Problem, sortProblems } from '../../core/errors';
+import { Cidr } from '../../core/cidr';
+import { BulkheadError, cmp, Problem, sortProblems } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import { Sensitivity } from '../../core/sensitivity';
@@ -72,6 +73,27 @@ export const ISTIO_PURPOSE_ANNOTATION = 'bulkhead.io/purpose';
 export const ISTIO_MAX_RANGE_EXPANSION = 32;
 
 /**
+ * Most ports on which one workload accepts plaintext from CIDR externals. PeerAuthentication
+ * has no port ranges: each port is one `portLevelMtls` entry (and one filter chain of the
+ * sidecar's inbound listener), so a declared range is written port by port, up to this many
+ * ports per workload. A declaration that needs more is refused (`BH-ISTIO-PLAINTEXT-RANGE`):
+ * left out, the ports would stay STRICT and reject the declared plaintext flow.
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
+ */
+export const ISTIO_MAX_PLAINTEXT_PORTS = 256;
+
+/**
+ * Error codes of the Istio target (checked by its `validate`, before anything is rendered).
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
+ */
+export const ISTIO_ERRORS = {
+  /** A public-tier workload would need more than {@link ISTIO_MAX_PLAINTEXT_PORTS} PERMISSIVE ports for CIDR externals. */
+  plaintextRange: 'BH-ISTIO-PLAINTEXT-RANGE',
+} as const;
+
+/**
  * Warning codes of the Istio target.
  *
  * @see https://istio.io/latest/docs/concepts/security/#authorization
@@ -103,6 +125,11 @@ export const ISTIO_WARNINGS = {
   sourceOutsideMesh: 'BH-ISTIO-SOURCE-OUTSIDE-MESH',
   /** A principal of another trust domain: the mesh must trust that domain's root (federation) for the rule to match. */
   foreignTrustDomain: 'BH-ISTIO-FOREIGN-TRUST-DOMAIN',
+  /**
+   * A CIDR external's rule cannot exclude the pods of a cluster that declares no pod CIDRs:
+   * its pods outside the mesh (no sidecar, so no principal) whose address the range covers are admitted too.
+   */
+  externalPodRange: 'BH-ISTIO-EXTERNAL-POD-RANGE',
 } as const;
 
 /**
@@ -203,20 +230,17 @@ class IstioRender {
 
   /**
    * The TCP ports on which an internet-facing (public tier) workload receives declared flows
-   * from CIDR externals: plaintext from outside the mesh, so they are PERMISSIVE at port level
-   * (the rest of the workload stays STRICT, and the ALLOW policy still names the ipBlocks).
-   * Workloads of more sensitive tiers keep STRICT on every port, with a warning.
+   * from CIDR externals: plaintext from outside the mesh, so they are PERMISSIVE at port level,
+   * each port of a range one entry (the rest of the workload stays STRICT, and the ALLOW policy
+   * still names the ipBlocks). Workloads of more sensitive tiers keep STRICT on every port,
+   * with a warning. More than {@link ISTIO_MAX_PLAINTEXT_PORTS} ports are refused.
    *
    * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
    */
   private plaintextEdgePorts(w: PlanWorkload): number[] {
-    if (w.tier.level !== Sensitivity.PUBLIC) return [];
-    const ports = new Set<number>();
-    for (const e of w.calledBy) {
-      if (e.peer.kind !== 'external' || this.idx.external(e.peer.key).cidrs.length === 0) continue;
-      for (const n of istioPorts(e.ports).ports) ports.add(Number(n));
-    }
-    return [...ports].sort((a, b) => a - b);
+    const ports = plaintextPorts(this.idx, w);
+    if (ports.length > ISTIO_MAX_PLAINTEXT_PORTS) throw new BulkheadError([plaintextRangeProblem(this.cluster, w, ports.length)]);
+    return ports;
   }
 
   private allowNothing(ns: string): AuthorizationPolicy {
@@ -254,12 +278,39 @@ class IstioRender {
     if (this.mtlsMode(w) === 'STRICT' && w.tier.level !== Sensitivity.PUBLIC) {
       this.warn(ISTIO_WARNINGS.externalMtls, w.path, `the external ${e.name} calls ${w.key}, whose mTLS mode is STRICT: plaintext connections from outside the mesh are rejected before authorization`, [...e.cidrs].sort(cmp).join(','), 'route external traffic through an ingress gateway (and declare the gateway as the source), or relax mTLS for that port');
     }
-    // The External's address set, (∪ cidrs − ∪ except), as blocks: notIpBlocks holds only
-    // ranges strictly inside an ipBlock, so an except equal to a cidr removes that cidr.
+    return this.externalSource(w, e);
+  }
+
+  /**
+   * The source of a CIDR external. Istio matches `ipBlocks` on the connection's source address,
+   * pods included, so the range alone would also admit every pod it covers (with `0.0.0.0/0`,
+   * every pod of the mesh). The rule therefore also says:
+   * - `notPrincipals: ["*"]`: only connections without an authenticated peer (plaintext), which
+   *   leaves out every pod of the mesh (they present their identity over mTLS);
+   * - `notIpBlocks`: the `except` ranges, and the pod CIDRs of the topology's clusters that
+   *   the range overlaps, which leaves out pods outside the mesh (no sidecar, so no principal).
+   *   Node addresses stay in: traffic that kube-proxy source-NATs (a Service with
+   *   `externalTrafficPolicy: Cluster`) reaches the pod from a node address, and the other
+   *   layers admit it the same way.
+   *
+   * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source
+   * @see https://istio.io/latest/docs/ops/best-practices/security/
+   */
+  private externalSource(w: PlanWorkload, e: PlanExternal): IstioSource | undefined {
+    // The External's address set, (∪ cidrs − ∪ except), as blocks: an except equal to a cidr
+    // removes that cidr rather than leaving it admitted.
     const blocks = externalBlocks(e);
     if (blocks.length === 0) return undefined;
-    const notIpBlocks = uniqSorted(blocks.flatMap((b) => b.except));
-    return { ipBlocks: uniqSorted(blocks.map((b) => b.cidr)), ...(notIpBlocks.length > 0 ? { notIpBlocks } : {}) };
+    const cidrs = blocks.map((b) => b.cidr);
+    const ranges = cidrs.flatMap((c) => parse(c));
+    const covered = (x: string) => parse(x).some((c) => ranges.some((r) => r.overlaps(c)));
+    const internal = this.plan.clusters.flatMap((c) => c.podCidrs).filter(covered);
+    const here = this.cluster;
+    if (here.podCidrs.length === 0) {
+      this.warn(ISTIO_WARNINGS.externalPodRange, w.path, `cluster ${here.name} declares no pod CIDRs, so the rule for external ${e.name} cannot leave out its pods that run outside the mesh: those whose address lies in ${[...cidrs].sort(cmp).join(', ')} are admitted too (pods of the mesh are not: the rule admits only plaintext)`, e.name, `set podCidrs on cluster ${here.name}`);
+    }
+    const not = uniqSorted([...blocks.flatMap((b) => b.except), ...internal]);
+    return { ipBlocks: uniqSorted(cidrs), ...(not.length > 0 ? { notIpBlocks: not } : {}), notPrincipals: ['*'] };
   }
 
   /** The principal of a pod source, with warnings where the mesh cannot authenticate it as written. */
@@ -353,7 +404,7 @@ class IstioRender {
   private workload(w: PlanWorkload): IstioManifest[] {
     const out: IstioManifest[] = [];
     const src = { [ANNOTATIONS.source]: w.path };
-    const edgePorts = this.plaintextEdgePorts(w);
+    const edgePorts = this.audit || w.tier.mtls === 'PERMISSIVE' ? [] : this.plaintextEdgePorts(w);
     if (!this.audit && w.tier.mtls === 'PERMISSIVE') out.push(this.peerAuthentication(w.namespace, objectName([w.name]), w, 'PERMISSIVE'));
     else if (!this.audit && edgePorts.length > 0) out.push(this.peerAuthentication(w.namespace, objectName([w.name]), w, 'STRICT', edgePorts));
     const { regular, byGrant } = splitEdges(w.calledBy);
@@ -464,4 +515,54 @@ class IstioRender {
  */
 export function renderIstio(plan: Plan, cluster: PlanCluster): RenderResult {
   return new IstioRender(plan, cluster).run();
+}
+
+/**
+ * The Istio layer's constraints, checked without rendering: a public-tier workload accepts
+ * plaintext from CIDR externals on at most {@link ISTIO_MAX_PLAINTEXT_PORTS} ports
+ * (`BH-ISTIO-PLAINTEXT-RANGE`).
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
+ */
+export function validateIstio(plan: Plan, cluster: PlanCluster): Problem[] {
+  if (!cluster.layers.includes('istio') || plan.topology.mode === 'audit') return [];
+  const idx = new PlanIndex(plan);
+  return idx.workloadsIn(cluster.name).flatMap((w) => {
+    if (w.tier.mtls === 'PERMISSIVE') return [];
+    const n = plaintextPorts(idx, w).length;
+    return n > ISTIO_MAX_PLAINTEXT_PORTS ? [plaintextRangeProblem(cluster, w, n)] : [];
+  });
+}
+
+/** The TCP ports, ranges expanded, on which a public-tier workload receives flows from CIDR externals. */
+function plaintextPorts(idx: PlanIndex, w: PlanWorkload): number[] {
+  if (w.tier.level !== Sensitivity.PUBLIC) return [];
+  const ports = new Set<number>();
+  for (const e of w.calledBy) {
+    if (e.peer.kind !== 'external' || idx.external(e.peer.key).cidrs.length === 0) continue;
+    for (const p of e.ports) {
+      if (p.protocol !== Protocol.TCP) continue;
+      const end = p.endPort ?? p.port;
+      // Stop counting past the limit: the count only has to show that it is exceeded.
+      for (let n = p.port; n <= end && ports.size <= ISTIO_MAX_PLAINTEXT_PORTS; n++) ports.add(n);
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
+function plaintextRangeProblem(cluster: PlanCluster, w: PlanWorkload, count: number): Problem {
+  return {
+    severity: 'error', code: ISTIO_ERRORS.plaintextRange, path: w.path,
+    message: `in cluster ${cluster.name}, ${w.key} receives plaintext from CIDR externals on ${count > ISTIO_MAX_PLAINTEXT_PORTS ? `more than ${ISTIO_MAX_PLAINTEXT_PORTS}` : count} TCP ports: PeerAuthentication has no port ranges, so each port needs its own PERMISSIVE entry, and Bulkhead writes at most ${ISTIO_MAX_PLAINTEXT_PORTS}; the other ports would stay STRICT and reject the declared flows`,
+    value: w.calledBy.filter((e) => e.peer.kind === 'external').flatMap((e) => e.ports.map((p) => `${p.protocol.toLowerCase()}/${p.port}${p.endPort === undefined ? '' : `-${p.endPort}`}`)).join(','),
+    fix: `declare at most ${ISTIO_MAX_PLAINTEXT_PORTS} ports for the external flows into ${w.name}, or put an ingress gateway in front of it (declared as the source), or give its tier PERMISSIVE mTLS`,
+  };
+}
+
+function parse(cidr: string): Cidr[] {
+  try {
+    return [Cidr.of(cidr)];
+  } catch {
+    return [];
+  }
 }

@@ -39,6 +39,8 @@ export interface IstioWorkloadSelector {
 export interface IstioSource {
   /** Peer identities (`<trust-domain>/ns/<ns>/sa/<sa>`), from mTLS. @default - any */
   readonly principals?: readonly string[];
+  /** Peer identities excluded; `["*"]` leaves only connections without an authenticated peer (plaintext). @default - none */
+  readonly notPrincipals?: readonly string[];
   /** Source IP blocks (the downstream connection's address). @default - any */
   readonly ipBlocks?: readonly string[];
   /** IP blocks excluded. @default - none */

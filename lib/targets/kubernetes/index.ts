@@ -1,19 +1,19 @@
 /**
  * The `kubernetes` layer: `networking.k8s.io/v1` NetworkPolicy (per-namespace default-deny
- * with DNS, per-workload ingress and egress, separate BreakGlass objects) and the in-cluster
- * break-glass reaper.
+ * with DNS, per-workload ingress and egress, separate BreakGlass objects). This module also
+ * holds the in-cluster break-glass reaper (core kinds), which `synthesize` emits for every
+ * cluster holding a grant, whatever its layers.
  *
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 import { Plan, PlanCluster } from '../../plan/types';
 import { sortManifests } from '../common';
 import { RenderResult, Target } from '../types';
-import { renderNetworkPolicies } from './network-policy';
-import { reaperManifests } from './reaper';
+import { renderNetworkPolicies, validateNetworkPolicies } from './network-policy';
 import { KubernetesLayerManifest } from './types';
 
 export * from './types';
-export { DEFAULT_DENY_NAME, WARN_CROSS_CLUSTER, WARN_FQDN, WARN_NO_DNS, WARN_UNREACHABLE, renderNetworkPolicies } from './network-policy';
+export { DEFAULT_DENY_NAME, ERR_NP_NAME_CLASH, WARN_CROSS_CLUSTER, WARN_FQDN, WARN_NO_DNS, WARN_UNREACHABLE, renderNetworkPolicies, validateNetworkPolicies } from './network-policy';
 export type { NetworkPolicyRender } from './network-policy';
 export * from './reaper';
 export { RFC1918_IPV4, LINK_LOCAL_IPV4, fqdnFallbackBlock, fqdnFallbackExcept, ipv4Complement, mergePorts, portsKey, resolvePeer } from './addressing';
@@ -42,20 +42,25 @@ export interface KubernetesRenderResult extends RenderResult {
  * Audit mode: NetworkPolicy has no audit or log-only mode, so `audit` topologies render the
  * same, enforcing policies; the Istio and Cilium layers relax instead.
  *
+ * The break-glass reaper is not part of this layer: `synthesize` emits it for every cluster
+ * that holds a grant in force, whatever its layers (see `renderReaper`).
+ *
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 export function renderKubernetes(plan: Plan, cluster: PlanCluster): KubernetesRenderResult {
   const np = renderNetworkPolicies(plan, cluster);
-  const manifests: KubernetesLayerManifest[] = [...np.manifests, ...reaperManifests(plan, cluster)];
+  const manifests: KubernetesLayerManifest[] = [...np.manifests];
   return { manifests: sortManifests(manifests), warnings: np.warnings };
 }
 
 /**
- * The `kubernetes` layer target (NetworkPolicy and the break-glass reaper).
+ * The `kubernetes` layer target (NetworkPolicy).
  *
  * @see renderKubernetes
  */
 export const kubernetesTarget: Target = {
   layer: 'kubernetes',
   render: renderKubernetes,
+  validate: validateNetworkPolicies,
+  breakGlassResources: [{ group: 'networking.k8s.io', resource: 'networkpolicies' }],
 };

@@ -97,19 +97,55 @@ export function renderNetworkPolicies(plan: Plan, cluster: PlanCluster): Network
       out.push(...workloadPolicy(ctx, w, ingress.byGrant.get(g) ?? [], egress.byGrant.get(g) ?? [], index.grant(g)));
     }
   }
+  const clashes = nameClashes(plan, cluster, out.map((m) => `${m.metadata.namespace ?? ''}/${m.metadata.name}`));
+  if (clashes.length > 0) throw new BulkheadError(clashes);
+  return { manifests: out, warnings: sink.list() };
+}
+
+/**
+ * Error code: two NetworkPolicies of one namespace would get the same name.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export const ERR_NP_NAME_CLASH = 'BH-NP-NAME-CLASH';
+
+/**
+ * The `kubernetes` layer's constraints, checked without rendering: the NetworkPolicies of one
+ * namespace must have distinct names. The names are those {@link renderNetworkPolicies} gives
+ * (`bulkhead-default-deny`, `<workload>-ingress` / `-egress`, `bg-<grant>-<workload>-…`) for
+ * each direction that has flows.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function validateNetworkPolicies(plan: Plan, cluster: PlanCluster): Problem[] {
+  const index = new PlanIndex(plan);
+  const workloads = plan.workloads.filter((w) => w.cluster === cluster.name);
+  const names = uniqueSorted([...cluster.namespaces, ...workloads.map((w) => w.namespace)]).map((ns) => `${ns}/${DEFAULT_DENY_NAME}`);
+  for (const w of workloads) {
+    const ingress = splitEdges(w.calledBy);
+    const egress = splitEdges(w.calls.filter((e) => !coveredByDefaultDeny(index, cluster, e)));
+    const add = (prefix: string[], ins: readonly PlanEdge[], outs: readonly PlanEdge[]) => {
+      if (ins.length > 0) names.push(`${w.namespace}/${objectName([...prefix, 'ingress'])}`);
+      if (outs.length > 0) names.push(`${w.namespace}/${objectName([...prefix, 'egress'])}`);
+    };
+    add([w.name], ingress.regular, egress.regular);
+    for (const g of uniqueSorted([...ingress.byGrant.keys(), ...egress.byGrant.keys()])) add(['bg', g, w.name], ingress.byGrant.get(g) ?? [], egress.byGrant.get(g) ?? []);
+  }
+  return nameClashes(plan, cluster, names);
+}
+
+function nameClashes(plan: Plan, cluster: PlanCluster, names: readonly string[]): Problem[] {
   const seen = new Set<string>();
-  for (const m of out) {
-    const key = `${m.metadata.namespace ?? ''}/${m.metadata.name}`;
-    if (seen.has(key)) {
-      throw new BulkheadError([{
-        severity: 'error', code: 'BH-NP-NAME-CLASH', path: `${plan.topology.name}/${cluster.name}`,
-        message: 'two NetworkPolicies of the same namespace get the same name', value: key,
-        fix: 'rename the workload or the BreakGlass grant so that `<workload>-ingress`, `<workload>-egress` and `bg-<grant>-<workload>-…` stay distinct',
-      }]);
-    }
+  const clashes = new Set<string>();
+  for (const key of names) {
+    if (seen.has(key)) clashes.add(key);
     seen.add(key);
   }
-  return { manifests: out, warnings: sink.list() };
+  return [...clashes].sort(cmp).map((key) => ({
+    severity: 'error', code: ERR_NP_NAME_CLASH, path: `${plan.topology.name}/${cluster.name}`,
+    message: `two NetworkPolicies of the same namespace of cluster '${cluster.name}' would get the same name`, value: key,
+    fix: 'rename the workload or the BreakGlass grant so that `<workload>-ingress`, `<workload>-egress` and `bg-<grant>-<workload>-…` stay distinct',
+  }));
 }
 
 function defaultDeny(plan: Plan, ctx: Ctx, ns: string): NetworkPolicyManifest {

@@ -4,15 +4,20 @@
  *
  * Objects of a grant carry the label `bulkhead.io/break-glass=<grant>` and
  * `bulkhead.io/expires-at=<Unix seconds>` (see `breakGlassMarks()`); every five minutes the
- * reaper lists them in each policy kind Bulkhead emits and deletes those whose expiry has
- * passed.
+ * reaper lists them in each kind the cluster's layers emit them in and deletes those whose
+ * expiry has passed. Every cluster that holds a grant in force gets a reaper, whatever its
+ * layers.
  *
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
  */
+import { cmp, Problem, sortProblems } from '../../core/errors';
 import { LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import { Plan, PlanBreakGlass, PlanCluster } from '../../plan/types';
-import { MANAGED_BY, meta } from '../common';
+import { CILIUM_LABELS } from '../cilium/render';
+import { CILIUM_API_VERSION, CiliumNetworkPolicy } from '../cilium/types';
+import { MANAGED_BY, meta, sortedRecord } from '../common';
+import { ApiResource } from '../types';
 import {
   ClusterRoleBindingManifest, ClusterRoleManifest, CronJobManifest, NamespaceManifest, NetworkPolicyManifest, PolicyRule, ServiceAccountManifest,
 } from './types';
@@ -48,18 +53,17 @@ export const REAPER_IMAGE = 'docker.io/alpine/k8s:1.31.4';
 export const REAPER_SCHEDULE = '*/5 * * * *';
 
 /**
- * The resources the reaper may list and delete: every policy kind a Bulkhead layer emits for a
- * BreakGlass grant, as `<plural>.<group>`.
+ * Every kind in which a built-in layer emits BreakGlass objects, as `<plural>.<group>`: the
+ * union of the layers' `breakGlassResources`. A cluster's reaper may list and delete only the
+ * kinds of the layers that cluster runs (see {@link renderReaper}).
  *
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
  */
-export const REAPED_RESOURCES: readonly { readonly group: string; readonly resource: string }[] = [
-  { group: 'cilium.io', resource: 'ciliumclusterwidenetworkpolicies' },
+export const REAPED_RESOURCES: readonly ApiResource[] = [
   { group: 'cilium.io', resource: 'ciliumnetworkpolicies' },
   { group: 'networking.k8s.io', resource: 'networkpolicies' },
   { group: 'policy.networking.k8s.io', resource: 'clusternetworkpolicies' },
   { group: 'security.istio.io', resource: 'authorizationpolicies' },
-  { group: 'spire.spiffe.io', resource: 'clusterspiffeids' },
 ];
 
 /**
@@ -72,12 +76,20 @@ export const REAPED_RESOURCES: readonly { readonly group: string; readonly resou
  *
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
  */
-export const REAPER_SCRIPT: string = [
+export const REAPER_SCRIPT: string = reaperScript(REAPED_RESOURCES);
+
+/**
+ * The reaper's script for a list of resources (see {@link REAPER_SCRIPT}).
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
+ */
+export function reaperScript(resources: readonly ApiResource[]): string {
+  return [
   'set -u',
   'now=$(date +%s)',
   'status=0',
   'served=$(kubectl api-resources -o name) || { echo "bulkhead-reaper: cannot list the API resources" >&2; exit 1; }',
-  `for resource in ${REAPED_RESOURCES.map((r) => `${r.resource}.${r.group}`).join(' ')}; do`,
+  `for resource in ${sortResources(resources).map((r) => `${r.resource}.${r.group}`).join(' ')}; do`,
   '  if ! printf \'%s\\n\' "$served" | grep -qx "$resource"; then',
   '    echo "bulkhead-reaper: $resource is not served here, skipped"',
   '    continue',
@@ -104,7 +116,13 @@ export const REAPER_SCRIPT: string = [
   'done',
   'exit $status',
   '',
-].join('\n');
+  ].join('\n');
+}
+
+function sortResources(resources: readonly ApiResource[]): ApiResource[] {
+  const key = (r: ApiResource) => `${r.group}/${r.resource}`;
+  return [...new Map(resources.map((r) => [key(r), r])).values()].sort((a, b) => cmp(key(a), key(b)));
+}
 
 function listJsonPath(): string {
   const label = LABELS.expiresAt.replace(/\./g, '\\.');
@@ -132,51 +150,96 @@ export function grantsInCluster(plan: Plan, cluster: PlanCluster): PlanBreakGlas
  *
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
  */
-export type ReaperManifest = NamespaceManifest | ServiceAccountManifest | ClusterRoleManifest | ClusterRoleBindingManifest | CronJobManifest | NetworkPolicyManifest;
+export type ReaperManifest = NamespaceManifest | ServiceAccountManifest | ClusterRoleManifest | ClusterRoleBindingManifest | CronJobManifest | NetworkPolicyManifest | CiliumNetworkPolicy;
 
 /** Ports the reaper may use to reach the Kubernetes API server (443 through the service, 6443 directly). */
 export const REAPER_API_PORTS: readonly number[] = [443, 6443];
 
 /**
- * The reaper's objects for one cluster: the `bulkhead-system` Namespace, a ServiceAccount, a
- * ClusterRole that may get, list and delete the {@link REAPED_RESOURCES}, its binding, and the
- * CronJob (every five minutes, `concurrencyPolicy: Forbid`). Empty when no grant in force
- * touches the cluster.
+ * The labels of the reaper's pods; its network policies select exactly these (never the whole
+ * namespace, so a workload declared in `bulkhead-system` does not inherit the reaper's egress).
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export const REAPER_POD_LABELS: Readonly<Record<string, string>> = {
+  'app.kubernetes.io/component': 'break-glass-reaper',
+  [LABELS.managedBy]: MANAGED_BY,
+};
+
+/**
+ * Warning codes of the reaper.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export const REAPER_WARNINGS = {
+  /**
+   * The cluster does not say where its API server is (`apiServerCidrs`), so the reaper's
+   * NetworkPolicy allows every address on the API server ports.
+   */
+  apiServerUnknown: 'BH-REAPER-API-SERVER',
+  /** The cluster runs no network layer (`kubernetes` or `cilium`): the reaper's pods are not isolated. */
+  unisolated: 'BH-REAPER-UNISOLATED',
+} as const;
+
+/**
+ * What {@link renderReaper} returns.
  *
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
  */
-export function reaperManifests(plan: Plan, cluster: PlanCluster): ReaperManifest[] {
-  if (grantsInCluster(plan, cluster).length === 0) return [];
+export interface ReaperRender {
+  /** The objects, unsorted (the caller sorts). */
+  readonly manifests: ReaperManifest[];
+  /** Warnings, sorted. */
+  readonly warnings: Problem[];
+}
+
+/**
+ * The reaper's objects for one cluster, emitted for every cluster that holds a grant in force,
+ * whatever layers it runs (the core kinds exist in every cluster): the `bulkhead-system`
+ * Namespace, a ServiceAccount, a ClusterRole that may get, list and delete `resources` (the
+ * kinds the cluster's layers emit BreakGlass objects in), its binding, and the CronJob (every
+ * five minutes, `concurrencyPolicy: Forbid`). The core objects carry the `kubernetes` layer
+ * label (they are core Kubernetes kinds). Empty when no grant in force touches the cluster.
+ *
+ * The reaper's pods are isolated in the network layers the cluster runs, by policies that
+ * select the reaper's pods only ({@link REAPER_POD_LABELS}): they may resolve names through the
+ * cluster DNS and call the API server, nothing else.
+ * - `kubernetes`: a NetworkPolicy. It reaches the API server by the cluster's `apiServerCidrs`;
+ *   when they are not declared, every address on 443 and 6443, with a `BH-REAPER-API-SERVER`
+ *   warning (NetworkPolicy cannot select the API server: it is not a pod).
+ * - `cilium`: a CiliumNetworkPolicy whose egress names the `kube-apiserver` entity.
+ * - neither: a `BH-REAPER-UNISOLATED` warning.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
+ * @see https://docs.cilium.io/en/stable/security/policy/language/#entities-based
+ */
+export function renderReaper(plan: Plan, cluster: PlanCluster, resources: readonly ApiResource[] = REAPED_RESOURCES): ReaperRender {
+  if (grantsInCluster(plan, cluster).length === 0) return { manifests: [], warnings: [] };
   const layer = 'kubernetes';
   const component = { 'app.kubernetes.io/component': 'break-glass-reaper' };
-  const groups = [...new Set(REAPED_RESOURCES.map((r) => r.group))].sort();
+  const list = sortResources(resources);
+  const groups = [...new Set(list.map((r) => r.group))].sort(cmp);
   const rules: PolicyRule[] = groups.map((g) => ({
     apiGroups: [g],
-    resources: REAPED_RESOURCES.filter((r) => r.group === g).map((r) => r.resource).sort(),
+    resources: list.filter((r) => r.group === g).map((r) => r.resource).sort(cmp),
     verbs: ['delete', 'get', 'list'],
   }));
-  const podLabels = { [LABELS.managedBy]: MANAGED_BY, ...component };
-  const dns = plan.platform.find((p) => p.cluster === cluster.name && p.name === 'dns');
-  // The reaper's namespace is default-deny too: it may resolve names and reach the API server
-  // (whose address the plan does not know: any address on the API server ports), nothing else.
-  const isolation: NetworkPolicyManifest = {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: meta(layer, REAPER_NAME, REAPER_NAMESPACE, component),
-    spec: {
-      podSelector: {},
-      policyTypes: ['Ingress', 'Egress'],
-      egress: [
-        ...(dns ? [{
-          to: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: dns.namespace } }, podSelector: { matchLabels: { ...dns.selector } } }],
-          ports: [{ protocol: Protocol.UDP, port: 53 }, { protocol: Protocol.TCP, port: 53 }],
-        }] : []),
-        { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: REAPER_API_PORTS.map((port) => ({ protocol: Protocol.TCP, port })) },
-      ],
-    },
-  };
-  return [
-    isolation,
+  const podLabels = sortedRecord(REAPER_POD_LABELS);
+  const warnings: Problem[] = [];
+  const where = `${plan.topology.name}/${cluster.name}`;
+  const isolation: ReaperManifest[] = [];
+  if (cluster.layers.includes('kubernetes')) isolation.push(networkPolicy(plan, cluster, component, where, warnings));
+  if (cluster.layers.includes('cilium')) isolation.push(ciliumPolicy(plan, cluster, component));
+  if (isolation.length === 0) {
+    warnings.push({
+      severity: 'warning', code: REAPER_WARNINGS.unisolated, path: where,
+      message: `cluster '${cluster.name}' runs no network layer (kubernetes or cilium), so the break-glass reaper's pods in ${REAPER_NAMESPACE} are not isolated`,
+      value: cluster.layers.join(', '),
+      fix: "add the 'kubernetes' (NetworkPolicy) or 'cilium' layer to the cluster",
+    });
+  }
+  const manifests: ReaperManifest[] = [
+    ...isolation,
     { apiVersion: 'v1', kind: 'Namespace', metadata: meta(layer, REAPER_NAMESPACE, undefined) },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(layer, REAPER_NAME, REAPER_NAMESPACE, component), automountServiceAccountToken: true },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(layer, REAPER_NAME, undefined, component), rules },
@@ -210,7 +273,7 @@ export function reaperManifests(plan: Plan, cluster: PlanCluster): ReaperManifes
                   name: 'reaper',
                   image: REAPER_IMAGE,
                   imagePullPolicy: 'IfNotPresent',
-                  command: ['/bin/sh', '-c', REAPER_SCRIPT],
+                  command: ['/bin/sh', '-c', reaperScript(list)],
                   env: [{ name: 'HOME', value: '/tmp' }],
                   resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
                   securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
@@ -224,4 +287,69 @@ export function reaperManifests(plan: Plan, cluster: PlanCluster): ReaperManifes
       },
     },
   ];
+  return { manifests, warnings: sortProblems(warnings) };
+}
+
+/**
+ * The reaper's objects for one cluster ({@link renderReaper} without its warnings).
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
+ */
+export function reaperManifests(plan: Plan, cluster: PlanCluster, resources: readonly ApiResource[] = REAPED_RESOURCES): ReaperManifest[] {
+  return renderReaper(plan, cluster, resources).manifests;
+}
+
+function networkPolicy(plan: Plan, cluster: PlanCluster, component: Record<string, string>, where: string, warnings: Problem[]): NetworkPolicyManifest {
+  const dns = plan.platform.filter((p) => p.cluster === cluster.name && p.name === 'dns').sort((a, b) => cmp(a.key, b.key))[0];
+  const api = cluster.apiServerCidrs ?? [];
+  if (api.length === 0) {
+    warnings.push({
+      severity: 'warning', code: REAPER_WARNINGS.apiServerUnknown, path: where,
+      message: `cluster '${cluster.name}' does not say where its API server is, so the break-glass reaper's NetworkPolicy allows every address on TCP ${REAPER_API_PORTS.join(' and ')}: NetworkPolicy cannot select the API server (it is not a pod of the cluster, and policies see the endpoint addresses of the kubernetes Service, not the Service)${cluster.layers.includes('cilium') ? '; the Cilium policy names it by its kube-apiserver entity, but where both are enforced their allows add up' : ''}`,
+      value: '0.0.0.0/0',
+      fix: "set apiServerCidrs on the Cluster to the API server's addresses (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes)",
+    });
+  }
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta('kubernetes', REAPER_NAME, REAPER_NAMESPACE, component),
+    spec: {
+      podSelector: { matchLabels: sortedRecord(REAPER_POD_LABELS) },
+      policyTypes: ['Ingress', 'Egress'],
+      egress: [
+        ...(dns ? [{
+          to: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: dns.namespace } }, podSelector: { matchLabels: sortedRecord(dns.selector) } }],
+          ports: [{ protocol: Protocol.UDP, port: 53 }, { protocol: Protocol.TCP, port: 53 }],
+        }] : []),
+        {
+          to: (api.length > 0 ? api : ['0.0.0.0/0']).map((cidr) => ({ ipBlock: { cidr } })),
+          ports: REAPER_API_PORTS.map((port) => ({ protocol: Protocol.TCP, port })),
+        },
+      ],
+    },
+  };
+}
+
+function ciliumPolicy(plan: Plan, cluster: PlanCluster, component: Record<string, string>): CiliumNetworkPolicy {
+  const dns = plan.platform.filter((p) => p.cluster === cluster.name && p.name === 'dns').sort((a, b) => cmp(a.key, b.key))[0];
+  const ports = (nums: readonly number[], protocols: readonly ('TCP' | 'UDP')[]) => nums.flatMap((n) => protocols.map((protocol) => ({ port: String(n), protocol })));
+  return {
+    apiVersion: CILIUM_API_VERSION,
+    kind: 'CiliumNetworkPolicy',
+    metadata: meta('cilium', REAPER_NAME, REAPER_NAMESPACE, component),
+    spec: {
+      description: 'Bulkhead: the break-glass reaper may resolve names and call the Kubernetes API server, nothing else',
+      endpointSelector: { matchLabels: sortedRecord(REAPER_POD_LABELS) },
+      enableDefaultDeny: { egress: true, ingress: true },
+      ingress: [{}],
+      egress: [
+        ...(dns ? [{
+          toEndpoints: [{ matchLabels: sortedRecord({ [CILIUM_LABELS.namespace]: dns.namespace, [CILIUM_LABELS.cluster]: cluster.ciliumClusterName, ...dns.selector }) }],
+          toPorts: [{ ports: ports([53], ['TCP', 'UDP']) }],
+        }] : []),
+        { toEntities: ['kube-apiserver'], toPorts: [{ ports: ports(REAPER_API_PORTS, ['TCP']) }] },
+      ],
+    },
+  };
 }
