@@ -74,6 +74,8 @@
  *
  * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
  * @see https://istio.io/latest/docs/reference/config/security/conditions/
+ * @see https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/
+ * @see https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/
  * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
  * @see https://istio.io/latest/docs/reference/config/networking/service-entry/
  * @see https://istio.io/latest/docs/reference/config/networking/sidecar/
@@ -128,7 +130,7 @@ export interface IstioSimulatorOptions {
   readonly customAuthorizer?: 'allow' | 'deny';
   /**
    * How the sidecar of `dst` treats `port`: `http`, `tcp`, or `auto` (protocol sniffing).
-   * @default - Istio's port naming convention applied to the container port's name
+   * @default - Istio's explicit protocol selection by the input's Services (`appProtocol`, port name prefix), else sniffing
    */
   readonly portProtocol?: (dst: WorkloadEndpoint, port: number) => IstioPortProtocol;
   /**
