@@ -62,6 +62,9 @@ const cases: Case[] = [
   { name: 'DENY with methods and ports, plain TCP on another port: not matched', objects: [denyPost], conn: tcp(9000), allowed: true, application: 'tcp' },
   { name: 'DENY with methods, an HTTP GET: not matched, allowed', objects: [denyPost], conn: req(8080, 'GET'), allowed: true, application: 'http' },
   { name: 'DENY with methods, an HTTP POST: denied', objects: [denyPost], conn: req(8080, 'POST'), allowed: false, application: 'http' },
+  { name: 'DENY with requestPrincipals (HTTP only), plain TCP: ignored, the rule denies', objects: [ap('deny-jwt', { action: 'DENY', rules: [{ from: [{ source: { notRequestPrincipals: ['*'] } }] }] })], conn: tcp(9000), allowed: false, application: 'tcp' },
+  { name: 'ALLOW with hosts (HTTP only), plain TCP: the rule does not match', objects: [ap('by-host', { rules: [{ to: [{ operation: { hosts: ['api.example.com'] } }] }] })], conn: tcp(9000), allowed: false, application: 'tcp' },
+  { name: 'ALLOW with paths, plain TCP: the rule does not match', objects: [ap('by-path', { rules: [{ to: [{ operation: { paths: ['/api/*'] } }] }] })], conn: tcp(9000), allowed: false, application: 'tcp' },
   // explicit protocol selection by the Service
   { name: 'Service port name http-web makes the port HTTP: no request given, judged for HTTP requests, some allowed', objects: [allowGet, service([{ name: 'http-web', port: 80, targetPort: 8080 }])], conn: tcp(8080), allowed: true, application: 'http', l7: true, why: /Service foo\/server spec\.ports\[0\] declares HTTP \(port name http-web\)/ },
   { name: 'Service appProtocol http makes the port HTTP (the port name has no prefix)', objects: [allowGet, service([{ name: 'web', port: 80, targetPort: 'web', appProtocol: 'http' }])], conn: tcp(8080), allowed: true, application: 'http', l7: true, why: /appProtocol http/ },
