@@ -195,7 +195,8 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
     const address = sampleAddress(x, i);
     if (address) x.fqdns.forEach((f) => { resolve[f.replace(/^\*\./, 'www.')] = [address]; });
   });
-  const analysis = Analysis.of(loaded, { trustDomain: cluster.trustDomain, clusterName: cluster.ciliumClusterName, resolve });
+  // Pods lie in the cluster's pod CIDRs: rules that match addresses (Istio ipBlocks, networks) are judged for them too.
+  const analysis = Analysis.of(loaded, { trustDomain: cluster.trustDomain, clusterName: cluster.ciliumClusterName, resolve, podCidrs: cluster.podCidrs });
   const results: VerifyLayerResult[] = [];
   const judged = [...new Set(cluster.layers.map((l) => SIMULATED[l]).filter((l): l is AnalysisLayer => l !== undefined))];
   for (const layer of judged) {
@@ -412,7 +413,8 @@ function externalChecks(
       const ip = analysis.endpoint(address);
       for (const p of f.ports) {
         checked++;
-        const conn = { protocol: p.protocol, port: p.port, plaintext: !outward };
+        // a declared flow is allowed when the port lets through what it may carry (plain TCP or the declared HTTP requests)
+        const conn = { protocol: p.protocol, port: p.port, plaintext: !outward, application: 'any' as const };
         const verdict = outward ? sim.explain(w, ip, conn) : sim.explain(ip, w, conn);
         if (!verdict.allowed) {
           findings.push({ cluster: cluster.name, layer, kind: 'missing', src: outward ? w.id : `${address}[External]`, dst: outward ? `${address}[External]` : w.id, ports: portSet([p]).toString() });

@@ -17,12 +17,22 @@ import {
   ExternalEndpoint,
   LayerSimulator,
   LayerVerdict,
+  WorkloadEndpoint,
 } from './types';
 
 /** Options of an analysis. */
 export interface AnalysisOptions {
-  /** SPIFFE trust domain used to derive Istio principals. @default 'cluster.local' */
+  /**
+   * SPIFFE trust domain used to derive Istio principals.
+   * @default - inferred from the input (a literal trust domain in ClusterSPIFFEID `spiffeIDTemplate`s, else the one the AuthorizationPolicy principals name), else 'cluster.local'
+   */
   readonly trustDomain?: string;
+  /**
+   * The cluster's pod CIDRs: a pod whose address the input does not give lies inside them
+   * (Istio `ipBlocks` and ClusterNetworkPolicy `networks` match pod addresses too).
+   * @default - unknown: such a pod may have any address
+   */
+  readonly podCidrs?: readonly string[];
   /** FQDN → IPv4 addresses, for FQDN rules. @default - no names are resolved */
   readonly resolve?: Readonly<Record<string, readonly string[]>>;
   /** The cluster's ClusterMesh name, for cluster-aware Cilium selectors. @default 'default' */
@@ -70,6 +80,8 @@ export interface Explanation {
   readonly allowed: boolean;
   /** One verdict per layer consulted (the layers present in the input; `kubernetes` when none is). */
   readonly layers: readonly LayerVerdict[];
+  /** The trust domain Istio principals were derived with, and where it came from. @default - not reported */
+  readonly trustDomain?: { readonly domain: string; readonly origin: string };
 }
 
 /** A connection whose ports differ between two inputs. */
@@ -129,6 +141,8 @@ export class Analysis {
   public readonly simulators: readonly LayerSimulator[];
   /** Loader and simulator warnings, sorted. */
   public readonly warnings: readonly string[];
+  /** Where the trust domain in use came from: `given`, `inferred …` or `default …`. */
+  public readonly trustDomainOrigin: string;
 
   private constructor(private readonly manifests: LoadedManifests, options: AnalysisOptions) {
     const resolve: Record<string, readonly string[]> = {};
@@ -140,16 +154,28 @@ export class Analysis {
       }
       resolve[name.toLowerCase()] = [...addrs];
     }
+    const podCidrs: Ipv4Range[] = [];
+    for (const c of options.podCidrs ?? []) {
+      const parsed = parseCidr(c);
+      if (parsed.family === 'invalid') inputError({ field: 'podCidrs' }, 'not a valid CIDR', c, 'write the pod CIDR such as 10.244.0.0/16');
+      if (parsed.family === 'ipv4') podCidrs.push(parsed.range);
+    }
+    const domains = trustDomainsOf(manifests);
+    const inferred = inferTrustDomain(domains);
+    const trustDomain = options.trustDomain ?? inferred?.domain ?? 'cluster.local';
+    this.trustDomainOrigin = options.trustDomain !== undefined ? 'given' : inferred ? `inferred from ${inferred.from}` : 'default (the input names no trust domain)';
+    const trustWarnings = trustDomainWarnings(domains, trustDomain, this.trustDomainOrigin);
     this.context = {
-      workloads: manifests.workloads,
+      workloads: withAddresses(manifests),
       namespaces: manifests.namespaces,
-      trustDomain: options.trustDomain ?? 'cluster.local',
+      trustDomain,
       ...(options.clusterName ? { clusterName: options.clusterName } : {}),
       resolve,
+      ...(podCidrs.length > 0 ? { podCidrs } : {}),
     };
     const regs = options.simulators ?? SIMULATORS;
     this.simulators = regs.map((r) => r.create(manifests.objects.filter(r.owns), this.context));
-    this.warnings = [...new Set([...manifests.warnings, ...this.simulators.flatMap((s) => (s.warnings ?? []).map((w) => `${s.layer}: ${w}`))])].sort();
+    this.warnings = [...new Set([...manifests.warnings, ...trustWarnings, ...this.simulators.flatMap((s) => (s.warnings ?? []).map((w) => `${s.layer}: ${w}`))])].sort();
   }
 
   /** The layers present in the input, in registry order. */
@@ -256,7 +282,8 @@ export class Analysis {
       inputError({}, 'a port must be a whole number from 1 to 65535', conn.port, 'write the port as tcp/5432');
     }
     const layers = this.consulted().map((s) => s.explain(src, dst, conn));
-    return { src: src.id, dst: dst.id, connection: conn, allowed: layers.every((l) => l.allowed), layers };
+    const trust = layers.some((l) => l.layer === 'istio') ? { trustDomain: { domain: this.context.trustDomain, origin: this.trustDomainOrigin } } : {};
+    return { src: src.id, dst: dst.id, connection: conn, allowed: layers.every((l) => l.allowed), layers, ...trust };
   }
 
   /**
@@ -364,6 +391,106 @@ function compare(layer: AnalysisLayer | 'effective', before: readonly AllowedCon
   }
   for (const c of before) if (!am.has(key(c))) removed.push(c);
   return { layer, added, removed, changed };
+}
+
+/** The trust domains the input names: literal ones of ClusterSPIFFEID templates, and those of AuthorizationPolicy principals. */
+interface NamedDomains {
+  /** Domain → ClusterSPIFFEID names whose template names it. */
+  readonly templates: ReadonlyMap<string, readonly string[]>;
+  /** Domain → `AuthorizationPolicy ns/name` refs whose principals name it (once per principal). */
+  readonly principals: ReadonlyMap<string, readonly string[]>;
+}
+
+function trustDomainsOf(manifests: LoadedManifests): NamedDomains {
+  const templates = new Map<string, string[]>();
+  const principals = new Map<string, string[]>();
+  const add = (m: Map<string, string[]>, k: string, v: string): void => {
+    const l = m.get(k);
+    if (l) l.push(v);
+    else m.set(k, [v]);
+  };
+  const rec = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  for (const o of manifests.objects) {
+    const spec = o.raw.spec;
+    if (!rec(spec)) continue;
+    const groupOf = o.apiVersion.split('/')[0];
+    if (o.kind === 'ClusterSPIFFEID' && groupOf === 'spire.spiffe.io' && typeof spec.spiffeIDTemplate === 'string') {
+      const m = /^spiffe:\/\/([^/{}\s]+)\//.exec(spec.spiffeIDTemplate);
+      if (m) add(templates, m[1].toLowerCase(), o.name);
+    }
+    if (o.kind === 'AuthorizationPolicy' && groupOf === 'security.istio.io') {
+      const ref = `AuthorizationPolicy ${o.namespace ?? 'default'}/${o.name}`;
+      const note = (p: unknown): void => {
+        if (typeof p !== 'string') return;
+        const parts = p.replace(/^spiffe:\/\//, '').split('/');
+        // `<trust domain>/ns/<namespace>/sa/<service account>`; cluster.local names the local domain
+        if (parts.length >= 5 && parts[1] === 'ns' && !parts[0].includes('*') && parts[0] !== 'cluster.local' && parts[0] !== '') add(principals, parts[0].toLowerCase(), ref);
+      };
+      for (const r of list(spec.rules)) {
+        if (!rec(r)) continue;
+        for (const f of list(r.from)) {
+          const src = rec(f) ? f.source : undefined;
+          if (rec(src)) for (const p of [...list(src.principals), ...list(src.notPrincipals)]) note(p);
+        }
+        for (const c of list(r.when)) {
+          if (rec(c) && c.key === 'source.principal') for (const p of [...list(c.values), ...list(c.notValues)]) note(p);
+        }
+      }
+    }
+  }
+  return { templates, principals };
+}
+
+function inferTrustDomain(d: NamedDomains): { domain: string; from: string } | undefined {
+  const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+  const best = (m: ReadonlyMap<string, readonly string[]>): [string, readonly string[]] | undefined =>
+    [...m].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))[0];
+  const t = best(d.templates);
+  if (t) return { domain: t[0], from: `the spiffeIDTemplate of ${plural(t[1].length, 'ClusterSPIFFEID')}` };
+  const p = best(d.principals);
+  if (p) return { domain: p[0], from: `${plural(p[1].length, 'principal')} of AuthorizationPolicies` };
+  return undefined;
+}
+
+function trustDomainWarnings(d: NamedDomains, inUse: string, origin: string): string[] {
+  const out: string[] = [];
+  for (const [domain, refs] of [...d.principals].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (domain === inUse.toLowerCase()) continue;
+    const policies = [...new Set(refs)].sort();
+    out.push(`istio: ${refs.length} principal${refs.length === 1 ? '' : 's'} (${policies.slice(0, 3).join(', ')}${policies.length > 3 ? ', …' : ''}) name trust domain ${domain}, but the analysis uses ${inUse} (${origin}): they match no workload of this input; pass --trust-domain ${domain} if that is the mesh's trust domain`);
+  }
+  for (const [domain, names] of [...d.templates].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (domain === inUse.toLowerCase()) continue;
+    out.push(`spire: ClusterSPIFFEID ${[...names].sort().slice(0, 3).join(', ')} issue identities in trust domain ${domain}, but the analysis uses ${inUse} (${origin})`);
+  }
+  return out;
+}
+
+/** The workloads, with the IPv4 addresses of their pods where Pods of the input give them (`status.podIP`, `status.podIPs`). */
+function withAddresses(manifests: LoadedManifests): readonly WorkloadEndpoint[] {
+  const byId = new Map<string, Set<number>>();
+  for (const o of manifests.objects) {
+    if (o.kind !== 'Pod' || o.apiVersion !== 'v1') continue;
+    const status = o.raw.status;
+    if (typeof status !== 'object' || status === null || Array.isArray(status)) continue;
+    const st = status as Record<string, unknown>;
+    const ips: unknown[] = [st.podIP, ...(Array.isArray(st.podIPs) ? st.podIPs.map((x) => (typeof x === 'object' && x !== null ? (x as Record<string, unknown>).ip : undefined)) : [])];
+    const ns = o.namespace ?? 'default';
+    const id = manifests.podOwners?.[`${ns}/${o.name}`] ?? `${ns}/${o.name}[Pod]`;
+    for (const ip of ips) {
+      const n = typeof ip === 'string' ? parseIpv4(ip) : undefined;
+      if (n === undefined) continue;
+      const set = byId.get(id) ?? new Set<number>();
+      set.add(n);
+      byId.set(id, set);
+    }
+  }
+  if (byId.size === 0) return manifests.workloads;
+  return manifests.workloads.map((w) => {
+    const a = byId.get(w.id);
+    return a ? { ...w, addresses: [...a].sort((x, y) => x - y) } : w;
+  });
 }
 
 function external(first: number, last: number): ExternalEndpoint {

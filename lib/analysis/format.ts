@@ -3,6 +3,7 @@
  * connection, `src => dst : connections`), `json`, `md` and `dot`.
  */
 import { ChangedConnection, DiffResult, Explanation, LayerDiff } from './engine';
+import { parseIpv4, rangeId } from './ipv4';
 import { L4_PROTOCOLS, L4Protocol, PortSet } from './portset';
 import { AllowedConnection } from './types';
 
@@ -48,14 +49,81 @@ export interface FormatOptions {
   readonly endpoints?: readonly string[];
 }
 
+/** The first and last address of an external id (`a.b.c.d` or `a.b.c.d-e.f.g.h`). */
+function externalRange(id: string): readonly [number, number] | undefined {
+  if (!isExternalId(id)) return undefined;
+  const [a, b] = id.split('-');
+  const first = parseIpv4(a);
+  const last = b === undefined ? first : parseIpv4(b);
+  return first === undefined || last === undefined ? undefined : [first, last];
+}
+
 /**
- * Renders a connectivity list. Lines (and rows, and edges) are sorted by source, then
- * destination, as printed.
+ * Joins adjacent external address ranges that have the same connections to (or from) the same
+ * workload into one, as netpol-analyzer prints them: `10.0.0.0-10.255.255.255` and
+ * `11.0.0.0-255.255.255.255` with the same ports to `shop/web[Deployment]` become
+ * `10.0.0.0-255.255.255.255`. Connections between workloads are kept as they are.
+ */
+export function mergeAdjacentRanges(conns: readonly AllowedConnection[]): AllowedConnection[] {
+  const out: AllowedConnection[] = [];
+  const groups = new Map<string, { outward: boolean; workload: string; ports: PortSet; ranges: (readonly [number, number])[] }>();
+  for (const c of conns) {
+    const sr = externalRange(c.src);
+    const dr = externalRange(c.dst);
+    const r = sr ?? dr;
+    if (r === undefined || (sr !== undefined && dr !== undefined)) {
+      out.push(c);
+      continue;
+    }
+    const outward = dr !== undefined;
+    const workload = outward ? c.src : c.dst;
+    const key = `${outward ? '>' : '<'}\u0000${workload}\u0000${c.ports.toString()}`;
+    const g = groups.get(key);
+    if (g) g.ranges.push(r);
+    else groups.set(key, { outward, workload, ports: c.ports, ranges: [r] });
+  }
+  for (const g of groups.values()) {
+    const sorted = [...g.ranges].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    let cur: [number, number] | undefined;
+    const flush = (): void => {
+      if (!cur) return;
+      const id = rangeId(cur[0], cur[1]);
+      out.push(g.outward ? { src: g.workload, dst: id, ports: g.ports } : { src: id, dst: g.workload, ports: g.ports });
+    };
+    for (const [a, b] of sorted) {
+      if (cur && a <= cur[1] + 1) cur[1] = Math.max(cur[1], b);
+      else {
+        flush();
+        cur = [a, b];
+      }
+    }
+    flush();
+  }
+  return out;
+}
+
+/**
+ * Orders endpoint ids as printed: external ranges first, numerically by first then last
+ * address; then workloads by id.
+ */
+export function compareEndpointIds(a: string, b: string): number {
+  const ra = externalRange(a);
+  const rb = externalRange(b);
+  if (ra && rb) return ra[0] - rb[0] || ra[1] - rb[1];
+  if (ra) return -1;
+  if (rb) return 1;
+  return cmp(a, b);
+}
+
+/**
+ * Renders a connectivity list. Adjacent external ranges with the same connections to or from
+ * the same workload are printed as one ({@link mergeAdjacentRanges}). Lines (and rows, and
+ * edges) are sorted by source, then destination: external ranges numerically, first.
  */
 export function formatConnectivity(conns: readonly AllowedConnection[], format: OutputFormat, options: FormatOptions = {}): string {
-  const rows = conns
-    .map((c) => ({ src: endpointLabel(c.src), dst: endpointLabel(c.dst), conn: c }))
-    .sort((a, b) => cmp(a.src, b.src) || cmp(a.dst, b.dst));
+  const rows = mergeAdjacentRanges(conns)
+    .sort((a, b) => compareEndpointIds(a.src, b.src) || compareEndpointIds(a.dst, b.dst))
+    .map((c) => ({ src: endpointLabel(c.src), dst: endpointLabel(c.dst), conn: c }));
   switch (format) {
     case 'txt':
       return rows.map((r) => `${r.src} => ${r.dst} : ${r.conn.ports}\n`).join('');
@@ -125,13 +193,19 @@ function dot(rows: readonly { src: string; dst: string; conn: AllowedConnection 
 /** Renders an explanation (`txt`, `json` or `md`). */
 export function formatExplanation(e: Explanation, format: Exclude<OutputFormat, 'dot'>): string {
   const c = e.connection;
-  const conn = `${c.protocol} ${c.port}${c.http ? ` ${c.http.method} ${c.http.path}${c.http.host ? ` (host ${c.http.host})` : ''}` : ''}${c.plaintext ? ' (plaintext)' : ''}`;
+  const headers = Object.entries(c.http?.headers ?? {}).sort(([a], [b]) => cmp(a, b)).map(([k, v]) => `${k}: ${v}`);
+  const conn = `${c.protocol} ${c.port}${c.http ? ` ${c.http.method} ${c.http.path}${c.http.host ? ` (host ${c.http.host})` : ''}${headers.length > 0 ? ` [${headers.join('; ')}]` : ''}` : ''}${c.plaintext ? ' (plaintext)' : ''}`;
   if (format === 'json') {
-    return `${JSON.stringify({ src: endpointLabel(e.src), dst: endpointLabel(e.dst), connection: c, allowed: e.allowed, layers: e.layers }, null, 2)}\n`;
+    return `${JSON.stringify({ src: endpointLabel(e.src), dst: endpointLabel(e.dst), connection: c, allowed: e.allowed, layers: e.layers, ...(e.trustDomain ? { trust_domain: e.trustDomain } : {}) }, null, 2)}\n`;
   }
+  const assumed = (l: Explanation['layers'][number]): string => (l.assumed ? `judged as ${l.assumed.application === 'any' ? 'plain TCP or HTTP' : l.assumed.application === 'tcp' ? 'plain TCP' : 'HTTP'}: ${l.assumed.why}` : '');
+  const trust = e.trustDomain ? `trust domain: ${e.trustDomain.domain} (${e.trustDomain.origin})` : undefined;
   const verdict = e.allowed ? 'ALLOWED' : `DENIED (by ${e.layers.filter((l) => !l.allowed).map((l) => l.layer).join(', ')})`;
   if (format === 'md') {
     const out = [`**${endpointLabel(e.src)} => ${endpointLabel(e.dst)} : ${conn}** — ${verdict}`, ''];
+    for (const l of e.layers) if (l.assumed) out.push(`- ${l.layer}: ${assumed(l)}`);
+    if (trust) out.push(`- ${trust}`);
+    if (out.length > 2) out.push('');
     out.push('| layer | verdict | effect | policy | rule | detail |', '|-------|---------|--------|--------|------|--------|');
     for (const l of e.layers) {
       for (const r of l.reasons) out.push(`| ${l.layer} | ${l.allowed ? 'allowed' : 'denied'} | ${r.effect} | ${r.policy} | ${r.rule ?? ''} | ${r.detail.replace(/\|/g, '\\|')} |`);
@@ -139,8 +213,10 @@ export function formatExplanation(e: Explanation, format: Exclude<OutputFormat, 
     return out.join('\n') + '\n';
   }
   const out = [`${endpointLabel(e.src)} => ${endpointLabel(e.dst)} : ${conn}`, `verdict: ${verdict}`];
+  if (trust) out.push(trust);
   for (const l of e.layers) {
     out.push(`${l.layer}: ${l.allowed ? 'allowed' : 'denied'}${l.l7Restricted ? ' (only some HTTP requests)' : ''}`);
+    if (l.assumed) out.push(`  ${assumed(l)}`);
     for (const r of l.reasons) out.push(`  ${r.effect.padEnd(13)} ${r.policy}${r.rule ? ` ${r.rule}` : ''}: ${r.detail}`);
   }
   return out.join('\n') + '\n';

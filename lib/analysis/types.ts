@@ -45,6 +45,13 @@ export interface WorkloadEndpoint {
   readonly ports: readonly ContainerPort[];
   /** Where it was declared. @default - unknown (objects given in memory) */
   readonly source?: SourceRef;
+  /**
+   * IPv4 addresses of its pods as 32-bit unsigned integers, sorted (from `status.podIP` /
+   * `status.podIPs` of Pods in the input), for rules that match pods by address
+   * (ClusterNetworkPolicy `networks`, Istio `ipBlocks`).
+   * @default - unknown (no Pod with a status in the input)
+   */
+  readonly addresses?: readonly number[];
 }
 
 /** An IPv4 address range outside the cluster, as 32-bit unsigned integers, both ends included. */
@@ -68,10 +75,35 @@ export interface Connection {
   readonly protocol: L4Protocol;
   /** Destination port. */
   readonly port: number;
-  /** HTTP request, for L7 layers. Absent: the connection is judged at L4 (L7 rules count as allowing it, noted in the verdict). @default - judged at L4 */
-  readonly http?: { readonly method: string; readonly path: string; readonly host?: string };
+  /**
+   * HTTP request, for L7 layers. Absent: a plain TCP connection, unless the destination's
+   * port is HTTP by Istio's protocol selection (see {@link Connection.application}).
+   * @default - no HTTP request
+   */
+  readonly http?: HttpRequest;
+  /**
+   * What the connection carries, for L7 layers: `tcp` a plain TCP connection (bytes that are
+   * not HTTP), `http` an HTTP request (the one in {@link Connection.http}, or, without it,
+   * some request: allowed when some request could be), `any` whatever the port may carry
+   * (allowed when a plain TCP connection or some HTTP request could be; what the
+   * connectivity list reports).
+   * @default - `http` with an HTTP request; else `http` when the input's Services make the port HTTP (Istio protocol selection), `tcp` otherwise
+   */
+  readonly application?: 'tcp' | 'http' | 'any';
   /** The connection is plaintext (not mutual TLS). @default false: traffic between mesh workloads is mTLS */
   readonly plaintext?: boolean;
+}
+
+/** An HTTP request, for L7 rules. */
+export interface HttpRequest {
+  /** Method, upper case (`GET`). */
+  readonly method: string;
+  /** Path, with the query string if any. */
+  readonly path: string;
+  /** Host (`:authority`). @default - none */
+  readonly host?: string;
+  /** Request headers, names in lower case. @default - none */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Names of simulated layers. */
@@ -99,6 +131,12 @@ export interface LayerVerdict {
   readonly reasons: readonly Reason[];
   /** Allowed only for some HTTP requests (an L7 rule applies); set when the connection had no HTTP request. @default false */
   readonly l7Restricted?: boolean;
+  /**
+   * For L7 layers: what the connection was taken to carry, and why (for example
+   * `tcp`: "no HTTP request was given and no Service in the input names the protocol of port 5432").
+   * @default - the layer does not look at the application protocol
+   */
+  readonly assumed?: { readonly application: 'tcp' | 'http' | 'any'; readonly why: string };
 }
 
 /** One allowed connection between two endpoints, with the ports. */
@@ -123,6 +161,12 @@ export interface AnalysisContext {
   readonly clusterName?: string;
   /** FQDN → IPv4 addresses, for FQDN rules (Cilium toFQDNs, Istio ServiceEntry). */
   readonly resolve: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The cluster's pod address ranges, as [first, last] 32-bit integers: a pod whose own
+   * address is unknown lies somewhere inside them.
+   * @default - unknown: a pod without a known address may have any address
+   */
+  readonly podCidrs?: readonly (readonly [number, number])[];
 }
 
 /**
@@ -138,7 +182,8 @@ export interface LayerSimulator {
   explain(src: Endpoint, dst: Endpoint, conn: Connection): LayerVerdict;
   /**
    * The ports this layer allows from `src` to `dst` at L4 (L7-restricted ports count as
-   * allowed). Must agree with {@link explain} on every port.
+   * allowed). Must agree on every port with {@link explain} of a connection with
+   * `application: 'any'` (whatever the port may carry: plain TCP or an HTTP request).
    */
   allowedPorts(src: Endpoint, dst: Endpoint): PortSet;
   /**

@@ -2,8 +2,8 @@
 /**
  * The `bulkhead` command: `connlist`, `explain`, `diff` and `verify`.
  *
- * Exit codes: 0 fine, 1 a finding (verify found a mismatch; diff found changes when asked
- * with `--exit-code`), 2 bad input.
+ * Exit codes: 0 fine, 1 a finding (verify found a mismatch; diff found changes, or explain
+ * found the connection denied, when asked with `--exit-code`), 2 bad input.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { AnalysisInputError } from '../analysis/errors';
@@ -57,7 +57,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
   const common = (cmd: Command): Command =>
     cmd
       .option('--resolve <name=ip>', 'resolve an FQDN for FQDN rules (repeatable), for example api.example.com=198.51.100.10', collect, [])
-      .option('--trust-domain <domain>', 'SPIFFE trust domain of the mesh principals', 'cluster.local')
+      .option('--trust-domain <domain>', 'SPIFFE trust domain of the mesh principals (default: inferred from the input — ClusterSPIFFEID templates, AuthorizationPolicy principals — else cluster.local)')
       .option('--cluster-name <name>', 'the ClusterMesh name of the cluster the manifests belong to (Cilium cluster-aware selectors)', 'default');
 
   common(
@@ -67,9 +67,10 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       .argument('<paths...>', 'manifest folders (read recursively) or files (YAML or JSON)')
       .addOption(new Option('--format <format>', 'output format').choices(['txt', 'json', 'md', 'dot']).default('txt'))
       .addOption(layerOption()),
-  ).action((paths: string[], opts: { format: OutputFormat; layer?: AnalysisLayer; resolve: string[]; trustDomain: string }) => {
+  ).action((paths: string[], opts: { format: OutputFormat; layer?: AnalysisLayer; resolve: string[]; trustDomain?: string }) => {
     const analysis = Analysis.of(loadManifests(paths), analysisOptions(opts));
     warn(io, analysis.warnings);
+    if (analysis.presentLayers.includes('istio')) io.stderr(`trust domain: ${analysis.context.trustDomain} (${analysis.trustDomainOrigin})\n`);
     const conns = analysis.connectivity({ layer: opts.layer });
     io.stdout(formatConnectivity(conns, opts.format, { endpoints: analysis.context.workloads.map((w) => w.id) }));
   });
@@ -85,28 +86,45 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       .option('--http-method <method>', 'HTTP method of the request (L7 layers)')
       .option('--http-path <path>', 'HTTP path of the request (L7 layers)')
       .option('--http-host <host>', 'HTTP host of the request (L7 layers)')
+      .option('--http-header <name=value>', 'HTTP request header (repeatable), for example --http-header x-user=alice', collect, [])
       .option('--plaintext', 'the connection is not mutual TLS', false)
+      .option('--exit-code', 'exit with 1 when the connection is denied', false)
       .addOption(new Option('--format <format>', 'output format').choices(['txt', 'json', 'md']).default('txt')),
   ).action(
     (
       paths: string[],
-      opts: { from: string; to: string; port: string; httpMethod?: string; httpPath?: string; httpHost?: string; plaintext: boolean; format: 'txt' | 'json' | 'md'; resolve: string[]; trustDomain: string },
+      opts: {
+        from: string; to: string; port: string; httpMethod?: string; httpPath?: string; httpHost?: string; httpHeader: string[]; plaintext: boolean; exitCode: boolean;
+        format: 'txt' | 'json' | 'md'; resolve: string[]; trustDomain?: string;
+      },
     ) => {
       const analysis = Analysis.of(loadManifests(paths), analysisOptions(opts));
       warn(io, analysis.warnings);
       const src = analysis.endpoint(opts.from);
       const dst = analysis.endpoint(opts.to);
       const { protocol, port } = parsePort(opts.port, dst);
-      if ((opts.httpPath !== undefined || opts.httpHost !== undefined) && opts.httpMethod === undefined) {
-        throw new UsageError('--http-path and --http-host need --http-method (for example --http-method GET)');
+      if ((opts.httpPath !== undefined || opts.httpHost !== undefined || opts.httpHeader.length > 0) && opts.httpMethod === undefined) {
+        throw new UsageError('--http-path, --http-host and --http-header need --http-method (for example --http-method GET)');
+      }
+      const headers: Record<string, string> = {};
+      for (const h of opts.httpHeader) {
+        const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*[=:]\s?(.*)$/.exec(h);
+        if (!m) throw new UsageError(`--http-header ${JSON.stringify(h)}: write name=value, for example --http-header x-user=alice`);
+        const name = m[1].toLowerCase();
+        // repeated headers are joined with a comma, as HTTP does
+        headers[name] = headers[name] === undefined ? m[2] : `${headers[name]},${m[2]}`;
       }
       const conn: Connection = {
         protocol,
         port,
-        ...(opts.httpMethod !== undefined ? { http: { method: opts.httpMethod.toUpperCase(), path: opts.httpPath ?? '/', ...(opts.httpHost ? { host: opts.httpHost } : {}) } } : {}),
+        ...(opts.httpMethod !== undefined
+          ? { http: { method: opts.httpMethod.toUpperCase(), path: opts.httpPath ?? '/', ...(opts.httpHost ? { host: opts.httpHost } : {}), ...(opts.httpHeader.length > 0 ? { headers } : {}) } }
+          : {}),
         ...(opts.plaintext ? { plaintext: true } : {}),
       };
-      io.stdout(formatExplanation(analysis.explain(src, dst, conn), opts.format));
+      const explanation = analysis.explain(src, dst, conn);
+      io.stdout(formatExplanation(explanation, opts.format));
+      if (opts.exitCode && !explanation.allowed) code = EXIT_FINDING;
     },
   );
 
@@ -119,7 +137,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       .addOption(new Option('--format <format>', 'output format').choices(['txt', 'json', 'md']).default('txt'))
       .addOption(layerOption())
       .option('--exit-code', 'exit with 1 when anything changed', false),
-  ).action((before: string, after: string, opts: { format: 'txt' | 'json' | 'md'; layer?: AnalysisLayer; exitCode: boolean; resolve: string[]; trustDomain: string }) => {
+  ).action((before: string, after: string, opts: { format: 'txt' | 'json' | 'md'; layer?: AnalysisLayer; exitCode: boolean; resolve: string[]; trustDomain?: string }) => {
     if (opts.layer !== undefined && !SIMULATORS.some((r) => r.layer === opts.layer)) {
       throw new UsageError(`the layer ${opts.layer} is not simulated; use one of: ${SIMULATORS.map((r) => r.layer).join(', ')}`);
     }
@@ -227,7 +245,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function analysisOptions(opts: { resolve: string[]; trustDomain: string; clusterName?: string }): AnalysisOptions {
+function analysisOptions(opts: { resolve: string[]; trustDomain?: string; clusterName?: string }): AnalysisOptions {
   const resolve: Record<string, string[]> = {};
   for (const r of opts.resolve) {
     const m = /^([^=\s]+)=(.+)$/.exec(r.trim());
@@ -235,7 +253,7 @@ function analysisOptions(opts: { resolve: string[]; trustDomain: string; cluster
     const name = m[1].toLowerCase();
     resolve[name] = [...(resolve[name] ?? []), ...m[2].split(',').map((s) => s.trim()).filter((s) => s.length > 0)];
   }
-  return { resolve, trustDomain: opts.trustDomain, ...(opts.clusterName ? { clusterName: opts.clusterName } : {}) };
+  return { resolve, ...(opts.trustDomain !== undefined ? { trustDomain: opts.trustDomain } : {}), ...(opts.clusterName ? { clusterName: opts.clusterName } : {}) };
 }
 
 function parsePort(text: string, dst: Endpoint): { protocol: L4Protocol; port: number } {

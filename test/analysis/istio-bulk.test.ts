@@ -42,8 +42,9 @@ const sourceArb = fc.oneof(
   fc.record({ notPrincipals: fc.subarray(['*', 'cluster.local/ns/foo/sa/b'], { minLength: 1 }) }),
   fc.record({ namespaces: fc.subarray(['foo', 'default', 'istio-*', '*'], { minLength: 1 }) }),
   fc.record({ notNamespaces: fc.subarray(['foo', 'default'], { minLength: 1 }) }),
-  fc.record({ ipBlocks: fc.subarray(['203.0.113.0/24', '198.51.100.0/25', '10.0.0.0/8'], { minLength: 1 }) }),
-  fc.record({ notIpBlocks: fc.subarray(['203.0.113.0/24', '198.51.100.10'], { minLength: 1 }) }),
+  fc.record({ ipBlocks: fc.subarray(['203.0.113.0/24', '198.51.100.0/25', '10.0.0.0/8', '0.0.0.0/0', '10.1.0.0/16'], { minLength: 1 }) }),
+  fc.record({ notIpBlocks: fc.subarray(['203.0.113.0/24', '198.51.100.10', '10.1.0.0/16'], { minLength: 1 }) }),
+  fc.record({ remoteIpBlocks: fc.subarray(['0.0.0.0/0', '10.1.0.0/17'], { minLength: 1 }) }),
   fc.record({ serviceAccounts: fc.subarray(['a', 'foo/b', 'default/web'], { minLength: 1 }) }),
   fc.record({ trustDomains: fc.subarray(['cluster.local', 'example.org'], { minLength: 1 }) }),
   fc.record({ requestPrincipals: fc.constant(['*']) }),
@@ -174,7 +175,43 @@ function bulk(pairs: readonly AllowedPair[], sources: readonly Endpoint[], desti
 
 const RESOLVE = { 'api.stripe.com': ['198.51.100.10'], 'www.example.com': ['203.0.113.5'] };
 
+// Pod addresses (from Pod status), some inside 10.1.0.0/16; Services that select a protocol.
+const ADDRESSES = [0x0a010005, 0x0a010105, 0x0a028005, 0x0a01ff01];
+const addressedArb = workloadsArb.chain((ws) => fc.tuple(...ws.map(() => fc.option(fc.subarray(ADDRESSES, { minLength: 1, maxLength: 2 }), { nil: undefined })))
+  .map((as) => ws.map((w, i): WorkloadEndpoint => (as[i] ? { ...w, addresses: [...as[i]!].sort((a, b) => a - b) } : w))));
+const servicesArb = fc.array(fc.record({
+  app: fc.constantFrom(...APPS),
+  ns: fc.constantFrom(...NAMESPACES),
+  port: fc.constantFrom(8000, 9000, 7070, 5432),
+  name: fc.constantFrom('http', 'tcp', 'grpc-x', 'web', undefined),
+  appProtocol: fc.option(fc.constantFrom('http', 'tcp', 'mysql'), { nil: undefined }),
+}), { maxLength: 3 }).map((ss) => ss.map((x, i) => ({
+  apiVersion: 'v1', kind: 'Service', metadata: { name: `svc${i}`, namespace: x.ns },
+  spec: { selector: { app: x.app }, ports: [{ port: x.port, ...(x.name ? { name: x.name } : {}), ...(x.appProtocol ? { appProtocol: x.appProtocol } : {}) }] },
+})));
+const POD_CIDRS = [undefined, [[0x0a010000, 0x0a01ffff]], [[0x0a000000, 0x0affffff]], [[0x0a020000, 0x0a02ffff]]] as const;
+
 describe('Istio simulator: allowedPairs', () => {
+  test('equals allowedPorts on every pair with pod addresses, pod CIDRs and Services', () => {
+    fc.assert(fc.property(addressedArb, fc.subarray(EXTERNALS), configArb, servicesArb, fc.constantFrom(...POD_CIDRS), (ws, exts, objects, services, podCidrs) => {
+      const ctx = { ...context(ws, { resolve: RESOLVE }), ...(podCidrs ? { podCidrs } : {}) };
+      const sim = createIstioSimulator([...objects, ...services], ctx);
+      const endpoints: Endpoint[] = [...ctx.workloads, ...exts];
+      expect(bulk(sim.allowedPairs(endpoints, endpoints), endpoints, endpoints)).toEqual(perPair(sim, endpoints, endpoints));
+    }), { numRuns: 300 });
+  });
+
+  test('allowedPorts agrees with explain (application any) with pod addresses and Services', () => {
+    fc.assert(fc.property(addressedArb, configArb, servicesArb, fc.constantFrom(...POD_CIDRS), fc.nat(), fc.nat(), fc.constantFrom(5432, 7070, 8000, 9000, 8080, 1234),
+      (ws, objects, services, podCidrs, i, j, port) => {
+        const ctx = { ...context(ws, { resolve: RESOLVE }), ...(podCidrs ? { podCidrs } : {}) };
+        const sim = createIstioSimulator([...objects, ...services], ctx);
+        const src = ctx.workloads[i % ctx.workloads.length];
+        const dst = ctx.workloads[j % ctx.workloads.length];
+        expect(sim.allowedPorts(src, dst).has('TCP', port)).toBe(sim.explain(src, dst, { protocol: 'TCP', port, application: 'any' }).allowed);
+      }), { numRuns: 300 });
+  });
+
   test('equals allowedPorts on every pair (random workloads, externals, policies and mesh settings)', () => {
     fc.assert(fc.property(workloadsArb, fc.subarray(EXTERNALS), configArb, optionsArb, fc.constantFrom('cluster.local', 'example.org'), (ws, exts, objects, options, trustDomain) => {
       const ctx = context(ws, { trustDomain, resolve: RESOLVE });
@@ -209,7 +246,7 @@ describe('Istio simulator: allowedPairs', () => {
         const src = endpoints[i % endpoints.length];
         const dst = endpoints[j % endpoints.length];
         if (src.type === 'external' && dst.type === 'external') return;
-        expect(sim.allowedPorts(src, dst).has('TCP', port)).toBe(sim.explain(src, dst, { protocol: 'TCP', port }).allowed);
+        expect(sim.allowedPorts(src, dst).has('TCP', port)).toBe(sim.explain(src, dst, { protocol: 'TCP', port, application: 'any' }).allowed);
       },
     ), { numRuns: 500 });
   });

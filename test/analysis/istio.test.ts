@@ -63,6 +63,8 @@ const allowPrincipal = ap('foo', 'httpbin', {
 });
 const denyPostNoPorts = ap('foo', 'deny-post', { action: 'DENY', rules: [{ to: [{ operation: { methods: ['POST'] } }] }] });
 const strictMesh = pa('istio-system', 'default', { mtls: { mode: 'STRICT' } });
+// The httpbin sample's Service: port 8000 named http, so Istio treats it as HTTP (explicit protocol selection).
+const httpbinService = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'httpbin', namespace: 'foo' }, spec: { selector: { app: 'httpbin' }, ports: [{ name: 'http', port: 8000, targetPort: 8000 }] } };
 
 const cases: Case[] = [
   {
@@ -106,9 +108,17 @@ const cases: Case[] = [
     src: dev, dst: httpbin, conn: get('/info'), allowed: false, policy: 'AuthorizationPolicy foo/httpbin', effect: 'default-deny',
   },
   {
-    name: 'doc example without an HTTP request: allowed at L4, l7Restricted',
-    objects: [allowPrincipal],
+    // The Service makes port 8000 HTTP, so a connection without a request is judged for HTTP requests in general.
+    name: 'doc example without an HTTP request, port HTTP by its Service: allowed for some requests, l7Restricted',
+    objects: [allowPrincipal, httpbinService],
     src: sleep, dst: httpbin, conn: tcp(8000), allowed: true, policy: 'AuthorizationPolicy foo/httpbin', rule: 'spec.rules[0]', effect: 'allow', l7: true,
+  },
+  {
+    // Without a Service the port is sniffed and a connection without a request is plain TCP: the
+    // ALLOW rule with HTTP-only fields matches nothing (Istio "Authorization for TCP traffic").
+    name: 'doc example without an HTTP request, no Service: plain TCP, the HTTP-only ALLOW rule does not match',
+    objects: [allowPrincipal],
+    src: sleep, dst: httpbin, conn: tcp(8000), allowed: false, policy: 'AuthorizationPolicy foo/httpbin', effect: 'default-deny',
   },
   {
     name: 'principal rule with a plaintext connection does not match',
@@ -282,9 +292,15 @@ const cases: Case[] = [
     src: sleepFoo, dst: httpbin, conn: get('/'), allowed: false, policy: 'AuthorizationPolicy foo/jwt', effect: 'default-deny',
   },
   {
-    name: 'a DENY on methods on a sniffed port: allowed at L4 for other requests',
+    name: 'a DENY on methods on a sniffed port, asked for anything the port carries: allowed for other requests',
     objects: [ap('foo', 'deny-post', { action: 'DENY', rules: [{ to: [{ operation: { methods: ['POST'], ports: ['7070'] } }] }] })],
-    src: sleepFoo, dst: httpbin, conn: tcp(7070), allowed: true, policy: 'Istio default', effect: 'default-allow', l7: true,
+    src: sleepFoo, dst: httpbin, conn: tcp(7070, { application: 'any' }), allowed: true, policy: 'Istio default', effect: 'default-allow', l7: true,
+  },
+  {
+    // A plain TCP connection: the DENY rule's HTTP-only methods are ignored, so it denies port 7070 (Istio "Authorization for TCP traffic").
+    name: 'a DENY on methods on a sniffed port, plain TCP: denied',
+    objects: [ap('foo', 'deny-post', { action: 'DENY', rules: [{ to: [{ operation: { methods: ['POST'], ports: ['7070'] } }] }] })],
+    src: sleepFoo, dst: httpbin, conn: tcp(7070), allowed: false, policy: 'AuthorizationPolicy foo/deny-post', rule: 'spec.rules[0]', effect: 'deny',
   },
 ];
 
@@ -465,7 +481,7 @@ describe('Istio simulator: properties', () => {
       (policies, pas, src, dst, protocol, port) => {
         const sim = createIstioSimulator([...policies, ...pas], ctx);
         const set: PortSet = sim.allowedPorts(src, dst);
-        expect(set.has(protocol, port)).toBe(sim.explain(src, dst, { protocol, port }).allowed);
+        expect(set.has(protocol, port)).toBe(sim.explain(src, dst, { protocol, port, application: 'any' }).allowed);
       },
     ), { numRuns: 300 });
   });
@@ -492,7 +508,9 @@ describe('Istio simulator: properties', () => {
 
 describe('Istio simulator: documentation task, TCP traffic (YAML fixture)', () => {
   const docs = parseAllDocuments(readFileSync(join(__dirname, 'fixtures', 'istio', 'tcp-echo.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, unknown>);
-  const variant = (name: string): unknown[] => docs.filter((d) => (d.metadata as { annotations: Record<string, string> }).annotations['bulkhead.test/variant'] === name);
+  // The tcp-echo sample's Service: ports 9000 (tcp) and 9001 (tcp-other), so both are TCP for Istio; 9002 is not in it.
+  const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'tcp-echo', namespace: 'foo' }, spec: { selector: { app: 'tcp-echo' }, ports: [{ name: 'tcp', port: 9000 }, { name: 'tcp-other', port: 9001 }] } };
+  const variant = (name: string): unknown[] => [...docs.filter((d) => (d.metadata as { annotations: Record<string, string> }).annotations['bulkhead.test/variant'] === name), service];
   const tcpEcho = workload('foo', 'tcp-echo', { ports: [[9000, 'tcp'], [9001, 'tcp-other'], [9002]] });
   const curl = workload('foo', 'curl');
   const ctx2 = context([tcpEcho, curl]);

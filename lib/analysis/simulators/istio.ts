@@ -37,15 +37,18 @@
  *   skipped (it matches nothing); for DENY, AUDIT and CUSTOM policies the HTTP-only conditions
  *   are dropped, so the rule becomes broader: a DENY rule `methods: ["POST"]` without `ports`
  *   denies every TCP connection to the workload.
- * - Port protocol: Istio takes it from the Service port name or `appProtocol`; the analysis
- *   sees no Services and applies the same naming convention to the container port's name
- *   (`http`, `http2`, `grpc`, `grpc-web` → HTTP; `tcp`, `tls`, `https`, `mongo`, `mysql`,
- *   `redis` → TCP; anything else → protocol sniffing, where raw TCP gets the TCP rules and HTTP
- *   the HTTP rules). See {@link IstioSimulatorOptions.portProtocol}.
- * - A connection judged without an HTTP request is allowed when some request could be; the
- *   verdict then sets `l7Restricted`. HTTP-only conditions other than `*` are taken to match some
- *   requests and not others; this can report as allowed a port on which DENY and ALLOW rules
- *   happen to exclude every request.
+ * - Port protocol (explicit protocol selection): the Services of the input (core `v1`
+ *   Service with a selector) that select the destination and target the port name its
+ *   protocol, by `appProtocol`, else by the port name `<protocol>[-<suffix>]` (`http`,
+ *   `http2`, `grpc`, `grpc-web` → HTTP; `tcp`, `tls`, `https`, `mongo`, `mysql`, `redis` →
+ *   TCP). A port no Service names is sniffed: raw TCP gets the TCP rules, HTTP the HTTP rules.
+ *   Container port names do not select a protocol. See {@link IstioSimulatorOptions.portProtocol}.
+ * - A connection is HTTP or plain TCP ({@link Connection.application}): without an HTTP
+ *   request it is a plain TCP connection, unless the port is HTTP by protocol selection; then
+ *   it is judged for HTTP requests in general: allowed when some request could be, with
+ *   `l7Restricted`. HTTP-only conditions other than `*` are taken to match some requests and
+ *   not others. The connectivity list asks `any` (plain TCP or some HTTP request, as the port
+ *   allows). The verdict's `assumed` says which was judged and why.
  * - PeerAuthentication: mesh-wide (root namespace, no selector), namespace-wide (no selector)
  *   and workload (selector) policies, the more specific one winning unless its mode is UNSET,
  *   then `portLevelMtls` of the workload policy; without any, PERMISSIVE. Among several policies
@@ -60,13 +63,19 @@
  *   ServiceEntry it can see (`exportTo`, the Sidecar's `egress[].hosts`) covers the address (its
  *   `addresses`, its `hosts` resolved through {@link AnalysisContext.resolve}, or its `endpoints`)
  *   and the port. Destinations inside the cluster are taken to be in the registry.
- * - Addresses: a workload's pod address is unknown; it is taken to lie outside every `ipBlocks`
- *   range (ipBlocks name external clients). A condition that cannot be known (for example
- *   `destination.ip`, or an external range that straddles an ipBlock) is resolved to the safe
- *   side: it does not match for ALLOW, it matches for DENY, AUDIT and CUSTOM.
+ * - Addresses: `ipBlocks`, `remoteIpBlocks`, `source.ip` and `remote.ip` match the source
+ *   address of the connection, pods included (`0.0.0.0/0` matches every IPv4 pod). A pod's
+ *   address is the one its Pod status gives ({@link WorkloadEndpoint.addresses}), else it lies
+ *   in the cluster's pod CIDRs ({@link AnalysisContext.podCidrs}) when they are known, else
+ *   anywhere. A condition that cannot be known (for example `destination.ip`, an external range
+ *   that straddles an ipBlock, or a pod whose possible addresses do) is resolved to the safe
+ *   side: it does not match for ALLOW, it matches for DENY, AUDIT and CUSTOM (and a warning
+ *   says so when pod addresses are unknown).
  *
  * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
  * @see https://istio.io/latest/docs/reference/config/security/conditions/
+ * @see https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/
+ * @see https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/
  * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
  * @see https://istio.io/latest/docs/reference/config/networking/service-entry/
  * @see https://istio.io/latest/docs/reference/config/networking/sidecar/
@@ -76,7 +85,7 @@ import { inputError } from '../errors';
 import { rangesOverlap, rangeWithin } from '../ipv4';
 import { L4Protocol, L4_PROTOCOLS, PortSet } from '../portset';
 import { isRecord } from '../selector';
-import { AllowedPair, AnalysisContext, Connection, Endpoint, LayerSimulator, LayerVerdict, Reason, SourceRef, WorkloadEndpoint } from '../types';
+import { AllowedPair, AnalysisContext, Connection, Endpoint, HttpRequest, LayerSimulator, LayerVerdict, Reason, SourceRef, WorkloadEndpoint } from '../types';
 import {
   PortSetTable, Tri, at, cidrRange, cmpStr, containerPortsKey, emitPairs, endpointClasses, labelsKey, optList, optRecord, optString, optStringList, portNumber, portSetFromDecisions, reason, sortRanges, withSource, triAnd, triNot, triOr,
 } from './common';
@@ -121,7 +130,7 @@ export interface IstioSimulatorOptions {
   readonly customAuthorizer?: 'allow' | 'deny';
   /**
    * How the sidecar of `dst` treats `port`: `http`, `tcp`, or `auto` (protocol sniffing).
-   * @default - Istio's port naming convention applied to the container port's name
+   * @default - Istio's explicit protocol selection by the input's Services (`appProtocol`, port name prefix), else sniffing
    */
   readonly portProtocol?: (dst: WorkloadEndpoint, port: number) => IstioPortProtocol;
   /**
@@ -183,16 +192,25 @@ type MtlsMode = 'UNSET' | 'DISABLE' | 'PERMISSIVE' | 'STRICT';
 /** A fact that cannot be known is resolved by the caller to the safe side. */
 type AtomResult = Tri | 'unknown';
 
+/**
+ * The source address of a connection: an external range, or a pod whose address lies in
+ * one of `ranges` (its known addresses, or the cluster's pod CIDRs), or anywhere when
+ * `ranges` is undefined.
+ */
+type SourceAddress =
+  | { readonly kind: 'external'; readonly range: readonly [number, number] }
+  | { readonly kind: 'pod'; readonly ranges?: readonly (readonly [number, number])[] };
+
 interface Facts {
   /** Peer principal, without `spiffe://`; undefined for plaintext. */
   readonly principal?: string;
-  /** The source: a workload (address unknown) or an external range. */
-  readonly source: 'workload' | readonly [number, number];
+  /** Where the connection comes from. */
+  readonly source: SourceAddress;
   readonly port: number;
   /** `http`: HTTP filter chain; `tcp`: TCP filter chain. */
   readonly mode: 'http' | 'tcp';
   /** The HTTP request, when given (only in `http` mode). */
-  readonly request?: { readonly method: string; readonly path: string; readonly host?: string };
+  readonly request?: HttpRequest;
 }
 
 type Atom = (f: Facts) => AtomResult;
@@ -262,6 +280,26 @@ interface ServiceEntryCfg {
   readonly exportTo?: readonly string[];
 }
 
+/** A port of a Kubernetes Service, for Istio's protocol selection. */
+interface ServicePortCfg {
+  /** `Service ns/name`, and where in it. */
+  readonly ref: string;
+  readonly field: string;
+  readonly namespace: string;
+  readonly selector: Readonly<Record<string, string>>;
+  /** `targetPort`: a number, a container port name, or undefined (the port itself). */
+  readonly target: number | string;
+  /** The protocol Istio takes from `appProtocol` or the port name, and from which. */
+  readonly protocol: IstioPortProtocol;
+  readonly from: string;
+}
+
+/** How a destination port is handled, and why. */
+interface PortSelection {
+  readonly kind: IstioPortProtocol;
+  readonly why: string;
+}
+
 interface Decision {
   readonly allowed: boolean;
   readonly l7: boolean;
@@ -269,8 +307,28 @@ interface Decision {
 }
 
 const DEFAULT = 'Istio default';
+// Istio protocol selection: `appProtocol`, else the port name `<protocol>[-<suffix>]`.
+// HTTP filter chain: http, http2, grpc, grpc-web; opaque TCP for the sidecar: tcp, tls, https
+// (the sidecar does not terminate TLS), mongo, mysql, redis.
 const HTTP_NAMES = ['http', 'http2', 'grpc', 'grpc-web'];
 const TCP_NAMES = ['tcp', 'tls', 'https', 'mongo', 'mysql', 'redis'];
+const ALL_IPV4_RANGE: readonly [number, number] = [0, 0xffffffff];
+
+/** The protocol a Service port declares for Istio, from `appProtocol` or its name. */
+function declaredProtocol(name: string | undefined, appProtocol: string | undefined): { protocol: IstioPortProtocol; from: string } {
+  const classify = (v: string): IstioPortProtocol => (HTTP_NAMES.includes(v) || v === 'kubernetes.io/h2c' ? 'http' : TCP_NAMES.includes(v) ? 'tcp' : 'auto');
+  if (appProtocol) {
+    const p = classify(appProtocol.toLowerCase());
+    if (p !== 'auto') return { protocol: p, from: `appProtocol ${appProtocol}` };
+  }
+  if (name) {
+    const lower = name.toLowerCase();
+    const prefix = lower.split('-')[0];
+    const p = lower.startsWith('grpc-web') ? 'http' : classify(prefix);
+    if (p !== 'auto') return { protocol: p, from: `port name ${name}` };
+  }
+  return { protocol: 'auto', from: name ? `port name ${name} (no protocol prefix)` : 'an unnamed port' };
+}
 
 // ---------------------------------------------------------------------------------------------
 // String matching (pilot/pkg/security/authz/matcher)
@@ -347,6 +405,10 @@ class IstioLayer implements IstioSimulator {
   private readonly warningSet = new Set<string>();
   private readonly ingressRanges: (readonly [number, number])[] = [];
   private points = new Set<number>();
+  private readonly services: ServicePortCfg[] = [];
+  private readonly selectionCache = new Map<string, PortSelection>();
+  /** Some rule matches source addresses (ipBlocks, remoteIpBlocks, source.ip, remote.ip) other than 0.0.0.0/0. */
+  private namesAddresses = false;
   private readonly sourceAtomByKey = new Map<string, Atom>();
   private readonly sourceAtomKeys = new Map<Atom, string>();
 
@@ -361,6 +423,10 @@ class IstioLayer implements IstioSimulator {
     let present = false;
     for (const obj of objects) {
       if (!isRecord(obj) || typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') continue;
+      if (obj.apiVersion === 'v1' && obj.kind === 'Service') {
+        this.readService(obj);
+        continue;
+      }
       present = withSource(obj, options.sourceOf, () => this.readObject(obj, authz, pa, sc, se)) || present;
     }
     const byRef = (a: { ref: string }, b: { ref: string }): number => cmpStr(a.ref, b.ref);
@@ -375,7 +441,39 @@ class IstioLayer implements IstioSimulator {
       ingress: sortRanges(this.ingressRanges),
       egress: sortRanges(se.flatMap((s) => s.ranges)),
     };
+    this.services.sort((a, b) => cmpStr(a.ref, b.ref) || cmpStr(a.field, b.field));
+    if (this.services.length > 0 && !options.portProtocol) {
+      // every port a Service targets: its selection (and any conflict) is known up front
+      for (const w of ctx.workloads) {
+        for (const sv of this.services) {
+          if (sv.namespace !== w.namespace || !selects(sv.selector, w.labels)) continue;
+          const port = typeof sv.target === 'number' ? sv.target : w.ports.find((p) => p.name === sv.target && p.protocol === 'TCP')?.port;
+          if (port !== undefined) this.portSelection(w, port);
+        }
+      }
+    }
+    if (this.namesAddresses && ctx.podCidrs === undefined && ctx.workloads.some((w) => w.addresses === undefined)) {
+      this.warningSet.add('ipBlocks / remoteIpBlocks / source.ip match the source address of pods too; pods without a known address (no Pod status in the input, no pod CIDRs given) may have any address, so such a rule is taken to match them for DENY and not to match them for ALLOW');
+    }
     this.warnings = [...this.warningSet].sort();
+  }
+
+  /** Reads the ports of a Service with a selector: their protocol for Istio's protocol selection. */
+  private readService(obj: Record<string, unknown>): void {
+    const meta = isRecord(obj.metadata) ? obj.metadata : {};
+    const spec = isRecord(obj.spec) ? obj.spec : {};
+    if (typeof meta.name !== 'string' || !isRecord(spec.selector) || !Array.isArray(spec.ports)) return;
+    const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default';
+    const selector: Record<string, string> = {};
+    for (const [k, v] of Object.entries(spec.selector)) if (typeof v === 'string') selector[k] = v;
+    if (Object.keys(selector).length === 0) return;
+    spec.ports.forEach((p, i) => {
+      if (!isRecord(p) || typeof p.port !== 'number') return;
+      if (p.protocol !== undefined && p.protocol !== 'TCP') return;
+      const target = typeof p.targetPort === 'number' || typeof p.targetPort === 'string' ? p.targetPort : p.port;
+      const d = declaredProtocol(typeof p.name === 'string' ? p.name : undefined, typeof p.appProtocol === 'string' ? p.appProtocol : undefined);
+      this.services.push({ ref: `Service ${namespace}/${meta.name}`, field: `spec.ports[${i}]`, namespace, selector, target: /^\d+$/.test(String(target)) ? Number(target) : target, protocol: d.protocol, from: d.from });
+    });
   }
 
   private readObject(obj: Record<string, unknown>, authz: AuthzPolicy[], pa: PeerAuthn[], sc: SidecarCfg[], se: ServiceEntryCfg[]): boolean {
@@ -429,8 +527,7 @@ class IstioLayer implements IstioSimulator {
     const plain = src.type === 'external' || !this.inMesh(src);
     if (mode === 'STRICT' && plain) return false;
     const principal = plain || mode === 'DISABLE' || src.type !== 'workload' ? undefined : `${this.ctx.trustDomain}/ns/${src.namespace}/sa/${src.serviceAccount}`;
-    const source: Facts['source'] = src.type === 'external' ? [src.first, src.last] : 'workload';
-    const base = { principal, source, port };
+    const base = { principal, source: this.sourceAddress(src), port };
     const kind = this.portKind(dst, port);
     if (kind !== 'http' && this.decideAllowed(dst, { ...base, mode: 'tcp' })) return true;
     return kind !== 'tcp' && this.decideAllowed(dst, { ...base, mode: 'http' });
@@ -460,6 +557,7 @@ class IstioLayer implements IstioSimulator {
     if (hit) return hit;
     const set = new Set<number>(dst.ports.map((p) => p.port));
     for (const p of this.policiesFor(dst)) for (const n of p.points) set.add(n);
+    for (const sv of this.services) if (typeof sv.target === 'number' && sv.namespace === dst.namespace && selects(sv.selector, dst.labels)) set.add(sv.target);
     for (const p of this.peerAuthn) {
       if (p.namespace === dst.namespace || p.namespace === this.root) for (const n of p.portLevel.keys()) set.add(n);
     }
@@ -508,7 +606,7 @@ class IstioLayer implements IstioSimulator {
     const kinds: string[] = srcCls.reps.map((ep) => this.inboundSourceKey(ep).split('|', 1)[0]);
     const facts: Facts[] = srcCls.reps.map((ep, c) => ({
       principal: kinds[c] === 'm' && ep.type === 'workload' ? `${this.ctx.trustDomain}/ns/${ep.namespace}/sa/${ep.serviceAccount}` : undefined,
-      source: ep.type === 'external' ? [ep.first, ep.last] as const : 'workload',
+      source: this.sourceAddress(ep),
       port: 0,
       mode: 'tcp',
     }));
@@ -635,7 +733,16 @@ class IstioLayer implements IstioSimulator {
   /** Sources the inbound decision cannot tell apart get the same key; its first field is the kind. */
   private inboundSourceKey(ep: Endpoint): string {
     if (ep.type === 'external') return `e|${ep.first}|${ep.last}`;
-    return this.inMesh(ep) ? `m|${ep.namespace}|${ep.serviceAccount}` : 'x|';
+    // ipBlocks match pod addresses too: pods with different known addresses differ
+    const addr = ep.addresses && this.namesAddresses ? ep.addresses.join(',') : '';
+    return this.inMesh(ep) ? `m|${ep.namespace}|${ep.serviceAccount}|${addr}` : `x|${addr}`;
+  }
+
+  /** The source address Istio matches `ipBlocks` against: an external range, or a pod's address. */
+  private sourceAddress(ep: Endpoint): SourceAddress {
+    if (ep.type === 'external') return { kind: 'external', range: [ep.first, ep.last] };
+    if (ep.addresses && ep.addresses.length > 0) return { kind: 'pod', ranges: ep.addresses.map((a) => [a, a] as const) };
+    return this.ctx.podCidrs && this.ctx.podCidrs.length > 0 ? { kind: 'pod', ranges: this.ctx.podCidrs } : { kind: 'pod' };
   }
 
   /** Destination workloads with the same key get the same inbound decisions. */
@@ -679,37 +786,55 @@ class IstioLayer implements IstioSimulator {
     }
     const plaintext = plainWhy !== undefined || mtls.mode === 'DISABLE';
     const principal = plaintext || src.type !== 'workload' ? undefined : `${this.ctx.trustDomain}/ns/${src.namespace}/sa/${src.serviceAccount}`;
-    const source: Facts['source'] = src.type === 'external' ? [src.first, src.last] : 'workload';
-    const kind = this.portKind(dst, conn.port);
-    const base = { principal, source, port: conn.port };
+    const sel = this.portSelection(dst, conn.port);
+    const base = { principal, source: this.sourceAddress(src), port: conn.port };
+    // What the connection carries (Authorization for TCP traffic: a connection is HTTP or plain TCP).
+    const application = conn.application ?? (conn.http || sel.kind === 'http' ? 'http' : 'tcp');
+    const given = conn.application !== undefined ? `the connection is taken to carry ${application === 'any' ? 'whatever the port may carry' : application.toUpperCase()} (as asked)` : undefined;
 
-    if (conn.http) {
-      if (kind === 'tcp') {
-        prefix.push(reason(DEFAULT, undefined, 'pass', `port ${conn.port} of ${dst.id} is a TCP port (by its name), so the sidecar applies the TCP rules and sees no HTTP attributes`));
-        const d = this.decide(dst, { ...base, mode: 'tcp' });
-        return verdict(d.allowed, false, [...prefix, ...d.reasons]);
+    if (sel.kind === 'tcp') {
+      // The sidecar runs the TCP filter chain on this port whatever the bytes are.
+      if (conn.http || application !== 'tcp') {
+        prefix.push(reason(DEFAULT, undefined, 'pass', `port ${conn.port} of ${dst.id} is a TCP port (${sel.why}), so the sidecar applies the TCP rules and sees no HTTP attributes`));
       }
-      const d = this.decide(dst, { ...base, mode: 'http', request: conn.http });
-      return verdict(d.allowed, false, [...prefix, ...d.reasons]);
-    }
-    if (kind === 'tcp') {
       const d = this.decide(dst, { ...base, mode: 'tcp' });
-      return verdict(d.allowed, false, [...prefix, ...d.reasons]);
+      return verdict(d.allowed, false, [...prefix, ...d.reasons], { application: 'tcp', why: sel.why });
     }
-    if (kind === 'http') {
+    if (application === 'http') {
+      const why = conn.http ? 'an HTTP request was given' : given ?? `no HTTP request was given, but ${sel.why}: judged for HTTP requests in general`;
+      const d = this.decide(dst, { ...base, mode: 'http', ...(conn.http ? { request: conn.http } : {}) });
+      return verdict(d.allowed, !conn.http && d.allowed && d.l7, [...prefix, ...d.reasons], { application: 'http', why });
+    }
+    if (application === 'tcp') {
+      if (sel.kind === 'http') {
+        return verdict(false, false, [...prefix, reason(DEFAULT, undefined, 'deny', `port ${conn.port} of ${dst.id} is HTTP (${sel.why}): the sidecar's HTTP filter chain does not accept a connection that is not HTTP`)], { application: 'tcp', why: given ?? sel.why });
+      }
+      const why = given ?? `no HTTP request was given and ${sel.why}: a connection that is not HTTP gets the TCP rules`;
+      const d = this.decide(dst, { ...base, mode: 'tcp' });
+      if (!d.allowed) {
+        const http = this.decide(dst, { ...base, mode: 'http' });
+        if (http.allowed) {
+          prefix.push(reason(DEFAULT, undefined, 'pass', `as plain TCP the connection is denied; HTTP requests on this sniffed port could be allowed (${http.reasons[http.reasons.length - 1].policy}): give the request (--http-method, --http-path, --http-header) to decide one`));
+        }
+      }
+      return verdict(d.allowed, false, [...prefix, ...d.reasons], { application: 'tcp', why });
+    }
+    // `any`: whatever the port may carry (the connectivity list's question).
+    if (sel.kind === 'http') {
       const d = this.decide(dst, { ...base, mode: 'http' });
-      return verdict(d.allowed, d.allowed && d.l7, [...prefix, ...d.reasons]);
+      return verdict(d.allowed, d.allowed && d.l7, [...prefix, ...d.reasons], { application: 'any', why: `${given}; ${sel.why}` });
     }
     // Protocol sniffing: raw TCP gets the TCP rules, HTTP the HTTP rules.
+    const assumed = { application: 'any' as const, why: `${given}; ${sel.why}` };
     const tcp = this.decide(dst, { ...base, mode: 'tcp' });
     const http = this.decide(dst, { ...base, mode: 'http' });
     const allowed = tcp.allowed || http.allowed;
     const l7 = allowed && (!tcp.allowed || http.l7);
     if (tcp.allowed === http.allowed && !l7 && JSON.stringify(tcp.reasons) === JSON.stringify(http.reasons)) {
-      return verdict(allowed, false, [...prefix, ...tcp.reasons]);
+      return verdict(allowed, false, [...prefix, ...tcp.reasons], assumed);
     }
     const label = (p: string, rs: readonly Reason[]): Reason[] => rs.map((r) => ({ ...r, detail: `${p}: ${r.detail}` }));
-    return verdict(allowed, l7, [...prefix, ...label('as raw TCP', tcp.reasons), ...label('as HTTP', http.reasons)]);
+    return verdict(allowed, l7, [...prefix, ...label('as raw TCP', tcp.reasons), ...label('as HTTP', http.reasons)], assumed);
   }
 
   /** CUSTOM, DENY, ALLOW for one filter chain. */
@@ -809,14 +934,42 @@ class IstioLayer implements IstioSimulator {
   }
 
   private portKind(dst: WorkloadEndpoint, port: number): IstioPortProtocol {
-    if (this.options.portProtocol) return this.options.portProtocol(dst, port);
-    const named = dst.ports.find((p) => p.port === port && p.protocol === 'TCP' && p.name);
-    const name = named?.name?.toLowerCase();
-    if (!name) return 'auto';
-    const proto = name.split('-')[0];
-    if (HTTP_NAMES.includes(name) || HTTP_NAMES.includes(proto) || name.startsWith('grpc-web')) return 'http';
-    if (TCP_NAMES.includes(proto)) return 'tcp';
-    return 'auto';
+    return this.portSelection(dst, port).kind;
+  }
+
+  /**
+   * Istio's protocol selection for a port of a destination: the Services of the input that
+   * select the workload and target the port name its protocol (`appProtocol`, else the port
+   * name `<protocol>[-<suffix>]`); without one, Istio sniffs the protocol.
+   *
+   * @see https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/
+   */
+  private portSelection(dst: WorkloadEndpoint, port: number): PortSelection {
+    if (this.options.portProtocol) return { kind: this.options.portProtocol(dst, port), why: 'the portProtocol option' };
+    const key = `${dst.id}|${port}`;
+    const hit = this.selectionCache.get(key);
+    if (hit) return hit;
+    const hits = this.services.filter((s) => s.namespace === dst.namespace && selects(s.selector, dst.labels)
+      && (typeof s.target === 'number' ? s.target === port : dst.ports.some((p) => p.name === s.target && p.port === port && p.protocol === 'TCP')));
+    const declared = hits.filter((h) => h.protocol !== 'auto');
+    let out: PortSelection;
+    if (declared.length === 0) {
+      out = {
+        kind: 'auto',
+        why: hits.length === 0
+          ? `no Service in the input selects ${dst.id} on port ${port}, so Istio sniffs the protocol`
+          : `${hits[0].ref} ${hits[0].field} declares no protocol (${hits[0].from}), so Istio sniffs it`,
+      };
+    } else {
+      const first = declared[0];
+      const other = declared.find((h) => h.protocol !== first.protocol);
+      if (other) {
+        this.warningSet.add(`${first.ref} ${first.field} and ${other.ref} ${other.field} declare different protocols for port ${port} of ${dst.id}; the analysis follows ${first.ref}`);
+      }
+      out = { kind: first.protocol, why: `${first.ref} ${first.field} declares ${first.protocol === 'http' ? 'HTTP' : 'TCP'} (${first.from}), by Istio's explicit protocol selection` };
+    }
+    this.selectionCache.set(key, out);
+    return out;
   }
 
   private inMesh(ep: Endpoint): boolean {
@@ -1033,7 +1186,7 @@ class IstioLayer implements IstioSimulator {
       const name = header[1].toLowerCase();
       mk = (v) => {
         const m = istioMatcher(v);
-        const get = (r: NonNullable<Facts['request']>): string | undefined => (name === ':method' ? r.method : name === ':path' ? r.path : name === ':authority' || name === 'host' ? r.host : undefined);
+        const get = (r: NonNullable<Facts['request']>): string | undefined => (name === ':method' ? r.method : name === ':path' ? r.path : name === ':authority' || name === 'host' ? r.host : r.headers?.[name]);
         return (f) => (f.request ? (matches(m, get(f.request)) ? 'yes' : 'no') : 'some');
       };
     }
@@ -1054,14 +1207,21 @@ class IstioLayer implements IstioSimulator {
     return this.sourceAtom(`p:${value}`, (f) => (f.principal !== undefined && matches(m, f.principal) ? 'yes' : 'no'));
   }
 
+  /**
+   * `ipBlocks`, `remoteIpBlocks`, `source.ip`, `remote.ip`: Istio matches them on the source
+   * address of the connection, pods included. A pod's address is its known one, else
+   * somewhere in the pod CIDRs, else anywhere (IPv4): a range that may or may not hold it
+   * is unknown (resolved to the safe side by the caller). An IPv6 block never matches IPv4.
+   */
   private ipAtom(v: string, meta: Meta, field: string): Atom {
     const r = cidrRange(v, at(meta.ref, field));
     if (r !== 'ipv6') this.ingressRanges.push(r);
+    if (r !== 'ipv6' && !(r[0] === ALL_IPV4_RANGE[0] && r[1] === ALL_IPV4_RANGE[1])) this.namesAddresses = true;
     return this.sourceAtom(`ip:${r === 'ipv6' ? r : `${r[0]}-${r[1]}`}`, (f) => {
-      if (r === 'ipv6' || f.source === 'workload') return 'no';
-      const [a, b] = f.source;
-      if (rangeWithin(a, b, r[0], r[1])) return 'yes';
-      return rangesOverlap(a, b, r[0], r[1]) ? 'unknown' : 'no';
+      if (r === 'ipv6') return 'no';
+      const ranges = f.source.kind === 'external' ? [f.source.range] : f.source.ranges ?? [ALL_IPV4_RANGE];
+      if (ranges.every(([a, b]) => rangeWithin(a, b, r[0], r[1]))) return 'yes';
+      return ranges.some(([a, b]) => rangesOverlap(a, b, r[0], r[1])) ? 'unknown' : 'no';
     });
   }
 
@@ -1177,8 +1337,8 @@ function selects(selector: Readonly<Record<string, string>> | undefined, labels:
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-function verdict(allowed: boolean, l7: boolean, reasons: readonly Reason[]): LayerVerdict {
-  return l7 ? { layer: 'istio', allowed, reasons, l7Restricted: true } : { layer: 'istio', allowed, reasons };
+function verdict(allowed: boolean, l7: boolean, reasons: readonly Reason[], assumed?: LayerVerdict['assumed']): LayerVerdict {
+  return { layer: 'istio', allowed, reasons, ...(l7 ? { l7Restricted: true } : {}), ...(assumed ? { assumed } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------

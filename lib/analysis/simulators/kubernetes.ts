@@ -21,8 +21,10 @@
  * stop evaluation of the direction, Pass skips the rest of the tier. In the Admin tier, Pass
  * hands the connection to the NetworkPolicy tier; a pod isolated by NetworkPolicy gets a
  * final answer there; otherwise the Baseline tier decides, and what it leaves undecided (or
- * passes) is allowed. A `networks` peer matches external addresses, and every pod when it is
- * `0.0.0.0/0`. A peer with no known field fails closed: an Accept rule matches nothing, a
+ * passes) is allowed. A `networks` peer matches external addresses, and pods too (the API
+ * reference: "cluster-internal traffic will be checked against the rule as well"): a pod
+ * whose every address lies inside — its known addresses (Pod status), else the cluster's pod
+ * CIDRs when given, else any IPv4 address (so only `0.0.0.0/0` matches it). A peer with no known field fails closed: an Accept rule matches nothing, a
  * Deny or Pass rule matches everything. The v1alpha1 predecessors AdminNetworkPolicy (Admin
  * tier) and BaselineAdminNetworkPolicy (Baseline tier) are read the same way.
  *
@@ -82,7 +84,8 @@ type Action = 'allow' | 'deny' | 'pass';
 type PeerMatch =
   | { readonly t: 'all' }
   | { readonly t: 'pods'; readonly ns?: string; readonly nsSel?: LabelSelector; readonly podSel: LabelSelector }
-  | { readonly t: 'ips'; readonly ranges: readonly Ipv4Range[]; readonly allPods: boolean };
+  /** Address ranges; `byAddress`: pods match too when their address lies inside (ClusterNetworkPolicy `networks`). */
+  | { readonly t: 'ips'; readonly ranges: readonly Ipv4Range[]; readonly byAddress: boolean };
 
 interface PeerSpec {
   readonly id: number;
@@ -406,7 +409,7 @@ export class KubernetesSimulator implements LayerSimulator {
       trace?.push({ policy: DEFAULT_POLICY, effect: 'default-allow', detail: `egress: the source ${text(src)} is outside the cluster; its egress is not policed` });
       return scope;
     }
-    return evalDirection(this.rulesOf(src).egress, 'egress', src, dst, scope, (p) => matchPeer(p.match, dst), trace);
+    return evalDirection(this.rulesOf(src).egress, 'egress', src, dst, scope, (p) => matchPeer(p.match, dst, this.ctx.podCidrs), trace);
   }
 
   private evalIngress(src: Endpoint, dst: Endpoint, scope: PortSet, trace?: Reason[]): PortSet {
@@ -414,7 +417,7 @@ export class KubernetesSimulator implements LayerSimulator {
       trace?.push({ policy: DEFAULT_POLICY, effect: 'default-allow', detail: `ingress: the destination ${text(dst)} is outside the cluster; its ingress is not policed` });
       return scope;
     }
-    return evalDirection(this.rulesOf(dst).ingress, 'ingress', dst, src, scope, (p) => matchPeer(p.match, src), trace);
+    return evalDirection(this.rulesOf(dst).ingress, 'ingress', dst, src, scope, (p) => matchPeer(p.match, src, this.ctx.podCidrs), trace);
   }
 
   /** The rules that apply to a workload, per direction, in evaluation order. */
@@ -428,7 +431,7 @@ export class KubernetesSimulator implements LayerSimulator {
       const np: Rule[] = [];
       const isolating: string[] = [];
       for (const c of this.cnps) {
-        if (!matchPeer(c.subject, ep)) continue;
+        if (!matchPeer(c.subject, ep, this.ctx.podCidrs)) continue;
         (c.tier === 'admin' ? admin : baseline).push(...c[dir]);
       }
       for (const p of this.npsByNs.get(ep.namespace) ?? []) {
@@ -451,7 +454,7 @@ export class KubernetesSimulator implements LayerSimulator {
         return idx.all;
       case 'ips': {
         const out: number[] = [];
-        if (m.allPods) out.push(...idx.pods);
+        if (m.byAddress) for (const u of idx.pods) if (matchPeer(m, U[u], this.ctx.podCidrs)) out.push(u);
         for (const u of idx.exts) {
           const ep = U[u] as { first: number; last: number };
           if (m.ranges.some(([a, b]) => ep.first >= a && ep.last <= b)) out.push(u);
@@ -602,10 +605,10 @@ export class KubernetesSimulator implements LayerSimulator {
         }
         if (ec.family === 'ipv4') excepts.push(ec.range);
       });
-      if (c.family !== 'ipv4') return this.peer({ t: 'ips', ranges: [], allPods: false }); // IPv6: matches no IPv4 endpoint
+      if (c.family !== 'ipv4') return this.peer({ t: 'ips', ranges: [], byAddress: false }); // IPv6: matches no IPv4 endpoint
       const bounds = dir === 'ingress' ? this.ingressBoundaries : this.egressBoundaries;
       bounds.push(c.range, ...excepts);
-      return this.peer({ t: 'ips', ranges: subtractIntervals([c.range], excepts), allPods: false });
+      return this.peer({ t: 'ips', ranges: subtractIntervals([c.range], excepts), byAddress: false });
     }
     const podSel = LabelSelector.parse(p.podSelector, { ...at, field: `${at.field}.podSelector` });
     if (!hasNs) return this.peer({ t: 'pods', ns, podSel });
@@ -696,17 +699,18 @@ export class KubernetesSimulator implements LayerSimulator {
     if (dir === 'egress' && k === 'networks') {
       const nets = listField(p.networks, f);
       const ranges: Ipv4Range[] = [];
-      let allPods = false;
       nets.forEach((c, i) => {
         const pc = parseCidr(c as string);
         if (pc.family === 'invalid') inputError({ ...f, field: `${f.field}[${i}]` }, 'not a valid CIDR', c, 'write an address range such as 10.0.0.0/8');
-        if (pc.family === 'ipv4') {
-          ranges.push(pc.range);
-          if (pc.prefix === 0) allPods = true;
-        }
+        if (pc.family === 'ipv4') ranges.push(pc.range);
       });
       this.egressBoundaries.push(...ranges);
-      return this.peer({ t: 'ips', ranges: mergeIntervals(ranges), allPods });
+      // "cluster-internal traffic will be checked against the rule as well" (networks, ClusterNetworkPolicy API reference)
+      const merged = mergeIntervals(ranges);
+      if (!this.ctx.podCidrs && merged.some(([a, b]) => a !== 0 || b !== 0xffffffff) && this.ctx.workloads.some((w) => w.addresses === undefined)) {
+        warnings.push(`${label} ${f.field}: networks match pod addresses too; pods without a known address (no Pod status in the input, no pod CIDRs given) are matched only by 0.0.0.0/0`);
+      }
+      return this.peer({ t: 'ips', ranges: merged, byAddress: true });
     }
     if (dir === 'egress' && k === 'nodes') {
       warnings.push(`${label} ${f.field}: nodes peers select node addresses, which the analysis does not model; the peer matches nothing`);
@@ -728,7 +732,7 @@ export class KubernetesSimulator implements LayerSimulator {
       });
       if (ranges.length === 0) warnings.push(`${label} ${f.field}: no address is known for ${names.join(', ')}; pass --resolve name=address to analyse it`);
       this.egressBoundaries.push(...ranges);
-      return this.peer({ t: 'ips', ranges: mergeIntervals(ranges), allPods: false });
+      return this.peer({ t: 'ips', ranges: mergeIntervals(ranges), byAddress: false });
     }
     return failClosed(`unknown ${dir} peer type ${JSON.stringify(k)}`);
   }
@@ -824,14 +828,21 @@ function text(ep: Endpoint): string {
   return ep.type === 'external' ? `${ep.id}[External]` : ep.id;
 }
 
-function matchPeer(m: PeerMatch, ep: Endpoint): boolean {
+function matchPeer(m: PeerMatch, ep: Endpoint, podCidrs: readonly Ipv4Range[] | undefined): boolean {
   switch (m.t) {
     case 'all':
       return true;
     case 'pods':
       return ep.type === 'workload' && (m.ns === undefined || ep.namespace === m.ns) && (m.nsSel === undefined || m.nsSel.matches(ep.namespaceLabels)) && m.podSel.matches(ep.labels);
-    case 'ips':
-      return ep.type === 'external' ? m.ranges.some(([a, b]) => ep.first >= a && ep.last <= b) : m.allPods;
+    case 'ips': {
+      const inside = (a: number, b: number): boolean => m.ranges.some(([x, y]) => a >= x && b <= y);
+      if (ep.type === 'external') return inside(ep.first, ep.last);
+      if (!m.byAddress) return false;
+      // a pod matches when every address it may have is inside: its known addresses, else the pod CIDRs, else any IPv4 address
+      if (ep.addresses && ep.addresses.length > 0) return ep.addresses.every((a) => inside(a, a));
+      const possible = podCidrs && podCidrs.length > 0 ? podCidrs : [[0, 0xffffffff] as const];
+      return possible.every(([a, b]) => inside(a, b));
+    }
   }
 }
 
@@ -976,13 +987,13 @@ function peerKey(m: PeerMatch): string {
     case 'pods':
       return `pods|${m.ns ?? ''}|${m.nsSel?.key ?? ''}|${m.podSel.key}`;
     case 'ips':
-      return `ips|${m.allPods}|${m.ranges.map(([a, b]) => `${a}-${b}`).join(',')}`;
+      return `ips|${m.byAddress}|${m.ranges.map(([a, b]) => `${a}-${b}`).join(',')}`;
   }
 }
 
 function classKey(ep: Endpoint): string {
   if (ep.type === 'external') return `x|${ep.first}|${ep.last}`;
-  return `p|${ep.namespace}|${JSON.stringify(ep.labels)}|${JSON.stringify(ep.namespaceLabels)}|${portsKey(ep.ports)}`;
+  return `p|${ep.namespace}|${JSON.stringify(ep.labels)}|${JSON.stringify(ep.namespaceLabels)}|${portsKey(ep.ports)}|${ep.addresses?.join(',') ?? ''}`;
 }
 
 function portsKey(ports: readonly ContainerPort[]): string {
