@@ -6,6 +6,8 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { BulkheadError, Problem, show } from '../core/errors';
+import { Cluster } from '../model/cluster';
 import { Topology } from '../model/topology';
 import { Synthesis, synthesize, SynthesizeOptions } from '../synth';
 import { KubeManifest } from '../targets/types';
@@ -15,10 +17,19 @@ export interface SegmentationStackArgs extends SynthesizeOptions {
   /** The declaration to deploy. */
   readonly topology: Topology;
   /**
-   * The Kubernetes provider of each cluster, by cluster name.
-   * @default - one provider per cluster, using the kubeconfig context named like the cluster
+   * The Kubernetes provider of each cluster, by cluster name. Every key must name a cluster of
+   * the topology, and every cluster needs a provider (here, or through `defaultProviders`).
+   * @default - none (then `defaultProviders` must be set)
    */
   readonly providers?: Readonly<Record<string, k8s.Provider>>;
+  /**
+   * Create a provider for each cluster that `providers` leaves out, using the ambient
+   * kubeconfig's context named like the cluster (each one is logged with `pulumi.log.info`).
+   * Off by default, so that a misspelt or forgotten provider never deploys to whatever
+   * context the kubeconfig happens to hold.
+   * @default false
+   */
+  readonly defaultProviders?: boolean;
 }
 
 /** The Pulumi type token of {@link SegmentationStack}. */
@@ -28,8 +39,13 @@ export const SEGMENTATION_TYPE = 'bulkhead:index:Segmentation';
  * Deploys a topology's segmentation: NetworkPolicies, ClusterNetworkPolicies, Cilium, Istio
  * and SPIRE objects of every cluster, as children of one component.
  *
+ * Every cluster needs a provider: pass one per cluster in `providers`, or set
+ * `defaultProviders: true`. A `providers` key that names no cluster, or a cluster without a
+ * provider, is an error (`BH-PULUMI-PROVIDER-UNKNOWN`, `BH-PULUMI-PROVIDER-MISSING`) raised
+ * before any resource is registered.
+ *
  * @example
- * const topology = declareShop();           // the same declaration the cdk8s program uses
+ * const eksProvider = new k8s.Provider('eks-eu', { context: 'eks-eu' });
  * new SegmentationStack('shop', { topology, providers: { 'eks-eu': eksProvider } });
  */
 export class SegmentationStack extends pulumi.ComponentResource {
@@ -41,14 +57,21 @@ export class SegmentationStack extends pulumi.ComponentResource {
   public readonly objectCounts: pulumi.Output<Record<string, number>>;
 
   constructor(name: string, args: SegmentationStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Synthesis throws a BulkheadError on an invalid declaration, and the providers are
+    // checked, before any resource (this component included) is registered.
+    const synthesis = synthesize(args.topology, { now: args.now, targets: args.targets });
+    checkProviders(name, args, synthesis);
     super(SEGMENTATION_TYPE, name, {}, opts);
-    // Synthesis throws a BulkheadError on an invalid declaration, before any resource exists.
-    this.synthesis = synthesize(args.topology, { now: args.now, targets: args.targets });
+    this.synthesis = synthesis;
     const resources: Record<string, pulumi.CustomResource> = {};
     const counts: Record<string, number> = {};
     for (const c of this.synthesis.clusters) {
-      const provider = args.providers?.[c.cluster.name]
-        ?? new k8s.Provider(`${name}-${c.cluster.name}`, { context: c.cluster.name }, { parent: this });
+      let provider = args.providers?.[c.cluster.name];
+      if (!provider) {
+        const logical = `${name}-${c.cluster.name}`;
+        provider = new k8s.Provider(logical, { context: c.cluster.name }, { parent: this });
+        pulumi.log.info(`cluster ${c.cluster.name}: no provider given; created the default provider ${logical} (kubeconfig context '${c.cluster.name}'), as defaultProviders is set`, this);
+      }
       for (const m of c.manifests) {
         const logical = logicalName(name, c.cluster.name, m);
         resources[logical] = createResource(logical, m, { parent: this, provider });
@@ -60,6 +83,46 @@ export class SegmentationStack extends pulumi.ComponentResource {
     this.objectCounts = pulumi.output(counts);
     this.registerOutputs({ objectCounts: this.objectCounts });
   }
+}
+
+/** Every problem of the providers at once: unknown keys, and clusters without a provider. */
+function checkProviders(name: string, args: SegmentationStackArgs, synthesis: Synthesis): void {
+  const clusters = synthesis.clusters.map((c) => c.cluster.name);
+  const known = clusters.map((c) => `'${c}'`).join(', ') || '(none)';
+  const problems: Problem[] = [];
+  const given = args.providers ?? {};
+  for (const key of Object.keys(given).sort()) {
+    if (!clusters.includes(key)) {
+      problems.push({
+        severity: 'error', code: 'BH-PULUMI-PROVIDER-UNKNOWN', path: `${name}/providers`,
+        message: `the providers key '${key}' names no cluster of the topology`,
+        value: show(key),
+        fix: `key each provider by a cluster name: ${known} (or remove the key)`,
+      });
+    }
+  }
+  if (!(args.defaultProviders ?? false)) {
+    const paths = clusterPaths(args.topology);
+    for (const c of clusters) {
+      if (given[c] !== undefined && given[c] !== null) continue;
+      problems.push({
+        severity: 'error', code: 'BH-PULUMI-PROVIDER-MISSING', path: paths.get(c) ?? `${name}/providers`,
+        message: `the cluster '${c}' has no Kubernetes provider`,
+        value: show(c),
+        fix: `pass providers: { '${c}': new k8s.Provider(...) }, or set defaultProviders: true to use the kubeconfig context named '${c}'`,
+      });
+    }
+  }
+  if (problems.length > 0) throw new BulkheadError(problems);
+}
+
+/** Construct path of each cluster, by cluster name. */
+function clusterPaths(topology: Topology): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const c of topology.node.findAll()) {
+    if (c instanceof Cluster) paths.set(c.clusterName, c.node.path);
+  }
+  return paths;
 }
 
 /** The logical name of an object: `<stack>.<cluster>.<kind>.<namespace>.<name>`, derived from content only. */
