@@ -48,7 +48,8 @@ const project = new typescript.TypeScriptProject({
       resolveJsonModule: true,
     },
     include: ['lib/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', '.projenrc.ts'],
-    exclude: ['node_modules', 'dist'],
+    // The consumer project imports the packed package ('bulkhead'); test/consumer compiles it.
+    exclude: ['node_modules', 'dist', 'test/consumer/project'],
   },
   jestOptions: {
     jestVersion: '^29',
