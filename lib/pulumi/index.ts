@@ -41,7 +41,8 @@ export const SEGMENTATION_TYPE = 'bulkhead:index:Segmentation';
  *
  * Every cluster needs a provider: pass one per cluster in `providers`, or set
  * `defaultProviders: true`. A `providers` key that names no cluster, or a cluster without a
- * provider, is an error (`BH-PULUMI-PROVIDER-UNKNOWN`, `BH-PULUMI-PROVIDER-MISSING`) raised
+ * provider, is an error (`BH-PULUMI-PROVIDER-UNKNOWN`, `BH-PULUMI-PROVIDER-MISSING`; a value that is not a Kubernetes
+ * provider is `BH-PULUMI-PROVIDER-TYPE`) raised
  * before any resource is registered.
  *
  * @example
@@ -57,10 +58,18 @@ export class SegmentationStack extends pulumi.ComponentResource {
   public readonly objectCounts: pulumi.Output<Record<string, number>>;
 
   constructor(name: string, args: SegmentationStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Synthesis throws a BulkheadError on an invalid declaration, and the providers are
-    // checked, before any resource (this component included) is registered.
-    const synthesis = synthesize(args.topology, { now: args.now, targets: args.targets });
-    checkProviders(name, args, synthesis);
+    // The declaration and the providers are checked, and every problem of both is thrown in one
+    // BulkheadError, before any resource (this component included) is registered.
+    let synthesis: Synthesis | undefined;
+    const problems: Problem[] = [];
+    try {
+      synthesis = synthesize(args.topology, { now: args.now, targets: args.targets });
+    } catch (e) {
+      if (!(e instanceof BulkheadError)) throw e;
+      problems.push(...e.problems);
+    }
+    problems.push(...providerProblems(name, args));
+    if (!synthesis || problems.some((p) => p.severity === 'error')) throw new BulkheadError(problems);
     super(SEGMENTATION_TYPE, name, {}, opts);
     this.synthesis = synthesis;
     const resources: Record<string, pulumi.CustomResource> = {};
@@ -85,9 +94,10 @@ export class SegmentationStack extends pulumi.ComponentResource {
   }
 }
 
-/** Every problem of the providers at once: unknown keys, and clusters without a provider. */
-function checkProviders(name: string, args: SegmentationStackArgs, synthesis: Synthesis): void {
-  const clusters = synthesis.clusters.map((c) => c.cluster.name);
+/** Every problem of the providers at once: unknown keys, values that are no provider, clusters without one. */
+function providerProblems(name: string, args: SegmentationStackArgs): Problem[] {
+  const paths = clusterPaths(args.topology);
+  const clusters = [...paths.keys()].sort();
   const known = clusters.map((c) => `'${c}'`).join(', ') || '(none)';
   const problems: Problem[] = [];
   const given = args.providers ?? {};
@@ -99,10 +109,16 @@ function checkProviders(name: string, args: SegmentationStackArgs, synthesis: Sy
         value: show(key),
         fix: `key each provider by a cluster name: ${known} (or remove the key)`,
       });
+    } else if (given[key] !== undefined && given[key] !== null && !k8s.Provider.isInstance(given[key])) {
+      problems.push({
+        severity: 'error', code: 'BH-PULUMI-PROVIDER-TYPE', path: `${name}/providers/${key}`,
+        message: `the provider of cluster '${key}' is not a @pulumi/kubernetes Provider`,
+        value: show(given[key]),
+        fix: `pass new k8s.Provider('${key}', { kubeconfig }) (or { context }) from @pulumi/kubernetes`,
+      });
     }
   }
   if (!(args.defaultProviders ?? false)) {
-    const paths = clusterPaths(args.topology);
     for (const c of clusters) {
       if (given[c] !== undefined && given[c] !== null) continue;
       problems.push({
@@ -113,12 +129,13 @@ function checkProviders(name: string, args: SegmentationStackArgs, synthesis: Sy
       });
     }
   }
-  if (problems.length > 0) throw new BulkheadError(problems);
+  return problems;
 }
 
 /** Construct path of each cluster, by cluster name. */
 function clusterPaths(topology: Topology): Map<string, string> {
   const paths = new Map<string, string>();
+  if (!Topology.isTopology(topology)) return paths;
   for (const c of topology.node.findAll()) {
     if (c instanceof Cluster) paths.set(c.clusterName, c.node.path);
   }

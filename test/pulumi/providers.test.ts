@@ -82,6 +82,24 @@ describe('SegmentationStack providers', () => {
     expect(created.filter((c) => c.type === SEGMENTATION_TYPE)).toEqual([]);
   });
 
+  test('a provider that is not a @pulumi/kubernetes Provider is an error (untyped input)', () => {
+    const e = thrown(() => new SegmentationStack('untyped', { topology: twoClusters(), defaultProviders: true, providers: { eks: 'eks-context' } as unknown as Record<string, k8s.Provider> }));
+    expect(e.problems).toEqual([{
+      severity: 'error', code: 'BH-PULUMI-PROVIDER-TYPE', path: 'untyped/providers/eks',
+      message: "the provider of cluster 'eks' is not a @pulumi/kubernetes Provider",
+      value: '"eks-context"',
+      fix: "pass new k8s.Provider('eks', { kubeconfig }) (or { context }) from @pulumi/kubernetes",
+    }]);
+  });
+
+  test('the declaration\'s problems and the providers\' come in one error', () => {
+    const topology = twoClusters();
+    new Workload(topology, 'bad', { cluster: new Cluster(topology, 'aks', { cloud: 'azure' }), namespace: 'Bad_NS' });
+    const e = thrown(() => new SegmentationStack('both', { topology, defaultProviders: true, providers: { akss: new k8s.Provider('both-aks', { context: 'aks' }) } }));
+    expect(e.has('BH-NAME')).toBe(true);
+    expect(e.problems.find((p) => p.code === 'BH-PULUMI-PROVIDER-UNKNOWN')?.fix).toBe("key each provider by a cluster name: 'aks', 'eks', 'gke' (or remove the key)");
+  });
+
   test('with every provider given, no default provider is created and none is logged', async () => {
     const eks = new k8s.Provider('given-eks', { context: 'eks' });
     const gke = new k8s.Provider('given-gke', { context: 'gke' });
