@@ -106,7 +106,7 @@ describe('README', () => {
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 
   test('CI runs exactly the README\'s install and test commands', () => {
     const ci = fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8');

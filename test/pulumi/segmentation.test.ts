@@ -5,6 +5,9 @@ import { layerOf } from '../../lib';
 import { logicalName, SEGMENTATION_TYPE, SegmentationStack } from '../../lib/pulumi';
 import { KubeManifest } from '../../lib/targets/types';
 
+// Synthesizing the example takes seconds on a busy machine.
+jest.setTimeout(60_000);
+
 interface Created { type: string; name: string; inputs: Record<string, unknown>; provider?: string; parent?: string }
 const created: Created[] = [];
 
@@ -38,7 +41,7 @@ describe('SegmentationStack (Pulumi host)', () => {
     await settle(stack.objectCounts);
     // let the mock monitor register every child
     await new Promise((r) => setTimeout(r, 50));
-  });
+  }, 60_000);
 
   test('creates one component with the bulkhead type token, one provider per cluster', () => {
     expect(created.filter((c) => c.type === SEGMENTATION_TYPE).map((c) => c.name)).toEqual(['shop']);
