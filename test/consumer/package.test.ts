@@ -60,6 +60,7 @@ let tmp: string;
 let stage: string;
 let consumer: string;
 let packedFiles: string[];
+let checkoutFiles: string[];
 let pkg: PackedPackage;
 let compile: Run;
 
@@ -75,6 +76,9 @@ beforeAll(() => {
   // 2. Pack, as `npm publish` would.
   const packed = JSON.parse(ok('npm', ['pack', '--json', '--offline', '--pack-destination', tmp], stage).stdout) as { filename: string; files: { path: string }[] }[];
   packedFiles = packed[0].files.map((f) => f.path).sort();
+  // What `npm pack` takes from this checkout itself (with examples/, bench/, test/, out/ …).
+  const dry = JSON.parse(ok('npm', ['pack', '--dry-run', '--json', '--offline'], ROOT).stdout) as { files: { path: string }[] }[];
+  checkoutFiles = dry[0].files.map((f) => f.path).sort();
   const tarball = path.join(tmp, packed[0].filename);
 
   // 3. Install into a new project: the tarball extracted into node_modules/bulkhead; its
@@ -113,8 +117,11 @@ afterAll(() => {
 
 describe('the packed package', () => {
   test('ships dist (JavaScript and typings), README.md and LICENSE only', () => {
-    const unexpected = packedFiles.filter((f) => !/^(package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts))$/.test(f));
-    expect(unexpected).toEqual([]);
+    const shipped = /^(package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts))$/;
+    expect(packedFiles.filter((f) => !shipped.test(f))).toEqual([]);
+    // packed from the checkout, beside examples/, bench/, test/ and any out/: still only those
+    expect(checkoutFiles.filter((f) => !shipped.test(f) || f.startsWith('dist/js/'))).toEqual([]);
+    expect(checkoutFiles).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
     expect(packedFiles.filter((f) => /^(out|bench|examples|test|lib|projenrc)\//.test(f) || f.startsWith('dist/js/'))).toEqual([]);
     expect(packedFiles).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']));
   });
@@ -195,6 +202,16 @@ describe('the packed package', () => {
       "console.log('loaded');",
     ].join('\n')], consumer);
     expect(r.stdout).toBe('loaded\n');
+  });
+
+  test('an ES module can import every entry point by name', () => {
+    const r = ok(process.execPath, ['--input-type=module', '-e', [
+      "import { Cluster, Port, Topology } from 'bulkhead';",
+      "import { bindWorkload, TopologyCharts } from 'bulkhead/cdk8s';",
+      "import { SegmentationStack } from 'bulkhead/pulumi';",
+      'console.log([Cluster, Port, Topology, bindWorkload, TopologyCharts, SegmentationStack].map((x) => typeof x).join(" "));',
+    ].join('\n')], consumer);
+    expect(r.stdout).toBe('function function function function function function\n');
   });
 });
 
