@@ -177,6 +177,13 @@ export interface BindableWorkload {
   /** The pod selector (`spec.selector.matchLabels`). */
   readonly matchLabels: Readonly<Record<string, string>>;
   /**
+   * Expression matchers of the pod selector (`spec.selector.matchExpressions`). A Workload
+   * selects by labels only, so a workload with expressions cannot be bound
+   * (`BH-BIND-SELECTOR-EXPRESSIONS`): its policies would select more pods than it runs.
+   * @default - none
+   */
+  readonly matchExpressions?: readonly { readonly key: string; readonly operator: string; readonly values?: readonly string[] }[];
+  /**
    * The pods' service account.
    * @default - the namespace's `default` service account
    */
@@ -198,6 +205,15 @@ export interface BindableWorkload {
  * const web = bindWorkload(shop, 'web', deployment, { cluster: eks, tier: publicTier });
  */
 export function bindWorkload(scope: Construct, id: string, target: BindableWorkload, options: BindWorkloadOptions): Workload {
+  const expressions = target.matchExpressions ?? [];
+  if (expressions.length > 0) {
+    throw new BulkheadError([{
+      severity: 'error', code: 'BH-BIND-SELECTOR-EXPRESSIONS', path: [scope.node.path, id].filter((s) => s !== '').join('/'),
+      message: `the workload '${target.name}' selects its pods with matchExpressions, which a Workload cannot express: its policies would select every pod that has its matchLabels`,
+      value: show(expressions),
+      fix: 'select the pods by labels only (no expressions), or declare the Workload with new Workload(...) and a label selector',
+    }]);
+  }
   const ports: Record<string, Port> = {};
   for (const c of target.containers) {
     for (const p of c.ports) {

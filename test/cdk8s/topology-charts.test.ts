@@ -170,3 +170,25 @@ describe('one TopologyCharts per topology', () => {
     expect(app.node.tryFindChild('seg-again')).toBeUndefined();
   });
 });
+
+describe('bindWorkload refuses what a Workload cannot express', () => {
+  test('a selector with matchExpressions is BH-BIND-SELECTOR-EXPRESSIONS (it would widen the policies)', () => {
+    const app = Testing.app();
+    const { topology, cluster } = small(app);
+    const charts = new TopologyCharts(app, 'seg', { topology, printWarnings: false });
+    const dep = new kplus.Deployment(charts.chart(cluster), 'api', { metadata: { name: 'api', namespace: 'shop' }, containers: [{ image: 'api:1' }] });
+    dep.select(kplus.LabelSelector.of({ expressions: [kplus.LabelExpression.in('track', ['stable', 'canary'])] }));
+    let error: unknown;
+    try {
+      bindWorkload(topology, 'api', dep, { cluster });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as BulkheadError).problems).toEqual([{
+      severity: 'error', code: 'BH-BIND-SELECTOR-EXPRESSIONS', path: 'small/api',
+      message: "the workload 'api' selects its pods with matchExpressions, which a Workload cannot express: its policies would select every pod that has its matchLabels",
+      value: '[{"key":"track","operator":"In","values":["stable","canary"]}]',
+      fix: 'select the pods by labels only (no expressions), or declare the Workload with new Workload(...) and a label selector',
+    }]);
+  });
+});
