@@ -156,6 +156,14 @@ describe('the packed package', () => {
     expect(files).toEqual(expect.arrayContaining([path.join(consumer, 'src', 'quickstart.ts'), path.join(consumer, 'src', 'pulumi.ts'), path.join(consumer, 'src', 'cdk8s-synth.ts')]));
   });
 
+  test('it compiles with the classic resolution too (module commonjs and node resolution, as Pulumi\'s TypeScript template sets them)', () => {
+    // no `exports` support there: bulkhead/cdk8s and bulkhead/pulumi resolve through typesVersions
+    const r = exec(process.execPath, [TSC, '-p', consumer, '--strict', '--noEmit', '--skipLibCheck', '--module', 'commonjs', '--moduleResolution', 'node10', '--listFiles'], consumer);
+    expect({ status: r.status, errors: r.stdout.split('\n').filter((l) => /error TS/.test(l)) }).toEqual({ status: 0, errors: [] });
+    const ours = r.stdout.split('\n').filter((f) => f.includes('/node_modules/bulkhead/'));
+    expect(ours).toEqual(expect.arrayContaining([expect.stringMatching(/bulkhead\/dist\/cdk8s\/index\.d\.ts$/), expect.stringMatching(/bulkhead\/dist\/pulumi\/index\.d\.ts$/)]));
+  });
+
   test('the README quick start runs and writes every layer it lists, with the break-glass grant in force', () => {
     ok(process.execPath, ['build/quickstart.js'], consumer);
     const dir = path.join(consumer, 'out', 'quickstart');
