@@ -40,10 +40,10 @@ export const SEGMENTATION_TYPE = 'bulkhead:index:Segmentation';
  * and SPIRE objects of every cluster, as children of one component.
  *
  * Every cluster needs a provider: pass one per cluster in `providers`, or set
- * `defaultProviders: true`. A `providers` key that names no cluster, or a cluster without a
- * provider, is an error (`BH-PULUMI-PROVIDER-UNKNOWN`, `BH-PULUMI-PROVIDER-MISSING`; a value that is not a Kubernetes
- * provider is `BH-PULUMI-PROVIDER-TYPE`) raised
- * before any resource is registered.
+ * `defaultProviders: true`. A `providers` key that names no cluster
+ * (`BH-PULUMI-PROVIDER-UNKNOWN`), a value that is not a Kubernetes provider
+ * (`BH-PULUMI-PROVIDER-TYPE`) and a cluster without a provider (`BH-PULUMI-PROVIDER-MISSING`)
+ * are errors, reported with the declaration's own problems before anything is registered.
  *
  * @example
  * const eksProvider = new k8s.Provider('eks-eu', { context: 'eks-eu' });
@@ -68,7 +68,7 @@ export class SegmentationStack extends pulumi.ComponentResource {
       if (!(e instanceof BulkheadError)) throw e;
       problems.push(...e.problems);
     }
-    problems.push(...providerProblems(name, args));
+    problems.push(...providerProblems(name, args, synthesis));
     if (!synthesis || problems.some((p) => p.severity === 'error')) throw new BulkheadError(problems);
     super(SEGMENTATION_TYPE, name, {}, opts);
     this.synthesis = synthesis;
@@ -95,9 +95,11 @@ export class SegmentationStack extends pulumi.ComponentResource {
 }
 
 /** Every problem of the providers at once: unknown keys, values that are no provider, clusters without one. */
-function providerProblems(name: string, args: SegmentationStackArgs): Problem[] {
+function providerProblems(name: string, args: SegmentationStackArgs, synthesis: Synthesis | undefined): Problem[] {
   const paths = clusterPaths(args.topology);
-  const clusters = [...paths.keys()].sort();
+  // The plan's clusters; when the declaration is invalid, the Cluster constructs found.
+  const clusters = synthesis ? synthesis.clusters.map((c) => c.cluster.name) : [...paths.keys()].sort();
+  if (clusters.length === 0) return []; // the declaration's own problems say what is missing
   const known = clusters.map((c) => `'${c}'`).join(', ') || '(none)';
   const problems: Problem[] = [];
   const given = args.providers ?? {};
@@ -132,12 +134,13 @@ function providerProblems(name: string, args: SegmentationStackArgs): Problem[] 
   return problems;
 }
 
-/** Construct path of each cluster, by cluster name. */
+/** Construct path of each cluster, by cluster name (a Cluster of any copy of the library). */
 function clusterPaths(topology: Topology): Map<string, string> {
   const paths = new Map<string, string>();
   if (!Topology.isTopology(topology)) return paths;
   for (const c of topology.node.findAll()) {
-    if (c instanceof Cluster) paths.set(c.clusterName, c.node.path);
+    const name = c instanceof Cluster ? c.clusterName : (c as unknown as Record<string, unknown>).clusterName;
+    if (typeof name === 'string' && !paths.has(name)) paths.set(name, c.node.path);
   }
   return paths;
 }
