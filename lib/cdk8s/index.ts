@@ -57,8 +57,8 @@ export class TopologyCharts extends Construct {
   private rendered = false;
 
   constructor(scope: Construct, id: string, props: TopologyChartsProps) {
-    const first = props.topology ? RENDERED_BY.get(props.topology) : undefined;
-    if (first) {
+    const first = chartsOf(props.topology);
+    if (first !== undefined) {
       const here = [scope.node.path, id].filter((s) => s !== '').join('/');
       throw new BulkheadError([{
         severity: 'error', code: 'BH-CDK8S-CHARTS-TWICE', path: here,
@@ -68,7 +68,7 @@ export class TopologyCharts extends Construct {
       }]);
     }
     super(scope, id);
-    if (props.topology) RENDERED_BY.set(props.topology, this.node.path);
+    if (props.topology) Object.defineProperty(props.topology, CHARTS_SYMBOL, { value: this.node.path });
     this.topology = props.topology;
     this.props = props;
     this.topology.markRendered();
@@ -238,5 +238,12 @@ export function bindWorkload(scope: Construct, id: string, target: BindableWorkl
 
 const BINDINGS = new WeakMap<Workload, BindableWorkload>();
 
-/** The TopologyCharts (its construct path) of each topology rendered by one. */
-const RENDERED_BY = new WeakMap<Topology, string>();
+/** Marks a topology with the construct path of its TopologyCharts (seen by every copy of the library). */
+const CHARTS_SYMBOL = Symbol.for('bulkhead.TopologyCharts');
+
+/** The construct path of the TopologyCharts that renders a topology, if any. */
+function chartsOf(topology: Topology | undefined): string | undefined {
+  if (typeof topology !== 'object' || topology === null) return undefined;
+  const path = (topology as unknown as Record<symbol, unknown>)[CHARTS_SYMBOL];
+  return typeof path === 'string' ? path : undefined;
+}
