@@ -60,6 +60,7 @@ describe('TopologyCharts (cdk8s host)', () => {
     new TopologyCharts(app, 'seg', { topology, printWarnings: false });
     expect(() => app.synth()).toThrow(/BH-NAME[\s\S]*BH-NAMED-PORT/);
     expect(fs.readdirSync(outdir)).toEqual([]);
+    fs.rmSync(outdir, { recursive: true, force: true });
   });
 
   test('bindWorkload reads a Deployment', () => {
