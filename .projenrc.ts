@@ -48,7 +48,8 @@ const project = new typescript.TypeScriptProject({
       resolveJsonModule: true,
     },
     include: ['lib/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', '.projenrc.ts'],
-    exclude: ['node_modules', 'dist'],
+    // The consumer project imports the packed package ('bulkhead'); test/consumer compiles it.
+    exclude: ['node_modules', 'dist', 'test/consumer/project'],
   },
   jestOptions: {
     jestVersion: '^29',
@@ -93,7 +94,13 @@ const project = new typescript.TypeScriptProject({
     '@pulumi/kubernetes@4.34.2',
   ],
   gitignore: ['/out/', '/bench/out/', '*.tsbuildinfo'],
+  // The package ships only what a user needs (see `files` below), not a denylist.
+  npmignoreEnabled: false,
 });
+
+// What the package ships: the compiled library and bin, README and LICENSE (npm adds package.json).
+// Not out/, bench/, examples/ (they import ../../lib), test/ or the packed tarballs in dist/js.
+project.package.addField('files', ['dist/**/*.js', 'dist/**/*.d.ts', '!dist/js/**', 'README.md', 'LICENSE']);
 
 // One copy of @pulumi/pulumi (mock state is module-global) and a version that runs on Node 20.
 project.package.addField('overrides', { '@pulumi/pulumi': '3.248.0' });

@@ -144,6 +144,7 @@ export function generateTopology(scope: Construct | undefined, options: Generate
     cloud: CLOUDS[i % CLOUDS.length],
     region: `region-${i}`,
     podCidrs: [`10.${i * 16}.0.0/12`],
+    layers: ['kubernetes', 'cluster-network-policy', 'cilium', 'istio', 'spire'],
     nodeCidrs: [`172.16.${i}.0/24`],
   }));
 

@@ -80,6 +80,7 @@ export function declareShop(scope: Construct | undefined, options: ShopOptions =
 
   const eks = new Cluster(topology, 'eks-prod', {
     cloud: 'aws', region: 'eu-west-1', podCidrs: ['10.20.0.0/16'], nodeCidrs: ['10.0.0.0/20'],
+    layers: ['kubernetes', 'cluster-network-policy', 'cilium', 'istio', 'spire'],
   });
   const gke = new Cluster(topology, 'gke-analytics', {
     cloud: 'gcp', region: 'us-east1', podCidrs: ['10.40.0.0/14'], layers: ['kubernetes', 'istio', 'spire'],

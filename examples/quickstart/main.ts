@@ -5,8 +5,14 @@ import { Cluster, DomainBoundary, Duration, External, Port, Sensitivity, Sensiti
 import { TopologyCharts } from '../../lib/cdk8s';
 
 const app = new App({ outdir: 'out/quickstart' });
-const topology = new Topology(app, 'shop', { trustDomain: 'prod.shop.example.com' });
-const eks = new Cluster(topology, 'eks-prod', { cloud: 'aws', region: 'eu-west-1', podCidrs: ['10.20.0.0/16'] });
+const topology = new Topology(app, 'shop', {
+  trustDomain: 'prod.shop.example.com',
+  clock: () => new Date('2026-11-22T21:00:00Z'), // a fixed clock: the same output on every run (default: the system clock)
+});
+const eks = new Cluster(topology, 'eks-prod', {
+  cloud: 'aws', region: 'eu-west-1', podCidrs: ['10.20.0.0/16'],
+  layers: ['kubernetes', 'cilium', 'istio', 'spire'], // default: ['kubernetes'] (NetworkPolicy) only
+});
 
 const paymentsTier = new SensitiveTier(topology, 'payments-tier', { level: Sensitivity.HIGHLY_SENSITIVE });
 const payments = new DomainBoundary(topology, 'payments', { tier: paymentsTier });
@@ -26,7 +32,7 @@ api.allowTo(stripe, Port.HTTPS);
 
 new BreakGlass(topology, 'db-oncall', {
   from: [cart], to: [db], ports: Port.POSTGRES,
-  start: '2026-11-22T20:00:00Z', duration: Duration.hours(2),
+  start: '2026-11-22T20:00:00Z', duration: Duration.hours(2), // in force at the clock's 21:00
   reason: 'restore a corrupted ledger row', ticket: 'INC-4711', approvers: ['alice', 'bob'],
 });
 

@@ -1,12 +1,12 @@
 /**
  * The cdk8s host: one chart per cluster inside a cdk8s `App`, filled from the declaration
  * when the app (or a chart, with `Testing.synth`) is synthesized, so no render step can be
- * forgotten. Workloads can be bound to cdk8s-plus-27 workloads.
+ * forgotten. Workloads can be bound to cdk8s-plus workloads (cdk8s-plus-27 or any later major)
+ * through a structural type: this module never loads cdk8s-plus, so it works without it.
  */
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { BulkheadError, formatProblem } from '../core/errors';
+import { BulkheadError, formatProblem, show } from '../core/errors';
 import { Port, Protocol } from '../core/port';
 import { Cluster } from '../model/cluster';
 import { Workload, WorkloadProps } from '../model/workload';
@@ -44,6 +44,9 @@ export interface TopologyChartsProps extends SynthesizeOptions {
  * const charts = new TopologyCharts(app, 'segmentation', { topology });
  * const deployment = new kplus.Deployment(charts.chart(eks), 'web', { ... });
  * app.synth();
+ *
+ * One topology has one TopologyCharts: a second one is an error (`BH-CDK8S-CHARTS-TWICE`),
+ * since it would emit every object twice.
  */
 export class TopologyCharts extends Construct {
   /** The declaration rendered. */
@@ -54,7 +57,18 @@ export class TopologyCharts extends Construct {
   private rendered = false;
 
   constructor(scope: Construct, id: string, props: TopologyChartsProps) {
+    const first = chartsOf(props.topology);
+    if (first !== undefined) {
+      const here = [scope.node.path, id].filter((s) => s !== '').join('/');
+      throw new BulkheadError([{
+        severity: 'error', code: 'BH-CDK8S-CHARTS-TWICE', path: here,
+        message: `the topology '${props.topology.node.path}' already has a TopologyCharts (${first}); a second one would emit every object twice`,
+        value: show(props.topology.node.path),
+        fix: `keep one TopologyCharts per topology, and add your own objects to its charts with charts.chart(cluster) (the one at ${first})`,
+      }]);
+    }
     super(scope, id);
+    if (props.topology) Object.defineProperty(props.topology, CHARTS_SYMBOL, { value: this.node.path });
     this.topology = props.topology;
     this.props = props;
     this.topology.markRendered();
@@ -122,21 +136,89 @@ export interface BindWorkloadOptions extends Omit<WorkloadProps, 'namespace' | '
   readonly labelPods?: boolean;
 }
 
+/** A container port as cdk8s-plus describes it (`ContainerPort`). */
+export interface BindableContainerPort {
+  /** The port number. */
+  readonly number: number;
+  /**
+   * The port name (only named ports become named ports of the Workload).
+   * @default - unnamed
+   */
+  readonly name?: string;
+  /**
+   * `TCP`, `UDP` or `SCTP` (cdk8s-plus `Protocol`).
+   * @default 'TCP'
+   */
+  readonly protocol?: string;
+}
+
+/** A container as cdk8s-plus describes it: only its ports are read. */
+export interface BindableContainer {
+  /** The container's ports. */
+  readonly ports: readonly BindableContainerPort[];
+}
+
 /**
- * Declares a {@link Workload} from a cdk8s-plus-27 workload (Deployment, StatefulSet,
- * DaemonSet): its namespace, service account, selector labels and named container ports are
- * taken from it, and the tier / domain / workload labels are added to its pod template.
+ * What {@link bindWorkload} reads from a workload: the members that cdk8s-plus-27 and later
+ * majors (28 and up) expose on `Deployment`, `StatefulSet` and `DaemonSet`. A structural type,
+ * so that any of those majors (or none) can be installed.
+ */
+export interface BindableWorkload {
+  /** The workload's name (`metadata.name`). */
+  readonly name: string;
+  /** The workload's metadata; only the namespace is read. */
+  readonly metadata: {
+    /**
+     * The namespace.
+     * @default 'default'
+     */
+    readonly namespace?: string;
+  };
+  /** The pod selector (`spec.selector.matchLabels`). */
+  readonly matchLabels: Readonly<Record<string, string>>;
+  /**
+   * Expression matchers of the pod selector (`spec.selector.matchExpressions`). A Workload
+   * selects by labels only, so a workload with expressions cannot be bound
+   * (`BH-BIND-SELECTOR-EXPRESSIONS`): its policies would select more pods than it runs.
+   * @default - none
+   */
+  readonly matchExpressions?: readonly { readonly key: string; readonly operator: string; readonly values?: readonly string[] }[];
+  /**
+   * The pods' service account.
+   * @default - the namespace's `default` service account
+   */
+  readonly serviceAccount?: { readonly name: string };
+  /** The containers; their named ports become the Workload's named ports. */
+  readonly containers: readonly BindableContainer[];
+  /** The pod template metadata, where the tier, domain and workload labels are added. */
+  readonly podMetadata: { addLabel(key: string, value: string): void };
+}
+
+/**
+ * Declares a {@link Workload} from a cdk8s-plus workload (Deployment, StatefulSet, DaemonSet of
+ * cdk8s-plus-27 or a later major; see {@link BindableWorkload}): its namespace, service account,
+ * selector labels and named container ports are taken from it, and the tier / domain / workload
+ * labels are added to its pod template.
  *
  * @param scope where the Workload goes in the declaration (the Topology or a DomainBoundary)
  * @example
  * const web = bindWorkload(shop, 'web', deployment, { cluster: eks, tier: publicTier });
  */
-export function bindWorkload(scope: Construct, id: string, target: kplus.Deployment | kplus.StatefulSet | kplus.DaemonSet, options: BindWorkloadOptions): Workload {
+export function bindWorkload(scope: Construct, id: string, target: BindableWorkload, options: BindWorkloadOptions): Workload {
+  const expressions = target.matchExpressions ?? [];
+  if (expressions.length > 0) {
+    throw new BulkheadError([{
+      severity: 'error', code: 'BH-BIND-SELECTOR-EXPRESSIONS', path: [scope.node.path, id].filter((s) => s !== '').join('/'),
+      message: `the workload '${target.name}' selects its pods with matchExpressions, which a Workload cannot express: its policies would select every pod that has its matchLabels`,
+      value: show(expressions),
+      fix: 'select the pods by labels only (no expressions), or declare the Workload with new Workload(...) and a label selector',
+    }]);
+  }
   const ports: Record<string, Port> = {};
   for (const c of target.containers) {
     for (const p of c.ports) {
       if (!p.name) continue;
-      const proto = p.protocol === kplus.Protocol.UDP ? Protocol.UDP : p.protocol === kplus.Protocol.SCTP ? Protocol.SCTP : Protocol.TCP;
+      const proto = p.protocol === 'UDP' ? Protocol.UDP : p.protocol === 'SCTP' ? Protocol.SCTP : Protocol.TCP;
       ports[p.name] = Port.range(proto, p.number, p.number);
     }
   }
@@ -146,7 +228,7 @@ export function bindWorkload(scope: Construct, id: string, target: kplus.Deploym
     name: props.name ?? target.name,
     namespace: target.metadata.namespace ?? 'default',
     serviceAccount: target.serviceAccount?.name ?? 'default',
-    selector: target.matchLabels,
+    selector: { ...target.matchLabels },
     ports,
   });
   // The plan decides the labels (tier, domain, workload); TopologyCharts adds them at synthesis.
@@ -154,4 +236,14 @@ export function bindWorkload(scope: Construct, id: string, target: kplus.Deploym
   return workload;
 }
 
-const BINDINGS = new WeakMap<Workload, kplus.Deployment | kplus.StatefulSet | kplus.DaemonSet>();
+const BINDINGS = new WeakMap<Workload, BindableWorkload>();
+
+/** Marks a topology with the construct path of its TopologyCharts (seen by every copy of the library). */
+const CHARTS_SYMBOL = Symbol.for('bulkhead.TopologyCharts');
+
+/** The construct path of the TopologyCharts that renders a topology, if any. */
+function chartsOf(topology: Topology | undefined): string | undefined {
+  if (typeof topology !== 'object' || topology === null) return undefined;
+  const path = (topology as unknown as Record<symbol, unknown>)[CHARTS_SYMBOL];
+  return typeof path === 'string' ? path : undefined;
+}

@@ -12,6 +12,7 @@ import { OutputFormat, formatConnectivity, formatExplanation, formatLayerDiff } 
 import { SIMULATORS } from '../analysis/simulators';
 import { L4Protocol } from '../analysis/portset';
 import { AnalysisLayer, Connection, Endpoint } from '../analysis/types';
+import * as fs from 'fs';
 import * as path from 'path';
 import { BulkheadError } from '../core/errors';
 import { foldersOf, synthesize, writeManifests } from '../synth';
@@ -50,6 +51,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
   let code = EXIT_OK;
   const program = new Command('bulkhead')
     .description('Bulkhead: synthesize and verify zero-trust segmentation, and analyse what Kubernetes manifests allow (NetworkPolicy, ClusterNetworkPolicy, Cilium, Istio)')
+    .version(packageVersion(), '-V, --version', 'print the version of the bulkhead package')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run bulkhead --help for usage)');
@@ -277,6 +279,11 @@ function parsePort(text: string, dst: Endpoint): { protocol: L4Protocol; port: n
 
 function warn(io: CliIo, warnings: readonly string[]): void {
   for (const w of warnings) io.stderr(`warning: ${w}\n`);
+}
+
+/** The version in the package's package.json (two folders up from lib/cli or dist/cli). */
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 function processIo(): CliIo {

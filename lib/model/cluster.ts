@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { LayerName, LAYERS } from '../plan/types';
+import { LayerName } from '../plan/types';
 
 /** Properties of a {@link Cluster}. */
 export interface ClusterProps {
@@ -40,9 +40,13 @@ export interface ClusterProps {
    */
   readonly apiServerCidrs?: string[];
   /**
-   * Enforcement layers this cluster runs. A GKE cluster without Cilium CRDs leaves out
-   * `cilium`; an EKS cluster without a mesh leaves out `istio` (and usually `spire`).
-   * @default - every layer: kubernetes, cluster-network-policy, cilium, istio, spire
+   * Enforcement layers this cluster runs, in any order (they render in the order of `LAYERS`).
+   * Only `kubernetes` (NetworkPolicy) works on every cluster; every other layer needs CRDs
+   * that a plain cluster lacks (`cluster-network-policy`: the network-policy-api CRDs and a
+   * dataplane that enforces them; `cilium`: Cilium; `istio`: Istio; `spire`: SPIRE with its
+   * controller manager), so it is emitted only when listed here. The environment templates
+   * (`eksCluster`, `gkeCluster`, `aksCluster`, `onPremCluster`) choose them per platform.
+   * @default ['kubernetes'] - NetworkPolicy only
    */
   readonly layers?: LayerName[];
   /**
@@ -62,6 +66,9 @@ export interface ClusterProps {
   readonly istioRootNamespace?: string;
 }
 
+/** The layers of a cluster that lists none: `kubernetes` (NetworkPolicy), the only layer whose objects every cluster accepts. */
+export const DEFAULT_LAYERS: readonly LayerName[] = ['kubernetes'];
+
 /** A Kubernetes cluster of the topology, in one cloud and region, running some layers. */
 export class Cluster extends Construct {
   /** The cluster name. */
@@ -75,7 +82,7 @@ export class Cluster extends Construct {
     super(scope, id);
     this.props = props;
     this.clusterName = props.name ?? id;
-    this.layers = props.layers ?? [...LAYERS];
+    this.layers = props.layers ?? [...DEFAULT_LAYERS];
   }
 
   /** Whether the cluster runs a layer. */

@@ -39,7 +39,7 @@ export interface ExternalProps {
  * const internet = new External(topo, 'internet', { cidrs: ['0.0.0.0/0'] });
  */
 export class External extends Construct implements IPeer {
-  /** @internal */
+  /** What kind of peer this is (`external`), for code that handles any {@link IPeer}. */
   public readonly peerKind = 'external' as const;
   /** The external's name. */
   public readonly peerName: string;

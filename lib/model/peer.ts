@@ -32,7 +32,7 @@ export interface FlowOptions {
 
 /** Anything a flow can start or end at: a {@link Workload} or an {@link External}. */
 export interface IPeer extends IConstruct {
-  /** `workload` or `external`. */
+  /** `workload` or `external` (public: a type missing it is not assignable to IPeer). */
   readonly peerKind: 'workload' | 'external';
   /** The peer's name (unique among peers of its kind in its scope). */
   readonly peerName: string;

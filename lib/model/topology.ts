@@ -52,7 +52,8 @@ export interface TopologyProps {
    */
   readonly mode?: EnforcementMode;
   /**
-   * Environment name (dev, staging, prod), written on every emitted object.
+   * Environment name (dev, staging, prod): validated as a label value and recorded in the plan
+   * (`plan.topology.environment`). It is not written on the emitted objects.
    * @default - the construct id
    */
   readonly environment?: string;

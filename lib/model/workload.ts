@@ -49,7 +49,7 @@ export interface WorkloadProps {
  * web.allowTo(cart, Port.named('grpc'));
  */
 export class Workload extends Construct implements IPeer {
-  /** @internal */
+  /** What kind of peer this is (`workload`), for code that handles any {@link IPeer}. */
   public readonly peerKind = 'workload' as const;
   /** The workload name. */
   public readonly peerName: string;

@@ -6,6 +6,8 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { BulkheadError, Problem, show } from '../core/errors';
+import { Cluster } from '../model/cluster';
 import { Topology } from '../model/topology';
 import { Synthesis, synthesize, SynthesizeOptions } from '../synth';
 import { KubeManifest } from '../targets/types';
@@ -15,10 +17,19 @@ export interface SegmentationStackArgs extends SynthesizeOptions {
   /** The declaration to deploy. */
   readonly topology: Topology;
   /**
-   * The Kubernetes provider of each cluster, by cluster name.
-   * @default - one provider per cluster, using the kubeconfig context named like the cluster
+   * The Kubernetes provider of each cluster, by cluster name. Every key must name a cluster of
+   * the topology, and every cluster needs a provider (here, or through `defaultProviders`).
+   * @default - none (then `defaultProviders` must be set)
    */
   readonly providers?: Readonly<Record<string, k8s.Provider>>;
+  /**
+   * Create a provider for each cluster that `providers` leaves out, using the ambient
+   * kubeconfig's context named like the cluster (each one is logged with `pulumi.log.info`).
+   * Off by default, so that a misspelt or forgotten provider never deploys to whatever
+   * context the kubeconfig happens to hold.
+   * @default false
+   */
+  readonly defaultProviders?: boolean;
 }
 
 /** The Pulumi type token of {@link SegmentationStack}. */
@@ -28,8 +39,14 @@ export const SEGMENTATION_TYPE = 'bulkhead:index:Segmentation';
  * Deploys a topology's segmentation: NetworkPolicies, ClusterNetworkPolicies, Cilium, Istio
  * and SPIRE objects of every cluster, as children of one component.
  *
+ * Every cluster needs a provider: pass one per cluster in `providers`, or set
+ * `defaultProviders: true`. A `providers` key that names no cluster
+ * (`BH-PULUMI-PROVIDER-UNKNOWN`), a value that is not a Kubernetes provider
+ * (`BH-PULUMI-PROVIDER-TYPE`) and a cluster without a provider (`BH-PULUMI-PROVIDER-MISSING`)
+ * are errors, reported with the declaration's own problems before anything is registered.
+ *
  * @example
- * const topology = declareShop();           // the same declaration the cdk8s program uses
+ * const eksProvider = new k8s.Provider('eks-eu', { context: 'eks-eu' });
  * new SegmentationStack('shop', { topology, providers: { 'eks-eu': eksProvider } });
  */
 export class SegmentationStack extends pulumi.ComponentResource {
@@ -41,14 +58,29 @@ export class SegmentationStack extends pulumi.ComponentResource {
   public readonly objectCounts: pulumi.Output<Record<string, number>>;
 
   constructor(name: string, args: SegmentationStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    // The declaration and the providers are checked, and every problem of both is thrown in one
+    // BulkheadError, before any resource (this component included) is registered.
+    let synthesis: Synthesis | undefined;
+    const problems: Problem[] = [];
+    try {
+      synthesis = synthesize(args.topology, { now: args.now, targets: args.targets });
+    } catch (e) {
+      if (!(e instanceof BulkheadError)) throw e;
+      problems.push(...e.problems);
+    }
+    problems.push(...providerProblems(name, args, synthesis));
+    if (!synthesis || problems.some((p) => p.severity === 'error')) throw new BulkheadError(problems);
     super(SEGMENTATION_TYPE, name, {}, opts);
-    // Synthesis throws a BulkheadError on an invalid declaration, before any resource exists.
-    this.synthesis = synthesize(args.topology, { now: args.now, targets: args.targets });
+    this.synthesis = synthesis;
     const resources: Record<string, pulumi.CustomResource> = {};
     const counts: Record<string, number> = {};
     for (const c of this.synthesis.clusters) {
-      const provider = args.providers?.[c.cluster.name]
-        ?? new k8s.Provider(`${name}-${c.cluster.name}`, { context: c.cluster.name }, { parent: this });
+      let provider = args.providers?.[c.cluster.name];
+      if (!provider) {
+        const logical = `${name}-${c.cluster.name}`;
+        provider = new k8s.Provider(logical, { context: c.cluster.name }, { parent: this });
+        pulumi.log.info(`cluster ${c.cluster.name}: no provider given; created the default provider ${logical} (kubeconfig context '${c.cluster.name}'), as defaultProviders is set`, this);
+      }
       for (const m of c.manifests) {
         const logical = logicalName(name, c.cluster.name, m);
         resources[logical] = createResource(logical, m, { parent: this, provider });
@@ -60,6 +92,57 @@ export class SegmentationStack extends pulumi.ComponentResource {
     this.objectCounts = pulumi.output(counts);
     this.registerOutputs({ objectCounts: this.objectCounts });
   }
+}
+
+/** Every problem of the providers at once: unknown keys, values that are no provider, clusters without one. */
+function providerProblems(name: string, args: SegmentationStackArgs, synthesis: Synthesis | undefined): Problem[] {
+  const paths = clusterPaths(args.topology);
+  // The plan's clusters; when the declaration is invalid, the Cluster constructs found.
+  const clusters = synthesis ? synthesis.clusters.map((c) => c.cluster.name) : [...paths.keys()].sort();
+  if (clusters.length === 0) return []; // the declaration's own problems say what is missing
+  const known = clusters.map((c) => `'${c}'`).join(', ') || '(none)';
+  const problems: Problem[] = [];
+  const given = args.providers ?? {};
+  for (const key of Object.keys(given).sort()) {
+    if (!clusters.includes(key)) {
+      problems.push({
+        severity: 'error', code: 'BH-PULUMI-PROVIDER-UNKNOWN', path: `${name}/providers`,
+        message: `the providers key '${key}' names no cluster of the topology`,
+        value: show(key),
+        fix: `key each provider by a cluster name: ${known} (or remove the key)`,
+      });
+    } else if (given[key] !== undefined && given[key] !== null && !k8s.Provider.isInstance(given[key])) {
+      problems.push({
+        severity: 'error', code: 'BH-PULUMI-PROVIDER-TYPE', path: `${name}/providers/${key}`,
+        message: `the provider of cluster '${key}' is not a @pulumi/kubernetes Provider`,
+        value: show(given[key]),
+        fix: `pass new k8s.Provider('${key}', { kubeconfig }) (or { context }) from @pulumi/kubernetes`,
+      });
+    }
+  }
+  if (!(args.defaultProviders ?? false)) {
+    for (const c of clusters) {
+      if (given[c] !== undefined && given[c] !== null) continue;
+      problems.push({
+        severity: 'error', code: 'BH-PULUMI-PROVIDER-MISSING', path: paths.get(c) ?? `${name}/providers`,
+        message: `the cluster '${c}' has no Kubernetes provider`,
+        value: show(c),
+        fix: `pass providers: { '${c}': new k8s.Provider(...) }, or set defaultProviders: true to use the kubeconfig context named '${c}'`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Construct path of each cluster, by cluster name (a Cluster of any copy of the library). */
+function clusterPaths(topology: Topology): Map<string, string> {
+  const paths = new Map<string, string>();
+  if (!Topology.isTopology(topology)) return paths;
+  for (const c of topology.node.findAll()) {
+    const name = c instanceof Cluster ? c.clusterName : (c as unknown as Record<string, unknown>).clusterName;
+    if (typeof name === 'string' && !paths.has(name)) paths.set(name, c.node.path);
+  }
+  return paths;
 }
 
 /** The logical name of an object: `<stack>.<cluster>.<kind>.<namespace>.<name>`, derived from content only. */

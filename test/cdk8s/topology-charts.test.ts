@@ -4,8 +4,8 @@ import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { buildApp } from '../../examples/ecommerce/main';
-import { Cluster, Port, Sensitivity, SensitiveTier, Topology, Workload } from '../../lib';
-import { bindWorkload, TopologyCharts } from '../../lib/cdk8s';
+import { BulkheadError, Cluster, Port, Sensitivity, SensitiveTier, Topology, Workload } from '../../lib';
+import { BindableWorkload, bindWorkload, TopologyCharts } from '../../lib/cdk8s';
 
 const NOW = () => new Date('2026-11-22T21:00:00Z');
 
@@ -60,6 +60,7 @@ describe('TopologyCharts (cdk8s host)', () => {
     new TopologyCharts(app, 'seg', { topology, printWarnings: false });
     expect(() => app.synth()).toThrow(/BH-NAME[\s\S]*BH-NAMED-PORT/);
     expect(fs.readdirSync(outdir)).toEqual([]);
+    fs.rmSync(outdir, { recursive: true, force: true });
   });
 
   test('bindWorkload reads a Deployment', () => {
@@ -78,5 +79,117 @@ describe('TopologyCharts (cdk8s host)', () => {
     expect(Object.fromEntries(Object.entries(w.props.ports ?? {}).map(([k, v]) => [k, v.toString()]))).toEqual({ http: 'tcp/8080', dns: 'udp/53' });
     const out = Testing.synth(charts.chart(cluster));
     expect(out.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name)).toContain('bulkhead-default-deny');
+  });
+});
+
+describe('TopologyCharts and bindWorkload without cdk8s-plus', () => {
+  test('bulkhead/cdk8s loads when cdk8s-plus-27 cannot be resolved', () => {
+    let loaded: Record<string, unknown> | undefined;
+    jest.isolateModules(() => {
+      jest.doMock('cdk8s-plus-27', () => {
+        throw new Error("Cannot find module 'cdk8s-plus-27'");
+      });
+      loaded = require('../../lib/cdk8s') as Record<string, unknown>;
+    });
+    jest.dontMock('cdk8s-plus-27');
+    expect(typeof loaded?.TopologyCharts).toBe('function');
+    expect(typeof loaded?.bindWorkload).toBe('function');
+  });
+
+  test('bindWorkload takes any object with the cdk8s-plus workload shape', () => {
+    const app = Testing.app();
+    const { topology, cluster } = small(app);
+    const charts = new TopologyCharts(app, 'seg', { topology, printWarnings: false });
+    const added: Record<string, string> = {};
+    const fake: BindableWorkload = {
+      name: 'worker',
+      metadata: { namespace: 'jobs' },
+      matchLabels: { app: 'worker' },
+      serviceAccount: { name: 'worker-sa' },
+      containers: [{ ports: [{ number: 8080, name: 'http' }, { number: 5353, name: 'mdns', protocol: 'UDP' }, { number: 9000 }] }, { ports: [{ number: 3868, name: 'diameter', protocol: 'SCTP' }] }],
+      podMetadata: { addLabel: (k, v) => { added[k] = v; } },
+    };
+    const w = bindWorkload(topology, 'worker', fake, { cluster });
+    expect([w.namespace, w.serviceAccount, w.selector]).toEqual(['jobs', 'worker-sa', { app: 'worker' }]);
+    expect(Object.fromEntries(Object.entries(w.props.ports ?? {}).map(([k, v]) => [k, v.toString()]))).toEqual({ http: 'tcp/8080', mdns: 'udp/5353', diameter: 'sctp/3868' });
+    Testing.synth(charts.chart(cluster));
+    expect(added).toEqual({ 'bulkhead.io/tier': 'internal', 'bulkhead.io/workload': 'worker' });
+  });
+
+  test('a fake without a namespace or service account binds to default', () => {
+    const app = Testing.app();
+    const { topology, cluster } = small(app);
+    const w = bindWorkload(topology, 'bare', { name: 'bare', metadata: {}, matchLabels: { app: 'bare' }, containers: [], podMetadata: { addLabel: () => undefined } }, { cluster });
+    expect([w.namespace, w.serviceAccount]).toEqual(['default', 'default']);
+  });
+});
+
+describe('what a Cluster emits by default', () => {
+  test('a Cluster without layers emits NetworkPolicy only: no custom resource a plain cluster lacks', () => {
+    const app = Testing.app();
+    const topology = new Topology(app, 'plain', { trustDomain: 'plain.example.com', clock: NOW });
+    const cluster = new Cluster(topology, 'plain', { cloud: 'aws' });
+    expect(cluster.layers).toEqual(['kubernetes']);
+    const a = new Workload(topology, 'a', { cluster, namespace: 'shop', ports: { http: Port.tcp(8080) } });
+    const b = new Workload(topology, 'b', { cluster, namespace: 'shop', tier: new SensitiveTier(topology, 'crit', { level: Sensitivity.CRITICAL }) });
+    b.allowTo(a, Port.named('http'));
+    const charts = new TopologyCharts(app, 'seg', { topology, printWarnings: false });
+    const objs = Testing.synth(charts.chart(cluster));
+    expect([...new Set(objs.map((o) => o.apiVersion))].sort()).toEqual(['networking.k8s.io/v1']);
+    expect(charts.synthesis.clusters[0].counts).toEqual({ kubernetes: objs.length });
+  });
+
+  test('the layers a cluster lists are the layers it emits', () => {
+    const app = Testing.app();
+    const topology = new Topology(app, 'mesh', { trustDomain: 'mesh.example.com', clock: NOW });
+    const cluster = new Cluster(topology, 'mesh', { cloud: 'aws', layers: ['kubernetes', 'istio', 'spire'] });
+    new Workload(topology, 'a', { cluster, namespace: 'shop', ports: { http: Port.tcp(8080) } });
+    const charts = new TopologyCharts(app, 'seg', { topology, printWarnings: false });
+    const apis = new Set(Testing.synth(charts.chart(cluster)).map((o) => o.apiVersion.split('/')[0]));
+    expect([...apis].sort()).toEqual(['networking.k8s.io', 'security.istio.io', 'spire.spiffe.io']);
+  });
+});
+
+describe('one TopologyCharts per topology', () => {
+  test('a second TopologyCharts for the same topology is BH-CDK8S-CHARTS-TWICE, and adds nothing to the tree', () => {
+    const app = Testing.app();
+    const { topology } = small(app);
+    new TopologyCharts(app, 'seg', { topology, printWarnings: false });
+    let error: unknown;
+    try {
+      new TopologyCharts(app, 'seg-again', { topology });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BulkheadError);
+    expect((error as BulkheadError).problems).toEqual([{
+      severity: 'error', code: 'BH-CDK8S-CHARTS-TWICE', path: 'seg-again',
+      message: "the topology 'small' already has a TopologyCharts (seg); a second one would emit every object twice",
+      value: '"small"',
+      fix: 'keep one TopologyCharts per topology, and add your own objects to its charts with charts.chart(cluster) (the one at seg)',
+    }]);
+    expect(app.node.tryFindChild('seg-again')).toBeUndefined();
+  });
+});
+
+describe('bindWorkload refuses what a Workload cannot express', () => {
+  test('a selector with matchExpressions is BH-BIND-SELECTOR-EXPRESSIONS (it would widen the policies)', () => {
+    const app = Testing.app();
+    const { topology, cluster } = small(app);
+    const charts = new TopologyCharts(app, 'seg', { topology, printWarnings: false });
+    const dep = new kplus.Deployment(charts.chart(cluster), 'api', { metadata: { name: 'api', namespace: 'shop' }, containers: [{ image: 'api:1' }] });
+    dep.select(kplus.LabelSelector.of({ expressions: [kplus.LabelExpression.in('track', ['stable', 'canary'])] }));
+    let error: unknown;
+    try {
+      bindWorkload(topology, 'api', dep, { cluster });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as BulkheadError).problems).toEqual([{
+      severity: 'error', code: 'BH-BIND-SELECTOR-EXPRESSIONS', path: 'small/api',
+      message: "the workload 'api' selects its pods with matchExpressions, which a Workload cannot express: its policies would select every pod that has its matchLabels",
+      value: '[{"key":"track","operator":"In","values":["stable","canary"]}]',
+      fix: 'select the pods by labels only (no expressions), or declare the Workload with new Workload(...) and a label selector',
+    }]);
   });
 });

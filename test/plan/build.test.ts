@@ -14,7 +14,7 @@ import { SensitiveTier } from '../../lib/model/tier';
 import { EnforcementMode, Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
 import { MESH_CONTROL_PLANE_PORT, mergePorts } from '../../lib/plan/build';
-import { Plan, PlanFlow, PlanPort, PlanWorkload } from '../../lib/plan/types';
+import { LAYERS, Plan, PlanFlow, PlanPort, PlanWorkload } from '../../lib/plan/types';
 import { base, NOW, plan } from './declare';
 
 const tcp = (port: number, endPort?: number, name?: string): PlanPort => ({
@@ -35,7 +35,7 @@ function declared(p: Plan): PlanFlow[] {
 /** A small shop: two clusters, a payments domain with a default tier, an FQDN and a CIDR external. */
 function shop() {
   const topo = new Topology(undefined, 'shop', { trustDomain: 'shop.example.com', environment: 'prod', clock: () => NOW });
-  const eks = new Cluster(topo, 'eks', { cloud: 'aws', region: 'eu-west-1', podCidrs: ['10.1.0.0/16'] });
+  const eks = new Cluster(topo, 'eks', { cloud: 'aws', region: 'eu-west-1', podCidrs: ['10.1.0.0/16'], layers: [...LAYERS] });
   const gke = new Cluster(topo, 'gke', { cloud: 'gcp', podCidrs: ['10.8.0.0/14'], layers: ['kubernetes', 'spire'], trustDomain: 'gke.shop.example.com' });
   const publicTier = new SensitiveTier(topo, 'edge', { level: Sensitivity.PUBLIC });
   const paymentsTier = new SensitiveTier(topo, 'payments-tier', { level: Sensitivity.HIGHLY_SENSITIVE, name: 'payments' });

@@ -8,7 +8,7 @@ import { Cluster } from '../../lib/model/cluster';
 import { Topology, TopologyProps } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
 import { buildPlan } from '../../lib/plan/build';
-import { Plan } from '../../lib/plan/types';
+import { LAYERS, Plan } from '../../lib/plan/types';
 
 /** The fixed time every test synthesizes at. */
 export const NOW = new Date('2026-11-22T21:00:00Z');
@@ -24,7 +24,7 @@ export interface Base {
 /** Builds the base declaration (topology `shop`, cluster `eks`, workloads `web` and `cart` in `shop`). */
 export function base(props: Partial<TopologyProps> = {}): Base {
   const topo = new Topology(undefined, 'shop', { trustDomain: 'shop.example.com', clock: () => NOW, ...props });
-  const eks = new Cluster(topo, 'eks', { cloud: 'aws', region: 'eu-west-1', podCidrs: ['10.1.0.0/16'] });
+  const eks = new Cluster(topo, 'eks', { cloud: 'aws', region: 'eu-west-1', podCidrs: ['10.1.0.0/16'], layers: [...LAYERS] });
   const web = new Workload(topo, 'web', { cluster: eks, namespace: 'shop', ports: { http: Port.tcp(8080) } });
   const cart = new Workload(topo, 'cart', { cluster: eks, namespace: 'shop', ports: { grpc: Port.tcp(9090) } });
   return { topo, eks, web, cart };

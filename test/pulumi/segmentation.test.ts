@@ -5,6 +5,9 @@ import { layerOf } from '../../lib';
 import { logicalName, SEGMENTATION_TYPE, SegmentationStack } from '../../lib/pulumi';
 import { KubeManifest } from '../../lib/targets/types';
 
+// Synthesizing the example takes seconds on a busy machine.
+jest.setTimeout(60_000);
+
 interface Created { type: string; name: string; inputs: Record<string, unknown>; provider?: string; parent?: string }
 const created: Created[] = [];
 
@@ -29,19 +32,28 @@ function canonical(x: unknown): unknown {
 }
 
 describe('SegmentationStack (Pulumi host)', () => {
+  const infos: string[] = [];
   beforeAll(async () => {
     created.length = 0;
+    jest.spyOn(pulumi.log, 'info').mockImplementation(async (msg: string) => { infos.push(msg); });
     const shop = declareShop(undefined);
-    const stack = new SegmentationStack('shop', { topology: shop.topology });
+    const stack = new SegmentationStack('shop', { topology: shop.topology, defaultProviders: true });
     await settle(stack.objectCounts);
     // let the mock monitor register every child
     await new Promise((r) => setTimeout(r, 50));
-  });
+  }, 60_000);
 
   test('creates one component with the bulkhead type token, one provider per cluster', () => {
     expect(created.filter((c) => c.type === SEGMENTATION_TYPE).map((c) => c.name)).toEqual(['shop']);
     const providers = created.filter((c) => c.type === 'pulumi:providers:kubernetes').map((c) => c.name).sort();
     expect(providers).toEqual(['shop-eks-prod', 'shop-gke-analytics']);
+  });
+
+  test('each default provider is logged with pulumi.log.info', () => {
+    expect(infos.filter((m) => /default provider/.test(m)).sort()).toEqual([
+      expect.stringMatching(/cluster eks-prod: .*shop-eks-prod .*kubeconfig context 'eks-prod'/),
+      expect.stringMatching(/cluster gke-analytics: .*shop-gke-analytics .*kubeconfig context 'gke-analytics'/),
+    ]);
   });
 
   test('creates exactly the objects the cdk8s host emits for the same declaration', () => {

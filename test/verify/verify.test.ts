@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import { generateTopology } from '../../bench/generate';
 import { buildApp } from '../../examples/ecommerce/main';
 import { declareShop } from '../../examples/ecommerce/declaration';
-import { Cluster, External, KubeManifest, Port, Sensitivity, SensitiveTier, synthesize, Synthesis, Topology, Workload } from '../../lib';
+import { Cluster, External, KubeManifest, LAYERS, Port, Sensitivity, SensitiveTier, synthesize, Synthesis, Topology, Workload } from '../../lib';
 import { verify, verifySynthesis } from '../../lib/verify';
 
 const NOW = () => new Date('2026-11-22T21:00:00Z');
@@ -41,8 +41,8 @@ describe('verify: the synthesized layers allow exactly the declaration', () => {
 
   test('two Cilium clusters (ClusterMesh-aware selectors): each cluster verifies exact under its own cluster name', () => {
     const topology = new Topology(undefined, 'mesh', { trustDomain: 'mesh.example.com', clock: NOW });
-    const a = new Cluster(topology, 'a', { cloud: 'aws', podCidrs: ['10.1.0.0/16'] });
-    const b = new Cluster(topology, 'b', { cloud: 'gcp', podCidrs: ['10.2.0.0/16'] });
+    const a = new Cluster(topology, 'a', { cloud: 'aws', podCidrs: ['10.1.0.0/16'], layers: [...LAYERS] });
+    const b = new Cluster(topology, 'b', { cloud: 'gcp', podCidrs: ['10.2.0.0/16'], layers: [...LAYERS] });
     for (const c of [a, b]) {
       const api = new Workload(topology, `api-${c.clusterName}`, { cluster: c, namespace: 'shop', ports: { http: Port.tcp(8080) } });
       const db = new Workload(topology, `db-${c.clusterName}`, { cluster: c, namespace: 'data', ports: { pg: Port.POSTGRES } });
