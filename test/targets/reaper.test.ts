@@ -12,7 +12,7 @@ import { Cluster, ClusterProps } from '../../lib/model/cluster';
 import { SensitiveTier } from '../../lib/model/tier';
 import { Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
-import { Plan } from '../../lib/plan/types';
+import { LAYERS, Plan } from '../../lib/plan/types';
 import { synthesize } from '../../lib/synth';
 import { CiliumNetworkPolicy } from '../../lib/targets/cilium';
 import {
@@ -253,7 +253,7 @@ describe('break-glass reaper: in every cluster that holds a grant', () => {
   });
 
   test('every kind a grant is emitted in, in every layer, is a kind the reaper of that cluster may delete', () => {
-    const s = synthesize(declare());
+    const s = synthesize(declare({ layers: [...LAYERS] }));
     for (const c of s.clusters) {
       const allowed = new Set((role(c.manifests) ?? []).flatMap((r) => r.resources.map((x) => `${x}.${r.apiGroups[0]}`)));
       const marked = c.manifests.filter((m) => m.metadata.labels?.['bulkhead.io/break-glass']);
