@@ -87,13 +87,13 @@ export class TopologyCharts extends Construct {
     try {
       s = this.synthesis;
     } catch (e) {
-      if (e instanceof BulkheadError) return e.problems.filter((p) => p.severity === 'error').map(formatProblem);
+      if (BulkheadError.isBulkheadError(e)) return e.problems.filter((p) => p.severity === 'error').map(formatProblem);
       throw e;
     }
     this.rendered = true;
     const byPath = new Map(s.plan.workloads.map((w) => [w.path, w]));
     for (const w of this.topology.node.findAll()) {
-      const bound = w instanceof Workload ? BINDINGS.get(w) : undefined;
+      const bound = Workload.isWorkload(w) ? BINDINGS.get(w) : undefined;
       const planned = byPath.get(w.node.path);
       if (!bound || !planned) continue;
       for (const [k, v] of Object.entries(planned.podLabels)) bound.podMetadata.addLabel(k, v);

@@ -2,6 +2,7 @@
  * Errors and warnings. Every problem names where it is (a construct path or a value
  * factory), what is wrong, the offending value, and how to fix it.
  */
+import { hasBrand, setBrand } from './brand';
 
 /** How serious a {@link Problem} is. */
 export type Severity = 'error' | 'warning';
@@ -33,16 +34,27 @@ export function formatProblem(p: Problem): string {
  * user fixes them all in one pass.
  */
 export class BulkheadError extends Error {
+  /**
+   * Whether a value is a BulkheadError, also one thrown by another copy of the library
+   * (where `instanceof` fails).
+   */
+  public static isBulkheadError(x: unknown): x is BulkheadError {
+    return hasBrand(x, 'BulkheadError') && Array.isArray((x as BulkheadError).problems);
+  }
+
   /** All problems found (errors first, then warnings), sorted by path. */
-  public readonly problems: readonly Problem[];
+  declare public readonly problems: readonly Problem[];
 
   constructor(problems: readonly Problem[]) {
     const sorted = sortProblems(problems);
     const errors = sorted.filter((p) => p.severity === 'error');
     const head = `${errors.length} problem${errors.length === 1 ? '' : 's'} in the declaration:`;
     super([head, ...sorted.map((p) => '  ' + formatProblem(p))].join('\n'));
-    this.name = 'BulkheadError';
-    this.problems = sorted;
+    // Not enumerable: the message already lists every problem, so an uncaught error (a cdk8s
+    // app, a construct constructor) prints them once, not again as a raw array after the stack.
+    Object.defineProperty(this, 'name', { value: 'BulkheadError', enumerable: false, writable: true, configurable: true });
+    Object.defineProperty(this, 'problems', { value: sorted, enumerable: false, writable: false, configurable: false });
+    setBrand(this, 'BulkheadError');
   }
 
   /** Whether any problem carries the given code. */

@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { hasBrand, setBrand } from '../core/brand';
+import { checkedScope, propsOf } from './args';
 import { Duration } from '../core/duration';
 import { Port } from '../core/port';
 import { IPeer, portList } from './peer';
@@ -54,19 +56,25 @@ export interface BreakGlassProps {
  * });
  */
 export class BreakGlass extends Construct {
+  /** Whether a value is a BreakGlass grant, also one made by another copy of the library. */
+  public static isBreakGlass(x: unknown): x is BreakGlass {
+    return hasBrand(x, 'BreakGlass');
+  }
+
   /** The grant's name. */
   public readonly grantName: string;
   /** Properties as declared (validated when the plan is built). */
   public readonly props: BreakGlassProps;
 
   constructor(scope: Construct, id: string, props: BreakGlassProps) {
-    super(scope, id);
+    super(checkedScope(scope, id, 'BreakGlass'), id);
+    setBrand(this, 'BreakGlass');
     this.props = props;
-    this.grantName = props.name ?? id;
+    this.grantName = propsOf(props).name ?? id;
   }
 
   /** The ports as a list. */
   public get portList(): Port[] {
-    return portList(this.props.ports);
+    return portList(propsOf(this.props).ports ?? []);
   }
 }
