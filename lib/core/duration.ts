@@ -27,15 +27,15 @@ export class Duration {
   }
   /** Minutes. */
   public static minutes(n: number): Duration {
-    return new Duration(n * 60, 'Duration.minutes');
+    return new Duration(times(n, 60), 'Duration.minutes');
   }
   /** Hours. */
   public static hours(n: number): Duration {
-    return new Duration(n * 3600, 'Duration.hours');
+    return new Duration(times(n, 3600), 'Duration.hours');
   }
   /** Days. */
   public static days(n: number): Duration {
-    return new Duration(n * 86400, 'Duration.days');
+    return new Duration(times(n, 86400), 'Duration.days');
   }
   /** Parses `30s`, `15m`, `4h`, `2d` or a combination such as `1h30m`. */
   public static parse(text: string): Duration {
@@ -59,7 +59,7 @@ export class Duration {
   /** The length in seconds. */
   public readonly totalSeconds: number;
 
-  private constructor(seconds: number, where: string) {
+  private constructor(seconds: unknown, where: string) {
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || !Number.isInteger(seconds) || seconds <= 0) {
       fail('BH-DURATION', where, 'a duration must be a positive whole number of seconds', seconds, 'use a positive duration such as Duration.minutes(15)');
     }
@@ -96,4 +96,9 @@ export class Duration {
     const s = this.totalSeconds % 60;
     return [d && `${d}d`, h && `${h}h`, m && `${m}m`, s && `${s}s`].filter(Boolean).join('');
   }
+}
+
+/** `n * unit` for a number; anything else is kept as is, for the constructor to report. */
+function times(n: unknown, unit: number): unknown {
+  return typeof n === 'number' ? n * unit : n;
 }

@@ -51,7 +51,7 @@ export const TEXT_LIMITS = {
 export interface InputCheck {
   /** Every problem found (errors only); empty when the input is well-formed. */
   readonly problems: readonly Problem[];
-  /** The time that decides which BreakGlass grants are in force (undefined when it is invalid). */
+  /** The time that decides which BreakGlass grants are in force. @default - none: the time given is invalid (a problem says why) */
   readonly now?: Date;
 }
 
@@ -261,8 +261,10 @@ class InputChecker {
 
   private checkFlow(s: FlowStatement): void {
     const at = `${s.path} (${peerName(s.source)} -> ${peerName(s.destination)})`;
-    this.foreignCopy(s.source, at);
-    this.foreignCopy(s.destination, at);
+    for (const [role, peer] of [['source', s.source], ['destination', s.destination]] as const) {
+      if (this.foreignCopy(peer, at) || Workload.isWorkload(peer) || External.isExternal(peer)) continue;
+      this.error('BH-UNDECLARED-PEER', at, `the flow's ${role} is neither a Workload nor an External`, peer, 'pass a Workload or an External');
+    }
     this.ports(at, s.ports);
     if (s.options === undefined) return;
     if (!isRecord(s.options)) {
