@@ -9,7 +9,9 @@
  * positions with ill-typed ones.
  */
 import * as fc from 'fast-check';
+import { Cidr } from '../../lib/core/cidr';
 import { Duration } from '../../lib/core/duration';
+import { SpiffeId, TrustDomain } from '../../lib/core/identity';
 import { BulkheadError } from '../../lib/core/errors';
 import { Port, Protocol } from '../../lib/core/port';
 import { Sensitivity } from '../../lib/core/sensitivity';
@@ -45,7 +47,11 @@ function declare(over: Overrides, positions?: Set<string>): Topology {
         selector: at('Topology.platform.dns.selector', { 'k8s-app': at('Topology.platform.dns.selector.value', 'kube-dns') }),
         serviceAccount: at('Topology.platform.dns.serviceAccount', 'coredns'),
       }),
-      metricsScraper: at('Topology.platform.metricsScraper', { namespace: 'monitoring', selector: { app: 'prometheus' } }),
+      meshControlPlane: at('Topology.platform.meshControlPlane', { namespace: 'istio-system', selector: { app: 'istiod' }, serviceAccount: 'istiod' }),
+      metricsScraper: at('Topology.platform.metricsScraper', {
+        namespace: at('Topology.platform.metricsScraper.namespace', 'monitoring'),
+        selector: at('Topology.platform.metricsScraper.selector', { app: 'prometheus' }),
+      }),
     }),
   }) as any);
   const tier = new SensitiveTier(topo, 'payments', at('SensitiveTier.props', {
@@ -54,6 +60,7 @@ function declare(over: Overrides, positions?: Set<string>): Topology {
     maxSvidTtl: at('SensitiveTier.maxSvidTtl', Duration.minutes(at('Duration.minutes', 20))),
     maxBreakGlassWindow: at('SensitiveTier.maxBreakGlassWindow', Duration.parse(at('Duration.parse', '2h'))),
     minApprovers: at('SensitiveTier.minApprovers', 2),
+    internetEgress: at('SensitiveTier.internetEgress', undefined),
     auditLogging: at('SensitiveTier.auditLogging', true),
     mutualAuth: at('SensitiveTier.mutualAuth', true),
   }) as any);
@@ -62,7 +69,7 @@ function declare(over: Overrides, positions?: Set<string>): Topology {
     cloud: at('Cluster.cloud', 'aws'),
     region: at('Cluster.region', 'eu-west-1'),
     podCidrs: at('Cluster.podCidrs', [at('Cluster.podCidrs[0]', '10.1.0.0/16')]),
-    nodeCidrs: at('Cluster.nodeCidrs', ['10.0.0.0/20']),
+    nodeCidrs: at('Cluster.nodeCidrs', [at('Cluster.nodeCidrs[0]', '10.0.0.0/20')]),
     layers: at('Cluster.layers', ['kubernetes', 'cluster-network-policy', 'cilium', 'istio', at('Cluster.layers[4]', 'spire')]),
     trustDomain: at('Cluster.trustDomain', 'shop.example.com'),
     ciliumClusterName: at('Cluster.ciliumClusterName', 'eks'),
@@ -73,7 +80,7 @@ function declare(over: Overrides, positions?: Set<string>): Topology {
     name: at('External.name', 'stripe'),
     fqdns: at('External.fqdns', [at('External.fqdns[0]', 'api.stripe.com')]),
     cidrs: at('External.cidrs', [at('External.cidrs[0]', '203.0.113.0/24')]),
-    except: at('External.except', ['203.0.113.128/25']),
+    except: at('External.except', [at('External.except[0]', '203.0.113.128/25')]),
   }) as any);
   const domain = new DomainBoundary(topo, 'pay', at('DomainBoundary.props', {
     name: at('DomainBoundary.name', 'pay'),
@@ -82,10 +89,10 @@ function declare(over: Overrides, positions?: Set<string>): Topology {
   }) as any);
   const api = domain.addWorkload('api', at('addWorkload.props', {
     cluster: eks, namespace: 'pay',
-    ports: { grpc: Port.tcp(at('Port.tcp', 9090)), metrics: Port.tcp(9100) },
+    ports: at('addWorkload.ports', { grpc: Port.tcp(at('Port.tcp', 9090)), metrics: Port.udp(at('Port.udp', 9100)), sctp: Port.sctp(at('Port.sctp', 9200)) }),
   }) as any);
   domain.export(at('export.workload', api) as any, at('export.ports', Port.named(at('Port.named', 'grpc'))) as any, at('export.options', {
-    http: at('export.http', { paths: at('export.http.paths', ['/pay/*']) }),
+    http: at('export.http', { methods: at('export.http.methods', undefined), paths: at('export.http.paths', ['/pay/*']) }),
   }) as any);
   const web = new Workload(topo, 'web', at('Workload.props', {
     cluster: at('Workload.cluster', eks),
@@ -97,7 +104,7 @@ function declare(over: Overrides, positions?: Set<string>): Topology {
     tier: at('Workload.tier', tier),
   }) as any);
   const db = new Workload(topo, 'db', { cluster: gke, namespace: 'data', ports: { sql: Port.POSTGRES } });
-  web.allowTo(at('allowTo.peer', api) as any, at('allowTo.ports', [Port.named('grpc')]) as any, at('allowTo.options', {
+  web.allowTo(at('allowTo.peer', api) as any, at('allowTo.ports', [at('allowTo.ports[0]', Port.named('grpc'))]) as any, at('allowTo.options', {
     http: at('allowTo.http', { methods: at('allowTo.http.methods', ['POST']), paths: at('allowTo.http.paths', ['/pay/charge']) }),
     justification: at('allowTo.justification', 'checkout'),
   }) as any);
@@ -128,6 +135,12 @@ const BAD: readonly unknown[] = [
   new Date(Number.NaN), new Date(8.64e15), new Date(0),
   () => 1, () => 'now', () => new Date(Number.NaN), () => { throw new Error('clock failed'); },
   true, false, Symbol('s'), 10n,
+];
+
+/** One value of each kind, for the exhaustive sweep (the property test draws from all of BAD). */
+const KINDS: readonly unknown[] = [
+  null, undefined, NaN, Infinity, 1e308, -1, 1.5, '', 'no', 'a'.repeat(300 * 1024), [], [null], {}, { toString: 1 },
+  new Date(Number.NaN), () => 1, () => new Date(Number.NaN), true, Symbol('s'), 10n,
 ];
 
 function outcome(over: Overrides): 'ok' | 'bulkhead' | unknown {
@@ -165,7 +178,35 @@ const POSITIONS = (() => {
   return [...s].sort();
 })();
 
+/** Every value factory, with every ill-typed value as each argument. */
+const FACTORIES: Record<string, (x: any) => unknown> = {
+  'Port.tcp': (x) => Port.tcp(x), 'Port.udp': (x) => Port.udp(x), 'Port.sctp': (x) => Port.sctp(x),
+  'Port.tcpRange(x, 10)': (x) => Port.tcpRange(x, 10), 'Port.udpRange(1, x)': (x) => Port.udpRange(1, x),
+  'Port.range(x, 1, 2)': (x) => Port.range(x, 1, 2), 'Port.named': (x) => Port.named(x), "Port.named('grpc', x)": (x) => Port.named('grpc', x),
+  'Port.all': (x) => Port.all(x), 'Port.parse': (x) => Port.parse(x),
+  'Duration.seconds': (x) => Duration.seconds(x), 'Duration.minutes': (x) => Duration.minutes(x), 'Duration.hours': (x) => Duration.hours(x),
+  'Duration.days': (x) => Duration.days(x), 'Duration.parse': (x) => Duration.parse(x),
+  'Cidr.of': (x) => Cidr.of(x), 'TrustDomain.of': (x) => TrustDomain.of(x), 'SpiffeId.of': (x) => SpiffeId.of(x),
+};
+
 describe('ill-typed input gets a coded problem, never another error', () => {
+  test('every value factory, with every ill-typed argument', () => {
+    const crashes: string[] = [];
+    for (const [name, f] of Object.entries(FACTORIES)) {
+      for (const value of BAD) {
+        try {
+          f(value);
+        } catch (e) {
+          // One problem, named after the factory (the value has no construct yet).
+          const ok = BulkheadError.isBulkheadError(e) && e.problems.length === 1
+            && e.problems.every((p) => /^BH-[A-Z-]+$/.test(p.code) && /^(Port|Duration|Cidr|TrustDomain|SpiffeId)\.[a-z]/.test(p.path) && p.fix.length > 0 && p.value !== undefined);
+          if (!ok) crashes.push(`${name}(${describeValue(value)}): ${(e as Error)?.constructor?.name} ${(e as Error)?.message?.split('\n').slice(0, 2).join(' ')}`);
+        }
+      }
+    }
+    expect(crashes).toEqual([]);
+  });
+
   test('the declaration with every position at its valid value synthesizes', () => {
     expect(outcome(new Map())).toBe('ok');
     expect(POSITIONS.length).toBeGreaterThan(80);
@@ -174,7 +215,7 @@ describe('ill-typed input gets a coded problem, never another error', () => {
   test('every ill-typed value in every single position', () => {
     const crashes: string[] = [];
     for (const position of POSITIONS) {
-      for (const value of BAD) {
+      for (const value of KINDS) {
         const r = outcome(new Map([[position, value]]));
         if (r !== 'ok' && r !== 'bulkhead') crashes.push(`${position} = ${describeValue(value)}: ${(r as Error)?.constructor?.name} ${(r as Error)?.message?.split('\n')[0]}`);
       }
@@ -193,7 +234,7 @@ describe('ill-typed input gets a coded problem, never another error', () => {
           }
         },
       ),
-      { numRuns: 150, seed: 6 },
+      { numRuns: 400, seed: 6 },
     );
   });
 });
