@@ -7,4 +7,3 @@ export * from './names';
 export * from './sensitivity';
 export * from './hash';
 export * from './intervals';
-export * from './brand';

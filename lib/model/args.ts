@@ -12,14 +12,14 @@ export function checkedScope(scope: unknown, id: unknown, kind: string, root: bo
   if (scope === undefined ? !root : !Construct.isConstruct(scope)) {
     throw new BulkheadError([{
       severity: 'error', code: 'BH-CONSTRUCT-SCOPE', path: where,
-      message: `the scope of a ${kind} must be a construct${root ? ' (or undefined, for a stand-alone root)' : ''}`, value: show(scope === undefined ? 'undefined' : describeValue(scope)),
+      message: `the scope of ${article(kind)} must be a construct${root ? ' (or undefined, for a stand-alone root)' : ''}`, value: show(scope === undefined ? 'undefined' : describeValue(scope)),
       fix: kind === 'Topology' ? 'pass the cdk8s App (or undefined in a Pulumi program)' : 'pass the Topology (or a construct inside it, such as a DomainBoundary) as the first argument',
     }]);
   }
   if (typeof id !== 'string' || id.length === 0) {
     throw new BulkheadError([{
       severity: 'error', code: 'BH-CONSTRUCT-ID', path: where,
-      message: `the id of a ${kind} must be a non-empty string`, value: show(id),
+      message: `the id of ${article(kind)} must be a non-empty string`, value: show(id),
       fix: `pass an id such as 'payments' as the second argument`,
     }]);
   }
@@ -45,4 +45,9 @@ export function describeValue(x: unknown): string {
 /** The props object of a construct, or an empty one when none was given (the planner reports it). @internal */
 export function propsOf<T>(props: T): Partial<T> {
   return typeof props === 'object' && props !== null ? props : {};
+}
+
+/** `a Workload`, `an External`. */
+export function article(kind: string): string {
+  return `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind}`;
 }

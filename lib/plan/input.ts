@@ -15,8 +15,10 @@ import { IConstruct } from 'constructs';
 import { BRAND_VERSION, brandVersion, hasBrand } from '../core/brand';
 import { Duration } from '../core/duration';
 import { Problem } from '../core/errors';
+import { TEXT_LIMITS } from '../core/names';
 import { Port, Protocol } from '../core/port';
 import { Sensitivity } from '../core/sensitivity';
+import { article } from '../model/args';
 import { BreakGlass } from '../model/break-glass';
 import { Cluster } from '../model/cluster';
 import { DomainBoundary } from '../model/domain';
@@ -26,26 +28,6 @@ import { SensitiveTier } from '../model/tier';
 import { EnforcementMode, Topology } from '../model/topology';
 import { Workload } from '../model/workload';
 import { LAYERS } from './types';
-
-/**
- * Size limits, in UTF-8 bytes, of the free texts Bulkhead writes into annotations. Kubernetes
- * limits all annotations of an object to 256 KiB together (keys and values); these limits keep
- * every object Bulkhead writes far below it, whatever else the object carries.
- */
-export const TEXT_LIMITS = {
-  /** A BreakGlass `reason`. */
-  reason: 1024,
-  /** A BreakGlass `ticket`. */
-  ticket: 253,
-  /** A BreakGlass `group`. */
-  group: 253,
-  /** One BreakGlass approver. */
-  approver: 253,
-  /** How many approvers one BreakGlass grant may list. */
-  approvers: 20,
-  /** A flow's `justification`. */
-  justification: 1024,
-} as const;
 
 /** The result of {@link checkInput}. */
 export interface InputCheck {
@@ -412,7 +394,7 @@ class InputChecker {
   // ---------------------------------------------------------------- kinds
   private props(c: IConstruct, props: unknown, kind: string, example: string): Record<string, unknown> | undefined {
     if (isRecord(props)) return props;
-    this.error('BH-INPUT-PROPS', pathOf(c), `the props of a ${kind} must be an object`, props, `pass an object: ${example}`);
+    this.error('BH-INPUT-PROPS', pathOf(c), `the props of ${article(kind)} must be an object`, props, `pass an object: ${example}`);
     return undefined;
   }
 

@@ -18,7 +18,7 @@ import { SensitiveTier } from '../../lib/model/tier';
 import { Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
 import { buildPlan } from '../../lib/plan/build';
-import { TEXT_LIMITS } from '../../lib/plan/input';
+import { TEXT_LIMITS } from '../../lib/core/names';
 import { synthesize } from '../../lib/synth';
 import { Base, base, errors, NOW, plan, planError } from './declare';
 
@@ -381,11 +381,11 @@ describe('the time the plan is built at', () => {
 
 describe('construct scopes and ids', () => {
   test.each([
-    ['a scope that is not a construct', () => new Workload({} as any, 'w', {} as any), 'BH-CONSTRUCT-SCOPE', 'new Workload', /scope of a Workload must be a construct/],
-    ['no scope for a Cluster', () => new Cluster(undefined as any, 'c', { cloud: 'aws' }), 'BH-CONSTRUCT-SCOPE', 'new Cluster', /scope of a Cluster must be a construct/],
-    ['an id that is a number', () => new External(base().topo, 5 as any, { fqdns: ['a.example.com'] }), 'BH-CONSTRUCT-ID', 'shop/?', /id of a External must be a non-empty string/],
-    ['an id used twice', () => { const b = base(); new Cluster(b.topo, 'eks', { cloud: 'aws' }); }, 'BH-CONSTRUCT-ID', 'shop/eks', /already has the id 'eks'/],
-  ] as const)('%s', (_name, f, code, path, message) => {
+    ['a scope that is not a construct', () => new Workload({} as any, 'w', {} as any), 'BH-CONSTRUCT-SCOPE', 'new Workload', /scope of a Workload must be a construct/, /an object/],
+    ['no scope for a Cluster', () => new Cluster(undefined as any, 'c', { cloud: 'aws' }), 'BH-CONSTRUCT-SCOPE', 'new Cluster', /scope of a Cluster must be a construct/, /undefined/],
+    ['an id that is a number', () => new External(base().topo, 5 as any, { fqdns: ['a.example.com'] }), 'BH-CONSTRUCT-ID', 'shop/?', /id of an External must be a non-empty string/, /^5$/],
+    ['an id used twice', () => { const b = base(); new Cluster(b.topo, 'eks', { cloud: 'aws' }); }, 'BH-CONSTRUCT-ID', 'shop/eks', /already has the id 'eks'/, /^"eks"$/],
+  ] as const)('%s', (_name, f, code, path, message, value) => {
     let thrown: unknown;
     try {
       f();
@@ -396,6 +396,7 @@ describe('construct scopes and ids', () => {
     const p = (thrown as BulkheadError).problems[0] as Problem;
     expect(p).toMatchObject({ code, path });
     expect(p.message).toMatch(message);
+    expect(p.value).toMatch(value);
     expect(p.fix.length).toBeGreaterThan(10);
   });
 });
