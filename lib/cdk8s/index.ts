@@ -154,4 +154,6 @@ export function bindWorkload(scope: Construct, id: string, target: kplus.Deploym
   return workload;
 }
 
-const BINDINGS = new WeakMap<Workload, kplus.Deployment | kplus.StatefulSet | kplus.DaemonSet>();
+// Shared by every copy of the library in the process (a registered symbol on the global
+// object): a workload bound by one copy gets its pod labels from the TopologyCharts of another.
+const BINDINGS = ((globalThis as Record<symbol, unknown>)[Symbol.for('bulkhead.cdk8s.bindings')] ??= new WeakMap()) as WeakMap<Workload, kplus.Deployment | kplus.StatefulSet | kplus.DaemonSet>;

@@ -118,3 +118,38 @@ describe('two copies of the library', () => {
     expect(codes(B)).toEqual(codes(A));
   });
 });
+
+describe('two copies of the cdk8s host', () => {
+  // Only Bulkhead is loaded twice; cdk8s and cdk8s-plus are the program's own, once.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const cdk8s = require('cdk8s') as typeof import('cdk8s');
+  const kplus = require('cdk8s-plus-27') as typeof import('cdk8s-plus-27');
+  function loadHost(): { lib: L; host: typeof import('../../lib/cdk8s') } {
+    let out: { lib: L; host: typeof import('../../lib/cdk8s') } | undefined;
+    jest.isolateModules(() => {
+      jest.doMock('cdk8s', () => cdk8s);
+      jest.doMock('cdk8s-plus-27', () => kplus);
+      out = { lib: require('../../lib') as L, host: require('../../lib/cdk8s') as typeof import('../../lib/cdk8s') };
+    });
+    return out!;
+  }
+  /* eslint-enable @typescript-eslint/no-require-imports */
+
+  test('a workload bound by one copy gets its pod labels from the charts of the other', () => {
+    const a = loadHost();
+    const b = loadHost();
+    const app = cdk8s.Testing.app();
+    const topo = new a.lib.Topology(app, 'shop', { trustDomain: 'shop.example.com', clock: () => NOW });
+    const eks = new b.lib.Cluster(topo, 'eks', { cloud: 'aws', layers: ['kubernetes'] });
+    const tier = new b.lib.SensitiveTier(topo, 'pay', { level: b.lib.Sensitivity.SENSITIVE });
+    const charts = new a.host.TopologyCharts(app, 'segmentation', { topology: topo, printWarnings: false });
+    const deployment = new kplus.Deployment(charts.chart(eks), 'web', {
+      metadata: { namespace: 'shop' }, containers: [{ image: 'web', ports: [{ number: 8080, name: 'http' }] }],
+    });
+    b.host.bindWorkload(topo, 'web', deployment, { cluster: eks, tier });
+    const objects = cdk8s.Testing.synth(charts.chart(eks));
+    const d = objects.find((o) => o.kind === 'Deployment');
+    expect(d.spec.template.metadata.labels).toMatchObject({ 'bulkhead.io/tier': 'sensitive', 'bulkhead.io/workload': deployment.name });
+    expect(objects.some((o) => o.kind === 'NetworkPolicy')).toBe(true);
+  });
+});
