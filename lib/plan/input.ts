@@ -15,7 +15,7 @@ import { IConstruct } from 'constructs';
 import { BRAND_VERSION, brandVersion, hasBrand } from '../core/brand';
 import { Duration } from '../core/duration';
 import { Problem } from '../core/errors';
-import { TEXT_LIMITS } from '../core/names';
+import { dnsLabelProblem, TEXT_LIMITS } from '../core/names';
 import { Port, Protocol } from '../core/port';
 import { Sensitivity } from '../core/sensitivity';
 import { article } from '../model/args';
@@ -137,6 +137,9 @@ class InputChecker {
           }
           this.text(where, `${field}.namespace`, s.namespace, { example: "'kube-system'" });
           this.selector(where, `${field}.selector`, s.selector, false);
+          if (isRecord(s.selector) && Object.keys(s.selector).length === 0) {
+            this.error('BH-SELECTOR-EMPTY', where, `the selector of ${field} is empty: the platform flow would reach every pod of its namespace`, s.selector, "give the service's pod labels, such as { 'k8s-app': 'kube-dns' }");
+          }
           this.text(where, `${field}.serviceAccount`, s.serviceAccount, { optional: true, example: "'coredns'" });
         }
       }
@@ -165,6 +168,13 @@ class InputChecker {
     }
     this.text(where, 'trustDomain', p.trustDomain, { optional: true, example: "'prod.example.com'" });
     this.text(where, 'ciliumClusterName', p.ciliumClusterName, { optional: true, example: "'eks-prod'" });
+    if (typeof p.ciliumClusterName === 'string') {
+      // Written into every cluster-aware Cilium selector (io.cilium.k8s.policy.cluster): an
+      // empty or invalid name would select no pod, or the pods of no cluster. Cilium's own
+      // rule for cluster names: at most 32 lowercase letters, digits and '-'.
+      const problem = p.ciliumClusterName.length > 32 ? `it is ${p.ciliumClusterName.length} characters long; Cilium allows at most 32` : dnsLabelProblem(p.ciliumClusterName);
+      if (problem) this.error('BH-NAME', where, `the Cilium cluster name is not a valid cluster name: ${problem}`, p.ciliumClusterName, "use at most 32 lowercase letters, digits and '-', the name the cluster's Cilium runs with (cluster.name)");
+    }
     this.text(where, 'istioRootNamespace', p.istioRootNamespace, { optional: true, example: "'istio-system'" });
   }
 

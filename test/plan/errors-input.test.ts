@@ -183,6 +183,16 @@ const CASES: Case[] = [
     declare: () => new Topology(undefined, 'shop', { trustDomain: 'shop.example.com', clock: () => NOW, platform: { dns: { namespace: 'kube-system', selector: null as any } } }),
     code: 'BH-INPUT-TYPE', path: 'shop', message: /platform\.dns\.selector must be an object/, value: /^null$/, fix: /app: 'web'/,
   },
+  {
+    name: 'an empty platform selector (the platform flow would reach every pod of the namespace)',
+    declare: () => new Topology(undefined, 'shop', { trustDomain: 'shop.example.com', clock: () => NOW, platform: { dns: { namespace: 'kube-system', selector: {} } } }),
+    code: 'BH-SELECTOR-EMPTY', path: 'shop', message: /selector of platform\.dns is empty/, value: /^\{\}$/, fix: /'k8s-app': 'kube-dns'/,
+  },
+  {
+    name: 'an empty Cilium cluster name (written into every cluster-aware selector)',
+    declare: (b) => new Cluster(b.topo, 'gke', { cloud: 'gcp', ciliumClusterName: '' }),
+    code: 'BH-NAME', path: 'shop/gke', message: /Cilium cluster name is not a valid cluster name: it is empty/, value: /^""$/, fix: /at most 32/,
+  },
   // ---------------------------------------------------------------- durations and dates
   {
     name: 'a BreakGlass duration that is a number of hours, not a Duration',
