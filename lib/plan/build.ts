@@ -170,9 +170,9 @@ class Planner {
   }
 
   private of<T>(cls: abstract new (...args: never[]) => T): T[] {
-    // By brand (the class name), not instanceof: constructs of another copy of the library
-    // are recognised too.
-    return (this.all.filter((c) => hasBrand(c, cls.name)) as unknown as (T & IConstruct)[]).sort(byPath);
+    // By brand (named after the class) as well as instanceof: constructs of another copy of
+    // the library are recognised too.
+    return (this.all.filter((c) => c instanceof cls || hasBrand(c, cls.name)) as unknown as (T & IConstruct)[]).sort(byPath);
   }
 
   // ---------------------------------------------------------------- tiers
