@@ -82,12 +82,18 @@ export function fail(code: string, path: string, message: string, value: unknown
 
 /** Renders a value for an error message. */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') {
+    // A long text (a 300 KiB reason) is named by its start and size, not repeated.
+    return value.length <= 200 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 80))}… (${value.length} characters)`;
+  }
+  if (value === undefined || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value); // NaN, not null
+  if (typeof value === 'symbol') return value.toString();
+  if (typeof value === 'function') return 'a function';
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : typeof x === 'bigint' ? String(x) : x)) ?? String(value);
   } catch {
-    return String(value);
+    return Object.prototype.toString.call(value);
   }
 }
 

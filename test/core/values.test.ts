@@ -125,3 +125,16 @@ describe('brands', () => {
     expect(Object.getOwnPropertySymbols(Port.tcp(1))).toContain(Symbol.for('bulkhead.Port'));
   });
 });
+
+describe('values in problems', () => {
+  test.each([
+    ['Port.tcp(NaN)', () => Port.tcp(Number.NaN), 'NaN'],
+    ['Port.tcp(Infinity)', () => Port.tcp(Infinity), 'Infinity'],
+    ['Duration.hours(-Infinity)', () => Duration.hours(-Infinity), '-Infinity'],
+    ['Port.named(a function)', () => Port.named((() => 'grpc') as unknown as string), 'a function'],
+    ['Cidr.of(a long text)', () => Cidr.of('1'.repeat(5000)), `"${'1'.repeat(80)}"… (5000 characters)`],
+    ['Cidr.of(an object with a circular reference)', () => { const o: Record<string, unknown> = {}; o.o = o; return Cidr.of(o as unknown as string); }, '[object Object]'],
+  ])('%s shows the value as it is', (_name, f, value) => {
+    expect(problemOf(f).value).toBe(value);
+  });
+});
