@@ -14,8 +14,15 @@ export const BRAND_VERSION = 1;
 
 /** The registered symbol of a brand, such as `bulkhead.Workload`. */
 export function brandSymbol(name: string): symbol {
-  return Symbol.for(`bulkhead.${name}`);
+  let s = SYMBOLS.get(name);
+  if (s === undefined) {
+    s = Symbol.for(`bulkhead.${name}`);
+    SYMBOLS.set(name, s);
+  }
+  return s;
 }
+
+const SYMBOLS = new Map<string, symbol>();
 
 /** Marks an object with a brand (non-enumerable, read-only). */
 export function setBrand(target: object, name: string): void {

@@ -12,7 +12,7 @@
  * checked by the planner once the input is well-formed.
  */
 import { IConstruct } from 'constructs';
-import { BRAND_VERSION, brandVersion, hasBrand } from '../core/brand';
+import { BRAND_VERSION, brandVersion } from '../core/brand';
 import { Duration } from '../core/duration';
 import { Problem } from '../core/errors';
 import { dnsLabelProblem, TEXT_LIMITS } from '../core/names';
@@ -38,7 +38,7 @@ export interface InputCheck {
 }
 
 /** Names of the branded constructs and values, for the check of values of another copy. */
-const CONSTRUCT_BRANDS = ['Topology', 'Cluster', 'External', 'Workload', 'SensitiveTier', 'DomainBoundary', 'BreakGlass'];
+const BRANDS: readonly string[] = ['Topology', 'Cluster', 'External', 'Workload', 'SensitiveTier', 'DomainBoundary', 'BreakGlass', 'Port', 'Duration', 'Cidr'];
 
 /** Marks a problem that has no offending value to show. */
 const NO_VALUE = Symbol('no value');
@@ -452,15 +452,19 @@ class InputChecker {
    */
   private foreignCopy(x: unknown, where: string): boolean {
     if ((typeof x !== 'object' && typeof x !== 'function') || x === null) return false;
-    for (const name of [...CONSTRUCT_BRANDS, 'Port', 'Duration', 'Cidr']) {
+    let foreign: [string, number] | undefined;
+    for (const name of BRANDS) {
       const v = brandVersion(x, name);
-      if (v === undefined || v === BRAND_VERSION) continue;
+      if (v === BRAND_VERSION) return false; // one of this copy's own
+      if (v !== undefined) foreign = [name, v];
+    }
+    if (foreign) {
+      const [name, v] = foreign;
       this.error('BH-FOREIGN-COPY', where, `this ${name} comes from another copy of Bulkhead, whose ${name} has shape version ${v}; this copy reads version ${BRAND_VERSION} and cannot use it`, valueText(x), 'load one copy of bulkhead: make every import resolve to the same installed package (npm ls bulkhead; npm dedupe), and run the CLI of that package (npx bulkhead)');
       return true;
     }
     const ctor = (x as { constructor?: { name?: unknown } }).constructor?.name;
-    const known = [...CONSTRUCT_BRANDS, 'Port', 'Duration', 'Cidr'];
-    if (typeof ctor === 'string' && known.includes(ctor) && !known.some((n) => hasBrand(x, n)) && ('props' in x || 'protocol' in x || 'totalSeconds' in x || 'prefix' in x)) {
+    if (typeof ctor === 'string' && BRANDS.includes(ctor) && ('props' in x || 'protocol' in x || 'totalSeconds' in x || 'prefix' in x)) {
       this.error('BH-FOREIGN-COPY', where, `this ${ctor} comes from another copy of Bulkhead that marks no ${ctor} as its own (an older version): this copy cannot recognise it`, valueText(x), 'load one copy of bulkhead, at one version: make every import resolve to the same installed package (npm ls bulkhead; npm dedupe)');
       return true;
     }
