@@ -101,13 +101,13 @@ export class TopologyCharts extends Construct {
     try {
       s = this.synthesis;
     } catch (e) {
-      if (e instanceof BulkheadError) return e.problems.filter((p) => p.severity === 'error').map(formatProblem);
+      if (BulkheadError.isBulkheadError(e)) return e.problems.filter((p) => p.severity === 'error').map(formatProblem);
       throw e;
     }
     this.rendered = true;
     const byPath = new Map(s.plan.workloads.map((w) => [w.path, w]));
     for (const w of this.topology.node.findAll()) {
-      const bound = w instanceof Workload ? BINDINGS.get(w) : undefined;
+      const bound = Workload.isWorkload(w) ? BINDINGS.get(w) : undefined;
       const planned = byPath.get(w.node.path);
       if (!bound || !planned) continue;
       for (const [k, v] of Object.entries(planned.podLabels)) bound.podMetadata.addLabel(k, v);
@@ -236,7 +236,9 @@ export function bindWorkload(scope: Construct, id: string, target: BindableWorkl
   return workload;
 }
 
-const BINDINGS = new WeakMap<Workload, BindableWorkload>();
+// Shared by every copy of the library in the process (a registered symbol on the global
+// object): a workload bound by one copy gets its pod labels from the TopologyCharts of another.
+const BINDINGS = ((globalThis as Record<symbol, unknown>)[Symbol.for('bulkhead.cdk8s.bindings')] ??= new WeakMap()) as WeakMap<Workload, BindableWorkload>;
 
 /** Marks a topology with the construct path of its TopologyCharts (seen by every copy of the library). */
 const CHARTS_SYMBOL = Symbol.for('bulkhead.TopologyCharts');

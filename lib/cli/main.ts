@@ -195,7 +195,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       io.stderr(`bulkhead: ${e.message}\n`);
       return EXIT_BAD_INPUT;
     }
-    if (e instanceof BulkheadError) {
+    if (BulkheadError.isBulkheadError(e)) {
       io.stderr(`bulkhead: ${e.message}\n`);
       return EXIT_BAD_INPUT;
     }

@@ -1,5 +1,30 @@
 import * as ipaddr from 'ipaddr.js';
+import { hasBrand, setBrand } from './brand';
 import { fail } from './errors';
+
+const DECIMAL_OCTET = /^(0|[1-9]\d{0,2})$/;
+const PREFIX = /^(0|[1-9]\d{0,2})$/;
+
+/**
+ * Why a CIDR's text is not in the strict form the Kubernetes API server validates new objects
+ * with (KEP-4858, `StrictIPCIDRValidation`): IPv4 as four decimal octets without leading zeros
+ * (`012.0.0.0` is read as octal 10.0.0.0 by some parsers and as decimal 12.0.0.0 by others),
+ * no hexadecimal or shortened forms (`0x0a000000`, `10/8`), no IPv6 zone, no IPv4-mapped IPv6
+ * address, a decimal prefix length without leading zeros. Undefined when the form is strict.
+ */
+function strictFormProblem(address: string, prefix: string): string | undefined {
+  if (!PREFIX.test(prefix)) return `the prefix length '${prefix}' must be a decimal number without leading zeros`;
+  if (address.includes('%')) return 'an IPv6 zone (%...) is not part of a CIDR';
+  const dotted = address.includes(':') ? address.slice(address.lastIndexOf(':') + 1) : address;
+  if (!address.includes(':') || dotted.includes('.')) {
+    const parts = dotted.split('.');
+    if (parts.length !== 4 || !parts.every((x) => DECIMAL_OCTET.test(x) && Number(x) <= 255)) {
+      return 'an IPv4 address must be four decimal numbers from 0 to 255 without leading zeros (no octal, hexadecimal or shortened forms)';
+    }
+  }
+  if (address.includes(':') && /^::ffff:/i.test(address)) return 'an IPv4-mapped IPv6 address names an IPv4 network: write it as IPv4';
+  return undefined;
+}
 
 /**
  * An IPv4 or IPv6 network in CIDR notation, normalized and validated at construction.
@@ -9,6 +34,11 @@ import { fail } from './errors';
  * Cidr.ANY_IPV4 // 0.0.0.0/0
  */
 export class Cidr {
+  /** Whether a value is a Cidr, also one made by another copy of the library. */
+  public static isCidr(x: unknown): x is Cidr {
+    return hasBrand(x, 'Cidr');
+  }
+
   /** Every IPv4 address. */
   public static readonly ANY_IPV4 = Cidr.of('0.0.0.0/0');
   /** Every IPv6 address. */
@@ -17,6 +47,8 @@ export class Cidr {
   /**
    * Parses a CIDR. A bare address is taken as a single host (`/32` or `/128`).
    * Host bits must be zero: `10.0.0.1/8` is an error, because it is usually a typo.
+   * IPv4 must be written as Kubernetes validates it: four decimal octets without leading zeros
+   * (`012.0.0.0/8` and `0x0a000000/8` are errors, not silently read as `10.0.0.0/8`).
    */
   public static of(text: string): Cidr {
     if (typeof text !== 'string') {
@@ -29,6 +61,13 @@ export class Cidr {
       parsed = ipaddr.parseCIDR(withPrefix);
     } catch {
       return fail('BH-CIDR', 'Cidr.of', 'not a valid IPv4 or IPv6 CIDR', text, "write an address range such as '10.0.0.0/16' or '2001:db8::/32'");
+    }
+    // ipaddr.js also reads the forms inet_aton reads (octal, hexadecimal, fewer parts): a text
+    // Kubernetes rejects, or reads otherwise, must not become another network silently.
+    const slash = withPrefix.lastIndexOf('/');
+    const formProblem = strictFormProblem(withPrefix.slice(0, slash), withPrefix.slice(slash + 1));
+    if (formProblem) {
+      fail('BH-CIDR', 'Cidr.of', `not a CIDR in the form Kubernetes accepts: ${formProblem}`, text, "write four decimal octets and a prefix length, such as '10.0.0.0/8', or an IPv6 range such as '2001:db8::/32'");
     }
     const [addr, prefix] = parsed;
     const network = addr.kind() === 'ipv4'
@@ -47,7 +86,9 @@ export class Cidr {
     public readonly address: string,
     /** The prefix length. */
     public readonly prefix: number,
-  ) {}
+  ) {
+    setBrand(this, 'Cidr');
+  }
 
   /** Whether this network contains the other entirely. */
   public contains(other: Cidr): boolean {

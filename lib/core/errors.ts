@@ -2,6 +2,7 @@
  * Errors and warnings. Every problem names where it is (a construct path or a value
  * factory), what is wrong, the offending value, and how to fix it.
  */
+import { hasBrand, setBrand } from './brand';
 
 /** How serious a {@link Problem} is. */
 export type Severity = 'error' | 'warning';
@@ -33,16 +34,27 @@ export function formatProblem(p: Problem): string {
  * user fixes them all in one pass.
  */
 export class BulkheadError extends Error {
+  /**
+   * Whether a value is a BulkheadError, also one thrown by another copy of the library
+   * (where `instanceof` fails).
+   */
+  public static isBulkheadError(x: unknown): x is BulkheadError {
+    return hasBrand(x, 'BulkheadError') && Array.isArray((x as BulkheadError).problems);
+  }
+
   /** All problems found (errors first, then warnings), sorted by path. */
-  public readonly problems: readonly Problem[];
+  declare public readonly problems: readonly Problem[];
 
   constructor(problems: readonly Problem[]) {
     const sorted = sortProblems(problems);
     const errors = sorted.filter((p) => p.severity === 'error');
     const head = `${errors.length} problem${errors.length === 1 ? '' : 's'} in the declaration:`;
     super([head, ...sorted.map((p) => '  ' + formatProblem(p))].join('\n'));
-    this.name = 'BulkheadError';
-    this.problems = sorted;
+    // Not enumerable: the message already lists every problem, so an uncaught error (a cdk8s
+    // app, a construct constructor) prints them once, not again as a raw array after the stack.
+    Object.defineProperty(this, 'name', { value: 'BulkheadError', enumerable: false, writable: true, configurable: true });
+    Object.defineProperty(this, 'problems', { value: sorted, enumerable: false, writable: false, configurable: false });
+    setBrand(this, 'BulkheadError');
   }
 
   /** Whether any problem carries the given code. */
@@ -70,12 +82,18 @@ export function fail(code: string, path: string, message: string, value: unknown
 
 /** Renders a value for an error message. */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') {
+    // A long text (a 300 KiB reason) is named by its start and size, not repeated.
+    return value.length <= 200 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 80))}… (${value.length} characters)`;
+  }
+  if (value === undefined || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value); // NaN, not null
+  if (typeof value === 'symbol') return value.toString();
+  if (typeof value === 'function') return 'a function';
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : typeof x === 'bigint' ? String(x) : x)) ?? String(value);
   } catch {
-    return String(value);
+    return Object.prototype.toString.call(value);
   }
 }
 

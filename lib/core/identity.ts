@@ -1,3 +1,4 @@
+import { hasBrand, setBrand } from './brand';
 import { fail } from './errors';
 
 const TD_RE = /^[a-z0-9._-]+$/;
@@ -9,6 +10,11 @@ const SEGMENT_RE = /^[A-Za-z0-9._-]+$/;
  * @see https://github.com/spiffe/spiffe/blob/main/standards/SPIFFE-ID.md#21-trust-domain
  */
 export class TrustDomain {
+  /** Whether a value is a TrustDomain, also one made by another copy of the library. */
+  public static isTrustDomain(x: unknown): x is TrustDomain {
+    return hasBrand(x, 'TrustDomain');
+  }
+
   /** Validates and wraps a trust domain name (lowercase letters, digits, `.`, `-`, `_`). */
   public static of(name: string): TrustDomain {
     if (typeof name !== 'string' || name.length === 0 || name.length > 255 || !TD_RE.test(name)) {
@@ -23,7 +29,9 @@ export class TrustDomain {
   private constructor(
     /** The trust domain name. */
     public readonly name: string,
-  ) {}
+  ) {
+    setBrand(this, 'TrustDomain');
+  }
 
   /** The SPIFFE ID of a Kubernetes service account in this trust domain. */
   public workloadId(namespace: string, serviceAccount: string): SpiffeId {
@@ -42,6 +50,11 @@ export class TrustDomain {
  * @see https://github.com/spiffe/spiffe/blob/main/standards/SPIFFE-ID.md
  */
 export class SpiffeId {
+  /** Whether a value is a SpiffeId, also one made by another copy of the library. */
+  public static isSpiffeId(x: unknown): x is SpiffeId {
+    return hasBrand(x, 'SpiffeId');
+  }
+
   /** Parses and validates a SPIFFE ID. */
   public static of(uri: string): SpiffeId {
     const m = typeof uri === 'string' ? /^spiffe:\/\/([^/]+)(\/.*)?$/.exec(uri) : null;
@@ -61,7 +74,9 @@ export class SpiffeId {
     public readonly trustDomain: TrustDomain,
     /** The path, starting with `/`, or empty. */
     public readonly path: string,
-  ) {}
+  ) {
+    setBrand(this, 'SpiffeId');
+  }
 
   /** The principal as Istio writes it: the ID without `spiffe://`. */
   public get istioPrincipal(): string {

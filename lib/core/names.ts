@@ -82,3 +82,23 @@ export const ANNOTATIONS = {
   /** The construct path a policy was synthesized from. */
   source: 'bulkhead.io/source',
 } as const;
+
+/**
+ * Size limits, in UTF-8 bytes, of the free texts Bulkhead writes into annotations. Kubernetes
+ * limits all annotations of an object to 256 KiB together (keys and values); these limits keep
+ * every object Bulkhead writes far below it, whatever else the object carries.
+ */
+export const TEXT_LIMITS = {
+  /** A BreakGlass `reason`. */
+  reason: 1024,
+  /** A BreakGlass `ticket`. */
+  ticket: 253,
+  /** A BreakGlass `group`. */
+  group: 253,
+  /** One BreakGlass approver. */
+  approver: 253,
+  /** How many approvers one BreakGlass grant may list. */
+  approvers: 20,
+  /** A flow's `justification`. */
+  justification: 1024,
+} as const;

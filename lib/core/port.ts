@@ -1,3 +1,4 @@
+import { hasBrand, setBrand } from './brand';
 import { fail } from './errors';
 
 /** A transport protocol that every enforcement layer understands. */
@@ -25,6 +26,11 @@ const NAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
  * Port.named('grpc')
  */
 export class Port {
+  /** Whether a value is a Port, also one made by another copy of the library. */
+  public static isPort(x: unknown): x is Port {
+    return hasBrand(x, 'Port');
+  }
+
   /** HTTPS, TCP 443. */
   public static readonly HTTPS = Port.tcp(443);
   /** HTTP, TCP 80. */
@@ -62,6 +68,7 @@ export class Port {
   }
   /** A port range of any protocol, both ends included. */
   public static range(protocol: Protocol, from: number, to: number): Port {
+    checkProtocol('Port.range', protocol);
     const where = `Port.range(${protocol})`;
     checkNumber(where, from);
     checkNumber(where, to);
@@ -77,6 +84,7 @@ export class Port {
    * @param protocol the protocol of the named port. @default Protocol.TCP
    */
   public static named(name: string, protocol: Protocol = Protocol.TCP): Port {
+    checkProtocol('Port.named', protocol);
     if (typeof name !== 'string' || name.length === 0 || name.length > 15 || !NAME_RE.test(name) || !/[a-z]/.test(name) || name.includes('--')) {
       fail('BH-PORT-NAME', 'Port.named', 'not a valid port name (IANA_SVC_NAME: 1-15 lowercase letters, digits and single dashes, at least one letter)', name, 'use a name such as "grpc" or "http-metrics", the same as the destination declares');
     }
@@ -84,12 +92,13 @@ export class Port {
   }
   /** Every port of the protocol. */
   public static all(protocol: Protocol = Protocol.TCP): Port {
+    checkProtocol('Port.all', protocol);
     return new Port(protocol, 1, 65535, undefined);
   }
 
   /** Parses `tcp/5432`, `udp/53`, `tcp/8000-8100` or `tcp/grpc`. */
   public static parse(text: string): Port {
-    const m = /^(tcp|udp|sctp)\/(.+)$/i.exec(text.trim());
+    const m = typeof text === 'string' ? /^(tcp|udp|sctp)\/(.+)$/i.exec(text.trim()) : null;
     if (!m) {
       fail('BH-PORT-PARSE', 'Port.parse', 'not a port', text, 'write <protocol>/<port>, for example tcp/5432, udp/53, tcp/8000-8100 or tcp/grpc');
     }
@@ -110,7 +119,9 @@ export class Port {
     public readonly to: number | undefined,
     /** The port name; undefined for a numbered port. */
     public readonly name: string | undefined,
-  ) {}
+  ) {
+    setBrand(this, 'Port');
+  }
 
   /** Whether this is a named port that the destination must define. */
   public get isNamed(): boolean {
@@ -123,6 +134,21 @@ export class Port {
     if (this.name !== undefined) return `${p}/${this.name}`;
     return this.to === undefined ? `${p}/${this.from}` : `${p}/${this.from}-${this.to}`;
   }
+}
+
+const PROTOCOLS: readonly string[] = Object.values(Protocol);
+
+/**
+ * The protocol must be one the Kubernetes API server accepts in a NetworkPolicy or Service
+ * port: exactly `TCP`, `UDP` or `SCTP` (upper case; ICMP has no ports).
+ */
+function checkProtocol(where: string, protocol: unknown): void {
+  if (typeof protocol === 'string' && PROTOCOLS.includes(protocol)) return;
+  const upper = typeof protocol === 'string' ? protocol.toUpperCase() : undefined;
+  const fix = upper !== undefined && PROTOCOLS.includes(upper)
+    ? `write Protocol.${upper} (the API server takes the protocol in upper case only)`
+    : `use Protocol.TCP, Protocol.UDP or Protocol.SCTP${upper === 'ICMP' || upper === 'ICMPV6' ? ' (ICMP has no ports; Bulkhead segments TCP, UDP and SCTP traffic)' : ''}`;
+  fail('BH-PORT-PROTOCOL', where, `not a protocol Kubernetes accepts (${PROTOCOLS.join(', ')})`, protocol, fix);
 }
 
 function checkNumber(where: string, port: number): number {

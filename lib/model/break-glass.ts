@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { hasBrand, setBrand } from '../core/brand';
+import { checkedScope, propsOf } from './args';
 import { Duration } from '../core/duration';
 import { Port } from '../core/port';
 import { IPeer, portList } from './peer';
@@ -17,7 +19,7 @@ export interface BreakGlassProps {
    */
   readonly from: IPeer[];
   /**
-   * The human group that uses the access workload, for the audit trail.
+   * The human group that uses the access workload, for the audit trail (at most 253 bytes).
    * @default - none
    */
   readonly group?: string;
@@ -25,18 +27,21 @@ export interface BreakGlassProps {
   readonly to: Workload[];
   /** Which ports. */
   readonly ports: Port | Port[];
-  /** Start of the window (a Date or an RFC 3339 string). */
+  /**
+   * Start of the window: a Date, or an RFC 3339 string with a time zone
+   * (`'2026-11-22T20:00:00Z'`; a text without one would be read in the machine's time zone).
+   */
   readonly start: Date | string;
-  /** Length of the window. The grant expires at `start + duration`. */
+  /** Length of the window (at most `Duration.MAX_SECONDS`, 365 days). The grant expires at `start + duration`. */
   readonly duration: Duration;
-  /** Why. */
+  /** Why: written into an annotation, at most 1024 bytes (`TEXT_LIMITS.reason`); link to the details. */
   readonly reason: string;
   /**
-   * Incident or change ticket.
+   * Incident or change ticket (at most 253 bytes).
    * @default - none
    */
   readonly ticket?: string;
-  /** Who approved it (at least the destination tier's minimum). */
+  /** Who approved it (at least the destination tier's minimum; at most 20 names of at most 253 bytes each). */
   readonly approvers: string[];
 }
 
@@ -54,19 +59,25 @@ export interface BreakGlassProps {
  * });
  */
 export class BreakGlass extends Construct {
+  /** Whether a value is a BreakGlass grant, also one made by another copy of the library. */
+  public static isBreakGlass(x: unknown): x is BreakGlass {
+    return hasBrand(x, 'BreakGlass');
+  }
+
   /** The grant's name. */
   public readonly grantName: string;
   /** Properties as declared (validated when the plan is built). */
   public readonly props: BreakGlassProps;
 
   constructor(scope: Construct, id: string, props: BreakGlassProps) {
-    super(scope, id);
+    super(checkedScope(scope, id, 'BreakGlass'), id);
+    setBrand(this, 'BreakGlass');
     this.props = props;
-    this.grantName = props.name ?? id;
+    this.grantName = propsOf(props).name ?? id;
   }
 
   /** The ports as a list. */
   public get portList(): Port[] {
-    return portList(this.props.ports);
+    return portList(propsOf(this.props).ports ?? []);
   }
 }

@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { hasBrand, setBrand } from '../core/brand';
+import { checkedScope, propsOf } from './args';
 import { LayerName } from '../plan/types';
 
 /** Properties of a {@link Cluster}. */
@@ -71,6 +73,11 @@ export const DEFAULT_LAYERS: readonly LayerName[] = ['kubernetes'];
 
 /** A Kubernetes cluster of the topology, in one cloud and region, running some layers. */
 export class Cluster extends Construct {
+  /** Whether a value is a Cluster, also one made by another copy of the library. */
+  public static isCluster(x: unknown): x is Cluster {
+    return hasBrand(x, 'Cluster');
+  }
+
   /** The cluster name. */
   public readonly clusterName: string;
   /** Properties as declared. */
@@ -79,8 +86,11 @@ export class Cluster extends Construct {
   public readonly layers: readonly LayerName[];
 
   constructor(scope: Construct, id: string, props: ClusterProps) {
-    super(scope, id);
+    super(checkedScope(scope, id, 'Cluster'), id);
+    setBrand(this, 'Cluster');
     this.props = props;
+    // Props from plain JavaScript may be anything: the planner reports them; read them safely.
+    props = propsOf(props) as ClusterProps;
     this.clusterName = props.name ?? id;
     this.layers = props.layers ?? [...DEFAULT_LAYERS];
   }

@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { hasBrand, setBrand } from '../core/brand';
+import { checkedScope, propsOf } from './args';
 import { Port } from '../core/port';
 import { HttpMatch, portList } from './peer';
 import { SensitiveTier } from './tier';
@@ -41,6 +43,8 @@ export interface DomainExport {
   readonly ports: readonly Port[];
   /** HTTP rules the caller's flow must stay within; empty means the whole port. */
   readonly http: readonly HttpMatch[];
+  /** The options as given (validated when the plan is built). @default - none given */
+  readonly options?: ExportOptions;
 }
 
 /**
@@ -53,9 +57,9 @@ export interface DomainExport {
  * payments.export(api, Port.named('grpc'));
  */
 export class DomainBoundary extends Construct {
-  /** Whether a construct is a DomainBoundary. */
+  /** Whether a construct is a DomainBoundary, also one made by another copy of the library. */
   public static isDomainBoundary(x: unknown): x is DomainBoundary {
-    return x instanceof DomainBoundary;
+    return hasBrand(x, 'DomainBoundary');
   }
 
   /** The nearest DomainBoundary enclosing a construct, if any. */
@@ -73,9 +77,10 @@ export class DomainBoundary extends Construct {
   private readonly exportList: DomainExport[] = [];
 
   constructor(scope: Construct, id: string, props: DomainBoundaryProps = {}) {
-    super(scope, id);
+    super(checkedScope(scope, id, 'DomainBoundary'), id);
+    setBrand(this, 'DomainBoundary');
     this.props = props;
-    this.domainName = props.name ?? id;
+    this.domainName = propsOf(props).name ?? id;
   }
 
   /** Declares a workload inside this domain (same as `new Workload(domain, id, props)`). */
@@ -90,8 +95,11 @@ export class DomainBoundary extends Construct {
    * payments.export(api, Port.named('grpc'), { http: { paths: ['/payments.Payments/*'] } });
    */
   public export(workload: Workload, ports: Port | Port[], options: ExportOptions = {}): void {
-    const http = options.http === undefined ? [] : Array.isArray(options.http) ? options.http : [options.http];
-    this.exportList.push({ workload, ports: portList(ports), http });
+    // Options from plain JavaScript may be anything: the planner reports a bad shape, here
+    // it is only kept (`options` as given, for the report).
+    const o = propsOf(options);
+    const http = o.http === undefined ? [] : Array.isArray(o.http) ? o.http : [o.http];
+    this.exportList.push({ workload, ports: portList(ports), http, options });
   }
 
   /** Exports, in declaration order. */
@@ -101,6 +109,6 @@ export class DomainBoundary extends Construct {
 
   /** The workloads declared inside this domain, sorted by construct path. */
   public get workloads(): Workload[] {
-    return this.node.findAll().filter((c): c is Workload => c instanceof Workload).sort((a, b) => (a.node.path < b.node.path ? -1 : 1));
+    return this.node.findAll().filter((c): c is Workload => Workload.isWorkload(c)).sort((a, b) => (a.node.path < b.node.path ? -1 : 1));
   }
 }

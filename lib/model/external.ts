@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { hasBrand, setBrand } from '../core/brand';
+import { checkedScope, propsOf } from './args';
 import { Port } from '../core/port';
 import { FlowOptions, IPeer, portList } from './peer';
 import { Topology } from './topology';
@@ -39,6 +41,11 @@ export interface ExternalProps {
  * const internet = new External(topo, 'internet', { cidrs: ['0.0.0.0/0'] });
  */
 export class External extends Construct implements IPeer {
+  /** Whether a value is an External, also one made by another copy of the library. */
+  public static isExternal(x: unknown): x is External {
+    return hasBrand(x, 'External');
+  }
+
   /** What kind of peer this is (`external`), for code that handles any {@link IPeer}. */
   public readonly peerKind = 'external' as const;
   /** The external's name. */
@@ -47,9 +54,10 @@ export class External extends Construct implements IPeer {
   public readonly props: ExternalProps;
 
   constructor(scope: Construct, id: string, props: ExternalProps) {
-    super(scope, id);
+    super(checkedScope(scope, id, 'External'), id);
+    setBrand(this, 'External');
     this.props = props;
-    this.peerName = props.name ?? id;
+    this.peerName = propsOf(props).name ?? id;
   }
 
   /**

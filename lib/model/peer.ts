@@ -24,7 +24,8 @@ export interface FlowOptions {
   readonly http?: HttpMatch | HttpMatch[];
   /**
    * Why a flow into a much more sensitive tier is needed. Required when the destination tier
-   * demands it (see SensitiveTier); written into the emitted policies as an annotation.
+   * demands it (see SensitiveTier); written into the emitted policies as an annotation, so at
+   * most 1024 bytes (`TEXT_LIMITS.justification`).
    * @default - none
    */
   readonly justification?: string;

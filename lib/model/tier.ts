@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { hasBrand, setBrand } from '../core/brand';
+import { checkedScope, propsOf } from './args';
 import { Duration } from '../core/duration';
 import { defaultControls, InternetEgress, Sensitivity, TierControls } from '../core/sensitivity';
 
@@ -52,6 +54,11 @@ export interface SensitiveTierProps {
  * const payments = new SensitiveTier(topo, 'payments', { level: Sensitivity.HIGHLY_SENSITIVE });
  */
 export class SensitiveTier extends Construct {
+  /** Whether a value is a SensitiveTier, also one made by another copy of the library. */
+  public static isSensitiveTier(x: unknown): x is SensitiveTier {
+    return hasBrand(x, 'SensitiveTier');
+  }
+
   /** The level. */
   public readonly level: Sensitivity;
   /** The tier's name (label value). */
@@ -60,16 +67,17 @@ export class SensitiveTier extends Construct {
   public readonly props: SensitiveTierProps;
 
   constructor(scope: Construct, id: string, props: SensitiveTierProps) {
-    super(scope, id);
+    super(checkedScope(scope, id, 'SensitiveTier'), id);
+    setBrand(this, 'SensitiveTier');
     this.props = props;
-    this.level = props.level;
-    this.tierName = props.name ?? id;
+    this.level = propsOf(props).level as Sensitivity;
+    this.tierName = propsOf(props).name ?? id;
   }
 
   /** The effective controls: the level's defaults tightened by the overrides. */
   public get controls(): TierControls {
     const d = defaultControls(this.level);
-    const p = this.props;
+    const p = propsOf(this.props);
     return {
       ...d,
       maxSvidTtl: p.maxSvidTtl ?? d.maxSvidTtl,

@@ -1,5 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
+import { brandSymbol, brandVersion } from '../core/brand';
 import { BulkheadError } from '../core/errors';
+import { checkedScope, propsOf } from './args';
 import { FlowStatement } from './peer';
 
 /** How the topology enforces. */
@@ -75,8 +77,6 @@ export interface TopologyProps {
   readonly strict?: boolean;
 }
 
-const TOPOLOGY_SYMBOL = Symbol.for('bulkhead.Topology');
-
 /**
  * The root of a declaration: one trust domain, its clusters, domains, tiers, workloads,
  * externals, flows and break-glass grants. Host-neutral: render it with the cdk8s host
@@ -89,7 +89,9 @@ const TOPOLOGY_SYMBOL = Symbol.for('bulkhead.Topology');
 export class Topology extends Construct {
   /** Whether a construct is a Topology. */
   public static isTopology(x: unknown): x is Topology {
-    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[TOPOLOGY_SYMBOL] === true;
+    // Any shape version: a topology is only searched for (Topology.of) and handed to the
+    // planner, which reports a construct of a copy it cannot read as such.
+    return brandVersion(x, 'Topology') !== undefined;
   }
 
   /** The Topology a construct belongs to (its nearest Topology ancestor). */
@@ -113,6 +115,8 @@ export class Topology extends Construct {
   public readonly platform: PlatformProps;
   /** Strict mode. */
   public readonly strict: boolean;
+  /** Properties as declared (validated when the plan is built). */
+  public readonly props: TopologyProps;
   private readonly clock: () => Date;
   private readonly flowStatements: FlowStatement[] = [];
   private hosts = 0;
@@ -121,14 +125,19 @@ export class Topology extends Construct {
    * @param scope the enclosing construct (a cdk8s `App`), or `undefined` for a stand-alone root (Pulumi programs).
    */
   constructor(scope: Construct | undefined, id: string, props: TopologyProps) {
-    super(scope as Construct, id);
-    Object.defineProperty(this, TOPOLOGY_SYMBOL, { value: true });
-    this.trustDomain = props.trustDomain;
-    this.mode = props.mode ?? EnforcementMode.ENFORCE;
-    this.environment = props.environment ?? id;
-    this.platform = props.platform ?? {};
-    this.strict = props.strict ?? false;
-    this.clock = props.clock ?? (() => new Date());
+    super(checkedScope(scope, id, 'Topology', true), id);
+    // Written as `true`, as every earlier copy of the library writes and reads it.
+    Object.defineProperty(this, brandSymbol('Topology'), { value: true });
+    // Props from plain JavaScript may be anything: keep them as given for the planner's input
+    // check, and read them here without assuming their shape.
+    this.props = props;
+    const p = propsOf(props);
+    this.trustDomain = p.trustDomain as string;
+    this.mode = p.mode ?? EnforcementMode.ENFORCE;
+    this.environment = p.environment ?? id;
+    this.platform = p.platform ?? {};
+    this.strict = p.strict ?? false;
+    this.clock = p.clock ?? (() => new Date());
     this.node.addValidation({
       validate: () => (this.hosts === 0
         ? [`Topology '${this.node.path}' is declared but no host renders it: add \`new TopologyCharts(app, 'segmentation', { topology })\` (cdk8s) or \`new SegmentationStack('segmentation', { topology })\` (Pulumi), or call \`synthesize(topology)\``]

@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { hasBrand, setBrand } from '../core/brand';
+import { checkedScope, propsOf } from './args';
 import { Port } from '../core/port';
 import { Cluster } from './cluster';
 import { FlowOptions, IPeer, portList } from './peer';
@@ -49,6 +51,11 @@ export interface WorkloadProps {
  * web.allowTo(cart, Port.named('grpc'));
  */
 export class Workload extends Construct implements IPeer {
+  /** Whether a value is a Workload, also one made by another copy of the library. */
+  public static isWorkload(x: unknown): x is Workload {
+    return hasBrand(x, 'Workload');
+  }
+
   /** What kind of peer this is (`workload`), for code that handles any {@link IPeer}. */
   public readonly peerKind = 'workload' as const;
   /** The workload name. */
@@ -57,26 +64,27 @@ export class Workload extends Construct implements IPeer {
   public readonly props: WorkloadProps;
 
   constructor(scope: Construct, id: string, props: WorkloadProps) {
-    super(scope, id);
+    super(checkedScope(scope, id, 'Workload'), id);
+    setBrand(this, 'Workload');
     this.props = props;
-    this.peerName = props.name ?? id;
+    this.peerName = propsOf(props).name ?? id;
   }
 
   /** The cluster. */
   public get cluster(): Cluster {
-    return this.props.cluster;
+    return propsOf(this.props).cluster as Cluster;
   }
   /** The namespace. */
   public get namespace(): string {
-    return this.props.namespace;
+    return propsOf(this.props).namespace as string;
   }
   /** The service account. */
   public get serviceAccount(): string {
-    return this.props.serviceAccount ?? this.peerName;
+    return propsOf(this.props).serviceAccount ?? this.peerName;
   }
   /** The pod selector. */
   public get selector(): Record<string, string> {
-    return { ...(this.props.selector ?? { 'app.kubernetes.io/name': this.peerName }) };
+    return { ...(propsOf(this.props).selector ?? { 'app.kubernetes.io/name': this.peerName }) };
   }
 
   /**

@@ -5,6 +5,7 @@
  * in force expanded into flows.
  */
 import { IConstruct } from 'constructs';
+import { hasBrand } from '../core/brand';
 import { BulkheadError, cmp, Problem, show, sortProblems } from '../core/errors';
 import { Cidr } from '../core/cidr';
 import { dnsLabelProblem, dnsSubdomainProblem, labelKeyProblem, labelValueProblem, LABELS } from '../core/names';
@@ -30,6 +31,7 @@ import { checkHttpProtocol } from './checks/http';
 import { checkSharedIdentities } from './checks/identity';
 import { checkWorkloadNamespace, platformNamespaces, PlatformNamespaces } from './checks/namespaces';
 import { checkReservedKeys, checkSelectorOverlaps } from './checks/selectors';
+import { checkInput } from './input';
 
 export { mergePorts };
 
@@ -65,7 +67,7 @@ class Problems {
     try {
       return f();
     } catch (e) {
-      if (e instanceof BulkheadError) {
+      if (BulkheadError.isBulkheadError(e)) {
         for (const p of e.problems) this.push({ ...p, path: `${pathOf(where)} (${p.path})` });
         return undefined;
       }
@@ -119,7 +121,11 @@ export interface PlanWithProblems {
  * the declaration's in one run. Never render a plan whose problems hold errors.
  */
 export function planWithProblems(topology: Topology, options: BuildPlanOptions = {}): PlanWithProblems {
-  return new Planner(topology, options.now ?? topology.now()).build();
+  // Ill-typed input (plain JavaScript, casts) is reported first, every problem at once: the
+  // planner below reads the declaration as typed.
+  const input = checkInput(topology, (options ?? {}).now);
+  if (input.problems.length > 0 || !input.now) throw new BulkheadError(input.problems);
+  return new Planner(topology, input.now).build();
 }
 
 interface ResolvedWorkload {
@@ -203,7 +209,9 @@ class Planner {
   }
 
   private of<T>(cls: abstract new (...args: never[]) => T): T[] {
-    return (this.all.filter((c) => c instanceof cls) as unknown as (T & IConstruct)[]).sort(byPath);
+    // By brand (named after the class) as well as instanceof: constructs of another copy of
+    // the library are recognised too.
+    return (this.all.filter((c) => c instanceof cls || hasBrand(c, cls.name)) as unknown as (T & IConstruct)[]).sort(byPath);
   }
 
   // ---------------------------------------------------------------- tiers
@@ -372,7 +380,7 @@ class Planner {
       const ports: PlanNamedPort[] = [];
       for (const [name, port] of Object.entries(w.props.ports ?? {}).sort(([a], [b]) => cmp(a, b))) {
         const valid = this.p.value(w, () => Port.named(name));
-        if (!(port instanceof Port)) {
+        if (!Port.isPort(port)) {
           this.p.error('BH-PORT', w, `port '${name}' is not a Port`, port, 'use Port.tcp(9090) or similar');
           continue;
         }
@@ -471,8 +479,8 @@ class Planner {
       this.unique(names, d.domainName, d, 'BH-DUPLICATE-DOMAIN', 'domain');
       const resolved: ResolvedExport[] = [];
       for (const x of d.exports) {
-        if (!(x.workload instanceof Workload) || DomainBoundary.find(x.workload) !== d) {
-          const other = x.workload instanceof Workload ? DomainBoundary.find(x.workload) : undefined;
+        if (!Workload.isWorkload(x.workload) || DomainBoundary.find(x.workload) !== d) {
+          const other = Workload.isWorkload(x.workload) ? DomainBoundary.find(x.workload) : undefined;
           this.p.error('BH-EXPORT-FOREIGN', d, `a domain exports only its own workloads; this one is ${other ? `in domain '${other.domainName}'` : 'in no domain'}`, x.workload?.node?.path ?? x.workload, other ? `export it from its own domain: ${other.node.id}.export(...)` : `declare it inside the domain (${d.node.id}.addWorkload(...)), or remove the export`);
           continue;
         }
@@ -490,7 +498,7 @@ class Planner {
 
   // ---------------------------------------------------------------- flows
   private endpoint(peer: IPeer, where: string, role: string): { ref: PlanEndpointRef; rank: number; w?: ResolvedWorkload; e?: PlanExternal } | undefined {
-    if (peer instanceof Workload) {
+    if (Workload.isWorkload(peer)) {
       const w = this.workloads.get(peer);
       // A workload of this topology that could not be resolved (its cluster is foreign) has
       // its own error already; calling it "not declared in this topology" would be wrong.
@@ -501,7 +509,7 @@ class Planner {
       }
       return { ref: { kind: 'workload', key: w.plan.key }, rank: sensitivityRank(w.plan.tier.level), w };
     }
-    if (peer instanceof External) {
+    if (External.isExternal(peer)) {
       const e = this.externals.get(peer);
       if (!e) {
         this.p.error('BH-UNDECLARED-PEER', where, `the flow's ${role} is an External that is not declared in this topology`, peer.node.path, 'declare the External inside the same Topology');
@@ -521,7 +529,7 @@ class Planner {
     const out: PlanPort[] = [];
     let ok = true;
     for (const port of ports) {
-      if (!(port instanceof Port)) {
+      if (!Port.isPort(port)) {
         this.p.error('BH-PORT', where, 'not a Port', port, 'use Port.tcp(443), Port.named(\'grpc\') or similar');
         ok = false;
         continue;

@@ -186,7 +186,7 @@ const CASES: Case[] = [
     name: 'tier override with approvers that are not a number (would switch the check off)',
     declare: (b) => new SensitiveTier(b.topo, 'pci', { level: Sensitivity.HIGHLY_SENSITIVE, minApprovers: Number('two') }),
     code: 'BH-TIER-LOOSEN', path: 'shop/pci',
-    message: /override of minApprovers loosens the highly-sensitive level's control/, value: /^null$/, fix: /whole number of at least 2/,
+    message: /override of minApprovers loosens the highly-sensitive level's control/, value: /^NaN$/, fix: /whole number of at least 2/,
   },
   {
     name: 'tier override with an unknown internet egress value',
