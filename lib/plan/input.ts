@@ -155,6 +155,7 @@ class InputChecker {
     this.text(where, 'region', p.region, { optional: true, example: "'eu-west-1'" });
     this.textList(where, 'podCidrs', p.podCidrs, "['10.1.0.0/16']");
     this.textList(where, 'nodeCidrs', p.nodeCidrs, "['10.0.0.0/20']");
+    this.textList(where, 'apiServerCidrs', p.apiServerCidrs, "['172.20.0.1/32']");
     if (p.layers !== undefined) {
       if (!Array.isArray(p.layers)) {
         this.kind(where, 'layers', p.layers, 'a list of layer names', "['kubernetes']");
