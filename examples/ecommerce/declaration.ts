@@ -80,6 +80,9 @@ export function declareShop(scope: Construct | undefined, options: ShopOptions =
 
   const eks = new Cluster(topology, 'eks-prod', {
     cloud: 'aws', region: 'eu-west-1', podCidrs: ['10.20.0.0/16'], nodeCidrs: ['10.0.0.0/20'],
+    // The EKS control plane's network interfaces in the cluster's subnets (the endpoints of
+    // the `kubernetes` Service): the break-glass reaper reaches the API server there only.
+    apiServerCidrs: ['10.0.15.0/28'],
     layers: ['kubernetes', 'cluster-network-policy', 'cilium', 'istio', 'spire'],
   });
   const gke = new Cluster(topology, 'gke-analytics', {

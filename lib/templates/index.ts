@@ -43,6 +43,12 @@ export interface ClusterTemplateProps {
    */
   readonly nodeCidrs?: string[];
   /**
+   * Addresses of the Kubernetes API server as pods reach it (the endpoints of the `kubernetes`
+   * Service in `default`), so that the break-glass reaper reaches the API server only.
+   * @default - unknown: the reaper's NetworkPolicy allows every address on TCP 443 and 6443, with a warning
+   */
+  readonly apiServerCidrs?: string[];
+  /**
    * The mesh trust domain of this cluster's workload identities.
    * @default - the topology's trust domain
    */
@@ -135,6 +141,7 @@ function create(scope: Construct, id: string, cloud: string, props: ClusterTempl
     region: props.region,
     podCidrs: props.podCidrs,
     nodeCidrs: props.nodeCidrs,
+    ...(props.apiServerCidrs !== undefined ? { apiServerCidrs: props.apiServerCidrs } : {}),
     trustDomain: props.trustDomain,
     layers: layersOf(new Set(layers)),
   });

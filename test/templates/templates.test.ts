@@ -31,9 +31,9 @@ describe('cluster templates', () => {
     expect(c.layers).toEqual(layers);
   });
 
-  test('templates pass pod and node CIDRs, trust domain and name through', () => {
+  test('templates pass pod, node and API server CIDRs, trust domain and name through', () => {
     const t = topo();
-    const props = { region: 'r1', podCidrs: ['10.9.0.0/16'], nodeCidrs: ['10.8.0.0/20'], trustDomain: 'other.example.com', name: 'named' };
+    const props = { region: 'r1', podCidrs: ['10.9.0.0/16'], nodeCidrs: ['10.8.0.0/20'], apiServerCidrs: ['10.8.15.0/28'], trustDomain: 'other.example.com', name: 'named' };
     for (const c of [
       eksCluster(t, 'eks', { ...props, name: 'eks-named', dataplane: 'vpc-cni' }),
       gkeCluster(t, 'gke', { ...props, name: 'gke-named' }),
@@ -43,6 +43,7 @@ describe('cluster templates', () => {
       expect(c.props.region).toBe('r1');
       expect(c.props.podCidrs).toEqual(['10.9.0.0/16']);
       expect(c.props.nodeCidrs).toEqual(['10.8.0.0/20']);
+      expect(c.props.apiServerCidrs).toEqual(['10.8.15.0/28']);
       expect(c.props.trustDomain).toBe('other.example.com');
       expect(c.clusterName).toMatch(/-named$/);
     }
