@@ -3,7 +3,8 @@
  * what the manifests allow — the connectivity list, the explanation of one connection, and
  * the difference between two inputs.
  */
-import { inputError } from './errors';
+import { Problem } from '../core/errors';
+import { ProblemSet, inputError } from './errors';
 import { ALL_IPV4, Ipv4Range, parseCidr, parseIpv4, partitionIpv4, rangeId } from './ipv4';
 import { LoadedManifests } from './loader';
 import { PortSet } from './portset';
@@ -127,8 +128,8 @@ export class Analysis {
   public readonly context: AnalysisContext;
   /** One simulator per registered layer, present in the input or not. */
   public readonly simulators: readonly LayerSimulator[];
-  /** Loader and simulator warnings, sorted. */
-  public readonly warnings: readonly string[];
+  /** Loader and simulator warnings (and information), de-duplicated and sorted. */
+  public readonly warnings: readonly Problem[];
 
   private constructor(private readonly manifests: LoadedManifests, options: AnalysisOptions) {
     const resolve: Record<string, readonly string[]> = {};
@@ -149,7 +150,9 @@ export class Analysis {
     };
     const regs = options.simulators ?? SIMULATORS;
     this.simulators = regs.map((r) => r.create(manifests.objects.filter(r.owns), this.context));
-    this.warnings = [...new Set([...manifests.warnings, ...this.simulators.flatMap((s) => (s.warnings ?? []).map((w) => `${s.layer}: ${w}`))])].sort();
+    const warnings = new ProblemSet();
+    for (const w of [...manifests.warnings, ...this.simulators.flatMap((s) => s.warnings ?? [])]) warnings.add(w);
+    this.warnings = warnings.list();
   }
 
   /** The layers present in the input, in registry order. */

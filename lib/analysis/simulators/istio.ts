@@ -72,7 +72,8 @@
  * @see https://istio.io/latest/docs/reference/config/networking/sidecar/
  * @see https://github.com/istio/istio/blob/master/pilot/pkg/security/authz/model/model.go
  */
-import { inputError } from '../errors';
+import { Problem } from '../../core/errors';
+import { ProblemSet, inputError } from '../errors';
 import { rangesOverlap, rangeWithin } from '../ipv4';
 import { L4Protocol, L4_PROTOCOLS, PortSet } from '../portset';
 import { isRecord } from '../selector';
@@ -146,7 +147,7 @@ export interface IstioSimulatorOptions {
  */
 export interface IstioSimulator extends LayerSimulator {
   /** Things in the input the simulator does not model, sorted (for example `targetRef`). */
-  readonly warnings: readonly string[];
+  readonly warnings: readonly Problem[];
   /**
    * Every pair with allowed ports, computed sparsely (see {@link LayerSimulator.allowedPairs}),
    * optionally only for the ports of `scope`: Istio intercepts TCP only, so every pair is
@@ -331,7 +332,7 @@ function pathMatcher(value: string): (path: string | undefined) => boolean {
 class IstioLayer implements IstioSimulator {
   public readonly layer = 'istio' as const;
   public readonly present: boolean;
-  public readonly warnings: readonly string[];
+  public readonly warnings: readonly Problem[];
 
   private readonly root: string;
   private readonly outboundDefault: IstioOutboundMode;
@@ -344,7 +345,7 @@ class IstioLayer implements IstioSimulator {
   private readonly pointsCache = new Map<string, readonly number[]>();
   private readonly boundaries: { readonly ingress: readonly (readonly [number, number])[]; readonly egress: readonly (readonly [number, number])[] };
   private readonly policiesCache = new Map<string, readonly AuthzPolicy[]>();
-  private readonly warningSet = new Set<string>();
+  private readonly warningSet = new ProblemSet();
   private readonly ingressRanges: (readonly [number, number])[] = [];
   private points = new Set<number>();
   private readonly sourceAtomByKey = new Map<string, Atom>();
@@ -375,7 +376,7 @@ class IstioLayer implements IstioSimulator {
       ingress: sortRanges(this.ingressRanges),
       egress: sortRanges(se.flatMap((s) => s.ranges)),
     };
-    this.warnings = [...this.warningSet].sort();
+    this.warnings = this.warningSet.list();
   }
 
   private readObject(obj: Record<string, unknown>, authz: AuthzPolicy[], pa: PeerAuthn[], sc: SidecarCfg[], se: ServiceEntryCfg[]): boolean {
@@ -899,7 +900,7 @@ class IstioLayer implements IstioSimulator {
     const points = [...this.points].sort((a, b) => a - b);
     const dryRun = meta.annotations['istio.io/dry-run'] === 'true';
     if (hasTarget) {
-      this.warningSet.add(`${meta.ref}: targetRef/targetRefs attach the policy to a gateway or waypoint, which the analysis does not model; it is not applied to sidecars`);
+      this.warningSet.warn('BH-AN-ISTIO-TARGET-REF', meta.ref, 'targetRef/targetRefs attach the policy to a gateway or waypoint, not to sidecars; the analysis of sidecars does not apply it', 'nothing to do for the workloads analysed; check gateway and waypoint policies separately', 'info');
     }
     return { ref: meta.ref, namespace: meta.namespace, name: meta.name, action, provider, selector, dryRun, attached: hasTarget, rules, points };
   }
