@@ -153,13 +153,15 @@ function crds(): { kinds: CrdKind[]; schemas: Record<string, S> } {
   const schemas: Record<string, S> = {};
   for (const set of [...SCHEMA_SETS, ...NOT_SIMULATED_SETS].sort()) {
     const dir = path.join(CRDS, set);
-    for (const f of fs.readdirSync(dir).filter((x) => /\.ya?ml$/.test(x)).sort()) {
-      for (const doc of jsyaml.loadAll(fs.readFileSync(path.join(dir, f), 'utf8'))) {
+    for (const f of yamlFiles(dir)) {
+      for (const doc of jsyaml.loadAll(fs.readFileSync(f, 'utf8'))) {
         const crd = doc as { kind?: string; spec?: { group: string; scope: string; names: { kind: string }; versions: { name: string; served?: boolean; schema?: { openAPIV3Schema?: Json } }[] } };
         if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
         const { group, names, scope, versions } = crd.spec;
         const served = versions.filter((v) => v.served !== false);
-        kinds.push({ group, kind: names.kind, namespaced: scope === 'Namespaced', set, versions: served.map((v) => v.name).sort() });
+        if (!kinds.some((k) => k.group === group && k.kind === names.kind)) {
+          kinds.push({ group, kind: names.kind, namespaced: scope === 'Namespaced', set, versions: served.map((v) => v.name).sort() });
+        }
         if (!SCHEMA_SETS.includes(set)) continue;
         for (const v of served) {
           const root = v.schema?.openAPIV3Schema;
@@ -167,7 +169,9 @@ function crds(): { kinds: CrdKind[]; schemas: Record<string, S> } {
           const s = crdShape(root);
           // every object has apiVersion, kind and an ObjectMeta, whatever the CRD's schema says
           if (typeof s === 'object' && !Array.isArray(s)) s.p = sortKeys({ ...(s.p ?? {}), apiVersion: 's', kind: 's', metadata: '#ObjectMeta' });
-          schemas[`${group}/${v.name}/${names.kind}`] = s;
+          // the same CRD from several channels (standard, experimental): the union of their fields
+          const key = `${group}/${v.name}/${names.kind}`;
+          schemas[key] = key in schemas ? union(schemas[key], s) : s;
         }
       }
     }
@@ -221,6 +225,37 @@ function crdShape(j: Json): S {
   }
 }
 
+/** The YAML files of a folder and its subfolders, sorted. */
+function yamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...yamlFiles(full));
+    else if (/\.ya?ml$/.test(e.name)) out.push(full);
+  }
+  return out.sort();
+}
+
+/** The union of two schemas: every field of either; required only where both require it. */
+function union(a: S, b: S): S {
+  if (typeof a !== 'object' || typeof b !== 'object') return a === b ? a : '*';
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) ? [union(a[0], b[0])] : '*';
+  const oa = a as Exclude<S, string | [S]>;
+  const ob = b as Exclude<S, string | [S]>;
+  const out: { p?: Record<string, S>; r?: string[]; m?: S; o?: 1 } = {};
+  const keys = [...new Set([...Object.keys(oa.p ?? {}), ...Object.keys(ob.p ?? {})])];
+  if (keys.length > 0) {
+    const p: Record<string, S> = {};
+    for (const k of keys) p[k] = oa.p?.[k] !== undefined && ob.p?.[k] !== undefined ? union(oa.p[k], ob.p[k]) : (oa.p?.[k] ?? ob.p?.[k]) as S;
+    out.p = sortKeys(p);
+  }
+  const r = (oa.r ?? []).filter((k) => (ob.r ?? []).includes(k));
+  if (r.length > 0) out.r = r;
+  if (oa.m !== undefined || ob.m !== undefined) out.m = oa.m !== undefined && ob.m !== undefined ? union(oa.m, ob.m) : (oa.m ?? ob.m);
+  if (oa.o || ob.o) out.o = 1;
+  return out;
+}
+
 function sortKeys<T>(r: Record<string, T>): Record<string, T> {
   const out: Record<string, T> = {};
   for (const k of Object.keys(r).sort()) out[k] = r[k];
@@ -229,7 +264,10 @@ function sortKeys<T>(r: Record<string, T>): Record<string, T> {
 
 // ---------------------------------------------------------------------------------------------
 
-function main(): void {
+/** The text of `lib/imports/schemas.ts`. */
+export function generate(): string {
+  for (const k of Object.keys(defs)) delete defs[k];
+  defFiles.clear();
   const core = coreSchemas();
   const { kinds, schemas } = crds();
   const kindsOut = sortKeys({ ...core, ...schemas });
@@ -252,8 +290,14 @@ function main(): void {
     `export const CRD_KINDS: readonly CrdKindInfo[] = ${JSON.stringify(crdKinds)};`,
     '',
   ].join('\n');
-  fs.writeFileSync(OUT, text);
-  process.stdout.write(`${path.relative(ROOT, OUT)}: ${Object.keys(kindsOut).length} kinds, ${Object.keys(defs).length} definitions, ${crdKinds.length} CRD kinds, ${text.length} bytes\n`);
+  return text;
 }
 
-main();
+/** The generated file. */
+export const SCHEMAS_FILE = OUT;
+
+if (require.main === module) {
+  const text = generate();
+  fs.writeFileSync(OUT, text);
+  process.stdout.write(`${path.relative(ROOT, OUT)}: ${text.length} bytes\n`);
+}

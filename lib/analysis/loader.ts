@@ -87,6 +87,14 @@ export interface LoadOptions {
    * @default false
    */
   readonly strict?: boolean;
+  /**
+   * Check every object against the upstream schema of its kind (generated from the Kubernetes
+   * OpenAPI schema and the upstream CRDs; the standard channel for network-policy-api). Turn it
+   * off for clusters whose CRDs define more fields (an experimental channel, a newer release):
+   * then no field is dropped and no object is left out for a missing field.
+   * @default true
+   */
+  readonly checkSchemas?: boolean;
 }
 
 /**
@@ -344,7 +352,7 @@ interface PendingOwned {
 function build(docs: readonly RawDoc[], warnings: ProblemSet, options: LoadOptions): LoadedManifests {
   const collected: ManifestObject[] = [];
   for (const d of docs) collect(d.value, d.source, undefined, collected, warnings);
-  const objects = collected.map((o) => stored(o, warnings)).filter((o): o is ManifestObject => o !== undefined);
+  const objects = collected.map((o) => stored(o, warnings, options.checkSchemas ?? true)).filter((o): o is ManifestObject => o !== undefined);
 
   // duplicates are ambiguous: the analysis would have to guess which one is applied
   const byKey = new Map<string, ManifestObject>();
@@ -438,9 +446,9 @@ function build(docs: readonly RawDoc[], warnings: ProblemSet, options: LoadOptio
  * nothing when a required field is missing (a warning). Policy kinds that are not simulated
  * get a warning.
  */
-function stored(o: ManifestObject, warnings: ProblemSet): ManifestObject | undefined {
+function stored(o: ManifestObject, warnings: ProblemSet, checkSchemas: boolean): ManifestObject | undefined {
   const at = { source: o.source, object: describe(o) };
-  const schema = schemaOf(o.apiVersion, o.kind);
+  const schema = checkSchemas ? schemaOf(o.apiVersion, o.kind) : undefined;
   if (schema === undefined) {
     const crd = crdKind(group(o.apiVersion), o.kind);
     if (crd && !crd.simulated) {
@@ -453,7 +461,7 @@ function stored(o: ManifestObject, warnings: ProblemSet): ManifestObject | undef
     warnings.add(inputWarning(
       { ...at, field },
       INPUT_CODES.unknownField,
-      `${o.apiVersion} ${o.kind} has no field ${field}; the API server would not store it, so the analysis drops it (kubectl apply rejects the object by default: server-side field validation Strict)`,
+      `${o.apiVersion} ${o.kind} has no field ${JSON.stringify(lastSegment(field))} here; the API server would not store it, so the analysis drops it (kubectl apply rejects the object by default: server-side field validation Strict)`,
       'remove the field or correct its spelling (see kubectl explain)',
     ));
   }
@@ -462,7 +470,7 @@ function stored(o: ManifestObject, warnings: ProblemSet): ManifestObject | undef
       warnings.add(inputWarning(
         { ...at, field },
         INPUT_CODES.required,
-        `the required field ${field} is missing: the API server rejects the object, so the analysis leaves it out`,
+        `the required field ${JSON.stringify(lastSegment(field))} is missing: the API server rejects the object, so the analysis leaves it out`,
         `set ${field}`,
       ));
     }
@@ -618,6 +626,13 @@ function readLabels(v: unknown, at: InputLocation): Record<string, string> {
     out[k] = val;
   }
   return out;
+}
+
+/** The last name of a field path: `spec.podSelectr` → `podSelectr`. */
+function lastSegment(field: string): string {
+  const m = /(?:^|\.)("(?:[^"\\]|\\.)*"|[^.[\]]+)(?:\[\d+\])*$/.exec(field);
+  if (!m) return field;
+  return m[1].startsWith('"') ? (JSON.parse(m[1]) as string) : m[1];
 }
 
 /** `Kind namespace/name` or `Kind name`, for messages. */
