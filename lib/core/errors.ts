@@ -96,6 +96,50 @@ export class BulkheadError extends Error {
   }
 }
 
+/**
+ * Marks the warnings (and information) whose code is acknowledged, and adds a `BH-ACK-UNKNOWN`
+ * warning for every acknowledged code that none of them carries. Errors are never marked.
+ *
+ * @param problems the problems of a synthesis
+ * @param codes the acknowledged codes
+ * @param where the path of the acknowledging construct (the Topology)
+ */
+export function applyAcknowledgements(problems: readonly Problem[], codes: readonly string[], where: string): Problem[] {
+  if (codes.length === 0) return [...problems];
+  const ack = new Set(codes);
+  const seen = new Set<string>();
+  const out = problems.map((p) => {
+    if (p.severity === 'error' || !ack.has(p.code)) return p;
+    seen.add(p.code);
+    return { ...p, acknowledged: true };
+  });
+  for (const c of [...ack].filter((x) => !seen.has(x)).sort(cmp)) {
+    out.push({
+      severity: 'warning', code: 'BH-ACK-UNKNOWN', path: where, value: JSON.stringify(c),
+      message: `the acknowledged code ${c} is carried by no warning of this synthesis`,
+      fix: 'correct the code, or remove it from acknowledge once it no longer applies',
+    });
+  }
+  return sortProblems(out);
+}
+
+/**
+ * Warning codes whose fix is "nothing to do": they are reported as information (`info`), not
+ * as warnings. Every warning of the library was reviewed; these two describe a layer that
+ * cannot express something while another layer enforces it.
+ */
+export const INFO_CODES: ReadonlySet<string> = new Set([
+  // Istio authorizes TCP only; NetworkPolicy and Cilium enforce the other protocols
+  'BH-ISTIO-NON-TCP',
+  // a workload with external peers needs the world entity; the namespace default deny still applies
+  'BH-CILIUM-GUARDRAIL-SKIPPED',
+]);
+
+/** The severity of a warning with the given code: `info` for {@link INFO_CODES}, `warning` otherwise. */
+export function warningSeverity(code: string): 'warning' | 'info' {
+  return INFO_CODES.has(code) ? 'info' : 'warning';
+}
+
 const RANK: Readonly<Record<Severity, number>> = { error: 0, warning: 1, info: 2 };
 
 /** Sorts problems deterministically: errors first, then warnings, then information; then by path, code and message. */

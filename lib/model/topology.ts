@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import { BulkheadError } from '../core/errors';
+import { BulkheadError, show } from '../core/errors';
 import { FlowStatement } from './peer';
 
 /** How the topology enforces. */
@@ -72,6 +72,15 @@ export interface TopologyProps {
    * @default false
    */
   readonly strict?: boolean;
+  /**
+   * Warning codes the team has reviewed and accepts, such as `['BH-NP-FQDN']`. A warning with an
+   * acknowledged code is kept in the synthesis result, marked `acknowledged`, but not printed
+   * again. A listed code that no warning of the synthesis carries is itself a warning
+   * (`BH-ACK-UNKNOWN`: misspelled, or no longer needed); a code that is not of the form
+   * `BH-…` is an error. Errors cannot be acknowledged.
+   * @default - no code is acknowledged
+   */
+  readonly acknowledge?: readonly string[];
 }
 
 const TOPOLOGY_SYMBOL = Symbol.for('bulkhead.Topology');
@@ -113,6 +122,7 @@ export class Topology extends Construct {
   /** Strict mode. */
   public readonly strict: boolean;
   private readonly clock: () => Date;
+  private readonly acknowledgements = new Set<string>();
   private readonly flowStatements: FlowStatement[] = [];
   private hosts = 0;
 
@@ -128,11 +138,35 @@ export class Topology extends Construct {
     this.platform = props.platform ?? {};
     this.strict = props.strict ?? false;
     this.clock = props.clock ?? (() => new Date());
+    this.acknowledge(...(props.acknowledge ?? []));
     this.node.addValidation({
       validate: () => (this.hosts === 0
         ? [`Topology '${this.node.path}' is declared but no host renders it: add \`new TopologyCharts(app, 'segmentation', { topology })\` (cdk8s) or \`new SegmentationStack('segmentation', { topology })\` (Pulumi), or call \`synthesize(topology)\``]
         : []),
     });
+  }
+
+  /**
+   * Acknowledges warning codes: warnings with these codes stay in the synthesis result, marked
+   * `acknowledged`, and are not printed again.
+   *
+   * @param codes codes such as `BH-NP-FQDN`
+   * @throws BulkheadError when a code is not of the form `BH-…`
+   */
+  public acknowledge(...codes: string[]): void {
+    const bad = codes.filter((c) => typeof c !== 'string' || !/^BH-[A-Z0-9]+(-[A-Z0-9]+)*$/.test(c));
+    if (bad.length > 0) {
+      throw new BulkheadError(bad.map((c) => ({
+        severity: 'error' as const, code: 'BH-ACK-CODE', path: this.node.path || this.node.id, message: 'an acknowledged code must be a Bulkhead problem code', value: show(c),
+        fix: 'write the code as printed in brackets, such as BH-NP-FQDN',
+      })));
+    }
+    for (const c of codes) this.acknowledgements.add(c);
+  }
+
+  /** The acknowledged warning codes, sorted. */
+  public get acknowledgedCodes(): readonly string[] {
+    return [...this.acknowledgements].sort();
   }
 
   /** The current time according to the topology's clock. */

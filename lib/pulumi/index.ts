@@ -6,6 +6,7 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { formatProblem } from '../core/errors';
 import { Topology } from '../model/topology';
 import { Synthesis, synthesize, SynthesizeOptions } from '../synth';
 import { KubeManifest } from '../targets/types';
@@ -55,7 +56,11 @@ export class SegmentationStack extends pulumi.ComponentResource {
       }
       counts[c.cluster.name] = c.manifests.length;
     }
-    for (const w of this.synthesis.warnings) pulumi.log.warn(`${w.code} at ${w.path}: ${w.message} (fix: ${w.fix})`, this);
+    for (const w of this.synthesis.warnings) {
+      if (w.acknowledged) continue;
+      if (w.severity === 'info') pulumi.log.info(formatProblem(w), this);
+      else pulumi.log.warn(formatProblem(w), this);
+    }
     this.resources = resources;
     this.objectCounts = pulumi.output(counts);
     this.registerOutputs({ objectCounts: this.objectCounts });
