@@ -427,7 +427,7 @@ function build(docs: readonly RawDoc[], warnings: ProblemSet, options: LoadOptio
   const sorted = [...workloads.values()]
     .map((w) => ({ ...w, namespaceLabels: nsRecord[w.namespace] }))
     .sort((a, b) => cmp(a.id, b.id));
-  if (sorted.length === 0 && objects.length > 0) {
+  if (sorted.length === 0 && collected.length > 0) {
     warnings.warn(INPUT_CODES.empty, docs[0]?.source.file ?? 'input', 'the input holds no workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, ReplicaSet, ReplicationController or Pod): every connection list is empty', 'add the workload manifests next to the policies');
   }
   const problems = warnings.list();

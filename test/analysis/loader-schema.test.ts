@@ -43,8 +43,8 @@ describe('the loader analyses what the API server would store', () => {
     expect(m.objects.map((o) => o.kind)).toEqual(['Deployment']);
     // --strict: both are errors, reported at once
     const e = caught(() => loadObjects([networkPolicy('shop', 'deny', { podSelectr: {}, policyTypes: ['Ingress'] })], 'mem', { strict: true }));
-    expect(e.problems.map((p) => [p.severity, p.code])).toEqual([['error', 'BH-IN-REQUIRED'], ['error', 'BH-IN-UNKNOWN-FIELD']]);
-    expect(e.message).toMatch(/2 problems in the input/);
+    expect(e.problems.map((p) => [p.severity, p.code])).toEqual([['error', 'BH-IN-EMPTY'], ['error', 'BH-IN-REQUIRED'], ['error', 'BH-IN-UNKNOWN-FIELD']]);
+    expect(e.message).toMatch(/3 problems in the input/);
   });
 
   test('an unknown field deep in a rule is dropped as the API server drops it, and the analysis follows what is stored', () => {
