@@ -4,9 +4,10 @@
  * the difference between two inputs.
  */
 import { Problem } from '../core/errors';
-import { ProblemSet, inputError } from './errors';
+import { INPUT_CODES, ProblemSet, inputError, inputWarning } from './errors';
 import { ALL_IPV4, Ipv4Range, parseCidr, parseIpv4, partitionIpv4, rangeId } from './ipv4';
-import { LoadedManifests } from './loader';
+import { LoadedManifests, describe, group } from './loader';
+import { LabelSelector, isRecord } from './selector';
 import { PortSet } from './portset';
 import { SIMULATORS, SimulatorRegistration } from './simulators';
 import {
@@ -151,7 +152,7 @@ export class Analysis {
     const regs = options.simulators ?? SIMULATORS;
     this.simulators = regs.map((r) => r.create(manifests.objects.filter(r.owns), this.context));
     const warnings = new ProblemSet();
-    for (const w of [...manifests.warnings, ...this.simulators.flatMap((s) => s.warnings ?? [])]) warnings.add(w);
+    for (const w of [...manifests.warnings, ...this.simulators.flatMap((s) => s.warnings ?? []), ...selectNothing(manifests)]) warnings.add(w);
     this.warnings = warnings.list();
   }
 
@@ -367,6 +368,26 @@ function compare(layer: AnalysisLayer | 'effective', before: readonly AllowedCon
   }
   for (const c of before) if (!am.has(key(c))) removed.push(c);
   return { layer, added, removed, changed };
+}
+
+/**
+ * A warning for every NetworkPolicy whose podSelector selects no workload of the input: it
+ * has no effect on what the analysis reports (a typo in a label, or workloads missing from
+ * the input).
+ */
+function selectNothing(manifests: LoadedManifests): Problem[] {
+  if (manifests.workloads.length === 0) return [];
+  const out: Problem[] = [];
+  for (const o of manifests.objects) {
+    if (o.kind !== 'NetworkPolicy' || (group(o.apiVersion) !== 'networking.k8s.io' && group(o.apiVersion) !== 'extensions')) continue;
+    const spec = o.raw.spec;
+    if (!isRecord(spec)) continue;
+    const at = { source: o.source, object: describe(o), field: 'spec.podSelector' };
+    const sel = LabelSelector.parse(spec.podSelector, at);
+    if (manifests.workloads.some((w) => w.namespace === o.namespace && sel.matches(w.labels))) continue;
+    out.push(inputWarning(at, INPUT_CODES.empty, `the policy selects no workload of the input (namespace ${o.namespace}, selector ${sel.toString() || '{}'}): it changes nothing the analysis reports`, 'check the selector labels and the namespace, or add the workload manifests to the input'));
+  }
+  return out;
 }
 
 function external(first: number, last: number): ExternalEndpoint {

@@ -129,6 +129,16 @@ describe('bad input gets a formatted problem, never a stack trace', () => {
     expect(strict.err).toMatch(/\[BH-IN-EMPTY\] error at /);
   });
 
+  test('a policy that selects no workload prints a warning, not silence', () => {
+    fs.writeFileSync(path.join(dir, 'all.yaml'), [
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\nspec: {podSelector: {matchLabels: {app: wbe}}, policyTypes: [Ingress]}',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nspec: {containers: [{name: c}]}',
+    ].join('\n---\n'));
+    const r = cli('connlist', dir);
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.err).toMatch(/\[BH-IN-EMPTY\] warning at .*all\.yaml \(document 1\), NetworkPolicy shop\/p, spec\.podSelector: the policy selects no workload/);
+  });
+
   test('--strict: a misspelled field is an error, listed with every other problem', () => {
     fs.writeFileSync(path.join(dir, 'np.yaml'), [
       'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\nspec: {podSelectr: {}}',
