@@ -71,7 +71,12 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
   const program = new Command('bulkhead')
     .description('Bulkhead: synthesize and verify zero-trust segmentation, and analyse what Kubernetes manifests allow (NetworkPolicy, ClusterNetworkPolicy, Cilium, Istio)')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      // command-line errors are problems too, printed by the one formatter
+      outputError: (text, write) => write(formatProblems([{ severity: 'error', code: CLI_CODES.usage, path: 'bulkhead', message: text.replace(/^error: /, '').trim(), fix: 'run bulkhead <command> --help for the usage' }])),
+    })
     .showHelpAfterError('(run bulkhead --help for usage)');
 
   const common = (cmd: Command): Command =>

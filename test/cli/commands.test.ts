@@ -113,6 +113,12 @@ describe('bad input gets a formatted problem, never a stack trace', () => {
     expect(merged.err).toMatch(/\[BH-IN-MULTI-CLUSTER\].*2 clusters \(eks-prod, gke-analytics\)/);
   });
 
+  test('command-line errors are problems too', () => {
+    const r = cli('connlist', dir, '--no-such-option');
+    expect(r.code).toBe(EXIT_BAD_INPUT);
+    expect(r.err).toMatch(/^\[BH-CLI-USAGE\] error at bulkhead: unknown option '--no-such-option'/);
+  });
+
   test('unreadable files and folders are problems', () => {
     const r = cli('connlist', path.join(dir, 'missing'));
     expect(r.code).toBe(EXIT_BAD_INPUT);

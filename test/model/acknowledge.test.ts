@@ -3,6 +3,7 @@ import { declareShop } from '../../examples/ecommerce/declaration';
 import { BulkheadError, formatProblem, formatProblems, INFO_CODES, Problem } from '../../lib/core/errors';
 import { Port } from '../../lib/core/port';
 import { TopologyCharts } from '../../lib/cdk8s';
+import { Cluster } from '../../lib/model/cluster';
 import { External } from '../../lib/model/external';
 import { synthesize } from '../../lib/synth';
 import { base, NOW } from '../plan/declare';
@@ -55,10 +56,17 @@ describe('acknowledging warnings on the Topology', () => {
     expect((e as BulkheadError).problems.map((p) => [p.code, p.path, p.value])).toEqual([['BH-ACK-CODE', 'shop', '"np-fqdn"']]);
   });
 
-  test('errors cannot be acknowledged', () => {
-    const b = base({ acknowledge: ['BH-PORT-NAME'] });
-    expect(() => synthesize(b.topo, { now: NOW })).not.toThrow();
-    expect(codes(synthesize(b.topo, { now: NOW }).warnings)).toEqual(['BH-ACK-UNKNOWN']);
+  test('errors cannot be acknowledged: synthesis still fails', () => {
+    const b = base({ acknowledge: ['BH-DUPLICATE-CLUSTER'] });
+    new Cluster(b.topo, 'eks-2', { cloud: 'aws', name: 'eks' });
+    let e: unknown;
+    try {
+      synthesize(b.topo, { now: NOW });
+    } catch (err) {
+      e = err;
+    }
+    expect(e).toBeInstanceOf(BulkheadError);
+    expect((e as BulkheadError).problems.find((p) => p.code === 'BH-DUPLICATE-CLUSTER')?.acknowledged).toBeUndefined();
   });
 
   test('cdk8s prints with the one formatter, and leaves acknowledged warnings out', () => {
