@@ -48,6 +48,82 @@ function cliProblems(argv: string[]): readonly Problem[] {
 const np = (name: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'shop', labels: { 'bulkhead.io/layer': 'kubernetes' } }, spec: { podSelector: {} } });
 const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } };
 
+/** The warnings of the simulators (what a layer could not model exactly). */
+function simulatorEntries(): Entry[] {
+  const cnp = (spec: Record<string, unknown>) => ({ apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'c', namespace: 'shop' }, spec });
+  const ccnp = (spec: Record<string, unknown>) => ({ apiVersion: 'cilium.io/v2', kind: 'CiliumClusterwideNetworkPolicy', metadata: { name: 'h' }, spec });
+  const cluster = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name }, spec });
+  const sub = { namespaces: {} };
+  const warnings = (objects: unknown[], checkSchemas = true) => Analysis.of(loadObjects([pod, ...objects], 'mem', { checkSchemas })).warnings;
+  return [
+    {
+      name: 'Cilium: a host policy (nodeSelector)',
+      produce: () => warnings([ccnp({ nodeSelector: {}, ingress: [{}] })]),
+      code: 'BH-AN-CILIUM-HOST-POLICY', severity: 'warning', path: 'CiliumClusterwideNetworkPolicy h, spec', message: /nodeSelector \(host policy\) is not modeled/, fix: /host policies separately/,
+    },
+    {
+      name: 'Cilium: an entity the analysis cannot see',
+      produce: () => warnings([cnp({ endpointSelector: {}, ingress: [{ fromEntities: ['host'] }] })]),
+      code: 'BH-AN-CILIUM-ENTITY', severity: 'warning', path: 'CiliumNetworkPolicy shop/c, spec.ingress[0].fromEntities[0]', message: /entity host names no workload/, fix: /check what this entity allows/,
+    },
+    {
+      name: 'Cilium: a selector on reserved labels',
+      produce: () => warnings([cnp({ endpointSelector: {}, ingress: [{ fromEndpoints: [{ matchLabels: { 'reserved:host': '' } }] }] })]),
+      code: 'BH-AN-CILIUM-FOREIGN-SELECTOR', severity: 'warning', path: 'CiliumNetworkPolicy shop/c, spec.ingress[0].fromEndpoints[0]', message: /reserved or non-Kubernetes labels are not modeled/, fix: /Kubernetes labels/,
+    },
+    {
+      name: 'Cilium: CIDR groups',
+      produce: () => warnings([cnp({ endpointSelector: {}, egress: [{ toCIDRSet: [{ cidrGroupRef: 'g' }] }] })]),
+      code: 'BH-AN-CILIUM-CIDR-GROUP', severity: 'warning', path: 'CiliumNetworkPolicy shop/c, spec.egress[0].toCIDRSet[0]', message: /CIDR groups .* are not modeled/, fix: /write the CIDRs in the rule/,
+    },
+    {
+      name: 'Cilium: a peer kind the analysis does not model',
+      produce: () => warnings([cnp({ endpointSelector: {}, egress: [{ toNodes: [{}] }] })]),
+      code: 'BH-AN-CILIUM-PEER-NOT-MODELED', severity: 'warning', path: 'CiliumNetworkPolicy shop/c, spec.egress[0].toNodes', message: /toNodes is not modeled/, fix: /endpoints, entities or CIDRs/,
+    },
+    {
+      name: 'Cilium: a toPorts entry without ports',
+      produce: () => warnings([cnp({ endpointSelector: {}, ingress: [{ toPorts: [{}] }] })]),
+      code: 'BH-AN-CILIUM-EMPTY-PORTS', severity: 'warning', path: 'CiliumNetworkPolicy shop/c, spec.ingress[0].toPorts[0]', message: /without ports matches no port/, fix: /list the ports/,
+    },
+    {
+      name: 'Cilium: an Envoy listener',
+      produce: () => warnings([cnp({ endpointSelector: {}, egress: [{ toPorts: [{ ports: [{ port: '80', protocol: 'TCP' }], listener: { envoyConfig: { kind: 'CiliumEnvoyConfig', name: 'e' }, name: 'l' } }] }] })]),
+      code: 'BH-AN-CILIUM-LISTENER', severity: 'warning', path: 'CiliumNetworkPolicy shop/c, spec.egress[0].toPorts[0].listener', message: /Envoy listener is taken as allowed/, fix: /listener configuration/,
+    },
+    {
+      name: 'Istio: a policy attached to a gateway (information)',
+      produce: () => warnings([{ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'gw', namespace: 'shop' }, spec: { targetRefs: [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'gw' }] } }]),
+      code: 'BH-AN-ISTIO-TARGET-REF', severity: 'info', path: 'AuthorizationPolicy shop/gw', message: /gateway or waypoint, not to sidecars/, fix: /^nothing to do/,
+    },
+    {
+      name: 'ClusterNetworkPolicy: two policies share a priority',
+      produce: () => warnings([cluster('a', { tier: 'Admin', priority: 3, subject: sub, ingress: [] }), cluster('b', { tier: 'Admin', priority: 3, subject: sub, ingress: [] })]),
+      code: 'BH-AN-CNP-SAME-PRIORITY', severity: 'warning', path: 'ClusterNetworkPolicy a, ClusterNetworkPolicy b', message: /share Admin priority 3/, fix: /its own priority/,
+    },
+    {
+      name: 'ClusterNetworkPolicy: another API version',
+      produce: () => warnings([{ ...cluster('a', { tier: 'Admin', priority: 3, subject: sub, ingress: [] }), apiVersion: 'policy.networking.k8s.io/v1alpha1' }]),
+      code: 'BH-AN-CNP-VERSION', severity: 'warning', path: 'ClusterNetworkPolicy a', message: /reads it as v1alpha2/, fix: /policy\.networking\.k8s\.io\/v1alpha2/,
+    },
+    {
+      name: 'ClusterNetworkPolicy: a peer that sets no field fails closed',
+      produce: () => warnings([cluster('a', { tier: 'Admin', priority: 1, subject: sub, ingress: [{ action: 'Deny', from: [{}] }] })]),
+      code: 'BH-AN-CNP-FAIL-CLOSED', severity: 'warning', path: 'ClusterNetworkPolicy a, spec.ingress[0].from[0]', message: /fails closed \(the rule matches every peer\)/, fix: /one field/,
+    },
+    {
+      name: 'ClusterNetworkPolicy: nodes peers (experimental channel)',
+      produce: () => warnings([cluster('a', { tier: 'Admin', priority: 1, subject: sub, egress: [{ action: 'Deny', to: [{ nodes: {} }] }] })], false),
+      code: 'BH-AN-CNP-NODES', severity: 'warning', path: 'ClusterNetworkPolicy a, spec.egress[0].to[0].nodes', message: /nodes peers select node addresses/, fix: /separately/,
+    },
+    {
+      name: 'ClusterNetworkPolicy: a domain name without a known address (experimental channel)',
+      produce: () => warnings([cluster('a', { tier: 'Admin', priority: 1, subject: sub, egress: [{ action: 'Accept', to: [{ domainNames: ['api.example.com'] }] }] })], false),
+      code: 'BH-AN-UNRESOLVED', severity: 'warning', path: 'ClusterNetworkPolicy a, spec.egress[0].to[0].domainNames', message: /no address is known for api\.example\.com/, fix: /--resolve name=address/,
+    },
+  ];
+}
+
 const CATALOGUE: readonly Entry[] = [
   // ------------------------------------------------------------------ acknowledgements
   {
@@ -192,6 +268,8 @@ const CATALOGUE: readonly Entry[] = [
     produce: () => thrown(() => Analysis.of(loadObjects([pod], 'mem')).endpoint('shop/nope')),
     code: 'BH-IN-INPUT', path: 'input', message: /no workload shop\/nope/, value: /"shop\/nope"/, fix: /name one of: shop\/web\[Pod\]/,
   },
+  // ------------------------------------------------------------------ simulator warnings
+  ...simulatorEntries(),
   // ------------------------------------------------------------------ command
   {
     name: 'a folder given as a declaration program',
