@@ -49,7 +49,7 @@ export interface CrdKindInfo {
 
 /** What {@link checkAgainstSchema} found. */
 export interface SchemaCheck {
-  /** The object with every unknown field removed (the input is not changed). */
+  /** The object with every unknown field removed: a copy when a field was dropped, the object itself otherwise (the input is never changed). */
   readonly value: unknown;
   /** Paths of the unknown fields, such as `spec.podSelectr`. */
   readonly unknown: readonly string[];
@@ -83,31 +83,56 @@ function resolve(s: CompactSchema): CompactSchema {
   return cur;
 }
 
+const SEGMENTS = new Map<string, string>();
+
 function join(base: string, key: string): string {
-  const k = /^[A-Za-z_$][\w$-]*$/.test(key) ? key : JSON.stringify(key);
+  let k = SEGMENTS.get(key);
+  if (k === undefined) {
+    k = /^[A-Za-z_$][\w$-]*$/.test(key) ? key : JSON.stringify(key);
+    if (SEGMENTS.size < 10_000) SEGMENTS.set(key, k);
+  }
   return base === '' ? k : `${base}.${k}`;
 }
 
+/** Walks a value; returns the value itself when nothing was dropped (no copy), a copy otherwise. */
 function walk(value: unknown, schema: CompactSchema, at: string, unknown: string[], missing: string[]): unknown {
   const s = resolve(schema);
   if (typeof s === 'string') return value;
   if (Array.isArray(s)) {
     if (!Array.isArray(value)) return value;
     const item = (s as readonly [CompactSchema])[0];
-    return value.map((v, i) => walk(v, item, `${at}[${i}]`, unknown, missing));
+    let out: unknown[] | undefined;
+    value.forEach((v, i) => {
+      const w = walk(v, item, `${at}[${i}]`, unknown, missing);
+      if (w !== v && out === undefined) out = value.slice(0, i);
+      if (out !== undefined) out.push(w);
+    });
+    return out ?? value;
   }
   const o = s as Exclude<CompactSchema, string | readonly [CompactSchema]>;
   if (!isRecord(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
+  let out: Record<string, unknown> | undefined;
+  const keys = Object.keys(value);
+  keys.forEach((k, i) => {
+    const v = value[k];
     const known = o.p?.[k];
-    if (known !== undefined) out[k] = walk(v, known, join(at, k), unknown, missing);
-    else if (o.m !== undefined) out[k] = walk(v, o.m, join(at, k), unknown, missing);
-    else if (o.o === 1) out[k] = v;
-    else unknown.push(join(at, k));
-  }
+    let w: unknown;
+    let keep = true;
+    if (known !== undefined) w = walk(v, known, join(at, k), unknown, missing);
+    else if (o.m !== undefined) w = walk(v, o.m, join(at, k), unknown, missing);
+    else if (o.o === 1) w = v;
+    else {
+      unknown.push(join(at, k));
+      keep = false;
+    }
+    if ((!keep || w !== v) && out === undefined) {
+      out = {};
+      for (const prev of keys.slice(0, i)) out[prev] = value[prev];
+    }
+    if (out !== undefined && keep) out[k] = w;
+  });
   for (const r of o.r ?? []) {
     if (value[r] === undefined || value[r] === null) missing.push(join(at, r));
   }
-  return out;
+  return out ?? value;
 }
