@@ -22,6 +22,8 @@ export const INPUT_CODES = {
   unknownField: 'BH-IN-UNKNOWN-FIELD',
   /** A required field is missing: the API server rejects the object. */
   required: 'BH-IN-REQUIRED',
+  /** An apiVersion the upstream CRD of the kind does not serve. */
+  version: 'BH-IN-VERSION',
   /** A policy kind the analysis does not simulate. */
   notSimulated: 'BH-IN-NOT-SIMULATED',
   /** A template or kustomization, which must be rendered before analysis. */

@@ -197,6 +197,11 @@ const CATALOGUE: readonly Entry[] = [
     code: 'BH-IN-NOT-SIMULATED', severity: 'warning', path: 'mem (document 2), AuthorizationPolicy shop/a', message: /policy\.linkerd\.io.*does not simulate/, fix: /its own tools/,
   },
   {
+    name: 'an apiVersion the upstream CRD does not serve',
+    produce: () => loadObjects([pod, { apiVersion: 'cilium.io/v2alpha1', kind: 'CiliumNetworkPolicy', metadata: { name: 'c', namespace: 'shop' }, spec: { endpointSelector: {} } }], 'mem').warnings,
+    code: 'BH-IN-VERSION', severity: 'warning', path: 'mem (document 2), CiliumNetworkPolicy shop/c', message: /serves cilium\.io\/v2, not cilium\.io\/v2alpha1/, fix: /write apiVersion cilium\.io\/v2/,
+  },
+  {
     name: 'a kustomization',
     produce: (dir) => {
       fs.writeFileSync(path.join(dir, 'kustomization.yaml'), 'resources: []\n');
