@@ -202,8 +202,10 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     }
     const problems = problemsOf(e);
     const errors = problems.filter((p) => p.severity === 'error').length;
-    const head = e instanceof AnalysisInputError ? 'in the input' : e instanceof BulkheadError ? 'in the declaration' : '';
-    io.stderr(`bulkhead: ${errors} problem${errors === 1 ? '' : 's'}${head ? ` ${head}` : ''}:\n${formatProblems(problems, { indent: '  ', includeAcknowledged: false })}`);
+    // the error's own heading (`N problems in the declaration:`, `… with the output folder out:`), or a count
+    const own = e instanceof BulkheadError ? e.message.split('\n')[0] : '';
+    const head = own.endsWith(':') && !own.startsWith('[') ? own : `${errors} problem${errors === 1 ? '' : 's'}${e instanceof AnalysisInputError ? ' in the input' : ''}:`;
+    io.stderr(`bulkhead: ${head}\n${formatProblems(problems, { indent: '  ' })}`);
     return EXIT_BAD_INPUT;
   }
   return code;
