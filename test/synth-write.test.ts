@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -122,4 +123,16 @@ describe('writeManifests never deletes or overwrites a file it did not write', (
     fs.writeFileSync(path.join(out, OUTPUT_RECORD_FILE), '{');
     expect(caught(() => writeManifests(folders('a'), out)).problems.map((p) => p.code)).toEqual(['BH-OUT-RECORD']);
   });
+});
+
+describe('npm run synth (the example) on a repeat run', () => {
+  test('writes, then replaces only its own files; a foreign file survives', () => {
+    const out = path.join(root, 'out');
+    const synth = () => execFileSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join(__dirname, '..', 'examples', 'ecommerce', 'synth.ts'), out], { encoding: 'utf8', cwd: path.join(__dirname, '..') });
+    expect(synth()).toMatch(/Synthesized \d+ files into/);
+    fs.writeFileSync(path.join(out, 'NOTES.md'), 'mine\n');
+    expect(synth()).toMatch(/Synthesized \d+ files into/);
+    expect(fs.readFileSync(path.join(out, 'NOTES.md'), 'utf8')).toBe('mine\n');
+    expect(fs.readdirSync(out).sort()).toEqual(['.bulkhead-manifest.json', 'NOTES.md', 'eks-prod', 'gke-analytics']);
+  }, 120_000);
 });
