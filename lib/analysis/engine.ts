@@ -371,24 +371,49 @@ function compare(layer: AnalysisLayer | 'effective', before: readonly AllowedCon
 }
 
 /**
- * A warning for every NetworkPolicy whose podSelector selects no workload of the input: it
- * has no effect on what the analysis reports (a typo in a label, or workloads missing from
- * the input).
+ * A warning for every policy whose workload selector selects no workload of the input: it
+ * changes nothing the analysis reports (a typo in a label, or workloads missing from the
+ * input). Checked where the selector's meaning is plain: a NetworkPolicy's podSelector, the
+ * selector of an Istio policy outside the root namespace, and a CiliumNetworkPolicy's
+ * endpointSelector on Kubernetes pod labels.
  */
 function selectNothing(manifests: LoadedManifests): Problem[] {
   if (manifests.workloads.length === 0) return [];
   const out: Problem[] = [];
+  const check = (o: LoadedManifests['objects'][number], field: string, raw: unknown, labelsOnly: boolean): void => {
+    if (o.namespace === undefined) return;
+    const at = { source: o.source, object: describe(o), field };
+    let sel: LabelSelector;
+    try {
+      sel = LabelSelector.parse(raw, at);
+    } catch {
+      return; // the layer's simulator reports malformed selectors
+    }
+    if (labelsOnly) {
+      const reqs = sel.requirements.map((r) => ({ ...r, key: r.key.replace(/^(k8s|any):/, '') }));
+      // Cilium's own labels (namespace, service account, cluster, reserved) are not pod labels
+      if (reqs.some((r) => /^(io\.kubernetes\.|io\.cilium\.|reserved:|[a-z0-9-]+:)/.test(r.key))) return;
+      sel = LabelSelector.of(reqs);
+    }
+    if (manifests.workloads.some((w) => w.namespace === o.namespace && sel.matches(w.labels))) return;
+    out.push(inputWarning(at, INPUT_CODES.empty, `the policy selects no workload of the input (namespace ${o.namespace}, selector ${sel.toString() || '{}'}): it changes nothing the analysis reports`, 'check the selector labels and the namespace, or add the workload manifests to the input'));
+  };
   for (const o of manifests.objects) {
-    if (o.kind !== 'NetworkPolicy' || (group(o.apiVersion) !== 'networking.k8s.io' && group(o.apiVersion) !== 'extensions')) continue;
     const spec = o.raw.spec;
     if (!isRecord(spec)) continue;
-    const at = { source: o.source, object: describe(o), field: 'spec.podSelector' };
-    const sel = LabelSelector.parse(spec.podSelector, at);
-    if (manifests.workloads.some((w) => w.namespace === o.namespace && sel.matches(w.labels))) continue;
-    out.push(inputWarning(at, INPUT_CODES.empty, `the policy selects no workload of the input (namespace ${o.namespace}, selector ${sel.toString() || '{}'}): it changes nothing the analysis reports`, 'check the selector labels and the namespace, or add the workload manifests to the input'));
+    const g = group(o.apiVersion);
+    if (o.kind === 'NetworkPolicy' && (g === 'networking.k8s.io' || g === 'extensions')) check(o, 'spec.podSelector', spec.podSelector, false);
+    else if ((g === 'security.istio.io') && ['AuthorizationPolicy', 'PeerAuthentication', 'RequestAuthentication'].includes(o.kind) && o.namespace !== ISTIO_ROOT_NAMESPACE) {
+      if (isRecord(spec.selector) && spec.targetRef === undefined && spec.targetRefs === undefined) check(o, 'spec.selector', { matchLabels: spec.selector.matchLabels }, false);
+    } else if (o.kind === 'CiliumNetworkPolicy' && g === 'cilium.io' && isRecord(spec.endpointSelector)) {
+      check(o, 'spec.endpointSelector', spec.endpointSelector, true);
+    }
   }
   return out;
 }
+
+/** Istio's default root namespace, whose selector-less policies apply mesh-wide. */
+const ISTIO_ROOT_NAMESPACE = 'istio-system';
 
 function external(first: number, last: number): ExternalEndpoint {
   return { type: 'external', id: rangeId(first, last), first, last };
