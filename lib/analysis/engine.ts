@@ -396,7 +396,7 @@ function selectNothing(manifests: LoadedManifests): Problem[] {
       sel = LabelSelector.of(reqs);
     }
     if (manifests.workloads.some((w) => w.namespace === o.namespace && sel.matches(w.labels))) return;
-    out.push(inputWarning(at, INPUT_CODES.empty, `the policy selects no workload of the input (namespace ${o.namespace}, selector ${sel.toString() || '{}'}): it changes nothing the analysis reports`, 'check the selector labels and the namespace, or add the workload manifests to the input'));
+    out.push(inputWarning(at, INPUT_CODES.selectsNothing, `the policy selects no workload of the input (namespace ${o.namespace}, selector ${sel.toString() || '{}'}): it changes nothing the analysis reports`, 'check the selector labels and the namespace, or add the workload manifests to the input'));
   };
   for (const o of manifests.objects) {
     const spec = o.raw.spec;

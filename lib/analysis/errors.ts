@@ -36,8 +36,10 @@ export const INPUT_CODES = {
   hostNetwork: 'BH-IN-HOST-NETWORK',
   /** A folder holding the output of several clusters. */
   multiCluster: 'BH-IN-MULTI-CLUSTER',
-  /** The input holds no workload, or a policy selects none. */
+  /** The input holds no manifest or no workload. */
   empty: 'BH-IN-EMPTY',
+  /** A policy selects no workload of the input. */
+  selectsNothing: 'BH-IN-SELECTS-NOTHING',
 } as const;
 
 /** Where in the input a problem is. */

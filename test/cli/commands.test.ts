@@ -142,7 +142,7 @@ describe('bad input gets a formatted problem, never a stack trace', () => {
     ].join('\n---\n'));
     const r = cli('connlist', dir);
     expect(r.code).toBe(EXIT_OK);
-    expect(r.err).toMatch(/\[BH-IN-EMPTY\] warning at .*all\.yaml \(document 1\), NetworkPolicy shop\/p, spec\.podSelector: the policy selects no workload/);
+    expect(r.err).toMatch(/\[BH-IN-SELECTS-NOTHING\] warning at .*all\.yaml \(document 1\), NetworkPolicy shop\/p, spec\.podSelector: the policy selects no workload/);
   });
 
   test('--strict: a misspelled field is an error, listed with every other problem', () => {

@@ -228,17 +228,17 @@ const CATALOGUE: readonly Entry[] = [
   {
     name: 'a policy that selects no workload',
     produce: () => Analysis.of(loadObjects([pod, { ...np('p'), spec: { podSelector: { matchLabels: { app: 'wbe' } } } }], 'mem')).warnings,
-    code: 'BH-IN-EMPTY', severity: 'warning', path: 'mem (document 2), NetworkPolicy shop/p, spec.podSelector', message: /selects no workload of the input \(namespace shop, selector app=wbe\)/, fix: /check the selector labels/,
+    code: 'BH-IN-SELECTS-NOTHING', severity: 'warning', path: 'mem (document 2), NetworkPolicy shop/p, spec.podSelector', message: /selects no workload of the input \(namespace shop, selector app=wbe\)/, fix: /check the selector labels/,
   },
   {
     name: 'an Istio policy that selects no workload',
     produce: () => Analysis.of(loadObjects([pod, { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'a', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'wbe' } } } }], 'mem')).warnings,
-    code: 'BH-IN-EMPTY', severity: 'warning', path: 'mem (document 2), AuthorizationPolicy shop/a, spec.selector', message: /selects no workload of the input/, fix: /check the selector labels/,
+    code: 'BH-IN-SELECTS-NOTHING', severity: 'warning', path: 'mem (document 2), AuthorizationPolicy shop/a, spec.selector', message: /selects no workload of the input/, fix: /check the selector labels/,
   },
   {
     name: 'a Cilium policy that selects no workload (k8s: prefix understood)',
     produce: () => Analysis.of(loadObjects([pod, { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'c', namespace: 'shop' }, spec: { endpointSelector: { matchLabels: { 'k8s:app': 'wbe' } } } }], 'mem')).warnings,
-    code: 'BH-IN-EMPTY', severity: 'warning', path: 'mem (document 2), CiliumNetworkPolicy shop/c, spec.endpointSelector', message: /selector app=wbe/, fix: /check the selector labels/,
+    code: 'BH-IN-SELECTS-NOTHING', severity: 'warning', path: 'mem (document 2), CiliumNetworkPolicy shop/c, spec.endpointSelector', message: /selector app=wbe/, fix: /check the selector labels/,
   },
   {
     name: 'a document that is not an object',
