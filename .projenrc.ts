@@ -143,6 +143,12 @@ project.addTask('typecheck', {
   description: 'Type-check library, tests, examples and benchmarks',
   exec: 'tsc --noEmit -p tsconfig.dev.json',
 });
+// The loader's field schemas (lib/imports/schemas.ts), generated from the Kubernetes OpenAPI
+// types of kubernetes-models and the upstream CRDs in ../shared/crds; committed, never edited.
+project.addTask('gen-schemas', {
+  description: 'Regenerate lib/imports/schemas.ts from kubernetes-models and ../shared/crds',
+  exec: 'ts-node --project tsconfig.dev.json projenrc/gen-schemas.ts',
+});
 project.testTask.prependExec('tsc --noEmit -p tsconfig.dev.json');
 
 project.synth();

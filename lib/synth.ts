@@ -2,10 +2,11 @@
  * Host-neutral synthesis: declaration → plan → per-cluster manifests of every layer the
  * cluster runs. The cdk8s and Pulumi hosts, the CLI and the analysis `verify` all start here.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { BulkheadError, cmp, Problem, sortProblems } from './core/errors';
+import { applyAcknowledgements, BulkheadError, cmp, Problem, sortProblems } from './core/errors';
 import { LABELS } from './core/names';
 import { Topology } from './model/topology';
 import { planWithProblems } from './plan/build';
@@ -87,7 +88,7 @@ export function synthesize(topology: Topology, options: SynthesizeOptions = {}):
     warnings.push(...reaper.warnings);
     return { cluster, manifests: sortManifests(manifests), counts, reaper: reaper.manifests.length };
   });
-  return { plan, clusters, warnings: dedupe(sortProblems(warnings)) };
+  return { plan, clusters, warnings: applyAcknowledgements(dedupe(sortProblems(warnings)), topology.acknowledgedCodes, topology.node.path) };
 }
 
 function isError(p: Problem): boolean {
@@ -153,35 +154,195 @@ export function foldersOf(synthesis: Synthesis): ManifestFolder[] {
   return synthesis.clusters.map((c) => ({ name: c.cluster.name, manifests: c.manifests }));
 }
 
+/** The record of what {@link writeManifests} wrote into a folder, kept in the folder as `.bulkhead-manifest.json`. */
+export interface OutputRecord {
+  /** What wrote the folder. */
+  readonly generator: 'bulkhead';
+  /** Format version of the record. */
+  readonly version: 1;
+  /** Every file written, relative to the folder (`/`-separated), with the SHA-256 of its content. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/** The name of the record {@link writeManifests} keeps in an output folder. */
+export const OUTPUT_RECORD_FILE = '.bulkhead-manifest.json';
+
+/** Codes of the output problems of {@link writeManifests}. */
+export const OUTPUT_CODES = {
+  /** The output path exists and is not a folder. */
+  notFolder: 'BH-OUT-NOT-FOLDER',
+  /** The output folder is not empty and holds no Bulkhead record. */
+  foreign: 'BH-OUT-FOREIGN',
+  /** A file Bulkhead would write exists and was not written by Bulkhead. */
+  overwrite: 'BH-OUT-OVERWRITE',
+  /** A file Bulkhead wrote was edited since. */
+  edited: 'BH-OUT-EDITED',
+  /** The record in the folder cannot be read. */
+  record: 'BH-OUT-RECORD',
+  /** A file or folder cannot be written. */
+  write: 'BH-OUT-WRITE',
+} as const;
+
 /**
  * Writes one folder per cluster, one file per layer (`<outdir>/<cluster>/<layer>.yaml`;
- * objects without a Bulkhead layer label go to `app.yaml`).
- * Everything is written to a temporary folder first and moved into place at the end, so a
- * failure leaves the previous output untouched (nothing half-written).
+ * objects without a Bulkhead layer label go to `app.yaml`), and a record of what it wrote
+ * (`<outdir>/.bulkhead-manifest.json`: every file and the SHA-256 of its content).
+ *
+ * It never deletes or overwrites a file it did not write:
+ *
+ * - a new or empty folder is written;
+ * - a folder with a record: the files of the record are replaced (and those no longer
+ *   produced removed); every other file is left alone;
+ * - a non-empty folder without a record is an error (`BH-OUT-FOREIGN`);
+ * - a file to be written that exists but is not in the record is an error (`BH-OUT-OVERWRITE`);
+ * - a recorded file that was edited since it was written (its hash differs, and it is not
+ *   already what would be written) is an error (`BH-OUT-EDITED`): synthesis refuses to lose
+ *   the edit. Move the edit into the declaration, or delete the file, and synthesize again.
+ *
+ * Every problem is found before anything is written. The files are written to a staging folder
+ * next to `outdir` first, then moved into place one by one (each file is replaced whole, never
+ * half-written); a new folder is moved into place at once. Folders and files get the usual
+ * permissions (the process umask), not those of a temporary folder.
  *
  * @returns the files written, relative to `outdir`, sorted
+ * @throws BulkheadError when the folder holds files Bulkhead did not write, or edited ones
  */
 export function writeManifests(folders: readonly ManifestFolder[], outdir: string): string[] {
-  const parent = path.dirname(path.resolve(outdir));
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, '.bulkhead-'));
-  const files: string[] = [];
-  try {
-    for (const c of folders) {
-      const dir = path.join(tmp, c.name);
-      fs.mkdirSync(dir, { recursive: true });
-      const byLayer = new Map<string, KubeManifest[]>();
-      for (const m of c.manifests) byLayer.set(layerOf(m), [...(byLayer.get(layerOf(m)) ?? []), m]);
-      for (const [layer, ms] of [...byLayer.entries()].sort(([a], [b]) => cmp(a, b))) {
-        fs.writeFileSync(path.join(dir, `${layer}.yaml`), toYaml(ms));
-        files.push(path.join(c.name, `${layer}.yaml`));
+  const target = path.resolve(outdir);
+  const shown = outdir;
+  const content = new Map<string, string>();
+  for (const c of folders) {
+    const byLayer = new Map<string, KubeManifest[]>();
+    for (const m of c.manifests) byLayer.set(layerOf(m), [...(byLayer.get(layerOf(m)) ?? []), m]);
+    for (const [layer, ms] of [...byLayer.entries()].sort(([a], [b]) => cmp(a, b))) content.set(`${c.name}/${layer}.yaml`, toYaml(ms));
+  }
+  const files = [...content.keys()].sort(cmp);
+  const record: OutputRecord = { generator: 'bulkhead', version: 1, files: Object.fromEntries(files.map((f) => [f, sha256(content.get(f)!)])) };
+  const recordText = JSON.stringify(record, null, 2) + '\n';
+
+  const problem = (code: string, where: string, message: string, fix: string, value?: string): Problem => ({ severity: 'error', code, path: where, message, ...(value === undefined ? {} : { value }), fix });
+  const fail = (problems: Problem[]): never => {
+    throw new BulkheadError(problems, `${problems.length} problem${problems.length === 1 ? '' : 's'} with the output folder ${shown}:`);
+  };
+  const io = <T>(what: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof BulkheadError) throw e;
+      return fail([problem(OUTPUT_CODES.write, shown, `cannot ${what}: ${(e as Error).message}`, 'check the output path and its permissions')]);
+    }
+  };
+
+  const st = io('read the output path', () => (fs.existsSync(target) ? fs.statSync(target) : undefined));
+  if (st && !st.isDirectory()) {
+    fail([problem(OUTPUT_CODES.notFolder, shown, 'the output path exists and is not a folder', `choose a folder for --out (for example ${path.join(path.dirname(shown), 'manifests')}), or remove the file`)]);
+  }
+  const previous = st ? readRecord(target, shown, problem, fail) : undefined;
+  const existing = st ? io('list the output folder', () => listTree(target)) : [];
+  if (st && !previous && existing.length > 0) {
+    fail([problem(OUTPUT_CODES.foreign, shown, `the output folder is not empty (${existing.length} file${existing.length === 1 ? '' : 's'}, such as ${existing[0]}) and holds no record of an earlier synthesis (${OUTPUT_RECORD_FILE}): synthesis would mix its files with others`, 'choose a new or empty folder for --out, or empty this one (if it holds an earlier Bulkhead output only, delete it)', existing.slice(0, 5).join(', '))]);
+  }
+
+  // every problem before anything is written
+  const problems: Problem[] = [];
+  const recorded = previous?.files ?? {};
+  for (const f of files) {
+    const abs = path.join(target, ...f.split('/'));
+    if (!fs.existsSync(abs)) continue;
+    const now = io(`read ${f}`, () => fs.readFileSync(abs, 'utf8'));
+    if (!(f in recorded)) {
+      if (now !== content.get(f)) problems.push(problem(OUTPUT_CODES.overwrite, path.join(shown, f), 'the file exists and was not written by Bulkhead: synthesis would overwrite it', 'move the file away (or write the synthesis to another folder)'));
+    } else if (sha256(now) !== recorded[f] && now !== content.get(f)) {
+      problems.push(problem(OUTPUT_CODES.edited, path.join(shown, f), 'the file was edited since Bulkhead wrote it: synthesis would lose the edit', 'put the change into the declaration (or keep a copy elsewhere), delete the file, and synthesize again'));
+    }
+  }
+  const stale = Object.keys(recorded).filter((f) => !content.has(f)).sort(cmp);
+  for (const f of stale) {
+    const abs = path.join(target, ...f.split('/'));
+    if (!fs.existsSync(abs)) continue;
+    const now = io(`read ${f}`, () => fs.readFileSync(abs));
+    if (sha256(now) !== recorded[f]) problems.push(problem(OUTPUT_CODES.edited, path.join(shown, f), 'the file is no longer produced, but was edited since Bulkhead wrote it: synthesis would delete the edit', 'move the file out of the folder, and synthesize again'));
+  }
+  if (problems.length > 0) fail(problems);
+
+  // stage everything next to the output folder (same file system: renames are atomic)
+  const parent = path.dirname(target);
+  io('create the parent folder', () => fs.mkdirSync(parent, { recursive: true }));
+  const staging = io('create a staging folder', () => {
+    for (let i = 0; ; i++) {
+      const dir = path.join(parent, `.${path.basename(target)}.bulkhead-${process.pid}-${Date.now().toString(36)}-${i}`);
+      try {
+        fs.mkdirSync(dir); // the usual permissions (umask), unlike mkdtemp's 0700
+        return dir;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || i > 100) throw e;
       }
     }
-    fs.rmSync(outdir, { recursive: true, force: true });
-    fs.renameSync(tmp, outdir);
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
+  });
+  try {
+    io('write the manifests', () => {
+      for (const f of files) {
+        const abs = path.join(staging, ...f.split('/'));
+        fs.mkdirSync(path.dirname(abs), { recursive: true });
+        fs.writeFileSync(abs, content.get(f)!);
+      }
+      fs.writeFileSync(path.join(staging, OUTPUT_RECORD_FILE), recordText);
+    });
+    if (!st) {
+      io('move the output folder into place', () => fs.renameSync(staging, target));
+      return files;
+    }
+    io('replace the files in the output folder', () => {
+      for (const f of files) {
+        const abs = path.join(target, ...f.split('/'));
+        fs.mkdirSync(path.dirname(abs), { recursive: true });
+        fs.renameSync(path.join(staging, ...f.split('/')), abs);
+      }
+      for (const f of stale) {
+        const abs = path.join(target, ...f.split('/'));
+        fs.rmSync(abs, { force: true });
+        const dir = path.dirname(abs);
+        if (dir !== target && fs.existsSync(dir) && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+      }
+      // the record last: until it is replaced, the old record still covers every file written
+      fs.renameSync(path.join(staging, OUTPUT_RECORD_FILE), path.join(target, OUTPUT_RECORD_FILE));
+    });
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
   }
-  return files.sort();
+  return files;
+}
+
+function readRecord(dir: string, shown: string, problem: (code: string, where: string, message: string, fix: string) => Problem, fail: (ps: Problem[]) => never): OutputRecord | undefined {
+  const file = path.join(dir, OUTPUT_RECORD_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    return fail([problem(OUTPUT_CODES.record, path.join(shown, OUTPUT_RECORD_FILE), `the record of an earlier synthesis cannot be read: ${(e as Error).message}`, 'restore the record, or empty the folder and synthesize again')]);
+  }
+  const r = parsed as Partial<OutputRecord>;
+  const valid = typeof parsed === 'object' && parsed !== null && r.generator === 'bulkhead' && r.version === 1 && typeof r.files === 'object' && r.files !== null
+    && Object.entries(r.files).every(([k, v]) => typeof v === 'string' && !k.split('/').includes('..') && !path.isAbsolute(k));
+  if (!valid) return fail([problem(OUTPUT_CODES.record, path.join(shown, OUTPUT_RECORD_FILE), 'the record of an earlier synthesis is not one Bulkhead wrote', 'restore the record, or empty the folder and synthesize again')]);
+  return r as OutputRecord;
+}
+
+/** Every file under a folder, relative and `/`-separated, sorted (the record itself left out). */
+function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path.join(d, e.name), r);
+      else if (r !== OUTPUT_RECORD_FILE) out.push(r);
+    }
+  };
+  walk(dir, '');
+  return out.sort(cmp);
+}
+
+function sha256(data: string | Buffer): string {
+  return crypto.createHash('sha256').update(data).digest('hex');
 }

@@ -5,18 +5,21 @@
  *   npm run synth                 → out/<cluster>/<layer>.yaml
  *   npm run synth -- other/dir    → other/dir/<cluster>/<layer>.yaml
  */
-import { BulkheadError, layerOf, writeManifests } from '../../lib';
+import { BulkheadError, formatProblems, layerOf, writeManifests } from '../../lib';
 import { KubeManifest } from '../../lib/targets/types';
 import { buildApp } from './main';
 
 function main(outdir: string): void {
   const { charts } = buildApp({ outdir }, { printWarnings: false });
   let folders: { name: string; manifests: KubeManifest[] }[];
+  let files: string[];
   try {
     folders = charts.synthesis.clusters.map((c) => ({
       name: c.cluster.name,
       manifests: charts.chart(c.cluster.name).toJson() as KubeManifest[],
     }));
+    // replaces only the files an earlier run wrote (out/.bulkhead-manifest.json); never a foreign one
+    files = writeManifests(folders, outdir);
   } catch (e) {
     if (e instanceof BulkheadError) {
       process.stderr.write(e.message + '\n');
@@ -24,17 +27,16 @@ function main(outdir: string): void {
     }
     throw e;
   }
-  const files = writeManifests(folders, outdir);
   const layers = [...new Set(folders.flatMap((f) => f.manifests.map(layerOf)))].sort();
   const rows = folders.map((f) => [f.name, ...layers.map((l) => String(f.manifests.filter((m) => layerOf(m) === l).length)), String(f.manifests.length)]);
   const head = ['cluster', ...layers, 'total'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   process.stdout.write(`Synthesized ${files.length} files into ${outdir}/\n\n${line(head)}\n${rows.map(line).join('\n')}\n`);
-  const warnings = charts.synthesis.warnings;
+  const warnings = charts.synthesis.warnings.filter((w) => !w.acknowledged);
   if (warnings.length > 0) {
-    process.stdout.write(`\n${warnings.length} warning(s) — where a layer is less precise than the declaration:\n`);
-    for (const w of warnings) process.stdout.write(`  [${w.code}] ${w.path}: ${w.message}\n`);
+    process.stdout.write(`\n${warnings.length} warning(s) and note(s) — where a layer is less precise than the declaration:\n`);
+    process.stdout.write(formatProblems(warnings, { indent: '  ' }));
   }
 }
 

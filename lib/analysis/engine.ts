@@ -3,9 +3,11 @@
  * what the manifests allow — the connectivity list, the explanation of one connection, and
  * the difference between two inputs.
  */
-import { inputError } from './errors';
+import { Problem } from '../core/errors';
+import { INPUT_CODES, ProblemSet, inputError, inputWarning } from './errors';
 import { ALL_IPV4, Ipv4Range, parseCidr, parseIpv4, partitionIpv4, rangeId } from './ipv4';
-import { LoadedManifests } from './loader';
+import { LoadedManifests, describe, group } from './loader';
+import { LabelSelector, isRecord } from './selector';
 import { PortSet } from './portset';
 import { SIMULATORS, SimulatorRegistration } from './simulators';
 import {
@@ -139,8 +141,8 @@ export class Analysis {
   public readonly context: AnalysisContext;
   /** One simulator per registered layer, present in the input or not. */
   public readonly simulators: readonly LayerSimulator[];
-  /** Loader and simulator warnings, sorted. */
-  public readonly warnings: readonly string[];
+  /** Loader and simulator warnings (and information), de-duplicated and sorted. */
+  public readonly warnings: readonly Problem[];
   /** Where the trust domain in use came from: `given`, `inferred …` or `default …`. */
   public readonly trustDomainOrigin: string;
 
@@ -175,7 +177,9 @@ export class Analysis {
     };
     const regs = options.simulators ?? SIMULATORS;
     this.simulators = regs.map((r) => r.create(manifests.objects.filter(r.owns), this.context));
-    this.warnings = [...new Set([...manifests.warnings, ...trustWarnings, ...this.simulators.flatMap((s) => (s.warnings ?? []).map((w) => `${s.layer}: ${w}`))])].sort();
+    const warnings = new ProblemSet();
+    for (const w of [...manifests.warnings, ...trustWarnings, ...this.simulators.flatMap((s) => s.warnings ?? []), ...selectNothing(manifests)]) warnings.add(w);
+    this.warnings = warnings.list();
   }
 
   /** The layers present in the input, in registry order. */
@@ -453,16 +457,71 @@ function inferTrustDomain(d: NamedDomains): { domain: string; from: string } | u
   return undefined;
 }
 
-function trustDomainWarnings(d: NamedDomains, inUse: string, origin: string): string[] {
-  const out: string[] = [];
+function trustDomainWarnings(d: NamedDomains, inUse: string, origin: string): Problem[] {
+  const out: Problem[] = [];
   for (const [domain, refs] of [...d.principals].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     if (domain === inUse.toLowerCase()) continue;
     const policies = [...new Set(refs)].sort();
-    out.push(`istio: ${refs.length} principal${refs.length === 1 ? '' : 's'} (${policies.slice(0, 3).join(', ')}${policies.length > 3 ? ', …' : ''}) name trust domain ${domain}, but the analysis uses ${inUse} (${origin}): they match no workload of this input; pass --trust-domain ${domain} if that is the mesh's trust domain`);
+    out.push({
+      severity: 'warning', code: TRUST_DOMAIN_CODE, path: policies.slice(0, 3).join(', ') + (policies.length > 3 ? ', …' : ''),
+      message: `${refs.length} principal${refs.length === 1 ? '' : 's'} name trust domain ${domain}, but the analysis uses ${inUse} (${origin}): they match no workload of this input`,
+      value: domain,
+      fix: `pass --trust-domain ${domain} if that is the mesh's trust domain`,
+    });
   }
   for (const [domain, names] of [...d.templates].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     if (domain === inUse.toLowerCase()) continue;
-    out.push(`spire: ClusterSPIFFEID ${[...names].sort().slice(0, 3).join(', ')} issue identities in trust domain ${domain}, but the analysis uses ${inUse} (${origin})`);
+    out.push({
+      severity: 'warning', code: TRUST_DOMAIN_CODE, path: [...names].sort().slice(0, 3).map((n) => `ClusterSPIFFEID ${n}`).join(', '),
+      message: `these ClusterSPIFFEIDs issue identities in trust domain ${domain}, but the analysis uses ${inUse} (${origin})`,
+      value: domain,
+      fix: `pass --trust-domain ${domain} if that is the mesh's trust domain`,
+    });
+  }
+  return out;
+}
+
+/** The code of a warning that principals or SPIFFE ID templates name another trust domain than the analysis uses. */
+export const TRUST_DOMAIN_CODE = 'BH-AN-TRUST-DOMAIN';
+
+/**
+ * A warning for every policy whose workload selector selects no workload of the input: it
+ * changes nothing the analysis reports (a typo in a label, or workloads missing from the
+ * input). Checked where the selector's meaning is plain: a NetworkPolicy's podSelector, the
+ * selector of an Istio policy outside the root namespace, and a CiliumNetworkPolicy's
+ * endpointSelector on Kubernetes pod labels.
+ */
+function selectNothing(manifests: LoadedManifests): Problem[] {
+  if (manifests.workloads.length === 0) return [];
+  const out: Problem[] = [];
+  const check = (o: LoadedManifests['objects'][number], field: string, raw: unknown, labelsOnly: boolean): void => {
+    if (o.namespace === undefined) return;
+    const at = { source: o.source, object: describe(o), field };
+    let sel: LabelSelector;
+    try {
+      sel = LabelSelector.parse(raw, at);
+    } catch {
+      return; // the layer's simulator reports malformed selectors
+    }
+    if (labelsOnly) {
+      const reqs = sel.requirements.map((r) => ({ ...r, key: r.key.replace(/^(k8s|any):/, '') }));
+      // Cilium's own labels (namespace, service account, cluster, reserved) are not pod labels
+      if (reqs.some((r) => /^(io\.kubernetes\.|io\.cilium\.|reserved:|[a-z0-9-]+:)/.test(r.key))) return;
+      sel = LabelSelector.of(reqs);
+    }
+    if (manifests.workloads.some((w) => w.namespace === o.namespace && sel.matches(w.labels))) return;
+    out.push(inputWarning(at, INPUT_CODES.selectsNothing, `the policy selects no workload of the input (namespace ${o.namespace}, selector ${sel.toString() || '{}'}): it changes nothing the analysis reports`, 'check the selector labels and the namespace, or add the workload manifests to the input'));
+  };
+  for (const o of manifests.objects) {
+    const spec = o.raw.spec;
+    if (!isRecord(spec)) continue;
+    const g = group(o.apiVersion);
+    if (o.kind === 'NetworkPolicy' && (g === 'networking.k8s.io' || g === 'extensions')) check(o, 'spec.podSelector', spec.podSelector, false);
+    else if ((g === 'security.istio.io') && ['AuthorizationPolicy', 'PeerAuthentication', 'RequestAuthentication'].includes(o.kind) && o.namespace !== ISTIO_ROOT_NAMESPACE) {
+      if (isRecord(spec.selector) && spec.targetRef === undefined && spec.targetRefs === undefined) check(o, 'spec.selector', { matchLabels: spec.selector.matchLabels }, false);
+    } else if (o.kind === 'CiliumNetworkPolicy' && g === 'cilium.io' && isRecord(spec.endpointSelector)) {
+      check(o, 'spec.endpointSelector', spec.endpointSelector, true);
+    }
   }
   return out;
 }
@@ -492,6 +551,9 @@ function withAddresses(manifests: LoadedManifests): readonly WorkloadEndpoint[] 
     return a ? { ...w, addresses: [...a].sort((x, y) => x - y) } : w;
   });
 }
+
+/** Istio's default root namespace, whose selector-less policies apply mesh-wide. */
+const ISTIO_ROOT_NAMESPACE = 'istio-system';
 
 function external(first: number, last: number): ExternalEndpoint {
   return { type: 'external', id: rangeId(first, last), first, last };

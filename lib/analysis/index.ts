@@ -4,10 +4,12 @@
  */
 export * from './types';
 export * from './portset';
-export { AnalysisInputError, formatInputProblem } from './errors';
+export { AnalysisInputError, INPUT_CODES, ProblemSet, formatInputProblem, inputPath } from './errors';
 export type { InputLocation, InputProblem } from './errors';
 export { NAMESPACE_NAME_LABEL, WORKLOAD_KINDS, loadManifests, loadObjects } from './loader';
-export type { LoadedManifests, ManifestObject } from './loader';
+export type { LoadOptions, LoadedManifests, ManifestObject } from './loader';
+export { checkAgainstSchema, crdKind, schemaOf } from './schema';
+export type { CompactSchema, CrdKindInfo, SchemaCheck } from './schema';
 export { LabelSelector } from './selector';
 export type { LabelRequirement } from './selector';
 export { Analysis, connectivity, diff, explain } from './engine';

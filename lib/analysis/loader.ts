@@ -5,8 +5,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as jsyaml from 'js-yaml';
-import { AnalysisInputError, InputLocation, inputError } from './errors';
+import { Problem } from '../core/errors';
+import { AnalysisInputError, INPUT_CODES, InputLocation, ProblemSet, inputError, inputWarning } from './errors';
 import { L4Protocol } from './portset';
+import { checkAgainstSchema, crdKind, schemaOf } from './schema';
 import { isRecord } from './selector';
 import { ContainerPort, SourceRef, WorkloadEndpoint } from './types';
 
@@ -34,8 +36,8 @@ export interface LoadedManifests {
   readonly workloads: readonly WorkloadEndpoint[];
   /** Every namespace that holds a workload or an object, or has a Namespace object, with its labels. */
   readonly namespaces: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  /** Things the loader skipped or could not be sure of, one line each, sorted. */
-  readonly warnings: readonly string[];
+  /** Things the loader skipped, dropped or could not be sure of (warnings and information), sorted. */
+  readonly warnings: readonly Problem[];
   /** Pods reported as their controlling owner: `ns/pod-name` → the owner's workload id. @default - none */
   readonly podOwners?: Readonly<Record<string, string>>;
 }
@@ -70,20 +72,67 @@ const CLUSTER_SCOPED_KINDS = new Set([
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
+/** The file names of Bulkhead's own output layout (`<dir>/<cluster>/<layer>.yaml`). */
+const BULKHEAD_LAYER_FILES = new Set(['app.yaml', 'kubernetes.yaml', 'cluster-network-policy.yaml', 'cilium.yaml', 'istio.yaml', 'spire.yaml']);
+
+/** The record Bulkhead writes into an output folder. */
+const OUTPUT_RECORD = '.bulkhead-manifest.json';
+
+/** Options of {@link loadManifests} and {@link loadObjects}. */
+export interface LoadOptions {
+  /**
+   * Strict mode: every loader warning (an unknown field, a missing required field, a policy
+   * kind that is not simulated, a template skipped, …) is an error, and all of them are
+   * reported at once.
+   * @default false
+   */
+  readonly strict?: boolean;
+  /**
+   * Check every object against the upstream schema of its kind (generated from the Kubernetes
+   * OpenAPI schema and the upstream CRDs; the standard channel for network-policy-api). Turn it
+   * off for clusters whose CRDs define more fields (an experimental channel, a newer release):
+   * then no field is dropped and no object is left out for a missing field.
+   * @default true
+   */
+  readonly checkSchemas?: boolean;
+}
+
 /**
  * Loads manifests from files and folders. A folder is read recursively (files ending in
  * `.yaml`, `.yml` or `.json`, in sorted order; entries starting with `.` are skipped).
  *
+ * The loader analyses what the API server would store:
+ *
+ * - a field the upstream schema of the kind does not define is dropped, with a warning
+ *   (`kubectl apply` rejects such an object by default: server-side field validation `Strict`);
+ * - an object missing a required field (such as a container port without `containerPort`) is
+ *   left out, with a warning: the API server rejects it;
+ * - policy kinds the analysis does not simulate (Calico, Linkerd, Gateway API, cloud firewalls)
+ *   are kept but not simulated, with a warning;
+ * - `kustomization.yaml`, `values*.yaml` and Helm charts (a folder with `Chart.yaml`) are
+ *   skipped with a warning: render them first;
+ * - a folder holding the output of several clusters in Bulkhead's layout
+ *   (`<dir>/<cluster>/<layer>.yaml`) is refused: each cluster is analysed on its own.
+ *
+ * With `strict`, every warning is an error.
+ *
+ * @param paths folders and files
+ * @param options @default - not strict
  * @throws AnalysisInputError when a path cannot be read or an object is malformed
  */
-export function loadManifests(paths: readonly string[]): LoadedManifests {
+export function loadManifests(paths: readonly string[], options: LoadOptions = {}): LoadedManifests {
   if (paths.length === 0) {
     throw new AnalysisInputError({ message: 'no manifest files or folders were given', fix: 'pass at least one folder or file of Kubernetes manifests' });
   }
   const files: string[] = [];
   const seen = new Set<string>();
+  const warnings = new ProblemSet();
   for (const p of paths) {
-    for (const f of listFiles(p)) {
+    const listed = listFiles(p, warnings);
+    if (listed.length === 0) {
+      warnings.warn(INPUT_CODES.empty, p, 'no manifest file (.yaml, .yml or .json) was found', 'pass the folder that holds the rendered manifests');
+    }
+    for (const f of listed) {
       const key = path.resolve(f);
       if (!seen.has(key)) {
         seen.add(key);
@@ -93,7 +142,7 @@ export function loadManifests(paths: readonly string[]): LoadedManifests {
   }
   const docs: RawDoc[] = [];
   for (const f of files) docs.push(...readFile(f));
-  return build(docs);
+  return build(docs, warnings, options);
 }
 
 /**
@@ -102,10 +151,11 @@ export function loadManifests(paths: readonly string[]): LoadedManifests {
  *
  * @param objects the parsed objects
  * @param sourceName the name used in error messages and explanations @default 'memory'
+ * @param options @default - not strict
  * @throws AnalysisInputError when an object is malformed
  */
-export function loadObjects(objects: readonly unknown[], sourceName: string = 'memory'): LoadedManifests {
-  return build(objects.map((value, index) => ({ value, source: { file: sourceName, index } })));
+export function loadObjects(objects: readonly unknown[], sourceName: string = 'memory', options: LoadOptions = {}): LoadedManifests {
+  return build(objects.map((value, index) => ({ value, source: { file: sourceName, index } })), new ProblemSet(), options);
 }
 
 interface RawDoc {
@@ -113,22 +163,33 @@ interface RawDoc {
   readonly source: SourceRef;
 }
 
-function listFiles(p: string): string[] {
+function listFiles(p: string, warnings: ProblemSet): string[] {
   let st: fs.Stats;
   try {
     st = fs.statSync(p);
   } catch (e) {
-    return inputError({}, `cannot read ${JSON.stringify(p)}: ${(e as Error).message}`, undefined, 'pass an existing folder or manifest file');
+    return inputError({ code: INPUT_CODES.read }, `cannot read ${JSON.stringify(p)}: ${(e as Error).message}`, undefined, 'pass an existing folder or manifest file');
   }
-  if (st.isFile()) return [p];
-  if (!st.isDirectory()) return inputError({}, `${JSON.stringify(p)} is neither a file nor a folder`, undefined, 'pass a folder or a manifest file');
+  if (st.isFile()) return renderFirst(p, warnings) ? [] : [p];
+  if (!st.isDirectory()) return inputError({ code: INPUT_CODES.read }, `${JSON.stringify(p)} is neither a file nor a folder`, undefined, 'pass a folder or a manifest file');
+  refuseSeveralClusters(p);
   const out: string[] = [];
   const visited = new Set<string>();
   const walk = (dir: string): void => {
-    const real = fs.realpathSync(dir);
+    let real: string;
+    let entries: fs.Dirent[];
+    try {
+      real = fs.realpathSync(dir);
+      entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    } catch (e) {
+      return inputError({ code: INPUT_CODES.read }, `cannot read the folder ${JSON.stringify(dir)}: ${(e as Error).message}`, undefined, 'check the folder exists and is readable');
+    }
     if (visited.has(real)) return; // a link back into a folder already read
     visited.add(real);
-    const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (entries.some((e) => e.name === 'Chart.yaml' || e.name === 'Chart.yml')) {
+      warnings.warn(INPUT_CODES.renderFirst, dir, 'a Helm chart (Chart.yaml) is not manifests; the folder is skipped', `render it first, for example: helm template ${dir} > rendered.yaml, and analyse the output`);
+      return;
+    }
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const full = path.join(dir, e.name);
@@ -144,11 +205,57 @@ function listFiles(p: string): string[] {
         }
       }
       if (isDir) walk(full);
-      else if (isFile && MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase())) out.push(full);
+      else if (isFile && MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase()) && !renderFirst(full, warnings)) out.push(full);
     }
   };
   walk(p);
   return out;
+}
+
+/** Skips (with a warning) the files that must be rendered before analysis: kustomizations and Helm values. */
+function renderFirst(file: string, warnings: ProblemSet): boolean {
+  const base = path.basename(file).toLowerCase();
+  if (base === 'kustomization.yaml' || base === 'kustomization.yml' || base === 'kustomization.json') {
+    warnings.warn(INPUT_CODES.renderFirst, file, 'a kustomization is not a manifest; it is skipped (the other files of its folder are read as they are, without its patches)', `render it first, for example: kubectl kustomize ${path.dirname(file)} > rendered.yaml, and analyse the output`);
+    return true;
+  }
+  if (/^values([.-].*)?\.ya?ml$/.test(base) || base === 'chart.yaml' || base === 'chart.yml') {
+    warnings.warn(INPUT_CODES.renderFirst, file, 'Helm chart files are not manifests; the file is skipped', 'render the chart first, for example: helm template <chart> -f values.yaml > rendered.yaml, and analyse the output');
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Refuses a folder that holds the output of several clusters in Bulkhead's layout
+ * (`<dir>/<cluster>/<layer>.yaml`, or a Bulkhead output record naming several cluster folders):
+ * merging them would analyse the workloads of different clusters as one cluster.
+ */
+function refuseSeveralClusters(dir: string): void {
+  let clusters: string[] = [];
+  try {
+    const record = path.join(dir, OUTPUT_RECORD);
+    if (fs.existsSync(record)) {
+      const parsed = JSON.parse(fs.readFileSync(record, 'utf8')) as { files?: Record<string, unknown> };
+      clusters = [...new Set(Object.keys(parsed.files ?? {}).filter((f) => f.includes('/')).map((f) => f.split('/')[0]))];
+    } else {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (!e.isDirectory() || e.name.startsWith('.')) continue;
+        const inner = fs.readdirSync(path.join(dir, e.name));
+        if (inner.length > 0 && inner.every((f) => BULKHEAD_LAYER_FILES.has(f) || f.startsWith('.'))) clusters.push(e.name);
+      }
+    }
+  } catch {
+    return; // unreadable parts are reported when they are read
+  }
+  if (clusters.length < 2) return;
+  clusters.sort();
+  inputError(
+    { code: INPUT_CODES.multiCluster },
+    `${JSON.stringify(dir)} holds the manifests of ${clusters.length} clusters (${clusters.join(', ')}); analysing them together would merge different clusters into one`,
+    dir,
+    `analyse one cluster at a time, for example: ${clusters.slice(0, 2).map((c) => path.join(dir, c)).join(' and ')}`,
+  );
 }
 
 function readFile(file: string): RawDoc[] {
@@ -156,14 +263,14 @@ function readFile(file: string): RawDoc[] {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    return inputError({}, `cannot read ${JSON.stringify(file)}: ${(e as Error).message}`, undefined, 'check the file exists and is readable');
+    return inputError({ code: INPUT_CODES.read }, `cannot read ${JSON.stringify(file)}: ${(e as Error).message}`, undefined, 'check the file exists and is readable');
   }
   if (path.extname(file).toLowerCase() === '.json') {
     let value: unknown;
     try {
       value = text.trim().length === 0 ? null : JSON.parse(text);
     } catch (e) {
-      return inputError({ source: { file, index: 0 } }, `not valid JSON: ${(e as Error).message}`, undefined, 'fix the JSON syntax');
+      return inputError({ source: { file, index: 0 }, code: INPUT_CODES.syntax }, `not valid JSON: ${(e as Error).message}`, undefined, 'fix the JSON syntax');
     }
     if (Array.isArray(value)) return value.map((v, index) => ({ value: v, source: { file, index } }));
     return [{ value, source: { file, index: 0 } }];
@@ -188,13 +295,13 @@ function parseYaml(text: string, file: string): unknown[] {
     const pos = err.mark?.position ?? 0;
     const line = err.mark ? ` at line ${err.mark.line + 1}, column ${err.mark.column + 1}` : '';
     const message = (err.reason ?? err.message).split('\n')[0];
-    return inputError({ source: { file, index: documentIndexAt(text, pos) } }, `not valid YAML${line}: ${message}`, undefined, 'fix the YAML syntax (templates must be rendered before analysis)');
+    return inputError({ source: { file, index: documentIndexAt(text, pos) }, code: INPUT_CODES.syntax }, `not valid YAML${line}: ${message}`, undefined, 'fix the YAML syntax (templates must be rendered before analysis)');
   }
   let budget = 10 * text.length + 10_000;
   docs.forEach((doc, index) => {
     budget = expandedBudget(doc, budget);
     if (budget < 0) {
-      inputError({ source: { file, index } }, 'cannot read the YAML document: its aliases expand to far more data than the file holds', undefined, 'write the repeated parts out, or use fewer nested aliases');
+      inputError({ source: { file, index }, code: INPUT_CODES.syntax }, 'cannot read the YAML document: its aliases expand to far more data than the file holds', undefined, 'write the repeated parts out, or use fewer nested aliases');
     }
   });
   return docs;
@@ -242,10 +349,10 @@ interface PendingOwned {
   readonly pod: ManifestObject;
 }
 
-function build(docs: readonly RawDoc[]): LoadedManifests {
-  const objects: ManifestObject[] = [];
-  const warnings = new Set<string>();
-  for (const d of docs) collect(d.value, d.source, undefined, objects, warnings);
+function build(docs: readonly RawDoc[], warnings: ProblemSet, options: LoadOptions): LoadedManifests {
+  const collected: ManifestObject[] = [];
+  for (const d of docs) collect(d.value, d.source, undefined, collected, warnings);
+  const objects = collected.map((o) => stored(o, warnings, options.checkSchemas ?? true)).filter((o): o is ManifestObject => o !== undefined);
 
   // duplicates are ambiguous: the analysis would have to guess which one is applied
   const byKey = new Map<string, ManifestObject>();
@@ -254,7 +361,7 @@ function build(docs: readonly RawDoc[]): LoadedManifests {
     const prev = byKey.get(key);
     if (prev) {
       inputError(
-        { source: o.source, object: describe(o) },
+        { source: o.source, object: describe(o), code: INPUT_CODES.duplicate },
         `the same object is also defined in ${prev.source.file} (document ${prev.source.index + 1})`,
         undefined,
         'remove one of the two definitions, or analyse the folders separately',
@@ -288,7 +395,7 @@ function build(docs: readonly RawDoc[]): LoadedManifests {
   for (const o of objects) {
     if (!WORKLOAD_KINDS.includes(o.kind)) continue;
     if (!WORKLOAD_GROUPS.has(group(o.apiVersion))) {
-      warnings.add(`${o.source.file} (document ${o.source.index + 1}): ${describe(o)} has apiVersion ${o.apiVersion}, not a Kubernetes workload API; ignored`);
+      warnings.add(inputWarning({ source: o.source, object: describe(o) }, INPUT_CODES.notWorkload, `${describe(o)} has apiVersion ${o.apiVersion}, not a Kubernetes workload API; ignored`, 'nothing to do if it is not a workload; otherwise render it to the Kubernetes workload it stands for', undefined, 'info'));
       continue;
     }
     if (o.kind === 'Pod') {
@@ -320,10 +427,63 @@ function build(docs: readonly RawDoc[]): LoadedManifests {
   const sorted = [...workloads.values()]
     .map((w) => ({ ...w, namespaceLabels: nsRecord[w.namespace] }))
     .sort((a, b) => cmp(a.id, b.id));
-  return { objects, workloads: sorted, namespaces: nsRecord, warnings: [...warnings].sort(), podOwners };
+  if (sorted.length === 0 && collected.length > 0) {
+    warnings.warn(INPUT_CODES.empty, docs[0]?.source.file ?? 'input', 'the input holds no workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, ReplicaSet, ReplicationController or Pod): every connection list is empty', 'add the workload manifests next to the policies');
+  }
+  const problems = warnings.list();
+  if (options.strict) {
+    const strict = problems.filter((p) => p.severity === 'warning').map((p) => ({ ...p, severity: 'error' as const }));
+    if (strict.length > 0) {
+      const [first, ...rest] = strict;
+      throw new AnalysisInputError({ message: first.message, fix: first.fix, code: first.code, object: first.path, ...(first.value === undefined ? {} : { value: first.value }) }, rest);
+    }
+  }
+  return { objects, workloads: sorted, namespaces: nsRecord, warnings: problems, podOwners };
 }
 
-function collect(value: unknown, source: SourceRef, listKind: { kind: string; apiVersion: string } | undefined, out: ManifestObject[], warnings: Set<string>): void {
+/**
+ * What the API server would store of an object: unknown fields dropped (a warning each), or
+ * nothing when a required field is missing (a warning). Policy kinds that are not simulated
+ * get a warning.
+ */
+function stored(o: ManifestObject, warnings: ProblemSet, checkSchemas: boolean): ManifestObject | undefined {
+  const at = { source: o.source, object: describe(o) };
+  const schema = checkSchemas ? schemaOf(o.apiVersion, o.kind) : undefined;
+  if (schema === undefined) {
+    const crd = crdKind(group(o.apiVersion), o.kind);
+    const version = o.apiVersion.slice(o.apiVersion.indexOf('/') + 1);
+    if (checkSchemas && crd && crd.simulated && !crd.versions.includes(version)) {
+      warnings.add(inputWarning(at, INPUT_CODES.version, `the upstream CRD of ${o.kind} serves ${crd.versions.map((v) => `${crd.group}/${v}`).join(', ')}, not ${o.apiVersion}: a cluster with that CRD rejects the object; the analysis reads it without checking its fields`, `write apiVersion ${crd.group}/${crd.versions[crd.versions.length - 1]}`));
+    }
+    if (crd && !crd.simulated) {
+      warnings.add(inputWarning(at, INPUT_CODES.notSimulated, `${o.kind} (${crd.group}) is a policy kind the analysis does not simulate; what it allows or denies is not part of the results`, 'analyse this policy with its own tools, or express it in a simulated kind (NetworkPolicy, ClusterNetworkPolicy, AdminNetworkPolicy, Cilium or Istio policies)'));
+    }
+    return o;
+  }
+  const check = checkAgainstSchema(o.raw, schema);
+  for (const field of check.unknown) {
+    warnings.add(inputWarning(
+      { ...at, field },
+      INPUT_CODES.unknownField,
+      `${o.apiVersion} ${o.kind} has no field ${JSON.stringify(lastSegment(field))} here; the API server would not store it, so the analysis drops it (kubectl apply rejects the object by default: server-side field validation Strict)`,
+      'remove the field or correct its spelling (see kubectl explain)',
+    ));
+  }
+  if (check.missing.length > 0) {
+    for (const field of check.missing) {
+      warnings.add(inputWarning(
+        { ...at, field },
+        INPUT_CODES.required,
+        `the required field ${JSON.stringify(lastSegment(field))} is missing: the API server rejects the object, so the analysis leaves it out`,
+        `set ${field}`,
+      ));
+    }
+    return undefined;
+  }
+  return check.unknown.length === 0 ? o : { ...o, raw: check.value as Record<string, unknown> };
+}
+
+function collect(value: unknown, source: SourceRef, listKind: { kind: string; apiVersion: string } | undefined, out: ManifestObject[], warnings: ProblemSet): void {
   if (value === null || value === undefined) return;
   if (!isRecord(value)) {
     inputError({ source }, 'a document must be a Kubernetes object (a mapping with apiVersion, kind and metadata)', value, 'remove the document or write it as a Kubernetes object');
@@ -335,7 +495,7 @@ function collect(value: unknown, source: SourceRef, listKind: { kind: string; ap
     if (apiVersion === undefined) apiVersion = listKind.apiVersion;
   }
   if (kind === undefined && apiVersion === undefined && !('metadata' in value)) {
-    warnings.add(`${source.file} (document ${source.index + 1}): not a Kubernetes object (no apiVersion or kind); skipped`);
+    warnings.add(inputWarning({ source }, INPUT_CODES.notObject, 'not a Kubernetes object (no apiVersion or kind); skipped', 'remove the document, or render the template it belongs to'));
     return;
   }
   if (typeof kind !== 'string' || kind.length === 0) {
@@ -361,7 +521,7 @@ function collect(value: unknown, source: SourceRef, listKind: { kind: string; ap
   if (rawNs !== undefined && rawNs !== null && (typeof rawNs !== 'string' || rawNs.length === 0)) {
     inputError({ source, object: `${kind} ${name}`, field: 'metadata.namespace' }, 'metadata.namespace must be a non-empty string', rawNs, 'set the namespace name, or remove the field to use default');
   }
-  const clusterScoped = CLUSTER_SCOPED_KINDS.has(kind);
+  const clusterScoped = CLUSTER_SCOPED_KINDS.has(kind) || crdKind(group(apiVersion), kind)?.namespaced === false;
   const namespace = clusterScoped ? undefined : typeof rawNs === 'string' ? rawNs : 'default';
   out.push({ apiVersion, kind, name, namespace, raw: { ...value, kind, apiVersion }, source });
 }
@@ -383,7 +543,7 @@ function controllingOwner(o: ManifestObject): { kind: string; name: string } | u
   return undefined;
 }
 
-function workloadOf(o: ManifestObject, kind: string, name: string, ns: string, nsLabels: Record<string, string>, warnings: Set<string>): WorkloadEndpoint {
+function workloadOf(o: ManifestObject, kind: string, name: string, ns: string, nsLabels: Record<string, string>, warnings: ProblemSet): WorkloadEndpoint {
   const obj = describe(o);
   const at = (field: string): InputLocation => ({ source: o.source, object: obj, field });
   let template: Record<string, unknown>;
@@ -414,7 +574,7 @@ function workloadOf(o: ManifestObject, kind: string, name: string, ns: string, n
   const sa = podSpec.serviceAccountName ?? podSpec.serviceAccount ?? 'default';
   if (typeof sa !== 'string' || sa.length === 0) return inputError(at(`${base}spec.serviceAccountName`), 'serviceAccountName must be a non-empty string', sa, 'set the service account name, or remove the field to use default');
   if (podSpec.hostNetwork === true) {
-    warnings.add(`${o.source.file} (document ${o.source.index + 1}): ${obj} uses hostNetwork; NetworkPolicy does not apply to host-network pods, but the analysis treats it as an ordinary pod`);
+    warnings.add(inputWarning({ source: o.source, object: obj, field: `${base}spec.hostNetwork` }, INPUT_CODES.hostNetwork, `${obj} uses hostNetwork; NetworkPolicy does not apply to host-network pods, but the analysis treats it as an ordinary pod`, 'run the workload without hostNetwork, or check its traffic separately'));
   }
   const ports: ContainerPort[] = [];
   const readContainers = (list: unknown, field: string, sidecarsOnly: boolean): void => {
@@ -470,6 +630,13 @@ function readLabels(v: unknown, at: InputLocation): Record<string, string> {
     out[k] = val;
   }
   return out;
+}
+
+/** The last name of a field path: `spec.podSelectr` → `podSelectr`. */
+function lastSegment(field: string): string {
+  const m = /(?:^|\.)("(?:[^"\\]|\\.)*"|[^.[\]]+)(?:\[\d+\])*$/.exec(field);
+  if (!m) return field;
+  return m[1].startsWith('"') ? (JSON.parse(m[1]) as string) : m[1];
 }
 
 /** `Kind namespace/name` or `Kind name`, for messages. */

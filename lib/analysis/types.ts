@@ -3,6 +3,7 @@
  * layer with its upstream semantics. A layer is one {@link LayerSimulator}; adding a layer
  * (for example cloud security groups) is one more module implementing it.
  */
+import { Problem } from '../core/errors';
 import { L4Protocol, PortSet } from './portset';
 
 /** A container port of a workload. */
@@ -203,8 +204,8 @@ export interface LayerSimulator {
    * intersects every answer with the scope anyway).
    */
   allowedPairs?(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope?: PortSet): readonly AllowedPair[];
-  /** Things the layer could not simulate exactly (ignored fields, unknown kinds), one line each. @default - none */
-  readonly warnings?: readonly string[];
+  /** Things the layer could not simulate exactly (ignored fields, unknown kinds). @default - none */
+  readonly warnings?: readonly Problem[];
 }
 
 /** One pair found by {@link LayerSimulator.allowedPairs}: indices into its arguments, and the ports. */

@@ -6,7 +6,7 @@
  */
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
-import { BulkheadError, formatProblem, show } from '../core/errors';
+import { BulkheadError, formatProblem, formatProblems, show } from '../core/errors';
 import { Port, Protocol } from '../core/port';
 import { Cluster } from '../model/cluster';
 import { Workload, WorkloadProps } from '../model/workload';
@@ -120,7 +120,7 @@ export class TopologyCharts extends Construct {
       }
     }
     if (this.props.printWarnings ?? true) {
-      for (const w of s.warnings) process.stderr.write(formatProblem(w) + '\n');
+      process.stderr.write(formatProblems(s.warnings));
     }
     return [];
   }

@@ -4,14 +4,29 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { BulkheadError } from '../core/errors';
 import { Topology } from '../model/topology';
 
 /** Thrown when a program file does not yield a Topology. */
-export class DeclarationLoadError extends Error {}
+export class DeclarationLoadError extends Error {
+  /**
+   * @param file the program file, as given
+   * @param message what is wrong
+   * @param fix how to fix it @default - check the path
+   */
+  constructor(public readonly file: string, message: string, public readonly fix: string = 'pass the TypeScript or JavaScript file that declares the Topology') {
+    super(message);
+    this.name = 'DeclarationLoadError';
+  }
+}
 
 /** Whether a path names a program (TypeScript or JavaScript) rather than manifests. */
 export function isProgram(p: string): boolean {
-  return /\.(ts|js|cjs|mts|cts)$/.test(p) && fs.existsSync(p) && fs.statSync(p).isFile();
+  try {
+    return /\.(ts|js|cjs|mts|cts)$/.test(p) && fs.existsSync(p) && fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -25,17 +40,36 @@ export function isProgram(p: string): boolean {
  */
 export function loadTopology(file: string, exportName?: string): Topology {
   const abs = path.resolve(file);
-  if (!fs.existsSync(abs)) throw new DeclarationLoadError(`no such file: ${file}`);
+  if (!fs.existsSync(abs)) throw new DeclarationLoadError(file, `no such file: ${file}`);
+  if (fs.statSync(abs).isDirectory()) {
+    throw new DeclarationLoadError(file, `${file} is a folder, not a declaration program`, `pass the program that declares the Topology (a .ts or .js file); to analyse a folder of manifests, use: bulkhead connlist ${file}`);
+  }
+  if (!/\.(ts|js|cjs|mjs|mts|cts)$/.test(abs)) {
+    throw new DeclarationLoadError(file, `${file} is not a TypeScript or JavaScript program`, `pass the program that declares the Topology (a .ts or .js file); to analyse manifests, use: bulkhead connlist ${file}`);
+  }
   if (/\.[mc]?ts$/.test(abs)) registerTypeScript(file);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(abs) as Record<string, unknown>;
+  let mod: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(abs) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof BulkheadError) throw e;
+    const first = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    throw new DeclarationLoadError(file, `${file} failed to load: ${first}`, 'fix the program so that it runs (try it with node or ts-node)');
+  }
   const names = exportName ? [exportName] : ['topology', 'default'];
   for (const name of names) {
-    const found = fromValue(mod[name]);
+    let found: Topology | undefined;
+    try {
+      found = fromValue(mod[name]);
+    } catch (e) {
+      if (e instanceof BulkheadError) throw e;
+      throw new DeclarationLoadError(file, `the export '${name}' of ${file} failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`, 'fix the function so that it returns the Topology');
+    }
     if (found) return found;
   }
   const exported = Object.keys(mod).sort().join(', ') || 'nothing';
-  throw new DeclarationLoadError(`${file} does not export a Topology as ${names.map((n) => `'${n}'`).join(' or ')} (it exports: ${exported}); export one, or name the export (or a function returning one) with --export`);
+  throw new DeclarationLoadError(file, `${file} does not export a Topology as ${names.map((n) => `'${n}'`).join(' or ')} (it exports: ${exported})`, 'export one, or name the export (or a function returning one) with --export');
 }
 
 function fromValue(v: unknown): Topology | undefined {
@@ -51,6 +85,6 @@ function registerTypeScript(file: string): void {
     const tsNode = require('ts-node') as { register(o: object): void };
     tsNode.register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } });
   } catch {
-    throw new DeclarationLoadError(`${file} is TypeScript and ts-node is not installed: install ts-node, or compile the program to JavaScript`);
+    throw new DeclarationLoadError(file, `${file} is TypeScript and ts-node is not installed`, 'install ts-node, or compile the program to JavaScript');
   }
 }

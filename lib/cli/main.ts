@@ -14,7 +14,7 @@ import { L4Protocol } from '../analysis/portset';
 import { AnalysisLayer, Connection, Endpoint } from '../analysis/types';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BulkheadError } from '../core/errors';
+import { BulkheadError, Problem, formatProblems } from '../core/errors';
 import { foldersOf, synthesize, writeManifests } from '../synth';
 import { loadWithEndpoints, verify, VerifyReport } from '../verify';
 import { LoadedManifests, loadManifests, loadObjects } from '../analysis/loader';
@@ -37,8 +37,28 @@ export const EXIT_BAD_INPUT = 2;
 
 const LAYERS: readonly AnalysisLayer[] = ['kubernetes', 'cilium', 'istio', 'aws'];
 
+/** Codes of the command's own problems. */
+export const CLI_CODES = {
+  /** Bad command-line input (an option value, a missing argument). */
+  usage: 'BH-CLI-USAGE',
+  /** A declaration program that cannot be loaded or does not yield a Topology. */
+  declaration: 'BH-CLI-DECLARATION',
+  /** An unexpected failure inside the command (a bug). */
+  internal: 'BH-CLI-INTERNAL',
+} as const;
+
 /** Thrown inside the command for bad command-line input. */
 class UsageError extends Error {}
+
+/** The problems an error stands for: its own, or one made from its message. */
+export function problemsOf(e: unknown): readonly Problem[] {
+  if (BulkheadError.isBulkheadError(e)) return e.problems;
+  if (e instanceof UsageError) return [{ severity: 'error', code: CLI_CODES.usage, path: 'bulkhead', message: e.message, fix: 'run bulkhead <command> --help for the usage' }];
+  if (e instanceof DeclarationLoadError) return [{ severity: 'error', code: CLI_CODES.declaration, path: e.file, message: e.message, fix: e.fix }];
+  const err = e instanceof Error ? e : new Error(String(e));
+  const debug = process.env.BULKHEAD_DEBUG ? `\n${err.stack ?? ''}` : '';
+  return [{ severity: 'error', code: CLI_CODES.internal, path: 'bulkhead', message: `unexpected failure: ${err.message}${debug}`, fix: 'this is a bug in bulkhead: report it with the command line (set BULKHEAD_DEBUG=1 to print the stack trace)' }];
+}
 
 /**
  * Runs the command with the given arguments (without `node` and the script name) and returns
@@ -53,14 +73,20 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     .description('Bulkhead: synthesize and verify zero-trust segmentation, and analyse what Kubernetes manifests allow (NetworkPolicy, ClusterNetworkPolicy, Cilium, Istio)')
     .version(packageVersion(), '-V, --version', 'print the version of the bulkhead package')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      // command-line errors are problems too, printed by the one formatter
+      outputError: (text, write) => write(formatProblems([{ severity: 'error', code: CLI_CODES.usage, path: 'bulkhead', message: text.replace(/^error: /, '').trim(), fix: 'run bulkhead <command> --help for the usage' }])),
+    })
     .showHelpAfterError('(run bulkhead --help for usage)');
 
   const common = (cmd: Command): Command =>
     cmd
       .option('--resolve <name=ip>', 'resolve an FQDN for FQDN rules (repeatable), for example api.example.com=198.51.100.10', collect, [])
       .option('--trust-domain <domain>', 'SPIFFE trust domain of the mesh principals (default: inferred from the input — ClusterSPIFFEID templates, AuthorizationPolicy principals — else cluster.local)')
-      .option('--cluster-name <name>', 'the ClusterMesh name of the cluster the manifests belong to (Cilium cluster-aware selectors)', 'default');
+      .option('--cluster-name <name>', 'the ClusterMesh name of the cluster the manifests belong to (Cilium cluster-aware selectors)', 'default')
+      .option('--strict', 'treat every loader warning (unknown or missing fields, kinds not simulated, templates skipped) as an error', false);
 
   common(
     program
@@ -69,8 +95,8 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       .argument('<paths...>', 'manifest folders (read recursively) or files (YAML or JSON)')
       .addOption(new Option('--format <format>', 'output format').choices(['txt', 'json', 'md', 'dot']).default('txt'))
       .addOption(layerOption()),
-  ).action((paths: string[], opts: { format: OutputFormat; layer?: AnalysisLayer; resolve: string[]; trustDomain?: string }) => {
-    const analysis = Analysis.of(loadManifests(paths), analysisOptions(opts));
+  ).action((paths: string[], opts: { format: OutputFormat; layer?: AnalysisLayer; resolve: string[]; trustDomain?: string; strict: boolean }) => {
+    const analysis = Analysis.of(loadManifests(paths, { strict: opts.strict }), analysisOptions(opts));
     warn(io, analysis.warnings);
     if (analysis.presentLayers.includes('istio')) io.stderr(`trust domain: ${analysis.context.trustDomain} (${analysis.trustDomainOrigin})\n`);
     const conns = analysis.connectivity({ layer: opts.layer });
@@ -97,10 +123,10 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       paths: string[],
       opts: {
         from: string; to: string; port: string; httpMethod?: string; httpPath?: string; httpHost?: string; httpHeader: string[]; plaintext: boolean; exitCode: boolean;
-        format: 'txt' | 'json' | 'md'; resolve: string[]; trustDomain?: string;
+        format: 'txt' | 'json' | 'md'; resolve: string[]; trustDomain?: string; strict: boolean;
       },
     ) => {
-      const analysis = Analysis.of(loadManifests(paths), analysisOptions(opts));
+      const analysis = Analysis.of(loadManifests(paths, { strict: opts.strict }), analysisOptions(opts));
       warn(io, analysis.warnings);
       const src = analysis.endpoint(opts.from);
       const dst = analysis.endpoint(opts.to);
@@ -139,7 +165,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       .addOption(new Option('--format <format>', 'output format').choices(['txt', 'json', 'md']).default('txt'))
       .addOption(layerOption())
       .option('--exit-code', 'exit with 1 when anything changed', false),
-  ).action((before: string, after: string, opts: { format: 'txt' | 'json' | 'md'; layer?: AnalysisLayer; exitCode: boolean; resolve: string[]; trustDomain?: string }) => {
+  ).action((before: string, after: string, opts: { format: 'txt' | 'json' | 'md'; layer?: AnalysisLayer; exitCode: boolean; resolve: string[]; trustDomain?: string; strict: boolean }) => {
     if (opts.layer !== undefined && !SIMULATORS.some((r) => r.layer === opts.layer)) {
       throw new UsageError(`the layer ${opts.layer} is not simulated; use one of: ${SIMULATORS.map((r) => r.layer).join(', ')}`);
     }
@@ -147,7 +173,8 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     // Two declarations (impact of a change): synthesize both and compare cluster by cluster.
     const sides: { cluster?: string; trustDomain?: string; clusterName?: string; a: LoadedManifests; b: LoadedManifests }[] = isProgram(before) || isProgram(after)
       ? declarationSides(before, after)
-      : [{ a: loadManifests([before]), b: loadManifests([after]) }];
+      : [{ a: loadManifests([before], { strict: opts.strict }), b: loadManifests([after], { strict: opts.strict }) }];
+    warn(io, sides.flatMap((side) => [...side.a.warnings, ...side.b.warnings]));
     let changed = false;
     for (const side of sides) {
       const result = diff(side.a, side.b, { ...analysisOptions(opts), ...(side.trustDomain ? { trustDomain: side.trustDomain } : {}), ...(side.clusterName ? { clusterName: side.clusterName } : {}) });
@@ -166,7 +193,9 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     .option('--export <name>', 'the export that holds the Topology, or a function returning it (default: topology, then default)')
     .addOption(new Option('--format <format>', 'output format').choices(['txt', 'json']).default('txt'))
     .action((file: string, opts: { export?: string; format: 'txt' | 'json' }) => {
-      const report = verify(loadTopology(file, opts.export));
+      const topology = loadTopology(file, opts.export);
+      const report = verify(topology);
+      warn(io, synthesize(topology).warnings);
       io.stdout(opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatVerifyReport(report));
       if (!report.ok) code = EXIT_FINDING;
     });
@@ -181,7 +210,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       const s = synthesize(loadTopology(file, opts.export));
       const files = writeManifests(foldersOf(s), opts.out);
       io.stdout(`${files.map((f) => path.join(opts.out, f)).join('\n')}\n`);
-      for (const w of s.warnings) io.stderr(`warning: [${w.code}] ${w.path}: ${w.message}\n`);
+      warn(io, s.warnings);
     });
 
   try {
@@ -191,19 +220,12 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
       return EXIT_BAD_INPUT;
     }
-    if (e instanceof AnalysisInputError) {
-      io.stderr(`bulkhead: ${e.message}\n`);
-      return EXIT_BAD_INPUT;
-    }
-    if (BulkheadError.isBulkheadError(e)) {
-      io.stderr(`bulkhead: ${e.message}\n`);
-      return EXIT_BAD_INPUT;
-    }
-    if (e instanceof UsageError || e instanceof DeclarationLoadError) {
-      io.stderr(`bulkhead: ${e.message}\n`);
-      return EXIT_BAD_INPUT;
-    }
-    io.stderr(`bulkhead: ${(e as Error).stack ?? String(e)}\n`);
+    const problems = problemsOf(e);
+    const errors = problems.filter((p) => p.severity === 'error').length;
+    // the error's own heading (`N problems in the declaration:`, `… with the output folder out:`), or a count
+    const own = BulkheadError.isBulkheadError(e) ? e.message.split('\n')[0] : '';
+    const head = own.endsWith(':') && !own.startsWith('[') ? own : `${errors} problem${errors === 1 ? '' : 's'}${e instanceof AnalysisInputError ? ' in the input' : ''}:`;
+    io.stderr(`bulkhead: ${head}\n${formatProblems(problems, { indent: '  ' })}`);
     return EXIT_BAD_INPUT;
   }
   return code;
@@ -277,8 +299,8 @@ function parsePort(text: string, dst: Endpoint): { protocol: L4Protocol; port: n
   return { protocol, port: found.port };
 }
 
-function warn(io: CliIo, warnings: readonly string[]): void {
-  for (const w of warnings) io.stderr(`warning: ${w}\n`);
+function warn(io: CliIo, warnings: readonly Problem[]): void {
+  io.stderr(formatProblems(warnings));
 }
 
 /** The version in the package's package.json (two folders up from lib/cli or dist/cli). */

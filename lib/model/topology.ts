@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import { brandSymbol, brandVersion } from '../core/brand';
-import { BulkheadError } from '../core/errors';
+import { BulkheadError, show } from '../core/errors';
 import { checkedScope, propsOf } from './args';
 import { FlowStatement } from './peer';
 
@@ -75,6 +75,15 @@ export interface TopologyProps {
    * @default false
    */
   readonly strict?: boolean;
+  /**
+   * Warning codes the team has reviewed and accepts, such as `['BH-NP-FQDN']`. A warning with an
+   * acknowledged code is kept in the synthesis result, marked `acknowledged`, but not printed
+   * again. A listed code that no warning of the synthesis carries is itself a warning
+   * (`BH-ACK-UNKNOWN`: misspelled, or no longer needed); a code that is not of the form
+   * `BH-…` is an error. Errors cannot be acknowledged.
+   * @default - no code is acknowledged
+   */
+  readonly acknowledge?: readonly string[];
 }
 
 /**
@@ -118,6 +127,7 @@ export class Topology extends Construct {
   /** Properties as declared (validated when the plan is built). */
   public readonly props: TopologyProps;
   private readonly clock: () => Date;
+  private readonly acknowledgements = new Set<string>();
   private readonly flowStatements: FlowStatement[] = [];
   private hosts = 0;
 
@@ -138,11 +148,43 @@ export class Topology extends Construct {
     this.platform = p.platform ?? {};
     this.strict = p.strict ?? false;
     this.clock = p.clock ?? (() => new Date());
+    if (p.acknowledge !== undefined) {
+      if (!Array.isArray(p.acknowledge)) {
+        throw new BulkheadError([{
+          severity: 'error', code: 'BH-ACK-CODE', path: this.node.path || this.node.id, message: '`acknowledge` must be a list of problem codes', value: show(p.acknowledge),
+          fix: "write a list, such as acknowledge: ['BH-NP-FQDN']",
+        }]);
+      }
+      this.acknowledge(...(p.acknowledge as string[]));
+    }
     this.node.addValidation({
       validate: () => (this.hosts === 0
         ? [`Topology '${this.node.path}' is declared but no host renders it: add \`new TopologyCharts(app, 'segmentation', { topology })\` (cdk8s) or \`new SegmentationStack('segmentation', { topology })\` (Pulumi), or call \`synthesize(topology)\``]
         : []),
     });
+  }
+
+  /**
+   * Acknowledges warning codes: warnings with these codes stay in the synthesis result, marked
+   * `acknowledged`, and are not printed again.
+   *
+   * @param codes codes such as `BH-NP-FQDN`
+   * @throws BulkheadError when a code is not of the form `BH-…`
+   */
+  public acknowledge(...codes: string[]): void {
+    const bad = codes.filter((c) => typeof c !== 'string' || !/^BH-[A-Z0-9]+(-[A-Z0-9]+)*$/.test(c));
+    if (bad.length > 0) {
+      throw new BulkheadError(bad.map((c) => ({
+        severity: 'error' as const, code: 'BH-ACK-CODE', path: this.node.path || this.node.id, message: 'an acknowledged code must be a Bulkhead problem code', value: show(c),
+        fix: 'write the code as printed in brackets, such as BH-NP-FQDN',
+      })));
+    }
+    for (const c of codes) this.acknowledgements.add(c);
+  }
+
+  /** The acknowledged warning codes, sorted. */
+  public get acknowledgedCodes(): readonly string[] {
+    return [...this.acknowledgements].sort();
   }
 
   /** The current time according to the topology's clock. */

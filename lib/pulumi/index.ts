@@ -6,7 +6,7 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { BulkheadError, Problem, show } from '../core/errors';
+import { BulkheadError, formatProblem, Problem, show } from '../core/errors';
 import { Cluster } from '../model/cluster';
 import { Topology } from '../model/topology';
 import { Synthesis, synthesize, SynthesizeOptions } from '../synth';
@@ -87,7 +87,11 @@ export class SegmentationStack extends pulumi.ComponentResource {
       }
       counts[c.cluster.name] = c.manifests.length;
     }
-    for (const w of this.synthesis.warnings) pulumi.log.warn(`${w.code} at ${w.path}: ${w.message} (fix: ${w.fix})`, this);
+    for (const w of this.synthesis.warnings) {
+      if (w.acknowledged) continue;
+      if (w.severity === 'info') pulumi.log.info(formatProblem(w), this);
+      else pulumi.log.warn(formatProblem(w), this);
+    }
     this.resources = resources;
     this.objectCounts = pulumi.output(counts);
     this.registerOutputs({ objectCounts: this.objectCounts });

@@ -344,13 +344,13 @@ describe('Cilium simulator: details', () => {
   test('entities the analysis cannot see are reported', () => {
     const sim = createCiliumSimulator([cnp('shop', 'host', { endpointSelector: sel({ app: 'web' }), ingress: [{ fromEntities: ['host'] }] })], ctx);
     expect(sim.explain(api, web, tcp(8080)).allowed).toBe(false);
-    expect(sim.warnings).toEqual([expect.stringMatching(/entity host/)]);
+    expect(sim.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/entity host/)]);
   });
 
   test('nodeSelector rules select no workload and are reported', () => {
     const sim = createCiliumSimulator([ccnp('host', { nodeSelector: {}, ingress: [{}] })], ctx);
     expect(sim.explain(api, web, tcp(8080)).allowed).toBe(true);
-    expect(sim.warnings[0]).toMatch(/nodeSelector/);
+    expect(sim.warnings[0].message).toMatch(/nodeSelector/);
   });
 
   test('address boundaries: CIDRs on their side, resolved FQDNs on egress', () => {

@@ -94,7 +94,7 @@ describe('explain', () => {
     expect(a.endpoint('solo').id).toBe('default/solo[Deployment]');
     expect(a.endpoint('198.51.100.7')).toEqual({ type: 'external', id: '198.51.100.7', first: 3325256711, last: 3325256711 });
     expect(a.endpoint('198.51.100.0/24').id).toBe('198.51.100.0-198.51.100.255');
-    const owned = analyse([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'x', ownerReferences: [{ kind: 'StatefulSet', name: 'web', controller: true }] }, spec: { containers: [] } }]);
+    const owned = analyse([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'x', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'u1', controller: true }] }, spec: { containers: [] } }]);
     expect(owned.endpoint('x/web-1').id).toBe('x/web[StatefulSet]');
     expect(() => a.endpoint('b/web')).toThrow(/more than one workload.*b\/web\[Deployment\], b\/web\[Job\]/s);
     expect(() => a.endpoint('a/nope')).toThrow(AnalysisInputError);

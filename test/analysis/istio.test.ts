@@ -359,7 +359,7 @@ describe('Istio simulator: details', () => {
   test('targetRef policies are not applied to sidecars and are reported', () => {
     const sim = createIstioSimulator([ap('foo', 'gw', { targetRefs: [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'gw' }] })], ctx);
     expect(sim.explain(sleepFoo, httpbin, tcp(7070)).allowed).toBe(true);
-    expect(sim.warnings).toEqual([expect.stringMatching(/AuthorizationPolicy foo\/gw: targetRef/)]);
+    expect(sim.warnings.map((w) => `${w.path}: ${w.message}`)).toEqual([expect.stringMatching(/AuthorizationPolicy foo\/gw: targetRef/)]);
   });
 
   test('the oldest of two namespace-wide PeerAuthentications wins', () => {

@@ -94,7 +94,7 @@ describe('loadManifests', () => {
 
 describe('loadObjects', () => {
   test('objects without metadata.namespace live in default', () => {
-    const m = loadObjects([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a' }, spec: { template: { spec: { containers: [] } } } }]);
+    const m = loadObjects([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a' }, spec: { selector: {}, template: { spec: { containers: [] } } } }]);
     expect(m.workloads[0]).toMatchObject({ id: 'default/a[Deployment]', namespace: 'default', labels: {}, serviceAccount: 'default', ports: [] });
     expect(m.namespaces).toEqual({ default: { [NAMESPACE_NAME_LABEL]: 'default' } });
   });
@@ -102,8 +102,8 @@ describe('loadObjects', () => {
   test('an owned pod is skipped when its owner is in the input', () => {
     const m = loadObjects([
       deployment('x', 'web', { app: 'web' }),
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'x', labels: { app: 'web', extra: '1' }, ownerReferences: [{ kind: 'Deployment', name: 'web', controller: true }] }, spec: { containers: [] } },
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-2', namespace: 'x', labels: { app: 'web' }, ownerReferences: [{ kind: 'Deployment', name: 'web', controller: false }] }, spec: { containers: [] } },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'x', labels: { app: 'web', extra: '1' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'u1', controller: true }] }, spec: { containers: [] } },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-2', namespace: 'x', labels: { app: 'web' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'u1', controller: false }] }, spec: { containers: [] } },
     ]);
     expect(m.workloads.map((w) => `${w.id} ${JSON.stringify(w.labels)}`)).toEqual(['x/web-2[Pod] {"app":"web"}', 'x/web[Deployment] {"app":"web"}']);
   });
@@ -111,7 +111,7 @@ describe('loadObjects', () => {
   test('null documents and non-objects without kind are skipped with a warning', () => {
     const m = loadObjects([null, { replicas: 3 }], 'values');
     expect(m.objects).toEqual([]);
-    expect(m.warnings).toEqual(['values (document 2): not a Kubernetes object (no apiVersion or kind); skipped']);
+    expect(m.warnings.map((w) => [w.code, w.path, w.message])).toEqual([['BH-IN-NOT-OBJECT', 'values (document 2)', 'not a Kubernetes object (no apiVersion or kind); skipped']]);
   });
 
   test('workload kinds of other API groups are ignored with a warning; hostNetwork is noted', () => {
@@ -120,8 +120,9 @@ describe('loadObjects', () => {
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'h' }, spec: { hostNetwork: true, containers: [] } },
     ]);
     expect(m.workloads.map((w) => w.id)).toEqual(['default/h[Pod]']);
-    expect(m.warnings.join('\n')).toMatch(/example\.com\/v1, not a Kubernetes workload API/);
-    expect(m.warnings.join('\n')).toMatch(/uses hostNetwork/);
+    const text = m.warnings.map((w) => `${w.severity} ${w.path}: ${w.message}`).join('\n');
+    expect(text).toMatch(/info .*example\.com\/v1, not a Kubernetes workload API/);
+    expect(text).toMatch(/warning memory \(document 2\), Pod default\/h, spec\.hostNetwork: .*uses hostNetwork/);
   });
 
   test.each([
@@ -131,11 +132,10 @@ describe('loadObjects', () => {
     [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: {} }, /has no name/],
     [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a', namespace: 3 } }, /metadata\.namespace must be a non-empty string/],
     [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a' } }, /Deployment default\/a, spec: a Deployment needs a spec/],
-    [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a' }, spec: {} }, /needs a pod template/],
-    [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a' }, spec: { template: { metadata: { labels: { on: true } }, spec: {} } } }, /spec\.template\.metadata\.labels\.on: a label value must be a string/],
-    [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, spec: { containers: [{ ports: [{ containerPort: 0 }] }] } }, /spec\.containers\[0\]\.ports\[0\]\.containerPort: containerPort must be a whole number/],
-    [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, spec: { containers: [{ ports: [{ containerPort: 80, protocol: 'HTTP' }] }] } }, /unknown protocol/],
-    [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', ownerReferences: [{ controller: true }] }, spec: { containers: [] } }, /controlling owner reference needs a kind and a name/],
+    [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a' }, spec: { selector: {}, template: { metadata: { labels: { on: true } }, spec: { containers: [] } } } }, /spec\.template\.metadata\.labels\.on: a label value must be a string/],
+    [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, spec: { containers: [{ name: 'c', ports: [{ containerPort: 0 }] }] } }, /spec\.containers\[0\]\.ports\[0\]\.containerPort: containerPort must be a whole number/],
+    [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, spec: { containers: [{ name: 'c', ports: [{ containerPort: 80, protocol: 'HTTP' }] }] } }, /unknown protocol/],
+    [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', ownerReferences: [{ apiVersion: 'v1', uid: 'u', kind: '', name: '', controller: true }] }, spec: { containers: [] } }, /controlling owner reference needs a kind and a name/],
     [{ apiVersion: 'v1', kind: 'List', items: [{ metadata: { name: 'x' } }] }, /has no kind/],
   ])('%j is rejected', (obj, message) => {
     const e = caught(() => loadObjects([obj], 'mem'));

@@ -44,12 +44,12 @@ describe('trust domain', () => {
     const a = analyse([allowFrom('prod.example.com/ns/shop/sa/default')], 'other.org');
     expect(a.trustDomainOrigin).toBe('given');
     expect(webToApi(a)).toBe(false);
-    expect(a.warnings.join('\n')).toMatch(/1 principal \(AuthorizationPolicy shop\/api\) name trust domain prod\.example\.com, but the analysis uses other\.org \(given\).*--trust-domain prod\.example\.com/);
+    expect(a.warnings.map((w) => `${w.path}: ${w.message} ${w.fix}`).join('\n')).toMatch(/AuthorizationPolicy shop\/api: 1 principal name trust domain prod\.example\.com, but the analysis uses other\.org \(given\).*--trust-domain prod\.example\.com/);
   });
 
   test('several domains: the others are warned about', () => {
     const a = analyse([allowFrom('a.example/ns/shop/sa/default', 'p1'), allowFrom('b.example/ns/shop/sa/default', 'p2'), allowFrom('b.example/ns/shop/sa/x', 'p3')]);
-    expect(a.warnings.filter((w) => /name trust domain/.test(w))).toEqual([expect.stringMatching(/name trust domain a\.example, but the analysis uses b\.example \(inferred/)]);
+    expect(a.warnings.map((w) => w.message).filter((w) => /name trust domain/.test(w))).toEqual([expect.stringMatching(/name trust domain a\.example, but the analysis uses b\.example \(inferred/)]);
   });
 
   test('the explanation says which trust domain was used', () => {
@@ -65,7 +65,7 @@ describe('trust domain', () => {
       const given = Analysis.of(loaded, { trustDomain: c.cluster.trustDomain });
       if (inferred.presentLayers.includes('istio')) expect(inferred.context.trustDomain).toBe(c.cluster.trustDomain);
       expect(inferred.connectivity().map((x) => `${x.src} ${x.dst} ${x.ports}`)).toEqual(given.connectivity().map((x) => `${x.src} ${x.dst} ${x.ports}`));
-      expect(inferred.warnings.filter((w) => /trust domain/.test(w))).toEqual([]);
+      expect(inferred.warnings.filter((w) => /trust domain/.test(w.message))).toEqual([]);
     }
   });
 });

@@ -61,7 +61,8 @@
  * @see https://github.com/cilium/cilium/blob/main/pkg/policy/rule.go
  * @see https://github.com/cilium/cilium/blob/main/pkg/k8s/apis/cilium.io/utils/utils.go
  */
-import { inputError } from '../errors';
+import { Problem } from '../../core/errors';
+import { ProblemSet, inputError } from '../errors';
 import { rangesOverlap, rangeWithin } from '../ipv4';
 import { L4Protocol, L4_PROTOCOLS, PortSet } from '../portset';
 import { LabelIndex, LabelSelector, isRecord } from '../selector';
@@ -103,7 +104,7 @@ export interface CiliumSimulatorOptions {
  */
 export interface CiliumSimulator extends LayerSimulator {
   /** Things in the input the simulator does not model, sorted. */
-  readonly warnings: readonly string[];
+  readonly warnings: readonly Problem[];
   /**
    * Every pair with allowed ports, computed sparsely (see {@link LayerSimulator.allowedPairs}),
    * optionally only for the ports of `scope`.
@@ -211,11 +212,11 @@ interface Judgement {
 class CiliumLayer implements CiliumSimulator {
   public readonly layer = 'cilium' as const;
   public readonly present: boolean;
-  public readonly warnings: readonly string[];
+  public readonly warnings: readonly Problem[];
 
   private readonly rules: readonly CRule[];
   private readonly clusterName: string;
-  private readonly warningSet = new Set<string>();
+  private readonly warningSet = new ProblemSet();
   private points = new Set<number>();
   private readonly ingressRanges: (readonly [number, number])[] = [];
   private readonly egressRanges: (readonly [number, number])[] = [];
@@ -254,7 +255,7 @@ class CiliumLayer implements CiliumSimulator {
     for (const [name, ranges] of this.resolved) {
       if (this.fqdnPeers.some((p) => p.test(name))) this.egressRanges.push(...ranges);
     }
-    this.warnings = [...this.warningSet].sort();
+    this.warnings = this.warningSet.list();
   }
 
   private readPolicy(obj: Record<string, unknown>): CRule[] {
@@ -633,7 +634,7 @@ class CiliumLayer implements CiliumSimulator {
     let subjectSel: LabelSelector | undefined;
     if (spec.nodeSelector !== undefined && spec.nodeSelector !== null) {
       if (spec.endpointSelector !== undefined) inputError(at(ref, `${path}.nodeSelector`), 'a rule has either an endpointSelector or a nodeSelector', spec.nodeSelector, 'split it into two rules');
-      this.warningSet.add(`${ref} ${path}: nodeSelector (host policy) is not modeled; the rule selects no workload`);
+      this.warningSet.warn('BH-AN-CILIUM-HOST-POLICY', `${ref}, ${path}`, 'nodeSelector (host policy) is not modeled; the rule selects no workload', 'check host policies separately: the analysis covers pod endpoints only');
       subject = () => false;
     } else {
       if (spec.endpointSelector === undefined || spec.endpointSelector === null) {
@@ -701,13 +702,13 @@ class CiliumLayer implements CiliumSimulator {
       if (f.endsWith('Endpoints')) {
         list.forEach((s, i) => {
           const sel = this.readSelector(s, ref, `${where(f)}[${i}]`, namespace, false);
-          if (sel.foreign) this.warningSet.add(`${ref} ${where(f)}[${i}]: selectors on reserved or non-Kubernetes labels are not modeled; it selects no workload`);
+          if (sel.foreign) this.warningSet.warn('BH-AN-CILIUM-FOREIGN-SELECTOR', `${ref}, ${where(f)}[${i}]`, 'selectors on reserved or non-Kubernetes labels are not modeled; it selects no workload', 'select endpoints by their Kubernetes labels, or check this peer separately');
           peers.push({ kind: 'endpoints', sel: sel.sel, foreign: sel.foreign });
         });
       } else if (f.endsWith('Entities')) {
         list.forEach((e, i) => {
           if (typeof e !== 'string' || !ENTITIES.includes(e)) inputError(at(ref, `${where(f)}[${i}]`), 'is not a Cilium entity', e, `use one of ${ENTITIES.join(', ')}`);
-          if (!['world', 'world-ipv4', 'cluster', 'all'].includes(e)) this.warningSet.add(`${ref} ${where(f)}[${i}]: entity ${e} names no workload or external IPv4 range of the analysis; it matches nothing`);
+          if (!['world', 'world-ipv4', 'cluster', 'all'].includes(e)) this.warningSet.warn('BH-AN-CILIUM-ENTITY', `${ref}, ${where(f)}[${i}]`, `entity ${e} names no workload or external IPv4 range of the analysis; it matches nothing`, 'check what this entity allows separately (host, node and control-plane addresses are outside the analysis)');
           peers.push({ kind: 'entity', name: e });
         });
       } else if (f.endsWith('CIDR')) {
@@ -723,7 +724,7 @@ class CiliumLayer implements CiliumSimulator {
           checkKeys(set, ['cidr', 'except', 'cidrGroupRef', 'cidrGroupSelector'], ref, fp);
           if (set.cidr === undefined) {
             if (deny) inputError(at(ref, fp), 'CIDR groups are not modeled, and ignoring them in a deny rule would hide what it denies', set, 'write the CIDRs in the rule');
-            this.warningSet.add(`${ref} ${fp}: CIDR groups (cidrGroupRef, cidrGroupSelector) are not modeled; the entry selects nothing`);
+            this.warningSet.warn('BH-AN-CILIUM-CIDR-GROUP', `${ref}, ${fp}`, 'CIDR groups (cidrGroupRef, cidrGroupSelector) are not modeled; the entry selects nothing', 'write the CIDRs in the rule to have them analysed');
             peers.push({ kind: 'nothing' });
             return;
           }
@@ -747,7 +748,7 @@ class CiliumLayer implements CiliumSimulator {
         });
       } else {
         if (deny && list.length > 0) inputError(at(ref, where(f)), `${f} is not modeled, and ignoring it in a deny rule would hide what it denies`, r[f], 'express the peers with endpoints, entities or CIDRs');
-        if (list.length > 0) this.warningSet.add(`${ref} ${where(f)}: ${f} is not modeled; the rule selects nothing through it`);
+        if (list.length > 0) this.warningSet.warn('BH-AN-CILIUM-PEER-NOT-MODELED', `${ref}, ${where(f)}`, `${f} is not modeled; the rule selects nothing through it`, 'express the peers with endpoints, entities or CIDRs to have them analysed');
         peers.push({ kind: 'nothing' });
       }
     }
@@ -768,7 +769,7 @@ class CiliumLayer implements CiliumSimulator {
     const pr = optRecord(raw, at(ref, path), '{ports: [{port: "8080", protocol: TCP}]}') ?? {};
     checkKeys(pr, deny ? ['ports'] : ['ports', 'rules', 'serverNames', 'listener', 'terminatingTLS', 'originatingTLS'], ref, path);
     const list = optList(pr.ports, at(ref, `${path}.ports`), '[{port: "8080", protocol: TCP}]') ?? [];
-    if (list.length === 0) this.warningSet.add(`${ref} ${path}: a toPorts entry without ports matches no port`);
+    if (list.length === 0) this.warningSet.warn('BH-AN-CILIUM-EMPTY-PORTS', `${ref}, ${path}`, 'a toPorts entry without ports matches no port', 'list the ports, or remove the entry');
     const ports = list.map((p, i) => {
       const fp = `${path}.ports[${i}]`;
       const pp = optRecord(p, at(ref, fp), '{port: "8080", protocol: TCP}') ?? {};
@@ -799,7 +800,7 @@ class CiliumLayer implements CiliumSimulator {
 
   private readL7(pr: Record<string, unknown>, ref: string, path: string): L7 {
     if (pr.listener !== undefined) {
-      this.warningSet.add(`${ref} ${path}.listener: traffic redirected to an Envoy listener is taken as allowed; the listener is not modeled`);
+      this.warningSet.warn('BH-AN-CILIUM-LISTENER', `${ref}, ${path}.listener`, 'traffic redirected to an Envoy listener is taken as allowed; the listener is not modeled', 'check the listener configuration separately');
       return { kind: 'other', what: 'an Envoy listener redirect', httpPasses: true };
     }
     const sni = optStringList(pr.serverNames, at(ref, `${path}.serverNames`), '["api.example.com"]') ?? [];

@@ -81,7 +81,8 @@
  * @see https://istio.io/latest/docs/reference/config/networking/sidecar/
  * @see https://github.com/istio/istio/blob/master/pilot/pkg/security/authz/model/model.go
  */
-import { inputError } from '../errors';
+import { Problem } from '../../core/errors';
+import { ProblemSet, inputError } from '../errors';
 import { rangesOverlap, rangeWithin } from '../ipv4';
 import { L4Protocol, L4_PROTOCOLS, PortSet } from '../portset';
 import { isRecord } from '../selector';
@@ -155,7 +156,7 @@ export interface IstioSimulatorOptions {
  */
 export interface IstioSimulator extends LayerSimulator {
   /** Things in the input the simulator does not model, sorted (for example `targetRef`). */
-  readonly warnings: readonly string[];
+  readonly warnings: readonly Problem[];
   /**
    * Every pair with allowed ports, computed sparsely (see {@link LayerSimulator.allowedPairs}),
    * optionally only for the ports of `scope`: Istio intercepts TCP only, so every pair is
@@ -389,7 +390,7 @@ function pathMatcher(value: string): (path: string | undefined) => boolean {
 class IstioLayer implements IstioSimulator {
   public readonly layer = 'istio' as const;
   public readonly present: boolean;
-  public readonly warnings: readonly string[];
+  public readonly warnings: readonly Problem[];
 
   private readonly root: string;
   private readonly outboundDefault: IstioOutboundMode;
@@ -402,7 +403,7 @@ class IstioLayer implements IstioSimulator {
   private readonly pointsCache = new Map<string, readonly number[]>();
   private readonly boundaries: { readonly ingress: readonly (readonly [number, number])[]; readonly egress: readonly (readonly [number, number])[] };
   private readonly policiesCache = new Map<string, readonly AuthzPolicy[]>();
-  private readonly warningSet = new Set<string>();
+  private readonly warningSet = new ProblemSet();
   private readonly ingressRanges: (readonly [number, number])[] = [];
   private points = new Set<number>();
   private readonly services: ServicePortCfg[] = [];
@@ -453,9 +454,9 @@ class IstioLayer implements IstioSimulator {
       }
     }
     if (this.namesAddresses && ctx.podCidrs === undefined && ctx.workloads.some((w) => w.addresses === undefined)) {
-      this.warningSet.add('ipBlocks / remoteIpBlocks / source.ip match the source address of pods too; pods without a known address (no Pod status in the input, no pod CIDRs given) may have any address, so such a rule is taken to match them for DENY and not to match them for ALLOW');
+      this.warningSet.warn('BH-AN-ISTIO-POD-ADDRESS', 'AuthorizationPolicy rules on source addresses', 'ipBlocks / remoteIpBlocks / source.ip match the source address of pods too; pods without a known address (no Pod status in the input, no pod CIDRs given) may have any address, so such a rule is taken to match them for DENY and not to match them for ALLOW', 'add the Pods (with status.podIP) to the input, or analyse through verify, which passes the cluster\'s pod CIDRs');
     }
-    this.warnings = [...this.warningSet].sort();
+    this.warnings = this.warningSet.list();
   }
 
   /** Reads the ports of a Service with a selector: their protocol for Istio's protocol selection. */
@@ -964,7 +965,7 @@ class IstioLayer implements IstioSimulator {
       const first = declared[0];
       const other = declared.find((h) => h.protocol !== first.protocol);
       if (other) {
-        this.warningSet.add(`${first.ref} ${first.field} and ${other.ref} ${other.field} declare different protocols for port ${port} of ${dst.id}; the analysis follows ${first.ref}`);
+        this.warningSet.warn('BH-AN-ISTIO-PROTOCOL-CONFLICT', `${first.ref} ${first.field}`, `${first.ref} ${first.field} and ${other.ref} ${other.field} declare different protocols for port ${port} of ${dst.id}; the analysis follows ${first.ref}`, 'give every Service port that targets this pod port the same name prefix or appProtocol');
       }
       out = { kind: first.protocol, why: `${first.ref} ${first.field} declares ${first.protocol === 'http' ? 'HTTP' : 'TCP'} (${first.from}), by Istio's explicit protocol selection` };
     }
@@ -1052,7 +1053,7 @@ class IstioLayer implements IstioSimulator {
     const points = [...this.points].sort((a, b) => a - b);
     const dryRun = meta.annotations['istio.io/dry-run'] === 'true';
     if (hasTarget) {
-      this.warningSet.add(`${meta.ref}: targetRef/targetRefs attach the policy to a gateway or waypoint, which the analysis does not model; it is not applied to sidecars`);
+      this.warningSet.warn('BH-AN-ISTIO-TARGET-REF', meta.ref, 'targetRef/targetRefs attach the policy to a gateway or waypoint, not to sidecars; the analysis of sidecars does not apply it', 'nothing to do for the workloads analysed; check gateway and waypoint policies separately', 'info');
     }
     return { ref: meta.ref, namespace: meta.namespace, name: meta.name, action, provider, selector, dryRun, attached: hasTarget, rules, points };
   }

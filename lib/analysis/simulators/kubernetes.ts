@@ -32,7 +32,8 @@
  * @see https://network-policy-api.sigs.k8s.io/api-overview/
  */
 import { mergeIntervals, subtractIntervals } from '../../core/intervals';
-import { InputLocation, inputError } from '../errors';
+import { Problem } from '../../core/errors';
+import { InputLocation, ProblemSet, inputError } from '../errors';
 import { Ipv4Range, parseCidr } from '../ipv4';
 import { ManifestObject, describe, group } from '../loader';
 import { L4Protocol, PortSet } from '../portset';
@@ -157,7 +158,7 @@ export class KubernetesSimulator implements LayerSimulator {
   /** Whether the input holds a NetworkPolicy, ClusterNetworkPolicy, AdminNetworkPolicy or BaselineAdminNetworkPolicy. */
   public readonly present: boolean;
   /** Things the simulator could not be exact about. */
-  public readonly warnings: readonly string[];
+  public readonly warnings: readonly Problem[];
 
   private readonly peers: PeerSpec[] = [];
   private readonly peerByKey = new Map<string, PeerSpec>();
@@ -179,7 +180,7 @@ export class KubernetesSimulator implements LayerSimulator {
    */
   constructor(objects: readonly ManifestObject[], private readonly ctx: AnalysisContext, options: KubernetesSimulatorOptions = {}) {
     this.promoteThreshold = options.promoteThreshold ?? 32;
-    const warnings: string[] = [];
+    const warnings = new ProblemSet();
     for (const o of objects) {
       if (o.kind === 'NetworkPolicy') this.parseNetworkPolicy(o);
       else this.parseClusterNetworkPolicy(o, warnings);
@@ -197,10 +198,10 @@ export class KubernetesSimulator implements LayerSimulator {
       const k = `${c.tier}/${c.priority}`;
       const prev = seen.get(k);
       if (prev) {
-        warnings.push(`${prev} and ${c.label} share ${c.tier === 'admin' ? 'Admin' : 'Baseline'} priority ${c.priority}; upstream leaves their order to the implementation, the analysis evaluates them by name`);
+        warnings.warn('BH-AN-CNP-SAME-PRIORITY', `${prev}, ${c.label}`, `${prev} and ${c.label} share ${c.tier === 'admin' ? 'Admin' : 'Baseline'} priority ${c.priority}; upstream leaves their order to the implementation, the analysis evaluates them by name`, 'give each policy of a tier its own priority');
       } else seen.set(k, c.label);
     }
-    this.warnings = warnings.sort();
+    this.warnings = warnings.list();
   }
 
   /** IPv4 ranges named by ipBlocks (ingress / egress) and ClusterNetworkPolicy networks (egress). */
@@ -621,14 +622,14 @@ export class KubernetesSimulator implements LayerSimulator {
    * actions Allow / Deny / Pass) and BaselineAdminNetworkPolicy (Baseline tier, Allow / Deny),
    * v1alpha1, which read the same way with `ports` instead of `protocols`.
    */
-  private parseClusterNetworkPolicy(o: ManifestObject, warnings: string[]): void {
+  private parseClusterNetworkPolicy(o: ManifestObject, warnings: ProblemSet): void {
     const flavor = o.kind === 'ClusterNetworkPolicy' ? 'cnp' : o.kind === 'AdminNetworkPolicy' ? 'anp' : 'banp';
     const label = `${o.kind} ${o.name}`;
     const at = (field: string): InputLocation => ({ source: o.source, object: label, field });
     const spec = o.raw.spec;
     if (!isRecord(spec)) inputError(at('spec'), `a ${o.kind} needs a spec`, spec, flavor === 'cnp' ? 'add spec.tier, spec.priority, spec.subject and the rules' : 'add spec.subject and the rules');
     const version = flavor === 'cnp' ? 'v1alpha2' : 'v1alpha1';
-    if (!o.apiVersion.endsWith(`/${version}`)) warnings.push(`${label} has apiVersion ${o.apiVersion}; the analysis reads it as ${version}`);
+    if (!o.apiVersion.endsWith(`/${version}`)) warnings.warn('BH-AN-CNP-VERSION', label, `${label} has apiVersion ${o.apiVersion}; the analysis reads it as ${version}`, `write apiVersion policy.networking.k8s.io/${version}, or check that the fields mean the same in ${o.apiVersion}`);
     let tierRaw: unknown = flavor === 'anp' ? 'Admin' : 'Baseline';
     if (flavor === 'cnp') {
       tierRaw = spec.tier;
@@ -683,9 +684,9 @@ export class KubernetesSimulator implements LayerSimulator {
     };
   }
 
-  private parseCnpPeer(p: unknown, dir: Dir, action: Action, at: InputLocation, warnings: string[], label: string): PeerSpec | undefined {
+  private parseCnpPeer(p: unknown, dir: Dir, action: Action, at: InputLocation, warnings: ProblemSet, label: string): PeerSpec | undefined {
     const failClosed = (why: string): PeerSpec | undefined => {
-      warnings.push(`${label} ${at.field}: ${why}; it fails closed (${action === 'allow' ? 'the Accept rule matches nothing' : 'the rule matches every peer'})`);
+      warnings.warn('BH-AN-CNP-FAIL-CLOSED', `${label}, ${at.field}`, `${why}; it fails closed (${action === 'allow' ? 'the Accept rule matches nothing' : 'the rule matches every peer'})`, 'write the peer with one field the API version defines (namespaces, pods, networks, nodes or domainNames)');
       return action === 'allow' ? undefined : this.peer({ t: 'all' });
     };
     if (!isRecord(p)) return inputError(at, 'a peer must be a mapping', p, 'write {namespaces: ...}, {pods: ...} or {networks: [...]}');
@@ -708,12 +709,12 @@ export class KubernetesSimulator implements LayerSimulator {
       // "cluster-internal traffic will be checked against the rule as well" (networks, ClusterNetworkPolicy API reference)
       const merged = mergeIntervals(ranges);
       if (!this.ctx.podCidrs && merged.some(([a, b]) => a !== 0 || b !== 0xffffffff) && this.ctx.workloads.some((w) => w.addresses === undefined)) {
-        warnings.push(`${label} ${f.field}: networks match pod addresses too; pods without a known address (no Pod status in the input, no pod CIDRs given) are matched only by 0.0.0.0/0`);
+        warnings.warn('BH-AN-NETWORKS-POD-ADDRESS', `${label} ${f.field}`, 'networks match pod addresses too; pods without a known address (no Pod status in the input, no pod CIDRs given) are matched only by 0.0.0.0/0', 'add the Pods (with status.podIP) to the input, or analyse through verify, which passes the cluster\'s pod CIDRs');
       }
       return this.peer({ t: 'ips', ranges: merged, byAddress: true });
     }
     if (dir === 'egress' && k === 'nodes') {
-      warnings.push(`${label} ${f.field}: nodes peers select node addresses, which the analysis does not model; the peer matches nothing`);
+      warnings.warn('BH-AN-CNP-NODES', `${label}, ${f.field}`, 'nodes peers select node addresses, which the analysis does not model; the peer matches nothing', 'check what node peers allow separately');
       return undefined;
     }
     if (dir === 'egress' && k === 'domainNames') {
@@ -730,7 +731,7 @@ export class KubernetesSimulator implements LayerSimulator {
           }
         }
       });
-      if (ranges.length === 0) warnings.push(`${label} ${f.field}: no address is known for ${names.join(', ')}; pass --resolve name=address to analyse it`);
+      if (ranges.length === 0) warnings.warn('BH-AN-UNRESOLVED', `${label}, ${f.field}`, `no address is known for ${names.join(', ')}; the peer matches no address`, 'pass --resolve name=address to analyse it');
       this.egressBoundaries.push(...ranges);
       return this.peer({ t: 'ips', ranges: mergeIntervals(ranges), byAddress: false });
     }

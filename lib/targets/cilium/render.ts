@@ -17,7 +17,7 @@
  * @see https://docs.cilium.io/en/stable/security/policy/language/
  * @see https://docs.cilium.io/en/stable/security/policy/deny/
  */
-import { cmp, Problem, sortProblems } from '../../core/errors';
+import { cmp, Problem, sortProblems, warningSeverity } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import { Plan, PlanCluster, PlanEdge, PlanExternal, PlanHttpRule, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
@@ -214,7 +214,7 @@ class CiliumRender {
   }
 
   private warn(code: string, path: string, message: string, value: string | undefined, fix: string): void {
-    const p: Problem = { severity: 'warning', code, path, message, ...(value === undefined ? {} : { value }), fix };
+    const p: Problem = { severity: warningSeverity(code), code, path, message, ...(value === undefined ? {} : { value }), fix };
     this.warnings.set(JSON.stringify(p), p);
   }
 
@@ -380,7 +380,7 @@ class CiliumRender {
     const egressDeny: CiliumEgressDenyRule[] = outWorld ? [] : [{ toEntities: ['world'] }];
     const skipped = [inWorld ? 'ingress' : '', outWorld ? 'egress' : ''].filter(Boolean);
     if (skipped.length > 0) {
-      this.warn(CILIUM_WARNINGS.guardrailSkipped, w.path, `tier ${w.tier.name} asks for guardrails, but declared flows of ${w.key} need the world entity (${skipped.join(' and ')}): no clusterwide deny is emitted for that direction`, skipped.join(','), 'this is expected for workloads with external peers; the per-namespace default deny still applies');
+      this.warn(CILIUM_WARNINGS.guardrailSkipped, w.path, `tier ${w.tier.name} asks for guardrails, but declared flows of ${w.key} need the world entity (${skipped.join(' and ')}): no clusterwide deny is emitted for that direction`, skipped.join(','), 'nothing to do: this is expected for workloads with external peers; the per-namespace default deny still applies');
     }
     if (ingressDeny.length === 0 && egressDeny.length === 0) return undefined;
     const selector = { matchLabels: Object.fromEntries(Object.entries({ [CILIUM_LABELS.namespace]: w.namespace, ...w.selector }).sort(([a], [b]) => cmp(a, b))) };

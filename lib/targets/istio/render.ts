@@ -30,7 +30,7 @@
  * @see https://istio.io/latest/docs/ops/best-practices/security/#use-default-deny-patterns
  */
 import { Cidr } from '../../core/cidr';
-import { BulkheadError, cmp, Problem, sortProblems } from '../../core/errors';
+import { BulkheadError, cmp, Problem, sortProblems, warningSeverity } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import { Sensitivity } from '../../core/sensitivity';
@@ -210,7 +210,7 @@ class IstioRender {
   }
 
   private warn(code: string, path: string, message: string, value: string | undefined, fix: string): void {
-    const p: Problem = { severity: 'warning', code, path, message, ...(value === undefined ? {} : { value }), fix };
+    const p: Problem = { severity: warningSeverity(code), code, path, message, ...(value === undefined ? {} : { value }), fix };
     this.warnings.set(JSON.stringify(p), p);
   }
 
