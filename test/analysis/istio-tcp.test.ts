@@ -144,7 +144,7 @@ describe('Istio: a connection is HTTP or plain TCP (table from the upstream docu
 
   test('two Services that disagree on the protocol of a port: a warning', () => {
     const sim = createIstioSimulator([allowGet, service([{ name: 'http', port: 8080 }], 'a'), service([{ name: 'tcp', port: 8080 }], 'b')], ctx);
-    expect(sim.warnings.join('\n')).toMatch(/declare different protocols for port 8080/);
+    expect(sim.warnings.map((w) => w.message).join('\n')).toMatch(/declare different protocols for port 8080/);
   });
 });
 
@@ -178,7 +178,7 @@ describe('Istio: ipBlocks match the source address of pods too', () => {
   });
 
   test('pods without a known address and ipBlocks other than 0.0.0.0/0: a warning says how they are judged', () => {
-    expect(createIstioSimulator([allowNet], ctx).warnings.join('\n')).toMatch(/match the source address of pods too/);
+    expect(createIstioSimulator([allowNet], ctx).warnings.map((w) => w.message).join('\n')).toMatch(/match the source address of pods too/);
     expect(createIstioSimulator([allowWorld], ctx).warnings).toEqual([]);
   });
 

@@ -71,7 +71,7 @@ describe('networks peers match pods by address', () => {
   test('without pod addresses: only 0.0.0.0/0 matches, unless the pod CIDRs are given', () => {
     const objects = [deployment('app', 'client', { app: 'client' }), deployment('other', 'srv', { app: 'srv' }), denyNet];
     expect(ports(analyse(objects), 'app/client', 'other/srv')).toBe('All Connections');
-    expect(analyse(objects).warnings.join('\n')).toMatch(/networks match pod addresses too/);
+    expect(analyse(objects).warnings.map((w) => w.message).join('\n')).toMatch(/networks match pod addresses too/);
     expect(ports(analyse(objects, { podCidrs: ['10.1.128.0/17'] }), 'app/client', 'other/srv')).toBe('No Connections');
     expect(ports(analyse(objects, { podCidrs: ['10.9.0.0/16'] }), 'app/client', 'other/srv')).toBe('All Connections');
     const world = clusterNetworkPolicy('deny-world', { tier: 'Admin', priority: 1, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ networks: ['0.0.0.0/0'] }] }] });

@@ -96,7 +96,7 @@ describe('bulkhead explain and connlist: the trust domain', () => {
     const r = ask(NO_SERVICE, '--http-method', 'GET', '--http-header', 'x-user=alice', '--trust-domain', 'other.org');
     expect(r.out).toMatch(/verdict: DENIED/);
     expect(r.out).toMatch(/trust domain: other\.org \(given\)/);
-    expect(r.err).toMatch(/warning: istio: 1 principal .*name trust domain prod\.example\.com, but the analysis uses other\.org \(given\).*--trust-domain prod\.example\.com/);
+    expect(r.err).toMatch(/\[BH-AN-TRUST-DOMAIN\] warning at AuthorizationPolicy shop\/api: 1 principal name trust domain prod\.example\.com, but the analysis uses other\.org \(given\)[^]*fix: pass --trust-domain prod\.example\.com/);
   });
 
   test('connlist says the trust domain on stderr, keeping stdout the list', () => {

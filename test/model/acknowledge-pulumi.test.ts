@@ -1,3 +1,4 @@
+import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { declareShop } from '../../examples/ecommerce/declaration';
 import { formatProblem } from '../../lib/core/errors';
@@ -15,7 +16,8 @@ describe('the Pulumi host prints problems with the one formatter', () => {
     try {
       const shop = declareShop(undefined);
       shop.topology.acknowledge('BH-NP-FQDN');
-      const stack = new SegmentationStack('shop', { topology: shop.topology });
+      const providers = { 'eks-prod': new k8s.Provider('eks', {}), 'gke-analytics': new k8s.Provider('gke', {}) };
+      const stack = new SegmentationStack('shop', { topology: shop.topology, providers });
       const visible = stack.synthesis.warnings.filter((w) => !w.acknowledged);
       expect(warn.mock.calls.map((c) => c[0])).toEqual(visible.filter((w) => w.severity === 'warning').map(formatProblem));
       expect(info.mock.calls.map((c) => c[0])).toEqual(visible.filter((w) => w.severity === 'info').map(formatProblem));
