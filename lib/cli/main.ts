@@ -86,6 +86,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       .option('--resolve <name=ip>', 'resolve an FQDN for FQDN rules (repeatable), for example api.example.com=198.51.100.10', collect, [])
       .option('--trust-domain <domain>', 'SPIFFE trust domain of the mesh principals (default: inferred from the input — ClusterSPIFFEID templates, AuthorizationPolicy principals — else cluster.local)')
       .option('--cluster-name <name>', 'the ClusterMesh name of the cluster the manifests belong to (Cilium cluster-aware selectors)', 'default')
+      .option('--pod-cidr <cidr>', "the cluster's pod CIDR (repeatable): where pods without a known address may be, for rules that match source addresses (Istio ipBlocks, ClusterNetworkPolicy networks)", collect, [])
       .option('--strict', 'treat every loader warning (unknown or missing fields, kinds not simulated, templates skipped) as an error', false);
 
   common(
@@ -269,7 +270,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function analysisOptions(opts: { resolve: string[]; trustDomain?: string; clusterName?: string }): AnalysisOptions {
+function analysisOptions(opts: { resolve: string[]; trustDomain?: string; clusterName?: string; podCidr?: string[] }): AnalysisOptions {
   const resolve: Record<string, string[]> = {};
   for (const r of opts.resolve) {
     const m = /^([^=\s]+)=(.+)$/.exec(r.trim());
@@ -277,7 +278,13 @@ function analysisOptions(opts: { resolve: string[]; trustDomain?: string; cluste
     const name = m[1].toLowerCase();
     resolve[name] = [...(resolve[name] ?? []), ...m[2].split(',').map((s) => s.trim()).filter((s) => s.length > 0)];
   }
-  return { resolve, ...(opts.trustDomain !== undefined ? { trustDomain: opts.trustDomain } : {}), ...(opts.clusterName ? { clusterName: opts.clusterName } : {}) };
+  const podCidrs = opts.podCidr ?? [];
+  return {
+    resolve,
+    ...(opts.trustDomain !== undefined ? { trustDomain: opts.trustDomain } : {}),
+    ...(opts.clusterName ? { clusterName: opts.clusterName } : {}),
+    ...(podCidrs.length > 0 ? { podCidrs } : {}),
+  };
 }
 
 function parsePort(text: string, dst: Endpoint): { protocol: L4Protocol; port: number } {

@@ -106,3 +106,35 @@ describe('bulkhead explain and connlist: the trust domain', () => {
     expect(r.out).toMatch(/shop\/web\[Deployment\] => shop\/api\[Deployment\] : SCTP 1-65535,TCP 8080,UDP 1-65535/);
   });
 });
+
+describe('bulkhead connlist --pod-cidr', () => {
+  // An ALLOW from a range: without pod addresses, a pod may be anywhere, so the rule is not
+  // taken to admit it (and a warning says so); with the pod CIDR outside the range, it is
+  // known not to, and the warning is gone.
+  const ranged = {
+    apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'api', namespace: 'shop' },
+    spec: { selector: { matchLabels: { app: 'api' } }, rules: [{ from: [{ source: { ipBlocks: ['203.0.113.0/24'] } }] }] },
+  };
+  const dir = folder([deployment('web'), deployment('api', 8080), ranged]);
+
+  test('without it: the rule on source addresses is warned about, naming the policy and field', () => {
+    const r = cli('connlist', dir);
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.err).toMatch(/\[BH-AN-ISTIO-POD-ADDRESS\] warning at AuthorizationPolicy shop\/api, spec\.rules\[0\]\.from\[0\]\.source\.ipBlocks\[0\]/);
+  });
+
+  test('with it: no warning, and the pods of the CIDR are not admitted by the range', () => {
+    const r = cli('connlist', dir, '--pod-cidr', '10.1.0.0/16');
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.err).not.toMatch(/BH-AN-ISTIO-POD-ADDRESS/);
+    // Istio polices TCP only: web reaches api on UDP and SCTP, not on TCP
+    expect(r.out).toMatch(/\nshop\/web\[Deployment\] => shop\/api\[Deployment\] : SCTP 1-65535,UDP 1-65535\n/);
+    expect(r.out).toMatch(/203\.0\.113\.0-203\.0\.113\.255\[External\] => shop\/api\[Deployment\]/);
+  });
+
+  test('a malformed pod CIDR is a problem with the fix', () => {
+    const r = cli('connlist', dir, '--pod-cidr', 'nope');
+    expect(r.code).toBe(EXIT_BAD_INPUT);
+    expect(r.err).toMatch(/\[BH-IN-FIELD\] error at podCidrs: not a valid CIDR\n\s+value: "nope"\n\s+fix: /);
+  });
+});

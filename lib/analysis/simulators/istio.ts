@@ -410,6 +410,8 @@ class IstioLayer implements IstioSimulator {
   private readonly selectionCache = new Map<string, PortSelection>();
   /** Some rule matches source addresses (ipBlocks, remoteIpBlocks, source.ip, remote.ip) other than 0.0.0.0/0. */
   private namesAddresses = false;
+  /** Where rules match source addresses other than 0.0.0.0/0 (`AuthorizationPolicy ns/name, field`), for the warning. */
+  private readonly addressRules = new Set<string>();
   private readonly sourceAtomByKey = new Map<string, Atom>();
   private readonly sourceAtomKeys = new Map<Atom, string>();
 
@@ -454,7 +456,7 @@ class IstioLayer implements IstioSimulator {
       }
     }
     if (this.namesAddresses && ctx.podCidrs === undefined && ctx.workloads.some((w) => w.addresses === undefined)) {
-      this.warningSet.warn('BH-AN-ISTIO-POD-ADDRESS', 'AuthorizationPolicy rules on source addresses', 'ipBlocks / remoteIpBlocks / source.ip match the source address of pods too; pods without a known address (no Pod status in the input, no pod CIDRs given) may have any address, so such a rule is taken to match them for DENY and not to match them for ALLOW', 'add the Pods (with status.podIP) to the input, or analyse through verify, which passes the cluster\'s pod CIDRs');
+      this.warningSet.warn('BH-AN-ISTIO-POD-ADDRESS', [...this.addressRules].sort().slice(0, 3).join('; ') + (this.addressRules.size > 3 ? `; and ${this.addressRules.size - 3} more` : ''), 'ipBlocks / remoteIpBlocks / source.ip match the source address of pods too; pods without a known address (no Pod status in the input, no pod CIDRs given) may have any address, so such a rule is taken to match them for DENY and not to match them for ALLOW', 'add the Pods (with status.podIP) to the input, or analyse through verify, which passes the cluster\'s pod CIDRs');
     }
     this.warnings = this.warningSet.list();
   }
@@ -1217,7 +1219,10 @@ class IstioLayer implements IstioSimulator {
   private ipAtom(v: string, meta: Meta, field: string): Atom {
     const r = cidrRange(v, at(meta.ref, field));
     if (r !== 'ipv6') this.ingressRanges.push(r);
-    if (r !== 'ipv6' && !(r[0] === ALL_IPV4_RANGE[0] && r[1] === ALL_IPV4_RANGE[1])) this.namesAddresses = true;
+    if (r !== 'ipv6' && !(r[0] === ALL_IPV4_RANGE[0] && r[1] === ALL_IPV4_RANGE[1])) {
+      this.namesAddresses = true;
+      this.addressRules.add(`${meta.ref}, ${field}`);
+    }
     return this.sourceAtom(`ip:${r === 'ipv6' ? r : `${r[0]}-${r[1]}`}`, (f) => {
       if (r === 'ipv6') return 'no';
       const ranges = f.source.kind === 'external' ? [f.source.range] : f.source.ranges ?? [ALL_IPV4_RANGE];
