@@ -50,3 +50,61 @@ export function plan(topo: Topology, now: Date = NOW): Plan {
 export function errors(problems: readonly Problem[]): Problem[] {
   return problems.filter((p) => p.severity === 'error');
 }
+
+/** One entry of a catalogue of bad declarations: one mistake on top of the valid base, and the problem it must produce. */
+export interface CatalogueCase {
+  /** What is wrong. */
+  readonly name: string;
+  /** Adds the mistake to the base declaration (or returns a topology of its own). */
+  readonly declare: (b: Base) => unknown;
+  /** The expected problem code. */
+  readonly code: string;
+  /** On the message. */
+  readonly message: RegExp;
+  /** The exact construct path. */
+  readonly path: string;
+  /** On the rendered value. */
+  readonly value: RegExp;
+  /** On the fix. */
+  readonly fix: RegExp;
+  /** @default 'error' */
+  readonly severity?: 'error' | 'warning';
+  /** Other error codes the same mistake also (rightly) produces. @default none */
+  readonly also?: readonly string[];
+}
+
+/**
+ * Checks one catalogue entry: the declaration fails (or warns) with exactly the expected
+ * codes, and the problem carries the path, message, value and fix, as the thrown message
+ * prints them.
+ */
+export function checkCatalogueCase(c: CatalogueCase): void {
+  const b = base();
+  const returned = c.declare(b);
+  const topo = Topology.isTopology(returned) ? returned : b.topo;
+  let problems: readonly Problem[];
+  if ((c.severity ?? 'error') === 'error') {
+    const e = planError(topo);
+    problems = e.problems;
+    // Nothing else is wrong with the declaration: only the expected codes appear.
+    expect([...new Set(errors(problems).map((p) => p.code))].sort()).toEqual([...new Set([c.code, ...(c.also ?? [])])].sort());
+    // The thrown message names the path, the value and the fix.
+    const p = problems.find((x) => x.code === c.code && x.path === c.path);
+    expect(p).toBeDefined();
+    expect(e.message).toContain(`[${c.code}] error at ${c.path}: ${p?.message}`);
+    expect(e.message).toContain(`value: ${p?.value}`);
+    expect(e.message).toContain(`fix: ${p?.fix}`);
+  } else {
+    problems = plan(topo).warnings;
+  }
+  const found = problems.filter((p) => p.code === c.code);
+  expect(found).toHaveLength(1);
+  const p = found[0];
+  expect(p.severity).toBe(c.severity ?? 'error');
+  expect(p.path).toBe(c.path);
+  expect(p.message).toMatch(c.message);
+  expect(p.value).toBeDefined();
+  expect(p.value).toMatch(c.value);
+  expect(p.fix).toMatch(c.fix);
+  expect(p.fix).not.toBe(p.message);
+}

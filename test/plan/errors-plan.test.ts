@@ -4,16 +4,15 @@
  * declares one mistake on top of the valid base and states the problem the planner reports:
  * code, message, construct path, value and fix.
  */
-import { Problem } from '../../lib/core/errors';
 import { Duration } from '../../lib/core/duration';
 import { Port, Protocol } from '../../lib/core/port';
 import { BreakGlass, BreakGlassProps } from '../../lib/model/break-glass';
 import { Cluster } from '../../lib/model/cluster';
 import { DomainBoundary } from '../../lib/model/domain';
 import { External } from '../../lib/model/external';
-import { Topology } from '../../lib/model/topology';
+
 import { Workload } from '../../lib/model/workload';
-import { Base, base, errors, plan, planError } from './declare';
+import { Base, base, CatalogueCase, checkCatalogueCase } from './declare';
 
 /** A valid grant from web into cart, with some props replaced. */
 function grant(b: Base, id: string, props: Partial<BreakGlassProps> = {}): BreakGlass {
@@ -30,19 +29,7 @@ function meshCluster(b: Base, id: string, props: { podCidrs?: string[]; trustDom
   return new Cluster(b.topo, id, { cloud: 'gcp', layers: ['kubernetes', 'istio', 'spire'], ...props });
 }
 
-interface Case {
-  readonly name: string;
-  readonly declare: (b: Base) => unknown;
-  readonly code: string;
-  readonly message: RegExp;
-  readonly path: string;
-  readonly value: RegExp;
-  readonly fix: RegExp;
-  /** @default 'error' */
-  readonly severity?: 'error' | 'warning';
-  /** Other error codes the same mistake also (rightly) produces. @default none */
-  readonly also?: readonly string[];
-}
+type Case = CatalogueCase;
 
 const CASES: Case[] = [
   // ---------------------------------------------------------------- addresses
@@ -242,32 +229,5 @@ describe('declaration checks: addresses, protocols, labels, namespaces, identiti
     expect(new Set(CASES.map((c) => `${c.code} ${c.message.source} ${c.value.source}`)).size).toBe(CASES.length);
   });
 
-  test.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const b = base();
-    const returned = c.declare(b);
-    const topo = Topology.isTopology(returned) ? returned : b.topo;
-    let problems: readonly Problem[];
-    if ((c.severity ?? 'error') === 'error') {
-      const e = planError(topo);
-      problems = e.problems;
-      expect([...new Set(errors(problems).map((p) => p.code))].sort()).toEqual([...new Set([c.code, ...(c.also ?? [])])].sort());
-      const p = problems.find((x) => x.code === c.code && x.path === c.path)!;
-      expect(p).toBeDefined();
-      expect(e.message).toContain(`[${c.code}] error at ${c.path}: ${p.message}`);
-      expect(e.message).toContain(`value: ${p.value}`);
-      expect(e.message).toContain(`fix: ${p.fix}`);
-    } else {
-      problems = plan(topo).warnings;
-    }
-    const found = problems.filter((p) => p.code === c.code);
-    expect(found).toHaveLength(1);
-    const p = found[0];
-    expect(p.severity).toBe(c.severity ?? 'error');
-    expect(p.path).toBe(c.path);
-    expect(p.message).toMatch(c.message);
-    expect(p.value).toBeDefined();
-    expect(p.value).toMatch(c.value);
-    expect(p.fix).toMatch(c.fix);
-    expect(p.fix).not.toBe(p.message);
-  });
+  test.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => checkCatalogueCase(c));
 });

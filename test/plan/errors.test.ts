@@ -3,7 +3,7 @@
  * states the problem the planner must report: its code, a message, the construct path, the
  * offending value and a fix that says what to write.
  */
-import { BulkheadError, Problem, sortProblems } from '../../lib/core/errors';
+import { BulkheadError, sortProblems } from '../../lib/core/errors';
 import { Duration } from '../../lib/core/duration';
 import { Port, Protocol } from '../../lib/core/port';
 import { Sensitivity } from '../../lib/core/sensitivity';
@@ -16,7 +16,7 @@ import { Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
 import { buildPlan } from '../../lib/plan/build';
 import { LayerName } from '../../lib/plan/types';
-import { Base, base, errors, NOW, plan, planError } from './declare';
+import { Base, base, errors, NOW, plan, planError, CatalogueCase, checkCatalogueCase } from './declare';
 
 /** A payments domain with one workload that serves grpc (exported) and admin (not exported). */
 function payments(b: Base, exportOptions?: ExportOptions) {
@@ -52,26 +52,7 @@ function grant(b: Base, id: string, props: Partial<BreakGlassProps> = {}): Break
   });
 }
 
-interface Case {
-  /** What is wrong. */
-  readonly name: string;
-  /** Adds the mistake to the base declaration (or returns a topology of its own). */
-  readonly declare: (b: Base) => unknown;
-  /** The expected problem code. */
-  readonly code: string;
-  /** On the message. */
-  readonly message: RegExp;
-  /** The exact construct path. */
-  readonly path: string;
-  /** On the rendered value. */
-  readonly value: RegExp;
-  /** On the fix. */
-  readonly fix: RegExp;
-  /** @default 'error' */
-  readonly severity?: 'error' | 'warning';
-  /** Other error codes the same mistake also (rightly) produces. @default none */
-  readonly also?: readonly string[];
-}
+type Case = CatalogueCase;
 
 const CASES: Case[] = [
   // ---------------------------------------------------------------- domains
@@ -566,36 +547,7 @@ describe('bad declarations', () => {
     expect(plan(base().topo).warnings).toEqual([]);
   });
 
-  test.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const b = base();
-    const returned = c.declare(b);
-    const topo = Topology.isTopology(returned) ? returned : b.topo;
-    let problems: readonly Problem[];
-    if ((c.severity ?? 'error') === 'error') {
-      const e = planError(topo);
-      problems = e.problems;
-      // Nothing else is wrong with the declaration: only the expected codes appear.
-      expect([...new Set(errors(problems).map((p) => p.code))].sort()).toEqual([...new Set([c.code, ...(c.also ?? [])])].sort());
-      // The thrown message names the path, the value and the fix.
-      const p = problems.find((x) => x.code === c.code && x.path === c.path)!;
-      expect(e.message).toContain(`[${c.code}] error at ${c.path}: ${p.message}`);
-      expect(e.message).toContain(`value: ${p.value}`);
-      expect(e.message).toContain(`fix: ${p.fix}`);
-    } else {
-      const built = plan(topo);
-      problems = built.warnings;
-    }
-    const found = problems.filter((p) => p.code === c.code);
-    expect(found).toHaveLength(1);
-    const p = found[0];
-    expect(p.severity).toBe(c.severity ?? 'error');
-    expect(p.path).toBe(c.path);
-    expect(p.message).toMatch(c.message);
-    expect(p.value).toBeDefined();
-    expect(p.value).toMatch(c.value);
-    expect(p.fix).toMatch(c.fix);
-    expect(p.fix).not.toBe(p.message);
-  });
+  test.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => checkCatalogueCase(c));
 });
 
 describe('value types fail at once', () => {
