@@ -30,6 +30,7 @@ import { Plan, PlanWorkload } from '../../lib/plan/types';
 import { foldersOf, synthesize, writeManifests } from '../../lib/synth';
 import { renderCilium } from '../../lib/targets/cilium';
 import { renderIstio } from '../../lib/targets/istio';
+import { renderKubernetes } from '../../lib/targets/kubernetes';
 import { renderSpire } from '../../lib/targets/spire';
 import { TARGETS } from '../../lib/targets/registry';
 import { eksCluster } from '../../lib/templates';
@@ -91,6 +92,56 @@ function twoClusters(layers: Cluster['layers'][number][]): { topo: Topology; eks
   const gke = new Cluster(topo, 'gke', { cloud: 'gcp', layers: ['istio'] });
   return { topo, eks, gke };
 }
+
+/** Removes the DNS platform endpoint and its flows from a plan (the planner always adds them). */
+function withoutDns(p0: Plan): Plan {
+  const dns = (key: string) => /^platform:[^:]+:dns$/.test(key);
+  (p0 as { platform: unknown[] }).platform = p0.platform.filter((x) => x.name !== 'dns');
+  (p0 as { flows: unknown[] }).flows = p0.flows.filter((f) => !dns(f.source.key) && !dns(f.destination.key));
+  for (const w of p0.workloads) (w as { calls: unknown[] }).calls = w.calls.filter((e) => !dns(e.peer.key));
+  return p0;
+}
+
+describe('NetworkPolicy warnings: the catalogue', () => {
+  test('BH-NP-CROSS-CLUSTER', () => {
+    const b = base();
+    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes'] });
+    new Workload(b.topo, 'coll', { cluster: gke, namespace: 'an' }).allowTo(b.cart, Port.tcp(9090));
+    const ws = warnings(b.topo).filter((w) => w.code === 'BH-NP-CROSS-CLUSTER');
+    expect(ws.map((w) => [w.severity, w.path, w.value])).toEqual([['warning', 'shop/coll', 'eks/shop/cart'], ['warning', 'shop/coll', 'gke/an/coll']]);
+    expect(ws[0].message).toBe("NetworkPolicy cannot select pods of another cluster: 'eks/shop/cart' is addressed by the pod CIDRs of its cluster (10.1.0.0/16), which is coarser than the declaration");
+    expect(ws[0].fix).toMatch(/rely on the Cilium \(ClusterMesh\) or Istio layers for the exact identity/);
+  });
+
+  test('BH-NP-FQDN', () => {
+    const b = base();
+    b.web.allowTo(new External(b.topo, 'aws', { fqdns: ['*.amazonaws.com'] }), Port.tcp(443));
+    const p = one(warnings(b.topo), 'BH-NP-FQDN');
+    expect(p).toMatchObject({ severity: 'warning', path: 'shop/aws', value: '*.amazonaws.com' });
+    expect(p.message).toMatch(/NetworkPolicy cannot match FQDNs: in cluster 'eks' the flows with external 'aws' are allowed to 0.0.0.0\/0 except the private/);
+    expect(p.fix).toMatch(/declare the provider's address ranges with `cidrs` on the External/);
+  });
+
+  test('BH-NP-UNREACHABLE (a hand-edited plan: the planner refuses a flow into a cluster without pod CIDRs, BH-CROSS-CLUSTER-CIDR)', () => {
+    const b = base();
+    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes'] });
+    b.web.allowTo(new Workload(b.topo, 'coll', { cluster: gke, namespace: 'an' }), Port.tcp(80));
+    const p0 = editable(plan(b.topo));
+    (p0.clusters.find((c) => c.name === 'gke') as { podCidrs: string[] }).podCidrs = [];
+    const p = one(renderKubernetes(p0, p0.clusters.find((c) => c.name === 'eks')!).warnings, 'BH-NP-UNREACHABLE');
+    expect(p).toMatchObject({ severity: 'warning', path: 'shop/web', value: 'gke/an/coll' });
+    expect(p.message).toBe("NetworkPolicy cannot address 'gke/an/coll' from cluster 'eks' (cluster 'gke' declares no pod CIDRs); the flow is not allowed by this layer");
+    expect(p.fix).toBe('declare the pod CIDRs of the remote cluster, or the CIDRs of the External');
+  });
+
+  test('BH-NP-NO-DNS (a hand-edited plan: the planner always adds the DNS platform endpoint)', () => {
+    const p0 = withoutDns(editable(plan(base().topo)));
+    const p = one(renderKubernetes(p0, p0.clusters[0]).warnings, 'BH-NP-NO-DNS');
+    expect(p).toMatchObject({ severity: 'warning', path: 'shop/eks', value: 'eks' });
+    expect(p.message).toBe("cluster 'eks' declares no 'dns' platform endpoint, so the namespace default-deny policies allow no DNS");
+    expect(p.fix).toBe('declare the cluster resolver as the `dns` platform flow of the topology');
+  });
+});
 
 describe('Cilium warnings: the catalogue', () => {
   test('BH-CILIUM-AUDIT-MODE', () => {
@@ -175,11 +226,7 @@ describe('Cilium warnings: the catalogue', () => {
   });
 
   test('BH-CILIUM-DNS-DEFAULT (a hand-edited plan: the planner always adds the DNS platform endpoint)', () => {
-    const p0 = editable(plan(base().topo));
-    const dns = (key: string) => /^platform:[^:]+:dns$/.test(key);
-    (p0 as { platform: unknown[] }).platform = p0.platform.filter((x) => x.name !== 'dns');
-    (p0 as { flows: unknown[] }).flows = p0.flows.filter((f) => !dns(f.source.key) && !dns(f.destination.key));
-    for (const w of p0.workloads) (w as { calls: unknown[] }).calls = w.calls.filter((e) => !dns(e.peer.key));
+    const p0 = withoutDns(editable(plan(base().topo)));
     const p = one(renderCilium(p0, p0.clusters[0]).warnings, 'BH-CILIUM-DNS-DEFAULT');
     expect(p).toMatchObject({ severity: 'warning', path: 'eks' });
     expect(p.value).toBeUndefined();
@@ -353,6 +400,16 @@ describe('Istio warnings: the catalogue', () => {
 });
 
 describe('ClusterNetworkPolicy, SPIRE and reaper warnings: the catalogue', () => {
+  test('BH-CNP-FQDN', () => {
+    const b = base();
+    const vault = new Workload(b.topo, 'vault', { cluster: b.eks, namespace: 'vault', tier: vaultTier(b) });
+    vault.allowTo(new External(b.topo, 'kms', { fqdns: ['kms.eu-west-1.amazonaws.com'] }), Port.tcp(443), { justification: 'unwraps its key' });
+    const p = one(warnings(b.topo), 'BH-CNP-FQDN');
+    expect(p).toMatchObject({ severity: 'warning', path: 'shop/kms', value: 'kms.eu-west-1.amazonaws.com' });
+    expect(p.message).toMatch(/ClusterNetworkPolicy cannot match FQDNs: in cluster 'eks' the guardrails pass flows to external 'kms' to the public IPv4 space/);
+    expect(p.fix).toMatch(/declare the provider's address ranges with `cidrs` on the External/);
+  });
+
   test('BH-CNP-UNREACHABLE: a guarded workload calls a cluster without pod CIDRs', () => {
     const { topo, eks, gke } = twoClusters(['cluster-network-policy']);
     const vault = new Workload(topo, 'vault', { cluster: eks, namespace: 'vault', tier: new SensitiveTier(topo, 'pay', { level: Sensitivity.HIGHLY_SENSITIVE }) });
