@@ -26,7 +26,7 @@ import { External } from '../../lib/model/external';
 import { SensitiveTier } from '../../lib/model/tier';
 import { EnforcementMode, Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
-import { Plan, PlanWorkload } from '../../lib/plan/types';
+import { Plan, PlanCluster, PlanWorkload } from '../../lib/plan/types';
 import { foldersOf, synthesize, writeManifests } from '../../lib/synth';
 import { renderCilium } from '../../lib/targets/cilium';
 import { renderIstio } from '../../lib/targets/istio';
@@ -74,6 +74,9 @@ function grant(b: Base, from: Workload = b.web, to: Workload = b.cart, ports: Po
   });
 }
 
+/** The same type, its fields writable (to edit a copy of a plan). */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** A plain JSON copy of a plan, to edit into states the planner does not produce. */
 function editable(p: Plan): Plan {
   return JSON.parse(JSON.stringify(p)) as Plan;
@@ -96,9 +99,9 @@ function twoClusters(layers: Cluster['layers'][number][]): { topo: Topology; eks
 /** Removes the DNS platform endpoint and its flows from a plan (the planner always adds them). */
 function withoutDns(p0: Plan): Plan {
   const dns = (key: string) => /^platform:[^:]+:dns$/.test(key);
-  (p0 as { platform: unknown[] }).platform = p0.platform.filter((x) => x.name !== 'dns');
-  (p0 as { flows: unknown[] }).flows = p0.flows.filter((f) => !dns(f.source.key) && !dns(f.destination.key));
-  for (const w of p0.workloads) (w as { calls: unknown[] }).calls = w.calls.filter((e) => !dns(e.peer.key));
+  (p0 as Mutable<Plan>).platform = p0.platform.filter((x) => x.name !== 'dns');
+  (p0 as Mutable<Plan>).flows = p0.flows.filter((f) => !dns(f.source.key) && !dns(f.destination.key));
+  for (const w of p0.workloads) (w as Mutable<PlanWorkload>).calls = w.calls.filter((e) => !dns(e.peer.key));
   return p0;
 }
 
@@ -127,7 +130,7 @@ describe('NetworkPolicy warnings: the catalogue', () => {
     const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes'] });
     b.web.allowTo(new Workload(b.topo, 'coll', { cluster: gke, namespace: 'an' }), Port.tcp(80));
     const p0 = editable(plan(b.topo));
-    (p0.clusters.find((c) => c.name === 'gke') as { podCidrs: string[] }).podCidrs = [];
+    (p0.clusters.find((c) => c.name === 'gke') as Mutable<PlanCluster>).podCidrs = [];
     const p = one(renderKubernetes(p0, p0.clusters.find((c) => c.name === 'eks')!).warnings, 'BH-NP-UNREACHABLE');
     expect(p).toMatchObject({ severity: 'warning', path: 'shop/web', value: 'gke/an/coll' });
     expect(p.message).toBe("NetworkPolicy cannot address 'gke/an/coll' from cluster 'eks' (cluster 'gke' declares no pod CIDRs); the flow is not allowed by this layer");
@@ -238,7 +241,7 @@ describe('Cilium warnings: the catalogue', () => {
     const b = base();
     grant(b);
     const p0 = editable(plan(b.topo));
-    (p0 as { breakGlass: unknown[] }).breakGlass = [];
+    (p0 as Mutable<Plan>).breakGlass = [];
     const ws = renderCilium(p0, p0.clusters[0]).warnings.filter((w) => w.code === 'BH-CILIUM-GRANT-MISSING');
     expect(ws.map((w) => w.path)).toEqual(['shop/cart', 'shop/web']);
     for (const p of ws) {
@@ -322,7 +325,7 @@ describe('Istio warnings: the catalogue', () => {
     new External(b.topo, 'partner', { cidrs: ['203.0.113.0/24'] }).allowTo(edge, Port.tcp(8443));
     const p0 = editable(plan(b.topo));
     const w = workloadOf(p0, 'eks/edge/edge');
-    (w as { tier: unknown }).tier = workloadOf(p0, 'eks/shop/cart').tier;
+    (w as Mutable<PlanWorkload>).tier = workloadOf(p0, 'eks/shop/cart').tier;
     const p = one(renderIstio(p0, p0.clusters[0]).warnings, 'BH-ISTIO-EXTERNAL-MTLS');
     expect(p).toMatchObject({ severity: 'warning', path: 'shop/edge', value: '203.0.113.0/24' });
     expect(p.message).toMatch(/the external partner calls eks\/edge\/edge, whose mTLS mode is STRICT: plaintext connections from outside the mesh are rejected before authorization/);
@@ -391,7 +394,7 @@ describe('Istio warnings: the catalogue', () => {
     const b = base();
     grant(b);
     const p0 = editable(plan(b.topo));
-    (p0 as { breakGlass: unknown[] }).breakGlass = [];
+    (p0 as Mutable<Plan>).breakGlass = [];
     const p = one(renderIstio(p0, p0.clusters[0]).warnings, 'BH-ISTIO-GRANT-MISSING');
     expect(p).toMatchObject({ severity: 'warning', path: 'shop/cart', value: 'restore' });
     expect(p.message).toBe('a flow names a BreakGlass grant that is not in force; it is not rendered');
@@ -443,7 +446,7 @@ describe('ClusterNetworkPolicy, SPIRE and reaper warnings: the catalogue', () =>
 
   test('BH-SPIRE-ID-MISMATCH (a hand-edited plan: the planner derives every SPIFFE ID from its cluster)', () => {
     const p0 = editable(plan(base().topo));
-    (workloadOf(p0, 'eks/shop/cart') as { spiffeId: string }).spiffeId = 'spiffe://other.example.com/ns/shop/sa/cart';
+    (workloadOf(p0, 'eks/shop/cart') as Mutable<PlanWorkload>).spiffeId = 'spiffe://other.example.com/ns/shop/sa/cart';
     const p = one(renderSpire(p0, p0.clusters[0]).warnings, 'BH-SPIRE-ID-MISMATCH');
     expect(p).toMatchObject({ severity: 'warning', path: 'shop/cart', value: 'spiffe://other.example.com/ns/shop/sa/cart' });
     expect(p.message).toMatch(/the plan names eks\/shop\/cart spiffe:\/\/other.example.com\/ns\/shop\/sa\/cart, but SPIRE in cluster eks \(trust domain shop.example.com\) issues spiffe:\/\/shop.example.com\/ns\/shop\/sa\/cart/);
