@@ -332,13 +332,27 @@ describe('Istio warnings: the catalogue', () => {
     expect(p.fix).toMatch(/route external traffic through an ingress gateway/);
   });
 
-  test('BH-ISTIO-PLATFORM-NO-SA', () => {
-    const b = base({ platform: { metricsScraper: { namespace: 'mon', selector: { app: 'prom' }, serviceAccount: '' } } });
+  test('BH-ISTIO-PLATFORM-NO-SA (a hand-edited plan: the planner gives every platform service a valid service account)', () => {
+    const b = base({ platform: { metricsScraper: { namespace: 'mon', selector: { app: 'prom' }, serviceAccount: 'prometheus' } } });
     new Workload(b.topo, 'api', { cluster: b.eks, namespace: 'shop', ports: { metrics: Port.tcp(9100) } });
-    const p = one(warnings(b.topo), 'BH-ISTIO-PLATFORM-NO-SA');
+    const p0 = editable(plan(b.topo));
+    const scraper = p0.platform.find((x) => x.key === 'platform:eks:metrics') as Mutable<Plan['platform'][number]>;
+    scraper.serviceAccount = '';
+    const p = one(renderIstio(p0, p0.clusters[0]).warnings, 'BH-ISTIO-PLATFORM-NO-SA');
     expect(p).toMatchObject({ severity: 'warning', path: 'shop/api', value: 'platform:eks:metrics' });
     expect(p.message).toMatch(/the platform source platform:eks:metrics has no service account, so it has no mesh identity: this layer does not allow its flow/);
     expect(p.fix).toBe('give the platform endpoint its service account');
+  });
+
+  test('BH-NAME: an invalid service account of a platform service (its principal would name no real identity)', () => {
+    for (const serviceAccount of ['', 'Prom_SA']) {
+      const b = base({ platform: { metricsScraper: { namespace: 'mon', selector: { app: 'prom' }, serviceAccount } } });
+      const e = thrown(() => plan(b.topo));
+      const p = one(e.problems, 'BH-NAME');
+      expect(p).toMatchObject({ severity: 'error', path: 'shop', value: JSON.stringify(serviceAccount) });
+      expect(p.message).toMatch(/^the service account of the metrics platform service is invalid: /);
+      expect(p.fix).toMatch(/use lowercase letters, digits, - and \./);
+    }
   });
 
   test('BH-ISTIO-CIDR-EXTERNAL', () => {
