@@ -290,6 +290,9 @@ class Planner {
     const add = (name: string, s: PlatformService) => {
       this.dnsName(this.topology, `${name} namespace`, s.namespace);
       this.selector(this.topology, s.selector);
+      // the service account names the service's mesh principal, as a workload's does
+      const saProblem = typeof s.serviceAccount === 'string' ? dnsSubdomainProblem(s.serviceAccount) : undefined;
+      if (saProblem) this.p.error('BH-NAME', this.topology, `the service account of the ${name} platform service is invalid: ${saProblem}`, s.serviceAccount, 'use lowercase letters, digits, - and . (or leave serviceAccount out for the default)');
       this.platform.push({
         key: `platform:${c.clusterName}:${name}`, name, cluster: c.clusterName, namespace: s.namespace,
         selector: sorted(s.selector), serviceAccount: s.serviceAccount ?? 'default',
