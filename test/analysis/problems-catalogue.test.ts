@@ -35,7 +35,7 @@ describe('analysis warnings: the catalogue', () => {
       rules: [{ from: [{ source: { ipBlocks: ['10.1.0.0/16'] } }], to: [{ operation: { ports: ['9000'] } }] }],
     })]);
     const p = one(a.warnings, 'BH-AN-ISTIO-POD-ADDRESS');
-    expect(p).toMatchObject({ severity: 'warning', path: 'AuthorizationPolicy rules on source addresses' });
+    expect(p).toMatchObject({ severity: 'warning', path: 'AuthorizationPolicy shop/from-net, spec.rules[0].from[0].source.ipBlocks[0]' });
     expect(p.value).toBeUndefined();
     expect(p.message).toMatch(/ipBlocks \/ remoteIpBlocks \/ source.ip match the source address of pods too; pods without a known address .* taken to match them for DENY and not to match them for ALLOW/);
     expect(p.fix).toMatch(/add the Pods \(with status.podIP\) to the input, or analyse through verify/);

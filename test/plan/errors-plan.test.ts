@@ -10,7 +10,6 @@ import { BreakGlass, BreakGlassProps } from '../../lib/model/break-glass';
 import { Cluster } from '../../lib/model/cluster';
 import { DomainBoundary } from '../../lib/model/domain';
 import { External } from '../../lib/model/external';
-
 import { Workload } from '../../lib/model/workload';
 import { Base, base, CatalogueCase, checkCatalogueCase } from './declare';
 
