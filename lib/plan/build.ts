@@ -656,8 +656,18 @@ class Planner {
       for (const [side, other] of [[src.w, dst.w], [dst.w, src.w]] as const) {
         const here = this.clusterByName(side.plan.cluster);
         const there = this.clusterByName(other.plan.cluster);
-        if (here.layers.includes('kubernetes') && there.podCidrs.length === 0) {
-          this.p.error('BH-CROSS-CLUSTER-CIDR', where, `cluster '${here.name}' must address a peer in cluster '${there.name}' by IP (NetworkPolicy has no cross-cluster identity), but that cluster declares no pod CIDRs`, there.name, `set podCidrs on cluster '${there.name}'`);
+        if (there.podCidrs.length > 0) continue;
+        // The layers of this side that can address the peer by IP only: NetworkPolicy; Cilium
+        // when the peer's cluster runs no Cilium (no ClusterMesh identity); the
+        // ClusterNetworkPolicy guardrail of a guarded workload, which passes declared peers by
+        // address. Without the peer's pod CIDRs each would drop the declared flow.
+        const byIp = [
+          ...(here.layers.includes('kubernetes') ? ['NetworkPolicy has no cross-cluster identity'] : []),
+          ...(here.layers.includes('cilium') && !there.layers.includes('cilium') ? [`Cilium selects remote pods by ClusterMesh identity, which cluster '${there.name}' lacks without Cilium`] : []),
+          ...(here.layers.includes('cluster-network-policy') && side.controls.guardrails ? ['the ClusterNetworkPolicy guardrail passes declared peers by address'] : []),
+        ];
+        if (byIp.length > 0) {
+          this.p.error('BH-CROSS-CLUSTER-CIDR', where, `cluster '${here.name}' must address a peer in cluster '${there.name}' by IP (${byIp.join('; ')}), but that cluster declares no pod CIDRs`, there.name, `set podCidrs on cluster '${there.name}'`);
         }
       }
     }

@@ -184,12 +184,18 @@ describe('Cilium warnings: the catalogue', () => {
     expect(p.fix).toMatch(/route the source through a Cilium-managed workload/);
   });
 
-  test('BH-CILIUM-REMOTE-UNREACHABLE: a peer in a cluster without Cilium and without pod CIDRs', () => {
+  test('BH-CILIUM-REMOTE-UNREACHABLE (a hand-edited plan: the planner refuses a peer in a cluster without Cilium and without pod CIDRs, BH-CROSS-CLUSTER-CIDR)', () => {
     const { topo, eks, gke } = twoClusters(['cilium']);
     const web = new Workload(topo, 'web', { cluster: eks, namespace: 'shop' });
     const coll = new Workload(topo, 'coll', { cluster: gke, namespace: 'an' });
     web.allowTo(coll, Port.tcp(80));
-    const p = one(warnings(topo), 'BH-CILIUM-REMOTE-UNREACHABLE');
+    const refused = thrown(() => synthesize(topo)).problems.find((x) => x.code === 'BH-CROSS-CLUSTER-CIDR');
+    expect(refused?.message).toMatch(/Cilium selects remote pods by ClusterMesh identity, which cluster 'gke' lacks without Cilium/);
+    // the render's own guard, on a plan where the peer's cluster lost its pod CIDRs
+    (gke.props as { podCidrs?: string[] }).podCidrs = ['10.9.0.0/16'];
+    const p0 = editable(plan(topo));
+    (p0.clusters.find((c) => c.name === 'gke') as Mutable<PlanCluster>).podCidrs = [];
+    const p = one(renderCilium(p0, p0.clusters.find((c) => c.name === 'eks')!).warnings, 'BH-CILIUM-REMOTE-UNREACHABLE');
     expect(p).toMatchObject({ severity: 'warning', path: 'shop/web', value: 'gke/an/coll' });
     expect(p.message).toMatch(/the peer gke\/an\/coll is in cluster gke, which runs no Cilium and declares no pod CIDRs: Cilium cannot select it, so this layer does not allow the flow/);
     expect(p.fix).toBe('declare podCidrs on cluster gke, or run Cilium ClusterMesh there');
@@ -427,11 +433,17 @@ describe('ClusterNetworkPolicy, SPIRE and reaper warnings: the catalogue', () =>
     expect(p.fix).toMatch(/declare the provider's address ranges with `cidrs` on the External/);
   });
 
-  test('BH-CNP-UNREACHABLE: a guarded workload calls a cluster without pod CIDRs', () => {
+  test('BH-CNP-UNREACHABLE (a hand-edited plan: the planner refuses a guarded workload calling a cluster without pod CIDRs, BH-CROSS-CLUSTER-CIDR)', () => {
     const { topo, eks, gke } = twoClusters(['cluster-network-policy']);
     const vault = new Workload(topo, 'vault', { cluster: eks, namespace: 'vault', tier: new SensitiveTier(topo, 'pay', { level: Sensitivity.HIGHLY_SENSITIVE }) });
     vault.allowTo(new Workload(topo, 'coll', { cluster: gke, namespace: 'an' }), Port.tcp(80), { justification: 'ships its audit log' });
-    const p = one(warnings(topo), 'BH-CNP-UNREACHABLE');
+    const refused = thrown(() => synthesize(topo)).problems.find((x) => x.code === 'BH-CROSS-CLUSTER-CIDR');
+    expect(refused?.message).toMatch(/the ClusterNetworkPolicy guardrail passes declared peers by address/);
+    (gke.props as { podCidrs?: string[] }).podCidrs = ['10.9.0.0/16'];
+    const p0 = editable(plan(topo));
+    (p0.clusters.find((c) => c.name === 'gke') as Mutable<PlanCluster>).podCidrs = [];
+    const target = TARGETS['cluster-network-policy'];
+    const p = one(target.render(p0, p0.clusters.find((c) => c.name === 'eks')!).warnings, 'BH-CNP-UNREACHABLE');
     expect(p).toMatchObject({ severity: 'warning', path: 'shop/vault', value: 'gke/an/coll' });
     expect(p.message).toMatch(/the guardrail of 'eks\/vault\/vault' cannot address 'gke\/an\/coll' from cluster 'eks' \(cluster 'gke' declares no pod CIDRs\), so its final Deny blocks the flow/);
     expect(p.fix).toBe('declare the pod CIDRs of the remote cluster, or the CIDRs of the External');
