@@ -270,6 +270,7 @@ class Planner {
       this.dnsName(c, 'Istio root namespace', root);
       this.clusters.set(c, {
         name: c.clusterName,
+        path: c.node.path,
         cloud: c.props.cloud,
         region: c.props.region ?? '',
         podCidrs: [...new Set(podCidrs)].sort(),

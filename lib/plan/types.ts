@@ -57,6 +57,11 @@ export interface PlanTier {
 export interface PlanCluster {
   /** Cluster name (unique in the topology; a DNS label). */
   readonly name: string;
+  /**
+   * Construct path of the Cluster, where problems about the whole cluster are reported.
+   * @default - `<topology>/<name>`
+   */
+  readonly path?: string;
   /** Cloud provider, such as `aws`, `gcp`, `azure`, `on-prem`. */
   readonly cloud: string;
   /** Region, such as `eu-west-1`. Empty when not given. */

@@ -4,11 +4,16 @@
  */
 import { shortHash } from '../core/hash';
 import { ANNOTATIONS, LABELS } from '../core/names';
-import { LayerName, Plan, PlanBreakGlass, PlanEdge, PlanEndpointRef, PlanExternal, PlanPlatformEndpoint, PlanWorkload } from '../plan/types';
+import { LayerName, Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanPlatformEndpoint, PlanWorkload } from '../plan/types';
 import { KubeManifest, ObjectMeta } from './types';
 
 /** The value of `app.kubernetes.io/managed-by` on every emitted object. */
 export const MANAGED_BY = 'bulkhead';
+
+/** Where problems about a whole cluster are reported: its construct path. */
+export function clusterPath(plan: Plan, cluster: PlanCluster): string {
+  return cluster.path ?? `${plan.topology.name}/${cluster.name}`;
+}
 
 /** Sorts keys of a string map (for byte-stable output). */
 export function sortedRecord(r: Readonly<Record<string, string>>): Record<string, string> {

@@ -237,7 +237,7 @@ describe('Cilium warnings: the catalogue', () => {
   test('BH-CILIUM-DNS-DEFAULT (a hand-edited plan: the planner always adds the DNS platform endpoint)', () => {
     const p0 = withoutDns(editable(plan(base().topo)));
     const p = one(renderCilium(p0, p0.clusters[0]).warnings, 'BH-CILIUM-DNS-DEFAULT');
-    expect(p).toMatchObject({ severity: 'warning', path: 'eks' });
+    expect(p).toMatchObject({ severity: 'warning', path: 'shop/eks' });
     expect(p.value).toBeUndefined();
     expect(p.message).toMatch(/cluster eks declares no DNS platform endpoint: the default-deny policy allows DNS to kube-system\/k8s-app=kube-dns/);
     expect(p.fix).toBe('declare the DNS platform flow of the topology');
@@ -268,7 +268,7 @@ describe('Istio warnings: the catalogue', () => {
 
   test('BH-ISTIO-AUDIT-PLUGIN', () => {
     const p = one(warnings(base({ mode: EnforcementMode.AUDIT }).topo), 'BH-ISTIO-AUDIT-PLUGIN');
-    expect(p).toMatchObject({ severity: 'warning', path: 'eks' });
+    expect(p).toMatchObject({ severity: 'warning', path: 'shop/eks' });
     expect(p.value).toBeUndefined();
     expect(p.message).toMatch(/AUDIT policies only mark requests for auditing; nothing is recorded unless an audit plugin is configured/);
     expect(p.fix).toMatch(/enable an Istio audit plugin/);
@@ -464,7 +464,7 @@ describe('ClusterNetworkPolicy, SPIRE and reaper warnings: the catalogue', () =>
     const b = base();
     const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes', 'istio', 'spire'], trustDomain: 'us.example.com' });
     new Workload(b.topo, 'coll', { cluster: gke, namespace: 'an' }).allowTo(b.cart, Port.tcp(9090));
-    const p = warnings(b.topo).find((w) => w.code === 'BH-SPIRE-BUNDLE-ENDPOINT-DEFAULT' && w.path === 'eks');
+    const p = warnings(b.topo).find((w) => w.code === 'BH-SPIRE-BUNDLE-ENDPOINT-DEFAULT' && w.path === 'shop/eks');
     expect(p).toMatchObject({ severity: 'warning', value: 'https://spire-bundle.us.example.com:8443' });
     expect(p?.message).toMatch(/the plan gives no bundle endpoint for trust domain us.example.com: the ClusterFederatedTrustDomain uses the default/);
     expect(p?.fix).toMatch(/serve the SPIRE bundle endpoint of us.example.com at https:\/\/spire-bundle.us.example.com:8443/);

@@ -21,7 +21,7 @@ import { cmp, Problem, sortProblems, warningSeverity } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import { Plan, PlanCluster, PlanEdge, PlanExternal, PlanHttpRule, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
-import { breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
+import { clusterPath, breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
 import { RenderResult } from '../types';
 import { externalBlocks } from '../../plan/checks/addresses';
 import {
@@ -342,7 +342,7 @@ class CiliumRender {
   private namespacePolicy(ns: string): CiliumNetworkPolicy {
     const dns = this.plan.platform.find((p) => p.cluster === this.cluster.name && p.name === 'dns');
     if (!dns) {
-      this.warn(CILIUM_WARNINGS.dnsDefault, this.cluster.name, `cluster ${this.cluster.name} declares no DNS platform endpoint: the default-deny policy allows DNS to kube-system/k8s-app=kube-dns`, undefined, 'declare the DNS platform flow of the topology');
+      this.warn(CILIUM_WARNINGS.dnsDefault, clusterPath(this.plan, this.cluster), `cluster ${this.cluster.name} declares no DNS platform endpoint: the default-deny policy allows DNS to kube-system/k8s-app=kube-dns`, undefined, 'declare the DNS platform flow of the topology');
     }
     const selector = this.endpointSelector(this.cluster.name, dns?.namespace ?? DNS_FALLBACK.namespace, dns?.selector ?? DNS_FALLBACK.selector);
     const dnsRule: CiliumEgressRule = {

@@ -35,7 +35,7 @@ import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import { Sensitivity } from '../../core/sensitivity';
 import { Plan, PlanCluster, PlanEdge, PlanExternal, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
-import { breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
+import { clusterPath, breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
 import { RenderResult } from '../types';
 import { istioPrincipal } from '../spire/identity';
 import {
@@ -202,7 +202,7 @@ class IstioRender {
     for (const w of this.idx.workloadsIn(this.cluster.name)) out.push(...this.workload(w));
     out.push(...this.egress());
     if (this.auditEmitted) {
-      this.warn(ISTIO_WARNINGS.auditPlugin, this.cluster.name,
+      this.warn(ISTIO_WARNINGS.auditPlugin, clusterPath(this.plan, this.cluster),
         'AUDIT policies only mark requests for auditing; nothing is recorded unless an audit plugin is configured in the mesh',
         undefined, 'enable an Istio audit plugin (upstream documents the Stackdriver plugin) or log the audit decision in the access log');
     }

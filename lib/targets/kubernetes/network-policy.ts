@@ -6,7 +6,7 @@
 import { BulkheadError, Problem } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanWorkload } from '../../plan/types';
-import { breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, splitEdges } from '../common';
+import { clusterPath, breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, splitEdges } from '../common';
 import { AddressBlock, coveredByDefaultDeny, DNS_PORTS, mergePorts, portsKey, resolvePeer, SimplePort, uniqueSorted } from './addressing';
 import { NetworkPolicyManifest, NetworkPolicyPeer, NetworkPolicyPort } from './types';
 import { WarningSink } from './warnings';
@@ -142,7 +142,7 @@ function nameClashes(plan: Plan, cluster: PlanCluster, names: readonly string[])
     seen.add(key);
   }
   return [...clashes].sort(cmp).map((key) => ({
-    severity: 'error', code: ERR_NP_NAME_CLASH, path: `${plan.topology.name}/${cluster.name}`,
+    severity: 'error', code: ERR_NP_NAME_CLASH, path: clusterPath(plan, cluster),
     message: `two NetworkPolicies of the same namespace of cluster '${cluster.name}' would get the same name`, value: key,
     fix: 'rename the workload or the BreakGlass grant so that `<workload>-ingress`, `<workload>-egress` and `bg-<grant>-<workload>-…` stay distinct',
   }));
@@ -151,7 +151,7 @@ function nameClashes(plan: Plan, cluster: PlanCluster, names: readonly string[])
 function defaultDeny(plan: Plan, ctx: Ctx, ns: string): NetworkPolicyManifest {
   const dns = plan.platform.filter((p) => p.cluster === ctx.cluster.name && p.name === 'dns').sort((a, b) => cmp(a.key, b.key));
   if (dns.length === 0) {
-    ctx.sink.warn(WARN_NO_DNS, `${plan.topology.name}/${ctx.cluster.name}`,
+    ctx.sink.warn(WARN_NO_DNS, clusterPath(plan, ctx.cluster),
       `cluster '${ctx.cluster.name}' declares no 'dns' platform endpoint, so the namespace default-deny policies allow no DNS`, ctx.cluster.name,
       'declare the cluster resolver as the `dns` platform flow of the topology');
   }

@@ -16,7 +16,7 @@ import { Protocol } from '../../core/port';
 import { Plan, PlanBreakGlass, PlanCluster } from '../../plan/types';
 import { CILIUM_LABELS } from '../cilium/render';
 import { CILIUM_API_VERSION, CiliumNetworkPolicy } from '../cilium/types';
-import { MANAGED_BY, meta, sortedRecord } from '../common';
+import { clusterPath, MANAGED_BY, meta, sortedRecord } from '../common';
 import { ApiResource } from '../types';
 import {
   ClusterRoleBindingManifest, ClusterRoleManifest, CronJobManifest, NamespaceManifest, NetworkPolicyManifest, PolicyRule, ServiceAccountManifest,
@@ -226,7 +226,7 @@ export function renderReaper(plan: Plan, cluster: PlanCluster, resources: readon
   }));
   const podLabels = sortedRecord(REAPER_POD_LABELS);
   const warnings: Problem[] = [];
-  const where = `${plan.topology.name}/${cluster.name}`;
+  const where = clusterPath(plan, cluster);
   const isolation: ReaperManifest[] = [];
   if (cluster.layers.includes('kubernetes')) isolation.push(networkPolicy(plan, cluster, component, where, warnings));
   if (cluster.layers.includes('cilium')) isolation.push(ciliumPolicy(plan, cluster, component));

@@ -20,7 +20,7 @@ import { Duration } from '../../core/duration';
 import { cmp, Problem, sortProblems } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Plan, PlanCluster, PlanWorkload } from '../../plan/types';
-import { meta, PlanIndex, shortHash, sortedRecord, sortManifests } from '../common';
+import { clusterPath, meta, PlanIndex, shortHash, sortedRecord, sortManifests } from '../common';
 import { RenderResult } from '../types';
 import { SPIFFE_ID_TEMPLATE, workloadSpiffeId } from './identity';
 import { ClusterFederatedTrustDomain, ClusterSPIFFEID, SPIRE_API_VERSION, SpireManifest } from './types';
@@ -69,7 +69,7 @@ class SpireRender {
   private readonly clusters: Map<string, PlanCluster>;
   private readonly warnings = new Map<string, Problem>();
 
-  constructor(plan: Plan, private readonly cluster: PlanCluster) {
+  constructor(private readonly plan: Plan, private readonly cluster: PlanCluster) {
     this.idx = new PlanIndex(plan);
     this.clusters = new Map(plan.clusters.map((c) => [c.name, c]));
   }
@@ -125,7 +125,7 @@ class SpireRender {
 
   private federation(td: string): ClusterFederatedTrustDomain {
     const url = defaultBundleEndpointUrl(td);
-    this.warn(SPIRE_WARNINGS.bundleEndpointDefault, this.cluster.name, `the plan gives no bundle endpoint for trust domain ${td}: the ClusterFederatedTrustDomain uses the default ${url} (https_web profile)`, url, `serve the SPIRE bundle endpoint of ${td} at ${url}, or set the bundle endpoint once the declaration supports it`);
+    this.warn(SPIRE_WARNINGS.bundleEndpointDefault, clusterPath(this.plan, this.cluster), `the plan gives no bundle endpoint for trust domain ${td}: the ClusterFederatedTrustDomain uses the default ${url} (https_web profile)`, url, `serve the SPIRE bundle endpoint of ${td} at ${url}, or set the bundle endpoint once the declaration supports it`);
     return {
       apiVersion: SPIRE_API_VERSION,
       kind: 'ClusterFederatedTrustDomain',
