@@ -5,6 +5,7 @@
  * that allows more than declared is over-permissive; one that allows less is missing a flow.
  */
 import * as ipaddr from 'ipaddr.js';
+import { ArgCheck, isRecord } from './core/entry';
 import { cmp } from './core/errors';
 import { Interval, mergeIntervals, subtractIntervals } from './core/intervals';
 import { formatIpv4, Ipv4Range, parseCidr, parseIpv4 } from './analysis/ipv4';
@@ -151,11 +152,35 @@ const FQDN_TEST_BASE = [203, 0, 113];
  * if (!report.ok) console.log(report.findings);
  */
 export function verify(topology: Topology, options: VerifyOptions = {}): VerifyReport {
+  const check = new ArgCheck();
+  if (!Topology.isTopology(topology)) {
+    check.kind('verify(topology)', 'topology', topology, 'a Topology', "pass the Topology: new Topology(app, 'shop', { trustDomain: 'prod.shop.example.com' })");
+  }
+  const o = check.options('verify(options)', 'options', options, '{ now: new Date(), objects: { eks: [deployment] } }');
+  if (o) checkObjects(check, 'verify(options)', o.objects);
+  check.throwIfAny('verify');
   return verifySynthesis(synthesize(topology, { now: options.now }), options);
+}
+
+/** `objects`: lists of objects keyed by cluster name. */
+function checkObjects(check: ArgCheck, where: string, objects: unknown): void {
+  if (objects === undefined) return;
+  if (!isRecord(objects)) {
+    check.kind(where, 'options.objects', objects, 'an object of object lists by cluster name', "{ eks: [deployment, service] }, or leave objects out");
+    return;
+  }
+  for (const [k, v] of Object.entries(objects)) check.list(where, `options.objects['${k}']`, v, "[deployment, service] (parsed Kubernetes objects)", { optional: true });
 }
 
 /** {@link verify} on a synthesis already made (manifests may be altered, for example in tests). */
 export function verifySynthesis(synthesis: Synthesis, options: Pick<VerifyOptions, 'objects'> = {}): VerifyReport {
+  const check = new ArgCheck();
+  if (!isRecord(synthesis) || !isRecord(synthesis.plan) || !Array.isArray(synthesis.clusters)) {
+    check.kind('verifySynthesis(synthesis)', 'synthesis', synthesis, 'a Synthesis', 'pass the result of synthesize(topology)');
+  }
+  const o = check.options('verifySynthesis(options)', 'options', options, '{ objects: { eks: [deployment] } }');
+  if (o) checkObjects(check, 'verifySynthesis(options)', o.objects);
+  check.throwIfAny('verifySynthesis');
   const layers: VerifyLayerResult[] = [];
   const notes = new Set<string>();
   for (const c of synthesis.clusters) {
