@@ -6,7 +6,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { ArgCheck, isRecord } from './core/entry';
+import { ArgCheck, isDate, isRecord } from './core/entry';
 import { applyAcknowledgements, BulkheadError, cmp, Problem, sortProblems } from './core/errors';
 import { LABELS } from './core/names';
 import { Topology } from './model/topology';
@@ -106,6 +106,8 @@ export interface SynthesisArgPaths {
   readonly prefix: string;
   /** The name of the topology in messages. @default 'topology' */
   readonly topologyField?: string;
+  /** Check `now` here (a host checks it when it is constructed), not only when the plan is built. @default false */
+  readonly now?: boolean;
 }
 
 /**
@@ -121,6 +123,9 @@ export function checkSynthesisArgs(check: ArgCheck, at: SynthesisArgPaths, topol
   }
   const opts = at.prefix === '' ? (isRecord(options) ? options : undefined) : check.options(at.options, 'options', options, '{ now: new Date(), targets: { ... } }');
   if (!opts) return undefined;
+  if (at.now && opts.now !== undefined && !(isDate(opts.now) && !Number.isNaN(opts.now.getTime()))) {
+    check.error('BH-NOW', at.options, `${at.prefix}now (the time to synthesize at) is not a valid Date`, opts.now, "pass a valid Date, such as new Date('2026-11-22T21:00:00Z'), or leave now out to use the topology's clock");
+  }
   const targets = opts.targets;
   const field = `${at.prefix}targets`;
   if (targets === undefined) return opts;

@@ -65,7 +65,7 @@ export class TopologyCharts extends Construct {
     const check = new ArgCheck();
     const p = check.options(here, 'props', props, '{ topology }', false);
     if (p) {
-      checkSynthesisArgs(check, { topology: here, options: here, prefix: '' }, p.topology, p);
+      checkSynthesisArgs(check, { topology: here, options: here, prefix: '', now: true }, p.topology, p);
       check.options(here, 'chartProps', p.chartProps, '{ labels: { team: \'shop\' } }');
       check.bool(here, 'printWarnings', p.printWarnings);
     }

@@ -8,7 +8,7 @@ import { BulkheadError, show } from '../core/errors';
  * with a coded problem.
  */
 export function checkedScope(scope: unknown, id: unknown, kind: string, root: boolean = false): Construct {
-  const where = Construct.isConstruct(scope) ? `${scope.node.path ? scope.node.path + '/' : ''}${typeof id === 'string' ? id : '?'}` : `new ${kind}`;
+  const where = (Construct.isConstruct(scope) ? `${scope.node.path ? scope.node.path + '/' : ''}${typeof id === 'string' ? id : '?'}` : '') || `new ${kind}`;
   if (scope === undefined ? !root : !Construct.isConstruct(scope)) {
     throw new BulkheadError([{
       severity: 'error', code: 'BH-CONSTRUCT-SCOPE', path: where,

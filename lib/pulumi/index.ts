@@ -66,7 +66,7 @@ export class SegmentationStack extends pulumi.ComponentResource {
     check.text(where, 'name', name, "'shop' (the component's name)");
     const a = check.options(where, 'args', args, "{ topology, providers: { 'eks-eu': eksProvider } }", false);
     if (a) {
-      checkSynthesisArgs(check, { topology: where, options: where, prefix: '', topologyField: 'args.topology' }, a.topology, a);
+      checkSynthesisArgs(check, { topology: where, options: where, prefix: '', topologyField: 'args.topology', now: true }, a.topology, a);
       if (a.providers !== undefined && !isRecord(a.providers)) {
         check.kind(`${where}/providers`, 'providers', a.providers, 'an object of Kubernetes providers by cluster name', "{ 'eks-eu': new k8s.Provider('eks-eu', { kubeconfig }) }");
       }
@@ -77,7 +77,7 @@ export class SegmentationStack extends pulumi.ComponentResource {
     const problems: Problem[] = [...check.problems];
     if (a && Topology.isTopology(a.topology)) {
       try {
-        synthesis = synthesize(args.topology, { now: args.now, targets: check.problems.length > 0 ? undefined : args.targets });
+        synthesis = synthesize(args.topology, check.problems.length > 0 ? {} : { now: args.now, targets: args.targets });
       } catch (e) {
         if (!BulkheadError.isBulkheadError(e)) throw e;
         problems.push(...e.problems);
