@@ -159,7 +159,7 @@ export function verify(topology: Topology, options: VerifyOptions = {}): VerifyR
   const o = check.options('verify(options)', 'options', options, '{ now: new Date(), objects: { eks: [deployment] } }');
   if (o) checkObjects(check, 'verify(options)', o.objects);
   check.throwIfAny('verify');
-  return verifySynthesis(synthesize(topology, { now: options.now }), options);
+  return verifyChecked(synthesize(topology, { now: options.now }), options, 'verify');
 }
 
 /** `objects`: lists of objects keyed by cluster name. */
@@ -174,13 +174,26 @@ function checkObjects(check: ArgCheck, where: string, objects: unknown): void {
 
 /** {@link verify} on a synthesis already made (manifests may be altered, for example in tests). */
 export function verifySynthesis(synthesis: Synthesis, options: Pick<VerifyOptions, 'objects'> = {}): VerifyReport {
+  return verifyChecked(synthesis, options, 'verifySynthesis');
+}
+
+/** {@link verifySynthesis}, with argument problems named after the function called (`fn`). */
+function verifyChecked(synthesis: Synthesis, options: Pick<VerifyOptions, 'objects'>, fn: string): VerifyReport {
   const check = new ArgCheck();
   if (!isRecord(synthesis) || !isRecord(synthesis.plan) || !Array.isArray(synthesis.clusters)) {
-    check.kind('verifySynthesis(synthesis)', 'synthesis', synthesis, 'a Synthesis', 'pass the result of synthesize(topology)');
+    check.kind(`${fn}(synthesis)`, 'synthesis', synthesis, 'a Synthesis', 'pass the result of synthesize(topology)');
   }
-  const o = check.options('verifySynthesis(options)', 'options', options, '{ objects: { eks: [deployment] } }');
-  if (o) checkObjects(check, 'verifySynthesis(options)', o.objects);
-  check.throwIfAny('verifySynthesis');
+  const o = check.options(`${fn}(options)`, 'options', options, '{ objects: { eks: [deployment] } }');
+  if (o) checkObjects(check, `${fn}(options)`, o.objects);
+  if (check.problems.length === 0 && isRecord(o?.objects)) {
+    // A key that names no cluster would be ignored: its objects would silently not be analysed.
+    const clusters = synthesis.clusters.map((c) => c.cluster.name);
+    for (const key of Object.keys(o.objects).sort(cmp)) {
+      if (clusters.includes(key)) continue;
+      check.error('BH-INPUT-KEY', `${fn}(options)`, `options.objects has the key '${key}', which names no cluster of the topology: its objects would not be analysed`, key, `key the objects by cluster name: ${clusters.map((c) => `'${c}'`).join(', ') || '(none)'}`);
+    }
+  }
+  check.throwIfAny(fn);
   const layers: VerifyLayerResult[] = [];
   const notes = new Set<string>();
   for (const c of synthesis.clusters) {

@@ -123,6 +123,11 @@ const CASES: Case[] = [
     code: 'BH-INPUT-TYPE', path: 'verify(options)', message: /^options\.objects must be an object of object lists by cluster name, not a list$/, value: /^\[\]$/, fix: /\{ eks: \[deployment, service\] \}/,
   },
   {
+    name: 'verify with objects of a cluster the topology does not have',
+    call: () => verify(base().topo, { now: NOW, objects: { 'eks-prod': [] } }),
+    code: 'BH-INPUT-KEY', path: 'verify(options)', message: /options\.objects has the key 'eks-prod', which names no cluster of the topology/, value: /^"eks-prod"$/, fix: /key the objects by cluster name: 'eks'/,
+  },
+  {
     name: 'verify of something that is not a Topology',
     call: () => verify(undefined as any),
     code: 'BH-INPUT-TYPE', path: 'verify(topology)', message: /^topology must be a Topology, not missing \(undefined\)$/, value: /^undefined$/, fix: /pass the Topology/,
