@@ -13,7 +13,7 @@ export function checkedScope(scope: unknown, id: unknown, kind: string, root: bo
     throw new BulkheadError([{
       severity: 'error', code: 'BH-CONSTRUCT-SCOPE', path: where,
       message: `the scope of ${article(kind)} must be a construct${root ? ' (or undefined, for a stand-alone root)' : ''}`, value: show(scope === undefined ? 'undefined' : describeValue(scope)),
-      fix: kind === 'Topology' ? 'pass the cdk8s App (or undefined in a Pulumi program)' : 'pass the Topology (or a construct inside it, such as a DomainBoundary) as the first argument',
+      fix: kind === 'Topology' ? 'pass the cdk8s App (or undefined in a Pulumi program)' : kind === 'TopologyCharts' ? 'pass the cdk8s App as the first argument' : 'pass the Topology (or a construct inside it, such as a DomainBoundary) as the first argument',
     }]);
   }
   if (typeof id !== 'string' || id.length === 0) {

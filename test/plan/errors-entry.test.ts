@@ -139,6 +139,11 @@ const CASES: Case[] = [
     code: 'BH-INPUT-TYPE', path: 'segmentation', message: /^topology must be a Topology, not missing \(undefined\)$/, value: /^undefined$/, fix: /pass the Topology/,
   },
   {
+    name: 'TopologyCharts in a scope that is not a construct',
+    call: () => new TopologyCharts({} as any, 'segmentation', {} as any),
+    code: 'BH-CONSTRUCT-SCOPE', path: 'new TopologyCharts', message: /the scope of a TopologyCharts must be a construct/, value: /an object/, fix: /^pass the cdk8s App as the first argument$/,
+  },
+  {
     name: 'TopologyCharts with printWarnings as text',
     call: () => { const { app, topology } = cdk8sTopology(); return new TopologyCharts(app, 'segmentation', { topology, printWarnings: 'no' as any }); },
     code: 'BH-INPUT-TYPE', path: 'segmentation', message: /^printWarnings must be true or false, not a string$/, value: /^"no"$/, fix: /false \(the boolean, not a string\)/,
