@@ -6,6 +6,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { ArgCheck, isDate, isRecord } from './core/entry';
 import { applyAcknowledgements, BulkheadError, cmp, Problem, sortProblems } from './core/errors';
 import { LABELS } from './core/names';
 import { Topology } from './model/topology';
@@ -66,8 +67,12 @@ export interface SynthesizeOptions {
  * const { clusters, warnings } = synthesize(topology);
  */
 export function synthesize(topology: Topology, options: SynthesizeOptions = {}): Synthesis {
+  const check = new ArgCheck();
+  const opts = checkSynthesisArgs(check, { topology: 'synthesize(topology)', options: 'synthesize(options)', prefix: 'options.' }, topology, options);
+  if (!Topology.isTopology(topology)) check.throwIfAny('synthesize');
   topology.markRendered();
-  const { plan, problems } = planWithProblems(topology, { now: options.now });
+  const { plan, problems } = planWithProblems(topology, { now: opts?.now as Date | undefined });
+  if (check.problems.length > 0) throw new BulkheadError(dedupe(sortProblems([...check.problems, ...problems.filter(isError)])));
   const targets = options.targets ?? TARGETS;
   const problemsFound = [...problems, ...validateLayers(topology, plan, targets, problems.some(isError))];
   if (problemsFound.some(isError)) throw new BulkheadError(dedupe(sortProblems(problemsFound)));
@@ -89,6 +94,55 @@ export function synthesize(topology: Topology, options: SynthesizeOptions = {}):
     return { cluster, manifests: sortManifests(manifests), counts, reaper: reaper.manifests.length };
   });
   return { plan, clusters, warnings: applyAcknowledgements(dedupe(sortProblems(warnings)), topology.acknowledgedCodes, topology.node.path) };
+}
+
+/** Where the arguments of a synthesis are reported: the function's arguments, or a host construct. @internal */
+export interface SynthesisArgPaths {
+  /** The path of the topology argument (`synthesize(topology)`, a construct path). */
+  readonly topology: string;
+  /** The path of the options (`synthesize(options)`, a construct path). */
+  readonly options: string;
+  /** Written before an option's name in messages (`options.`), or `''` for a host's props. */
+  readonly prefix: string;
+  /** The name of the topology in messages. @default 'topology' */
+  readonly topologyField?: string;
+  /** Check `now` here (a host checks it when it is constructed), not only when the plan is built. @default false */
+  readonly now?: boolean;
+}
+
+/**
+ * Checks the topology and the options of a synthesis ({@link synthesize} and the hosts' props)
+ * for their kinds: the topology must be a Topology, the options an object, `targets` an object
+ * of renderers keyed by layer names. `now` is checked by the planner (`BH-NOW`). Returns the
+ * options to read, or undefined when they are not an object.
+ * @internal
+ */
+export function checkSynthesisArgs(check: ArgCheck, at: SynthesisArgPaths, topology: unknown, options: unknown): Record<string, unknown> | undefined {
+  if (!Topology.isTopology(topology)) {
+    check.kind(at.topology, at.topologyField ?? 'topology', topology, 'a Topology', "pass the Topology: new Topology(app, 'shop', { trustDomain: 'prod.shop.example.com' })");
+  }
+  const opts = at.prefix === '' ? (isRecord(options) ? options : undefined) : check.options(at.options, 'options', options, '{ now: new Date(), targets: { ... } }');
+  if (!opts) return undefined;
+  if (at.now && opts.now !== undefined && !(isDate(opts.now) && !Number.isNaN(opts.now.getTime()))) {
+    check.error('BH-NOW', at.options, `${at.prefix}now (the time to synthesize at) is not a valid Date`, opts.now, "pass a valid Date, such as new Date('2026-11-22T21:00:00Z'), or leave now out to use the topology's clock");
+  }
+  const targets = opts.targets;
+  const field = `${at.prefix}targets`;
+  if (targets === undefined) return opts;
+  if (!isRecord(targets)) {
+    check.kind(at.options, field, targets, 'an object of renderers by layer', `leave ${field} out for the built-in renderers, or pass { kubernetes: myTarget, ... }`);
+    return opts;
+  }
+  const layers = Object.keys(TARGETS);
+  for (const key of Object.keys(targets).sort(cmp)) {
+    const t = targets[key];
+    if (!layers.includes(key)) {
+      check.error('BH-INPUT-KEY', at.options, `${field} has the key '${key}', which names no layer: it would render nothing`, key, `key each renderer by a layer name: ${layers.join(', ')}`);
+    } else if (t !== undefined && (!isRecord(t) || typeof t.render !== 'function' || (t.validate !== undefined && typeof t.validate !== 'function') || (t.breakGlassResources !== undefined && !Array.isArray(t.breakGlassResources)))) {
+      check.kind(at.options, `${field}.${key}`, t, 'a Target (an object with a render function, and optionally validate and breakGlassResources)', `pass the Target of layer ${key} (such as TARGETS['${key}']), or leave the key out`);
+    }
+  }
+  return opts;
 }
 
 function isError(p: Problem): boolean {
@@ -208,6 +262,7 @@ export const OUTPUT_CODES = {
  * @throws BulkheadError when the folder holds files Bulkhead did not write, or edited ones
  */
 export function writeManifests(folders: readonly ManifestFolder[], outdir: string): string[] {
+  checkWriteArgs(folders, outdir);
   const target = path.resolve(outdir);
   const shown = outdir;
   const content = new Map<string, string>();
@@ -311,6 +366,41 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
     fs.rmSync(staging, { recursive: true, force: true });
   }
   return files;
+}
+
+/**
+ * The arguments of {@link writeManifests}, checked before anything is read or written: a list of
+ * folders, each a name that is one path segment (never `..` or a path that leads out of
+ * `outdir`), used once, and a list of objects with metadata; and an output path.
+ */
+function checkWriteArgs(folders: unknown, outdir: unknown): void {
+  const check = new ArgCheck();
+  const where = 'writeManifests(folders)';
+  const names = new Set<string>();
+  check.list(where, 'folders', folders, "[{ name: 'eks', manifests: [...] }] (foldersOf(synthesis))", {
+    item: (f, i) => {
+      if (!isRecord(f)) return check.kind(where, `folders[${i}]`, f, 'an object', "{ name: 'eks', manifests: [...] }");
+      if (check.text(where, `folders[${i}].name`, f.name, "'eks' (the cluster name)")) {
+        const name = f.name as string;
+        if (name === '.' || name === '..' || /[\/\\\0]/.test(name) || name === OUTPUT_RECORD_FILE) {
+          check.error('BH-OUT-NAME', where, `the folder name of folders[${i}] is not one plain path segment: its files would be written outside their own folder`, name, "name the folder after its cluster, without '/', '\\' or '..' (such as 'eks')");
+        } else if (names.has(name)) {
+          check.error('BH-OUT-NAME', where, `two folders are named '${name}': the files of one would replace those of the other`, name, 'give every folder its own name (one folder per cluster)');
+        }
+        names.add(name);
+      }
+      check.list(where, `folders[${i}].manifests`, f.manifests, '[{ apiVersion, kind, metadata: { name } }, ...]', {
+        item: (m, j) => {
+          const field = `folders[${i}].manifests[${j}]`;
+          if (!isRecord(m)) return check.kind(where, field, m, 'a Kubernetes object', '{ apiVersion, kind, metadata: { name } }');
+          if (!isRecord(m.metadata)) return check.kind(where, `${field}.metadata`, m.metadata, 'an object', "{ name: 'web', namespace: 'shop' }");
+          if (m.metadata.labels !== undefined && !isRecord(m.metadata.labels)) check.kind(where, `${field}.metadata.labels`, m.metadata.labels, 'an object of label names and values', "{ 'bulkhead.io/layer': 'kubernetes' }");
+        },
+      });
+    },
+  });
+  check.text('writeManifests(outdir)', 'outdir', outdir, "'dist/manifests' (the output folder)");
+  check.throwIfAny('writeManifests');
 }
 
 function readRecord(dir: string, shown: string, problem: (code: string, where: string, message: string, fix: string) => Problem, fail: (ps: Problem[]) => never): OutputRecord | undefined {

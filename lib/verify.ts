@@ -5,6 +5,7 @@
  * that allows more than declared is over-permissive; one that allows less is missing a flow.
  */
 import * as ipaddr from 'ipaddr.js';
+import { ArgCheck, isRecord } from './core/entry';
 import { cmp } from './core/errors';
 import { Interval, mergeIntervals, subtractIntervals } from './core/intervals';
 import { formatIpv4, Ipv4Range, parseCidr, parseIpv4 } from './analysis/ipv4';
@@ -151,11 +152,48 @@ const FQDN_TEST_BASE = [203, 0, 113];
  * if (!report.ok) console.log(report.findings);
  */
 export function verify(topology: Topology, options: VerifyOptions = {}): VerifyReport {
-  return verifySynthesis(synthesize(topology, { now: options.now }), options);
+  const check = new ArgCheck();
+  if (!Topology.isTopology(topology)) {
+    check.kind('verify(topology)', 'topology', topology, 'a Topology', "pass the Topology: new Topology(app, 'shop', { trustDomain: 'prod.shop.example.com' })");
+  }
+  const o = check.options('verify(options)', 'options', options, '{ now: new Date(), objects: { eks: [deployment] } }');
+  if (o) checkObjects(check, 'verify(options)', o.objects);
+  check.throwIfAny('verify');
+  return verifyChecked(synthesize(topology, { now: options.now }), options, 'verify');
+}
+
+/** `objects`: lists of objects keyed by cluster name. */
+function checkObjects(check: ArgCheck, where: string, objects: unknown): void {
+  if (objects === undefined) return;
+  if (!isRecord(objects)) {
+    check.kind(where, 'options.objects', objects, 'an object of object lists by cluster name', "{ eks: [deployment, service] }, or leave objects out");
+    return;
+  }
+  for (const [k, v] of Object.entries(objects)) check.list(where, `options.objects['${k}']`, v, "[deployment, service] (parsed Kubernetes objects)", { optional: true });
 }
 
 /** {@link verify} on a synthesis already made (manifests may be altered, for example in tests). */
 export function verifySynthesis(synthesis: Synthesis, options: Pick<VerifyOptions, 'objects'> = {}): VerifyReport {
+  return verifyChecked(synthesis, options, 'verifySynthesis');
+}
+
+/** {@link verifySynthesis}, with argument problems named after the function called (`fn`). */
+function verifyChecked(synthesis: Synthesis, options: Pick<VerifyOptions, 'objects'>, fn: string): VerifyReport {
+  const check = new ArgCheck();
+  if (!isRecord(synthesis) || !isRecord(synthesis.plan) || !Array.isArray(synthesis.clusters)) {
+    check.kind(`${fn}(synthesis)`, 'synthesis', synthesis, 'a Synthesis', 'pass the result of synthesize(topology)');
+  }
+  const o = check.options(`${fn}(options)`, 'options', options, '{ objects: { eks: [deployment] } }');
+  if (o) checkObjects(check, `${fn}(options)`, o.objects);
+  if (check.problems.length === 0 && isRecord(o?.objects)) {
+    // A key that names no cluster would be ignored: its objects would silently not be analysed.
+    const clusters = synthesis.clusters.map((c) => c.cluster.name);
+    for (const key of Object.keys(o.objects).sort(cmp)) {
+      if (clusters.includes(key)) continue;
+      check.error('BH-INPUT-KEY', `${fn}(options)`, `options.objects has the key '${key}', which names no cluster of the topology: its objects would not be analysed`, key, `key the objects by cluster name: ${clusters.map((c) => `'${c}'`).join(', ') || '(none)'}`);
+    }
+  }
+  check.throwIfAny(fn);
   const layers: VerifyLayerResult[] = [];
   const notes = new Set<string>();
   for (const c of synthesis.clusters) {

@@ -3,6 +3,7 @@
  * what the manifests allow — the connectivity list, the explanation of one connection, and
  * the difference between two inputs.
  */
+import { ArgCheck, isRecord as isObject } from '../core/entry';
 import { Problem } from '../core/errors';
 import { INPUT_CODES, ProblemSet, inputError, inputWarning } from './errors';
 import { ALL_IPV4, Ipv4Range, parseCidr, parseIpv4, partitionIpv4, rangeId } from './ipv4';
@@ -134,6 +135,10 @@ export class Analysis {
    * @throws AnalysisInputError when a policy object is malformed
    */
   public static of(manifests: LoadedManifests, options: AnalysisOptions = {}): Analysis {
+    const check = new ArgCheck();
+    checkManifests(check, 'Analysis.of(manifests)', 'manifests', manifests);
+    checkAnalysisOptions(check, 'Analysis.of(options)', options);
+    check.throwIfAny('Analysis.of');
     return new Analysis(manifests, options);
   }
 
@@ -214,6 +219,9 @@ export class Analysis {
    * connections between two external ranges, and pairs with nothing allowed are not listed.
    */
   public connectivity(options: ConnectivityOptions = {}): AllowedConnection[] {
+    const check = new ArgCheck();
+    checkConnectivityOptions(check, 'connectivity(options)', options);
+    check.throwIfAny('connectivity');
     const sims = options.layer ? [this.simulator(options.layer)] : this.consulted();
     const b = this.boundaries(sims);
     const extra = options.extraBoundaries ?? { ingress: [], egress: [] };
@@ -277,6 +285,11 @@ export class Analysis {
    * @param conn the connection
    */
   public explain(from: string | Endpoint, to: string | Endpoint, conn: Connection): Explanation {
+    const check = new ArgCheck();
+    checkEndpointArg(check, 'explain(from)', 'from', from);
+    checkEndpointArg(check, 'explain(to)', 'to', to);
+    checkConnection(check, 'explain(conn)', conn);
+    check.throwIfAny('explain');
     const src = typeof from === 'string' ? this.endpoint(from) : from;
     const dst = typeof to === 'string' ? this.endpoint(to) : to;
     if (src.type === 'external' && dst.type === 'external') {
@@ -298,6 +311,9 @@ export class Analysis {
    * @throws AnalysisInputError when nothing or more than one workload matches
    */
   public endpoint(text: string): Endpoint {
+    const check = new ArgCheck();
+    check.text('endpoint(text)', 'text', text, "'shop/web', 'shop/web[Deployment]' or '198.51.100.10'");
+    check.throwIfAny('endpoint');
     const t = text.trim();
     const ip = parseIpv4(t);
     if (ip !== undefined) return external(ip, ip);
@@ -339,12 +355,110 @@ export class Analysis {
   }
 }
 
+// ------------------------------------------------------------------ argument checks
+
+const LOAD_FIX = 'pass what loadManifests([...paths]) or loadObjects([...objects]) returns';
+
+/** The loaded manifests of an entry point: the shape loadManifests returns. */
+function checkManifests(check: ArgCheck, where: string, field: string, m: unknown): void {
+  if (!isObject(m)) return check.kind(where, field, m, 'loaded manifests', LOAD_FIX);
+  for (const key of ['objects', 'workloads', 'warnings'] as const) {
+    if (!Array.isArray(m[key])) check.kind(where, `${field}.${key}`, m[key], 'a list', LOAD_FIX);
+  }
+  if (!isObject(m.namespaces)) check.kind(where, `${field}.namespaces`, m.namespaces, 'an object of namespace labels by name', LOAD_FIX);
+  if (m.podOwners !== undefined && !isObject(m.podOwners)) check.kind(where, `${field}.podOwners`, m.podOwners, 'an object of workload ids by pod', LOAD_FIX);
+}
+
+/** The options of an analysis: trust domain, pod CIDRs, resolved names, cluster name, simulators. */
+function checkAnalysisOptions(check: ArgCheck, where: string, options: unknown): void {
+  const o = check.options(where, 'options', options, "{ trustDomain: 'prod.shop.example.com' }");
+  if (!o) return;
+  check.text(where, 'options.trustDomain', o.trustDomain, "'prod.shop.example.com' (the SPIFFE trust domain of the cluster)", { optional: true });
+  check.textList(where, 'options.podCidrs', o.podCidrs, "['10.244.0.0/16']", true);
+  if (o.resolve !== undefined) {
+    if (!isObject(o.resolve)) {
+      check.kind(where, 'options.resolve', o.resolve, 'an object of IPv4 address lists by name', "{ 'api.example.com': ['198.51.100.10'] }");
+    } else {
+      for (const [name, addrs] of Object.entries(o.resolve)) check.textList(where, `options.resolve['${name}']`, addrs, "['198.51.100.10']");
+    }
+  }
+  check.text(where, 'options.clusterName', o.clusterName, "'eks-eu' (the ClusterMesh name)", { optional: true, empty: true });
+  check.list(where, 'options.simulators', o.simulators, 'SIMULATORS (or some of its entries)', {
+    optional: true,
+    item: (r, i) => {
+      if (!isObject(r) || typeof r.layer !== 'string' || typeof r.owns !== 'function' || typeof r.create !== 'function') {
+        check.kind(where, `options.simulators[${i}]`, r, 'a simulator registration ({ layer, owns, create })', 'one of SIMULATORS, such as KUBERNETES_SIMULATOR');
+      }
+    },
+  });
+}
+
+/** The options of a connectivity list: one layer, more boundaries, a port scope. */
+function checkConnectivityOptions(check: ArgCheck, where: string, options: unknown, whole: boolean = true): void {
+  const o = whole ? check.options(where, 'options', options, "{ layer: 'kubernetes' }") : (isObject(options) ? options : undefined);
+  if (!o) return;
+  check.text(where, 'options.layer', o.layer, "'kubernetes', 'cilium' or 'istio'", { optional: true });
+  if (o.extraBoundaries !== undefined) {
+    const b = o.extraBoundaries;
+    const ranges = (x: unknown): boolean => Array.isArray(x) && x.every((r: unknown) => Array.isArray(r) && r.length === 2 && r.every((n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff));
+    if (!isObject(b) || !ranges(b.ingress) || !ranges(b.egress)) {
+      check.kind(where, 'options.extraBoundaries', b, 'address boundaries ({ ingress, egress }: lists of [first, last] IPv4 numbers)', 'pass what Analysis.boundaries() returns, or leave it out');
+    }
+  }
+  if (o.scope !== undefined && !(isObject(o.scope) && typeof (o.scope as { intersect?: unknown }).intersect === 'function')) {
+    check.kind(where, 'options.scope', o.scope, 'a PortSet', "PortSet.parse('tcp/1-65535'), or leave it out for every port");
+  }
+}
+
+/** One end of an explained connection: text (`ns/name`, an address) or an endpoint of the analysis. */
+function checkEndpointArg(check: ArgCheck, where: string, field: string, e: unknown): void {
+  if (typeof e === 'string') {
+    check.text(where, field, e, "'shop/web', 'shop/web[Deployment]' or '198.51.100.10'");
+    return;
+  }
+  const workload = isObject(e) && e.type === 'workload' && typeof e.id === 'string' && typeof e.namespace === 'string' && typeof e.name === 'string'
+    && typeof e.kind === 'string' && isObject(e.labels) && isObject(e.namespaceLabels) && typeof e.serviceAccount === 'string' && Array.isArray(e.ports);
+  const address = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
+  const external = isObject(e) && e.type === 'external' && typeof e.id === 'string' && address(e.first) && address(e.last) && (e.first as number) <= (e.last as number);
+  if (!workload && !external) check.kind(where, field, e, "a workload or an address ('shop/web', '198.51.100.10') or an endpoint of the analysis", "pass text such as 'shop/web', or an endpoint from analysis.endpoint('shop/web')");
+}
+
+/** The connection to explain: protocol, port and, for L7 layers, the HTTP request. */
+function checkConnection(check: ArgCheck, where: string, conn: unknown): void {
+  const c = check.options(where, 'conn', conn, "{ protocol: 'TCP', port: 5432 }", false);
+  if (!c) return;
+  if (!['TCP', 'UDP', 'SCTP'].includes(c.protocol as string)) check.kind(where, 'conn.protocol', c.protocol, "'TCP', 'UDP' or 'SCTP'", "pass { protocol: 'TCP', port: 5432 }");
+  if (typeof c.port !== 'number') check.kind(where, 'conn.port', c.port, 'a whole number from 1 to 65535', "pass { protocol: 'TCP', port: 5432 }");
+  if (c.http !== undefined) {
+    if (!isObject(c.http)) {
+      check.kind(where, 'conn.http', c.http, 'an HTTP request', "{ method: 'GET', path: '/' }, or leave http out for a plain TCP connection");
+    } else {
+      check.text(where, 'conn.http.method', c.http.method, "'GET'");
+      check.text(where, 'conn.http.path', c.http.path, "'/api/orders'");
+      check.text(where, 'conn.http.host', c.http.host, "'shop.example.com'", { optional: true });
+      if (c.http.headers !== undefined) {
+        if (!isObject(c.http.headers)) check.kind(where, 'conn.http.headers', c.http.headers, 'an object of header values by name', "{ 'x-user': 'alice' }");
+        else for (const [k, v] of Object.entries(c.http.headers)) if (typeof v !== 'string') check.kind(where, `conn.http.headers['${k}']`, v, 'a string', "'alice'");
+      }
+    }
+  }
+  if (c.application !== undefined && !['tcp', 'http', 'any'].includes(c.application as string)) {
+    check.kind(where, 'conn.application', c.application, "'tcp', 'http' or 'any'", "leave it out for Istio's protocol selection");
+  }
+  check.bool(where, 'conn.plaintext', c.plaintext);
+}
+
 /**
  * Every allowed connection of the manifests.
  *
  * @see Analysis.connectivity
  */
 export function connectivity(manifests: LoadedManifests, options: ConnectivityOptions & AnalysisOptions = {}): AllowedConnection[] {
+  const check = new ArgCheck();
+  checkManifests(check, 'connectivity(manifests)', 'manifests', manifests);
+  checkAnalysisOptions(check, 'connectivity(options)', options);
+  checkConnectivityOptions(check, 'connectivity(options)', options, false);
+  check.throwIfAny('connectivity');
   return Analysis.of(manifests, options).connectivity(options);
 }
 
@@ -354,6 +468,13 @@ export function connectivity(manifests: LoadedManifests, options: ConnectivityOp
  * @see Analysis.explain
  */
 export function explain(manifests: LoadedManifests, from: string | Endpoint, to: string | Endpoint, conn: Connection, options: AnalysisOptions = {}): Explanation {
+  const check = new ArgCheck();
+  checkManifests(check, 'explain(manifests)', 'manifests', manifests);
+  checkEndpointArg(check, 'explain(from)', 'from', from);
+  checkEndpointArg(check, 'explain(to)', 'to', to);
+  checkConnection(check, 'explain(conn)', conn);
+  checkAnalysisOptions(check, 'explain(options)', options);
+  check.throwIfAny('explain');
   return Analysis.of(manifests, options).explain(from, to, conn);
 }
 
@@ -363,6 +484,11 @@ export function explain(manifests: LoadedManifests, from: string | Endpoint, to:
  * the boundaries of both, so ranges line up.
  */
 export function diff(before: LoadedManifests, after: LoadedManifests, options: AnalysisOptions = {}): DiffResult {
+  const check = new ArgCheck();
+  checkManifests(check, 'diff(before)', 'before', before);
+  checkManifests(check, 'diff(after)', 'after', after);
+  checkAnalysisOptions(check, 'diff(options)', options);
+  check.throwIfAny('diff');
   const a = Analysis.of(before, options);
   const b = Analysis.of(after, options);
   const ba = a.boundaries(a.simulators);

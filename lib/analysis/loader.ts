@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as jsyaml from 'js-yaml';
+import { ArgCheck } from '../core/entry';
 import { Problem } from '../core/errors';
 import { AnalysisInputError, INPUT_CODES, InputLocation, ProblemSet, inputError, inputWarning } from './errors';
 import { L4Protocol } from './portset';
@@ -121,6 +122,10 @@ export interface LoadOptions {
  * @throws AnalysisInputError when a path cannot be read or an object is malformed
  */
 export function loadManifests(paths: readonly string[], options: LoadOptions = {}): LoadedManifests {
+  const check = new ArgCheck();
+  check.textList('loadManifests(paths)', 'paths', paths, "['deploy/'] (folders and manifest files)");
+  checkLoadOptions(check, 'loadManifests(options)', options);
+  check.throwIfAny('loadManifests');
   if (paths.length === 0) {
     throw new AnalysisInputError({ message: 'no manifest files or folders were given', fix: 'pass at least one folder or file of Kubernetes manifests' });
   }
@@ -155,7 +160,20 @@ export function loadManifests(paths: readonly string[], options: LoadOptions = {
  * @throws AnalysisInputError when an object is malformed
  */
 export function loadObjects(objects: readonly unknown[], sourceName: string = 'memory', options: LoadOptions = {}): LoadedManifests {
+  const check = new ArgCheck();
+  check.list('loadObjects(objects)', 'objects', objects, '[deployment, networkPolicy] (parsed Kubernetes objects)');
+  check.text('loadObjects(sourceName)', 'sourceName', sourceName, "'memory' (the name shown in problems)", { empty: true });
+  checkLoadOptions(check, 'loadObjects(options)', options);
+  check.throwIfAny('loadObjects');
   return build(objects.map((value, index) => ({ value, source: { file: sourceName, index } })), new ProblemSet(), options);
+}
+
+/** The options of the loader: two booleans. */
+function checkLoadOptions(check: ArgCheck, where: string, options: unknown): void {
+  const o = check.options(where, 'options', options, '{ strict: true }');
+  if (!o) return;
+  check.bool(where, 'options.strict', o.strict);
+  check.bool(where, 'options.checkSchemas', o.checkSchemas);
 }
 
 interface RawDoc {

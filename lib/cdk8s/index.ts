@@ -6,12 +6,14 @@
  */
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ArgCheck, isRecord } from '../core/entry';
 import { BulkheadError, formatProblem, formatProblems, show } from '../core/errors';
+import { checkedScope } from '../model/args';
 import { Port, Protocol } from '../core/port';
 import { Cluster } from '../model/cluster';
 import { Workload, WorkloadProps } from '../model/workload';
 import { Topology } from '../model/topology';
-import { Synthesis, synthesize, SynthesizeOptions } from '../synth';
+import { checkSynthesisArgs, Synthesis, synthesize, SynthesizeOptions } from '../synth';
 
 /** Properties of {@link TopologyCharts}. */
 export interface TopologyChartsProps extends SynthesizeOptions {
@@ -57,16 +59,26 @@ export class TopologyCharts extends Construct {
   private rendered = false;
 
   constructor(scope: Construct, id: string, props: TopologyChartsProps) {
-    const first = chartsOf(props.topology);
+    checkedScope(scope, id, 'TopologyCharts');
+    const here = [scope.node.path, id].filter((s) => s !== '').join('/');
+    // Every prop of the wrong kind, and a second TopologyCharts, at once, before the construct exists.
+    const check = new ArgCheck();
+    const p = check.options(here, 'props', props, '{ topology }', false);
+    if (p) {
+      checkSynthesisArgs(check, { topology: here, options: here, prefix: '', now: true }, p.topology, p);
+      check.options(here, 'chartProps', p.chartProps, '{ labels: { team: \'shop\' } }');
+      check.bool(here, 'printWarnings', p.printWarnings);
+    }
+    const first = p && Topology.isTopology(p.topology) ? chartsOf(p.topology) : undefined;
     if (first !== undefined) {
-      const here = [scope.node.path, id].filter((s) => s !== '').join('/');
-      throw new BulkheadError([{
+      check.problems.push({
         severity: 'error', code: 'BH-CDK8S-CHARTS-TWICE', path: here,
         message: `the topology '${props.topology.node.path}' already has a TopologyCharts (${first}); a second one would emit every object twice`,
         value: show(props.topology.node.path),
         fix: `keep one TopologyCharts per topology, and add your own objects to its charts with charts.chart(cluster) (the one at ${first})`,
-      }]);
+      });
     }
+    check.throwIfAny();
     super(scope, id);
     if (props.topology) Object.defineProperty(props.topology, CHARTS_SYMBOL, { value: this.node.path });
     this.topology = props.topology;
@@ -78,6 +90,11 @@ export class TopologyCharts extends Construct {
 
   /** The chart of a cluster (created on first use). */
   public chart(cluster: Cluster | string): Chart {
+    if (!(typeof cluster === 'string' && cluster.length > 0) && !Cluster.isCluster(cluster)) {
+      const check = new ArgCheck();
+      check.kind(`${this.node.path}`, 'chart(cluster)', cluster, 'a Cluster or a cluster name', 'pass the Cluster (charts.chart(eks)) or its name (charts.chart(\'eks-eu\'))');
+      check.throwIfAny();
+    }
     const name = typeof cluster === 'string' ? cluster : cluster.clusterName;
     let chart = this.charts.get(name);
     if (!chart) {
@@ -205,15 +222,22 @@ export interface BindableWorkload {
  * const web = bindWorkload(shop, 'web', deployment, { cluster: eks, tier: publicTier });
  */
 export function bindWorkload(scope: Construct, id: string, target: BindableWorkload, options: BindWorkloadOptions): Workload {
-  const expressions = target.matchExpressions ?? [];
+  checkedScope(scope, id, 'Workload');
+  const where = [scope.node.path, id].filter((s) => s !== '').join('/');
+  const check = new ArgCheck();
+  const o = check.options(where, 'options', options, '{ cluster: eks }', false);
+  if (o) check.bool(where, 'options.labelPods', o.labelPods);
+  checkBindable(check, where, target, o?.labelPods !== false);
+  const expressions = isRecord(target) && Array.isArray(target.matchExpressions) ? target.matchExpressions : [];
   if (expressions.length > 0) {
-    throw new BulkheadError([{
-      severity: 'error', code: 'BH-BIND-SELECTOR-EXPRESSIONS', path: [scope.node.path, id].filter((s) => s !== '').join('/'),
+    check.problems.push({
+      severity: 'error', code: 'BH-BIND-SELECTOR-EXPRESSIONS', path: where,
       message: `the workload '${target.name}' selects its pods with matchExpressions, which a Workload cannot express: its policies would select every pod that has its matchLabels`,
       value: show(expressions),
       fix: 'select the pods by labels only (no expressions), or declare the Workload with new Workload(...) and a label selector',
-    }]);
+    });
   }
+  check.throwIfAny();
   const ports: Record<string, Port> = {};
   for (const c of target.containers) {
     for (const p of c.ports) {
@@ -234,6 +258,48 @@ export function bindWorkload(scope: Construct, id: string, target: BindableWorkl
   // The plan decides the labels (tier, domain, workload); TopologyCharts adds them at synthesis.
   if (labelPods ?? true) BINDINGS.set(workload, target);
   return workload;
+}
+
+/** Checks that the target of {@link bindWorkload} has the members it reads, each of its kind. */
+function checkBindable(check: ArgCheck, where: string, target: unknown, labelPods: boolean): void {
+  const whatFix = 'pass a cdk8s-plus Deployment, StatefulSet or DaemonSet (cdk8s-plus-27 or a later major)';
+  if (!isRecord(target)) return check.kind(where, 'target', target, 'a cdk8s-plus workload', whatFix);
+  check.text(where, 'target.name', target.name, `${whatFix}: its name is read`);
+  if (!isRecord(target.metadata)) check.kind(where, 'target.metadata', target.metadata, 'an object', `${whatFix}: its metadata.namespace is read`);
+  else check.text(where, 'target.metadata.namespace', target.metadata.namespace, "'shop'", { optional: true });
+  if (!isRecord(target.matchLabels)) {
+    check.kind(where, 'target.matchLabels', target.matchLabels, 'an object of label names and values', `${whatFix}: its pod selector labels are read`);
+  } else {
+    for (const [k, v] of Object.entries(target.matchLabels)) {
+      if (typeof v !== 'string') check.kind(where, `target.matchLabels['${k}']`, v, 'a string (a label value)', "'web'");
+    }
+  }
+  check.list(where, 'target.matchExpressions', target.matchExpressions, '[] (a Workload selects by labels only)', { optional: true });
+  if (target.serviceAccount !== undefined && !(isRecord(target.serviceAccount) && typeof target.serviceAccount.name === 'string')) {
+    check.kind(where, 'target.serviceAccount', target.serviceAccount, 'a service account with a name', "a cdk8s-plus ServiceAccount, or { name: 'web' }, or none for the namespace's default");
+  }
+  check.list(where, 'target.containers', target.containers, 'the containers of the workload (cdk8s-plus Container objects)', {
+    item: (c, i) => {
+      const field = `target.containers[${i}]`;
+      if (!isRecord(c)) return check.kind(where, field, c, 'a container', 'a cdk8s-plus Container');
+      check.list(where, `${field}.ports`, c.ports, "[{ number: 8080, name: 'http' }]", {
+        item: (p, j) => {
+          const pf = `${field}.ports[${j}]`;
+          if (!isRecord(p)) return check.kind(where, pf, p, 'a container port', "{ number: 8080, name: 'http' }");
+          if (typeof p.number !== 'number' || !Number.isInteger(p.number) || p.number < 1 || p.number > 65535) {
+            check.kind(where, `${pf}.number`, p.number, 'a whole number from 1 to 65535', 'the container port, such as 8080');
+          }
+          check.text(where, `${pf}.name`, p.name, "'http'", { optional: true, empty: true });
+          if (p.protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(p.protocol as string)) {
+            check.kind(where, `${pf}.protocol`, p.protocol, "'TCP', 'UDP' or 'SCTP'", "a cdk8s-plus Protocol (Protocol.TCP, Protocol.UDP, Protocol.SCTP), or none for TCP");
+          }
+        },
+      });
+    },
+  });
+  if (labelPods && !(isRecord(target.podMetadata) && typeof target.podMetadata.addLabel === 'function')) {
+    check.kind(where, 'target.podMetadata', target.podMetadata, 'the pod template metadata (with addLabel)', `${whatFix}, or set labelPods: false`);
+  }
 }
 
 // Shared by every copy of the library in the process (a registered symbol on the global

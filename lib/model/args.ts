@@ -8,12 +8,12 @@ import { BulkheadError, show } from '../core/errors';
  * with a coded problem.
  */
 export function checkedScope(scope: unknown, id: unknown, kind: string, root: boolean = false): Construct {
-  const where = Construct.isConstruct(scope) ? `${scope.node.path ? scope.node.path + '/' : ''}${typeof id === 'string' ? id : '?'}` : `new ${kind}`;
+  const where = (Construct.isConstruct(scope) ? `${scope.node.path ? scope.node.path + '/' : ''}${typeof id === 'string' ? id : '?'}` : '') || `new ${kind}`;
   if (scope === undefined ? !root : !Construct.isConstruct(scope)) {
     throw new BulkheadError([{
       severity: 'error', code: 'BH-CONSTRUCT-SCOPE', path: where,
       message: `the scope of ${article(kind)} must be a construct${root ? ' (or undefined, for a stand-alone root)' : ''}`, value: show(scope === undefined ? 'undefined' : describeValue(scope)),
-      fix: kind === 'Topology' ? 'pass the cdk8s App (or undefined in a Pulumi program)' : 'pass the Topology (or a construct inside it, such as a DomainBoundary) as the first argument',
+      fix: kind === 'Topology' ? 'pass the cdk8s App (or undefined in a Pulumi program)' : kind === 'TopologyCharts' ? 'pass the cdk8s App as the first argument' : 'pass the Topology (or a construct inside it, such as a DomainBoundary) as the first argument',
     }]);
   }
   if (typeof id !== 'string' || id.length === 0) {

@@ -14,6 +14,7 @@
 import { IConstruct } from 'constructs';
 import { BRAND_VERSION, brandVersion } from '../core/brand';
 import { Duration } from '../core/duration';
+import { describeKind, isDate, valueText } from '../core/entry';
 import { Problem } from '../core/errors';
 import { dnsLabelProblem, TEXT_LIMITS } from '../core/names';
 import { Port, Protocol } from '../core/port';
@@ -485,10 +486,6 @@ function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !isDate(x);
 }
 
-function isDate(x: unknown): x is Date {
-  // Also a Date of another realm (a vm context), where instanceof fails.
-  return x instanceof Date || Object.prototype.toString.call(x) === '[object Date]';
-}
 
 function isConstruct(x: unknown): x is IConstruct {
   return typeof x === 'object' && x !== null && typeof (x as IConstruct).node === 'object' && (x as IConstruct).node !== null && typeof (x as IConstruct).node.path === 'string';
@@ -498,41 +495,3 @@ function peerName(x: unknown): string {
   return isConstruct(x) && typeof (x as { peerName?: unknown }).peerName === 'string' ? (x as unknown as { peerName: string }).peerName : valueText(x);
 }
 
-/** What kind of value it is, in words: `a string`, `null`, `an array`, `NaN`, `a Workload`. */
-function describeKind(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'missing (undefined)';
-  if (Array.isArray(v)) return 'a list';
-  if (isDate(v)) return 'a Date';
-  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : 'a number';
-  if (typeof v === 'object') {
-    const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
-    return typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object';
-  }
-  return typeof v === 'string' ? 'a string' : `a ${typeof v}`;
-}
-
-const MAX_VALUE_TEXT = 80;
-
-/**
- * A value rendered for a problem, short: a long string is cut (a 300 KiB reason is not
- * repeated), a construct is named by its path, a function is not printed.
- */
-function valueText(v: unknown): string {
-  if (typeof v === 'string') {
-    if (v.length <= MAX_VALUE_TEXT) return JSON.stringify(v);
-    return `${JSON.stringify(v.slice(0, MAX_VALUE_TEXT))}… (${Buffer.byteLength(v, 'utf8')} bytes)`;
-  }
-  if (v === undefined || v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  if (typeof v === 'symbol') return v.toString();
-  if (typeof v === 'function') return 'a function';
-  if (isDate(v)) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
-  if (isConstruct(v)) return `${describeKind(v).replace(/^an? /, '')} ${v.node.path || '(root)'}`;
-  try {
-    const json = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x));
-    if (json !== undefined && json.length <= MAX_VALUE_TEXT * 2) return json;
-  } catch {
-    // circular: described below
-  }
-  return Array.isArray(v) ? `a list of ${v.length}` : describeKind(v);
-}

@@ -6,10 +6,11 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { ArgCheck, isRecord } from '../core/entry';
 import { BulkheadError, formatProblem, Problem, show } from '../core/errors';
 import { Cluster } from '../model/cluster';
 import { Topology } from '../model/topology';
-import { Synthesis, synthesize, SynthesizeOptions } from '../synth';
+import { checkSynthesisArgs, Synthesis, synthesize, SynthesizeOptions } from '../synth';
 import { KubeManifest } from '../targets/types';
 
 /** Arguments of {@link SegmentationStack}. */
@@ -60,15 +61,31 @@ export class SegmentationStack extends pulumi.ComponentResource {
   constructor(name: string, args: SegmentationStackArgs, opts?: pulumi.ComponentResourceOptions) {
     // The declaration and the providers are checked, and every problem of both is thrown in one
     // BulkheadError, before any resource (this component included) is registered.
-    let synthesis: Synthesis | undefined;
-    const problems: Problem[] = [];
-    try {
-      synthesis = synthesize(args.topology, { now: args.now, targets: args.targets });
-    } catch (e) {
-      if (!(e instanceof BulkheadError)) throw e;
-      problems.push(...e.problems);
+    const check = new ArgCheck();
+    const where = typeof name === 'string' && name.length > 0 ? name : 'SegmentationStack(name)';
+    check.text(where, 'name', name, "'shop' (the component's name)");
+    const a = check.options(where, 'args', args, "{ topology, providers: { 'eks-eu': eksProvider } }", false);
+    if (a) {
+      checkSynthesisArgs(check, { topology: where, options: where, prefix: '', topologyField: 'args.topology', now: true }, a.topology, a);
+      if (a.providers !== undefined && !isRecord(a.providers)) {
+        check.kind(`${where}/providers`, 'providers', a.providers, 'an object of Kubernetes providers by cluster name', "{ 'eks-eu': new k8s.Provider('eks-eu', { kubeconfig }) }");
+      }
+      check.bool(where, 'defaultProviders', a.defaultProviders);
     }
-    problems.push(...providerProblems(name, args, synthesis));
+    if (opts !== undefined && !isRecord(opts)) check.kind(where, 'opts', opts, 'an object of resource options', '{ parent, protect, ... }, or leave opts out');
+    let synthesis: Synthesis | undefined;
+    const problems: Problem[] = [...check.problems];
+    if (a && Topology.isTopology(a.topology)) {
+      try {
+        synthesis = synthesize(args.topology, check.problems.length > 0 ? {} : { now: args.now, targets: args.targets });
+      } catch (e) {
+        if (!BulkheadError.isBulkheadError(e)) throw e;
+        problems.push(...e.problems);
+      }
+      if (a.providers === undefined || isRecord(a.providers)) {
+        problems.push(...providerProblems(where, { ...args, defaultProviders: a.defaultProviders === true }, synthesis));
+      }
+    }
     if (!synthesis || problems.some((p) => p.severity === 'error')) throw new BulkheadError(problems);
     super(SEGMENTATION_TYPE, name, {}, opts);
     this.synthesis = synthesis;
