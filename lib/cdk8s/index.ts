@@ -121,6 +121,17 @@ export class TopologyCharts extends Construct {
       if (BulkheadError.isBulkheadError(e)) return e.problems.filter((p) => p.severity === 'error').map(formatProblem);
       throw e;
     }
+    // A chart asked for by a name that is no cluster of the topology (a typo) would stay empty:
+    // its objects would never reach a cluster.
+    const clusters = new Set(s.clusters.map((c) => c.cluster.name));
+    const strays = [...this.charts.keys()].filter((n) => !clusters.has(n)).sort();
+    if (strays.length > 0) {
+      return strays.map((n) => formatProblem({
+        severity: 'error', code: 'BH-CDK8S-CHART-UNKNOWN', path: `${this.node.path}/${n}`,
+        message: `chart '${n}' was asked for with charts.chart('${n}'), but the topology has no cluster of that name: what is added to it reaches no cluster`,
+        value: show(n), fix: `pass a Cluster (charts.chart(eks)) or one of the cluster names: ${[...clusters].sort().join(', ') || '(none)'}`,
+      }));
+    }
     this.rendered = true;
     const byPath = new Map(s.plan.workloads.map((w) => [w.path, w]));
     for (const w of this.topology.node.findAll()) {

@@ -172,6 +172,19 @@ describe('one TopologyCharts per topology', () => {
   });
 });
 
+describe('charts of clusters only', () => {
+  test('a chart asked for by a name that is no cluster (a typo) is BH-CDK8S-CHART-UNKNOWN at synthesis, and nothing is written', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-chart-'));
+    const app = new App({ outdir });
+    const { topology, cluster } = small(app);
+    const charts = new TopologyCharts(app, 'seg', { topology, printWarnings: false });
+    charts.chart(cluster);
+    new kplus.Deployment(charts.chart('c-1'), 'api', { containers: [{ image: 'api:1' }] });
+    expect(() => app.synth()).toThrow(/\[BH-CDK8S-CHART-UNKNOWN\] error at seg\/c-1: chart 'c-1' was asked for with charts\.chart\('c-1'\), but the topology has no cluster of that name[^]*value: "c-1"[^]*fix: pass a Cluster \(charts\.chart\(eks\)\) or one of the cluster names: c1/);
+    expect(fs.readdirSync(outdir)).toEqual([]);
+  });
+});
+
 describe('bindWorkload refuses what a Workload cannot express', () => {
   test('a selector with matchExpressions is BH-BIND-SELECTOR-EXPRESSIONS (it would widen the policies)', () => {
     const app = Testing.app();
