@@ -219,7 +219,8 @@ function bulkheadCase(argv: readonly string[]): SynthCase {
   const targets: Partial<Record<LayerName, Target>> = {};
   for (const [layer, target] of Object.entries(TARGETS) as [LayerName, Target][]) {
     targets[layer] = {
-      layer,
+      // the target's other members (its layer checks, the kinds it emits grants in) as they are
+      ...target,
       render: (plan, cluster) => {
         const [r, ms] = timed(() => target.render(plan, cluster));
         renderMs[`render:${layer}`] = (renderMs[`render:${layer}`] ?? 0) + ms;
