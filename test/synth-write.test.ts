@@ -2,9 +2,9 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BulkheadError } from '../lib/core/errors';
 import { ManifestFolder, OUTPUT_RECORD_FILE, writeManifests } from '../lib/synth';
 import { KubeManifest } from '../lib/targets/types';
+import { thrown } from './util/thrown';
 
 function np(name: string, layer = 'kubernetes'): KubeManifest {
   return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'shop', labels: { 'bulkhead.io/layer': layer } }, spec: { podSelector: {} } } as unknown as KubeManifest;
@@ -12,15 +12,7 @@ function np(name: string, layer = 'kubernetes'): KubeManifest {
 
 const folders = (...names: string[]): ManifestFolder[] => [{ name: 'eks', manifests: names.map((n) => np(n)) }];
 
-function caught(f: () => unknown): BulkheadError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BulkheadError) return e;
-    throw e;
-  }
-  throw new Error('expected a BulkheadError');
-}
+const caught = (f: () => unknown) => thrown(f);
 
 let root: string;
 beforeEach(() => {

@@ -8,16 +8,9 @@ import { loadManifests, loadObjects } from '../../lib/analysis/loader';
 import { schemaOf } from '../../lib/analysis/schema';
 import { generate, SCHEMAS_FILE } from '../../projenrc/gen-schemas';
 import { deployment, namespace, networkPolicy } from './util';
+import { thrown } from '../util/thrown';
 
-function caught(f: () => unknown): AnalysisInputError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof AnalysisInputError) return e;
-    throw e;
-  }
-  throw new Error('expected an AnalysisInputError');
-}
+const caught = (f: () => unknown) => thrown(f, AnalysisInputError);
 
 function tmp(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-loader-schema-'));

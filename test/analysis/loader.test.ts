@@ -4,18 +4,11 @@ import * as path from 'path';
 import { AnalysisInputError } from '../../lib/analysis/errors';
 import { NAMESPACE_NAME_LABEL, loadManifests, loadObjects } from '../../lib/analysis/loader';
 import { deployment, networkPolicy } from './util';
+import { thrown } from '../util/thrown';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 
-function caught(f: () => unknown): AnalysisInputError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof AnalysisInputError) return e;
-    throw e;
-  }
-  throw new Error('expected an AnalysisInputError');
-}
+const caught = (f: () => unknown) => thrown(f, AnalysisInputError);
 
 describe('loadManifests', () => {
   const m = loadManifests([path.join(FIXTURES, 'loader')]);

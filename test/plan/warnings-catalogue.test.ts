@@ -16,7 +16,7 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { problemsOf } from '../../lib/cli/main';
 import { Duration } from '../../lib/core/duration';
-import { BulkheadError, Problem } from '../../lib/core/errors';
+import { Problem } from '../../lib/core/errors';
 import { SpiffeId } from '../../lib/core/identity';
 import { Port } from '../../lib/core/port';
 import { Sensitivity } from '../../lib/core/sensitivity';
@@ -35,6 +35,7 @@ import { renderSpire } from '../../lib/targets/spire';
 import { TARGETS } from '../../lib/targets/registry';
 import { eksCluster } from '../../lib/templates';
 import { Base, base, NOW, plan } from './declare';
+import { thrown } from '../util/thrown';
 
 /** The warnings (and information) of a synthesis. */
 function warnings(topo: Topology): readonly Problem[] {
@@ -48,16 +49,6 @@ function one(problems: readonly Problem[], code: string): Problem {
   return hits[0];
 }
 
-/** The BulkheadError a function throws (fails when it does not throw one). */
-function thrown(f: () => unknown): BulkheadError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BulkheadError) return e;
-    throw e;
-  }
-  throw new Error('expected a BulkheadError');
-}
 
 function publicTier(b: Base, props: { mutualAuth?: boolean } = {}): SensitiveTier {
   return new SensitiveTier(b.topo, 'public', { level: Sensitivity.PUBLIC, ...props });

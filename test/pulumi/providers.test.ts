@@ -1,7 +1,8 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { BulkheadError, Cluster, Port, Topology, Workload } from '../../lib';
+import { Cluster, Port, Topology, Workload } from '../../lib';
 import { SEGMENTATION_TYPE, SegmentationStack } from '../../lib/pulumi';
+import { thrown } from '../util/thrown';
 
 interface Created { type: string; name: string; provider?: string }
 const created: Created[] = [];
@@ -26,15 +27,6 @@ function twoClusters(): Topology {
   return topology;
 }
 
-function thrown(f: () => unknown): BulkheadError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BulkheadError) return e;
-    throw e;
-  }
-  throw new Error('expected a BulkheadError');
-}
 
 async function settled(): Promise<void> {
   await new Promise((r) => setTimeout(r, 50));
