@@ -3,7 +3,7 @@
  * understand is an error, never a silent allow. Every input problem is a {@link Problem} whose
  * path is `file (document N), Kind ns/name, field`.
  */
-import { BulkheadError, Problem, Severity, sortProblems } from '../core/errors';
+import { BulkheadError, formatProblem, Problem, Severity, sortProblems } from '../core/errors';
 import { SourceRef } from './types';
 
 /** Codes of the analysis input problems. */
@@ -113,9 +113,7 @@ export class AnalysisInputError extends BulkheadError {
 
 /** Renders one input problem as a multi-line message (the {@link formatProblem} form). */
 export function formatInputProblem(p: InputProblem): string {
-  const head = `[${p.code ?? (p.field ? INPUT_CODES.field : INPUT_CODES.input)}] error at ${inputPath(p)}: `;
-  const value = p.value === undefined ? '' : `\n    value: ${p.value}`;
-  return `${head}${p.message}${value}\n    fix: ${p.fix}`;
+  return formatProblem(toProblem(p));
 }
 
 /** Renders a parsed value for an error message (short). */

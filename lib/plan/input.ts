@@ -14,7 +14,7 @@
 import { IConstruct } from 'constructs';
 import { BRAND_VERSION, brandVersion } from '../core/brand';
 import { Duration } from '../core/duration';
-import { describeKind, isDate, valueText } from '../core/entry';
+import { describeKind, isDate, isRecord, valueText } from '../core/entry';
 import { Problem } from '../core/errors';
 import { dnsLabelProblem, TEXT_LIMITS } from '../core/names';
 import { Port, Protocol } from '../core/port';
@@ -481,11 +481,6 @@ class InputChecker {
 function pathOf(c: IConstruct): string {
   return c.node.path || '(root)';
 }
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && !isDate(x);
-}
-
 
 function isConstruct(x: unknown): x is IConstruct {
   return typeof x === 'object' && x !== null && typeof (x as IConstruct).node === 'object' && (x as IConstruct).node !== null && typeof (x as IConstruct).node.path === 'string';

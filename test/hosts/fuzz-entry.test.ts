@@ -32,6 +32,7 @@ import { foldersOf, synthesize, writeManifests } from '../../lib/synth';
 import { TARGETS } from '../../lib/targets/registry';
 import { verify, verifySynthesis } from '../../lib/verify';
 import { deployment, networkPolicy } from '../analysis/util';
+import { describeValue } from '../util/describe-value';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -206,18 +207,6 @@ function positionsOf(entry: string): string[] {
     return value;
   });
   return [...s].sort();
-}
-
-function describeValue(v: unknown): string {
-  if (typeof v === 'string') return v.length > 20 ? `string(${v.length})` : JSON.stringify(v);
-  if (typeof v === 'function') return 'a function';
-  if (v instanceof Date) return `Date(${v.getTime()})`;
-  if (typeof v === 'symbol' || typeof v === 'bigint') return String(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }
 
 function crash(entry: string, pairs: readonly (readonly [string, unknown])[], r: unknown): string {

@@ -3,7 +3,9 @@
  * (or breaks), and helpers to run the planner and look at its problems.
  */
 import { BulkheadError, Problem } from '../../lib/core/errors';
+import { Duration } from '../../lib/core/duration';
 import { Port } from '../../lib/core/port';
+import { BreakGlass, BreakGlassProps } from '../../lib/model/break-glass';
 import { Cluster } from '../../lib/model/cluster';
 import { Topology, TopologyProps } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
@@ -107,4 +109,14 @@ export function checkCatalogueCase(c: CatalogueCase): void {
   expect(p.value).toMatch(c.value);
   expect(p.fix).toMatch(c.fix);
   expect(p.fix).not.toBe(p.message);
+}
+
+/** A valid grant from web into cart, with some props replaced. */
+export function grant(b: Base, id: string, props: Partial<BreakGlassProps> = {}): BreakGlass {
+  return new BreakGlass(b.topo, id, {
+    from: [b.web], to: [b.cart], ports: Port.named('grpc'),
+    start: '2026-11-22T20:30:00Z', duration: Duration.hours(1),
+    reason: 'cart is losing orders', ticket: 'INC-1', approvers: ['alice'],
+    ...props,
+  });
 }

@@ -4,24 +4,12 @@
  * declares one mistake on top of the valid base and states the problem the planner reports:
  * code, message, construct path, value and fix.
  */
-import { Duration } from '../../lib/core/duration';
 import { Port, Protocol } from '../../lib/core/port';
-import { BreakGlass, BreakGlassProps } from '../../lib/model/break-glass';
 import { Cluster } from '../../lib/model/cluster';
 import { DomainBoundary } from '../../lib/model/domain';
 import { External } from '../../lib/model/external';
 import { Workload } from '../../lib/model/workload';
-import { Base, base, CatalogueCase, checkCatalogueCase } from './declare';
-
-/** A valid grant from web into cart, with some props replaced. */
-function grant(b: Base, id: string, props: Partial<BreakGlassProps> = {}): BreakGlass {
-  return new BreakGlass(b.topo, id, {
-    from: [b.web], to: [b.cart], ports: Port.named('grpc'),
-    start: '2026-11-22T20:30:00Z', duration: Duration.hours(1),
-    reason: 'cart is losing orders', ticket: 'INC-1', approvers: ['alice'],
-    ...props,
-  });
-}
+import { Base, base, CatalogueCase, checkCatalogueCase, grant } from './declare';
 
 /** A cluster that runs the mesh (and SPIRE), whatever a bare cluster runs by default. */
 function meshCluster(b: Base, id: string, props: { podCidrs?: string[]; trustDomain?: string; istioRootNamespace?: string } = {}): Cluster {

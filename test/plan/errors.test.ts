@@ -7,7 +7,6 @@ import { BulkheadError, sortProblems } from '../../lib/core/errors';
 import { Duration } from '../../lib/core/duration';
 import { Port, Protocol } from '../../lib/core/port';
 import { Sensitivity } from '../../lib/core/sensitivity';
-import { BreakGlass, BreakGlassProps } from '../../lib/model/break-glass';
 import { Cluster } from '../../lib/model/cluster';
 import { DomainBoundary, ExportOptions } from '../../lib/model/domain';
 import { External } from '../../lib/model/external';
@@ -16,7 +15,7 @@ import { Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
 import { buildPlan } from '../../lib/plan/build';
 import { LayerName } from '../../lib/plan/types';
-import { Base, base, errors, NOW, plan, planError, CatalogueCase, checkCatalogueCase } from './declare';
+import { Base, base, errors, NOW, plan, planError, CatalogueCase, checkCatalogueCase, grant } from './declare';
 
 /** A payments domain with one workload that serves grpc (exported) and admin (not exported). */
 function payments(b: Base, exportOptions?: ExportOptions) {
@@ -40,16 +39,6 @@ function ledger(b: Base) {
   const tier = new SensitiveTier(b.topo, 'ledger-tier', { level: Sensitivity.HIGHLY_SENSITIVE, name: 'ledger' });
   const db = new Workload(b.topo, 'ledger-db', { cluster: b.eks, namespace: 'ledger', tier, ports: { postgres: Port.POSTGRES } });
   return { tier, db };
-}
-
-/** A valid grant from web into cart, with some props replaced. */
-function grant(b: Base, id: string, props: Partial<BreakGlassProps> = {}): BreakGlass {
-  return new BreakGlass(b.topo, id, {
-    from: [b.web], to: [b.cart], ports: Port.named('grpc'),
-    start: '2026-11-22T20:30:00Z', duration: Duration.hours(1),
-    reason: 'cart is losing orders', ticket: 'INC-1', approvers: ['alice'],
-    ...props,
-  });
 }
 
 type Case = CatalogueCase;

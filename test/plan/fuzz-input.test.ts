@@ -24,6 +24,7 @@ import { EnforcementMode, Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
 import { synthesize } from '../../lib/synth';
 import { NOW } from './declare';
+import { describeValue } from '../util/describe-value';
 
 type Overrides = ReadonlyMap<string, unknown>;
 
@@ -157,18 +158,6 @@ function outcome(over: Overrides): 'ok' | 'bulkhead' | unknown {
       if (!complete) return new Error(`incomplete problem ${JSON.stringify(p)}`);
     }
     return 'bulkhead';
-  }
-}
-
-function describeValue(v: unknown): string {
-  if (typeof v === 'string') return v.length > 20 ? `string(${v.length})` : JSON.stringify(v);
-  if (typeof v === 'function') return v.toString().slice(0, 40);
-  if (v instanceof Date) return `Date(${v.getTime()})`;
-  if (typeof v === 'symbol' || typeof v === 'bigint') return String(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
   }
 }
 
