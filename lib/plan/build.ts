@@ -203,6 +203,8 @@ class Planner {
       platform: first([...this.platform], (x) => x.key).sort((a, b) => cmp(a.key, b.key)),
       flows: first(flows, (f) => f.id),
       breakGlass: first(grants.grants, (g) => g.name),
+      networks: [],
+      cloudWorkloads: [],
       warnings: problems.filter((p) => p.severity !== 'error'),
     };
     return { plan, problems };

@@ -5,12 +5,13 @@
  */
 import { Problem } from '../core/errors';
 import { Protocol } from '../core/port';
+import { ClusterLayerName } from '../core/layers';
 import { InternetEgress, Sensitivity } from '../core/sensitivity';
 
-/** The enforcement layers Bulkhead renders. */
-export type LayerName = 'kubernetes' | 'cluster-network-policy' | 'cilium' | 'istio' | 'spire';
+/** The enforcement layers a cluster runs (kept here for the planner until the layer registry replaces it). */
+export type LayerName = ClusterLayerName;
 
-/** All layers, in rendering order. */
+/** All cluster layers, in rendering order. */
 export const LAYERS: readonly LayerName[] = ['kubernetes', 'cluster-network-policy', 'cilium', 'istio', 'spire'];
 
 /** A resolved port or port range: never a name. */
@@ -82,6 +83,11 @@ export interface PlanCluster {
   readonly istioRootNamespace: string;
   /** Namespaces of this cluster that hold workloads, sorted. */
   readonly namespaces: readonly string[];
+  /**
+   * The cloud network (see {@link PlanNetwork}) its nodes and pods live in, by name.
+   * @default - in no declared cloud network
+   */
+  readonly network?: string;
 }
 
 /** A platform endpoint: a cluster service that default-deny would otherwise cut off. */
@@ -130,6 +136,129 @@ export interface PlanWorkload {
   readonly calls: readonly PlanEdge[];
   /** Flows this workload accepts (ingress), sorted by peer key then flow id. */
   readonly calledBy: readonly PlanEdge[];
+  /**
+   * EKS security groups for pods: the workload's pods get a security group of their own (through
+   * a `SecurityGroupPolicy`), in the cluster's network.
+   * @default - the pods use the node's security groups
+   */
+  readonly securityGroup?: PlanPodSecurityGroup;
+}
+
+/** The security group of a workload's pods (EKS security groups for pods). */
+export interface PlanPodSecurityGroup {
+  /** The network (the cluster's) the group lives in. */
+  readonly network: string;
+  /** An existing group's id to adopt instead of creating one (`sg-…`). @default - Bulkhead creates the group */
+  readonly adoptId?: string;
+}
+
+/** A cloud network: one AWS account, region and VPC. */
+export interface PlanNetwork {
+  /** Stable key: `network:<name>`. */
+  readonly key: string;
+  /** Construct path. */
+  readonly path: string;
+  /** Network name (a DNS label, unique in the topology). */
+  readonly name: string;
+  /** The cloud (`aws`). */
+  readonly cloud: 'aws';
+  /** The AWS account id (12 digits). */
+  readonly account: string;
+  /** The AWS region, such as `eu-west-1`. */
+  readonly region: string;
+  /** The VPC id, when it exists already (`vpc-…`). @default - the VPC is named by `vpcName` only */
+  readonly vpcId?: string;
+  /** The VPC's IPv4 CIDRs, sorted. */
+  readonly cidrs: readonly string[];
+  /** Links to other networks, sorted by peer name. */
+  readonly links: readonly PlanNetworkLink[];
+  /**
+   * Platform destinations every instance of the network may reach (egress), as declared on the
+   * network: the VPC resolver (DNS, `<VPC base>+2` and 169.254.169.253), NTP (169.254.169.123),
+   * the instance metadata service (169.254.169.254), sorted by name.
+   */
+  readonly platform: readonly PlanCloudPlatform[];
+  /** Per-group rule quotas (AWS defaults 60 inbound / 60 outbound per group, per address family). */
+  readonly quotas: PlanNetworkQuotas;
+}
+
+/** A link between two cloud networks. */
+export interface PlanNetworkLink {
+  /** The other network's name. */
+  readonly peer: string;
+  /**
+   * `peering` (security-group references work in both directions within a Region) or
+   * `transit-gateway` (references work in inbound rules only).
+   */
+  readonly kind: 'peering' | 'transit-gateway';
+}
+
+/** A platform destination of a network (DNS, NTP, metadata service). */
+export interface PlanCloudPlatform {
+  /** `dns`, `ntp` or `imds`. */
+  readonly name: 'dns' | 'ntp' | 'imds';
+  /** Its addresses, sorted. */
+  readonly cidrs: readonly string[];
+  /** Its ports, sorted. */
+  readonly ports: readonly PlanPort[];
+}
+
+/** Rule quotas of the security groups of a network. */
+export interface PlanNetworkQuotas {
+  /** Inbound rules per group, per address family. @default 60 */
+  readonly inboundRulesPerGroup: number;
+  /** Outbound rules per group, per address family. @default 60 */
+  readonly outboundRulesPerGroup: number;
+  /** Security groups per network interface. @default 5 */
+  readonly groupsPerInterface: number;
+}
+
+/** A workload that is no Kubernetes pod: a VM fleet or a managed service. */
+export interface PlanCloudWorkload {
+  /** Stable key: `cloud:<network>/<name>`. */
+  readonly key: string;
+  /** Construct path. */
+  readonly path: string;
+  /** `vm` (an EC2 fleet or autoscaling group) or `managed-service` (RDS, ElastiCache, …: it opens no connections). */
+  readonly kind: 'vm' | 'managed-service';
+  /** Name (a DNS label, unique in its network). */
+  readonly name: string;
+  /** The network it lives in. */
+  readonly network: string;
+  /** The subnet CIDRs its instances take addresses from, sorted. */
+  readonly subnetCidrs: readonly string[];
+  /** Named ports it serves, sorted by name. */
+  readonly ports: readonly PlanNamedPort[];
+  /** Tags it carries (sorted keys). */
+  readonly tags: Readonly<Record<string, string>>;
+  /** For a managed service, its engine, such as `rds`, `elasticache`. @default - a VM */
+  readonly service?: string;
+  /** An existing group's id to adopt instead of creating one (`sg-…`). @default - Bulkhead creates the group */
+  readonly adoptId?: string;
+  /** The tier and its controls. */
+  readonly tier: PlanTier;
+  /** The DomainBoundary name, if any. @default - in no domain */
+  readonly domain?: string;
+  /** A VM's SPIFFE identity and SPIRE registration. @default - none (managed services have no identity) */
+  readonly identity?: PlanCloudIdentity;
+  /** Flows it starts (egress), sorted by peer key then flow id (always empty for a managed service). */
+  readonly calls: readonly PlanEdge[];
+  /** Flows it accepts (ingress), sorted by peer key then flow id. */
+  readonly calledBy: readonly PlanEdge[];
+}
+
+/** The SPIFFE identity of a VM and how SPIRE attests it. */
+export interface PlanCloudIdentity {
+  /** The SPIFFE ID, named by the same function as every other identity. */
+  readonly spiffeId: string;
+  /** The SPIRE parent ID (the `aws_iid` node attestor's agent ID, or a node alias). */
+  readonly parentId: string;
+  /** Workload selectors, sorted (`type:value`). */
+  readonly selectors: readonly string[];
+  /** The cluster whose SPIRE server holds the entry (its ClusterStaticEntry is applied there). */
+  readonly spireCluster: string;
+  /** Maximum X509-SVID lifetime (the tier's), in seconds. */
+  readonly svidTtlSeconds: number;
 }
 
 /** A named port declared by a workload. */
@@ -171,6 +300,7 @@ export type PlanEndpointRef =
   | { readonly kind: 'workload'; readonly key: string }
   | { readonly kind: 'external'; readonly key: string }
   | { readonly kind: 'platform'; readonly key: string };
+// The cloud-workloads change adds `| { readonly kind: 'cloud'; readonly key: string }` (a PlanCloudWorkload).
 
 /** Why a flow exists. */
 export type FlowOrigin = 'declared' | 'platform' | 'break-glass';
@@ -263,6 +393,10 @@ export interface Plan {
   readonly flows: readonly PlanFlow[];
   /** BreakGlass grants in force, sorted by name. */
   readonly breakGlass: readonly PlanBreakGlass[];
+  /** Cloud networks, sorted by key. */
+  readonly networks: readonly PlanNetwork[];
+  /** VMs and managed services, sorted by key. */
+  readonly cloudWorkloads: readonly PlanCloudWorkload[];
   /** Warnings found while planning (errors throw instead). */
   readonly warnings: readonly Problem[];
 }
