@@ -166,8 +166,8 @@ export interface PlanNetwork {
   readonly account: string;
   /** The AWS region, such as `eu-west-1`. */
   readonly region: string;
-  /** The VPC id, when it exists already (`vpc-…`). @default - the VPC is named by `vpcName` only */
-  readonly vpcId?: string;
+  /** The VPC id (`vpc-…`): Bulkhead segments an existing VPC, it does not create one. */
+  readonly vpcId: string;
   /** The VPC's IPv4 CIDRs, sorted. */
   readonly cidrs: readonly string[];
   /** Links to other networks, sorted by peer name. */

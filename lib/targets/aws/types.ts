@@ -27,8 +27,8 @@ export interface AwsSecurityGroup extends AwsPlacement {
   readonly name: string;
   /** The group description in AWS (ASCII, at most 255 characters). */
   readonly description: string;
-  /** The VPC id. @default - the network's VPC is named by the network (Crossplane `vpcIdSelector` on its labels) */
-  readonly vpcId?: string;
+  /** The VPC id (`vpc-…`). */
+  readonly vpcId: string;
   /** An existing group to adopt (`sg-…`) instead of creating one. @default - created */
   readonly adoptId?: string;
   /** Tags, keys sorted (always `bulkhead.io/workload`, `bulkhead.io/managed-by`). */
