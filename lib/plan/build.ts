@@ -32,6 +32,7 @@ import { checkSharedIdentities } from './checks/identity';
 import { checkWorkloadNamespace, platformNamespaces, PlatformNamespaces } from './checks/namespaces';
 import { checkReservedKeys, checkSelectorOverlaps } from './checks/selectors';
 import { checkInput } from './input';
+import { CloudFlowSide, CloudPhase, ResolvedCloudWorkload } from './cloud';
 
 export { mergePorts };
 
@@ -136,9 +137,18 @@ interface ResolvedWorkload {
 }
 
 interface ResolvedExport {
-  readonly workload: Workload;
+  readonly workload: Workload | ResolvedCloudWorkload['construct'];
   readonly ports: readonly PlanPort[];
   readonly http: readonly PlanHttpRule[];
+}
+
+/** One side of a flow, resolved: a Kubernetes workload, an External or a cloud workload. */
+interface Endpoint {
+  readonly ref: PlanEndpointRef;
+  readonly rank: number;
+  readonly w?: ResolvedWorkload;
+  readonly e?: PlanExternal;
+  readonly c?: ResolvedCloudWorkload;
 }
 
 interface DraftFlow {
@@ -163,6 +173,7 @@ class Planner {
   private clustersByName: Map<string, PlanCluster> | undefined;
   private readonly addressSets = new Map<External, AddressSet>();
   private readonly reservedNamespaces = new Map<string, PlatformNamespaces>();
+  private cloud!: CloudPhase;
 
   constructor(private readonly topology: Topology, private readonly now: Date) {
     this.all = topology.node.findAll();
@@ -177,6 +188,8 @@ class Planner {
 
     this.readTiers();
     this.readClusters();
+    this.cloud = new CloudPhase({ trustDomain: this.topology.trustDomain, constructs: this.all, clusters: this.clusters, report: this.p });
+    this.cloud.resolve();
     this.readExternals();
     this.checkAddressRanges();
     this.readWorkloads();
@@ -197,14 +210,14 @@ class Planner {
     };
     const plan: Plan = {
       topology: { name: this.topology.node.id, environment: this.topology.environment, trustDomain: this.topology.trustDomain, mode: this.topology.mode },
-      clusters: first([...this.clusters.values()], (c) => c.name).sort((a, b) => cmp(a.name, b.name)),
+      clusters: first([...this.clusters.entries()].map(([c, pc]) => this.cloud.withNetwork(c, pc)), (c) => c.name).sort((a, b) => cmp(a.name, b.name)),
       workloads: first(workloads, (w) => w.key),
       externals: first([...this.externals.values()], (e) => e.key).sort((a, b) => cmp(a.key, b.key)),
       platform: first([...this.platform], (x) => x.key).sort((a, b) => cmp(a.key, b.key)),
       flows: first(flows, (f) => f.id),
       breakGlass: first(grants.grants, (g) => g.name),
-      networks: [],
-      cloudWorkloads: [],
+      networks: this.cloud.networks(),
+      cloudWorkloads: this.cloud.cloudWorkloads(flows),
       warnings: problems.filter((p) => p.severity !== 'error'),
     };
     return { plan, problems };
@@ -397,6 +410,7 @@ class Planner {
         if (valid) ports.push({ name, port: port.from as number, protocol: port.protocol });
       }
 
+      const securityGroup = this.cloud.podSecurityGroup(w, w.cluster);
       const domain = DomainBoundary.find(w);
       const declaredTier = w.props.tier ?? domain?.props.tier;
       // A tier with an unknown level is already reported by readTiers; reading its controls
@@ -421,6 +435,7 @@ class Planner {
           spiffeId: `spiffe://${cluster.trustDomain}/ns/${w.namespace}/sa/${w.serviceAccount}`,
           tier: planTier,
           ...(domain ? { domain: domain.domainName } : {}),
+          ...(securityGroup ? { securityGroup } : {}),
         },
       };
       this.workloads.set(w, resolved);
@@ -485,12 +500,13 @@ class Planner {
       this.unique(names, d.domainName, d, 'BH-DUPLICATE-DOMAIN', 'domain');
       const resolved: ResolvedExport[] = [];
       for (const x of d.exports) {
-        if (!Workload.isWorkload(x.workload) || DomainBoundary.find(x.workload) !== d) {
-          const other = Workload.isWorkload(x.workload) ? DomainBoundary.find(x.workload) : undefined;
+        const member = Workload.isWorkload(x.workload) || CloudPhase.isCloudPeer(x.workload);
+        if (!member || DomainBoundary.find(x.workload) !== d) {
+          const other = member ? DomainBoundary.find(x.workload) : undefined;
           this.p.error('BH-EXPORT-FOREIGN', d, `a domain exports only its own workloads; this one is ${other ? `in domain '${other.domainName}'` : 'in no domain'}`, x.workload?.node?.path ?? x.workload, other ? `export it from its own domain: ${other.node.id}.export(...)` : `declare it inside the domain (${d.node.id}.addWorkload(...)), or remove the export`);
           continue;
         }
-        const w = this.workloads.get(x.workload);
+        const w = Workload.isWorkload(x.workload) ? this.workloads.get(x.workload) : this.cloud.resolved(x.workload);
         if (!w) continue; // its own problem (a foreign cluster) is reported already
         const where = `${d.node.path} (export ${w.plan.name})`;
         const ports = this.resolvePorts(where, x.ports, w);
@@ -503,7 +519,8 @@ class Planner {
   }
 
   // ---------------------------------------------------------------- flows
-  private endpoint(peer: IPeer, where: string, role: string): { ref: PlanEndpointRef; rank: number; w?: ResolvedWorkload; e?: PlanExternal } | undefined {
+  private endpoint(peer: IPeer, where: string, role: string): Endpoint | undefined {
+    if (CloudPhase.isCloudPeer(peer)) return this.cloud.endpoint(peer, where, role, this.topology);
     if (Workload.isWorkload(peer)) {
       const w = this.workloads.get(peer);
       // A workload of this topology that could not be resolved (its cluster is foreign) has
@@ -527,7 +544,7 @@ class Planner {
     return undefined;
   }
 
-  private resolvePorts(where: string, ports: readonly Port[], dst: ResolvedWorkload | undefined): PlanPort[] | undefined {
+  private resolvePorts(where: string, ports: readonly Port[], dst: { readonly plan: { readonly ports: readonly PlanNamedPort[] } } | undefined): PlanPort[] | undefined {
     if (ports.length === 0) {
       this.p.error('BH-NO-PORTS', where, 'a flow needs at least one port', [], 'name the ports, such as Port.tcp(443)');
       return undefined;
@@ -597,7 +614,7 @@ class Planner {
         this.p.error('BH-EXTERNAL-TO-EXTERNAL', where, 'a flow between two Externals is outside every cluster', `${src.e.name} -> ${dst.e.name}`, 'remove it: Bulkhead segments traffic of declared workloads');
         continue;
       }
-      const ports = this.resolvePorts(where, s.ports, dst.w);
+      const ports = this.resolvePorts(where, s.ports, dst.w ?? dst.c);
       const http = this.http(where, s.options.http);
       if (!ports || !http) continue;
       checkHttpProtocol(where, 'flow', ports, http, this.p);
@@ -609,16 +626,20 @@ class Planner {
 
   private checkGuardrails(
     where: string, justification: string | undefined,
-    src: { rank: number; w?: ResolvedWorkload; e?: PlanExternal },
-    dst: { rank: number; w?: ResolvedWorkload; e?: PlanExternal },
+    src: Endpoint,
+    dst: Endpoint,
     ports: PlanPort[], http: PlanHttpRule[], grant = false,
   ): void {
+    this.cloud.checkFlow(where, this.cloudSide(src), this.cloudSide(dst), http);
+    // Kubernetes and cloud workloads get the same guardrails.
+    const sw = src.w ?? src.c;
+    const dw = dst.w ?? dst.c;
     // Sensitivity: flows from much less sensitive tiers need a justification.
-    if (dst.w) {
+    if (dw) {
       const gap = dst.rank - src.rank;
-      if (gap >= dst.w.controls.justificationGap && !(justification ?? '').trim()) {
-        const from = src.w ? `${src.w.plan.tier.level} tier` : 'an External (public)';
-        this.p.error('BH-TIER-JUSTIFICATION', where, `a flow from ${from} into the ${dst.w.plan.tier.level} tier needs a justification`, `${src.w?.plan.key ?? src.e?.name} -> ${dst.w.plan.key}`, "add { justification: '<why this flow is needed>' } to the flow options, or route it through a workload of a closer tier");
+      if (gap >= dw.controls.justificationGap && !(justification ?? '').trim()) {
+        const from = sw ? `${sw.plan.tier.level} tier` : 'an External (public)';
+        this.p.error('BH-TIER-JUSTIFICATION', where, `a flow from ${from} into the ${dw.plan.tier.level} tier needs a justification`, `${sw?.plan.key ?? src.e?.name} -> ${dw.plan.key}`, "add { justification: '<why this flow is needed>' } to the flow options, or route it through a workload of a closer tier");
       }
     }
     // Plaintext from outside the mesh: only internet-facing (public tier) workloads accept it,
@@ -627,20 +648,20 @@ class Planner {
       this.p.error('BH-TIER-PLAINTEXT', where, `an External cannot present a mesh identity, and the ${dst.w.plan.tier.level} tier of ${dst.w.plan.key} accepts mutual TLS only`, `${src.e.name} -> ${dst.w.plan.key}`, 'route the traffic through an internet-facing workload of the public tier (an ingress gateway or controller), or put this workload in the public tier');
     }
     // Internet egress of the source's tier.
-    if (src.w && dst.e) {
-      const egress = src.w.controls.internetEgress;
+    if (sw && dst.e) {
+      const egress = sw.controls.internetEgress;
       if (egress === InternetEgress.NONE) {
-        this.p.error('BH-TIER-EGRESS', where, `the ${src.w.plan.tier.level} tier allows no external egress`, `${src.w.plan.key} -> ${dst.e.name}`, 'remove the flow, or call the external through a workload of a less sensitive tier');
+        this.p.error('BH-TIER-EGRESS', where, `the ${sw.plan.tier.level} tier allows no external egress`, `${sw.plan.key} -> ${dst.e.name}`, 'remove the flow, or call the external through a workload of a less sensitive tier');
       } else if (egress === InternetEgress.FQDN_ONLY && dst.e.fqdns.length === 0) {
-        this.p.error('BH-TIER-EGRESS', where, `the ${src.w.plan.tier.level} tier allows external egress to FQDNs only, and this External has none`, dst.e.name, "declare the External by name (fqdns: ['api.example.com']), optionally with its cidrs as a fallback");
+        this.p.error('BH-TIER-EGRESS', where, `the ${sw.plan.tier.level} tier allows external egress to FQDNs only, and this External has none`, dst.e.name, "declare the External by name (fqdns: ['api.example.com']), optionally with its cidrs as a fallback");
       }
     }
     // Cross-domain flows must target an export. A BreakGlass grant is the declared way past
     // them (time-boxed, approved, audited), so it is not held to the exports.
-    const srcDomain = src.w?.domain;
-    const dstDomain = dst.w?.domain;
-    if (!grant && dst.w && dstDomain && srcDomain !== dstDomain) {
-      const exports = (this.exports.get(dstDomain) ?? []).filter((x) => x.workload === dst.w!.construct);
+    const srcDomain = sw?.domain;
+    const dstDomain = dw?.domain;
+    if (!grant && dw && dstDomain && srcDomain !== dstDomain) {
+      const exports = (this.exports.get(dstDomain) ?? []).filter((x) => x.workload === dw.construct);
       const exported = exports.flatMap((x) => x.ports.map((p) => ({ p, http: x.http })));
       for (const port of ports) {
         const covering = exported.filter((x) => x.p.protocol === port.protocol && x.p.port <= port.port && (x.p.endPort ?? x.p.port) >= (port.endPort ?? port.port));
@@ -650,7 +671,7 @@ class Planner {
           // Show the whole range asked for, and what the domain does export of this workload,
           // so the fix can be chosen without reading the domain's declaration.
           const has = exported.map((x) => `${portText(x.p)}${x.http.length ? ' ' + JSON.stringify(x.http) : ''}`);
-          this.p.error('BH-DOMAIN-EXPORT', where, `a flow from ${from} into domain '${dstDomain.domainName}' reaches something the domain does not export`, `${dst.w.plan.key} ${portText(port)}${http.length ? ' ' + JSON.stringify(http) : ''}`, `export it: ${dstDomain.node.id}.export(${dst.w.construct.node.id}, ...), or stay within what it exports of ${dst.w.plan.name} (${has.length ? has.join('; ') : 'nothing'})`);
+          this.p.error('BH-DOMAIN-EXPORT', where, `a flow from ${from} into domain '${dstDomain.domainName}' reaches something the domain does not export`, `${dw.plan.key} ${portText(port)}${http.length ? ' ' + JSON.stringify(http) : ''}`, `export it: ${dstDomain.node.id}.export(${dw.construct.node.id}, ...), or stay within what it exports of ${dw.plan.name} (${has.length ? has.join('; ') : 'nothing'})`);
         }
       }
     }
@@ -674,6 +695,14 @@ class Planner {
         }
       }
     }
+  }
+
+  private cloudSide(x: Endpoint): CloudFlowSide {
+    if (x.w) {
+      const c = [...this.clusters.entries()].find(([, pc]) => pc.name === x.w!.plan.cluster);
+      return { cluster: c ? this.cloud.withNetwork(c[0], c[1]) : undefined, tier: x.w.plan.tier, securityGroup: x.w.plan.securityGroup };
+    }
+    return { external: x.e, cloud: x.c };
   }
 
   private clusterByName(name: string): PlanCluster {
@@ -761,18 +790,19 @@ class Planner {
       const sources = (props.from ?? []).map((f) => this.endpoint(f, where, 'source'));
       const targets = (props.to ?? []).map((t) => this.endpoint(t, where, 'destination'));
       for (const t of targets) {
-        if (!t?.w) continue;
-        const c = t.w.controls;
+        const tw = t?.w ?? t?.c;
+        if (!tw) continue;
+        const c = tw.controls;
         if (duration.isLongerThan(c.maxBreakGlassWindow)) {
-          this.p.error('BH-BG-WINDOW', bg, `the window is longer than the ${t.w.plan.tier.level} tier of ${t.w.plan.key} allows`, duration.toString(), `use at most ${c.maxBreakGlassWindow.toString()}, and renew the grant if more time is needed`);
+          this.p.error('BH-BG-WINDOW', bg, `the window is longer than the ${tw.plan.tier.level} tier of ${tw.plan.key} allows`, duration.toString(), `use at most ${c.maxBreakGlassWindow.toString()}, and renew the grant if more time is needed`);
         }
         if (approvers.length < c.minApprovers) {
-          this.p.error('BH-BG-APPROVERS', bg, `the ${t.w.plan.tier.level} tier of ${t.w.plan.key} needs at least ${c.minApprovers} distinct approvers`, approvers, `add approvers until there are ${c.minApprovers}`);
+          this.p.error('BH-BG-APPROVERS', bg, `the ${tw.plan.tier.level} tier of ${tw.plan.key} needs at least ${c.minApprovers} distinct approvers`, approvers, `add approvers until there are ${c.minApprovers}`);
         }
       }
       const externalTargets = targets.flatMap((t) => (t?.e ? [t.e.name] : []));
       if (externalTargets.length) this.p.error('BH-BG-TO', bg, 'a BreakGlass grant reaches workloads, not Externals', externalTargets, 'list workloads in to');
-      const ports = targets.map((t) => (t?.w ? this.resolvePorts(where, bg.portList, t.w) : undefined));
+      const ports = targets.map((t) => (t?.w || t?.c ? this.resolvePorts(where, bg.portList, t.w ?? t.c) : undefined));
       if (expires.getTime() > this.now.getTime()) this.checkGrantFlows(bg, sources, targets, ports);
       if (expires.getTime() <= this.now.getTime()) {
         const msg = `the grant expired at ${expires.toISOString()} and is not emitted`;
@@ -814,15 +844,15 @@ class Planner {
    */
   private checkGrantFlows(
     bg: BreakGlass,
-    sources: readonly ({ ref: PlanEndpointRef; rank: number; w?: ResolvedWorkload; e?: PlanExternal } | undefined)[],
-    targets: readonly ({ ref: PlanEndpointRef; rank: number; w?: ResolvedWorkload; e?: PlanExternal } | undefined)[],
+    sources: readonly (Endpoint | undefined)[],
+    targets: readonly (Endpoint | undefined)[],
     ports: readonly (PlanPort[] | undefined)[],
   ): void {
-    const name = (x: { w?: ResolvedWorkload; e?: PlanExternal }) => x.w?.plan.name ?? x.e?.name ?? '?';
+    const name = (x: Endpoint) => x.w?.plan.name ?? x.c?.plan.name ?? x.e?.name ?? '?';
     for (const s of sources) {
       targets.forEach((t, i) => {
         const tp = ports[i];
-        if (!s || !t?.w || !tp) return;
+        if (!s || !(t?.w || t?.c) || !tp) return;
         this.checkGuardrails(`${bg.node.path} (${name(s)} -> ${name(t)})`, bg.props.reason, s, t, tp, [], true);
       });
     }
