@@ -70,7 +70,7 @@ export interface ResolvedCloudWorkload {
   readonly plan: Omit<PlanCloudWorkload, 'calls' | 'calledBy'>;
   /** Its tier's controls. */
   readonly controls: TierControls;
-  /** Its domain, if any. */
+  /** Its domain. @default - in no domain */
   readonly domain?: DomainBoundary;
 }
 
