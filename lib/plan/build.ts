@@ -483,6 +483,9 @@ class Planner {
       path: w.plan.path, key: w.plan.key, cluster: w.plan.cluster, layers: this.clusterByName(w.plan.cluster).layers,
       serviceAccount: w.plan.serviceAccount, spiffeId: w.plan.spiffeId,
     })), this.p);
+    this.cloud.checkSharedIdentities([...this.workloads.values()].map((w) => ({
+      path: w.plan.path, key: w.plan.key, spiffeId: w.plan.spiffeId, layers: this.clusterByName(w.plan.cluster).layers,
+    })));
   }
 
   // ---------------------------------------------------------------- domains

@@ -24,9 +24,10 @@ import { CloudPlatformDestination, Network } from '../model/network';
 import { SensitiveTier } from '../model/tier';
 import { AdoptedSecurityGroup, VmFleet } from '../model/vm';
 import { Workload } from '../model/workload';
+import { IDENTITY_LAYERS } from './checks/identity';
 import { Reporter } from './checks/report';
 import {
-  PlanCloudIdentity, PlanCloudPlatform, PlanCloudWorkload, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanFlow,
+  LayerName, PlanCloudIdentity, PlanCloudPlatform, PlanCloudWorkload, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanFlow,
   PlanHttpRule, PlanNamedPort, PlanNetwork, PlanNetworkLink, PlanNetworkQuotas, PlanPodSecurityGroup, PlanTier,
 } from './types';
 
@@ -138,6 +139,7 @@ export class CloudPhase {
     this.readLinks();
     this.readClusterNetworks();
     this.readCloudWorkloads();
+    this.checkSubnetOverlaps();
   }
 
   private of<T>(name: string): (T & IConstruct)[] {
@@ -400,6 +402,29 @@ export class CloudPhase {
     }
   }
 
+  /**
+   * The subnets of a cloud workload and the pod and node CIDRs of clusters stay apart: the
+   * Kubernetes layers admit a VM fleet by its subnets, and an address in both could be a pod
+   * (or a node, the source of its pods' traffic where they are translated) as well as the
+   * fleet.
+   */
+  private checkSubnetOverlaps(): void {
+    const clusters = [...this.inputs.clusters.values()].sort((a, b) => cmp(a.name, b.name));
+    for (const w of [...this.workloads.values()].sort((a, b) => cmp(a.plan.path, b.plan.path))) {
+      for (const s of w.plan.subnetCidrs) {
+        const cidr = Cidr.of(s);
+        for (const c of clusters) {
+          for (const [field, list] of [['podCidrs', c.podCidrs], ['nodeCidrs', c.nodeCidrs]] as const) {
+            for (const x of list) {
+              if (!Cidr.of(x).overlaps(cidr)) continue;
+              this.r.error('BH-CLOUD-CIDR-OVERLAP', w.plan.path, `its subnet ${s} overlaps the ${field} range ${x} of cluster '${c.name}': the Kubernetes layers admit it by its subnets, and an address in both could stand for either`, { [`${w.plan.name}.subnetCidrs`]: s, [`${c.name}.${field}`]: x }, `give the fleet or service subnets of its own, apart from the cluster's (its ${field})`);
+            }
+          }
+        }
+      }
+    }
+  }
+
   private subnets(c: VmFleet | ManagedService, rn: ResolvedNetwork): string[] {
     const where = c.node.path;
     const list = c.props.subnetCidrs;
@@ -510,6 +535,28 @@ export class CloudPhase {
     const candidates = (inNetwork.length > 1 ? inNetwork : running).map(([, pc]) => pc.name);
     this.r.error('BH-VM-SPIRE-CLUSTER', where, candidates.length === 0 ? 'no cluster runs SPIRE (layer \'spire\') to hold the fleet\'s entries' : 'more than one cluster runs SPIRE: which one holds the fleet\'s entries is not clear', candidates, fix);
     return undefined;
+  }
+
+  /**
+   * A VM fleet's SPIFFE ID must be its own: not another fleet's, nor that of a Kubernetes
+   * workload of a cluster that issues identities (Istio, SPIRE). Two holders of one ID are one
+   * principal to every policy, so each would inherit the other's access. Reported at the fleet.
+   */
+  public checkSharedIdentities(pods: readonly { readonly path: string; readonly key: string; readonly spiffeId: string; readonly layers: readonly LayerName[] }[]): void {
+    const holders = new Map<string, { path: string; key: string }>();
+    for (const w of [...pods].sort((a, b) => cmp(a.path, b.path))) {
+      if (w.layers.some((l) => IDENTITY_LAYERS.includes(l)) && !holders.has(w.spiffeId)) holders.set(w.spiffeId, w);
+    }
+    for (const c of [...this.workloads.values()].sort((a, b) => cmp(a.plan.path, b.plan.path))) {
+      const id = c.plan.identity?.spiffeId;
+      if (id === undefined) continue;
+      const first = holders.get(id);
+      if (!first) {
+        holders.set(id, { path: c.plan.path, key: c.plan.key });
+        continue;
+      }
+      this.r.error('BH-SHARED-IDENTITY', c.plan.path, `its identity ${id} is that of ${first.path}, so each would inherit the other's access`, { [first.key]: id, [c.plan.key]: id }, `give the fleet an identity of its own (identity: { serviceAccount: '${c.plan.name}' }, or another namespace)`);
+    }
   }
 
   // ---------------------------------------------------------------- endpoints

@@ -386,3 +386,24 @@ describe('cloud declaration errors', () => {
 describe('ill-typed cloud input', () => {
   test.each(INPUT.map((c) => [c.name, c] as const))('%s', (_name, c) => checkCatalogueCase(c));
 });
+
+describe('cloud declaration errors shared with Kubernetes workloads', () => {
+  const SHARED: CatalogueCase[] = [
+    {
+      name: 'a VM fleet with the identity of a pod',
+      declare: (b) => { const c = cloud(b); vm(b.topo, 'web-vm', c.vpc, { identity: { namespace: 'shop', serviceAccount: 'web' } }); },
+      code: 'BH-SHARED-IDENTITY', path: 'shop/web-vm', message: /its identity spiffe:\/\/shop\.example\.com\/ns\/shop\/sa\/web is that of shop\/web/, value: /"eks\/shop\/web":"spiffe:\/\/shop\.example\.com\/ns\/shop\/sa\/web"/, fix: /identity: \{ serviceAccount: 'web-vm' \}/,
+    },
+    {
+      name: 'two VM fleets of one identity',
+      declare: (b) => { const c = cloud(b); vm(b.topo, 'erp2', c.vpc, { identity: { serviceAccount: 'erp' } }); },
+      code: 'BH-SHARED-IDENTITY', path: 'shop/erp2', message: /is that of shop\/erp,/, value: /cloud:vpc\/erp2/, fix: /serviceAccount: 'erp2'/,
+    },
+    {
+      name: 'a VM subnet inside the pod CIDRs of a cluster',
+      declare: (b) => { const c = cloud(b); vm(b.topo, 'edge', c.vpc, { subnetCidrs: ['10.0.48.0/20'] }); new Cluster(b.topo, 'eks2', { cloud: 'aws', podCidrs: ['10.0.48.0/21'], network: c.vpc }); },
+      code: 'BH-CLOUD-CIDR-OVERLAP', path: 'shop/edge', message: /its subnet 10\.0\.48\.0\/20 overlaps the podCidrs range 10\.0\.48\.0\/21 of cluster 'eks2'/, value: /"edge\.subnetCidrs":"10\.0\.48\.0\/20","eks2\.podCidrs":"10\.0\.48\.0\/21"/, fix: /subnets of its own/,
+    },
+  ];
+  test.each(SHARED.map((c) => [c.name, c] as const))('%s', (_name, c) => checkCatalogueCase(c));
+});
