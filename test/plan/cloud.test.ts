@@ -300,15 +300,20 @@ describe('guardrails apply to cloud workloads as to Kubernetes workloads', () =>
 
 describe('determinism', () => {
   /** One declaration, its statements in the order given. */
-  function declare(order: readonly number[]): Plan {
+  function declare(order: readonly number[], reverse = false): Plan {
     const b = base();
-    const vpc = network(b.topo, 'vpc');
-    const legacy = network(b.topo, 'legacy', { vpcId: 'vpc-0b1b2c3d4e5f67890', cidrs: ['10.2.0.0/16'] });
+    const both = <A, B>(f: () => A, g: () => B): [A, B] => {
+      if (!reverse) { const a = f(); return [a, g()]; }
+      const y = g();
+      return [f(), y];
+    };
+    const [vpc, legacy] = both(() => network(b.topo, 'vpc'), () => network(b.topo, 'legacy', { vpcId: 'vpc-0b1b2c3d4e5f67890', cidrs: ['10.2.0.0/16'] }));
     const eks2 = new Cluster(b.topo, 'eks2', { cloud: 'aws', podCidrs: ['10.0.128.0/17'], network: vpc });
     const orders = new Workload(b.topo, 'orders', { cluster: eks2, namespace: 'orders', securityGroup: true, ports: { https: Port.HTTPS } });
-    const erp = vm(b.topo, 'erp', vpc, { tags: { role: 'erp', app: 'erp', team: 'finance' }, ports: { https: Port.HTTPS, soap: Port.tcp(8443) } });
-    const main = vm(b.topo, 'mainframe', legacy, { subnetCidrs: ['10.2.1.0/24', '10.2.0.0/24'] });
-    const db = managed(b.topo, 'orders-db', vpc, { subnetCidrs: ['10.0.65.0/24', '10.0.64.0/24'] });
+    const [erp, [main, db]] = both(
+      () => vm(b.topo, 'erp', vpc, { tags: { role: 'erp', app: 'erp', team: 'finance' }, ports: { https: Port.HTTPS, soap: Port.tcp(8443) } }),
+      () => both(() => vm(b.topo, 'mainframe', legacy, { subnetCidrs: ['10.2.1.0/24', '10.2.0.0/24'] }), () => managed(b.topo, 'orders-db', vpc, { subnetCidrs: ['10.0.65.0/24', '10.0.64.0/24'] })),
+    );
     const statements: (() => void)[] = [
       () => erp.allowTo(db, Port.POSTGRES),
       () => orders.allowTo(erp, Port.HTTPS),
@@ -323,11 +328,11 @@ describe('determinism', () => {
     return plan(b.topo);
   }
 
-  test('shuffled statements give the same plan, byte for byte', () => {
+  test('shuffled statements and constructs give the same plan, byte for byte', () => {
     const reference = JSON.stringify(declare([0, 1, 2, 3, 4, 5, 6, 7]));
     expect(JSON.parse(reference).cloudWorkloads).toHaveLength(3);
-    fc.assert(fc.property(fc.shuffledSubarray([0, 1, 2, 3, 4, 5, 6, 7], { minLength: 8, maxLength: 8 }), (order) => {
-      expect(JSON.stringify(declare(order))).toBe(reference);
+    fc.assert(fc.property(fc.shuffledSubarray([0, 1, 2, 3, 4, 5, 6, 7], { minLength: 8, maxLength: 8 }), fc.boolean(), (order, reverse) => {
+      expect(JSON.stringify(declare(order, reverse))).toBe(reference);
     }), { numRuns: 25, seed: 7 });
   });
 
