@@ -4,9 +4,12 @@
  * AWS cannot do (a managed service that opens a connection, a subnet outside its VPC, an
  * account id that is not one, an L7 rule that only a security group would enforce, …).
  *
- * The guardrails every endpoint gets (tiers, domains, break-glass windows) are the planner's;
- * this phase gives them what they read of a cloud workload (its tier's controls, its domain,
- * its named ports), in the same shape as a Kubernetes workload's.
+ * It plugs into the planner's phases (see `phases/endpoints.ts`): {@link CLOUD_KIND} and
+ * {@link readCloud} are registered in the resolve phase ({@link CLOUD_EXTENSIONS}), so that VM fleets and managed
+ * services are endpoints of kind `cloud` and get every guardrail of the table (tier
+ * justifications, internet egress, domain exports, BreakGlass windows and approvers);
+ * {@link checkCloudFlow} adds the cloud rules to the guardrails of each flow; and
+ * {@link cloudPlan} gives the assemble phase the networks and cloud workloads of the plan.
  */
 import { IConstruct } from 'constructs';
 import * as ipaddr from 'ipaddr.js';
@@ -16,9 +19,10 @@ import { cmp } from '../core/errors';
 import { TrustDomain } from '../core/identity';
 import { dnsLabelProblem, dnsSubdomainProblem } from '../core/names';
 import { Port, Protocol } from '../core/port';
-import { defaultControls, Sensitivity, sensitivityRank, TierControls } from '../core/sensitivity';
+import { defaultControls, Sensitivity, TierControls } from '../core/sensitivity';
 import { Cluster } from '../model/cluster';
 import { DomainBoundary } from '../model/domain';
+import { External } from '../model/external';
 import { ManagedService } from '../model/managed-service';
 import { CloudPlatformDestination, Network } from '../model/network';
 import { SensitiveTier } from '../model/tier';
@@ -26,8 +30,13 @@ import { AdoptedSecurityGroup, VmFleet } from '../model/vm';
 import { Workload } from '../model/workload';
 import { IDENTITY_LAYERS } from './checks/identity';
 import { Reporter } from './checks/report';
+import type { EdgesOfKind } from './phases/assemble';
+import { Endpoint, EndpointKind } from './phases/endpoints';
+import type { CandidateFlow } from './phases/flows';
+import type { GuardrailContext } from './phases/guardrails';
+import type { EndpointReader, Resolution, ResolveExtensions } from './phases/resolve';
 import {
-  LayerName, PlanCloudIdentity, PlanCloudPlatform, PlanCloudWorkload, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanFlow,
+  LayerName, PlanCloudIdentity, PlanCloudPlatform, PlanCloudWorkload, PlanCluster, PlanExternal,
   PlanHttpRule, PlanNamedPort, PlanNetwork, PlanNetworkLink, PlanNetworkQuotas, PlanPodSecurityGroup, PlanTier,
 } from './types';
 
@@ -99,6 +108,11 @@ export interface CloudPhaseInputs {
   readonly clusters: ReadonlyMap<Cluster, PlanCluster>;
   /** Where problems go. */
   readonly report: CloudReporter;
+  /**
+   * The resolved Externals, the other side of some flows.
+   * @default - none
+   */
+  readonly externals?: ReadonlyMap<External, PlanExternal>;
 }
 
 interface ResolvedNetwork {
@@ -560,19 +574,9 @@ export class CloudPhase {
   }
 
   // ---------------------------------------------------------------- endpoints
-  /**
-   * The endpoint of a cloud peer of a flow: its ref, its tier's rank and its record; or
-   * undefined when it is not declared in this topology (reported) or has errors of its own.
-   */
-  public endpoint(peer: VmFleet | ManagedService, where: string, role: string, topology: IConstruct): { ref: PlanEndpointRef; rank: number; c: ResolvedCloudWorkload } | undefined {
-    const c = this.workloads.get(peer);
-    if (!c) {
-      if (!peer.node.scopes.includes(topology)) {
-        this.r.error('BH-UNDECLARED-PEER', where, `the flow's ${role} is a ${VmFleet.isVmFleet(peer) ? 'VM fleet' : 'managed service'} that is not declared in this topology`, peer.node.path, 'declare it inside the same Topology, or remove the flow');
-      }
-      return undefined;
-    }
-    return { ref: { kind: 'cloud', key: c.plan.key }, rank: sensitivityRank(c.plan.tier.level), c };
+  /** The resolved External a construct declares, if any. */
+  public external(x: unknown): PlanExternal | undefined {
+    return External.isExternal(x) ? this.inputs.externals?.get(x) : undefined;
   }
 
   /** The resolved record of a cloud workload, if it resolved. */
@@ -591,21 +595,21 @@ export class CloudPhase {
    * connection; a security group matches addresses and ports, not names or HTTP requests;
    * traffic between networks needs a link; a peer outside every network needs addresses.
    */
-  public checkFlow(where: string, src: CloudFlowSide, dst: CloudFlowSide, http: readonly PlanHttpRule[]): void {
+  public checkFlow(where: string, src: CloudFlowSide, dst: CloudFlowSide, http: readonly PlanHttpRule[], report: Reporter = this.r): void {
     if (!src.cloud && !dst.cloud) return;
     if (src.cloud && src.cloud.plan.kind === 'managed-service') {
-      this.r.error('BH-MANAGED-SOURCE', where, `managed service '${src.cloud.plan.name}' opens no connections: it can only be a flow's destination`, src.cloud.plan.key, 'remove the flow, or turn it around if the other side calls the service');
+      report.error('BH-MANAGED-SOURCE', where, `managed service '${src.cloud.plan.name}' opens no connections: it can only be a flow's destination`, src.cloud.plan.key, 'remove the flow, or turn it around if the other side calls the service');
       return;
     }
     // Only security groups enforce a flow into a cloud workload, unless the source is a pod of
     // a cluster that runs Cilium (whose egress proxy enforces HTTP rules).
     if (dst.cloud && http.length > 0 && !src.cluster?.layers.includes('cilium')) {
-      this.r.error('BH-CLOUD-HTTP', where, `only security groups enforce this flow into ${dst.cloud.plan.key}, and they match ports, not HTTP methods and paths: the rules would open the whole port`, http, 'remove the http rules and let the service check requests, or send the flow from a pod of a cluster that runs Cilium');
+      report.error('BH-CLOUD-HTTP', where, `only security groups enforce this flow into ${dst.cloud.plan.key}, and they match ports, not HTTP methods and paths: the rules would open the whole port`, http, 'remove the http rules and let the service check requests, or send the flow from a pod of a cluster that runs Cilium');
     }
     for (const [side, other] of [[src, dst], [dst, src]] as const) {
       if (!side.cloud || !other.external) continue;
       if (other.external.cidrs.length === 0) {
-        this.r.error('BH-CLOUD-FQDN', where, `security groups match addresses only, and External '${other.external.name}' has none (FQDNs only)`, other.external.fqdns, "add the provider's published ranges to the External (cidrs: [...]) as the fallback for layers without FQDN support");
+        report.error('BH-CLOUD-FQDN', where, `security groups match addresses only, and External '${other.external.name}' has none (FQDNs only)`, other.external.fqdns, "add the provider's published ranges to the External (cidrs: [...]) as the fallback for layers without FQDN support");
       }
     }
     // Between networks.
@@ -615,18 +619,18 @@ export class CloudPhase {
     if (a !== undefined && b !== undefined && a !== b) {
       const linked = this.netsByName.get(a)?.links.some((l) => l.peer === b) ?? true;
       if (!linked) {
-        this.r.error('BH-CLOUD-UNLINKED', where, `networks '${a}' and '${b}' are not linked: no private route joins their VPCs`, [a, b], `link them (${a}.peerWith(${b}) or ${a}.linkViaTransitGateway(${b})), as the VPCs are`);
+        report.error('BH-CLOUD-UNLINKED', where, `networks '${a}' and '${b}' are not linked: no private route joins their VPCs`, [a, b], `link them (${a}.peerWith(${b}) or ${a}.linkViaTransitGateway(${b})), as the VPCs are`);
       }
     }
     for (const [side, other] of [[src, dst], [dst, src]] as const) {
       if (!side.cloud || !other.cluster || other.cluster.network !== undefined) continue;
       if (other.cluster.podCidrs.length === 0) {
-        this.r.error('BH-CLOUD-PEER-CIDRS', where, `cluster '${other.cluster.name}' is in no network of the topology, so the security group of ${side.cloud.plan.key} must address its pods by IP, but it declares no pod CIDRs`, other.cluster.name, `set podCidrs on cluster '${other.cluster.name}' (the addresses its pods reach ${side.cloud.plan.name} from)`);
+        report.error('BH-CLOUD-PEER-CIDRS', where, `cluster '${other.cluster.name}' is in no network of the topology, so the security group of ${side.cloud.plan.key} must address its pods by IP, but it declares no pod CIDRs`, other.cluster.name, `set podCidrs on cluster '${other.cluster.name}' (the addresses its pods reach ${side.cloud.plan.name} from)`);
       }
     }
     // A fleet without a SPIRE identity presents no mesh identity.
     if (src.cloud && !src.cloud.plan.identity && dst.cluster?.layers.includes('istio') && dst.tier && dst.tier.level !== Sensitivity.PUBLIC) {
-      this.r.error('BH-CLOUD-PLAINTEXT', where, `VM fleet '${src.cloud.plan.name}' has no SPIFFE identity to present, and the ${dst.tier.level} tier accepts mutual TLS only`, src.cloud.plan.key, "give the fleet an identity (leave identity out, or declare it), or route it through an internet-facing workload of the public tier");
+      report.error('BH-CLOUD-PLAINTEXT', where, `VM fleet '${src.cloud.plan.name}' has no SPIFFE identity to present, and the ${dst.tier.level} tier accepts mutual TLS only`, src.cloud.plan.key, "give the fleet an identity (leave identity out, or declare it), or route it through an internet-facing workload of the public tier");
     }
   }
 
@@ -636,21 +640,10 @@ export class CloudPhase {
     return [...this.netsByName.values()].map((n) => ({ ...n.plan, links: n.links })).sort((a, b) => cmp(a.key, b.key));
   }
 
-  /** The cloud workloads with both directions of their flows, sorted by key. */
-  public cloudWorkloads(flows: readonly PlanFlow[]): PlanCloudWorkload[] {
-    const calls = new Map<string, PlanEdge[]>();
-    const calledBy = new Map<string, PlanEdge[]>();
-    const edge = (f: PlanFlow, peer: PlanEndpointRef): PlanEdge => ({
-      flowId: f.id, peer, ports: f.ports, http: f.http, origin: f.origin, ...(f.breakGlass ? { breakGlass: f.breakGlass } : {}),
-    });
-    const add = (m: Map<string, PlanEdge[]>, key: string, e: PlanEdge) => m.set(key, [...(m.get(key) ?? []), e]);
-    for (const f of flows) {
-      if (f.source.kind === 'cloud') add(calls, f.source.key, edge(f, f.destination));
-      if (f.destination.kind === 'cloud') add(calledBy, f.destination.key, edge(f, f.source));
-    }
-    const order = (a: PlanEdge, b: PlanEdge) => cmp(a.peer.key, b.peer.key) || cmp(a.flowId, b.flowId);
+  /** The cloud workloads with both directions of their flows (see `edgesOf`), sorted by key. */
+  public cloudWorkloads(edges: EdgesOfKind): PlanCloudWorkload[] {
     return [...this.workloads.values()]
-      .map((w) => ({ ...w.plan, calls: (calls.get(w.plan.key) ?? []).sort(order), calledBy: (calledBy.get(w.plan.key) ?? []).sort(order) }))
+      .map((w) => ({ ...w.plan, calls: [...(edges.calls.get(w.plan.key) ?? [])], calledBy: [...(edges.calledBy.get(w.plan.key) ?? [])] }))
       .sort((a, b) => cmp(a.key, b.key));
   }
 
@@ -687,3 +680,76 @@ function plus(address: string, n: number): string {
   }
   return ipaddr.fromByteArray(bytes).toString();
 }
+
+// ---------------------------------------------------------------- the planner's phases
+/** VM fleets and managed services: endpoints of kind `cloud` (keys `cloud:<network>/<name>`). */
+export const CLOUD_KIND: EndpointKind = {
+  kind: 'cloud',
+  title: 'a cloud workload (VmFleet or ManagedService)',
+  noun: 'a cloud workload',
+  undeclaredFix: 'declare it inside the same Topology, or remove the flow',
+  exportable: true,
+  is: (x) => CloudPhase.isCloudPeer(x),
+};
+
+/** The cloud phase of each resolution, and of each cloud endpoint it registered. */
+const PHASES = new WeakMap<object, CloudPhase>();
+
+/**
+ * Reads networks, the networks of clusters, the security groups of pods, VM fleets and
+ * managed services, and registers each cloud workload as an endpoint of {@link CLOUD_KIND}.
+ * Runs after the Kubernetes workloads are read (it gives them their security groups, and
+ * checks that no VM fleet takes a pod's identity).
+ */
+export const readCloud: EndpointReader = (d, r) => {
+  const phase = new CloudPhase({ trustDomain: d.topology.trustDomain, constructs: d.topology.node.findAll(), clusters: r.clusters, externals: r.externals, report: d.problems });
+  phase.resolve();
+  // The cluster and workload records are completed in place, as the resolve phase completes
+  // the namespaces of a cluster: every view of them (by construct, by name) sees the same.
+  for (const [c, pc] of r.clusters) {
+    const network = phase.withNetwork(c, pc).network;
+    if (network !== undefined) (pc as { network?: string }).network = network;
+  }
+  for (const w of r.workloads.values()) {
+    const sg = phase.podSecurityGroup(w.construct, w.construct.cluster);
+    if (sg) (w.plan as { securityGroup?: PlanPodSecurityGroup }).securityGroup = sg;
+  }
+  phase.checkSharedIdentities([...r.workloads.values()].map((w) => ({
+    path: w.plan.path, key: w.plan.key, spiffeId: w.plan.spiffeId, layers: r.clusterByName(w.plan.cluster).layers,
+  })));
+  for (const c of phase.all) {
+    const endpoint: Endpoint = {
+      kind: CLOUD_KIND, ref: { kind: 'cloud', key: c.plan.key }, construct: c.construct, path: c.plan.path, name: c.plan.name, label: c.plan.key,
+      tier: { plan: c.plan.tier, controls: c.controls }, domain: c.domain, namedPorts: c.plan.ports,
+    };
+    r.endpoints.register(endpoint);
+    PHASES.set(endpoint, phase);
+  }
+  PHASES.set(r, phase);
+};
+
+/**
+ * The cloud rules of a flow with a cloud side (see {@link CloudPhase.checkFlow}), for the
+ * guardrails phase; nothing for a flow between Kubernetes workloads and Externals.
+ */
+export function checkCloudFlow(ctx: GuardrailContext, f: CandidateFlow, report: Reporter): void {
+  const phase = PHASES.get(f.source) ?? PHASES.get(f.destination);
+  if (!phase) return;
+  const side = (e: Endpoint): CloudFlowSide => {
+    const cloud = phase.resolved(e.construct);
+    if (cloud) return { cloud };
+    if (e.cluster !== undefined) return { cluster: ctx.clusterByName(e.cluster), tier: e.tier?.plan };
+    const external = phase.external(e.construct);
+    return external ? { external } : {};
+  };
+  phase.checkFlow(f.where, side(f.source), side(f.destination), f.http, report);
+}
+
+/** The networks and cloud workloads of the plan (none when the resolution read no cloud), each sorted by key. */
+export function cloudPlan(r: Resolution, edges: EdgesOfKind): { readonly networks: PlanNetwork[]; readonly cloudWorkloads: PlanCloudWorkload[] } {
+  const phase = PHASES.get(r);
+  return phase ? { networks: phase.networks(), cloudWorkloads: phase.cloudWorkloads(edges) } : { networks: [], cloudWorkloads: [] };
+}
+
+/** The cloud half as an extension of the resolve phase: the planner resolves with it. */
+export const CLOUD_EXTENSIONS: ResolveExtensions = { kinds: [CLOUD_KIND], readers: [readCloud] };
