@@ -22,9 +22,10 @@ import { SensitiveTier } from '../model/tier';
 import { PlatformService, Topology } from '../model/topology';
 import { Workload } from '../model/workload';
 import {
-  FlowOrigin, LAYERS, Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanFlow,
+  FlowOrigin, Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanFlow,
   PlanHttpRule, PlanNamedPort, PlanPlatformEndpoint, PlanPort, PlanTier, PlanWorkload,
 } from './types';
+import { LAYERS } from '../core/layers';
 import { mergePorts } from './ports';
 import { addressSet, AddressSet, checkAddressOverlaps } from './checks/addresses';
 import { checkHttpProtocol } from './checks/http';
