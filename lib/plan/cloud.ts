@@ -28,6 +28,7 @@ import { CloudPlatformDestination, Network } from '../model/network';
 import { SensitiveTier } from '../model/tier';
 import { AdoptedSecurityGroup, VmFleet } from '../model/vm';
 import { Workload } from '../model/workload';
+import { ClusterLayerName } from '../core/layers';
 import { IDENTITY_LAYERS } from './checks/identity';
 import { Reporter } from './checks/report';
 import type { EdgesOfKind } from './phases/assemble';
@@ -36,7 +37,7 @@ import type { CandidateFlow } from './phases/flows';
 import type { GuardrailContext } from './phases/guardrails';
 import type { EndpointReader, Resolution, ResolveExtensions } from './phases/resolve';
 import {
-  LayerName, PlanCloudIdentity, PlanCloudPlatform, PlanCloudWorkload, PlanCluster, PlanExternal,
+  PlanCloudIdentity, PlanCloudPlatform, PlanCloudWorkload, PlanCluster, PlanExternal,
   PlanHttpRule, PlanNamedPort, PlanNetwork, PlanNetworkLink, PlanNetworkQuotas, PlanPodSecurityGroup, PlanTier,
 } from './types';
 
@@ -556,7 +557,7 @@ export class CloudPhase {
    * workload of a cluster that issues identities (Istio, SPIRE). Two holders of one ID are one
    * principal to every policy, so each would inherit the other's access. Reported at the fleet.
    */
-  public checkSharedIdentities(pods: readonly { readonly path: string; readonly key: string; readonly spiffeId: string; readonly layers: readonly LayerName[] }[]): void {
+  public checkSharedIdentities(pods: readonly { readonly path: string; readonly key: string; readonly spiffeId: string; readonly layers: readonly ClusterLayerName[] }[]): void {
     const holders = new Map<string, { path: string; key: string }>();
     for (const w of [...pods].sort((a, b) => cmp(a.path, b.path))) {
       if (w.layers.some((l) => IDENTITY_LAYERS.includes(l)) && !holders.has(w.spiffeId)) holders.set(w.spiffeId, w);

@@ -31,7 +31,7 @@ import { SensitiveTier } from '../model/tier';
 import { EnforcementMode, Topology } from '../model/topology';
 import { VmFleet } from '../model/vm';
 import { Workload } from '../model/workload';
-import { LAYERS } from './types';
+import { LAYERS } from '../core/layers';
 
 /** The result of {@link checkInput}. */
 export interface InputCheck {

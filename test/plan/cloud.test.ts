@@ -17,7 +17,8 @@ import { SensitiveTier } from '../../lib/model/tier';
 import { Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
 import { AWS_DEFAULT_QUOTAS } from '../../lib/plan/cloud';
-import { LAYERS, Plan } from '../../lib/plan/types';
+import { LAYERS } from '../../lib/core/layers';
+import { Plan } from '../../lib/plan/types';
 import { base, errors, NOW, plan, planError } from './declare';
 import { ACCOUNT, cloud, managed, network, vm, VPC_ID } from './declare-cloud';
 
