@@ -19,13 +19,12 @@ import { cmp } from '../core/errors';
 import { TrustDomain } from '../core/identity';
 import { dnsLabelProblem, dnsSubdomainProblem } from '../core/names';
 import { Port, Protocol } from '../core/port';
-import { defaultControls, Sensitivity, TierControls } from '../core/sensitivity';
+import { Sensitivity, TierControls } from '../core/sensitivity';
 import { Cluster } from '../model/cluster';
 import { DomainBoundary } from '../model/domain';
 import { External } from '../model/external';
 import { ManagedService } from '../model/managed-service';
 import { CloudPlatformDestination, Network } from '../model/network';
-import { SensitiveTier } from '../model/tier';
 import { AdoptedSecurityGroup, VmFleet } from '../model/vm';
 import { Workload } from '../model/workload';
 import { ClusterLayerName } from '../core/layers';
@@ -35,6 +34,7 @@ import type { EdgesOfKind } from './phases/assemble';
 import { Endpoint, EndpointKind } from './phases/endpoints';
 import type { CandidateFlow } from './phases/flows';
 import type { GuardrailContext } from './phases/guardrails';
+import { tierOf } from './phases/resolve';
 import type { EndpointReader, Resolution, ResolveExtensions } from './phases/resolve';
 import {
   PlanCloudIdentity, PlanCloudPlatform, PlanCloudWorkload, PlanCluster, PlanExternal,
@@ -397,7 +397,7 @@ export class CloudPhase {
       const sg = c.props.securityGroup;
       const adoptId = sg !== undefined && this.adopt(where, sg) ? sg.adoptId : undefined;
       const domain = DomainBoundary.find(c);
-      const { controls, tier } = resolveTier(c.props.tier ?? domain?.props.tier);
+      const { controls, plan: tier } = tierOf(c.props.tier ?? domain?.props.tier);
       const resolved: ResolvedCloudWorkload = {
         construct: c, controls, domain,
         plan: {
@@ -653,21 +653,6 @@ export class CloudPhase {
     const problem = typeof value === 'string' ? dnsLabelProblem(value) : 'it is not a string';
     if (problem) this.r.error('BH-NAME', where, `the ${what} is not a valid name: ${problem}`, value, 'use at most 63 lowercase letters, digits and -, starting and ending with a letter or digit');
   }
-}
-
-/** A tier's controls and plan record; an absent tier (or one of an unknown level, reported already) is the implicit `internal` tier. */
-export function resolveTier(declared: SensitiveTier | undefined): { readonly controls: TierControls; readonly tier: PlanTier } {
-  const tier = declared && Object.values(Sensitivity).includes(declared.level) ? declared : undefined;
-  const controls = tier ? tier.controls : defaultControls(Sensitivity.INTERNAL);
-  const level = tier ? tier.level : Sensitivity.INTERNAL;
-  return {
-    controls,
-    tier: {
-      level, name: tier ? tier.tierName : level, mtls: controls.mtls, mutualAuth: controls.mutualAuth,
-      maxSvidTtlSeconds: controls.maxSvidTtl.totalSeconds, internetEgress: controls.internetEgress,
-      auditLogging: controls.auditLogging, guardrails: controls.guardrails,
-    },
-  };
 }
 
 /** The IPv4 address `n` after `address`. */
