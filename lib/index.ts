@@ -9,6 +9,7 @@ export * from './plan/types';
 export { buildPlan, mergePorts } from './plan/build';
 export type { BuildPlanOptions } from './plan/build';
 export * from './plan/pod-labels';
+export { AWS_DEFAULT_QUOTAS, AWS_QUOTA_LIMITS } from './plan/cloud';
 export { addressSet } from './plan/checks/addresses';
 export type { AddressSet, AddressSetBlock, EmptyCidr } from './plan/checks/addresses';
 export * from './targets/types';

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { hasBrand, setBrand } from '../core/brand';
 import { checkedScope, propsOf } from './args';
 import { ClusterLayerName } from '../core/layers';
+import { Network } from './network';
 
 /** Properties of a {@link Cluster}. */
 export interface ClusterProps {
@@ -66,6 +67,13 @@ export interface ClusterProps {
    * @default 'istio-system'
    */
   readonly istioRootNamespace?: string;
+  /**
+   * The cloud network (an AWS VPC) its nodes, and with the VPC CNI its pods, live in. Its
+   * workloads may then have security groups of their own (`WorkloadProps.securityGroup`), and
+   * security groups of the network address its nodes and pods as members of the VPC.
+   * @default - in no declared cloud network
+   */
+  readonly network?: Network;
 }
 
 /** The layers of a cluster that lists none: `kubernetes` (NetworkPolicy), the only layer whose objects every cluster accepts. */

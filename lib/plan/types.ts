@@ -245,9 +245,20 @@ export interface PlanCloudWorkload {
 export interface PlanCloudIdentity {
   /** The SPIFFE ID, named by the same function as every other identity. */
   readonly spiffeId: string;
-  /** The SPIRE parent ID (the `aws_iid` node attestor's agent ID, or a node alias). */
+  /**
+   * The SPIRE parent ID of the workload entry: a node alias
+   * (`spiffe://<td>/node/aws/<network>/<name>`, see `TrustDomain.nodeAliasId`) that groups
+   * every agent whose node matches all of {@link nodeSelectors}. The alias is itself an entry:
+   * SPIFFE ID = `parentId`, parent = the SPIRE server (`spiffe://<td>/spire/server`),
+   * selectors = `nodeSelectors`.
+   */
   readonly parentId: string;
-  /** Workload selectors, sorted (`type:value`). */
+  /**
+   * The node selectors of the alias (`aws_iid:tag:<key>:<value>`, `aws_iid:sg:id:sg-…`, …),
+   * sorted: the `aws_iid` attestor's selectors that every instance of the fleet carries.
+   */
+  readonly nodeSelectors: readonly string[];
+  /** Workload selectors of the workload entry, sorted (`type:value`, such as `unix:user:erp`). */
   readonly selectors: readonly string[];
   /** The cluster whose SPIRE server holds the entry (its ClusterStaticEntry is applied there). */
   readonly spireCluster: string;
@@ -293,8 +304,8 @@ export interface PlanExternal {
 export type PlanEndpointRef =
   | { readonly kind: 'workload'; readonly key: string }
   | { readonly kind: 'external'; readonly key: string }
-  | { readonly kind: 'platform'; readonly key: string };
-// The cloud-workloads change adds `| { readonly kind: 'cloud'; readonly key: string }` (a PlanCloudWorkload).
+  | { readonly kind: 'platform'; readonly key: string }
+  | { readonly kind: 'cloud'; readonly key: string };
 
 /** Why a flow exists. */
 export type FlowOrigin = 'declared' | 'platform' | 'break-glass';
