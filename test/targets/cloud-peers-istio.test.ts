@@ -86,17 +86,17 @@ describe('Istio with cloud peers', () => {
   });
 
   test('a cloud destination gets a ServiceEntry by address, exported to the calling namespaces', () => {
-    const erp = named<ServiceEntry>(out.manifests, 'ServiceEntry', 'bulkhead-cloud-corp-erp', 'istio-system');
+    const erp = named<ServiceEntry>(out.manifests, 'ServiceEntry', 'bulkhead-cloud.corp.erp', 'istio-system');
     expect(erp?.spec).toEqual({
       hosts: ['erp.corp.cloud.bulkhead'], addresses: ['10.20.1.0/24', '10.20.2.0/24'], ports: [{ number: 8443, protocol: 'TCP', name: 'tcp-8443' }],
       location: 'MESH_INTERNAL', resolution: 'NONE', exportTo: ['shop'],
     });
-    const db = named<ServiceEntry>(out.manifests, 'ServiceEntry', 'bulkhead-cloud-corp-orders-db', 'istio-system');
+    const db = named<ServiceEntry>(out.manifests, 'ServiceEntry', 'bulkhead-cloud.corp.orders-db', 'istio-system');
     expect(db?.spec).toEqual({
       hosts: ['orders-db.corp.cloud.bulkhead'], addresses: ['10.20.8.0/24', '10.20.9.0/24'], ports: [{ number: 5432, protocol: 'TCP', name: 'tcp-5432' }],
       location: 'MESH_EXTERNAL', resolution: 'NONE', exportTo: ['payments', 'shop'],
     });
-    expect(out.manifests.find((m) => m.metadata.name === 'bulkhead-cloud-corp-legacy')).toBeUndefined();
+    expect(out.manifests.find((m) => m.metadata.name === 'bulkhead-cloud.corp.legacy')).toBeUndefined();
     const w = out.warnings.find((x) => x.code === ISTIO_WARNINGS.cloudAddress && x.path === 'corp/corp/orders-db');
     expect(w?.message).toBe('Istio knows the managed service cloud:corp/orders-db by its subnet CIDRs only: its ServiceEntry lets the REGISTRY_ONLY Sidecars of payments, shop through to every address of 10.20.8.0/24, 10.20.9.0/24 on TCP 5432 (flows eks/payments/ledger->cloud:corp/orders-db:TCP/5432, eks/shop/orders->cloud:corp/orders-db:TCP/5432), and this layer does not police the destination side');
   });

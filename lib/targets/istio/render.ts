@@ -22,7 +22,7 @@
  *   its principal (its proxy presents the SVID its ClusterStaticEntry registers); one without
  *   an identity sends plaintext, refused into STRICT workloads (`BH-ISTIO-CLOUD-PLAINTEXT`) and
  *   otherwise matched by its subnet CIDRs as CIDR externals are; as a destination, a
- *   ServiceEntry `bulkhead-cloud-<network>-<name>` holds its subnet CIDRs so that the calling
+ *   ServiceEntry `bulkhead-cloud.<network>.<name>` holds its subnet CIDRs so that the calling
  *   namespaces' Sidecars let the flow out (`BH-ISTIO-CLOUD-ADDRESS` says how wide that is).
  *
  * Audit mode (`plan.topology.mode === 'audit'`): nothing is denied by this layer.
@@ -488,7 +488,7 @@ class IstioRender {
   }
 
   /**
-   * The ServiceEntry of a cloud workload the cluster calls: `bulkhead-cloud-<network>-<name>` in
+   * The ServiceEntry of a cloud workload the cluster calls: `bulkhead-cloud.<network>.<name>` in
    * the root namespace, host `<name>.<network>.cloud.bulkhead`, its subnet CIDRs as `addresses`
    * (resolution `NONE`: the original destination), the called TCP ports, exported to the calling
    * namespaces, so that their REGISTRY_ONLY Sidecars let the flow out. `MESH_INTERNAL` for a VM
@@ -512,7 +512,8 @@ class IstioRender {
     return {
       apiVersion: ISTIO_NETWORKING_API_VERSION,
       kind: 'ServiceEntry',
-      metadata: meta('istio', objectName(['bulkhead-cloud', c.network, c.name], 253), this.cluster.istioRootNamespace, {}, { [ANNOTATIONS.source]: c.path }),
+      // network and name are DNS labels: joined by dots the name is unique (a dash could join two pairs alike)
+      metadata: meta('istio', `bulkhead-cloud.${c.network}.${c.name}`, this.cluster.istioRootNamespace, {}, { [ANNOTATIONS.source]: c.path }),
       spec: {
         hosts: [`${c.name}.${c.network}.cloud.bulkhead`],
         addresses,
