@@ -7,7 +7,7 @@ import { Duration } from '../../lib/core/duration';
 import { BulkheadError } from '../../lib/core/errors';
 import { Plan, PlanCluster } from '../../lib/plan/types';
 import {
-  ClusterFederatedTrustDomain, ClusterSPIFFEID, ClusterStaticEntry, clusterStaticEntryName, cloudPrincipal, renderSpire, SPIRE_ERRORS, spiffeTrustDomain, spireTarget, validateSpire,
+  ClusterFederatedTrustDomain, ClusterSPIFFEID, ClusterStaticEntry, clusterNodeAliasEntryName, clusterStaticEntryName, spireServerId, cloudPrincipal, renderSpire, SPIRE_ERRORS, spiffeTrustDomain, spireTarget, validateSpire,
 } from '../../lib/targets/spire';
 import { renderIstio, AuthorizationPolicy } from '../../lib/targets/istio';
 import { KubeManifest } from '../../lib/targets/types';
@@ -38,6 +38,18 @@ describe('SPIRE ClusterStaticEntry for VM fleets', () => {
       annotations: { 'bulkhead.io/source': 'corp/corp/erp' },
     });
     expect(clusterStaticEntryName(plan.cloudWorkloads[0])).toBe('bulkhead.vm.corp.erp');
+  });
+
+  test('an identity with node selectors also gets its node alias: parent = the SPIRE server, selectors = the node selectors', () => {
+    const nodeSelectors = ['aws_iid:tag:app:erp', 'aws_iid:sg:id:sg-0123'];
+    const p = cloudPlan({ cloud: (c) => (c.identity ? { ...c, identity: { ...c.identity, parentId: `spiffe://${TD}/node/aws/corp/erp`, nodeSelectors } as typeof c.identity } : c) });
+    const entries = statics(renderSpire(p, eks(p)).manifests);
+    expect(entries.map((m) => m.metadata.name)).toEqual(['bulkhead.node-alias.corp.erp', 'bulkhead.vm.corp.erp']);
+    expect(entries[0].spec).toEqual({ spiffeID: `spiffe://${TD}/node/aws/corp/erp`, parentID: `spiffe://${TD}/spire/server`, selectors: ['aws_iid:sg:id:sg-0123', 'aws_iid:tag:app:erp'] });
+    expect(entries[1].spec.parentID).toBe(entries[0].spec.spiffeID);
+    expect(clusterNodeAliasEntryName(p.cloudWorkloads[0])).toBe('bulkhead.node-alias.corp.erp');
+    expect(spireServerId(TD)).toBe(`spiffe://${TD}/spire/server`);
+    for (const m of entries) expect(schemaErrors(m)).toEqual([]);
   });
 
   test('the SVID lifetime never exceeds the tier maximum', () => {

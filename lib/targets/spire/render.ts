@@ -11,7 +11,9 @@
  * - ClusterStaticEntry `bulkhead.vm.<network>.<name>` per VM fleet with a SPIFFE identity whose
  *   `identity.spireCluster` is this cluster: its SPIFFE ID (the principal Istio names), parent ID
  *   and selectors as planned, `x509SVIDTTL` its tier's maximum SVID lifetime, and `federatesWith`
- *   the trust domains of its peers in other trust domains.
+ *   the trust domains of its peers in other trust domains; and, when the identity names node
+ *   selectors, the node alias its parent ID names, `bulkhead.node-alias.<network>.<name>`
+ *   (parent: the SPIRE server; selectors: the node selectors, such as `aws_iid:tag:app:erp`).
  * - ClusterFederatedTrustDomain `bulkhead.<trust-domain>` per trust domain of another cluster
  *   (or VM fleet) that a workload or VM fleet registered here talks to (either direction). The plan has no field for the
  *   bundle endpoint yet: the URL defaults to `https://spire-bundle.<trust-domain>:8443` with the
@@ -94,6 +96,15 @@ export function clusterStaticEntryName(c: PlanCloudWorkload): string {
   return `bulkhead.vm.${c.network}.${c.name}`;
 }
 
+/**
+ * Name of the ClusterStaticEntry of a VM fleet's node alias: `bulkhead.node-alias.<network>.<name>`.
+ *
+ * @see https://github.com/spiffe/spire-controller-manager/blob/main/docs/clusterstaticentry-crd.md
+ */
+export function clusterNodeAliasEntryName(c: PlanCloudWorkload): string {
+  return `bulkhead.node-alias.${c.network}.${c.name}`;
+}
+
 class SpireRender {
   private readonly idx: PlanIndex;
   private readonly clusters: Map<string, PlanCluster>;
@@ -117,6 +128,8 @@ class SpireRender {
       const foreign = this.peerTrustDomains(c.calls, c.calledBy, spiffeTrustDomain(c.identity.spiffeId) ?? this.cluster.trustDomain);
       foreign.filter((td) => td !== this.cluster.trustDomain).forEach((td) => foreignAll.add(td));
       out.push(this.clusterStaticEntry(c, foreign));
+      const alias = this.nodeAliasEntry(c);
+      if (alias) out.push(alias);
     }
     for (const td of [...foreignAll].sort(cmp)) out.push(this.federation(td));
     return { manifests: sortManifests(out), warnings: sortProblems([...this.warnings.values()]) };
@@ -148,6 +161,29 @@ class SpireRender {
       if (td && td !== own) tds.add(td);
     }
     return [...tds].sort(cmp);
+  }
+
+  /**
+   * The node alias entry of a VM fleet whose identity names node selectors: SPIFFE ID = the
+   * workload entry's parent ID, parent = this cluster's SPIRE server, selectors = the node
+   * selectors (`aws_iid:…`), so every agent whose node carries all of them is the alias, and the
+   * workload entry under it reaches every instance of the fleet.
+   *
+   * @see https://spiffe.io/docs/latest/deploying/registering/#mapping-workloads-to-multiple-nodes
+   */
+  private nodeAliasEntry(c: VmWithIdentity): ClusterStaticEntry | undefined {
+    const nodeSelectors = (c.identity as IdentityWithNodeSelectors).nodeSelectors ?? [];
+    if (nodeSelectors.length === 0) return undefined;
+    return {
+      apiVersion: SPIRE_API_VERSION,
+      kind: 'ClusterStaticEntry',
+      metadata: meta('spire', clusterNodeAliasEntryName(c), undefined, { [LABELS.workload]: c.name, [LABELS.tier]: c.tier.level }, { [ANNOTATIONS.source]: c.path }),
+      spec: {
+        spiffeID: c.identity.parentId,
+        parentID: spireServerId(this.cluster.trustDomain),
+        selectors: [...new Set(nodeSelectors)].sort(cmp),
+      },
+    };
   }
 
   /**
@@ -217,6 +253,18 @@ export function renderSpire(plan: Plan, cluster: PlanCluster): RenderResult {
 
 /** A VM fleet with its SPIFFE identity. */
 type VmWithIdentity = PlanCloudWorkload & { readonly identity: PlanCloudIdentity };
+
+/** An identity that may name the node selectors of its parent node alias. */
+type IdentityWithNodeSelectors = PlanCloudIdentity & { readonly nodeSelectors?: readonly string[] };
+
+/**
+ * The SPIFFE ID of the SPIRE server of a trust domain, the parent of node alias entries.
+ *
+ * @see https://spiffe.io/docs/latest/deploying/registering/#mapping-workloads-to-multiple-nodes
+ */
+export function spireServerId(trustDomain: string): string {
+  return `spiffe://${trustDomain}/spire/server`;
+}
 
 /** The VM fleets whose identity the SPIRE server of this cluster registers (`identity.spireCluster`), by key. */
 function vmsRegisteredIn(plan: Plan, cluster: PlanCluster): VmWithIdentity[] {
