@@ -512,32 +512,40 @@ function cloudStandIns(plan: Plan, cluster: PlanCluster, notes: Set<string>): Cl
   return out;
 }
 
+/** The declared ports of flows with addresses outside the cluster, and the address ranges of their other side. */
+type AddressedFlow = { readonly ranges: Interval[]; readonly ports: PortSet };
+
 /**
- * The declared flows of one workload with addresses outside the cluster, per direction: each
- * flow's ports and the address ranges of its other side (a cloud workload's subnets, a CIDR
- * external's address set, a remote cluster's pod CIDRs).
+ * The declared flows of each workload with addresses outside its cluster, per direction (by
+ * workload key): each flow's ports and the address ranges of its other side (a cloud workload's
+ * subnets, a CIDR external's address set, a remote cluster's pod CIDRs). One pass over the flows.
  */
-function addressedFlows(plan: Plan, key: string): { out: { ranges: Interval[]; ports: PortSet }[]; in: { ranges: Interval[]; ports: PortSet }[] } {
+function addressedFlows(plan: Plan): Map<string, { out: AddressedFlow[]; in: AddressedFlow[] }> {
   const clouds = new Map((plan.cloudWorkloads ?? []).map((c) => [c.key, c]));
   const externals = new Map(plan.externals.map((x) => [x.key, x]));
   const workloads = new Map(plan.workloads.map((w) => [w.key, w]));
-  const own = workloads.get(key)?.cluster;
-  const rangesOf = (ref: PlanEndpointRef): Interval[] => {
+  const clusters = new Map(plan.clusters.map((c) => [c.name, c]));
+  const rangesOf = (ref: PlanEndpointRef, own: string | undefined): Interval[] => {
     if (ref.kind === 'cloud') return cidrRanges(clouds.get(ref.key)?.subnetCidrs ?? []);
     if (ref.kind === 'external') {
       const x = externals.get(ref.key);
       return x ? cidrRanges(x.cidrs, x.except) : [];
     }
     const w = ref.kind === 'workload' ? workloads.get(ref.key) : undefined;
-    const remote = w && w.cluster !== own ? plan.clusters.find((c) => c.name === w.cluster) : undefined;
+    const remote = w && w.cluster !== own ? clusters.get(w.cluster) : undefined;
     return remote ? cidrRanges(remote.podCidrs) : [];
   };
-  const result: { out: { ranges: Interval[]; ports: PortSet }[]; in: { ranges: Interval[]; ports: PortSet }[] } = { out: [], in: [] };
+  const out = new Map<string, { out: AddressedFlow[]; in: AddressedFlow[] }>();
+  const entry = (key: string) => {
+    const e = out.get(key) ?? { out: [], in: [] };
+    out.set(key, e);
+    return e;
+  };
   for (const f of plan.flows) {
-    if (f.source.key === key) result.out.push({ ranges: rangesOf(f.destination), ports: portSet(f.ports) });
-    if (f.destination.key === key) result.in.push({ ranges: rangesOf(f.source), ports: portSet(f.ports) });
+    if (f.source.kind === 'workload') entry(f.source.key).out.push({ ranges: rangesOf(f.destination, workloads.get(f.source.key)?.cluster), ports: portSet(f.ports) });
+    if (f.destination.kind === 'workload') entry(f.destination.key).in.push({ ranges: rangesOf(f.source, workloads.get(f.destination.key)?.cluster), ports: portSet(f.ports) });
   }
-  return result;
+  return out;
 }
 
 /**
@@ -566,14 +574,13 @@ function cloudChecks(
   }
   const portsAt = (list: readonly { range: Ipv4Range; ports: PortSet }[] | undefined, address: number): PortSet =>
     PortSet.unionAll((list ?? []).filter(({ range: [a, b] }) => a <= address && address <= b).map((x) => x.ports));
-  const declaredAt = (list: readonly { ranges: Interval[]; ports: PortSet }[], address: number): PortSet =>
+  const declaredAt = (list: readonly AddressedFlow[], address: number): PortSet =>
     PortSet.unionAll(list.filter((f) => f.ranges.some(([a, b]) => a <= address && address <= b)).map((f) => f.ports));
-  const flowsOf = new Map<string, ReturnType<typeof addressedFlows>>();
+  const byKey = addressedFlows(plan);
   for (const ep of endpoints) {
     const entity = entityOf.get(ep.id);
     if (!entity?.managed) continue;
-    const flows = flowsOf.get(entity.key) ?? addressedFlows(plan, entity.key);
-    flowsOf.set(entity.key, flows);
+    const flows = byKey.get(entity.key) ?? { out: [], in: [] };
     for (const s of standIns) {
       const judge = (src: string, dst: string, want: PortSet, got: PortSet, over: boolean) => {
         pairs++;
