@@ -73,7 +73,8 @@ export type ResolvedPeer =
 /**
  * Resolves an endpoint of the plan as seen from `cluster`: a workload or platform endpoint of
  * the same cluster is selected by namespace and pod labels; one of another cluster by that
- * cluster's pod CIDRs; an External by its CIDRs, or by the FQDN fallback when it has none.
+ * cluster's pod CIDRs; an External by its CIDRs, or by the FQDN fallback when it has none; a
+ * cloud workload (VM fleet, managed service) by its subnet CIDRs.
  *
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
