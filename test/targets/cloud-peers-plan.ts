@@ -37,10 +37,11 @@ export const pod = (ns: string, name: string): PlanEndpointRef => ({ kind: 'work
 /** A reference to a cloud workload of the network `corp`. */
 export const cloud = (name: string): PlanEndpointRef => ({ kind: 'cloud', key: `cloud:corp/${name}` });
 
-/** The ERP fleet's identity. */
-export const ERP_IDENTITY: PlanCloudIdentity = {
+/** The ERP fleet's identity: its workload entry hangs off the node alias of its instances. */
+export const ERP_IDENTITY: PlanCloudIdentity & { readonly nodeSelectors: readonly string[] } = {
   spiffeId: `spiffe://${TD}/vm/corp/erp`,
-  parentId: `spiffe://${TD}/spire/agent/aws_iid/123456789012/eu-west-1/erp`,
+  parentId: `spiffe://${TD}/node/aws/corp/erp`,
+  nodeSelectors: ['aws_iid:tag:app:erp'],
   selectors: ['unix:user:erp', 'unix:uid:1001'],
   spireCluster: 'eks',
   svidTtlSeconds: 3600,

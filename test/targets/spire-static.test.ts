@@ -24,14 +24,16 @@ describe('SPIRE ClusterStaticEntry for VM fleets', () => {
 
   test('one entry per VM fleet with an identity: SPIFFE ID, parent ID, sorted selectors, the tier TTL', () => {
     const entries = statics(out.manifests);
-    expect(entries.map((m) => m.metadata.name)).toEqual(['bulkhead.vm.corp.erp']);
-    const [erp] = entries;
+    expect(entries.map((m) => m.metadata.name)).toEqual(['bulkhead.node-alias.corp.erp', 'bulkhead.vm.corp.erp']);
+    const [alias, erp] = entries;
+    expect(alias.spec).toEqual({ spiffeID: `spiffe://${TD}/node/aws/corp/erp`, parentID: `spiffe://${TD}/spire/server`, selectors: ['aws_iid:tag:app:erp'] });
     expect(erp.spec).toEqual({
       spiffeID: `spiffe://${TD}/vm/corp/erp`,
-      parentID: `spiffe://${TD}/spire/agent/aws_iid/123456789012/eu-west-1/erp`,
+      parentID: `spiffe://${TD}/node/aws/corp/erp`,
       selectors: ['unix:uid:1001', 'unix:user:erp'],
       x509SVIDTTL: '1h0m0s',
     });
+    expect(alias.metadata.labels).toEqual(erp.metadata.labels);
     expect(erp.metadata).toEqual({
       name: 'bulkhead.vm.corp.erp',
       labels: { 'app.kubernetes.io/managed-by': 'bulkhead', 'bulkhead.io/layer': 'spire', 'bulkhead.io/tier': 'sensitive', 'bulkhead.io/workload': 'erp' },
@@ -54,14 +56,14 @@ describe('SPIRE ClusterStaticEntry for VM fleets', () => {
 
   test('the SVID lifetime never exceeds the tier maximum', () => {
     const p = cloudPlan({ cloud: (c) => (c.identity ? { ...c, identity: { ...c.identity, svidTtlSeconds: 7 * 24 * 3600 } } : c) });
-    const [erp] = statics(renderSpire(p, eks(p)).manifests);
+    const erp = statics(renderSpire(p, eks(p)).manifests).find((m) => m.metadata.name === 'bulkhead.vm.corp.erp')!;
     const max = p.cloudWorkloads.find((c) => c.name === 'erp')!.tier.maxSvidTtlSeconds;
     expect(erp.spec.x509SVIDTTL).toBe(Duration.seconds(max).toGoString());
   });
 
   test('the SPIFFE ID is the principal the mesh names', () => {
     const ap = renderIstio(plan, eks(plan)).manifests.find((m) => m.kind === 'AuthorizationPolicy' && m.metadata.name === 'ledger') as AuthorizationPolicy;
-    const [erp] = statics(out.manifests);
+    const erp = statics(out.manifests).find((m) => m.metadata.name === 'bulkhead.vm.corp.erp')!;
     expect(ap.spec.rules?.[0].from?.[0].source.principals).toEqual([erp.spec.spiffeID.slice('spiffe://'.length)]);
     expect(cloudPrincipal(ERP_IDENTITY)).toBe(`${TD}/vm/corp/erp`);
     expect(spiffeTrustDomain('spiffe://Corp.Example.com/vm/x')).toBe('corp.example.com');
@@ -78,7 +80,7 @@ describe('SPIRE ClusterStaticEntry for VM fleets', () => {
   test('federatesWith the trust domains of its peers; the pods that talk to it federate with the VM', () => {
     const p = cloudPlan({
       cluster: (c) => ({ ...c, trustDomain: 'erp.example.org' }),
-      cloud: (c) => (c.identity ? { ...c, identity: { ...c.identity, spiffeId: 'spiffe://erp.example.org/vm/erp', parentId: 'spiffe://erp.example.org/spire/agent/aws_iid/1/eu-west-1/erp' } } : c),
+      cloud: (c) => (c.identity ? { ...c, identity: { ...c.identity, spiffeId: 'spiffe://erp.example.org/vm/erp', parentId: 'spiffe://erp.example.org/node/aws/corp/erp' } } : c),
     });
     // the pods keep the topology's trust domain in another cluster of it
     const gke: PlanCluster = { ...eks(p), name: 'gke', path: 'corp/gke', trustDomain: TD, namespaces: ['shop', 'payments'] };
@@ -92,7 +94,7 @@ describe('SPIRE ClusterStaticEntry for VM fleets', () => {
       cloudWorkloads: split.cloudWorkloads.map((c) => ({ ...c, calls: c.calls.map((e) => ({ ...e, peer: { ...e.peer, key: remap(e.peer.key) } })), calledBy: c.calledBy.map((e) => ({ ...e, peer: { ...e.peer, key: remap(e.peer.key) } })) })),
     };
     const here = renderSpire(fixed, eks(fixed));
-    const [erp] = statics(here.manifests);
+    const erp = statics(here.manifests).find((m) => m.metadata.name === 'bulkhead.vm.corp.erp')!;
     expect(erp.spec.federatesWith).toEqual([TD]);
     expect(here.manifests.filter((m): m is ClusterFederatedTrustDomain => m.kind === 'ClusterFederatedTrustDomain').map((m) => m.spec.trustDomain)).toEqual([TD]);
     const there = renderSpire(fixed, gke).manifests.filter((m): m is ClusterSPIFFEID => m.kind === 'ClusterSPIFFEID');
