@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as fc from 'fast-check';
 import { Testing } from 'cdk8s';
 import { SIMULATORS } from '../../lib/analysis/simulators';
 import { AnalysisLayer } from '../../lib/analysis/types';
@@ -13,6 +14,7 @@ import { TopologyCharts } from '../../lib/cdk8s';
 import { layerChoices } from '../../lib/cli/main';
 import { CLUSTER_LAYERS, judgedBy, LAYER_NAMES, LAYER_TABLE, LAYERS, NETWORK_LAYERS, SIMULATED_LAYERS, isLayerName } from '../../lib/core/layers';
 import { CRD_KINDS, KINDS } from '../../lib/imports/schemas';
+import { LayerDefinition } from '../../lib/layers/types';
 import { CLUSTER_LAYER_DEFINITIONS, judgingLayer, LAYER_DEFINITIONS, layerDefinition, NETWORK_LAYER_DEFINITIONS, simulatorsOf, TARGETS, targetsOf } from '../../lib/layers/registry';
 import { BreakGlass } from '../../lib/model/break-glass';
 import { Cluster } from '../../lib/model/cluster';
@@ -207,6 +209,24 @@ describe('a network layer through synthesize', () => {
     expect(() => synthesize(declare().topo, { now: NOW, targets: rest })).toThrow(/BH-NO-TARGET/);
     expect(() => synthesize(declare().topo, { now: NOW, layers: LAYER_DEFINITIONS.filter((d) => d.name !== 'istio') })).toThrow(/BH-NO-TARGET/);
     expect(synthesize(declare().topo, { now: NOW, targets: TARGETS }).clusters).toEqual(synthesize(declare().topo, { now: NOW }).clusters);
+  });
+});
+
+describe('determinism', () => {
+  test('the order of the layer definitions given changes nothing (property)', () => {
+    const second = testNetworkLayer({ name: 'test-net-b', clusterObjects: false });
+    const all = [...LAYER_DEFINITIONS, testNetworkLayer(), second];
+    const render = (layers: readonly LayerDefinition[]) => {
+      withNetworks([network('vpc-a'), network('vpc-b', { region: 'eu-central-1' })], { eks: 'vpc-a' });
+      const b = base();
+      b.web.allowFrom(b.cart, Port.tcp(8080));
+      const s = synthesize(b.topo, { now: NOW, layers });
+      jest.restoreAllMocks();
+      return JSON.stringify({ clusters: s.clusters, networks: s.networks, warnings: s.warnings, folders: foldersOf(s) });
+    };
+    const expected = render(all);
+    expect(JSON.parse(expected).networks[0].counts).toEqual({ [TEST_LAYER]: 2, 'test-net-b': 2 });
+    fc.assert(fc.property(fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length }), (layers) => render(layers) === expected), { numRuns: 15 });
   });
 });
 
