@@ -278,3 +278,35 @@ describe('a network layer through writeManifests and the cdk8s host', () => {
     expect(() => charts.networkChart('nope')).toThrow(/BH-CDK8S-CHART-UNKNOWN[^]*names no network[^]*'vpc-a'/);
   });
 });
+
+describe('the names load without the renderers', () => {
+  /** Every lib module a module imports, transitively (static imports, relative paths). */
+  const reach = (start: string): Set<string> => {
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = fs.readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/gms)) {
+        if (/^import\s+type\s/.test(m[0])) continue;
+        const base = path.resolve(path.dirname(file), m[1]);
+        const next = [`${base}.ts`, path.join(base, 'index.ts')].find((f) => fs.existsSync(f));
+        if (next) visit(next);
+      }
+    };
+    visit(start);
+    return seen;
+  };
+  const lib = path.join(__dirname, '..', '..', 'lib');
+  const rel = (files: Set<string>) => [...files].map((f) => path.relative(lib, f)).sort();
+
+  test.each(['core/layers.ts', 'model/cluster.ts', 'analysis/types.ts'])('%s imports no renderer and no layer definition', (file) => {
+    const reached = rel(reach(path.join(lib, file)));
+    expect(reached.filter((f) => f.startsWith('targets/') || f.startsWith('layers/'))).toEqual([]);
+  });
+
+  test('(the walk follows imports: synthesis reaches the registry and every renderer)', () => {
+    const reached = rel(reach(path.join(lib, 'synth.ts')));
+    expect(reached).toEqual(expect.arrayContaining(['layers/registry.ts', 'targets/kubernetes/index.ts', 'targets/spire/index.ts', 'core/layers.ts']));
+  });
+});
