@@ -128,9 +128,10 @@ export function layerDefinition(name: LayerName): LayerDefinition | undefined {
 }
 
 /**
- * The simulators of some layer definitions, in the order the analysis reports them (the order
- * of their layers in `LAYER_TABLE`): the built-in `SIMULATORS` of the analysis are these, for
- * the built-in definitions.
+ * The simulators of some layer definitions, in the order of the definitions (for
+ * {@link LAYER_DEFINITIONS}, that of `LAYER_TABLE`, which is the order the analysis reports
+ * layers in): the analysis' built-in `SIMULATORS` are those of the built-in definitions (a test
+ * checks it), kept as a list of their own so that the analysis loads no renderer.
  */
 export function simulatorsOf(definitions: readonly LayerDefinition[]): SimulatorRegistration[] {
   return definitions.flatMap((d) => (d.simulator ? [d.simulator] : []));

@@ -44,12 +44,26 @@ export interface CloudResourceContext {
   readonly parent: pulumi.ComponentResource;
 }
 
+/** What a {@link CloudResourceHost} created. */
+export interface CloudResourceHostResult {
+  /** Every resource created, by logical name (derived from content, unique in the component). */
+  readonly resources: Readonly<Record<string, pulumi.CustomResource>>;
+  /**
+   * The object to create instead of a Kubernetes object that a network layer placed into a
+   * cluster, when the object refers to a resource created here (for example a
+   * SecurityGroupPolicy's `groupIds`, from a created group's `id` output); undefined to create
+   * the object as rendered. The Pulumi host creates the cloud resources before any cluster
+   * object, and asks every host of every network about every object of every cluster.
+   * @default - every object as rendered
+   */
+  readonly objectInputs?: (manifest: KubeManifest, cluster: string) => Readonly<Record<string, pulumi.Input<unknown>>> | undefined;
+}
+
 /**
  * Creates the cloud resources of one artifact type, of one network, with the cloud's Pulumi
- * provider (explicit, one per account and region, never ambient). Returns every resource
- * created, by logical name (derived from content, unique in the component).
+ * provider (explicit, one per account and region, never ambient).
  */
-export type CloudResourceHost<A extends CloudArtifact> = (artifacts: readonly A[], context: CloudResourceContext) => Readonly<Record<string, pulumi.CustomResource>>;
+export type CloudResourceHost<A extends CloudArtifact> = (artifacts: readonly A[], context: CloudResourceContext) => CloudResourceHostResult;
 
 /** The Pulumi mapping of every cloud artifact type. */
 export type CloudResourceHosts = { -readonly [T in CloudArtifact['type']]?: CloudResourceHost<Extract<CloudArtifact, { type: T }>> };
@@ -124,6 +138,17 @@ export class SegmentationStack extends pulumi.ComponentResource {
     this.synthesis = synthesis;
     const resources: Record<string, pulumi.CustomResource> = {};
     const counts: Record<string, number> = {};
+    const rewrites: NonNullable<CloudResourceHostResult['objectInputs']>[] = [];
+    for (const n of this.synthesis.networks) {
+      const byType = new Map<ArtifactType, CloudArtifact[]>();
+      for (const { artifact } of n.artifacts) byType.set(artifact.type, [...(byType.get(artifact.type) ?? []), artifact]);
+      for (const [type, artifacts] of byType) {
+        const host = CLOUD_RESOURCE_HOSTS[type as CloudArtifact['type']] as CloudResourceHost<CloudArtifact>;
+        const created = host(artifacts, { stack: name, network: n.network, parent: this });
+        Object.assign(resources, created.resources);
+        if (created.objectInputs) rewrites.push(created.objectInputs);
+      }
+    }
     for (const c of this.synthesis.clusters) {
       let provider = args.providers?.[c.cluster.name];
       if (!provider) {
@@ -133,17 +158,10 @@ export class SegmentationStack extends pulumi.ComponentResource {
       }
       for (const m of c.manifests) {
         const logical = logicalName(name, c.cluster.name, m);
-        resources[logical] = createResource(logical, m, { parent: this, provider });
+        const inputs = rewrites.reduce<Readonly<Record<string, pulumi.Input<unknown>>> | undefined>((found, r) => found ?? r(m, c.cluster.name), undefined);
+        resources[logical] = createResource(logical, (inputs ?? m) as KubeManifest, { parent: this, provider });
       }
       counts[c.cluster.name] = c.manifests.length;
-    }
-    for (const n of this.synthesis.networks) {
-      const byType = new Map<ArtifactType, CloudArtifact[]>();
-      for (const { artifact } of n.artifacts) byType.set(artifact.type, [...(byType.get(artifact.type) ?? []), artifact]);
-      for (const [type, artifacts] of byType) {
-        const host = CLOUD_RESOURCE_HOSTS[type as CloudArtifact['type']] as CloudResourceHost<CloudArtifact>;
-        Object.assign(resources, host(artifacts, { stack: name, network: n.network, parent: this }));
-      }
     }
     for (const w of this.synthesis.warnings) {
       if (w.acknowledged) continue;
