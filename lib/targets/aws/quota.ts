@@ -74,7 +74,7 @@ export interface ShardOverflow {
   readonly quota: number;
   /** Groups per network interface allowed. */
   readonly groupsPerInterface: number;
-  /** Groups that would be needed (undefined when a single rule is over quota on its own). */
+  /** Groups that would be needed. @default - a single rule is over quota on its own */
   readonly groupsNeeded?: number;
 }
 
