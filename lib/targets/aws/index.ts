@@ -8,3 +8,4 @@ export * from './quota';
 export * from './render';
 export * from './crossplane';
 export * from './security-group-policy';
+export * from './manifests';
