@@ -213,3 +213,33 @@ describe('aws layer: determinism', () => {
     expect(cidrSet(['10.0.0.1/32', '10.0.0.2/32'])).toEqual(['10.0.0.1/32', '10.0.0.2/32']);
   });
 });
+
+describe('aws layer: the rules allow exactly the declared flows between cloud endpoints (AWS semantics)', () => {
+  // A flow passes when one of the source's groups allows it out AND one of the destination's
+  // groups allows it in (only endpoints with groups are filtered); a CIDR rule matches the
+  // address, a reference matches the referenced group's members, `account/sg-id` the group
+  // with that id.
+  const resources = all(plan);
+  const sgs = groups(resources);
+  const endpoints = [...plan.cloudWorkloads.map((c) => c.key), 'eks-eu/shop/orders'];
+  const groupsOf = (ep: string) => sgs.filter((g) => g.members.includes(ep));
+  const addressOf = (ep: string) => (groupsOf(ep)[0]?.memberCidrs[0] ?? '').replace(/\/\d+$/, '');
+  const matches = (peer: AwsSecurityGroupRule['peer'], other: string) => {
+    if (peer.cidrIpv4) return cidrSet([`${addressOf(other)}/32`], [peer.cidrIpv4]).length === 0;
+    if (peer.referencedGroup) return groupsOf(other).some((g) => g.key === peer.referencedGroup);
+    if (peer.referencedGroupId) return groupsOf(other).some((g) => `${g.account}/${g.adoptId}` === peer.referencedGroupId);
+    return false;
+  };
+  const allows = (ep: string, other: string, kind: AwsSecurityGroupRule['kind'], port: number) =>
+    rules(resources).some((r) => r.kind === kind && groupsOf(ep).some((g) => g.key === r.group) && r.ipProtocol === 'tcp' && (r.fromPort ?? 0) <= port && port <= (r.toPort ?? 65535) && matches(r.peer, other));
+  const ports = [22, 5432, 8080, 8443, 9090, 9999];
+
+  test.each(endpoints.flatMap((s) => endpoints.map((d) => [s, d] as const)))('%s -> %s', (src, dst) => {
+    for (const port of ports) {
+      const declared = plan.flows.some((f) => f.source.key === src && f.destination.key === dst && f.ports.some((p) => p.protocol === Protocol.TCP && p.port <= port && port <= (p.endPort ?? p.port)));
+      const out = allows(src, dst, 'SecurityGroupEgressRule', port);
+      const inn = allows(dst, src, 'SecurityGroupIngressRule', port);
+      expect([port, out && inn]).toEqual([port, declared]);
+    }
+  });
+});
