@@ -33,10 +33,26 @@ function fromBigInt(n: bigint, family: 'ipv4' | 'ipv6'): string {
   return ipaddr.fromByteArray(bytes).toString();
 }
 
-function rangeOf(c: Cidr): Range {
+interface Parsed extends Range {
+  readonly family: 'ipv4' | 'ipv6';
+  /** The normalized text. */
+  readonly text: string;
+}
+
+// Parsing is most of the cost of rendering a large network: each distinct CIDR text is parsed
+// once (the cache is emptied when it grows large).
+const PARSED = new Map<string, Parsed>();
+
+function parse(text: string): Parsed {
+  let p = PARSED.get(text);
+  if (p) return p;
+  const c = Cidr.of(text);
   const first = toBigInt(c.address);
   const size = BigInt(1) << BigInt(BITS[c.family] - c.prefix);
-  return { first, last: first + size - BigInt(1) };
+  p = { family: c.family, first, last: first + size - BigInt(1), text: c.toString() };
+  if (PARSED.size >= 100_000) PARSED.clear();
+  PARSED.set(text, p);
+  return p;
 }
 
 /** Sorts ranges and merges the overlapping or adjacent ones. */
@@ -82,9 +98,10 @@ function rangeToCidrs(r: Range, family: 'ipv4' | 'ipv6'): string[] {
  * cidrSet(['10.0.0.0/24'], ['10.0.0.0/26']) // ['10.0.0.64/26', '10.0.0.128/25']
  */
 export function cidrSet(cidrs: readonly string[], except: readonly string[] = []): string[] {
+  if (cidrs.length === 1 && except.length === 0) return [parse(cidrs[0]).text];
   const out: string[] = [];
   for (const family of ['ipv4', 'ipv6'] as const) {
-    const inFamily = (list: readonly string[]) => list.map((c) => Cidr.of(c)).filter((c) => c.family === family).map(rangeOf);
+    const inFamily = (list: readonly string[]) => list.map(parse).filter((c) => c.family === family);
     let ranges = mergeRanges(inFamily(cidrs));
     for (const cut of mergeRanges(inFamily(except))) {
       const next: Range[] = [];
@@ -105,5 +122,12 @@ export function cidrSet(cidrs: readonly string[], except: readonly string[] = []
 
 /** The address family of a CIDR. */
 export function familyOf(cidr: string): 'ipv4' | 'ipv6' {
-  return Cidr.of(cidr).family;
+  return parse(cidr).family;
+}
+
+/** Whether two CIDRs share an address. */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const x = parse(a);
+  const y = parse(b);
+  return x.family === y.family && x.first <= y.last && y.first <= x.last;
 }

@@ -19,17 +19,16 @@
  * @see https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html
  * @see https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html
  */
-import { Cidr } from '../../core/cidr';
 import { BulkheadError, cmp, Problem, sortProblems } from '../../core/errors';
 import { mergeIntervals } from '../../core/intervals';
 import { LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import {
-  Plan, PlanBreakGlass, PlanCluster, PlanEndpointRef, PlanFlow, PlanNetwork, PlanPort, PlanWorkload,
+  Plan, PlanBreakGlass, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanNetwork, PlanPlatformEndpoint, PlanPort, PlanWorkload,
 } from '../../plan/types';
 import { MANAGED_BY, objectName, shortHash, sortedRecord } from '../common';
 import { WarningSink } from '../kubernetes/warnings';
-import { cidrSet, familyOf } from './addresses';
+import { cidrSet, cidrsOverlap, familyOf } from './addresses';
 import { quotaProblems, shardRules } from './quota';
 import { AwsPrefixList, AwsResource, AwsRulePeer, AwsSecurityGroup, AwsSecurityGroupRule, AwsVpcLink } from './types';
 
@@ -205,6 +204,8 @@ class NetworkRenderer {
   private readonly workloads = new Map<string, PlanWorkload>();
   private readonly owners = new Map<string, Owner>();
   private readonly grants = new Map<string, PlanBreakGlass>();
+  private readonly externals = new Map<string, PlanExternal>();
+  private readonly platforms = new Map<string, PlanPlatformEndpoint>();
   private readonly warnings = new WarningSink();
   private readonly errors = new Map<string, Problem>();
   private readonly buckets = new Map<string, Bucket>();
@@ -214,6 +215,8 @@ class NetworkRenderer {
     for (const c of plan.clusters) this.clusters.set(c.name, c);
     for (const w of plan.workloads) this.workloads.set(w.key, w);
     for (const g of plan.breakGlass) this.grants.set(g.name, g);
+    for (const e of plan.externals) this.externals.set(e.key, e);
+    for (const p of plan.platform) this.platforms.set(p.key, p);
     for (const cw of plan.cloudWorkloads) {
       const n = this.networks.get(cw.network);
       if (!n) continue;
@@ -238,12 +241,13 @@ class NetworkRenderer {
     const local = [...this.owners.values()].filter((o) => o.network.name === this.network.name).sort((a, b) => cmp(a.key, b.key));
     for (const f of this.plan.flows) this.flow(f);
     for (const o of local) if (o.kind !== 'managed-service') this.platformEgress(o);
-    const merged = [...this.buckets.values()].flatMap((b) => mergeBucket(b));
+    const merged = new Map<string, Merged[]>();
+    for (const b of this.buckets.values()) merged.set(b.owner.key, [...(merged.get(b.owner.key) ?? []), ...mergeBucket(b)]);
     const resources: AwsResource[] = [];
     const podGroups: AwsPodGroup[] = [];
     const links = this.linksOf(this.network);
     for (const o of local) {
-      const rules = merged.filter((m) => m.owner.key === o.key).sort((a, b) => cmp(a.key, b.key));
+      const rules = (merged.get(o.key) ?? []).sort((a, b) => cmp(a.key, b.key));
       const shards = shardRules(rules.map((r) => ({ key: r.key, direction: r.direction, peer: r.peer })), this.network.quotas, new Map<string, AwsPrefixList>());
       if (shards.kind === 'overflow') {
         for (const p of quotaProblems(o.path, o.key, this.network, shards)) this.errors.set(`${p.code}\u0000${p.path}\u0000${p.message}`, p);
@@ -325,13 +329,13 @@ class NetworkRenderer {
       return this.clusterSide(c, w.path, `the pods of ${w.key}`);
     }
     if (ref.kind === 'platform') {
-      const p = this.plan.platform.find((x) => x.key === ref.key);
+      const p = this.platforms.get(ref.key);
       const c = p ? this.clusters.get(p.cluster) : undefined;
       if (!p || !c) return { kind: 'none', what: `the platform endpoint ${ref.key} is not in the plan` };
       return this.clusterSide(c, c.path ?? `${this.plan.topology.name}/${c.name}`, `the ${p.name} pods of cluster ${c.name}`);
     }
     if (ref.kind === 'external') {
-      const e = this.plan.externals.find((x) => x.key === ref.key);
+      const e = this.externals.get(ref.key);
       if (!e) return { kind: 'none', what: `the external ${ref.key} is not in the plan` };
       if (e.cidrs.length > 0) return { kind: 'cidrs', cidrs: cidrSet(e.cidrs, e.except) };
       if (e.fqdns.length > 0) {
@@ -492,12 +496,14 @@ function mergeBucket(b: Bucket): Merged[] {
       continue;
     }
     const id = `${it.protocol}\u0000${it.from}\u0000${it.to}\u0000${familyOf(it.atom.cidr)}`;
-    cidrGroups.set(id, [...(cidrGroups.get(id) ?? []), it]);
+    const list = cidrGroups.get(id);
+    if (list) list.push(it);
+    else cidrGroups.set(id, [it]);
   }
   for (const items of cidrGroups.values()) {
     const cidrs = items.map((i) => (i.atom.kind === 'cidr' ? i.atom.cidr : ''));
     for (const c of cidrSet(cidrs)) {
-      const inside = items.filter((i) => i.atom.kind === 'cidr' && overlaps(c, i.atom.cidr));
+      const inside = items.filter((i) => i.atom.kind === 'cidr' && cidrsOverlap(c, i.atom.cidr));
       const flows = [...new Set(inside.flatMap((i) => i.flows))].sort();
       out.push(merged(b, { ...items[0], flows }, familyOf(c) === 'ipv4' ? { cidrIpv4: c } : { cidrIpv6: c }));
     }
@@ -505,9 +511,6 @@ function mergeBucket(b: Bucket): Merged[] {
   return out;
 }
 
-function overlaps(a: string, b: string): boolean {
-  return Cidr.of(a).overlaps(Cidr.of(b));
-}
 
 function merged(b: Bucket, it: Item, peer: AwsRulePeer): Merged {
   const peerText = JSON.stringify(peer);
