@@ -92,7 +92,9 @@ interface Owner {
 type Side =
   | { readonly kind: 'group'; readonly owner: Owner }
   | { readonly kind: 'cidrs'; readonly cidrs: readonly string[]; readonly note?: Note }
-  | { readonly kind: 'none'; readonly what: string };
+  | { readonly kind: 'none'; readonly what: string }
+  /** Not in the plan (a partial plan, where the declaration has errors): nothing to render. */
+  | { readonly kind: 'missing' };
 
 /** A warning to give when the addressing is used. */
 interface Note {
@@ -195,7 +197,13 @@ export function renderAwsNetwork(plan: Plan, network: PlanNetwork): { readonly r
  * security groups cannot match), without rendering. Never throws on a partial plan.
  */
 export function validateAwsNetwork(plan: Plan, network: PlanNetwork): Problem[] {
-  return planAwsNetwork(plan, network).problems.filter((p) => p.severity === 'error');
+  try {
+    return planAwsNetwork(plan, network).problems.filter((p) => p.severity === 'error');
+  } catch (e) {
+    // a partial plan may hold an address the declaration's own checks already reported
+    if (BulkheadError.isBulkheadError(e)) return e.problems.filter((p) => p.severity === 'error');
+    throw e;
+  }
 }
 
 class NetworkRenderer {
@@ -325,18 +333,18 @@ class NetworkRenderer {
     if (ref.kind === 'workload') {
       const w = this.workloads.get(ref.key);
       const c = w ? this.clusters.get(w.cluster) : undefined;
-      if (!w || !c) return { kind: 'none', what: `the workload ${ref.key} is not in the plan` };
+      if (!w || !c) return { kind: 'missing' };
       return this.clusterSide(c, w.path, `the pods of ${w.key}`);
     }
     if (ref.kind === 'platform') {
       const p = this.platforms.get(ref.key);
       const c = p ? this.clusters.get(p.cluster) : undefined;
-      if (!p || !c) return { kind: 'none', what: `the platform endpoint ${ref.key} is not in the plan` };
+      if (!p || !c) return { kind: 'missing' };
       return this.clusterSide(c, c.path ?? `${this.plan.topology.name}/${c.name}`, `the ${p.name} pods of cluster ${c.name}`);
     }
     if (ref.kind === 'external') {
       const e = this.externals.get(ref.key);
-      if (!e) return { kind: 'none', what: `the external ${ref.key} is not in the plan` };
+      if (!e) return { kind: 'missing' };
       if (e.cidrs.length > 0) return { kind: 'cidrs', cidrs: cidrSet(e.cidrs, e.except) };
       if (e.fqdns.length > 0) {
         // One rule to 0.0.0.0/0: a rule cannot carve out the private ranges (that would take some
@@ -352,7 +360,7 @@ class NetworkRenderer {
       }
       return { kind: 'none', what: `the external ${e.name} has neither CIDRs nor domain names` };
     }
-    return { kind: 'none', what: `the cloud workload ${ref.key} is in no network of the plan` };
+    return { kind: 'missing' };
   }
 
   private clusterSide(c: PlanCluster, path: string, what: string): Side {
@@ -373,6 +381,7 @@ class NetworkRenderer {
 
   /** The peers of a rule at `at` for the other side of a flow. */
   private peer(at: Owner, other: Side, direction: Direction, f: PlanFlow): Atom[] | undefined {
+    if (other.kind === 'missing') return undefined;
     if (other.kind === 'none') {
       this.error('BH-AWS-UNADDRESSABLE', f.path, `security groups cannot address the other side of the flow: ${other.what}`, f.id, 'declare the address ranges (pod or node CIDRs of the cluster, subnet CIDRs of the VM, cidrs of the External)');
       return undefined;

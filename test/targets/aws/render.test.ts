@@ -243,3 +243,18 @@ describe('aws layer: the rules allow exactly the declared flows between cloud en
     }
   });
 });
+
+describe('aws layer: partial plans', () => {
+  test('a flow whose other side is not in the plan (the declaration has errors) adds nothing and no error', () => {
+    const parts = fixtureParts();
+    const p = assemble({ ...parts, flows: [...parts.flows, { source: ref.pod('eks-eu/shop/ghost'), destination: ref.cloud('cloud:prod-eu/erp'), ports: [tcp(1)] }] });
+    expect(validateAwsNetwork(p, net(p, 'prod-eu'))).toEqual([]);
+    expect(JSON.stringify(planAwsNetwork(p, net(p, 'prod-eu')).resources)).toBe(JSON.stringify(prod.resources));
+  });
+
+  test('an invalid address in a partial plan is reported, not thrown', () => {
+    const parts = fixtureParts();
+    const p = assemble({ ...parts, externals: parts.externals.map((e) => (e.name === 'partner' ? { ...e, cidrs: ['10.0.0.1/8'], except: [] } : e)) });
+    expect(validateAwsNetwork(p, net(p, 'prod-eu')).map((x) => x.code)).toEqual(['BH-CIDR-HOST-BITS']);
+  });
+});
