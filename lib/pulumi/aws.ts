@@ -19,9 +19,8 @@ import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { cmp, Problem, show } from '../core/errors';
-import { AwsPodGroup } from '../targets/aws/render';
 import { securityGroupPolicy } from '../targets/aws/security-group-policy';
-import { AwsPrefixList, AwsResource, AwsSecurityGroup, AwsSecurityGroupRule } from '../targets/aws/types';
+import { AwsPodSelection, AwsPrefixList, AwsResource, AwsSecurityGroup, AwsSecurityGroupRule } from '../targets/aws/types';
 
 /** Options of {@link createAwsResources}. */
 export interface CreateAwsOptions {
@@ -34,17 +33,35 @@ export interface CreateAwsOptions {
    * @default - one provider per account and region is created
    */
   readonly providers?: Readonly<Record<string, aws.Provider>>;
+  /**
+   * The Kubernetes provider of a cluster, for the SecurityGroupPolicies of pods with their own
+   * groups (created with the groups' `id` outputs, unless every group of the workload is
+   * adopted: that policy is a manifest of the layer, created with the cluster's objects).
+   * @default - no SecurityGroupPolicy is created
+   */
+  readonly kubernetesProvider?: (cluster: string) => k8s.Provider | undefined;
 }
 
-/** What {@link createAwsResources} created. */
+/** What {@link createAwsResources} created, so far, for one parent. */
 export interface CreatedAws {
   /** The provider of each account and region, by `<account>/<region>`. */
   readonly providers: Readonly<Record<string, aws.Provider>>;
   /** The groups (created or adopted), by resource key. */
   readonly groups: Readonly<Record<string, aws.ec2.SecurityGroup>>;
-  /** Every resource, providers excluded, by logical name. */
+  /** Every resource created by this call, providers excluded, by logical name. */
   readonly resources: Readonly<Record<string, pulumi.CustomResource>>;
 }
+
+/** What has been created for one parent, across calls (one call per network). */
+interface State {
+  readonly providers: Record<string, aws.Provider>;
+  readonly groups: Record<string, aws.ec2.SecurityGroup>;
+  readonly lists: Record<string, aws.ec2.ManagedPrefixList>;
+  /** Rules and pod policies waiting for a group or prefix list of a network not created yet. */
+  readonly waiting: AwsResource[];
+}
+
+const STATES = new WeakMap<pulumi.Resource, State>();
 
 /** The provider key of a resource: `<account>/<region>`. */
 export function awsProviderKey(r: { readonly account: string; readonly region: string }): string {
@@ -86,37 +103,64 @@ export function awsProviderProblems(where: string, resources: readonly AwsResour
 }
 
 /**
- * Creates the resources of every network (all of them at once: a rule may reference a group
- * of another network). Throws when a rule names a group or prefix list that is not among them.
+ * Creates AWS resources as children of `opts.parent`: those of one network per call, or of all
+ * at once. A rule may reference a group of another network: what is created is remembered per
+ * parent, and a rule whose group or prefix list does not exist yet is created in the call that
+ * creates it. Providers are made once per account and region and parent.
  */
 export function createAwsResources(resources: readonly AwsResource[], opts: CreateAwsOptions): CreatedAws {
-  const providers: Record<string, aws.Provider> = {};
-  const providerOf = (r: AwsResource): aws.Provider => {
+  let state = STATES.get(opts.parent);
+  if (!state) {
+    state = { providers: {}, groups: {}, lists: {}, waiting: [] };
+    STATES.set(opts.parent, state);
+  }
+  const st = state;
+  const providerOf = (r: { readonly account: string; readonly region: string }): aws.Provider => {
     const key = awsProviderKey(r);
-    let p = providers[key] ?? opts.providers?.[key];
+    let p = st.providers[key] ?? opts.providers?.[key];
     if (!p) p = new aws.Provider(`${opts.stack}-aws-${r.account}-${r.region}`, { region: r.region, allowedAccountIds: [r.account] }, { parent: opts.parent });
-    providers[key] = p;
+    st.providers[key] = p;
     return p;
   };
   const out: Record<string, pulumi.CustomResource> = {};
-  const groups: Record<string, aws.ec2.SecurityGroup> = {};
-  const lists: Record<string, aws.ec2.ManagedPrefixList> = {};
-  const ofKind = <K extends AwsResource['kind']>(kind: K) => resources.filter((r): r is Extract<AwsResource, { kind: K }> => r.kind === kind);
-  for (const l of ofKind('ManagedPrefixList')) {
+  const ofKind = <K extends AwsResource['kind']>(list: readonly AwsResource[], kind: K) => list.filter((r): r is Extract<AwsResource, { kind: K }> => r.kind === kind);
+  for (const l of ofKind(resources, 'ManagedPrefixList')) {
     const logical = awsLogicalName(opts.stack, l);
-    lists[l.key] = prefixList(logical, l, { parent: opts.parent, provider: providerOf(l) });
-    out[logical] = lists[l.key];
+    st.lists[l.key] = prefixList(logical, l, { parent: opts.parent, provider: providerOf(l) });
+    out[logical] = st.lists[l.key];
   }
-  for (const g of ofKind('SecurityGroup')) {
+  for (const g of ofKind(resources, 'SecurityGroup')) {
     const logical = awsLogicalName(opts.stack, g);
-    groups[g.key] = securityGroup(logical, g, { parent: opts.parent, provider: providerOf(g) });
-    out[logical] = groups[g.key];
+    st.groups[g.key] = securityGroup(logical, g, { parent: opts.parent, provider: providerOf(g) });
+    out[logical] = st.groups[g.key];
   }
-  for (const r of [...ofKind('SecurityGroupIngressRule'), ...ofKind('SecurityGroupEgressRule')]) {
+  const pending = [...st.waiting, ...ofKind(resources, 'SecurityGroupIngressRule'), ...ofKind(resources, 'SecurityGroupEgressRule'), ...ofKind(resources, 'SecurityGroup').filter((g) => g.pods)];
+  st.waiting.length = 0;
+  for (const r of pending) {
+    if (r.kind === 'SecurityGroup') {
+      const pods = r.pods;
+      if (!pods || !opts.kubernetesProvider || pods.groups.every((k) => k === r.key && r.adoptId !== undefined)) continue;
+      if (!pods.groups.every((k) => st.groups[k])) {
+        st.waiting.push(r);
+        continue;
+      }
+      Object.assign(out, securityGroupPolicyResource(pods, st.groups, opts));
+      continue;
+    }
+    if (r.kind === 'ManagedPrefixList') continue;
+    if (!st.groups[r.group] || (r.peer.referencedGroup !== undefined && !st.groups[r.peer.referencedGroup]) || (r.peer.prefixList !== undefined && !st.lists[r.peer.prefixList])) {
+      st.waiting.push(r);
+      continue;
+    }
     const logical = awsLogicalName(opts.stack, r);
-    out[logical] = rule(logical, r, groups, lists, { parent: opts.parent, provider: providerOf(r) });
+    out[logical] = rule(logical, r, st.groups, st.lists, { parent: opts.parent, provider: providerOf(r) });
   }
-  return { providers, groups, resources: out };
+  return { providers: { ...st.providers }, groups: { ...st.groups }, resources: out };
+}
+
+/** The rules and policies still waiting for a group or prefix list of a network not created yet (keys, sorted). */
+export function awsResourcesWaiting(parent: pulumi.Resource): string[] {
+  return (STATES.get(parent)?.waiting ?? []).map((r) => r.key).sort(cmp);
 }
 
 function securityGroup(logical: string, g: AwsSecurityGroup, opts: pulumi.CustomResourceOptions): aws.ec2.SecurityGroup {
@@ -165,29 +209,15 @@ export function securityGroupPolicyLogicalName(stack: string, cluster: string, n
   return [stack, cluster, 'SecurityGroupPolicy', namespace, name].join('.');
 }
 
-/**
- * Creates the SecurityGroupPolicy of every pod workload with its own groups, in its cluster
- * (through that cluster's Kubernetes provider), naming the groups by their `id` outputs.
- * Throws when a cluster has no provider or a group was not created.
- */
-export function createSecurityGroupPolicies(
-  podGroups: readonly AwsPodGroup[], created: CreatedAws,
-  opts: { readonly stack: string; readonly parent: pulumi.Resource; readonly providerOf: (cluster: string) => k8s.Provider | undefined },
-): Record<string, k8s.apiextensions.CustomResource> {
-  const out: Record<string, k8s.apiextensions.CustomResource> = {};
-  for (const pg of podGroups) {
-    const ids = pg.groups.map((g) => {
-      const group = created.groups[g];
-      if (!group) throw new Error(`internal: the security group ${g} of ${pg.workload} was not created`);
-      return group.id;
-    });
-    const { cluster, manifest } = securityGroupPolicy<pulumi.Output<string>>(pg, ids);
-    const provider = opts.providerOf(cluster);
-    if (!provider) throw new Error(`internal: the cluster ${cluster} of ${pg.workload} has no Kubernetes provider`);
-    const logical = securityGroupPolicyLogicalName(opts.stack, cluster, pg.namespace, manifest.metadata.name);
-    out[logical] = new k8s.apiextensions.CustomResource(logical, {
+/** The SecurityGroupPolicy of one pod workload, in its cluster, naming its groups by their `id` outputs. */
+function securityGroupPolicyResource(pods: AwsPodSelection, groups: Readonly<Record<string, aws.ec2.SecurityGroup>>, opts: CreateAwsOptions): Record<string, k8s.apiextensions.CustomResource> {
+  const { cluster, manifest } = securityGroupPolicy<pulumi.Output<string>>(pods, pods.groups.map((g) => groups[g].id));
+  const provider = opts.kubernetesProvider?.(cluster);
+  if (!provider) throw new Error(`internal: the cluster ${cluster} of ${pods.workload} has no Kubernetes provider`);
+  const logical = securityGroupPolicyLogicalName(opts.stack, cluster, pods.namespace, manifest.metadata.name);
+  return {
+    [logical]: new k8s.apiextensions.CustomResource(logical, {
       apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: { ...manifest.metadata }, spec: manifest.spec,
-    } as k8s.apiextensions.CustomResourceArgs, { parent: opts.parent, provider });
-  }
-  return out;
+    } as k8s.apiextensions.CustomResourceArgs, { parent: opts.parent, provider }),
+  };
 }

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { awsLogicalName, createAwsResources, createSecurityGroupPolicies } from '../../lib/pulumi/aws';
+import { awsLogicalName, awsResourcesWaiting, createAwsResources } from '../../lib/pulumi/aws';
 import { AwsResource, CrossplaneSecurityGroupRule, planAwsNetwork, toCrossplane } from '../../lib/targets/aws';
 import { awsFixturePlan } from '../targets/aws/fixture';
 
@@ -40,9 +40,8 @@ let userProvider: aws.Provider;
 beforeAll(async () => {
   const parent = new Parent('shop');
   userProvider = new aws.Provider('user-prod-us', { region: 'us-east-1', allowedAccountIds: ['111111111111'] });
-  out = createAwsResources(resources, { stack: 'shop', parent, providers: { '111111111111/us-east-1': userProvider } });
   const eks = new k8s.Provider('eks-eu', { context: 'eks-eu' });
-  createSecurityGroupPolicies(renders.flatMap((r) => r.podGroups), out, { stack: 'shop', parent, providerOf: (c) => (c === 'eks-eu' ? eks : undefined) });
+  out = createAwsResources(resources, { stack: 'shop', parent, providers: { '111111111111/us-east-1': userProvider }, kubernetesProvider: (c) => (c === 'eks-eu' ? eks : undefined) });
   await Promise.all(Object.values(out.groups).map((g) => settle(g.id)));
   await new Promise((r) => setTimeout(r, 100));
 });
@@ -108,5 +107,20 @@ describe('aws layer in the Pulumi host', () => {
     const groupLogical = awsLogicalName('shop', resources.find((r) => r.kind === 'SecurityGroup' && r.members.includes('eks-eu/shop/orders')) as AwsResource);
     expect((sgp[0].inputs.spec as { securityGroups: { groupIds: string[] } }).securityGroups.groupIds).toEqual([`${groupLogical}-id`]);
     expect(sgp[0].provider).toMatch(/::eks-eu::/);
+  });
+
+  test('one call per network (in any order) creates the same resources: a rule waits for the group of a network not created yet', async () => {
+    const parent = new Parent('per-network');
+    const before = created.length;
+    const names: string[] = [];
+    const order = [...renders].reverse();
+    for (const r of order) {
+      names.push(...Object.keys(createAwsResources(r.resources, { stack: 'shop', parent, providers: { '111111111111/us-east-1': userProvider } }).resources));
+    }
+    expect(awsResourcesWaiting(parent)).toEqual([]);
+    expect(names.sort()).toEqual(resources.map((x) => awsLogicalName('shop', x)).sort());
+    await new Promise((r) => setTimeout(r, 200));
+    // providers are made once per account and region, not once per network
+    expect(created.slice(before).filter((c) => c.type === 'pulumi:providers:aws')).toHaveLength(2);
   });
 });

@@ -30,7 +30,7 @@ import { MANAGED_BY, objectName, shortHash, sortedRecord } from '../common';
 import { WarningSink } from '../kubernetes/warnings';
 import { cidrSet, cidrsOverlap, familyOf } from './addresses';
 import { quotaProblems, shardRules } from './quota';
-import { AwsPrefixList, AwsResource, AwsRulePeer, AwsSecurityGroup, AwsSecurityGroupRule, AwsVpcLink } from './types';
+import { AwsPodSelection, AwsPrefixList, AwsResource, AwsRulePeer, AwsSecurityGroup, AwsSecurityGroupRule, AwsVpcLink } from './types';
 
 /** Tag and label keys of the `aws` layer. */
 export const AWS_TAGS = {
@@ -47,22 +47,7 @@ export const AWS_TAGS = {
 } as const;
 
 /** The security group of a workload's pods, and what its SecurityGroupPolicy needs. */
-export interface AwsPodGroup {
-  /** The workload's plan key. */
-  readonly workload: string;
-  /** The workload's construct path. */
-  readonly path: string;
-  /** The pods' cluster. */
-  readonly cluster: string;
-  /** The pods' namespace. */
-  readonly namespace: string;
-  /** The workload's name. */
-  readonly name: string;
-  /** The pod labels that select the workload, keys sorted. */
-  readonly selector: Readonly<Record<string, string>>;
-  /** The keys of the workload's groups (the first one, then its shards). */
-  readonly groups: readonly string[];
-}
+export type AwsPodGroup = AwsPodSelection;
 
 /** What the `aws` layer renders for one network. */
 export interface AwsNetworkRender {
@@ -262,12 +247,11 @@ class NetworkRenderer {
         continue;
       }
       const groupKeys = Array.from({ length: shards.groups }, (_, i) => groupKey(o.network.name, o.name, o.key, i + 1));
-      groupKeys.forEach((key, i) => resources.push(this.group(o, key, i + 1, shards.groups, links)));
+      const w = o.kind === 'pods' ? o.workload : undefined;
+      const pods = w ? { workload: w.key, path: w.path, cluster: w.cluster, namespace: w.namespace, name: w.name, selector: sortedRecord(w.selector), groups: groupKeys } : undefined;
+      groupKeys.forEach((key, i) => resources.push(this.group(o, key, i + 1, shards.groups, links, i === 0 ? pods : undefined)));
       for (const r of rules) resources.push(this.rule(r, groupKeys[(shards.assignment.get(r.key) ?? 1) - 1]));
-      if (o.kind === 'pods' && o.workload) {
-        const w = o.workload;
-        podGroups.push({ workload: w.key, path: w.path, cluster: w.cluster, namespace: w.namespace, name: w.name, selector: sortedRecord(w.selector), groups: groupKeys });
-      }
+      if (pods) podGroups.push(pods);
     }
     for (const p of quotaProductProblems(this.network)) this.errors.set(p.code, p);
     const order: Readonly<Record<AwsResource['kind'], number>> = { ManagedPrefixList: 0, SecurityGroup: 1, SecurityGroupEgressRule: 2, SecurityGroupIngressRule: 3 };
@@ -429,7 +413,7 @@ class NetworkRenderer {
     return [...out.values()].sort((a, b) => cmp(a.vpcId, b.vpcId));
   }
 
-  private group(o: Owner, key: string, index: number, of: number, links: AwsVpcLink[]): AwsSecurityGroup {
+  private group(o: Owner, key: string, index: number, of: number, links: AwsVpcLink[], pods: AwsPodSelection | undefined): AwsSecurityGroup {
     const what = o.kind === 'pods' ? 'pods of' : o.kind === 'vm' ? 'VM fleet' : 'managed service';
     const shardText = of > 1 ? ` (group ${index} of ${of})` : '';
     return {
@@ -445,6 +429,7 @@ class NetworkRenderer {
       vpcCidrs: [...o.network.cidrs],
       links,
       ...(of > 1 ? { shard: { index, of } } : {}),
+      ...(pods ? { pods } : {}),
     };
   }
 

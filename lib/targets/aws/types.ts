@@ -49,6 +49,30 @@ export interface AwsSecurityGroup extends AwsPlacement {
    * @default - the workload has one group
    */
   readonly shard?: { readonly index: number; readonly of: number };
+  /**
+   * On the (first) group of a pod workload (EKS security groups for pods): the pods that get
+   * the workload's groups through a SecurityGroupPolicy.
+   * @default - the members are no pods (a VM fleet or a managed service)
+   */
+  readonly pods?: AwsPodSelection;
+}
+
+/** The pods of a workload with its own security groups, and all the groups they get. */
+export interface AwsPodSelection {
+  /** The workload's plan key. */
+  readonly workload: string;
+  /** The workload's construct path. */
+  readonly path: string;
+  /** The pods' cluster. */
+  readonly cluster: string;
+  /** The pods' namespace. */
+  readonly namespace: string;
+  /** The workload's name. */
+  readonly name: string;
+  /** The pod labels that select the workload, keys sorted. */
+  readonly selector: Readonly<Record<string, string>>;
+  /** The keys of all the workload's groups (this one first, then its shards). */
+  readonly groups: readonly string[];
 }
 
 /** A link from a group's VPC to another VPC. */
