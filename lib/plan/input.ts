@@ -28,7 +28,7 @@ import { FlowStatement } from '../model/peer';
 import { SensitiveTier } from '../model/tier';
 import { EnforcementMode, Topology } from '../model/topology';
 import { Workload } from '../model/workload';
-import { LAYERS } from './types';
+import { LAYERS } from '../core/layers';
 
 /** The result of {@link checkInput}. */
 export interface InputCheck {

@@ -8,12 +8,6 @@ import { Protocol } from '../core/port';
 import { ClusterLayerName } from '../core/layers';
 import { InternetEgress, Sensitivity } from '../core/sensitivity';
 
-/** The enforcement layers a cluster runs (kept here for the planner until the layer registry replaces it). */
-export type LayerName = ClusterLayerName;
-
-/** All cluster layers, in rendering order. */
-export const LAYERS: readonly LayerName[] = ['kubernetes', 'cluster-network-policy', 'cilium', 'istio', 'spire'];
-
 /** A resolved port or port range: never a name. */
 export interface PlanPort {
   /** The protocol. */
@@ -74,7 +68,7 @@ export interface PlanCluster {
   /** Addresses of the Kubernetes API server (see `ClusterProps.apiServerCidrs`), sorted. @default - unknown */
   readonly apiServerCidrs?: readonly string[];
   /** Layers this cluster runs. */
-  readonly layers: readonly LayerName[];
+  readonly layers: readonly ClusterLayerName[];
   /** Mesh trust domain for this cluster's workload identities. */
   readonly trustDomain: string;
   /** The Cilium cluster name for ClusterMesh (`io.cilium.k8s.policy.cluster`). */

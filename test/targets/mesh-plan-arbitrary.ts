@@ -5,8 +5,9 @@
 import * as fc from 'fast-check';
 import { Protocol } from '../../lib/core/port';
 import { defaultControls, Sensitivity } from '../../lib/core/sensitivity';
+import { ClusterLayerName as LayerName } from '../../lib/core/layers';
 import {
-  LayerName, Plan, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanFlow, PlanHttpRule, PlanPort, PlanTier, PlanWorkload,
+  Plan, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanFlow, PlanHttpRule, PlanPort, PlanTier, PlanWorkload,
 } from '../../lib/plan/types';
 
 const LEVELS = [Sensitivity.CRITICAL, Sensitivity.HIGHLY_SENSITIVE, Sensitivity.SENSITIVE, Sensitivity.INTERNAL, Sensitivity.PUBLIC];
@@ -124,6 +125,8 @@ export function buildPlan(spec: Spec): Plan {
       name: 'bg1', path: 'arb/bg1', startsAt: '2026-01-01T00:00:00Z', expiresAt: '2026-01-01T01:00:00Z', expiresAtEpoch: 1767229200,
       reason: 'incident', ticket: '', approvers: ['a', 'b'], flowIds: bgFlows,
     }],
+    networks: [],
+    cloudWorkloads: [],
     warnings: [],
   };
 }
