@@ -9,3 +9,4 @@ export * from './render';
 export * from './crossplane';
 export * from './security-group-policy';
 export * from './manifests';
+export * from './target';

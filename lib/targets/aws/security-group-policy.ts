@@ -90,8 +90,8 @@ export function manifestSecurityGroupPolicies(podGroups: readonly AwsPodGroup[],
     warnings.push({
       severity: 'warning', code: 'BH-AWS-POD-GROUP-ID', path: pg.path,
       message: sharded
-        ? `the SecurityGroupPolicy of ${pg.workload} is not written: its rules need ${pg.groups.length} security groups, which Crossplane creates, and their ids are not known until then; until the policy is applied the pods keep the node's groups and the flows that reference their group stay closed`
-        : `the SecurityGroupPolicy of ${pg.workload} is not written: Crossplane creates its security group, and the group's id is not known until then; until the policy is applied the pods keep the node's groups and the flows that reference their group stay closed`,
+        ? `in manifest output the SecurityGroupPolicy of ${pg.workload} is not written: its rules need ${pg.groups.length} security groups, which Crossplane creates, and their ids are not known until then (the Pulumi host creates the policy with the groups); until it is applied the pods keep the node's groups and the flows that reference their group stay closed`
+        : `in manifest output the SecurityGroupPolicy of ${pg.workload} is not written: Crossplane creates its security group, and the group's id is not known until then (the Pulumi host creates the policy with the group); until it is applied the pods keep the node's groups and the flows that reference their group stay closed`,
       value: JSON.stringify(pg.groups),
       fix: sharded
         ? 'deploy with the Pulumi host, which passes the created groups\' ids to the policy, or reduce the workload\'s peers so that one group holds its rules'

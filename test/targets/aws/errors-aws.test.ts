@@ -96,7 +96,7 @@ describe('aws layer problem catalogue', () => {
     const key = groupKey('prod-eu', 'orders', 'eks-eu/shop/orders');
     expect(manifestSecurityGroupPolicies(r.podGroups, r.resources).warnings).toEqual([{
       severity: 'warning', code: 'BH-AWS-POD-GROUP-ID', path: 'fixture/eks-eu/shop/orders',
-      message: 'the SecurityGroupPolicy of eks-eu/shop/orders is not written: Crossplane creates its security group, and the group\'s id is not known until then; until the policy is applied the pods keep the node\'s groups and the flows that reference their group stay closed',
+      message: 'in manifest output the SecurityGroupPolicy of eks-eu/shop/orders is not written: Crossplane creates its security group, and the group\'s id is not known until then (the Pulumi host creates the policy with the group); until it is applied the pods keep the node\'s groups and the flows that reference their group stay closed',
       value: JSON.stringify([key]),
       fix: `apply the aws layer, read the group's id (status.atProvider.id of SecurityGroup ${key}), declare it as the workload's adopted security group id, and synthesize again; or deploy with the Pulumi host`,
     }]);
