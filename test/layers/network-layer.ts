@@ -48,6 +48,7 @@ function group(network: PlanNetwork, workload: { key: string; name: string; clus
     kind: 'SecurityGroup', key: `${layer === TEST_LAYER ? '' : `${layer}-`}${network.name}-${workload.cluster}-${workload.name}`, name: `${workload.cluster}-${workload.name}`,
     description: `pods of ${workload.key}`, vpcId: network.vpcId, tags: { 'bulkhead.io/workload': workload.name },
     members: [workload.key], memberCidrs: [], network: network.name, account: network.account, region: network.region,
+    workloadName: workload.name, vpcCidrs: network.cidrs, links: [],
   };
 }
 

@@ -41,9 +41,12 @@ beforeEach(() => {
   jest.spyOn(pulumi.log, 'info').mockImplementation(async () => undefined);
 });
 
+// the built-in mapping of the aws artifact type, put back after each test that replaces it
+const BUILT_IN_AWS = CLOUD_RESOURCE_HOSTS.aws;
+
 afterEach(() => {
   jest.restoreAllMocks();
-  delete CLOUD_RESOURCE_HOSTS.aws;
+  CLOUD_RESOURCE_HOSTS.aws = BUILT_IN_AWS;
 });
 
 test('the cloud artifacts of a network go to the mapping of their type; placed objects to the cluster provider', async () => {
