@@ -206,7 +206,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
 
   program
     .command('synth')
-    .description('synthesize a declaration into one folder per cluster and one file per layer')
+    .description('synthesize a declaration into one folder per cluster (and per cloud account and region) and one file per layer')
     .argument('<program>', 'a TypeScript or JavaScript file that exports the Topology (or a function returning it)')
     .option('--export <name>', 'the export that holds the Topology, or a function returning it')
     .option('--out <dir>', 'output folder', 'out')
