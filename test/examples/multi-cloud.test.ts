@@ -102,6 +102,65 @@ describe('the multi-cloud example', () => {
     expect(s.plan.cloudWorkloads.find((w) => w.name === 'erp')?.identity?.spiffeId).toBe('spiffe://prod.multi.example.com/ns/prod-vpc/sa/erp');
   });
 
+  describe('the aws layer (Crossplane objects of the network)', () => {
+    const net = s.networks.find((n) => n.network.name === 'prod-vpc')!;
+    const fp = (m: KubeManifest) => spec(m).forProvider as Json;
+    const group = (workload: string) => net.manifests.find((m) => m.kind === 'SecurityGroup' && m.metadata.labels?.['bulkhead.io/workload'] === workload)!;
+    const rulesOf = (kind: string, g: KubeManifest) => net.manifests.filter((m) => m.kind === kind && (fp(m).securityGroupIdRef as { name: string }).name === g.metadata.name);
+    const erp = group('erp');
+    const db = group('erp-db');
+
+    test('one security group per cloud workload, in the VPC, through the provider config of the account', () => {
+      expect(net.manifests.filter((m) => m.kind === 'SecurityGroup').map((m) => m.metadata.labels?.['bulkhead.io/workload']).sort()).toEqual(['erp', 'erp-db']);
+      for (const g of [erp, db]) {
+        expect(fp(g)).toMatchObject({ region: 'eu-west-1', vpcId: 'vpc-0a1b2c3d4e5f67890' });
+        expect(spec(g).providerConfigRef).toEqual({ name: `bulkhead-aws-${MULTI_CLOUD_ACCOUNT}` });
+      }
+      expect(erp.metadata.annotations?.['bulkhead.io/member-cidrs']).toBe('10.0.32.0/24,10.0.33.0/24');
+    });
+
+    test('the ERP\'s group admits the orders pods\' source range on 443, and nothing else', () => {
+      expect(rulesOf('SecurityGroupIngressRule', erp).map((m) => fp(m))).toEqual([expect.objectContaining({
+        ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '10.20.0.0/16',
+      })]);
+      expect(net.manifests.filter((m) => m.kind === 'SecurityGroupIngressRule' && fp(m).cidrIpv4 === '10.20.0.0/16')).toHaveLength(1);
+    });
+
+    test('the ERP\'s group lets it out to its database by group reference, and to the platform destinations only', () => {
+      const egress = rulesOf('SecurityGroupEgressRule', erp).map((m) => fp(m));
+      expect(egress.filter((r) => r.referencedSecurityGroupIdRef)).toEqual([expect.objectContaining({
+        ipProtocol: 'tcp', fromPort: 5432, toPort: 5432, referencedSecurityGroupIdRef: { name: db.metadata.name },
+      })]);
+      expect(egress.filter((r) => !r.referencedSecurityGroupIdRef).map((r) => `${r.ipProtocol as string} ${r.fromPort as number} ${r.cidrIpv4 as string}`).sort()).toEqual([
+        'tcp 53 10.0.0.2/32', 'tcp 53 169.254.169.253/32', 'tcp 80 169.254.169.254/32', 'udp 123 169.254.169.123/32', 'udp 53 10.0.0.2/32', 'udp 53 169.254.169.253/32',
+      ]);
+    });
+
+    test('the RDS group admits the ERP\'s group on 5432 and nothing else, and has no egress (a managed service opens no connections)', () => {
+      expect(rulesOf('SecurityGroupIngressRule', db).map((m) => fp(m))).toEqual([expect.objectContaining({
+        ipProtocol: 'tcp', fromPort: 5432, toPort: 5432, referencedSecurityGroupIdRef: { name: erp.metadata.name },
+      })]);
+      expect(rulesOf('SecurityGroupIngressRule', db).map((m) => Object.keys(fp(m)).filter((k) => /^cidr|prefixList|referenced/.test(k)))).toEqual([['referencedSecurityGroupIdRef']]);
+      expect(rulesOf('SecurityGroupEgressRule', db)).toEqual([]);
+    });
+
+    test('no group is near its quota, none needed sharding', () => {
+      for (const g of [erp, db]) {
+        expect(rulesOf('SecurityGroupIngressRule', g).length).toBeLessThanOrEqual(60);
+        expect(rulesOf('SecurityGroupEgressRule', g).length).toBeLessThanOrEqual(60);
+      }
+      expect(net.manifests.filter((m) => m.kind === 'SecurityGroup')).toHaveLength(2);
+    });
+
+    test('no pod of the example has a group of its own: no SecurityGroupPolicy', () => {
+      expect(all.filter(({ m }) => m.kind === 'SecurityGroupPolicy')).toEqual([]);
+    });
+
+    test('the aws layer warns that the orders pods are addressed by the cluster\'s pod range', () => {
+      expect(s.warnings.filter((w) => w.code === 'BH-AWS-POD-CIDRS').map((w) => [w.path, w.value])).toEqual([['multi/orders-service', '["10.20.0.0/16"]']]);
+    });
+  });
+
   test('clusters without Cilium get no cilium.io objects, and only the EKS cluster gets them', () => {
     for (const c of s.clusters) {
       const cilium = c.manifests.filter((m) => m.apiVersion.startsWith('cilium.io/'));
@@ -129,6 +188,8 @@ describe('the multi-cloud example', () => {
       'gke-analytics/kubernetes exact', 'gke-analytics/istio exact',
     ]);
   });
+
+  test.todo('verify: the aws layer allows exactly the declaration (waits for the aws simulator and its verify)');
 
   test('same declaration, statements in any order: byte-identical output in every folder', () => {
     const reference = text(s);
