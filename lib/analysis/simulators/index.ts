@@ -4,6 +4,7 @@
  */
 import { ManifestObject } from '../loader';
 import { AnalysisContext, AnalysisLayer, LayerSimulator } from '../types';
+import { createAwsSimulator, isAwsLayerObject } from './aws';
 import { createCiliumSimulator } from './cilium';
 import { createIstioSimulator } from './istio';
 import { createKubernetesSimulator, isKubernetesLayerObject } from './kubernetes';
@@ -46,5 +47,12 @@ export const ISTIO_SIMULATOR: SimulatorRegistration = {
   create: (objects, ctx) => createIstioSimulator(objects.map((o) => o.raw), ctx),
 };
 
+/** The `aws` layer: Crossplane security groups, their rules and prefix lists (cloud endpoints). */
+export const AWS_SIMULATOR: SimulatorRegistration = {
+  layer: 'aws',
+  owns: isAwsLayerObject,
+  create: createAwsSimulator,
+};
+
 /** Every built-in simulator, in the order layers are reported. */
-export const SIMULATORS: readonly SimulatorRegistration[] = [KUBERNETES_SIMULATOR, CILIUM_SIMULATOR, ISTIO_SIMULATOR];
+export const SIMULATORS: readonly SimulatorRegistration[] = [KUBERNETES_SIMULATOR, CILIUM_SIMULATOR, ISTIO_SIMULATOR, AWS_SIMULATOR];
