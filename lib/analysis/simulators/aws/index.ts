@@ -121,7 +121,7 @@ export class AwsSimulator implements LayerSimulator {
     }
     if (v.by) {
       const r = v.by.rule;
-      return [{ policy: v.by.group.ref, rule: r.ref, effect: 'allow', detail: `${dir === 'egress' ? 'egress to' : 'ingress from'} ${peerText(r)}: ${ruleText(r)} allows ${what} ${dir === 'egress' ? 'to' : 'from'} ${other.label}${matchText(r, other)}` }];
+      return [{ policy: v.by.group.ref, rule: r.ref, effect: 'allow', detail: `${dir} ${ruleText(r)} ${dir === 'egress' ? 'to' : 'from'} ${peerText(r)}: ${other.label} ${matchText(r, other)}` }];
     }
     const groups = end.type === 'cloud' ? end.groups.map((g) => `SecurityGroup ${g}`).join(', ') : '';
     const unreachable = v.unreachable.map((u) => `; ${u.rule.ref} matches the port but not the peer: ${u.why}`).join('');
@@ -190,9 +190,9 @@ function ruleText(r: AwsRule): string {
 }
 
 function matchText(r: AwsRule, other: Side): string {
-  if (r.peer.kind === 'group') return `, a member of ${r.peer.text}`;
-  if (r.peer.kind === 'prefix-list') return `, inside an entry of ${r.peer.text}`;
-  return other.kind === 'member' ? `, inside ${r.peer.text}` : '';
+  if (r.peer.kind === 'group') return 'is a member (its private address)';
+  if (r.peer.kind === 'prefix-list') return 'is inside one of its entries';
+  return other.kind === 'member' ? 'is inside it' : 'lies inside it';
 }
 
 /** Builds the `aws` layer's simulator. */
