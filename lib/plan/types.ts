@@ -299,8 +299,8 @@ export interface PlanExternal {
 export type PlanEndpointRef =
   | { readonly kind: 'workload'; readonly key: string }
   | { readonly kind: 'external'; readonly key: string }
-  | { readonly kind: 'platform'; readonly key: string };
-// The cloud-workloads change adds `| { readonly kind: 'cloud'; readonly key: string }` (a PlanCloudWorkload).
+  | { readonly kind: 'platform'; readonly key: string }
+  | { readonly kind: 'cloud'; readonly key: string };
 
 /** Why a flow exists. */
 export type FlowOrigin = 'declared' | 'platform' | 'break-glass';
