@@ -105,6 +105,10 @@ export class AwsSimulator implements LayerSimulator {
     const d = side(dst, family);
     const t = { family, protocol: protocolNumber(conn.protocol), port: conn.port };
     const v = this.index.evaluate(s, d, t);
+    const missing = [s, d].find((x) => x.kind === 'member' && x.noAddress);
+    if (missing) {
+      return { layer: 'aws', allowed: false, reasons: [{ policy: 'no address', effect: 'default-deny', detail: `${missing.label} has no ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address: it sends and receives no ${family === 'ipv4' ? 'IPv4' : 'IPv6'} traffic` }] };
+    }
     const what = `${conn.protocol} ${conn.port}${family === 'ipv6' ? ' (IPv6)' : ''}`;
     const reasons: Reason[] = [
       ...this.reasons(v.egress, 'egress', src, s, d, what),
@@ -173,7 +177,11 @@ function side(p: CloudPeer, family: IpFamily): Side {
   if (p.type === 'cloud') {
     const text = family === 'ipv4' ? p.ipv4 : p.ipv6;
     const address = text === undefined ? undefined : parseAddress(text);
-    return { kind: 'member', groups: p.groups, ...(address ? { address } : {}), ...(p.public ? { public: true } : {}), label: `${p.id}${address ? ` (${formatAddress(address)})` : ''}` };
+    const other = family === 'ipv4' ? p.ipv6 : p.ipv4;
+    return {
+      kind: 'member', groups: p.groups, ...(address ? { address } : {}), ...(p.public ? { public: true } : {}), ...(!address && other !== undefined ? { noAddress: true } : {}),
+      label: `${p.id}${address ? ` (${formatAddress(address)})` : ''}`,
+    };
   }
   return { kind: 'outside', range: { family: 'ipv4', first: BigInt(p.first), last: BigInt(p.last) }, label: p.id };
 }

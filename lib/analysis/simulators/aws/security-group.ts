@@ -41,6 +41,8 @@ export type Side =
     readonly address?: Address;
     /** The address the other side sees is public: references do not match it. */
     readonly public?: boolean;
+    /** It has no address of the traffic's family (it has one of the other): it sends and receives none of it. */
+    readonly noAddress?: boolean;
     /** How it is printed. */
     readonly label: string;
   }
@@ -174,6 +176,10 @@ export class RuleIndex {
 
   /** Decides one connection. */
   public evaluate(src: Side, dst: Side, t: Traffic): SecurityGroupVerdict {
+    if ((src.kind === 'member' && src.noAddress) || (dst.kind === 'member' && dst.noAddress)) {
+      const none: DirectionVerdict = { policed: true, allowed: false, unreachable: [] };
+      return { allowed: false, egress: none, ingress: none };
+    }
     const egress = direction(this.model, src, dst, t, 'egress', (g) => this.rulesOf(g));
     const ingress = direction(this.model, dst, src, t, 'ingress', (g) => this.rulesOf(g));
     return { allowed: egress.allowed && ingress.allowed, egress, ingress };
@@ -184,6 +190,7 @@ export class RuleIndex {
    * egress allows, intersected with those the destination's ingress allows.
    */
   public allowedPorts(src: Side, dst: Side, family: IpFamily): PortSet {
+    if ((src.kind === 'member' && src.noAddress) || (dst.kind === 'member' && dst.noAddress)) return PortSet.EMPTY;
     const out = this.directionPorts(src, dst, family, 'egress');
     if (out.isEmpty()) return out;
     return out.intersect(this.directionPorts(dst, src, family, 'ingress'));
