@@ -15,11 +15,12 @@
  */
 import { Problem } from '../core/errors';
 import { Plan, PlanEndpointRef, PlanPort } from '../plan/types';
+import { mergeAdjacentRanges } from './format';
 import { Ipv4Range, parseCidr, partitionIpv4, rangeId } from './ipv4';
 import { LoadedManifests, loadObjects } from './loader';
 import { PortSet } from './portset';
 import { AwsSimulator } from './simulators/aws';
-import { CloudEndpoint, CloudPeer, ExternalEndpoint } from './types';
+import { AllowedConnection, CloudEndpoint, CloudPeer, ExternalEndpoint } from './types';
 
 /** One difference between the cloud layer and the declaration. */
 export interface AwsVerifyFinding {
@@ -101,7 +102,8 @@ export function verifyAws(plan: AwsVerifyPlan, manifests: readonly unknown[] | L
 
   // expectations
   const pairs = new Map<string, PortSet>(); // `${a}\0${b}` → ports, between cloud endpoints
-  type AddressTarget = { readonly ranges: readonly Ipv4Range[]; readonly ports: PortSet; readonly peer: string };
+  /** An address set a cloud endpoint may reach (or be reached from); `pair`: a cloud peer's member CIDRs, checked as a pair, only allowed here. */
+  type AddressTarget = { readonly ranges: readonly Ipv4Range[]; readonly ports: PortSet; readonly peer: string; readonly pair?: boolean };
   const egressTo = new Map<string, AddressTarget[]>(); // cloud key → address sets it may reach
   const ingressFrom = new Map<string, AddressTarget[]>(); // cloud key → address sets that may reach it
   const push = (m: Map<string, AddressTarget[]>, k: string, t: AddressTarget): void => {
@@ -140,8 +142,8 @@ export function verifyAws(plan: AwsVerifyPlan, manifests: readonly unknown[] | L
       // across regions, CIDR rules carry the flow: the peer's member CIDRs are expected there
       const de = byId.get(f.destination.key);
       const se = byId.get(f.source.key);
-      if (de) push(egressTo, f.source.key, { ranges: rangesOf(de.ranges), ports, peer: f.destination.key });
-      if (se) push(ingressFrom, f.destination.key, { ranges: rangesOf(se.ranges), ports, peer: f.source.key });
+      if (de) push(egressTo, f.source.key, { ranges: rangesOf(de.ranges), ports, peer: f.destination.key, pair: true });
+      if (se) push(ingressFrom, f.destination.key, { ranges: rangesOf(se.ranges), ports, peer: f.source.key, pair: true });
     } else if (s || d) {
       const other = s ? f.destination : f.source;
       const set = addressSet(other);
@@ -194,20 +196,24 @@ export function verifyAws(plan: AwsVerifyPlan, manifests: readonly unknown[] | L
     const e = byId.get(k);
     const network = networkOf.get(k)!;
     if (!e) continue;
+    const over: AllowedConnection[] = [];
     for (const piece of dstPieces) {
       count(network, 'addressChecks');
-      const actual = cloud.allowedPorts(e, piece);
-      add('over-permissive', network, k, piece.id, actual.subtract(expectedFor(egressTo.get(k), piece)), 'the egress rules allow these ports to these addresses, and no flow declares them');
+      const extra = cloud.allowedPorts(e, piece).subtract(expectedFor(egressTo.get(k), piece));
+      if (!extra.isEmpty()) over.push({ src: k, dst: piece.id, ports: extra });
     }
     for (const piece of srcPieces) {
       count(network, 'addressChecks');
-      const actual = cloud.allowedPorts(piece, e);
-      add('over-permissive', network, piece.id, k, actual.subtract(expectedFor(ingressFrom.get(k), piece)), 'the ingress rules allow these ports from these addresses, and no flow declares them');
+      const extra = cloud.allowedPorts(piece, e).subtract(expectedFor(ingressFrom.get(k), piece));
+      if (!extra.isEmpty()) over.push({ src: piece.id, dst: k, ports: extra });
     }
-    for (const t of egressTo.get(k) ?? []) {
+    for (const c of mergeAdjacentRanges(over)) {
+      add('over-permissive', network, c.src, c.dst, c.ports, c.src === k ? 'the egress rules allow these ports to these addresses, and no flow declares them' : 'the ingress rules allow these ports from these addresses, and no flow declares them');
+    }
+    for (const t of (egressTo.get(k) ?? []).filter((x) => !x.pair)) {
       for (const r of t.ranges) add('missing', network, k, rangeId(r[0], r[1]), t.ports.subtract(allowedOver(cloud.allowedPorts, e, r, dstPieces, 'out')), `declared to ${t.peer}, and the egress rules do not allow it to every address of the range`);
     }
-    for (const t of ingressFrom.get(k) ?? []) {
+    for (const t of (ingressFrom.get(k) ?? []).filter((x) => !x.pair)) {
       for (const r of t.ranges) add('missing', network, rangeId(r[0], r[1]), k, t.ports.subtract(allowedOver(cloud.allowedPorts, e, r, srcPieces, 'in')), `declared from ${t.peer}, and the ingress rules do not allow it from every address of the range`);
     }
   }
