@@ -6,6 +6,8 @@
 import { Analysis, AnalysisOptions } from '../../../lib/analysis/engine';
 import { formatConnectivity, formatExplanation } from '../../../lib/analysis/format';
 import { loadObjects } from '../../../lib/analysis/loader';
+import { decodeAws } from '../../../lib/analysis/simulators/aws/decode';
+import { RuleIndex } from '../../../lib/analysis/simulators/aws/security-group';
 import { Connection } from '../../../lib/analysis/types';
 import { egress, erpExample, group, ingress, prefixList, prefixListEntry } from './crossplane';
 
@@ -293,5 +295,31 @@ describe('aws layer: connlist', () => {
     const effective = mixed.connectivity();
     expect(effective.filter((c) => !c.src.startsWith('cloud:') && !c.dst.startsWith('cloud:') && !c.src.startsWith('10.1.0.0'))).toEqual(analyse(k8s).connectivity());
     expect(effective.filter((c) => c.src.startsWith('cloud:') || c.dst.startsWith('cloud:'))).toEqual(mixed.connectivity({ layer: 'aws' }));
+  });
+});
+
+describe('aws layer: ICMP and other protocols, judged by the evaluation itself', () => {
+  const index = (objects: readonly unknown[]) => new RuleIndex(decodeAws(loadObjects(objects).objects).model);
+  const a = { kind: 'member' as const, groups: ['a'], address: { family: 'ipv4' as const, value: 0x0a000124n }, label: 'a' };
+  const b = { kind: 'member' as const, groups: ['b'], address: { family: 'ipv4' as const, value: 0x0a000283n }, label: 'b' };
+
+  test('icmp type 8 code 0 (echo request) allows that message only; -1 / -1 every message (API_IpPermission: fromPort is the type, toPort the code)', () => {
+    const idx = index([...pairOf(), egress('a-ping', 'a', { ref: 'b' }, { protocol: 'icmp', from: 8, to: 0 }), ingress('b-icmp', 'b', { ref: 'a' }, { protocol: 'icmp', from: -1, to: -1 })]);
+    expect(idx.evaluate(a, b, { family: 'ipv4', protocol: 1, icmp: { type: 8, code: 0 } }).allowed).toBe(true);
+    expect(idx.evaluate(a, b, { family: 'ipv4', protocol: 1, icmp: { type: 13, code: 0 } }).allowed).toBe(false);
+    // ICMP is not TCP: the connectivity list (TCP, UDP, SCTP) shows nothing
+    expect(idx.allowedPorts(a, b, 'ipv4').isEmpty()).toBe(true);
+  });
+
+  test('icmpv6 without a range allows every type and code; an icmp rule does not allow icmpv6', () => {
+    const idx = index([...pairOf(), egress('a-v6', 'a', { ref: 'b' }, { protocol: 'icmpv6' }), ingress('b-v6', 'b', { ref: 'a' }, { protocol: 'icmpv6' }), egress('a-v4', 'a', { ref: 'b' }, { protocol: 'icmp', from: -1, to: -1 })]);
+    expect(idx.evaluate(a, b, { family: 'ipv4', protocol: 58, icmp: { type: 128, code: 0 } }).allowed).toBe(true);
+    expect(idx.evaluate(a, b, { family: 'ipv4', protocol: 1, icmp: { type: 8, code: 0 } }).allowed).toBe(false);
+  });
+
+  test('-1 allows ICMP and any other protocol number too', () => {
+    const idx = index([...pairOf(), egress('a-all', 'a', { ref: 'b' }, { protocol: '-1' }), ingress('b-all', 'b', { ref: 'a' }, { protocol: '-1' })]);
+    expect(idx.evaluate(a, b, { family: 'ipv4', protocol: 1, icmp: { type: 8, code: 0 } }).allowed).toBe(true);
+    expect(idx.evaluate(a, b, { family: 'ipv4', protocol: 50 }).allowed).toBe(true);
   });
 });
