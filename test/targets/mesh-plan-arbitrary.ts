@@ -124,6 +124,8 @@ export function buildPlan(spec: Spec): Plan {
       name: 'bg1', path: 'arb/bg1', startsAt: '2026-01-01T00:00:00Z', expiresAt: '2026-01-01T01:00:00Z', expiresAtEpoch: 1767229200,
       reason: 'incident', ticket: '', approvers: ['a', 'b'], flowIds: bgFlows,
     }],
+    networks: [],
+    cloudWorkloads: [],
     warnings: [],
   };
 }

@@ -108,6 +108,8 @@ export function buildPlan(spec: GenSpec): Plan {
     platform,
     flows,
     breakGlass,
+    networks: [],
+    cloudWorkloads: [],
     warnings: [],
   };
 }

@@ -1,0 +1,97 @@
+/**
+ * The assemble phase: the plan from what the other phases produced. Flows are sorted by id,
+ * every entity of the plan is sorted by key, and each workload gets its edges (the flows it
+ * starts and accepts). A partial plan (the declaration has errors) keeps the first entity of
+ * each name, so that nothing downstream meets two objects of one key.
+ */
+import { cmp, Problem } from '../../core/errors';
+import { Plan, PlanBreakGlass, PlanEdge, PlanEndpointRef, PlanFlow, PlanWorkload } from '../types';
+import { Declaration } from './problems';
+import { Resolution } from './resolve';
+
+/** The flows that start and end at endpoints of one kind, by endpoint key. */
+export interface EdgesOfKind {
+  /** Flows each endpoint starts (egress), by its key, sorted by peer key then flow id. */
+  readonly calls: ReadonlyMap<string, readonly PlanEdge[]>;
+  /** Flows each endpoint accepts (ingress), by its key, sorted by peer key then flow id. */
+  readonly calledBy: ReadonlyMap<string, readonly PlanEdge[]>;
+}
+
+/**
+ * The edges of the endpoints of one kind: each flow seen from its source (a call) and from its
+ * destination (a caller), sorted by peer key then flow id.
+ *
+ * @example
+ * const { calls, calledBy } = edgesOf(flows, 'workload');
+ * calls.get('eks/shop/cart'); // the flows eks/shop/cart starts
+ */
+export function edgesOf(flows: readonly PlanFlow[], kind: PlanEndpointRef['kind']): EdgesOfKind {
+  const calls = new Map<string, PlanEdge[]>();
+  const calledBy = new Map<string, PlanEdge[]>();
+  const edge = (f: PlanFlow, peer: PlanEndpointRef): PlanEdge => ({
+    flowId: f.id, peer, ports: f.ports, http: f.http, origin: f.origin, ...(f.breakGlass ? { breakGlass: f.breakGlass } : {}),
+  });
+  const add = (m: Map<string, PlanEdge[]>, key: string, e: PlanEdge) => {
+    const list = m.get(key);
+    if (list) list.push(e);
+    else m.set(key, [e]);
+  };
+  for (const f of flows) {
+    if (f.source.kind === kind) add(calls, f.source.key, edge(f, f.destination));
+    if (f.destination.kind === kind) add(calledBy, f.destination.key, edge(f, f.source));
+  }
+  const order = (a: PlanEdge, b: PlanEdge) => cmp(a.peer.key, b.peer.key) || cmp(a.flowId, b.flowId);
+  for (const list of [...calls.values(), ...calledBy.values()]) list.sort(order);
+  return { calls, calledBy };
+}
+
+/** The plan's workloads with their edges, sorted by key. */
+export function workloadsWithEdges(r: Resolution, flows: readonly PlanFlow[]): PlanWorkload[] {
+  const { calls, calledBy } = edgesOf(flows, 'workload');
+  return [...r.workloads.values()]
+    .map((w) => ({ ...w.plan, calls: [...(calls.get(w.plan.key) ?? [])], calledBy: [...(calledBy.get(w.plan.key) ?? [])] }))
+    .sort((a, b) => cmp(a.key, b.key));
+}
+
+/** What the assemble phase puts together. */
+export interface AssembleInput {
+  /** The declaration (its topology's settings). */
+  readonly declaration: Declaration;
+  /** What the resolve phase found. */
+  readonly resolution: Resolution;
+  /** Every flow (declared, platform, break-glass), in any order. */
+  readonly flows: readonly PlanFlow[];
+  /** The grants in force. */
+  readonly grants: readonly PlanBreakGlass[];
+  /** Every problem, sorted. */
+  readonly problems: readonly Problem[];
+}
+
+/**
+ * The plan. When `problems` holds errors it is partial: of entities of one name (or flows of
+ * one id) only the first is kept.
+ */
+export function assemble(input: AssembleInput): Plan {
+  const { declaration: d, resolution: r, problems } = input;
+  const partial = problems.some((p) => p.severity === 'error');
+  const flows = [...input.flows].sort((a, b) => cmp(a.id, b.id));
+  const workloads = workloadsWithEdges(r, flows);
+  const first = <T>(xs: T[], key: (x: T) => string): T[] => {
+    if (!partial) return xs;
+    const seen = new Set<string>();
+    return xs.filter((x) => !seen.has(key(x)) && seen.add(key(x)) !== undefined);
+  };
+  const t = d.topology;
+  return {
+    topology: { name: t.node.id, environment: t.environment, trustDomain: t.trustDomain, mode: t.mode },
+    clusters: first([...r.clusters.values()], (c) => c.name).sort((a, b) => cmp(a.name, b.name)),
+    workloads: first(workloads, (w) => w.key),
+    externals: first([...r.externals.values()], (e) => e.key).sort((a, b) => cmp(a.key, b.key)),
+    platform: first([...r.platform], (x) => x.key).sort((a, b) => cmp(a.key, b.key)),
+    flows: first(flows, (f) => f.id),
+    breakGlass: first([...input.grants], (g) => g.name),
+    networks: [],
+    cloudWorkloads: [],
+    warnings: problems.filter((p) => p.severity !== 'error'),
+  };
+}
