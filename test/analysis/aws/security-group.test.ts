@@ -3,6 +3,7 @@
  * statement it encodes), judged through the analysis as a user runs it: Crossplane objects in,
  * explain and connlist out.
  */
+import * as fc from 'fast-check';
 import { Analysis, AnalysisOptions } from '../../../lib/analysis/engine';
 import { formatConnectivity, formatExplanation } from '../../../lib/analysis/format';
 import { loadObjects } from '../../../lib/analysis/loader';
@@ -321,5 +322,45 @@ describe('aws layer: ICMP and other protocols, judged by the evaluation itself',
     const idx = index([...pairOf(), egress('a-all', 'a', { ref: 'b' }, { protocol: '-1' }), ingress('b-all', 'b', { ref: 'a' }, { protocol: '-1' })]);
     expect(idx.evaluate(a, b, { family: 'ipv4', protocol: 1, icmp: { type: 8, code: 0 } }).allowed).toBe(true);
     expect(idx.evaluate(a, b, { family: 'ipv4', protocol: 50 }).allowed).toBe(true);
+  });
+});
+
+describe('aws layer: property', () => {
+  const names = ['a', 'b', 'c'];
+  const peer = fc.oneof(
+    fc.constantFrom(...names).map((g) => ({ ref: g })),
+    fc.constantFrom('10.0.0.0/16', '10.0.1.0/24', '10.0.2.0/25', '0.0.0.0/0', '192.0.2.0/24').map((c) => ({ cidrIpv4: c })),
+  );
+  const ports = fc.oneof(
+    fc.record({ protocol: fc.constant('tcp'), from: fc.integer({ min: 1, max: 100 }), to: fc.integer({ min: 100, max: 200 }) }),
+    fc.record({ protocol: fc.constant('udp'), from: fc.integer({ min: 1, max: 200 }) }),
+    fc.constant({ protocol: '-1' }),
+  );
+  const rule = fc.record({ dir: fc.constantFrom('in', 'out'), group: fc.constantFrom(...names), peer, ports });
+
+  test('connlist agrees with explain on every port, and an allowed connection has an allowing rule on both policed sides', () => {
+    fc.assert(fc.property(fc.array(rule, { maxLength: 12 }), fc.constantFrom(50, 100, 150, 5000), fc.constantFrom<'TCP' | 'UDP'>('TCP', 'UDP'), (rules, port, protocol) => {
+      const objects = [
+        group('a', { members: ['cloud:prod/a'], memberCidrs: ['10.0.1.0/24'] }),
+        group('b', { members: ['cloud:prod/b'], memberCidrs: ['10.0.2.0/24'] }),
+        group('c', { members: ['cloud:prod/c', 'cloud:prod/a'], memberCidrs: ['10.0.1.0/24'] }),
+        ...rules.map((r, i) => (r.dir === 'in' ? ingress : egress)(`r${i}`, r.group, r.peer, r.ports)),
+      ];
+      const an = analyse(objects);
+      const conns = an.connectivity({ layer: 'aws' });
+      const ends = [...an.cloudEndpoints.map((e) => e.id), '192.0.2.10', '10.0.2.200'];
+      for (const s of ends) {
+        for (const d of ends) {
+          if (s === d || (!s.startsWith('cloud:') && !d.startsWith('cloud:'))) continue;
+          const e = an.explain(s, d, { protocol, port });
+          const reasons = e.layers[0].reasons;
+          if (e.allowed) expect(reasons.filter((x) => x.effect === 'allow' || x.effect === 'default-allow').length).toBe(3);
+          if (s.startsWith('cloud:') && d.startsWith('cloud:')) {
+            const listed = conns.find((c) => c.src === s && c.dst === d);
+            expect(listed?.ports.has(protocol, port) ?? false).toBe(e.allowed);
+          }
+        }
+      }
+    }), { numRuns: 60 });
   });
 });
