@@ -67,7 +67,7 @@ export class AwsSimulator implements LayerSimulator {
     this.cloud = {
       endpoints,
       explain: (src, dst, conn) => this.explainCloud(src, dst, conn),
-      allowedPorts: (src, dst, family = 'ipv4') => this.index.allowedPorts(side(src, family), side(dst, family), family),
+      allowedPorts: (src, dst, family = 'ipv4') => this.index.allowedPorts(cachedSide(src, family), cachedSide(dst, family), family),
       addressBoundaries: () => boundaries,
     };
   }
@@ -135,6 +135,10 @@ export class AwsSimulator implements LayerSimulator {
   /** Warnings about the rules as they meet the endpoints: unreachable references, partial CIDRs, what connlist cannot list. */
   private notes(endpoints: readonly CloudEndpoint[]): Problem[] {
     const out: Problem[] = [];
+    const memberRanges = endpoints.filter((e) => e.origin === 'member').flatMap((e) => e.ranges.flatMap((text) => {
+      const er = parseRange(text)?.range;
+      return er ? [{ e, text, er }] : [];
+    }));
     for (const r of this.model.rules) {
       const path = objectPath(r.source, r.ref);
       const why = referenceUnreachable(this.model, r);
@@ -151,25 +155,32 @@ export class AwsSimulator implements LayerSimulator {
       }
       const ranges = peerRanges(this.model, r);
       if (!ranges) continue;
-      const members = endpoints.filter((e) => e.origin === 'member');
-      for (const e of members) {
-        for (const text of e.ranges) {
-          const er = parseRange(text)?.range;
-          if (!er) continue;
-          const partial = ranges.find((x) => rangesMeet(x, er) && !rangeWithinRange(er, x));
-          if (!partial) continue;
-          const addr = er.family === 'ipv4' ? e.ipv4 : e.ipv6;
-          out.push({
-            severity: 'warning', code: AWS_CODES.standIn, path,
-            message: `the rule's ${peerText(r)} covers only part of ${e.id}'s addresses (${text}); the analysis judges ${e.id} by its stand-in address ${addr ?? '(none)'}`,
-            value: peerText(r),
-            fix: `allow the whole member range ${text}, or give the instance's own address as an explicit endpoint`,
-          });
-        }
+      for (const { e, text, er } of memberRanges) {
+        const partial = ranges.find((x) => rangesMeet(x, er) && !rangeWithinRange(er, x));
+        if (!partial) continue;
+        const addr = er.family === 'ipv4' ? e.ipv4 : e.ipv6;
+        out.push({
+          severity: 'warning', code: AWS_CODES.standIn, path,
+          message: `the rule's ${peerText(r)} covers only part of ${e.id}'s addresses (${text}); the analysis judges ${e.id} by its stand-in address ${addr ?? '(none)'}`,
+          value: peerText(r),
+          fix: `allow the whole member range ${text}, or give the instance's own address as an explicit endpoint`,
+        });
       }
     }
     return out;
   }
+}
+
+const SIDES = new WeakMap<CloudPeer, Partial<Record<IpFamily, Side>>>();
+
+/** {@link side}, computed once per peer object and family. */
+function cachedSide(p: CloudPeer, family: IpFamily): Side {
+  let m = SIDES.get(p);
+  if (!m) {
+    m = {};
+    SIDES.set(p, m);
+  }
+  return (m[family] ??= side(p, family));
 }
 
 /** The evaluation's side of a cloud peer, in a family. */

@@ -126,6 +126,18 @@ export function protocolMatches(rule: AwsRule, t: Traffic): boolean {
   return true; // other protocols: every port
 }
 
+const REACH = new WeakMap<AwsRule, { why: string | undefined }>();
+
+/** {@link referenceUnreachable}, computed once per rule. */
+function reach(model: AwsModel, rule: AwsRule): string | undefined {
+  let r = REACH.get(rule);
+  if (!r) {
+    r = { why: referenceUnreachable(model, rule) };
+    REACH.set(rule, r);
+  }
+  return r.why;
+}
+
 /** Whether a rule's peer matches the other side (ignoring protocol): undefined = matches; else why not. */
 function peerMatch(model: AwsModel, rule: AwsRule, other: Side, family: IpFamily): string | undefined {
   const ranges = peerRanges(model, rule);
@@ -138,7 +150,7 @@ function peerMatch(model: AwsModel, rule: AwsRule, other: Side, family: IpFamily
   if (rule.peer.kind !== 'group') return 'no peer';
   if (other.kind !== 'member' || !other.groups.includes(rule.peer.group)) return 'not a member';
   if (other.public) return 'a public address: references match the private addresses of members only';
-  return referenceUnreachable(model, rule);
+  return reach(model, rule);
 }
 
 function direction(model: AwsModel, side: Side, other: Side, t: Traffic, dir: 'egress' | 'ingress', rulesOf: (group: string) => readonly AwsRule[]): DirectionVerdict {
