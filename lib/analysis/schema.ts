@@ -165,7 +165,7 @@ export function schemaAt(schema: CompactSchema, path: string): CompactSchema {
       continue;
     }
     const o = typeof cur === 'string' || Array.isArray(cur) ? undefined : (cur as Exclude<CompactSchema, string | readonly [CompactSchema]>);
-    const next = o?.p?.[seg] ?? o?.m;
+    const next = o?.p !== undefined && Object.prototype.hasOwnProperty.call(o.p, seg) ? o.p[seg] : o?.m;
     if (next === undefined) throw new Error(`schema path ${path}: no field ${seg}`);
     cur = resolve(next);
   }

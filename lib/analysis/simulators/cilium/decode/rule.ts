@@ -20,7 +20,7 @@
 import { ProblemSet, inputError } from '../../../errors';
 import { L4Protocol, L4_PROTOCOLS } from '../../../portset';
 import { LabelSelector, isRecord } from '../../../selector';
-import { at, cidrRange, optBool, optList, optRecord, optString, optStringList, portNumber } from '../../common';
+import { at, cidrRange, optBool, optList, optRecord, optString, optStringList, portNumber } from '../../decode';
 import { DecodedCiliumPolicy, DecodedCiliumRule, L7, NS_KEY, Peer, PeerRule, PortRule, Section } from '../model';
 
 /** The entities Cilium defines. */

@@ -8,7 +8,7 @@
  * @see https://istio.io/latest/docs/reference/config/security/conditions/
  */
 import { ProblemSet, inputError } from '../../../errors';
-import { at, cidrRange, optList, optRecord, optString, optStringList, portNumber } from '../../common';
+import { at, cidrRange, optList, optRecord, optString, optStringList, portNumber } from '../../decode';
 import { Action, DecodedAuthorizationPolicy, DecodedAuthzRule, DecodedCond, DecodedValue, Meta } from '../model';
 import { checkKeys, readWorkloadSelector } from './shared';
 

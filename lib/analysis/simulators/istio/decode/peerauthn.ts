@@ -5,7 +5,7 @@
  * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
  */
 import { inputError } from '../../../errors';
-import { at, optRecord, portNumber } from '../../common';
+import { at, optRecord, portNumber } from '../../decode';
 import { DecodedPeerAuthentication, Meta, MtlsMode } from '../model';
 import { checkKeys, readWorkloadSelector } from './shared';
 

@@ -7,7 +7,7 @@
  * @see https://istio.io/latest/docs/reference/config/networking/service-entry/
  */
 import { inputError } from '../../../errors';
-import { at, cidrRange, optList, optRecord, optString, optStringList, portNumber } from '../../common';
+import { at, cidrRange, optList, optRecord, optString, optStringList, portNumber } from '../../decode';
 import { DecodedServiceEntry, Meta } from '../model';
 
 /**

@@ -4,7 +4,7 @@
  */
 import { inputError } from '../../../errors';
 import { isRecord } from '../../../selector';
-import { at, optRecord } from '../../common';
+import { at, optRecord } from '../../decode';
 import { Meta } from '../model';
 
 /** The metadata of an Istio object; a problem when it has no name. */

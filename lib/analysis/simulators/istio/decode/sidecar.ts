@@ -5,7 +5,7 @@
  * @see https://istio.io/latest/docs/reference/config/networking/sidecar/
  */
 import { inputError } from '../../../errors';
-import { at, optList, optRecord, optStringList } from '../../common';
+import { at, optList, optRecord, optStringList } from '../../decode';
 import { DecodedSidecar, Meta, OutboundMode } from '../model';
 import { readWorkloadSelector } from './shared';
 
