@@ -9,7 +9,7 @@
  * `LAYER_TABLE`, and one definition here.
  */
 import { ClusterLayerName, LAYER_NAMES, LAYER_TABLE, LayerName, SimulatedLayerName } from '../core/layers';
-import { CILIUM_SIMULATOR, ISTIO_SIMULATOR, KUBERNETES_SIMULATOR, SimulatorRegistration } from '../analysis/simulators';
+import { AWS_SIMULATOR, CILIUM_SIMULATOR, ISTIO_SIMULATOR, KUBERNETES_SIMULATOR, SimulatorRegistration } from '../analysis/simulators';
 import { ciliumTarget } from '../targets/cilium';
 import { clusterNetworkPolicyTarget } from '../targets/cluster-network-policy';
 import { istioTarget } from '../targets/istio';
@@ -103,6 +103,7 @@ export const AWS_LAYER: NetworkLayerDefinition = {
     { apiVersion: 'vpcresources.k8s.aws/v1beta1', kind: 'SecurityGroupPolicy' },
   ],
   crds: 'aws',
+  simulator: AWS_SIMULATOR,
 };
 
 /** The built-in network layers, in rendering order. */
