@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { declareMultiCloud, MULTI_CLOUD_ACCOUNT } from '../../examples/multi-cloud/declaration';
 import { synthMultiCloud } from '../../examples/multi-cloud/synth';
-import { synthesize, toYaml } from '../../lib';
+import { synthesize, toYaml, verifyAws } from '../../lib';
 
 jest.setTimeout(120_000);
 
@@ -28,6 +28,9 @@ describe('the multi-cloud synth script', () => {
     const written = fs.readFileSync(path.join(outdir, 'aws', MULTI_CLOUD_ACCOUNT, 'eu-west-1', 'aws.yaml'), 'utf8');
     expect(YAML.parseAllDocuments(written).map((d) => d.toJSON())).toEqual(JSON.parse(JSON.stringify(s.networks[0].manifests)));
     expect(written.trim()).toBe(toYaml(s.networks[0].manifests).trim());
+    // the file as committed verifies exact against the declaration
+    const report = verifyAws(s.plan, YAML.parseAllDocuments(written).map((d) => d.toJSON() as unknown));
+    expect([report.ok, report.networks.map((n) => n.status)]).toEqual([true, ['exact']]);
   });
 
   test('a second run replaces its own files and writes the same bytes', () => {

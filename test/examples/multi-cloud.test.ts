@@ -5,7 +5,7 @@ import * as fc from 'fast-check';
 import * as YAML from 'yaml';
 import { declareMultiCloud, MULTI_CLOUD_ACCOUNT } from '../../examples/multi-cloud/declaration';
 import { buildApp } from '../../examples/multi-cloud/main';
-import { KubeManifest, synthesize, Synthesis, toYaml } from '../../lib';
+import { KubeManifest, synthesize, Synthesis, toYaml, verifyAws } from '../../lib';
 import { verify } from '../../lib/verify';
 import { schemaErrors } from '../util/schema';
 
@@ -189,7 +189,27 @@ describe('the multi-cloud example', () => {
     ]);
   });
 
-  test.todo('verify: the aws layer allows exactly the declaration (waits for the aws simulator and its verify)');
+  test('verify: the aws layer allows exactly the declaration', () => {
+    const report = verifyAws(s.plan, s.networks.flatMap((n) => n.manifests));
+    expect(report.findings).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.networks.map((n) => [n.network, n.layer, n.status, n.pairs])).toEqual([['prod-vpc', 'aws', 'exact', 2]]);
+    expect(report.networks[0].addressChecks).toBeGreaterThan(0);
+  });
+
+  test('verify of the aws layer finds a widened rule in the manifests (over-permissive) and a removed one (missing)', () => {
+    const manifests = JSON.parse(JSON.stringify(s.networks.flatMap((n) => n.manifests))) as KubeManifest[];
+    const fromPods = manifests.find((m) => m.kind === 'SecurityGroupIngressRule' && (spec(m).forProvider as Json).cidrIpv4 === '10.20.0.0/16')!;
+    (spec(fromPods).forProvider as Json).cidrIpv4 = '10.0.0.0/8';
+    const widened = verifyAws(s.plan, manifests);
+    expect(widened.ok).toBe(false);
+    expect(widened.findings.map((f) => f.kind)).toContain('over-permissive');
+    expect(widened.findings.every((f) => f.dst === 'cloud:prod-vpc/erp' && f.ports === 'TCP 443')).toBe(true);
+
+    const toDb = manifests.findIndex((m) => m.kind === 'SecurityGroupIngressRule' && (spec(m).forProvider as Json).fromPort === 5432);
+    const removed = verifyAws(s.plan, manifests.filter((_, i) => i !== toDb));
+    expect(removed.findings).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'missing', src: 'cloud:prod-vpc/erp', dst: 'cloud:prod-vpc/erp-db', ports: 'TCP 5432' })]));
+  });
 
   test('same declaration, statements in any order: byte-identical output in every folder', () => {
     const reference = text(s);
