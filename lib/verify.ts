@@ -10,6 +10,7 @@ import { cmp } from './core/errors';
 import { Interval, mergeIntervals, subtractIntervals } from './core/intervals';
 import { formatIpv4, Ipv4Range, parseCidr, parseIpv4 } from './analysis/ipv4';
 import { Analysis, AnalysisLayer, LoadedManifests, loadObjects, PortSet, WorkloadEndpoint } from './analysis';
+import { verifyAws } from './analysis/verify-aws';
 import { Topology } from './model/topology';
 import { judgedBy } from './core/layers';
 import { Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
@@ -18,8 +19,12 @@ import { KubeManifest } from './targets/types';
 
 /** One difference between a layer and the declaration. */
 export interface VerifyFinding {
-  /** The cluster. */
+  /** The cluster (for a network layer such as `aws`: the network, and `scope` is `network`). */
   readonly cluster: string;
+  /** `network` for a finding of a network layer (`aws`). @default - a cluster layer's finding */
+  readonly scope?: 'network';
+  /** What was compared (network layers). @default - none */
+  readonly detail?: string;
   /** The simulated layer (`kubernetes` covers NetworkPolicy and ClusterNetworkPolicy together, as the dataplane evaluates them). */
   readonly layer: AnalysisLayer;
   /** `over-permissive`: allowed but not declared; `missing`: declared but not allowed. */
@@ -70,8 +75,15 @@ export type VerifyLayerStatus = 'exact' | 'approximate' | 'findings';
 
 /** What was checked in one layer of one cluster. */
 export interface VerifyLayerResult {
-  /** The cluster. */
+  /** The cluster (for a network layer such as `aws`: the network, and `scope` is `network`). */
   readonly cluster: string;
+  /**
+   * `network` for the verdict on a network layer (`aws`: the security groups of one cloud
+   * network, judged by the security-group simulator between every pair of cloud endpoints and
+   * against the address sets they reach); its `externalChecks` counts the address pieces compared.
+   * @default - a cluster layer's verdict
+   */
+  readonly scope?: 'network';
   /** The layer. */
   readonly layer: AnalysisLayer;
   /** The verdict. */
@@ -195,6 +207,7 @@ function verifyChecked(synthesis: Synthesis, options: Pick<VerifyOptions, 'objec
   for (const c of synthesis.clusters) {
     layers.push(...verifyCluster(synthesis.plan, c.cluster, c.manifests, options.objects?.[c.cluster.name] ?? [], notes));
   }
+  layers.push(...verifyNetworks(synthesis, notes));
   const findings = layers.flatMap((l) => l.findings);
   const approximations = layers.flatMap((l) => l.approximations);
   return { ok: findings.length === 0, exact: layers.every((l) => l.status === 'exact'), layers, findings, approximations, notes: [...notes].sort() };
@@ -711,4 +724,27 @@ function sampleAddress(x: PlanExternal, index: number): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The verdicts on the network layers: the security groups of every network (all networks'
+ * groups together, since rules reference groups across peered networks), judged by the `aws`
+ * simulator against the plan's cloud endpoints and flows.
+ */
+function verifyNetworks(synthesis: Synthesis, notes: Set<string>): VerifyLayerResult[] {
+  const networks = synthesis.networks ?? [];
+  const manifests = networks.flatMap((n) => n.manifests);
+  if (networks.length === 0 || !manifests.some((m) => m.apiVersion.startsWith('ec2.aws.upbound.io/'))) return [];
+  const report = verifyAws(synthesis.plan, manifests);
+  for (const n of report.notes) notes.add(`aws: ${n}`);
+  return report.networks.map((n): VerifyLayerResult => ({
+    cluster: n.network,
+    scope: 'network',
+    layer: 'aws',
+    status: n.status,
+    pairs: n.pairs,
+    externalChecks: n.addressChecks,
+    findings: n.findings.map((f): VerifyFinding => ({ cluster: f.network, scope: 'network', layer: 'aws', kind: f.kind, src: f.src, dst: f.dst, ports: f.ports, detail: f.detail })),
+    approximations: [],
+  }));
 }
