@@ -179,14 +179,16 @@ describe('the multi-cloud example', () => {
     expect(aks?.manifests.filter((m) => /istio\.io|spiffe\.io/.test(m.apiVersion))).toEqual([]);
   });
 
-  test('verify: every cluster layer allows exactly the declaration (only the FQDN fallback of NetworkPolicy is approximate)', () => {
+  test('verify: every layer of every cluster and network allows exactly the declaration (only the FQDN fallback of NetworkPolicy is approximate)', () => {
     const report = verify(declareMultiCloud(undefined).topology);
     expect(report.findings).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.layers.map((l) => `${l.cluster}/${l.layer} ${l.status}`)).toEqual([
       'aks-support/kubernetes exact', 'eks-orders/kubernetes approximate', 'eks-orders/cilium exact', 'eks-orders/istio exact',
-      'gke-analytics/kubernetes exact', 'gke-analytics/istio exact',
+      'gke-analytics/kubernetes exact', 'gke-analytics/istio exact', 'prod-vpc/aws exact',
     ]);
+    const aws = report.layers.find((l) => l.layer === 'aws')!;
+    expect([aws.scope, aws.pairs]).toEqual(['network', 2]);
   });
 
   test('verify: the aws layer allows exactly the declaration', () => {
