@@ -11,7 +11,8 @@ import { Interval, mergeIntervals, subtractIntervals } from './core/intervals';
 import { formatIpv4, Ipv4Range, parseCidr, parseIpv4 } from './analysis/ipv4';
 import { Analysis, AnalysisLayer, LoadedManifests, loadObjects, PortSet, WorkloadEndpoint } from './analysis';
 import { Topology } from './model/topology';
-import { LayerName, Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
+import { judgedBy } from './core/layers';
+import { Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
 import { synthesize, Synthesis } from './synth';
 import { KubeManifest } from './targets/types';
 
@@ -122,14 +123,6 @@ export interface VerifyOptions {
   readonly objects?: Readonly<Record<string, readonly unknown[]>>;
 }
 
-/** Layers of the plan → the simulated layer that judges them. */
-const SIMULATED: Readonly<Record<LayerName, AnalysisLayer | undefined>> = {
-  'kubernetes': 'kubernetes',
-  'cluster-network-policy': 'kubernetes',
-  'cilium': 'cilium',
-  'istio': 'istio',
-  'spire': undefined,
-};
 
 /** Address that FQDN externals are resolved to for the check (TEST-NET-3, RFC 5737). */
 const FQDN_TEST_BASE = [203, 0, 113];
@@ -239,7 +232,7 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
   // Pods lie in the cluster's pod CIDRs: rules that match addresses (Istio ipBlocks, networks) are judged for them too.
   const analysis = Analysis.of(loaded, { trustDomain: cluster.trustDomain, clusterName: cluster.ciliumClusterName, resolve, podCidrs: cluster.podCidrs });
   const results: VerifyLayerResult[] = [];
-  const judged = [...new Set(cluster.layers.map((l) => SIMULATED[l]).filter((l): l is AnalysisLayer => l !== undefined))];
+  const judged = [...new Set(cluster.layers.map((l) => judgedBy(l)).filter((l): l is AnalysisLayer => l !== undefined))];
   for (const layer of judged) {
     // Istio authorizes TCP only (sidecars do not intercept UDP or SCTP): judge it on TCP.
     const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;

@@ -10,8 +10,9 @@ import { ArgCheck, isRecord } from '../core/entry';
 import { BulkheadError, formatProblem, Problem, show } from '../core/errors';
 import { Cluster } from '../model/cluster';
 import { Topology } from '../model/topology';
-import { checkSynthesisArgs, Synthesis, synthesize, SynthesizeOptions } from '../synth';
-import { KubeManifest } from '../targets/types';
+import { PlanNetwork } from '../plan/types';
+import { checkSynthesisArgs, cloudArtifactKey, Synthesis, synthesize, SynthesizeOptions } from '../synth';
+import { ArtifactType, CloudArtifact, KubeManifest } from '../targets/types';
 
 /** Arguments of {@link SegmentationStack}. */
 export interface SegmentationStackArgs extends SynthesizeOptions {
@@ -33,12 +34,43 @@ export interface SegmentationStackArgs extends SynthesizeOptions {
   readonly defaultProviders?: boolean;
 }
 
+/** Where the Pulumi host creates the cloud resources of one network. */
+export interface CloudResourceContext {
+  /** The component's name (the first part of every logical name). */
+  readonly stack: string;
+  /** The network the resources live in (its account and region say which provider creates them). */
+  readonly network: PlanNetwork;
+  /** The component: every resource is its child (directly, or through a provider made for the network). */
+  readonly parent: pulumi.ComponentResource;
+}
+
+/**
+ * Creates the cloud resources of one artifact type, of one network, with the cloud's Pulumi
+ * provider (explicit, one per account and region, never ambient). Returns every resource
+ * created, by logical name (derived from content, unique in the component).
+ */
+export type CloudResourceHost<A extends CloudArtifact> = (artifacts: readonly A[], context: CloudResourceContext) => Readonly<Record<string, pulumi.CustomResource>>;
+
+/** The Pulumi mapping of every cloud artifact type. */
+export type CloudResourceHosts = { -readonly [T in CloudArtifact['type']]?: CloudResourceHost<Extract<CloudArtifact, { type: T }>> };
+
+/**
+ * How the Pulumi host creates each type of cloud artifact: the one place that maps a cloud's
+ * resources to Pulumi resources (Kubernetes objects are mapped in `createResource`). The `aws`
+ * entry — `aws: createAwsResources` from `./aws` (`@pulumi/aws` security groups and standalone
+ * rules) — is added with the aws layer. A network artifact of a type without an entry is an
+ * error (`BH-PULUMI-ARTIFACT`), reported before any resource is registered.
+ * @internal
+ */
+export const CLOUD_RESOURCE_HOSTS: CloudResourceHosts = {};
+
 /** The Pulumi type token of {@link SegmentationStack}. */
 export const SEGMENTATION_TYPE = 'bulkhead:index:Segmentation';
 
 /**
  * Deploys a topology's segmentation: NetworkPolicies, ClusterNetworkPolicies, Cilium, Istio
- * and SPIRE objects of every cluster, as children of one component.
+ * and SPIRE objects of every cluster, and the cloud resources of every network layer (each
+ * artifact type through its entry in {@link CLOUD_RESOURCE_HOSTS}), as children of one component.
  *
  * Every cluster needs a provider: pass one per cluster in `providers`, or set
  * `defaultProviders: true`. A `providers` key that names no cluster
@@ -77,7 +109,7 @@ export class SegmentationStack extends pulumi.ComponentResource {
     const problems: Problem[] = [...check.problems];
     if (a && Topology.isTopology(a.topology)) {
       try {
-        synthesis = synthesize(args.topology, check.problems.length > 0 ? {} : { now: args.now, targets: args.targets });
+        synthesis = synthesize(args.topology, check.problems.length > 0 ? {} : { now: args.now, targets: args.targets, layers: args.layers });
       } catch (e) {
         if (!BulkheadError.isBulkheadError(e)) throw e;
         problems.push(...e.problems);
@@ -85,6 +117,7 @@ export class SegmentationStack extends pulumi.ComponentResource {
       if (a.providers === undefined || isRecord(a.providers)) {
         problems.push(...providerProblems(where, { ...args, defaultProviders: a.defaultProviders === true }, synthesis));
       }
+      if (synthesis) problems.push(...artifactProblems(where, synthesis));
     }
     if (!synthesis || problems.some((p) => p.severity === 'error')) throw new BulkheadError(problems);
     super(SEGMENTATION_TYPE, name, {}, opts);
@@ -103,6 +136,14 @@ export class SegmentationStack extends pulumi.ComponentResource {
         resources[logical] = createResource(logical, m, { parent: this, provider });
       }
       counts[c.cluster.name] = c.manifests.length;
+    }
+    for (const n of this.synthesis.networks) {
+      const byType = new Map<ArtifactType, CloudArtifact[]>();
+      for (const { artifact } of n.artifacts) byType.set(artifact.type, [...(byType.get(artifact.type) ?? []), artifact]);
+      for (const [type, artifacts] of byType) {
+        const host = CLOUD_RESOURCE_HOSTS[type as CloudArtifact['type']] as CloudResourceHost<CloudArtifact>;
+        Object.assign(resources, host(artifacts, { stack: name, network: n.network, parent: this }));
+      }
     }
     for (const w of this.synthesis.warnings) {
       if (w.acknowledged) continue;
@@ -149,6 +190,25 @@ function providerProblems(name: string, args: SegmentationStackArgs, synthesis: 
         message: `the cluster '${c}' has no Kubernetes provider`,
         value: show(c),
         fix: `pass providers: { '${c}': new k8s.Provider(...) }, or set defaultProviders: true to use the kubeconfig context named '${c}'`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** A cloud artifact this host cannot create (no entry in {@link CLOUD_RESOURCE_HOSTS}): one problem per network and type. */
+function artifactProblems(name: string, synthesis: Synthesis): Problem[] {
+  const problems: Problem[] = [];
+  for (const n of synthesis.networks) {
+    const types = [...new Set(n.artifacts.map((a) => a.artifact.type))].sort();
+    for (const type of types) {
+      if (CLOUD_RESOURCE_HOSTS[type]) continue;
+      const first = n.artifacts.find((a) => a.artifact.type === type)!;
+      problems.push({
+        severity: 'error', code: 'BH-PULUMI-ARTIFACT', path: n.network.path || name,
+        message: `the network '${n.network.name}' has ${type} resources (layer ${first.layer}, such as ${cloudArtifactKey(first.artifact)}), which this Pulumi host cannot create`,
+        value: show(type),
+        fix: `synthesize the network's ${type} resources as manifests (cdk8s or the bulkhead CLI), or leave the layer out of the Pulumi program's layers`,
       });
     }
   }

@@ -4,9 +4,8 @@
  */
 import { shortHash } from '../core/hash';
 import { ANNOTATIONS, LABELS } from '../core/names';
-import {
-  LayerName, Plan, PlanBreakGlass, PlanCloudWorkload, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanPlatformEndpoint, PlanWorkload,
-} from '../plan/types';
+import { Plan, PlanBreakGlass, PlanCloudWorkload, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanPlatformEndpoint, PlanWorkload } from '../plan/types';
+import { LayerName } from '../core/layers';
 import { KubeManifest, ObjectMeta } from './types';
 
 /** The value of `app.kubernetes.io/managed-by` on every emitted object. */

@@ -20,7 +20,7 @@ function synth(plan: Plan): Synthesis {
     const manifests: KubeManifest[] = cluster.layers.flatMap((l) => [...TARGETS[l].render(plan, cluster).manifests]);
     return { cluster, manifests: sortManifests(manifests), counts: {}, reaper: 0 };
   });
-  return { plan, clusters, warnings: [] };
+  return { plan, clusters, networks: [], warnings: [] };
 }
 
 function analysisOf(plan: Plan, manifests: readonly KubeManifest[]): Analysis {

@@ -19,7 +19,7 @@ function synth(plan: Plan): Synthesis {
     const manifests: KubeManifest[] = cluster.layers.flatMap((l) => [...TARGETS[l].render(plan, cluster).manifests]);
     return { cluster, manifests: sortManifests(manifests), counts: {}, reaper: 0 };
   });
-  return { plan, clusters, warnings: [] };
+  return { plan, clusters, networks: [], warnings: [] };
 }
 
 const PODS = [pod('shop', 'orders'), pod('shop', 'web'), pod('shop', 'reports'), pod('payments', 'ledger')];

@@ -1,6 +1,9 @@
 /**
- * The registry of layer simulators. A new layer (for example cloud security groups) is one
- * module implementing {@link LayerSimulator} and one entry here.
+ * The registrations of the layer simulators. A new simulated layer (for example cloud security
+ * groups) is one module implementing {@link LayerSimulator}, one registration here, and the
+ * registration in its layer's definition (`simulator`, in the layer registry
+ * `lib/layers/registry.ts`). The analysis reads this list, not the layer registry, so that it
+ * runs without loading any renderer; a test checks that both agree.
  */
 import { ManifestObject } from '../loader';
 import { AnalysisContext, AnalysisLayer, LayerSimulator } from '../types';
@@ -18,7 +21,11 @@ export interface SimulatorRegistration {
   readonly create: (objects: readonly ManifestObject[], ctx: AnalysisContext) => LayerSimulator;
 }
 
-/** The `kubernetes` layer: NetworkPolicy and ClusterNetworkPolicy. */
+/**
+ * The `kubernetes` layer: NetworkPolicy and ClusterNetworkPolicy, evaluated together as the
+ * network plugin does (the objects of the `kubernetes` and `cluster-network-policy` synthesis
+ * layers: see `lib/core/layers.ts`).
+ */
 export const KUBERNETES_SIMULATOR: SimulatorRegistration = {
   layer: 'kubernetes',
   owns: isKubernetesLayerObject,
@@ -46,5 +53,9 @@ export const ISTIO_SIMULATOR: SimulatorRegistration = {
   create: (objects, ctx) => createIstioSimulator(objects.map((o) => o.raw), ctx),
 };
 
-/** Every built-in simulator, in the order layers are reported. */
+/**
+ * Every built-in simulator, in the order layers are reported (the order of their layers in
+ * `LAYER_TABLE`). The `aws` security-group simulator's registration is added here (after
+ * `ISTIO_SIMULATOR`) and in the `aws` layer definition.
+ */
 export const SIMULATORS: readonly SimulatorRegistration[] = [KUBERNETES_SIMULATOR, CILIUM_SIMULATOR, ISTIO_SIMULATOR];
