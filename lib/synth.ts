@@ -121,7 +121,7 @@ export function synthesize(topology: Topology, options: SynthesizeOptions = {}):
   if (check.problems.length > 0) throw new BulkheadError(dedupe(sortProblems([...check.problems, ...problems.filter(isError)])));
   const definitions = options.layers ?? LAYER_DEFINITIONS;
   const targets = options.targets ?? targetsOf(definitions);
-  const networkLayers = definitions.filter((d): d is NetworkLayerDefinition => d.scope === 'network');
+  const networkLayers = inRenderingOrder(definitions.filter((d): d is NetworkLayerDefinition => d.scope === 'network'));
   const problemsFound = [...problems, ...validateLayers(topology, plan, targets, networkLayers, problems.some(isError))];
   if (problemsFound.some(isError)) throw new BulkheadError(dedupe(sortProblems(problemsFound)));
 
@@ -152,6 +152,16 @@ export function synthesize(topology: Topology, options: SynthesizeOptions = {}):
     return { cluster, manifests: sortManifests(manifests), counts, reaper: reaper.manifests.length };
   });
   return { plan, clusters, networks: networked.networks, warnings: applyAcknowledgements(dedupe(sortProblems(warnings)), topology.acknowledgedCodes, topology.node.path) };
+}
+
+/**
+ * Network layers in rendering order, whatever the order they were given in: that of
+ * `LAYER_TABLE`, then layers of other names by name.
+ */
+function inRenderingOrder(layers: readonly NetworkLayerDefinition[]): NetworkLayerDefinition[] {
+  const names = Object.keys(LAYER_TABLE);
+  const rank = (d: NetworkLayerDefinition): number => (names.includes(d.name) ? names.indexOf(d.name) : names.length);
+  return [...layers].sort((a, b) => rank(a) - rank(b) || cmp(a.name, b.name));
 }
 
 /** The network layers that render a network: those of its cloud, in rendering order. */
@@ -246,7 +256,7 @@ export interface SynthesisArgPaths {
 /**
  * Checks the topology and the options of a synthesis ({@link synthesize} and the hosts' props)
  * for their kinds: the topology must be a Topology, the options an object, `targets` an object
- * of renderers keyed by layer names. `now` is checked by the planner (`BH-NOW`). Returns the
+ * of renderers keyed by layer names, `layers` a list of layer definitions. `now` is checked by the planner (`BH-NOW`). Returns the
  * options to read, or undefined when they are not an object.
  * @internal
  */

@@ -15,6 +15,10 @@ import {
   AllowedConnection,
   AnalysisContext,
   AnalysisLayer,
+  CloudEndpoint,
+  CloudEndpointSpec,
+  CloudLayer,
+  CloudPeer,
   Connection,
   Endpoint,
   ExternalEndpoint,
@@ -42,6 +46,12 @@ export interface AnalysisOptions {
   readonly clusterName?: string;
   /** The simulators to use. @default SIMULATORS (every built-in layer) */
   readonly simulators?: readonly SimulatorRegistration[];
+  /**
+   * Cloud endpoints given explicitly (instances with an address and their security groups), for
+   * the cloud layers, besides the members the groups name.
+   * @default - only the members the groups name
+   */
+  readonly cloudEndpoints?: readonly CloudEndpointSpec[];
 }
 
 /** Options of {@link Analysis.connectivity}. */
@@ -179,6 +189,7 @@ export class Analysis {
       ...(options.clusterName ? { clusterName: options.clusterName } : {}),
       resolve,
       ...(podCidrs.length > 0 ? { podCidrs } : {}),
+      ...(options.cloudEndpoints ? { cloudEndpoints: options.cloudEndpoints } : {}),
     };
     const regs = options.simulators ?? SIMULATORS;
     this.simulators = regs.map((r) => r.create(manifests.objects.filter(r.owns), this.context));
@@ -223,6 +234,9 @@ export class Analysis {
     checkConnectivityOptions(check, 'connectivity(options)', options);
     check.throwIfAny('connectivity');
     const sims = options.layer ? [this.simulator(options.layer)] : this.consulted();
+    // cloud layers answer for cloud endpoints; the cluster layers do not see them
+    const cloudConns = sims.flatMap((s) => (s.cloud ? cloudConnectivity(s.cloud, options) : []));
+    if (options.layer && sims[0].cloud) return cloudConns.sort((x, y) => cmp(x.src, y.src) || cmp(x.dst, y.dst));
     const b = this.boundaries(sims);
     const extra = options.extraBoundaries ?? { ingress: [], egress: [] };
     const srcExt = externals([...b.ingress, ...extra.ingress]);
@@ -270,7 +284,7 @@ export class Analysis {
       }
       current = next;
     }
-    const out: AllowedConnection[] = [];
+    const out: AllowedConnection[] = [...cloudConns];
     (current ?? []).forEach((row, i) => {
       for (const [j, ports] of row) out.push({ src: sources[i].id, dst: dests[j].id, ports });
     });
@@ -284,14 +298,15 @@ export class Analysis {
    * @param to the destination, written the same way
    * @param conn the connection
    */
-  public explain(from: string | Endpoint, to: string | Endpoint, conn: Connection): Explanation {
+  public explain(from: string | Endpoint | CloudEndpoint, to: string | Endpoint | CloudEndpoint, conn: Connection): Explanation {
     const check = new ArgCheck();
     checkEndpointArg(check, 'explain(from)', 'from', from);
     checkEndpointArg(check, 'explain(to)', 'to', to);
     checkConnection(check, 'explain(conn)', conn);
     check.throwIfAny('explain');
-    const src = typeof from === 'string' ? this.endpoint(from) : from;
-    const dst = typeof to === 'string' ? this.endpoint(to) : to;
+    const src = typeof from === 'string' ? this.find(from) : from;
+    const dst = typeof to === 'string' ? this.find(to) : to;
+    if (src.type === 'cloud' || dst.type === 'cloud') return this.explainCloud(src, dst, conn);
     if (src.type === 'external' && dst.type === 'external') {
       inputError({}, 'both ends of the connection are outside the cluster; no layer polices that', `${src.id} -> ${dst.id}`, 'name a workload as the source or the destination');
     }
@@ -341,6 +356,46 @@ export class Analysis {
     );
   }
 
+  /**
+   * Finds an endpoint: a cloud endpoint by id (a member key such as `cloud:prod/erp`, or the
+   * name of an explicit one), else as {@link Analysis.endpoint} does.
+   *
+   * @throws AnalysisInputError when nothing or more than one endpoint matches
+   */
+  public find(text: string): Endpoint | CloudEndpoint {
+    const check = new ArgCheck();
+    check.text('find(text)', 'text', text, "'cloud:prod/erp', 'shop/web' or '198.51.100.10'");
+    check.throwIfAny('find');
+    const cloud = this.cloudEndpoint(text.trim());
+    return cloud ?? this.endpoint(text);
+  }
+
+  /** The cloud endpoint with the id, if a cloud layer of the input has one. */
+  public cloudEndpoint(id: string): CloudEndpoint | undefined {
+    for (const s of this.simulators) {
+      const e = s.cloud?.endpoints.find((x) => x.id === id);
+      if (e) return e;
+    }
+    return undefined;
+  }
+
+  /** The cloud endpoints of every cloud layer, sorted by id. */
+  public get cloudEndpoints(): readonly CloudEndpoint[] {
+    return this.simulators.flatMap((s) => s.cloud?.endpoints ?? []).sort((a, b) => cmp(a.id, b.id));
+  }
+
+  private explainCloud(src: Endpoint | CloudEndpoint, dst: Endpoint | CloudEndpoint, conn: Connection): Explanation {
+    if (src.type === 'workload' || dst.type === 'workload') {
+      const w = src.type === 'workload' ? src : (dst as WorkloadEndpoint);
+      return inputError({}, `${w.id} is a Kubernetes workload and the other end a cloud endpoint: the cluster layers do not see cloud endpoints, and the cloud layers police cloud endpoints and addresses`, w.id, 'explain the cloud side with the workload\'s address (a pod IP or its pod CIDR), or explain the workload in its cluster');
+    }
+    if (!Number.isInteger(conn.port) || conn.port < 1 || conn.port > 65535) {
+      inputError({}, 'a port must be a whole number from 1 to 65535', conn.port, 'write the port as tcp/5432');
+    }
+    const layers = this.simulators.filter((s) => s.present && s.cloud).map((s) => (s.cloud as CloudLayer).explain(src as CloudPeer, dst as CloudPeer, conn));
+    return { src: src.id, dst: dst.id, connection: conn, allowed: layers.every((l) => l.allowed), layers };
+  }
+
   /** The layers consulted by default: the present ones, or the Kubernetes default when none is. */
   private consulted(): LayerSimulator[] {
     const present = this.simulators.filter((s) => s.present);
@@ -383,6 +438,7 @@ function checkAnalysisOptions(check: ArgCheck, where: string, options: unknown):
     }
   }
   check.text(where, 'options.clusterName', o.clusterName, "'eks-eu' (the ClusterMesh name)", { optional: true, empty: true });
+  check.list(where, 'options.cloudEndpoints', o.cloudEndpoints, "[{ name: 'bastion', address: '10.0.1.10', groups: ['bastion'] }]", { optional: true });
   check.list(where, 'options.simulators', o.simulators, 'SIMULATORS (or some of its entries)', {
     optional: true,
     item: (r, i) => {
@@ -397,7 +453,7 @@ function checkAnalysisOptions(check: ArgCheck, where: string, options: unknown):
 function checkConnectivityOptions(check: ArgCheck, where: string, options: unknown, whole: boolean = true): void {
   const o = whole ? check.options(where, 'options', options, "{ layer: 'kubernetes' }") : (isObject(options) ? options : undefined);
   if (!o) return;
-  check.text(where, 'options.layer', o.layer, "'kubernetes', 'cilium' or 'istio'", { optional: true });
+  check.text(where, 'options.layer', o.layer, "'kubernetes', 'cilium', 'istio' or 'aws'", { optional: true });
   if (o.extraBoundaries !== undefined) {
     const b = o.extraBoundaries;
     const ranges = (x: unknown): boolean => Array.isArray(x) && x.every((r: unknown) => Array.isArray(r) && r.length === 2 && r.every((n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff));
@@ -420,7 +476,8 @@ function checkEndpointArg(check: ArgCheck, where: string, field: string, e: unkn
     && typeof e.kind === 'string' && isObject(e.labels) && isObject(e.namespaceLabels) && typeof e.serviceAccount === 'string' && Array.isArray(e.ports);
   const address = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
   const external = isObject(e) && e.type === 'external' && typeof e.id === 'string' && address(e.first) && address(e.last) && (e.first as number) <= (e.last as number);
-  if (!workload && !external) check.kind(where, field, e, "a workload or an address ('shop/web', '198.51.100.10') or an endpoint of the analysis", "pass text such as 'shop/web', or an endpoint from analysis.endpoint('shop/web')");
+  const cloud = isObject(e) && e.type === 'cloud' && typeof e.id === 'string' && Array.isArray(e.groups) && typeof e.vpc === 'string';
+  if (!workload && !external && !cloud) check.kind(where, field, e, "a workload or an address ('shop/web', '198.51.100.10') or an endpoint of the analysis", "pass text such as 'shop/web', or an endpoint from analysis.endpoint('shop/web')");
 }
 
 /** The connection to explain: protocol, port and, for L7 layers, the HTTP request. */
@@ -442,6 +499,7 @@ function checkConnection(check: ArgCheck, where: string, conn: unknown): void {
       }
     }
   }
+  if (c.ipFamily !== undefined && c.ipFamily !== 'ipv4' && c.ipFamily !== 'ipv6') check.kind(where, 'conn.ipFamily', c.ipFamily, "'ipv4' or 'ipv6'", 'leave it out for IPv4');
   if (c.application !== undefined && !['tcp', 'http', 'any'].includes(c.application as string)) {
     check.kind(where, 'conn.application', c.application, "'tcp', 'http' or 'any'", "leave it out for Istio's protocol selection");
   }
@@ -467,7 +525,7 @@ export function connectivity(manifests: LoadedManifests, options: ConnectivityOp
  *
  * @see Analysis.explain
  */
-export function explain(manifests: LoadedManifests, from: string | Endpoint, to: string | Endpoint, conn: Connection, options: AnalysisOptions = {}): Explanation {
+export function explain(manifests: LoadedManifests, from: string | Endpoint | CloudEndpoint, to: string | Endpoint | CloudEndpoint, conn: Connection, options: AnalysisOptions = {}): Explanation {
   const check = new ArgCheck();
   checkManifests(check, 'explain(manifests)', 'manifests', manifests);
   checkEndpointArg(check, 'explain(from)', 'from', from);
@@ -493,7 +551,11 @@ export function diff(before: LoadedManifests, after: LoadedManifests, options: A
   const b = Analysis.of(after, options);
   const ba = a.boundaries(a.simulators);
   const bb = b.boundaries(b.simulators);
-  const extra: AddressBoundaries = { ingress: [...ba.ingress, ...bb.ingress], egress: [...ba.egress, ...bb.egress] };
+  const cloud = [...a.simulators, ...b.simulators].flatMap((s) => (s.cloud ? [s.cloud.addressBoundaries()] : []));
+  const extra: AddressBoundaries = {
+    ingress: [...ba.ingress, ...bb.ingress, ...cloud.flatMap((c) => c.ingress)],
+    egress: [...ba.egress, ...bb.egress, ...cloud.flatMap((c) => c.egress)],
+  };
   const layerNames: AnalysisLayer[] = [];
   for (const s of [...a.simulators, ...b.simulators]) {
     if (s.present && !layerNames.includes(s.layer)) layerNames.push(s.layer);
@@ -680,6 +742,27 @@ function withAddresses(manifests: LoadedManifests): readonly WorkloadEndpoint[] 
 
 /** Istio's default root namespace, whose selector-less policies apply mesh-wide. */
 const ISTIO_ROOT_NAMESPACE = 'istio-system';
+
+/**
+ * The connectivity of a cloud layer: every pair of its cloud endpoints, and each with the IPv4
+ * ranges outside every group (split at the rules' boundaries), in IPv4.
+ */
+function cloudConnectivity(layer: CloudLayer, options: ConnectivityOptions): AllowedConnection[] {
+  const b = layer.addressBoundaries();
+  const extra = options.extraBoundaries ?? { ingress: [], egress: [] };
+  const sources: CloudPeer[] = [...layer.endpoints, ...externals([...b.ingress, ...extra.ingress])];
+  const dests: CloudPeer[] = [...layer.endpoints, ...externals([...b.egress, ...extra.egress])];
+  const out: AllowedConnection[] = [];
+  for (const s of sources) {
+    for (const d of dests) {
+      if (s.id === d.id || (s.type === 'external' && d.type === 'external')) continue;
+      const all = layer.allowedPorts(s, d);
+      const ports = options.scope ? all.intersect(options.scope) : all;
+      if (!ports.isEmpty()) out.push({ src: s.id, dst: d.id, ports });
+    }
+  }
+  return out;
+}
 
 function external(first: number, last: number): ExternalEndpoint {
   return { type: 'external', id: rangeId(first, last), first, last };

@@ -445,7 +445,8 @@ function build(docs: readonly RawDoc[], warnings: ProblemSet, options: LoadOptio
   const sorted = [...workloads.values()]
     .map((w) => ({ ...w, namespaceLabels: nsRecord[w.namespace] }))
     .sort((a, b) => cmp(a.id, b.id));
-  if (sorted.length === 0 && collected.length > 0) {
+  // cloud-layer objects (security groups) have endpoints of their own: their members
+  if (sorted.length === 0 && collected.length > 0 && !collected.some((o) => group(o.apiVersion) === 'ec2.aws.upbound.io')) {
     warnings.warn(INPUT_CODES.empty, docs[0]?.source.file ?? 'input', 'the input holds no workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, ReplicaSet, ReplicationController or Pod): every connection list is empty', 'add the workload manifests next to the policies');
   }
   const problems = warnings.list();

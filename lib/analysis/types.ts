@@ -71,6 +71,72 @@ export interface ExternalEndpoint {
 /** Either side of a connection. */
 export type Endpoint = WorkloadEndpoint | ExternalEndpoint;
 
+/**
+ * An instance in a cloud network, policed by the security groups it is a member of (a VM, a
+ * managed service, a pod with its own group): a member named by a group's `bulkhead.io/members`
+ * annotation, or an endpoint given explicitly ({@link CloudEndpointSpec}).
+ */
+export interface CloudEndpoint {
+  /** Discriminator. */
+  readonly type: 'cloud';
+  /** The plan endpoint key (`cloud:<network>/<name>`, `<cluster>/<namespace>/<name>`) or the given name: the id printed by connlist. */
+  readonly id: string;
+  /** The object names of its SecurityGroups, sorted. */
+  readonly groups: readonly string[];
+  /** Its IPv4 address (for a member: a stand-in inside its member CIDRs). @default - no IPv4 address */
+  readonly ipv4?: string;
+  /** Its IPv6 address. @default - no IPv6 address */
+  readonly ipv6?: string;
+  /** The address ranges it stands for (a member's CIDRs; an explicit endpoint's own addresses). */
+  readonly ranges: readonly string[];
+  /** The VPC of its groups. */
+  readonly vpc: string;
+  /** The region of its groups. */
+  readonly region: string;
+  /** The AWS account of its groups. @default - unknown */
+  readonly account?: string;
+  /** The network (`bulkhead.io/network`) of its groups. @default - unknown */
+  readonly network?: string;
+  /** The address the other side sees is public (an Elastic IP, a NAT): group references do not match it. @default false */
+  readonly public?: boolean;
+  /** `member` (named by a group's annotation) or `explicit` (given by the user). */
+  readonly origin: 'member' | 'explicit';
+}
+
+/**
+ * A cloud endpoint given explicitly (the `--endpoints` file of the CLI): an instance with an
+ * address and the groups it is a member of.
+ */
+export interface CloudEndpointSpec {
+  /** The name (the id printed by connlist); unique, and not the key of a member. */
+  readonly name: string;
+  /** Its private IPv4 address. @default - none (then `ipv6` is required) */
+  readonly address?: string;
+  /** Its IPv6 address. @default - none */
+  readonly ipv6?: string;
+  /** Its groups: SecurityGroup object names, or group ids (`sg-…`, the `crossplane.io/external-name`). */
+  readonly groups: readonly string[];
+  /** The network its groups belong to (`bulkhead.io/network`), checked against them. @default - not checked */
+  readonly network?: string;
+  /** The address is public (an Elastic IP): group references do not match it. @default false */
+  readonly public?: boolean;
+}
+
+/** Either side of a connection in a cloud layer: a cloud endpoint, or an IPv4 range outside every group. */
+export type CloudPeer = CloudEndpoint | ExternalEndpoint;
+
+/** What a layer that polices cloud endpoints answers (the `aws` layer). */
+export interface CloudLayer {
+  /** The cloud endpoints of the input, sorted by id. */
+  readonly endpoints: readonly CloudEndpoint[];
+  /** Decides one connection and names the groups and rules that decided it. */
+  explain(src: CloudPeer, dst: CloudPeer, conn: Connection): LayerVerdict;
+  /** The ports allowed from `src` to `dst` (agrees with {@link CloudLayer.explain} on every port). */
+  allowedPorts(src: CloudPeer, dst: CloudPeer, family?: 'ipv4' | 'ipv6'): PortSet;
+  /** IPv4 ranges named by the rules: ingress ones split sources, egress ones destinations. */
+  addressBoundaries(): { readonly ingress: readonly (readonly [number, number])[]; readonly egress: readonly (readonly [number, number])[] };
+}
+
 /** One connection attempt, for {@link LayerSimulator.explain}. */
 export interface Connection {
   /** Protocol. */
@@ -94,6 +160,8 @@ export interface Connection {
   readonly application?: 'tcp' | 'http' | 'any';
   /** The connection is plaintext (not mutual TLS). @default false: traffic between mesh workloads is mTLS */
   readonly plaintext?: boolean;
+  /** The IP family, for cloud layers (security-group rules name one family each). @default 'ipv4' */
+  readonly ipFamily?: 'ipv4' | 'ipv6';
 }
 
 /** An HTTP request, for L7 rules. */
@@ -175,6 +243,8 @@ export interface AnalysisContext {
    * @default - unknown: a pod without a known address may have any address
    */
   readonly podCidrs?: readonly (readonly [number, number])[];
+  /** Cloud endpoints given explicitly, for cloud layers. @default - only the members the groups name */
+  readonly cloudEndpoints?: readonly CloudEndpointSpec[];
 }
 
 /**
@@ -213,6 +283,8 @@ export interface LayerSimulator {
   allowedPairs?(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope?: PortSet): readonly AllowedPair[];
   /** Things the layer could not simulate exactly (ignored fields, unknown kinds). @default - none */
   readonly warnings?: readonly Problem[];
+  /** For a layer that polices cloud endpoints: its answers about them. @default - the layer polices no cloud endpoint */
+  readonly cloud?: CloudLayer;
 }
 
 /** One pair found by {@link LayerSimulator.allowedPairs}: indices into its arguments, and the ports. */

@@ -11,7 +11,8 @@ import { Analysis, AnalysisOptions, diff } from '../analysis/engine';
 import { OutputFormat, formatConnectivity, formatExplanation, formatLayerDiff } from '../analysis/format';
 import { SIMULATORS } from '../analysis/simulators';
 import { L4Protocol } from '../analysis/portset';
-import { AnalysisLayer, Connection, Endpoint } from '../analysis/types';
+import { AnalysisLayer, CloudEndpoint, Connection, Endpoint } from '../analysis/types';
+import { loadCloudEndpoints } from '../analysis/aws-endpoints';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BulkheadError, Problem, formatProblems } from '../core/errors';
@@ -90,7 +91,8 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       .option('--trust-domain <domain>', 'SPIFFE trust domain of the mesh principals (default: inferred from the input — ClusterSPIFFEID templates, AuthorizationPolicy principals — else cluster.local)')
       .option('--cluster-name <name>', 'the ClusterMesh name of the cluster the manifests belong to (Cilium cluster-aware selectors)', 'default')
       .option('--pod-cidr <cidr>', "the cluster's pod CIDR (repeatable): where pods without a known address may be, for rules that match source addresses (Istio ipBlocks, ClusterNetworkPolicy networks)", collect, [])
-      .option('--strict', 'treat every loader warning (unknown or missing fields, kinds not simulated, templates skipped) as an error', false);
+      .option('--strict', 'treat every loader warning (unknown or missing fields, kinds not simulated, templates skipped) as an error', false)
+      .option('--endpoints <file>', 'cloud endpoints for the aws layer (YAML or JSON: endpoints: [{ name, address, ipv6, groups, network, public }]), besides the members the security groups name');
 
   common(
     program
@@ -104,7 +106,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     warn(io, analysis.warnings);
     if (analysis.presentLayers.includes('istio')) io.stderr(`trust domain: ${analysis.context.trustDomain} (${analysis.trustDomainOrigin})\n`);
     const conns = analysis.connectivity({ layer: opts.layer });
-    io.stdout(formatConnectivity(conns, opts.format, { endpoints: analysis.context.workloads.map((w) => w.id) }));
+    io.stdout(formatConnectivity(conns, opts.format, { endpoints: [...analysis.context.workloads.map((w) => w.id), ...analysis.cloudEndpoints.map((e) => e.id)] }));
   });
 
   common(
@@ -112,28 +114,29 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       .command('explain')
       .description('decide one connection in every layer and name the rules that decided it')
       .argument('<paths...>', 'manifest folders or files')
-      .requiredOption('--from <endpoint>', 'source: ns/name, ns/name[Kind], or an IPv4 address outside the cluster')
-      .requiredOption('--to <endpoint>', 'destination: ns/name, ns/name[Kind], or an IPv4 address outside the cluster')
+      .requiredOption('--from <endpoint>', 'source: ns/name, ns/name[Kind], a cloud endpoint (cloud:<network>/<name>, or a name of --endpoints), or an IPv4 address outside the cluster')
+      .requiredOption('--to <endpoint>', 'destination: ns/name, ns/name[Kind], a cloud endpoint, or an IPv4 address outside the cluster')
       .requiredOption('--port <protocol/port>', 'destination port, for example tcp/5432, udp/53 or tcp/http (a named port of the destination)')
       .option('--http-method <method>', 'HTTP method of the request (L7 layers)')
       .option('--http-path <path>', 'HTTP path of the request (L7 layers)')
       .option('--http-host <host>', 'HTTP host of the request (L7 layers)')
       .option('--http-header <name=value>', 'HTTP request header (repeatable), for example --http-header x-user=alice', collect, [])
       .option('--plaintext', 'the connection is not mutual TLS', false)
+      .option('--ipv6', 'judge the connection over IPv6 (cloud layers: security-group rules name one IP family each)', false)
       .option('--exit-code', 'exit with 1 when the connection is denied', false)
       .addOption(new Option('--format <format>', 'output format').choices(['txt', 'json', 'md']).default('txt')),
   ).action(
     (
       paths: string[],
       opts: {
-        from: string; to: string; port: string; httpMethod?: string; httpPath?: string; httpHost?: string; httpHeader: string[]; plaintext: boolean; exitCode: boolean;
+        from: string; to: string; port: string; httpMethod?: string; httpPath?: string; httpHost?: string; httpHeader: string[]; plaintext: boolean; ipv6: boolean; exitCode: boolean;
         format: 'txt' | 'json' | 'md'; resolve: string[]; trustDomain?: string; strict: boolean;
       },
     ) => {
       const analysis = Analysis.of(loadManifests(paths, { strict: opts.strict }), analysisOptions(opts));
       warn(io, analysis.warnings);
-      const src = analysis.endpoint(opts.from);
-      const dst = analysis.endpoint(opts.to);
+      const src = analysis.find(opts.from);
+      const dst = analysis.find(opts.to);
       const { protocol, port } = parsePort(opts.port, dst);
       if ((opts.httpPath !== undefined || opts.httpHost !== undefined || opts.httpHeader.length > 0) && opts.httpMethod === undefined) {
         throw new UsageError('--http-path, --http-host and --http-header need --http-method (for example --http-method GET)');
@@ -153,6 +156,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
           ? { http: { method: opts.httpMethod.toUpperCase(), path: opts.httpPath ?? '/', ...(opts.httpHost ? { host: opts.httpHost } : {}), ...(opts.httpHeader.length > 0 ? { headers } : {}) } }
           : {}),
         ...(opts.plaintext ? { plaintext: true } : {}),
+        ...(opts.ipv6 ? { ipFamily: 'ipv6' as const } : {}),
       };
       const explanation = analysis.explain(src, dst, conn);
       io.stdout(formatExplanation(explanation, opts.format));
@@ -206,7 +210,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
 
   program
     .command('synth')
-    .description('synthesize a declaration into one folder per cluster and one file per layer')
+    .description('synthesize a declaration into one folder per cluster (and per cloud account and region) and one file per layer')
     .argument('<program>', 'a TypeScript or JavaScript file that exports the Topology (or a function returning it)')
     .option('--export <name>', 'the export that holds the Topology, or a function returning it')
     .option('--out <dir>', 'output folder', 'out')
@@ -280,7 +284,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function analysisOptions(opts: { resolve: string[]; trustDomain?: string; clusterName?: string; podCidr?: string[] }): AnalysisOptions {
+function analysisOptions(opts: { resolve: string[]; trustDomain?: string; clusterName?: string; podCidr?: string[]; endpoints?: string }): AnalysisOptions {
   const resolve: Record<string, string[]> = {};
   for (const r of opts.resolve) {
     const m = /^([^=\s]+)=(.+)$/.exec(r.trim());
@@ -294,10 +298,11 @@ function analysisOptions(opts: { resolve: string[]; trustDomain?: string; cluste
     ...(opts.trustDomain !== undefined ? { trustDomain: opts.trustDomain } : {}),
     ...(opts.clusterName ? { clusterName: opts.clusterName } : {}),
     ...(podCidrs.length > 0 ? { podCidrs } : {}),
+    ...(opts.endpoints !== undefined ? { cloudEndpoints: loadCloudEndpoints(opts.endpoints) } : {}),
   };
 }
 
-function parsePort(text: string, dst: Endpoint): { protocol: L4Protocol; port: number } {
+function parsePort(text: string, dst: Endpoint | CloudEndpoint): { protocol: L4Protocol; port: number } {
   const m = /^(tcp|udp|sctp)\/([A-Za-z0-9-]+)$/i.exec(text.trim());
   if (!m) throw new UsageError(`--port ${JSON.stringify(text)}: write <protocol>/<port>, for example tcp/5432, udp/53 or tcp/http`);
   const protocol = m[1].toUpperCase() as L4Protocol;
@@ -307,7 +312,7 @@ function parsePort(text: string, dst: Endpoint): { protocol: L4Protocol; port: n
     if (port < 1 || port > 65535) throw new UsageError(`--port ${JSON.stringify(text)}: a port must be from 1 to 65535`);
     return { protocol, port };
   }
-  if (dst.type !== 'workload') throw new UsageError(`--port ${JSON.stringify(text)}: a named port needs a workload destination; ${dst.id} is outside the cluster`);
+  if (dst.type !== 'workload') throw new UsageError(`--port ${JSON.stringify(text)}: a named port needs a workload destination; ${dst.id} is ${dst.type === 'cloud' ? 'a cloud endpoint' : 'outside the cluster'}`);
   const found = dst.ports.find((p) => p.name === m[2] && p.protocol === protocol);
   if (!found) {
     const known = dst.ports.filter((p) => p.name !== undefined).map((p) => `${p.protocol.toLowerCase()}/${p.name}`);

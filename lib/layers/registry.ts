@@ -9,12 +9,14 @@
  * `LAYER_TABLE`, and one definition here.
  */
 import { ClusterLayerName, LAYER_NAMES, LAYER_TABLE, LayerName, SimulatedLayerName } from '../core/layers';
-import { CILIUM_SIMULATOR, ISTIO_SIMULATOR, KUBERNETES_SIMULATOR, SimulatorRegistration } from '../analysis/simulators';
+import { AWS_SIMULATOR, CILIUM_SIMULATOR, ISTIO_SIMULATOR, KUBERNETES_SIMULATOR, SimulatorRegistration } from '../analysis/simulators';
 import { ciliumTarget } from '../targets/cilium';
 import { clusterNetworkPolicyTarget } from '../targets/cluster-network-policy';
 import { istioTarget } from '../targets/istio';
 import { kubernetesTarget } from '../targets/kubernetes';
 import { spireTarget } from '../targets/spire';
+import { awsTarget } from '../targets/aws/target';
+import { toCrossplane } from '../targets/aws/crossplane';
 import { Target } from '../targets/types';
 import { ClusterLayerDefinition, LayerDefinition, NetworkLayerDefinition } from './types';
 
@@ -82,24 +84,30 @@ export const SPIRE_LAYER: ClusterLayerDefinition = {
 };
 
 /**
- * The built-in network layers, in rendering order.
- *
- * The `aws` layer's definition is added here (its name is already in `LAYER_TABLE`):
- *
- * ```ts
- * export const AWS_LAYER: NetworkLayerDefinition = {
- *   name: 'aws', scope: 'network', cloud: 'aws',
- *   target: awsTarget,            // lib/targets/aws: render(plan, network) → AwsArtifacts + SecurityGroupPolicies
- *   toManifests: awsToCrossplane, // lib/targets/aws/crossplane.ts: AwsResource → ec2.aws.upbound.io objects
- *   emits: [...], crds: 'aws',
- *   simulator: AWS_SIMULATOR,     // lib/analysis/simulators: the security-group simulator
- * };
- * ```
- *
- * and the Pulumi host maps the `aws` artifact type once, in `CLOUD_RESOURCE_HOSTS`
- * (`lib/pulumi/index.ts`).
+ * The `aws` layer: security groups, their standalone rules and prefix lists of every AWS
+ * network, written by the manifest hosts as Crossplane `ec2.aws.upbound.io` objects (created
+ * by the Pulumi host with `@pulumi/aws`), and the EKS SecurityGroupPolicy of pods with their
+ * own groups, placed in the pods' cluster.
  */
-const NETWORK_DEFINITIONS: readonly NetworkLayerDefinition[] = [];
+export const AWS_LAYER: NetworkLayerDefinition = {
+  name: 'aws',
+  scope: 'network',
+  cloud: 'aws',
+  target: awsTarget,
+  toManifests: (artifacts) => toCrossplane(artifacts.map((a) => a.resource)),
+  emits: [
+    { apiVersion: 'ec2.aws.upbound.io/v1beta1', kind: 'ManagedPrefixList' },
+    { apiVersion: 'ec2.aws.upbound.io/v1beta1', kind: 'SecurityGroup' },
+    { apiVersion: 'ec2.aws.upbound.io/v1beta1', kind: 'SecurityGroupEgressRule' },
+    { apiVersion: 'ec2.aws.upbound.io/v1beta1', kind: 'SecurityGroupIngressRule' },
+    { apiVersion: 'vpcresources.k8s.aws/v1beta1', kind: 'SecurityGroupPolicy' },
+  ],
+  crds: 'aws',
+  simulator: AWS_SIMULATOR,
+};
+
+/** The built-in network layers, in rendering order. */
+const NETWORK_DEFINITIONS: readonly NetworkLayerDefinition[] = [AWS_LAYER];
 
 /** Every built-in layer definition, in rendering order (the order of `LAYER_TABLE`). */
 export const LAYER_DEFINITIONS: readonly LayerDefinition[] = orderedDefinitions([
@@ -128,9 +136,10 @@ export function layerDefinition(name: LayerName): LayerDefinition | undefined {
 }
 
 /**
- * The simulators of some layer definitions, in the order the analysis reports them (the order
- * of their layers in `LAYER_TABLE`): the built-in `SIMULATORS` of the analysis are these, for
- * the built-in definitions.
+ * The simulators of some layer definitions, in the order of the definitions (for
+ * {@link LAYER_DEFINITIONS}, that of `LAYER_TABLE`, which is the order the analysis reports
+ * layers in): the analysis' built-in `SIMULATORS` are those of the built-in definitions (a test
+ * checks it), kept as a list of their own so that the analysis loads no renderer.
  */
 export function simulatorsOf(definitions: readonly LayerDefinition[]): SimulatorRegistration[] {
   return definitions.flatMap((d) => (d.simulator ? [d.simulator] : []));

@@ -4,6 +4,7 @@
  * renders. Logical names derive from content (cluster, kind, namespace, name), never from
  * statement order, so a reordered declaration never replaces a live resource.
  */
+import type * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { ArgCheck, isRecord } from '../core/entry';
@@ -32,6 +33,13 @@ export interface SegmentationStackArgs extends SynthesizeOptions {
    * @default false
    */
   readonly defaultProviders?: boolean;
+  /**
+   * The AWS provider of each account and region of the `aws` layer, keyed `<account>/<region>`.
+   * Those left out are created, one per account and region, pinned to the account
+   * (`allowedAccountIds`): never the ambient default provider.
+   * @default - one provider per account and region is created
+   */
+  readonly awsProviders?: Readonly<Record<string, aws.Provider>>;
 }
 
 /** Where the Pulumi host creates the cloud resources of one network. */
@@ -42,14 +50,39 @@ export interface CloudResourceContext {
   readonly network: PlanNetwork;
   /** The component: every resource is its child (directly, or through a provider made for the network). */
   readonly parent: pulumi.ComponentResource;
+  /**
+   * The Kubernetes provider of a cluster (for objects a cloud host makes with its resources'
+   * outputs, such as the SecurityGroupPolicy of pods with their own security groups).
+   * @default - none: the host makes no Kubernetes objects
+   */
+  readonly kubernetesProvider?: (cluster: string) => k8s.Provider | undefined;
+  /**
+   * AWS providers given by the user, by `<account>/<region>` (see `SegmentationStackArgs.awsProviders`).
+   * @default - one provider per account and region is created
+   */
+  readonly awsProviders?: Readonly<Record<string, aws.Provider>>;
+}
+
+/** What a {@link CloudResourceHost} created. */
+export interface CloudResourceHostResult {
+  /** Every resource created, by logical name (derived from content, unique in the component). */
+  readonly resources: Readonly<Record<string, pulumi.CustomResource>>;
+  /**
+   * The object to create instead of a Kubernetes object that a network layer placed into a
+   * cluster, when the object refers to a resource created here (for example a
+   * SecurityGroupPolicy's `groupIds`, from a created group's `id` output); undefined to create
+   * the object as rendered. The Pulumi host creates the cloud resources before any cluster
+   * object, and asks every host of every network about every object of every cluster.
+   * @default - every object as rendered
+   */
+  readonly objectInputs?: (manifest: KubeManifest, cluster: string) => Readonly<Record<string, pulumi.Input<unknown>>> | undefined;
 }
 
 /**
  * Creates the cloud resources of one artifact type, of one network, with the cloud's Pulumi
- * provider (explicit, one per account and region, never ambient). Returns every resource
- * created, by logical name (derived from content, unique in the component).
+ * provider (explicit, one per account and region, never ambient).
  */
-export type CloudResourceHost<A extends CloudArtifact> = (artifacts: readonly A[], context: CloudResourceContext) => Readonly<Record<string, pulumi.CustomResource>>;
+export type CloudResourceHost<A extends CloudArtifact> = (artifacts: readonly A[], context: CloudResourceContext) => CloudResourceHostResult;
 
 /** The Pulumi mapping of every cloud artifact type. */
 export type CloudResourceHosts = { -readonly [T in CloudArtifact['type']]?: CloudResourceHost<Extract<CloudArtifact, { type: T }>> };
@@ -62,7 +95,19 @@ export type CloudResourceHosts = { -readonly [T in CloudArtifact['type']]?: Clou
  * error (`BH-PULUMI-ARTIFACT`), reported before any resource is registered.
  * @internal
  */
-export const CLOUD_RESOURCE_HOSTS: CloudResourceHosts = {};
+export const CLOUD_RESOURCE_HOSTS: CloudResourceHosts = {
+  // loaded when an aws network is deployed: @pulumi/aws is an optional peer dependency
+  aws: (artifacts, context) => awsHost().createAwsResources(artifacts.map((a) => a.resource), {
+    stack: context.stack, parent: context.parent,
+    ...(context.awsProviders ? { providers: context.awsProviders } : {}),
+    ...(context.kubernetesProvider ? { kubernetesProvider: context.kubernetesProvider } : {}),
+  }),
+};
+
+function awsHost(): typeof import('./aws') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./aws') as typeof import('./aws');
+}
 
 /** The Pulumi type token of {@link SegmentationStack}. */
 export const SEGMENTATION_TYPE = 'bulkhead:index:Segmentation';
@@ -118,12 +163,24 @@ export class SegmentationStack extends pulumi.ComponentResource {
         problems.push(...providerProblems(where, { ...args, defaultProviders: a.defaultProviders === true }, synthesis));
       }
       if (synthesis) problems.push(...artifactProblems(where, synthesis));
+      if (synthesis && a.awsProviders !== undefined) {
+        if (!isRecord(a.awsProviders)) {
+          check.kind(`${where}/awsProviders`, 'awsProviders', a.awsProviders, "an object of AWS providers by '<account>/<region>'", "{ '123456789012/eu-west-1': new aws.Provider('prod-eu', { region: 'eu-west-1' }) }");
+          problems.push(...check.problems.slice(-1));
+        } else {
+          const resources = synthesis.networks.flatMap((n) => n.artifacts.flatMap((x) => (x.artifact.type === 'aws' ? [x.artifact.resource] : [])));
+          problems.push(...awsHost().awsProviderProblems(where, resources, a.awsProviders));
+        }
+      }
     }
     if (!synthesis || problems.some((p) => p.severity === 'error')) throw new BulkheadError(problems);
     super(SEGMENTATION_TYPE, name, {}, opts);
     this.synthesis = synthesis;
     const resources: Record<string, pulumi.CustomResource> = {};
     const counts: Record<string, number> = {};
+    // Providers first: the cloud hosts may place Kubernetes objects made with their resources'
+    // outputs (the SecurityGroupPolicy of pods with their own groups) into a cluster.
+    const kubernetesProviders = new Map<string, k8s.Provider>();
     for (const c of this.synthesis.clusters) {
       let provider = args.providers?.[c.cluster.name];
       if (!provider) {
@@ -131,19 +188,30 @@ export class SegmentationStack extends pulumi.ComponentResource {
         provider = new k8s.Provider(logical, { context: c.cluster.name }, { parent: this });
         pulumi.log.info(`cluster ${c.cluster.name}: no provider given; created the default provider ${logical} (kubeconfig context '${c.cluster.name}'), as defaultProviders is set`, this);
       }
-      for (const m of c.manifests) {
-        const logical = logicalName(name, c.cluster.name, m);
-        resources[logical] = createResource(logical, m, { parent: this, provider });
-      }
-      counts[c.cluster.name] = c.manifests.length;
+      kubernetesProviders.set(c.cluster.name, provider);
     }
+    const rewrites: NonNullable<CloudResourceHostResult['objectInputs']>[] = [];
     for (const n of this.synthesis.networks) {
       const byType = new Map<ArtifactType, CloudArtifact[]>();
       for (const { artifact } of n.artifacts) byType.set(artifact.type, [...(byType.get(artifact.type) ?? []), artifact]);
       for (const [type, artifacts] of byType) {
         const host = CLOUD_RESOURCE_HOSTS[type as CloudArtifact['type']] as CloudResourceHost<CloudArtifact>;
-        Object.assign(resources, host(artifacts, { stack: name, network: n.network, parent: this }));
+        const created = host(artifacts, {
+          stack: name, network: n.network, parent: this, kubernetesProvider: (cluster) => kubernetesProviders.get(cluster),
+          ...(args.awsProviders ? { awsProviders: args.awsProviders } : {}),
+        });
+        Object.assign(resources, created.resources);
+        if (created.objectInputs) rewrites.push(created.objectInputs);
       }
+    }
+    for (const c of this.synthesis.clusters) {
+      const provider = kubernetesProviders.get(c.cluster.name) as k8s.Provider;
+      for (const m of c.manifests) {
+        const logical = logicalName(name, c.cluster.name, m);
+        const inputs = rewrites.reduce<Readonly<Record<string, pulumi.Input<unknown>>> | undefined>((found, r) => found ?? r(m, c.cluster.name), undefined);
+        resources[logical] = createResource(logical, (inputs ?? m) as KubeManifest, { parent: this, provider });
+      }
+      counts[c.cluster.name] = c.manifests.length;
     }
     for (const w of this.synthesis.warnings) {
       if (w.acknowledged) continue;

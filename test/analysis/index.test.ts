@@ -10,7 +10,7 @@ describe('the public API of the analysis', () => {
     expect(analysis.formatConnectivity(analysis.connectivity(m), 'txt')).toBe('a/web[Deployment] => 0.0.0.0-255.255.255.255[External] : All Connections\n');
     expect(analysis.explain(m, '203.0.113.1', 'a/web', { protocol: 'TCP', port: 80 }).allowed).toBe(false);
     expect(analysis.diff(m, analysis.loadObjects(objects.slice(0, 1))).hasChanges).toBe(true);
-    expect(analysis.SIMULATORS.map((s) => s.layer)).toEqual(['kubernetes', 'cilium', 'istio']);
+    expect(analysis.SIMULATORS.map((s) => s.layer)).toEqual(['kubernetes', 'cilium', 'istio', 'aws']);
     expect(analysis.PortSet.ALL.toString()).toBe('All Connections');
     expect(() => analysis.loadObjects([{ kind: 'Pod' }], 'api')).toThrow(analysis.AnalysisInputError);
   });

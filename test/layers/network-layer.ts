@@ -43,11 +43,12 @@ export function withNetworks(networks: readonly PlanNetwork[], clusterNetwork: R
 }
 
 /** The group of a workload in a network. */
-function group(network: PlanNetwork, workload: { key: string; name: string; cluster: string }): AwsSecurityGroup {
+function group(network: PlanNetwork, workload: { key: string; name: string; cluster: string }, layer: string): AwsSecurityGroup {
   return {
-    kind: 'SecurityGroup', key: `${network.name}-${workload.cluster}-${workload.name}`, name: `${workload.cluster}-${workload.name}`,
+    kind: 'SecurityGroup', key: `${layer === TEST_LAYER ? '' : `${layer}-`}${network.name}-${workload.cluster}-${workload.name}`, name: `${workload.cluster}-${workload.name}`,
     description: `pods of ${workload.key}`, vpcId: network.vpcId, tags: { 'bulkhead.io/workload': workload.name },
     members: [workload.key], memberCidrs: [], network: network.name, account: network.account, region: network.region,
+    workloadName: workload.name, vpcCidrs: network.cidrs, links: [],
   };
 }
 
@@ -55,14 +56,19 @@ function group(network: PlanNetwork, workload: { key: string; name: string; clus
 export interface TestLayerOptions {
   /** Extra artifacts the renderer returns (for placement errors). */
   readonly extra?: (network: PlanNetwork) => PlacedArtifact[];
+  /** The layer's name. @default TEST_LAYER */
+  readonly name?: string;
+  /** Whether it places SecurityGroupPolicies into the clusters. @default true */
+  readonly clusterObjects?: boolean;
   /** What validate returns. */
   readonly validate?: (plan: Plan, network: PlanNetwork) => ReturnType<NonNullable<NetworkLayerDefinition['target']['validate']>>;
 }
 
 /** The test layer. */
 export function testNetworkLayer(options: TestLayerOptions = {}): NetworkLayerDefinition {
+  const name = (options.name ?? TEST_LAYER) as NetworkLayerName;
   return {
-    name: TEST_LAYER,
+    name,
     scope: 'network',
     cloud: 'aws',
     emits: [
@@ -71,14 +77,14 @@ export function testNetworkLayer(options: TestLayerOptions = {}): NetworkLayerDe
     ],
     crds: 'aws',
     target: {
-      layer: TEST_LAYER,
+      layer: name,
       render: (plan, net) => {
         const clusters = new Set(plan.clusters.filter((c) => c.network === net.name).map((c) => c.name));
         const workloads = plan.workloads.filter((w) => clusters.has(w.cluster));
         // reversed on purpose: synthesis sorts
         const artifacts: PlacedArtifact[] = [...workloads].reverse().flatMap((w): PlacedArtifact[] => [
-          { network: net.name, artifact: { type: 'aws', resource: group(net, w) } },
-          { cluster: w.cluster, artifact: { type: 'manifest', manifest: sgp(net, w) } },
+          { network: net.name, artifact: { type: 'aws', resource: group(net, w, name) } },
+          ...(options.clusterObjects ?? true ? [{ cluster: w.cluster, artifact: { type: 'manifest' as const, manifest: sgp(net, w) } }] : []),
         ]);
         return { artifacts: [...artifacts, ...(options.extra?.(net) ?? [])], warnings: [{ severity: 'info', code: 'BH-TEST', path: net.path, message: `rendered ${net.name}`, fix: 'none needed' }] };
       },
@@ -89,7 +95,7 @@ export function testNetworkLayer(options: TestLayerOptions = {}): NetworkLayerDe
       const r = a.resource as AwsSecurityGroup;
       return {
         apiVersion: 'ec2.aws.upbound.io/v1beta1', kind: 'SecurityGroup',
-        metadata: { name: r.key, labels: { 'app.kubernetes.io/managed-by': 'bulkhead', 'bulkhead.io/layer': TEST_LAYER, 'bulkhead.io/network': net.name } },
+        metadata: { name: r.key, labels: { 'app.kubernetes.io/managed-by': 'bulkhead', 'bulkhead.io/layer': name, 'bulkhead.io/network': net.name } },
         spec: { forProvider: { region: net.region, vpcId: r.vpcId, name: r.name, description: r.description }, providerConfigRef: { name: `bulkhead-aws-${net.account}` } },
       } as KubeManifest;
     }),

@@ -41,9 +41,12 @@ beforeEach(() => {
   jest.spyOn(pulumi.log, 'info').mockImplementation(async () => undefined);
 });
 
+// the built-in mapping of the aws artifact type, put back after each test that replaces it
+const BUILT_IN_AWS = CLOUD_RESOURCE_HOSTS.aws;
+
 afterEach(() => {
   jest.restoreAllMocks();
-  delete CLOUD_RESOURCE_HOSTS.aws;
+  CLOUD_RESOURCE_HOSTS.aws = BUILT_IN_AWS;
 });
 
 test('the cloud artifacts of a network go to the mapping of their type; placed objects to the cluster provider', async () => {
@@ -51,10 +54,19 @@ test('the cloud artifacts of a network go to the mapping of their type; placed o
   const calls: { keys: string[]; context: CloudResourceContext }[] = [];
   CLOUD_RESOURCE_HOSTS.aws = (artifacts: readonly AwsArtifact[], context) => {
     calls.push({ keys: artifacts.map((a) => a.resource.key), context });
-    return Object.fromEntries(artifacts.map((a) => {
+    const groups = new Map(artifacts.map((a) => {
       const name = `${context.stack}.${context.network.name}.${a.resource.kind}.${a.resource.key}`;
-      return [name, new FakeGroup(name, { vpcId: a.resource.kind === 'SecurityGroup' ? a.resource.vpcId : '' }, { parent: context.parent })];
+      return [a.resource.key, { name, group: new FakeGroup(name, { vpcId: a.resource.kind === 'SecurityGroup' ? a.resource.vpcId : '' }, { parent: context.parent }) }];
     }));
+    return {
+      resources: Object.fromEntries([...groups.values()].map((g) => [g.name, g.group])),
+      // a SecurityGroupPolicy gets the id of the group created for its workload
+      objectInputs: (m, cluster) => {
+        if (m.kind !== 'SecurityGroupPolicy') return undefined;
+        const g = groups.get(`${context.network.name}-${cluster}-${m.metadata.name.replace(/-sg$/, '')}`);
+        return g ? { ...m, spec: { ...(m as unknown as { spec: object }).spec, securityGroups: { groupIds: [g.group.id] } } } : undefined;
+      },
+    };
   };
   withNetworks([network('vpc-a')], { eks: 'vpc-a' });
   const b = base();
@@ -73,7 +85,12 @@ test('the cloud artifacts of a network go to the mapping of their type; placed o
     const c = created.find((x) => x.name === logicalName('shop', 'eks', m));
     expect(c?.type).toBe('kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy');
     expect(c?.provider).toMatch(/shop-eks/);
+    // the id of the created group, through the host's objectInputs
+    expect((c?.inputs.spec as { securityGroups: { groupIds: string[] } }).securityGroups.groupIds).toEqual([`shop.vpc-a.SecurityGroup.vpc-a-eks-${m.metadata.name.replace(/-sg$/, '')}-id`]);
   }
+  // the other objects are created as rendered
+  const np = stack.synthesis.clusters[0].manifests.find((m) => m.kind === 'NetworkPolicy')!;
+  expect(created.find((x) => x.name === logicalName('shop', 'eks', np))?.inputs.spec).toBeDefined();
   const counts = await settle(stack.objectCounts);
   expect(counts.eks).toBe(stack.synthesis.clusters[0].manifests.length);
 });

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as fc from 'fast-check';
 import { Testing } from 'cdk8s';
 import { SIMULATORS } from '../../lib/analysis/simulators';
 import { AnalysisLayer } from '../../lib/analysis/types';
@@ -13,6 +14,7 @@ import { TopologyCharts } from '../../lib/cdk8s';
 import { layerChoices } from '../../lib/cli/main';
 import { CLUSTER_LAYERS, judgedBy, LAYER_NAMES, LAYER_TABLE, LAYERS, NETWORK_LAYERS, SIMULATED_LAYERS, isLayerName } from '../../lib/core/layers';
 import { CRD_KINDS, KINDS } from '../../lib/imports/schemas';
+import { LayerDefinition } from '../../lib/layers/types';
 import { CLUSTER_LAYER_DEFINITIONS, judgingLayer, LAYER_DEFINITIONS, layerDefinition, NETWORK_LAYER_DEFINITIONS, simulatorsOf, TARGETS, targetsOf } from '../../lib/layers/registry';
 import { BreakGlass } from '../../lib/model/break-glass';
 import { Cluster } from '../../lib/model/cluster';
@@ -162,7 +164,8 @@ describe('a network layer through synthesize', () => {
       [TEST_LAYER, 'aws', 'vpc-a-eks-cart'],
       [TEST_LAYER, 'aws', 'vpc-a-eks-web'],
     ]);
-    expect(n.counts).toEqual({ [TEST_LAYER]: 2 });
+    // the built-in aws layer renders the network too: nothing, as it holds no cloud endpoint
+    expect(n.counts).toEqual(Object.fromEntries([['aws', 0], [TEST_LAYER, 2]]));
     expect(n.manifests.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual(['SecurityGroup/vpc-a-eks-cart', 'SecurityGroup/vpc-a-eks-web']);
     const c = s.clusters[0];
     expect(c.counts[TEST_LAYER as never]).toBe(2);
@@ -179,7 +182,8 @@ describe('a network layer through synthesize', () => {
     const other = { ...testNetworkLayer(), cloud: 'gcp' as never };
     const s = synthesize(declare().topo, { now: NOW, layers: [...LAYER_DEFINITIONS, other] });
     expect(s.networks[0].artifacts).toEqual([]);
-    expect(s.networks[0].counts).toEqual({});
+    // only the built-in aws layer renders the aws network (nothing here), not the layer of another cloud
+    expect(s.networks[0].counts).toEqual({ aws: 0 });
     const t = synthesize(declare().topo, { now: NOW });
     expect(t.networks.map((n) => n.artifacts.length)).toEqual([0]);
   });
@@ -207,6 +211,24 @@ describe('a network layer through synthesize', () => {
     expect(() => synthesize(declare().topo, { now: NOW, targets: rest })).toThrow(/BH-NO-TARGET/);
     expect(() => synthesize(declare().topo, { now: NOW, layers: LAYER_DEFINITIONS.filter((d) => d.name !== 'istio') })).toThrow(/BH-NO-TARGET/);
     expect(synthesize(declare().topo, { now: NOW, targets: TARGETS }).clusters).toEqual(synthesize(declare().topo, { now: NOW }).clusters);
+  });
+});
+
+describe('determinism', () => {
+  test('the order of the layer definitions given changes nothing (property)', () => {
+    const second = testNetworkLayer({ name: 'test-net-b', clusterObjects: false });
+    const all = [...LAYER_DEFINITIONS, testNetworkLayer(), second];
+    const render = (layers: readonly LayerDefinition[]) => {
+      withNetworks([network('vpc-a'), network('vpc-b', { region: 'eu-central-1' })], { eks: 'vpc-a' });
+      const b = base();
+      b.web.allowFrom(b.cart, Port.tcp(8080));
+      const s = synthesize(b.topo, { now: NOW, layers });
+      jest.restoreAllMocks();
+      return JSON.stringify({ clusters: s.clusters, networks: s.networks, warnings: s.warnings, folders: foldersOf(s) });
+    };
+    const expected = render(all);
+    expect(JSON.parse(expected).networks[0].counts).toEqual({ aws: 0, 'test-net': 2, 'test-net-b': 2 });
+    fc.assert(fc.property(fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length }), (layers) => render(layers) === expected), { numRuns: 15 });
   });
 });
 
@@ -256,5 +278,37 @@ describe('a network layer through writeManifests and the cdk8s host', () => {
     expect(eks.filter((o: { kind: string }) => o.kind === 'SecurityGroupPolicy')).toHaveLength(2);
     expect(eks.length).toBe(charts.synthesis.clusters[0].manifests.length);
     expect(() => charts.networkChart('nope')).toThrow(/BH-CDK8S-CHART-UNKNOWN[^]*names no network[^]*'vpc-a'/);
+  });
+});
+
+describe('the names load without the renderers', () => {
+  /** Every lib module a module imports, transitively (static imports, relative paths). */
+  const reach = (start: string): Set<string> => {
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = fs.readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/gms)) {
+        if (/^import\s+type\s/.test(m[0])) continue;
+        const base = path.resolve(path.dirname(file), m[1]);
+        const next = [`${base}.ts`, path.join(base, 'index.ts')].find((f) => fs.existsSync(f));
+        if (next) visit(next);
+      }
+    };
+    visit(start);
+    return seen;
+  };
+  const lib = path.join(__dirname, '..', '..', 'lib');
+  const rel = (files: Set<string>) => [...files].map((f) => path.relative(lib, f)).sort();
+
+  test.each(['core/layers.ts', 'model/cluster.ts', 'analysis/types.ts'])('%s imports no renderer and no layer definition', (file) => {
+    const reached = rel(reach(path.join(lib, file)));
+    expect(reached.filter((f) => f.startsWith('targets/') || f.startsWith('layers/'))).toEqual([]);
+  });
+
+  test('(the walk follows imports: synthesis reaches the registry and every renderer)', () => {
+    const reached = rel(reach(path.join(lib, 'synth.ts')));
+    expect(reached).toEqual(expect.arrayContaining(['layers/registry.ts', 'targets/kubernetes/index.ts', 'targets/spire/index.ts', 'core/layers.ts']));
   });
 });

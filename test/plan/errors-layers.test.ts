@@ -8,7 +8,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { BulkheadError, Problem } from '../../lib/core/errors';
 import { LAYER_DEFINITIONS, KUBERNETES_LAYER } from '../../lib/layers/registry';
 import { LayerDefinition } from '../../lib/layers/types';
-import { SegmentationStack } from '../../lib/pulumi';
+import { CLOUD_RESOURCE_HOSTS, SegmentationStack } from '../../lib/pulumi';
 import { synthesize } from '../../lib/synth';
 import { network, TEST_LAYER, testNetworkLayer, withNetworks } from '../layers/network-layer';
 import { base, NOW } from './declare';
@@ -80,7 +80,14 @@ const CASES: readonly Case[] = [
     name: 'a Pulumi host of cloud artifacts it has no mapping for',
     call: () => {
       withNetworks([network('vpc-a')], { eks: 'vpc-a' });
-      return new SegmentationStack('shop', { topology: base().topo, now: NOW, defaultProviders: true, layers: layers([testNetworkLayer()]) });
+      // a host without the mapping of the aws artifact type
+      const saved = CLOUD_RESOURCE_HOSTS.aws;
+      delete CLOUD_RESOURCE_HOSTS.aws;
+      try {
+        return new SegmentationStack('shop', { topology: base().topo, now: NOW, defaultProviders: true, layers: layers([testNetworkLayer()]) });
+      } finally {
+        CLOUD_RESOURCE_HOSTS.aws = saved;
+      }
     },
     code: 'BH-PULUMI-ARTIFACT', path: 'shop/vpc-a', message: new RegExp(`^the network 'vpc-a' has aws resources \\(layer ${TEST_LAYER}, such as vpc-a-eks-cart\\), which this Pulumi host cannot create$`), value: /^"aws"$/, fix: /synthesize the network's aws resources as manifests/,
   },

@@ -7,21 +7,10 @@
  */
 import { Analysis, AnalysisLayer } from '../../lib/analysis';
 import { Plan } from '../../lib/plan/types';
-import { TARGETS } from '../../lib/targets/registry';
-import { sortManifests } from '../../lib/targets/common';
 import { KubeManifest } from '../../lib/targets/types';
-import { Synthesis } from '../../lib/synth';
 import { loadWithEndpoints, verifySynthesis } from '../../lib/verify';
-import { cloud, cloudPlan, pod, tcp } from './cloud-peers-plan';
+import { cloud, cloudPlan, pod, tcp, synthesizePlan as synth } from './cloud-peers-plan';
 
-/** Renders every layer of every cluster of a hand-built plan, as synthesize does. */
-function synth(plan: Plan): Synthesis {
-  const clusters = plan.clusters.map((cluster) => {
-    const manifests: KubeManifest[] = cluster.layers.flatMap((l) => [...TARGETS[l].render(plan, cluster).manifests]);
-    return { cluster, manifests: sortManifests(manifests), counts: {}, reaper: 0 };
-  });
-  return { plan, clusters, networks: [], warnings: [] };
-}
 
 function analysisOf(plan: Plan, manifests: readonly KubeManifest[]): Analysis {
   const c = plan.clusters[0];

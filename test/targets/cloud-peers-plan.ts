@@ -13,6 +13,10 @@
  */
 import { Protocol } from '../../lib/core/port';
 import { defaultControls, Sensitivity } from '../../lib/core/sensitivity';
+import { Synthesis } from '../../lib/synth';
+import { sortManifests } from '../../lib/targets/common';
+import { TARGETS } from '../../lib/targets/registry';
+import { KubeManifest } from '../../lib/targets/types';
 import {
   Plan, PlanCloudIdentity, PlanCloudWorkload, PlanCluster, PlanEdge, PlanEndpointRef, PlanFlow, PlanNetwork, PlanPort, PlanTier, PlanWorkload,
 } from '../../lib/plan/types';
@@ -168,4 +172,13 @@ export function cloudPlan(options: CloudPlanOptions = {}): Plan {
     cloudWorkloads,
     warnings: [],
   };
+}
+
+/** Renders every layer of every cluster of a hand-built plan, as synthesize does (no network layers). */
+export function synthesizePlan(plan: Plan): Synthesis {
+  const clusters = plan.clusters.map((cluster) => {
+    const manifests: KubeManifest[] = cluster.layers.flatMap((l) => [...TARGETS[l].render(plan, cluster).manifests]);
+    return { cluster, manifests: sortManifests(manifests), counts: {}, reaper: 0 };
+  });
+  return { plan, clusters, networks: [], warnings: [] };
 }

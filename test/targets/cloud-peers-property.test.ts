@@ -5,22 +5,11 @@
  * schema-valid, and the output does not depend on the order of the plan's flows.
  */
 import * as fc from 'fast-check';
-import { Plan, PlanPort } from '../../lib/plan/types';
-import { TARGETS } from '../../lib/targets/registry';
-import { sortManifests } from '../../lib/targets/common';
-import { KubeManifest } from '../../lib/targets/types';
-import { Synthesis } from '../../lib/synth';
+import { PlanPort } from '../../lib/plan/types';
 import { verifySynthesis } from '../../lib/verify';
 import { schemaErrors } from '../util/schema';
-import { cloud, cloudPlan, FixtureFlow, pod, tcp } from './cloud-peers-plan';
+import { cloud, cloudPlan, FixtureFlow, pod, tcp, synthesizePlan as synth } from './cloud-peers-plan';
 
-function synth(plan: Plan): Synthesis {
-  const clusters = plan.clusters.map((cluster) => {
-    const manifests: KubeManifest[] = cluster.layers.flatMap((l) => [...TARGETS[l].render(plan, cluster).manifests]);
-    return { cluster, manifests: sortManifests(manifests), counts: {}, reaper: 0 };
-  });
-  return { plan, clusters, networks: [], warnings: [] };
-}
 
 const PODS = [pod('shop', 'orders'), pod('shop', 'web'), pod('shop', 'reports'), pod('payments', 'ledger')];
 /** Every flow the layers can enforce: pods to any cloud workload, the ERP (identity) to any pod, the legacy VMs (no identity) to the public web. */

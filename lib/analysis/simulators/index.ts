@@ -7,6 +7,7 @@
  */
 import { ManifestObject } from '../loader';
 import { AnalysisContext, AnalysisLayer, LayerSimulator } from '../types';
+import { createAwsSimulator, isAwsLayerObject } from './aws';
 import { createCiliumSimulator } from './cilium';
 import { createIstioSimulator } from './istio';
 import { createKubernetesSimulator, isKubernetesLayerObject } from './kubernetes';
@@ -53,9 +54,12 @@ export const ISTIO_SIMULATOR: SimulatorRegistration = {
   create: (objects, ctx) => createIstioSimulator(objects.map((o) => o.raw), ctx),
 };
 
-/**
- * Every built-in simulator, in the order layers are reported (the order of their layers in
- * `LAYER_TABLE`). The `aws` security-group simulator's registration is added here (after
- * `ISTIO_SIMULATOR`) and in the `aws` layer definition.
- */
-export const SIMULATORS: readonly SimulatorRegistration[] = [KUBERNETES_SIMULATOR, CILIUM_SIMULATOR, ISTIO_SIMULATOR];
+/** The `aws` layer: Crossplane security groups, their rules and prefix lists (cloud endpoints). */
+export const AWS_SIMULATOR: SimulatorRegistration = {
+  layer: 'aws',
+  owns: isAwsLayerObject,
+  create: createAwsSimulator,
+};
+
+/** Every built-in simulator, in the order layers are reported (the order of their layers in `LAYER_TABLE`). */
+export const SIMULATORS: readonly SimulatorRegistration[] = [KUBERNETES_SIMULATOR, CILIUM_SIMULATOR, ISTIO_SIMULATOR, AWS_SIMULATOR];
