@@ -43,6 +43,8 @@ const SCHEMA_SETS = ['cilium', 'istio', 'network-policy-api', 'spire'];
 const NOT_SIMULATED_SETS = ['aws', 'azure', 'calico', 'gateway-api', 'gcp', 'linkerd'];
 /** API groups of those sets whose kinds the analysis reads all the same (the `aws` layer: Crossplane security groups). */
 const SIMULATED_GROUPS = ['ec2.aws.upbound.io'];
+/** API groups of kinds a layer emits that nothing simulates: their schemas are generated all the same (the EKS SecurityGroupPolicy). */
+const EMITTED_GROUPS = ['vpcresources.k8s.aws'];
 
 // ---------------------------------------------------------------------------------------------
 // Core kinds, from the TypeScript declarations (generated from the Kubernetes OpenAPI schema)
@@ -164,7 +166,7 @@ function crds(): { kinds: CrdKind[]; schemas: Record<string, S> } {
         if (!kinds.some((k) => k.group === group && k.kind === names.kind)) {
           kinds.push({ group, kind: names.kind, namespaced: scope === 'Namespaced', set, versions: served.map((v) => v.name).sort() });
         }
-        if (!SCHEMA_SETS.includes(set) && !SIMULATED_GROUPS.includes(group)) continue;
+        if (!SCHEMA_SETS.includes(set) && !SIMULATED_GROUPS.includes(group) && !EMITTED_GROUPS.includes(group)) continue;
         for (const v of served) {
           const root = v.schema?.openAPIV3Schema;
           if (!root) continue;

@@ -468,14 +468,15 @@ function build(docs: readonly RawDoc[], warnings: ProblemSet, options: LoadOptio
 function stored(o: ManifestObject, warnings: ProblemSet, checkSchemas: boolean): ManifestObject | undefined {
   const at = { source: o.source, object: describe(o) };
   const schema = checkSchemas ? schemaOf(o.apiVersion, o.kind) : undefined;
+  const crd = crdKind(group(o.apiVersion), o.kind);
+  // also a kind with a schema (one a layer emits, such as the EKS SecurityGroupPolicy)
+  if (crd && !crd.simulated) {
+    warnings.add(inputWarning(at, INPUT_CODES.notSimulated, `${o.kind} (${crd.group}) is a policy kind the analysis does not simulate; what it allows or denies is not part of the results`, 'analyse this policy with its own tools, or express it in a simulated kind (NetworkPolicy, ClusterNetworkPolicy, AdminNetworkPolicy, Cilium or Istio policies)'));
+  }
   if (schema === undefined) {
-    const crd = crdKind(group(o.apiVersion), o.kind);
     const version = o.apiVersion.slice(o.apiVersion.indexOf('/') + 1);
     if (checkSchemas && crd && crd.simulated && !crd.versions.includes(version)) {
       warnings.add(inputWarning(at, INPUT_CODES.version, `the upstream CRD of ${o.kind} serves ${crd.versions.map((v) => `${crd.group}/${v}`).join(', ')}, not ${o.apiVersion}: a cluster with that CRD rejects the object; the analysis reads it without checking its fields`, `write apiVersion ${crd.group}/${crd.versions[crd.versions.length - 1]}`));
-    }
-    if (crd && !crd.simulated) {
-      warnings.add(inputWarning(at, INPUT_CODES.notSimulated, `${o.kind} (${crd.group}) is a policy kind the analysis does not simulate; what it allows or denies is not part of the results`, 'analyse this policy with its own tools, or express it in a simulated kind (NetworkPolicy, ClusterNetworkPolicy, AdminNetworkPolicy, Cilium or Istio policies)'));
     }
     return o;
   }
