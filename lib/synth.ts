@@ -1,6 +1,8 @@
 /**
  * Host-neutral synthesis: declaration → plan → per-cluster manifests of every layer the
- * cluster runs. The cdk8s and Pulumi hosts, the CLI and the analysis `verify` all start here.
+ * cluster runs, and per-network artifacts of every network layer. The cdk8s and Pulumi hosts,
+ * the CLI and the analysis `verify` all start here. The layers are those of the layer
+ * registry (`lib/layers/registry.ts`), or the definitions given in the options.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -8,25 +10,56 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { ArgCheck, isDate, isRecord } from './core/entry';
 import { applyAcknowledgements, BulkheadError, cmp, Problem, sortProblems } from './core/errors';
+import { ClusterLayerName, LayerName, LAYER_TABLE, NetworkLayerName } from './core/layers';
 import { LABELS } from './core/names';
+import { LAYER_DEFINITIONS, targetsOf, TARGETS } from './layers/registry';
+import { LayerDefinition, NetworkLayerDefinition } from './layers/types';
 import { Topology } from './model/topology';
 import { planWithProblems } from './plan/build';
-import { LayerName, Plan, PlanCluster } from './plan/types';
+import { Plan, PlanCluster, PlanNetwork } from './plan/types';
 import { sortManifests } from './targets/common';
 import { renderReaper } from './targets/kubernetes/reaper';
-import { TARGETS } from './targets/registry';
-import { KubeManifest, Target } from './targets/types';
+import { ApiResource, CloudArtifact, KubeManifest, Target } from './targets/types';
 
 /** The manifests of one cluster. */
 export interface ClusterSynthesis {
   /** The cluster. */
   readonly cluster: PlanCluster;
-  /** Every object of every layer the cluster runs, sorted by (apiVersion, kind, namespace, name). */
+  /**
+   * Every object of every layer the cluster runs, and the objects network layers place into
+   * the cluster (such as EKS SecurityGroupPolicies), sorted by (apiVersion, kind, namespace, name).
+   */
   readonly manifests: readonly KubeManifest[];
-  /** Object counts per layer (layers the cluster runs, in rendering order); the reaper's objects are counted apart. */
+  /**
+   * Object counts per layer: the layers the cluster runs, in rendering order, then the network
+   * layers that placed objects into it; the reaper's objects are counted apart.
+   */
   readonly counts: Readonly<Partial<Record<LayerName, number>>>;
   /** Objects of the break-glass reaper (0 when no grant in force touches the cluster). */
   readonly reaper: number;
+}
+
+/** The artifacts of one cloud network: the cloud resources of every network layer it runs. */
+export interface NetworkSynthesis {
+  /** The network. */
+  readonly network: PlanNetwork;
+  /** The cloud resources, as the Pulumi host creates them, sorted by (layer, type, key). */
+  readonly artifacts: readonly NetworkArtifact[];
+  /**
+   * The same resources as Kubernetes objects, as the manifest hosts write them (each layer's
+   * `toManifests`: for AWS, Crossplane objects), sorted by (apiVersion, kind, namespace, name).
+   */
+  readonly manifests: readonly KubeManifest[];
+  /** Cloud resource counts per network layer the network runs, in rendering order. */
+  readonly counts: Readonly<Partial<Record<NetworkLayerName, number>>>;
+}
+
+/** A cloud resource of a network, with the layer that rendered it. */
+export interface NetworkArtifact {
+  /** The layer. */
+  readonly layer: NetworkLayerName;
+  /** The resource. */
+  readonly artifact: CloudArtifact;
 }
 
 /** The result of {@link synthesize}. */
@@ -35,6 +68,8 @@ export interface Synthesis {
   readonly plan: Plan;
   /** Per cluster, sorted by cluster name. */
   readonly clusters: readonly ClusterSynthesis[];
+  /** Per cloud network of the plan (`plan.networks`), in the plan's order (by key). */
+  readonly networks: readonly NetworkSynthesis[];
   /** Warnings of the plan and of every layer (where a layer is less precise than the declaration). */
   readonly warnings: readonly Problem[];
 }
@@ -47,10 +82,17 @@ export interface SynthesizeOptions {
    */
   readonly now?: Date;
   /**
-   * The renderers, by layer.
-   * @default - the built-in targets
+   * The renderers of the cluster layers, by layer: they replace those of {@link SynthesizeOptions.layers}
+   * (a cluster layer without a renderer here is an error, `BH-NO-TARGET`).
+   * @default - the renderers of the layer definitions
    */
-  readonly targets?: Readonly<Partial<Record<LayerName, Target>>>;
+  readonly targets?: Readonly<Partial<Record<ClusterLayerName, Target>>>;
+  /**
+   * The layer definitions to synthesize with (see `LayerDefinition`): cluster layers render in
+   * the clusters that run them, network layers in every network of their cloud.
+   * @default LAYER_DEFINITIONS (every built-in layer)
+   */
+  readonly layers?: readonly LayerDefinition[];
 }
 
 /**
@@ -63,6 +105,10 @@ export interface SynthesizeOptions {
  * its layers, which deletes the grant's objects (in the kinds the cluster's layers emit them in)
  * at expiry.
  *
+ * Network layers render every cloud network of their cloud (`plan.networks`): cloud resources
+ * into {@link Synthesis.networks}, and Kubernetes objects they place into clusters into those
+ * clusters' manifests.
+ *
  * @example
  * const { clusters, warnings } = synthesize(topology);
  */
@@ -73,11 +119,15 @@ export function synthesize(topology: Topology, options: SynthesizeOptions = {}):
   topology.markRendered();
   const { plan, problems } = planWithProblems(topology, { now: opts?.now as Date | undefined });
   if (check.problems.length > 0) throw new BulkheadError(dedupe(sortProblems([...check.problems, ...problems.filter(isError)])));
-  const targets = options.targets ?? TARGETS;
-  const problemsFound = [...problems, ...validateLayers(topology, plan, targets, problems.some(isError))];
+  const definitions = options.layers ?? LAYER_DEFINITIONS;
+  const targets = options.targets ?? targetsOf(definitions);
+  const networkLayers = inRenderingOrder(definitions.filter((d): d is NetworkLayerDefinition => d.scope === 'network'));
+  const problemsFound = [...problems, ...validateLayers(topology, plan, targets, networkLayers, problems.some(isError))];
   if (problemsFound.some(isError)) throw new BulkheadError(dedupe(sortProblems(problemsFound)));
 
   const warnings: Problem[] = [...plan.warnings, ...problemsFound.filter((p) => !isError(p) && !plan.warnings.includes(p))];
+  const networked = renderNetworks(topology, plan, networkLayers);
+  warnings.push(...networked.warnings);
   const clusters = plan.clusters.map((cluster) => {
     const manifests: KubeManifest[] = [];
     const counts: Partial<Record<LayerName, number>> = {};
@@ -87,13 +137,106 @@ export function synthesize(topology: Topology, options: SynthesizeOptions = {}):
       warnings.push(...result.warnings);
       counts[layer] = result.manifests.length;
     }
-    const resources = cluster.layers.flatMap((l) => targets[l]?.breakGlassResources ?? []);
+    const placed = networked.intoClusters.get(cluster.name) ?? [];
+    for (const p of placed) {
+      manifests.push(...p.manifests);
+      counts[p.layer.name] = p.manifests.length;
+    }
+    const resources: ApiResource[] = [
+      ...cluster.layers.flatMap((l) => targets[l]?.breakGlassResources ?? []),
+      ...placed.flatMap((p) => p.layer.target.breakGlassResources ?? []),
+    ];
     const reaper = resources.length > 0 ? renderReaper(plan, cluster, resources) : { manifests: [], warnings: [] };
     manifests.push(...reaper.manifests);
     warnings.push(...reaper.warnings);
     return { cluster, manifests: sortManifests(manifests), counts, reaper: reaper.manifests.length };
   });
-  return { plan, clusters, warnings: applyAcknowledgements(dedupe(sortProblems(warnings)), topology.acknowledgedCodes, topology.node.path) };
+  return { plan, clusters, networks: networked.networks, warnings: applyAcknowledgements(dedupe(sortProblems(warnings)), topology.acknowledgedCodes, topology.node.path) };
+}
+
+/**
+ * Network layers in rendering order, whatever the order they were given in: that of
+ * `LAYER_TABLE`, then layers of other names by name.
+ */
+function inRenderingOrder(layers: readonly NetworkLayerDefinition[]): NetworkLayerDefinition[] {
+  const names = Object.keys(LAYER_TABLE);
+  const rank = (d: NetworkLayerDefinition): number => (names.includes(d.name) ? names.indexOf(d.name) : names.length);
+  return [...layers].sort((a, b) => rank(a) - rank(b) || cmp(a.name, b.name));
+}
+
+/** The network layers that render a network: those of its cloud, in rendering order. */
+function layersOfNetwork(network: PlanNetwork, layers: readonly NetworkLayerDefinition[]): NetworkLayerDefinition[] {
+  return layers.filter((d) => d.cloud === network.cloud);
+}
+
+/** Objects a network layer placed into one cluster. */
+interface PlacedManifests {
+  readonly layer: NetworkLayerDefinition;
+  readonly manifests: KubeManifest[];
+}
+
+/**
+ * Renders every network layer of every network: the networks' cloud resources (and their
+ * manifest form), and the objects placed into clusters, by cluster name, in rendering order.
+ * An artifact placed elsewhere (another network, a cluster the plan does not have) is an error
+ * of the layer (`BH-LAYER-PLACEMENT`), reported with every other one before anything is returned.
+ */
+function renderNetworks(topology: Topology, plan: Plan, layers: readonly NetworkLayerDefinition[]): { networks: NetworkSynthesis[]; intoClusters: Map<string, PlacedManifests[]>; warnings: Problem[] } {
+  const warnings: Problem[] = [];
+  const problems: Problem[] = [];
+  const clusterNames = new Set(plan.clusters.map((c) => c.name));
+  const intoClusters = new Map<string, PlacedManifests[]>();
+  const networks = plan.networks.map((network): NetworkSynthesis => {
+    const artifacts: NetworkArtifact[] = [];
+    const manifests: KubeManifest[] = [];
+    const counts: Partial<Record<NetworkLayerName, number>> = {};
+    for (const layer of layersOfNetwork(network, layers)) {
+      const result = layer.target.render(plan, network);
+      warnings.push(...result.warnings);
+      const own: CloudArtifact[] = [];
+      for (const placed of result.artifacts) {
+        if ('cluster' in placed) {
+          if (!clusterNames.has(placed.cluster)) {
+            problems.push(placement(topology, layer, network, `an object (${placed.artifact.manifest.kind} ${placed.artifact.manifest.metadata.name}) into the cluster '${placed.cluster}', which is no cluster of the topology`, placed.cluster));
+            continue;
+          }
+          const list = intoClusters.get(placed.cluster) ?? [];
+          const entry = list.find((e) => e.layer === layer) ?? { layer, manifests: [] };
+          if (!list.includes(entry)) list.push(entry);
+          entry.manifests.push(placed.artifact.manifest);
+          intoClusters.set(placed.cluster, list);
+        } else if (placed.network !== network.name) {
+          problems.push(placement(topology, layer, network, `a resource (${cloudArtifactKey(placed.artifact)}) into the network '${placed.network}'`, placed.network));
+        } else {
+          own.push(placed.artifact);
+        }
+      }
+      own.sort((a, b) => cmp(a.type, b.type) || cmp(cloudArtifactKey(a), cloudArtifactKey(b)));
+      artifacts.push(...own.map((artifact) => ({ layer: layer.name, artifact })));
+      manifests.push(...layer.toManifests(own, network, plan));
+      counts[layer.name] = own.length;
+    }
+    return { network, artifacts, manifests: sortManifests(manifests), counts };
+  });
+  if (problems.length > 0) throw new BulkheadError(dedupe(sortProblems(problems)));
+  return { networks, intoClusters, warnings };
+}
+
+function placement(topology: Topology, layer: NetworkLayerDefinition, network: PlanNetwork, what: string, value: string): Problem {
+  return {
+    severity: 'error', code: 'BH-LAYER-PLACEMENT', path: network.path || topology.node.path,
+    message: `layer '${layer.name}', rendering the network '${network.name}', placed ${what}: the artifact would reach nothing`,
+    value,
+    fix: `place cloud resources in the network rendered ('${network.name}') and Kubernetes objects in one of its clusters (fix the layer's renderer)`,
+  };
+}
+
+/** The stable key of a cloud resource (unique in its cloud's resources of a synthesis). */
+export function cloudArtifactKey(artifact: CloudArtifact): string {
+  switch (artifact.type) {
+    case 'aws':
+      return artifact.resource.key;
+  }
 }
 
 /** Where the arguments of a synthesis are reported: the function's arguments, or a host construct. @internal */
@@ -113,7 +256,7 @@ export interface SynthesisArgPaths {
 /**
  * Checks the topology and the options of a synthesis ({@link synthesize} and the hosts' props)
  * for their kinds: the topology must be a Topology, the options an object, `targets` an object
- * of renderers keyed by layer names. `now` is checked by the planner (`BH-NOW`). Returns the
+ * of renderers keyed by layer names, `layers` a list of layer definitions. `now` is checked by the planner (`BH-NOW`). Returns the
  * options to read, or undefined when they are not an object.
  * @internal
  */
@@ -126,6 +269,7 @@ export function checkSynthesisArgs(check: ArgCheck, at: SynthesisArgPaths, topol
   if (at.now && opts.now !== undefined && !(isDate(opts.now) && !Number.isNaN(opts.now.getTime()))) {
     check.error('BH-NOW', at.options, `${at.prefix}now (the time to synthesize at) is not a valid Date`, opts.now, "pass a valid Date, such as new Date('2026-11-22T21:00:00Z'), or leave now out to use the topology's clock");
   }
+  checkLayerDefinitions(check, at, opts.layers);
   const targets = opts.targets;
   const field = `${at.prefix}targets`;
   if (targets === undefined) return opts;
@@ -145,6 +289,45 @@ export function checkSynthesisArgs(check: ArgCheck, at: SynthesisArgPaths, topol
   return opts;
 }
 
+/**
+ * `layers`: a list of layer definitions, each with a name, a scope, and a renderer with a
+ * `render` function; a network layer also with its cloud and `toManifests`. A name used twice
+ * (one layer would hide the other) and a cluster layer no Cluster can run are errors
+ * (`BH-LAYER-DEFINITION`).
+ */
+function checkLayerDefinitions(check: ArgCheck, at: SynthesisArgPaths, layers: unknown): void {
+  const field = `${at.prefix}layers`;
+  const names = new Set<string>();
+  check.list(at.options, field, layers, 'LAYER_DEFINITIONS (or some of its entries, and layers of your own)', {
+    optional: true,
+    item: (d, i) => {
+      const f = `${field}[${i}]`;
+      if (!isRecord(d)) return check.kind(at.options, f, d, 'a layer definition', 'one of LAYER_DEFINITIONS, such as KUBERNETES_LAYER');
+      if (!check.text(at.options, `${f}.name`, d.name, "'kubernetes' (the layer's name)")) return;
+      const name = d.name as string;
+      if (d.scope !== 'cluster' && d.scope !== 'network') {
+        check.kind(at.options, `${f}.scope`, d.scope, "'cluster' or 'network'", "scope: 'cluster' for a layer applied to clusters, 'network' for cloud resources");
+      }
+      const target = d.target;
+      if (!isRecord(target) || typeof target.render !== 'function' || (target.validate !== undefined && typeof target.validate !== 'function') || (target.breakGlassResources !== undefined && !Array.isArray(target.breakGlassResources))) {
+        check.kind(at.options, `${f}.target`, target, 'a renderer (an object with a render function, and optionally validate and breakGlassResources)', `pass the layer's renderer (such as TARGETS['kubernetes'] for a cluster layer)`);
+      }
+      check.list(at.options, `${f}.emits`, d.emits, "[{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }]");
+      if (d.scope === 'network') {
+        check.text(at.options, `${f}.cloud`, d.cloud, "'aws' (the cloud whose networks run the layer)");
+        check.fn(at.options, `${f}.toManifests`, d.toManifests, 'a function writing the cloud resources as Kubernetes objects (for AWS, Crossplane objects)');
+      }
+      if (d.scope === 'cluster' && !Object.prototype.hasOwnProperty.call(LAYER_TABLE, name)) {
+        check.error('BH-LAYER-DEFINITION', at.options, `${f} defines the cluster layer '${name}', which no Cluster can run: clusters run the layers of LAYER_TABLE`, name, `name a cluster layer definition after one of: ${Object.keys(TARGETS).join(', ')}`);
+      }
+      if (names.has(name)) {
+        check.error('BH-LAYER-DEFINITION', at.options, `${field} defines the layer '${name}' twice: one definition would hide the other`, name, 'give each layer one definition (replace the built-in one by leaving it out of the list)');
+      }
+      names.add(name);
+    },
+  });
+}
+
 function isError(p: Problem): boolean {
   return p.severity === 'error';
 }
@@ -154,8 +337,16 @@ function isError(p: Problem): boolean {
  * declaration has errors), a layer check that cannot run on what resolved is skipped: the
  * declaration's errors are reported, and the check runs once they are fixed.
  */
-function validateLayers(topology: Topology, plan: Plan, targets: Readonly<Partial<Record<LayerName, Target>>>, partial: boolean): Problem[] {
+function validateLayers(topology: Topology, plan: Plan, targets: Readonly<Partial<Record<ClusterLayerName, Target>>>, networkLayers: readonly NetworkLayerDefinition[], partial: boolean): Problem[] {
   const out: Problem[] = [];
+  const run = (f: () => Problem[]): void => {
+    try {
+      out.push(...f());
+    } catch (e) {
+      if (e instanceof BulkheadError) out.push(...e.problems);
+      else if (!partial) throw e;
+    }
+  };
   for (const cluster of plan.clusters) {
     for (const layer of cluster.layers) {
       const target = targets[layer];
@@ -163,13 +354,14 @@ function validateLayers(topology: Topology, plan: Plan, targets: Readonly<Partia
         out.push({ severity: 'error', code: 'BH-NO-TARGET', path: topology.node.path, message: `no renderer is registered for layer '${layer}'`, value: layer, fix: 'remove the layer from the cluster, or register a target for it' });
         continue;
       }
-      if (!target.validate) continue;
-      try {
-        out.push(...target.validate(plan, cluster));
-      } catch (e) {
-        if (e instanceof BulkheadError) out.push(...e.problems);
-        else if (!partial) throw e;
-      }
+      const validate = target.validate;
+      if (validate) run(() => validate(plan, cluster));
+    }
+  }
+  for (const network of plan.networks) {
+    for (const layer of layersOfNetwork(network, networkLayers)) {
+      const validate = layer.target.validate;
+      if (validate) run(() => validate(plan, network));
     }
   }
   return out;
@@ -197,15 +389,47 @@ export function toYaml(manifests: readonly KubeManifest[]): string {
 
 /** The manifests of one output folder. */
 export interface ManifestFolder {
-  /** Folder name (the cluster name). */
+  /** Folder name (the cluster name; for a network, its region). */
   readonly name: string;
+  /**
+   * The folders the folder sits in, below the output folder, outermost first (for a network,
+   * its cloud and account: `['aws', '123456789012']`).
+   * @default - directly in the output folder
+   */
+  readonly under?: readonly string[];
   /** Objects to write, in order. */
   readonly manifests: readonly KubeManifest[];
 }
 
-/** The folders of a synthesis: one per cluster. */
+/**
+ * The folder path of a cloud network's objects, below the output folder: `<cloud>/<account>/<region>`
+ * (networks of one account and region share it).
+ */
+export function networkFolderPath(network: PlanNetwork): readonly string[] {
+  return [network.cloud, network.account, network.region];
+}
+
+/**
+ * The folders of a synthesis: one per cluster (`<cluster>`), then one per cloud account and
+ * region that has objects (`<cloud>/<account>/<region>`, holding the objects of every network
+ * there).
+ */
 export function foldersOf(synthesis: Synthesis): ManifestFolder[] {
-  return synthesis.clusters.map((c) => ({ name: c.cluster.name, manifests: c.manifests }));
+  const clusters: ManifestFolder[] = synthesis.clusters.map((c) => ({ name: c.cluster.name, manifests: c.manifests }));
+  const byPath = new Map<string, { path: readonly string[]; manifests: KubeManifest[] }>();
+  for (const n of synthesis.networks ?? []) {
+    if (n.manifests.length === 0) continue;
+    const p = networkFolderPath(n.network);
+    const key = p.join('/');
+    const entry = byPath.get(key) ?? { path: p, manifests: [] };
+    entry.manifests.push(...n.manifests);
+    byPath.set(key, entry);
+  }
+  const networks = [...byPath.keys()].sort(cmp).map((k): ManifestFolder => {
+    const { path: p, manifests } = byPath.get(k)!;
+    return { name: p[p.length - 1], under: p.slice(0, -1), manifests: sortManifests(manifests) };
+  });
+  return [...clusters, ...networks];
 }
 
 /** The record of what {@link writeManifests} wrote into a folder, kept in the folder as `.bulkhead-manifest.json`. */
@@ -239,8 +463,10 @@ export const OUTPUT_CODES = {
 
 /**
  * Writes one folder per cluster, one file per layer (`<outdir>/<cluster>/<layer>.yaml`;
- * objects without a Bulkhead layer label go to `app.yaml`), and a record of what it wrote
- * (`<outdir>/.bulkhead-manifest.json`: every file and the SHA-256 of its content).
+ * objects without a Bulkhead layer label go to `app.yaml`), one folder per cloud account and
+ * region for the network layers (`<outdir>/<cloud>/<account>/<region>/<layer>.yaml`, see
+ * {@link foldersOf}), and a record of what it wrote (`<outdir>/.bulkhead-manifest.json`:
+ * every file and the SHA-256 of its content).
  *
  * It never deletes or overwrites a file it did not write:
  *
@@ -269,7 +495,8 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
   for (const c of folders) {
     const byLayer = new Map<string, KubeManifest[]>();
     for (const m of c.manifests) byLayer.set(layerOf(m), [...(byLayer.get(layerOf(m)) ?? []), m]);
-    for (const [layer, ms] of [...byLayer.entries()].sort(([a], [b]) => cmp(a, b))) content.set(`${c.name}/${layer}.yaml`, toYaml(ms));
+    const dir = [...(c.under ?? []), c.name].join('/');
+    for (const [layer, ms] of [...byLayer.entries()].sort(([a], [b]) => cmp(a, b))) content.set(`${dir}/${layer}.yaml`, toYaml(ms));
   }
   const files = [...content.keys()].sort(cmp);
   const record: OutputRecord = { generator: 'bulkhead', version: 1, files: Object.fromEntries(files.map((f) => [f, sha256(content.get(f)!)])) };
@@ -382,12 +609,17 @@ function checkWriteArgs(folders: unknown, outdir: unknown): void {
       if (!isRecord(f)) return check.kind(where, `folders[${i}]`, f, 'an object', "{ name: 'eks', manifests: [...] }");
       if (check.text(where, `folders[${i}].name`, f.name, "'eks' (the cluster name)")) {
         const name = f.name as string;
-        if (name === '.' || name === '..' || /[\/\\\0]/.test(name) || name === OUTPUT_RECORD_FILE) {
+        const under = Array.isArray(f.under) ? (f.under as unknown[]) : [];
+        const plain = (seg: unknown): boolean => typeof seg === 'string' && seg !== '' && seg !== '.' && seg !== '..' && !/[\/\\\0]/.test(seg) && seg !== OUTPUT_RECORD_FILE;
+        const full = [...under, name].join('/');
+        if (!plain(name)) {
           check.error('BH-OUT-NAME', where, `the folder name of folders[${i}] is not one plain path segment: its files would be written outside their own folder`, name, "name the folder after its cluster, without '/', '\\' or '..' (such as 'eks')");
-        } else if (names.has(name)) {
-          check.error('BH-OUT-NAME', where, `two folders are named '${name}': the files of one would replace those of the other`, name, 'give every folder its own name (one folder per cluster)');
+        } else if (f.under !== undefined && !(Array.isArray(f.under) && under.every(plain))) {
+          check.error('BH-OUT-NAME', where, `the folders above folders[${i}] (under) are not a list of plain path segments: its files would be written outside their own folder`, f.under, "list the folders one segment each, without '/', '\\' or '..' (such as ['aws', '123456789012'])");
+        } else if (names.has(full)) {
+          check.error('BH-OUT-NAME', where, `two folders are named '${full}': the files of one would replace those of the other`, full, 'give every folder its own name (one folder per cluster)');
         }
-        names.add(name);
+        names.add(full);
       }
       check.list(where, `folders[${i}].manifests`, f.manifests, '[{ apiVersion, kind, metadata: { name } }, ...]', {
         item: (m, j) => {

@@ -11,7 +11,8 @@ import { Interval, mergeIntervals, subtractIntervals } from './core/intervals';
 import { formatIpv4, Ipv4Range, parseCidr, parseIpv4 } from './analysis/ipv4';
 import { Analysis, AnalysisLayer, LoadedManifests, loadObjects, PortSet, WorkloadEndpoint } from './analysis';
 import { Topology } from './model/topology';
-import { LayerName, Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
+import { judgedBy } from './core/layers';
+import { Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
 import { synthesize, Synthesis } from './synth';
 import { KubeManifest } from './targets/types';
 
@@ -77,7 +78,7 @@ export interface VerifyLayerResult {
   readonly status: VerifyLayerStatus;
   /** Endpoint pairs compared (every ordered pair in scope, allowed or not). */
   readonly pairs: number;
-  /** Declared flows to or from externals that were checked by sampling an address. */
+  /** Declared flows to or from externals and cloud workloads (VM fleets, managed services) that were checked by sampling an address. */
   readonly externalChecks: number;
   /** Findings, sorted. */
   readonly findings: readonly VerifyFinding[];
@@ -122,14 +123,6 @@ export interface VerifyOptions {
   readonly objects?: Readonly<Record<string, readonly unknown[]>>;
 }
 
-/** Layers of the plan → the simulated layer that judges them. */
-const SIMULATED: Readonly<Record<LayerName, AnalysisLayer | undefined>> = {
-  'kubernetes': 'kubernetes',
-  'cluster-network-policy': 'kubernetes',
-  'cilium': 'cilium',
-  'istio': 'istio',
-  'spire': undefined,
-};
 
 /** Address that FQDN externals are resolved to for the check (TEST-NET-3, RFC 5737). */
 const FQDN_TEST_BASE = [203, 0, 113];
@@ -145,6 +138,9 @@ const FQDN_TEST_BASE = [203, 0, 113];
  * (FQDNs resolved to a test address). Where a layer without FQDN support knowingly falls back
  * to a wider range for an FQDN external, the layer is reported `approximate`, with the range it
  * opens; other over-permissive external ranges are not reported.
+ * Cloud workloads (VM fleets, managed services) stand in as one address inside their subnets:
+ * flows between them and the cluster's workloads are checked both ways for missing and
+ * over-permissive allows, against everything the declaration gives at that address.
  * Cross-cluster flows are not judged (their remote side is no endpoint of the cluster); the report notes them.
  *
  * @example
@@ -236,16 +232,19 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
   // Pods lie in the cluster's pod CIDRs: rules that match addresses (Istio ipBlocks, networks) are judged for them too.
   const analysis = Analysis.of(loaded, { trustDomain: cluster.trustDomain, clusterName: cluster.ciliumClusterName, resolve, podCidrs: cluster.podCidrs });
   const results: VerifyLayerResult[] = [];
-  const judged = [...new Set(cluster.layers.map((l) => SIMULATED[l]).filter((l): l is AnalysisLayer => l !== undefined))];
+  const judged = [...new Set(cluster.layers.map((l) => judgedBy(l)).filter((l): l is AnalysisLayer => l !== undefined))];
   for (const layer of judged) {
     // Istio authorizes TCP only (sidecars do not intercept UDP or SCTP): judge it on TCP.
     const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
     const allowed = new Map<string, PortSet>();
     const toAddresses = new Map<string, { range: Ipv4Range; ports: PortSet }[]>();
+    const fromAddresses = new Map<string, { range: Ipv4Range; ports: PortSet }[]>();
     for (const a of analysis.connectivity({ layer, scope })) {
       allowed.set(`${a.src}\u0000${a.dst}`, a.ports);
       const range = addressRange(a.dst);
       if (range) toAddresses.set(a.src, [...(toAddresses.get(a.src) ?? []), { range, ports: a.ports }]);
+      const source = addressRange(a.src);
+      if (source) fromAddresses.set(a.dst, [...(fromAddresses.get(a.dst) ?? []), { range: source, ports: a.ports }]);
     }
     const findings: VerifyFinding[] = [];
     if (layer === 'istio') notes.add(`${cluster.name}: istio is judged on TCP only; UDP and SCTP are enforced by the network layers`);
@@ -273,10 +272,12 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
     const pairs = managed * (managed - 1) + (layer === 'istio' ? 1 : 2) * managed * unmanaged;
     const ext = externalChecks(plan, cluster, layer, analysis, loaded.workloads, entityOf, notes);
     findings.push(...ext.findings);
+    const cloud = cloudChecks(plan, cluster, layer, scope, loaded.workloads, entityOf, { to: toAddresses, from: fromAddresses }, notes);
+    findings.push(...cloud.findings);
     const approximations = fqdnApproximations(plan, cluster, layer, loaded.workloads, entityOf, toAddresses);
     results.push({
       cluster: cluster.name, layer, status: findings.length > 0 ? 'findings' : approximations.length > 0 ? 'approximate' : 'exact',
-      pairs, externalChecks: ext.checked,
+      pairs: pairs + cloud.pairs, externalChecks: ext.checked + cloud.checked,
       findings: findings.sort((a, b) => cmp(a.src, b.src) || cmp(a.dst, b.dst) || cmp(a.kind, b.kind)),
       approximations,
     });
@@ -463,6 +464,135 @@ function externalChecks(
   return { checked, findings };
 }
 
+/**
+ * A cloud workload (VM fleet, managed service) as verify sees it from a cluster: one stand-in
+ * address inside its subnets (the middle of its first IPv4 subnet), with the id its findings carry.
+ */
+interface CloudStandIn {
+  /** The plan key of the cloud workload. */
+  readonly key: string;
+  /** Whether it has a SPIFFE identity (its proxy presents an SVID). */
+  readonly identity: boolean;
+  /** The stand-in address, as a number. */
+  readonly address: number;
+  /** `<address>[cloud:<network>/<name>]`. */
+  readonly id: string;
+}
+
+/**
+ * The stand-ins of the topology's cloud workloads for one cluster. A workload with no IPv4
+ * subnet, or whose stand-in would lie in the cluster's own pod or node ranges (where it would
+ * stand for pods as well), is left out, with a note.
+ */
+function cloudStandIns(plan: Plan, cluster: PlanCluster, notes: Set<string>): CloudStandIn[] {
+  const own = cidrRanges([...cluster.podCidrs, ...cluster.nodeCidrs]);
+  const out: CloudStandIn[] = [];
+  for (const c of plan.cloudWorkloads ?? []) {
+    // the middle of its first IPv4 subnet (AWS reserves the first four addresses and the last one)
+    const first = [...c.subnetCidrs].sort(cmp).map((x) => parseCidr(x)).find((x) => x.family === 'ipv4');
+    if (!first || first.family !== 'ipv4') {
+      notes.add(`${cluster.name}: ${c.key} has no IPv4 subnet to place a stand-in address in; its flows are not judged`);
+      continue;
+    }
+    const [lo, hi] = first.range;
+    const address = lo + Math.floor((hi - lo + 1) / 2);
+    if (own.some(([a, b]) => a <= address && address <= b)) {
+      notes.add(`${cluster.name}: the subnets of ${c.key} lie in the pod or node ranges of the cluster; its flows are not judged`);
+      continue;
+    }
+    out.push({ key: c.key, identity: c.identity !== undefined, address, id: `${formatIpv4(address)}[${c.key}]` });
+  }
+  return out;
+}
+
+/** The declared ports of flows with addresses outside the cluster, and the address ranges of their other side. */
+type AddressedFlow = { readonly ranges: Interval[]; readonly ports: PortSet };
+
+/**
+ * The declared flows of each workload with addresses outside its cluster, per direction (by
+ * workload key): each flow's ports and the address ranges of its other side (a cloud workload's
+ * subnets, a CIDR external's address set, a remote cluster's pod CIDRs). One pass over the flows.
+ */
+function addressedFlows(plan: Plan): Map<string, { out: AddressedFlow[]; in: AddressedFlow[] }> {
+  const clouds = new Map((plan.cloudWorkloads ?? []).map((c) => [c.key, c]));
+  const externals = new Map(plan.externals.map((x) => [x.key, x]));
+  const workloads = new Map(plan.workloads.map((w) => [w.key, w]));
+  const clusters = new Map(plan.clusters.map((c) => [c.name, c]));
+  const rangesOf = (ref: PlanEndpointRef, own: string | undefined): Interval[] => {
+    if (ref.kind === 'cloud') return cidrRanges(clouds.get(ref.key)?.subnetCidrs ?? []);
+    if (ref.kind === 'external') {
+      const x = externals.get(ref.key);
+      return x ? cidrRanges(x.cidrs, x.except) : [];
+    }
+    const w = ref.kind === 'workload' ? workloads.get(ref.key) : undefined;
+    const remote = w && w.cluster !== own ? clusters.get(w.cluster) : undefined;
+    return remote ? cidrRanges(remote.podCidrs) : [];
+  };
+  const out = new Map<string, { out: AddressedFlow[]; in: AddressedFlow[] }>();
+  const entry = (key: string) => {
+    const e = out.get(key) ?? { out: [], in: [] };
+    out.set(key, e);
+    return e;
+  };
+  for (const f of plan.flows) {
+    if (f.source.kind === 'workload') entry(f.source.key).out.push({ ranges: rangesOf(f.destination, workloads.get(f.source.key)?.cluster), ports: portSet(f.ports) });
+    if (f.destination.kind === 'workload') entry(f.destination.key).in.push({ ranges: rangesOf(f.source, workloads.get(f.destination.key)?.cluster), ports: portSet(f.ports) });
+  }
+  return out;
+}
+
+/**
+ * Judges the flows between the cluster's workloads and cloud workloads, at the stand-in address
+ * of each cloud workload ({@link cloudStandIns}): for every managed workload and every stand-in,
+ * in both directions, the ports the layer allows (from the connectivity list) against the ports
+ * declared with anything whose addresses hold the stand-in (the cloud workloads of that subnet,
+ * CIDR externals, remote clusters' pods), so missing and over-permissive allows are both found.
+ * Istio is judged where it enforces: flows into the cluster's workloads (from stand-ins without a
+ * SPIFFE identity: the analysis cannot present a VM's certificate from an address) and, for
+ * missing allows only, the outbound side of flows to the cloud.
+ */
+function cloudChecks(
+  plan: Plan, cluster: PlanCluster, layer: AnalysisLayer, scope: PortSet, endpoints: readonly WorkloadEndpoint[], entityOf: Map<string, Entity>,
+  allowed: { readonly to: ReadonlyMap<string, readonly { range: Ipv4Range; ports: PortSet }[]>; readonly from: ReadonlyMap<string, readonly { range: Ipv4Range; ports: PortSet }[]> },
+  notes: Set<string>,
+): { pairs: number; checked: number; findings: VerifyFinding[] } {
+  const standIns = cloudStandIns(plan, cluster, notes);
+  const findings: VerifyFinding[] = [];
+  let pairs = 0;
+  let checked = 0;
+  if (standIns.length === 0) return { pairs, checked, findings };
+  notes.add(`${cluster.name}: cloud workloads are judged at one stand-in address inside their subnets; a layer that admits the address admits the whole subnet alike`);
+  if (layer === 'istio' && standIns.some((s) => s.identity)) {
+    notes.add(`${cluster.name}: istio is not judged on flows from VM fleets with a SPIFFE identity: the analysis cannot present their certificate from an address`);
+  }
+  const portsAt = (list: readonly { range: Ipv4Range; ports: PortSet }[] | undefined, address: number): PortSet =>
+    PortSet.unionAll((list ?? []).filter(({ range: [a, b] }) => a <= address && address <= b).map((x) => x.ports));
+  const declaredAt = (list: readonly AddressedFlow[], address: number): PortSet =>
+    PortSet.unionAll(list.filter((f) => f.ranges.some(([a, b]) => a <= address && address <= b)).map((f) => f.ports));
+  const byKey = addressedFlows(plan);
+  for (const ep of endpoints) {
+    const entity = entityOf.get(ep.id);
+    if (!entity?.managed) continue;
+    const flows = byKey.get(entity.key) ?? { out: [], in: [] };
+    for (const s of standIns) {
+      const judge = (src: string, dst: string, want: PortSet, got: PortSet, over: boolean) => {
+        pairs++;
+        const w = scope.intersect(want);
+        const g = scope.intersect(got);
+        if (!w.isEmpty()) checked++;
+        const extra = g.subtract(w);
+        const missing = w.subtract(g);
+        if (over && !extra.isEmpty()) findings.push({ cluster: cluster.name, layer, kind: 'over-permissive', src, dst, ports: extra.toString() });
+        if (!missing.isEmpty()) findings.push({ cluster: cluster.name, layer, kind: 'missing', src, dst, ports: missing.toString() });
+      };
+      // Istio enforces at the destination: outbound to the cloud it is judged for missing allows only.
+      judge(ep.id, s.id, declaredAt(flows.out, s.address), portsAt(allowed.to.get(ep.id), s.address), layer !== 'istio');
+      if (layer !== 'istio' || !s.identity) judge(s.id, ep.id, declaredAt(flows.in, s.address), portsAt(allowed.from.get(ep.id), s.address), true);
+    }
+  }
+  return { pairs, checked, findings };
+}
+
 /** `a.b.c.d-e.f.g.h` or `a.b.c.d` (an external address range of the connectivity list) as numbers. */
 function addressRange(id: string): Ipv4Range | undefined {
   const [first, last, ...rest] = id.split('-');
@@ -520,6 +650,10 @@ function fqdnApproximations(
       if (f.destination.kind === 'external') {
         const x = externals.get(f.destination.key);
         return x && x.cidrs.length > 0 ? [{ ranges: cidrRanges(x.cidrs, x.except), ports: portSet(f.ports) }] : [];
+      }
+      if (f.destination.kind === 'cloud') {
+        const c = (plan.cloudWorkloads ?? []).find((x) => x.key === f.destination.key);
+        return c ? [{ ranges: cidrRanges(c.subnetCidrs), ports: portSet(f.ports) }] : [];
       }
       const peer = f.destination.kind === 'workload' ? workloads.get(f.destination.key) : undefined;
       const remote = peer && peer.cluster !== cluster.name ? clusters.get(peer.cluster) : undefined;

@@ -4,6 +4,7 @@
  * (for example cloud security groups) is one more module implementing it.
  */
 import { Problem } from '../core/errors';
+import { SimulatedLayerName } from '../core/layers';
 import { L4Protocol, PortSet } from './portset';
 
 /** A container port of a workload. */
@@ -175,8 +176,14 @@ export interface HttpRequest {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** Names of simulated layers. */
-export type AnalysisLayer = 'kubernetes' | 'cilium' | 'istio' | 'aws';
+/**
+ * Names of simulated layers: the layers that judge the synthesis layers (`LAYER_TABLE`'s
+ * `judgedBy`, `lib/core/layers.ts`). `kubernetes` is the Kubernetes network-policy layer as the
+ * network plugin evaluates it: NetworkPolicy and ClusterNetworkPolicy together, the objects of
+ * the `kubernetes` and `cluster-network-policy` synthesis layers. Which of them an analysis
+ * can simulate is the list of registered simulators (`SIMULATORS`).
+ */
+export type AnalysisLayer = SimulatedLayerName;
 
 /** One rule or default that took part in a decision. */
 export interface Reason {

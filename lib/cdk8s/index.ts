@@ -13,7 +13,8 @@ import { Port, Protocol } from '../core/port';
 import { Cluster } from '../model/cluster';
 import { Workload, WorkloadProps } from '../model/workload';
 import { Topology } from '../model/topology';
-import { checkSynthesisArgs, Synthesis, synthesize, SynthesizeOptions } from '../synth';
+import { checkSynthesisArgs, networkFolderPath, Synthesis, synthesize, SynthesizeOptions } from '../synth';
+import { KubeManifest } from '../targets/types';
 
 /** Properties of {@link TopologyCharts}. */
 export interface TopologyChartsProps extends SynthesizeOptions {
@@ -33,7 +34,10 @@ export interface TopologyChartsProps extends SynthesizeOptions {
 }
 
 /**
- * One cdk8s `Chart` per cluster of a topology, named after the cluster. The charts are filled
+ * One cdk8s `Chart` per cluster of a topology, named after the cluster, and one per cloud
+ * account and region whose networks run a network layer, named `<cloud>.<account>.<region>`
+ * (its objects are those of the network layers, as Kubernetes objects of the cloud's controller:
+ * for AWS, Crossplane objects; see {@link TopologyCharts.networkChart}). The charts are filled
  * with every layer's objects when the app is synthesized (`app.synth()`, `cdk8s synth`,
  * `Testing.synth(chart)`); an invalid declaration fails synthesis with every problem listed
  * and nothing is written. Put the application's own objects (Deployments, Services) in the
@@ -55,6 +59,7 @@ export class TopologyCharts extends Construct {
   public readonly topology: Topology;
   private readonly props: TopologyChartsProps;
   private readonly charts = new Map<string, Chart>();
+  private readonly networkCharts = new Map<string, Chart>();
   private result: Synthesis | undefined;
   private rendered = false;
 
@@ -104,10 +109,37 @@ export class TopologyCharts extends Construct {
     return chart;
   }
 
+  /**
+   * The chart of the cloud objects of a network (created on first use): one chart per cloud
+   * account and region, named `<cloud>.<account>.<region>` (cluster names never hold a dot), which
+   * every network of that account and region shares.
+   * @param network the network's name
+   * @throws BulkheadError when the topology has no network of that name
+   */
+  public networkChart(network: string): Chart {
+    const planned = typeof network === 'string' ? this.synthesis.plan.networks.find((n) => n.name === network) : undefined;
+    if (!planned) {
+      const check = new ArgCheck();
+      const known = this.synthesis.plan.networks.map((n) => `'${n.name}'`).join(', ') || '(none)';
+      check.error('BH-CDK8S-CHART-UNKNOWN', this.node.path, 'networkChart(network) names no network of the topology', network, `pass the name of a network: ${known}`);
+      check.throwIfAny();
+    }
+    return this.chartAt(networkFolderPath(planned!).join('.'));
+  }
+
+  private chartAt(id: string): Chart {
+    let chart = this.networkCharts.get(id);
+    if (!chart) {
+      chart = new Chart(this, id, { disableResourceNameHashes: true, ...this.props.chartProps });
+      this.networkCharts.set(id, chart);
+    }
+    return chart;
+  }
+
   /** The synthesis result (plan, manifests, warnings), computed once. */
   public get synthesis(): Synthesis {
     if (!this.result) {
-      this.result = synthesize(this.topology, { now: this.props.now, targets: this.props.targets });
+      this.result = synthesize(this.topology, { now: this.props.now, targets: this.props.targets, layers: this.props.layers });
     }
     return this.result;
   }
@@ -140,17 +172,22 @@ export class TopologyCharts extends Construct {
       if (!bound || !planned) continue;
       for (const [k, v] of Object.entries(planned.podLabels)) bound.podMetadata.addLabel(k, v);
     }
-    for (const c of s.clusters) {
-      const chart = this.chart(c.cluster.name);
-      for (const m of c.manifests) {
-        const { apiVersion, kind, metadata, ...rest } = m as unknown as { apiVersion: string; kind: string; metadata: Record<string, unknown> } & Record<string, unknown>;
-        new ApiObject(chart, `${kind}-${metadata.namespace ?? '_'}-${metadata.name}`, { apiVersion, kind, metadata, ...rest });
-      }
+    for (const c of s.clusters) addObjects(this.chart(c.cluster.name), c.manifests);
+    for (const n of s.networks) {
+      if (n.manifests.length > 0) addObjects(this.networkChart(n.network.name), n.manifests);
     }
     if (this.props.printWarnings ?? true) {
       process.stderr.write(formatProblems(s.warnings));
     }
     return [];
+  }
+}
+
+/** Adds objects to a chart, each under an id from its content (kind, namespace, name). */
+function addObjects(chart: Chart, manifests: readonly KubeManifest[]): void {
+  for (const m of manifests) {
+    const { apiVersion, kind, metadata, ...rest } = m as unknown as { apiVersion: string; kind: string; metadata: Record<string, unknown> } & Record<string, unknown>;
+    new ApiObject(chart, `${kind}-${metadata.namespace ?? '_'}-${metadata.name}`, { apiVersion, kind, metadata, ...rest });
   }
 }
 

@@ -5,7 +5,7 @@
  * Exit codes: 0 fine, 1 a finding (verify found a mismatch; diff found changes, or explain
  * found the connection denied, when asked with `--exit-code`), 2 bad input.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AnalysisInputError } from '../analysis/errors';
 import { Analysis, AnalysisOptions, diff } from '../analysis/engine';
 import { OutputFormat, formatConnectivity, formatExplanation, formatLayerDiff } from '../analysis/format';
@@ -36,7 +36,10 @@ export const EXIT_FINDING = 1;
 /** Exit code: bad input. */
 export const EXIT_BAD_INPUT = 2;
 
-const LAYERS: readonly AnalysisLayer[] = ['kubernetes', 'cilium', 'istio', 'aws'];
+/** The layers `--layer` offers: those the analysis simulates (its registered simulators), in report order. */
+export function layerChoices(): AnalysisLayer[] {
+  return SIMULATORS.map((r) => r.layer);
+}
 
 /** Codes of the command's own problems. */
 export const CLI_CODES = {
@@ -207,7 +210,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
 
   program
     .command('synth')
-    .description('synthesize a declaration into one folder per cluster and one file per layer')
+    .description('synthesize a declaration into one folder per cluster (and per cloud account and region) and one file per layer')
     .argument('<program>', 'a TypeScript or JavaScript file that exports the Topology (or a function returning it)')
     .option('--export <name>', 'the export that holds the Topology, or a function returning it')
     .option('--out <dir>', 'output folder', 'out')
@@ -267,7 +270,14 @@ export function formatVerifyReport(r: VerifyReport): string {
 }
 
 function layerOption(): Option {
-  return new Option('--layer <layer>', 'report one layer only (default: the effective connectivity of every layer present)').choices([...LAYERS]);
+  const choices = layerChoices();
+  // `kubernetes` covers NetworkPolicy and ClusterNetworkPolicy together, as the network plugin evaluates them.
+  return new Option('--layer <layer>', 'report one layer only (kubernetes: NetworkPolicy and ClusterNetworkPolicy together; default: the effective connectivity of every layer present)')
+    .choices(choices)
+    .argParser((value: string): AnalysisLayer => {
+      if (!(choices as string[]).includes(value)) throw new InvalidArgumentError(`the layer ${value} is not simulated; use one of: ${choices.join(', ')}`);
+      return value as AnalysisLayer;
+    });
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -33,9 +33,37 @@ export class TrustDomain {
     setBrand(this, 'TrustDomain');
   }
 
-  /** The SPIFFE ID of a Kubernetes service account in this trust domain. */
+  /**
+   * The SPIFFE ID of a workload in this trust domain: a Kubernetes service account, or the
+   * namespace and service account a VM fleet's identity declares (one naming for both, so
+   * that mesh principals name VMs and pods alike).
+   */
   public workloadId(namespace: string, serviceAccount: string): SpiffeId {
     return SpiffeId.of(`spiffe://${this.name}/ns/${namespace}/sa/${serviceAccount}`);
+  }
+
+  /**
+   * The SPIFFE ID of a SPIRE agent that the `aws_iid` node attestor attested: one EC2
+   * instance (`spiffe://<td>/spire/agent/aws_iid/<account>/<region>/<instance id>`).
+   *
+   * @see https://github.com/spiffe/spire/blob/main/doc/plugin_server_nodeattestor_aws_iid.md
+   */
+  public awsIidAgentId(account: string, region: string, instanceId: string): SpiffeId {
+    return SpiffeId.of(`spiffe://${this.name}/spire/agent/aws_iid/${account}/${region}/${instanceId}`);
+  }
+
+  /**
+   * The SPIFFE ID of a node alias: the parent of the entries of a group of nodes (a VM fleet),
+   * `spiffe://<td>/node/<cloud>/<network>/<name>`. Outside `/spire/`, which SPIRE reserves
+   * for its agents and servers.
+   */
+  public nodeAliasId(cloud: string, network: string, name: string): SpiffeId {
+    return SpiffeId.of(`spiffe://${this.name}/node/${cloud}/${network}/${name}`);
+  }
+
+  /** The SPIFFE ID of this trust domain's SPIRE server, the parent of node alias entries. */
+  public get spireServerId(): SpiffeId {
+    return SpiffeId.of(`spiffe://${this.name}/spire/server`);
   }
 
   /** `prod.example.com`. */

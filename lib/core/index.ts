@@ -7,3 +7,4 @@ export * from './names';
 export * from './sensitivity';
 export * from './hash';
 export * from './intervals';
+export * from './layers';

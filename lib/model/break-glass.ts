@@ -4,7 +4,7 @@ import { checkedScope, propsOf } from './args';
 import { Duration } from '../core/duration';
 import { Port } from '../core/port';
 import { IPeer, portList } from './peer';
-import { Workload } from './workload';
+import { DomainMember } from './domain';
 
 /** Properties of a {@link BreakGlass} grant. */
 export interface BreakGlassProps {
@@ -23,8 +23,8 @@ export interface BreakGlassProps {
    * @default - none
    */
   readonly group?: string;
-  /** What they may reach. */
-  readonly to: Workload[];
+  /** What they may reach: Kubernetes workloads, VM fleets or managed services. */
+  readonly to: DomainMember[];
   /** Which ports. */
   readonly ports: Port | Port[];
   /**

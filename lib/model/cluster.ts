@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { hasBrand, setBrand } from '../core/brand';
 import { checkedScope, propsOf } from './args';
-import { LayerName } from '../plan/types';
+import { ClusterLayerName } from '../core/layers';
+import { Network } from './network';
 
 /** Properties of a {@link Cluster}. */
 export interface ClusterProps {
@@ -50,7 +51,7 @@ export interface ClusterProps {
    * (`eksCluster`, `gkeCluster`, `aksCluster`, `onPremCluster`) choose them per platform.
    * @default ['kubernetes'] - NetworkPolicy only
    */
-  readonly layers?: LayerName[];
+  readonly layers?: ClusterLayerName[];
   /**
    * The mesh trust domain of this cluster's workload identities.
    * @default - the topology's trust domain
@@ -66,10 +67,17 @@ export interface ClusterProps {
    * @default 'istio-system'
    */
   readonly istioRootNamespace?: string;
+  /**
+   * The cloud network (an AWS VPC) its nodes, and with the VPC CNI its pods, live in. Its
+   * workloads may then have security groups of their own (`WorkloadProps.securityGroup`), and
+   * security groups of the network address its nodes and pods as members of the VPC.
+   * @default - in no declared cloud network
+   */
+  readonly network?: Network;
 }
 
 /** The layers of a cluster that lists none: `kubernetes` (NetworkPolicy), the only layer whose objects every cluster accepts. */
-export const DEFAULT_LAYERS: readonly LayerName[] = ['kubernetes'];
+export const DEFAULT_LAYERS: readonly ClusterLayerName[] = ['kubernetes'];
 
 /** A Kubernetes cluster of the topology, in one cloud and region, running some layers. */
 export class Cluster extends Construct {
@@ -83,7 +91,7 @@ export class Cluster extends Construct {
   /** Properties as declared. */
   public readonly props: ClusterProps;
   /** Layers this cluster runs. */
-  public readonly layers: readonly LayerName[];
+  public readonly layers: readonly ClusterLayerName[];
 
   constructor(scope: Construct, id: string, props: ClusterProps) {
     super(checkedScope(scope, id, 'Cluster'), id);
@@ -96,7 +104,7 @@ export class Cluster extends Construct {
   }
 
   /** Whether the cluster runs a layer. */
-  public runs(layer: LayerName): boolean {
+  public runs(layer: ClusterLayerName): boolean {
     return this.layers.includes(layer);
   }
 }

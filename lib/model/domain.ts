@@ -4,7 +4,12 @@ import { checkedScope, propsOf } from './args';
 import { Port } from '../core/port';
 import { HttpMatch, portList } from './peer';
 import { SensitiveTier } from './tier';
+import { ManagedService } from './managed-service';
+import { VmFleet } from './vm';
 import { Workload, WorkloadProps } from './workload';
+
+/** What a domain may hold and export: a Kubernetes workload, a VM fleet or a managed service. */
+export type DomainMember = Workload | VmFleet | ManagedService;
 
 /** Properties of a {@link DomainBoundary}. */
 export interface DomainBoundaryProps {
@@ -37,8 +42,8 @@ export interface ExportOptions {
 
 /** One export of a domain: a workload and ports (and optional HTTP rules) other domains may call. */
 export interface DomainExport {
-  /** The exported workload. */
-  readonly workload: Workload;
+  /** The exported workload (a Kubernetes workload, a VM fleet or a managed service). */
+  readonly workload: DomainMember;
   /** Exported ports. */
   readonly ports: readonly Port[];
   /** HTTP rules the caller's flow must stay within; empty means the whole port. */
@@ -94,7 +99,7 @@ export class DomainBoundary extends Construct {
    * @example
    * payments.export(api, Port.named('grpc'), { http: { paths: ['/payments.Payments/*'] } });
    */
-  public export(workload: Workload, ports: Port | Port[], options: ExportOptions = {}): void {
+  public export(workload: DomainMember, ports: Port | Port[], options: ExportOptions = {}): void {
     // Options from plain JavaScript may be anything: the planner reports a bad shape, here
     // it is only kept (`options` as given, for the report).
     const o = propsOf(options);

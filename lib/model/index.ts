@@ -6,3 +6,6 @@ export * from './tier';
 export * from './workload';
 export * from './domain';
 export * from './break-glass';
+export * from './network';
+export * from './vm';
+export * from './managed-service';

@@ -31,10 +31,10 @@ export interface FlowOptions {
   readonly justification?: string;
 }
 
-/** Anything a flow can start or end at: a {@link Workload} or an {@link External}. */
+/** Anything a flow can start or end at: a {@link Workload}, an {@link External}, a {@link VmFleet} or a {@link ManagedService}. */
 export interface IPeer extends IConstruct {
-  /** `workload` or `external` (public: a type missing it is not assignable to IPeer). */
-  readonly peerKind: 'workload' | 'external';
+  /** `workload`, `external`, `vm` or `managed-service` (public: a type missing it is not assignable to IPeer). */
+  readonly peerKind: 'workload' | 'external' | 'vm' | 'managed-service';
   /** The peer's name (unique among peers of its kind in its scope). */
   readonly peerName: string;
 }

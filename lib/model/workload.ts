@@ -6,6 +6,7 @@ import { Cluster } from './cluster';
 import { FlowOptions, IPeer, portList } from './peer';
 import { SensitiveTier } from './tier';
 import { Topology } from './topology';
+import { AdoptedSecurityGroup } from './vm';
 
 /** Properties of a Kubernetes {@link Workload}. */
 export interface WorkloadProps {
@@ -39,6 +40,15 @@ export interface WorkloadProps {
    * @default - the enclosing DomainBoundary's tier, else an implicit `internal` tier
    */
   readonly tier?: SensitiveTier;
+  /**
+   * EKS security groups for pods: the workload's pods get a security group of their own
+   * (through a `SecurityGroupPolicy`), so that security groups of the cluster's network (VMs,
+   * managed services) admit exactly these pods. `true` creates the group; `{ adoptId }` manages
+   * an existing one. Only on a cluster whose `network` is an AWS network (VPC CNI).
+   * @default - the pods use the node's security groups
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/security-groups-for-pods.html
+   */
+  readonly securityGroup?: boolean | AdoptedSecurityGroup;
 }
 
 /**

@@ -9,7 +9,8 @@
  * 1. resolve (`phases/resolve.ts`): the topology's settings, tiers, clusters and their
  *    platform services, Externals, workloads, domains and their exports; every flow endpoint
  *    registered in the endpoint table (`phases/endpoints.ts`, the extension point for new
- *    kinds of endpoint);
+ *    kinds of endpoint); the cloud half (`cloud.ts`: networks, VM fleets, managed services)
+ *    registers as such an extension;
  * 2. flows, read (`phases/flows.ts`): flow statements and BreakGlass grants as candidate
  *    flows between endpoints of the table;
  * 3. guardrails (`phases/guardrails.ts`): tier justifications, plaintext, internet egress,
@@ -28,6 +29,7 @@ import { declaredFlows, grantFlows, platformFlows, readGrants, readStatements } 
 import { checkGuardrails } from './phases/guardrails';
 import { Declaration } from './phases/problems';
 import { resolve } from './phases/resolve';
+import { CLOUD_EXTENSIONS } from './cloud';
 
 export { mergePorts };
 export { MESH_CONTROL_PLANE_PORT } from './phases/flows';
@@ -73,7 +75,7 @@ export function planWithProblems(topology: Topology, options: BuildPlanOptions =
   const input = checkInput(topology, (options ?? {}).now);
   if (input.problems.length > 0 || !input.now) throw new BulkheadError(input.problems);
   const d = new Declaration(topology, input.now);
-  const r = resolve(d);
+  const r = resolve(d, CLOUD_EXTENSIONS);
   const statements = readStatements(d, r);
   const grants = readGrants(d, r);
   checkGuardrails(r, statements, grants, d.problems);

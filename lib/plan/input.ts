@@ -24,11 +24,14 @@ import { BreakGlass } from '../model/break-glass';
 import { Cluster } from '../model/cluster';
 import { DomainBoundary } from '../model/domain';
 import { External } from '../model/external';
+import { ManagedService } from '../model/managed-service';
+import { Network } from '../model/network';
 import { FlowStatement } from '../model/peer';
 import { SensitiveTier } from '../model/tier';
 import { EnforcementMode, Topology } from '../model/topology';
+import { VmFleet } from '../model/vm';
 import { Workload } from '../model/workload';
-import { LAYERS } from './types';
+import { LAYERS } from '../core/layers';
 
 /** The result of {@link checkInput}. */
 export interface InputCheck {
@@ -39,7 +42,7 @@ export interface InputCheck {
 }
 
 /** Names of the branded constructs and values, for the check of values of another copy. */
-const BRANDS: readonly string[] = ['Topology', 'Cluster', 'External', 'Workload', 'SensitiveTier', 'DomainBoundary', 'BreakGlass', 'Port', 'Duration', 'Cidr'];
+const BRANDS: readonly string[] = ['Topology', 'Cluster', 'External', 'Workload', 'SensitiveTier', 'DomainBoundary', 'BreakGlass', 'Network', 'VmFleet', 'ManagedService', 'Port', 'Duration', 'Cidr'];
 
 /** Marks a problem that has no offending value to show. */
 const NO_VALUE = Symbol('no value');
@@ -76,6 +79,9 @@ class InputChecker {
       else if (SensitiveTier.isSensitiveTier(c)) this.checkTier(c);
       else if (DomainBoundary.isDomainBoundary(c)) this.checkDomain(c);
       else if (BreakGlass.isBreakGlass(c)) this.checkBreakGlass(c);
+      else if (Network.isNetwork(c)) this.checkNetwork(c);
+      else if (VmFleet.isVmFleet(c)) this.checkVm(c);
+      else if (ManagedService.isManagedService(c)) this.checkManagedService(c);
     }
     for (const s of t.flows) this.checkFlow(s);
     return { problems: this.problems, now: when };
@@ -178,6 +184,107 @@ class InputChecker {
       if (problem) this.error('BH-NAME', where, `the Cilium cluster name is not a valid cluster name: ${problem}`, p.ciliumClusterName, "use at most 32 lowercase letters, digits and '-', the name the cluster's Cilium runs with (cluster.name)");
     }
     this.text(where, 'istioRootNamespace', p.istioRootNamespace, { optional: true, example: "'istio-system'" });
+    if (p.network !== undefined) this.network(where, p.network);
+  }
+
+  // ---------------------------------------------------------------- cloud
+  private checkNetwork(n: Network): void {
+    const where = pathOf(n);
+    const p = this.props(n, n.props, 'Network', "new Network(topology, 'prod-vpc', { account: '123456789012', region: 'eu-west-1', vpcId: 'vpc-0a1b2c3d4e5f67890', cidrs: ['10.0.0.0/16'] })");
+    if (!p) return;
+    this.text(where, 'name', p.name, { optional: true, example: "'prod-vpc'" });
+    this.text(where, 'cloud', p.cloud, { optional: true, example: "'aws'" });
+    this.text(where, 'account', p.account, { example: "'123456789012' (a string of 12 digits: a number loses leading zeros)" });
+    this.text(where, 'region', p.region, { example: "'eu-west-1'" });
+    this.text(where, 'vpcId', p.vpcId, { example: "'vpc-0a1b2c3d4e5f67890'" });
+    if (p.cidrs === undefined) this.kind(where, 'cidrs', p.cidrs, 'a list of strings', "['10.0.0.0/16']");
+    else this.textList(where, 'cidrs', p.cidrs, "['10.0.0.0/16']");
+    if (p.platform !== undefined) {
+      if (!isRecord(p.platform)) {
+        this.kind(where, 'platform', p.platform, 'an object', '{ dns: true, ntp: true, imds: true }');
+      } else {
+        for (const key of ['dns', 'ntp'] as const) {
+          const v: unknown = p.platform[key];
+          if (v === undefined || typeof v === 'boolean') continue;
+          if (!isRecord(v)) {
+            this.kind(where, `platform.${key}`, v, 'true, false or an object of cidrs', `${key}: true, or ${key}: { cidrs: ['10.0.0.10/32'] }`);
+            continue;
+          }
+          if (v.cidrs === undefined) this.kind(where, `platform.${key}.cidrs`, v.cidrs, 'a list of strings', "['10.0.0.10/32']");
+          else this.textList(where, `platform.${key}.cidrs`, v.cidrs, "['10.0.0.10/32']");
+        }
+        this.bool(where, 'platform.imds', p.platform.imds);
+      }
+    }
+    if (p.quotas !== undefined) {
+      if (!isRecord(p.quotas)) {
+        this.kind(where, 'quotas', p.quotas, 'an object', '{ inboundRulesPerGroup: 60, outboundRulesPerGroup: 60, groupsPerInterface: 5 }');
+      } else {
+        for (const key of ['inboundRulesPerGroup', 'outboundRulesPerGroup', 'groupsPerInterface'] as const) {
+          const v: unknown = p.quotas[key];
+          if (v !== undefined && typeof v !== 'number') this.kind(where, `quotas.${key}`, v, 'a number', key === 'groupsPerInterface' ? '5' : '60');
+        }
+      }
+    }
+    n.links.forEach((l, i) => {
+      if (this.foreignCopy(l.peer, where)) return;
+      if (!Network.isNetwork(l.peer)) this.kind(where, `links[${i}]`, l.peer, 'a Network', `the other Network: ${n.node.id}.${l.kind === 'peering' ? 'peerWith' : 'linkViaTransitGateway'}(otherVpc)`);
+    });
+  }
+
+  private checkVm(v: VmFleet): void {
+    const where = pathOf(v);
+    const p = this.props(v, v.props, 'VmFleet', "new VmFleet(topology, 'erp', { network: prodVpc, subnetCidrs: ['10.0.32.0/20'] })");
+    if (!p) return;
+    this.cloudWorkload(where, p, 'erp');
+    const id: unknown = p.identity;
+    if (id === undefined || id === false) return;
+    if (!isRecord(id)) {
+      this.kind(where, 'identity', id, 'an object or false', "{ serviceAccount: 'erp' }, or false for instances without a SPIRE agent");
+      return;
+    }
+    this.text(where, 'identity.namespace', id.namespace, { optional: true, example: "'erp'" });
+    this.text(where, 'identity.serviceAccount', id.serviceAccount, { optional: true, example: "'erp'" });
+    if (id.spireCluster !== undefined && !this.foreignCopy(id.spireCluster, where) && !Cluster.isCluster(id.spireCluster)) {
+      this.kind(where, 'identity.spireCluster', id.spireCluster, 'a Cluster', 'the Cluster whose SPIRE server holds the entries: { spireCluster: eks }');
+    }
+    this.textList(where, 'identity.nodeSelectors', id.nodeSelectors, "['tag:app:erp']");
+    this.textList(where, 'identity.workloadSelectors', id.workloadSelectors, "['unix:user:erp']");
+  }
+
+  private checkManagedService(m: ManagedService): void {
+    const where = pathOf(m);
+    const p = this.props(m, m.props, 'ManagedService', "new ManagedService(topology, 'orders-db', { network: prodVpc, service: 'rds', subnetCidrs: ['10.0.64.0/24'], ports: { postgres: Port.POSTGRES } })");
+    if (!p) return;
+    this.text(where, 'service', p.service, { example: "'rds'" });
+    if (p.ports === undefined) this.kind(where, 'ports', p.ports, 'an object of named ports', '{ postgres: Port.POSTGRES }');
+    this.cloudWorkload(where, p, 'orders-db');
+  }
+
+  /** The props VM fleets and managed services share. */
+  private cloudWorkload(where: string, p: Record<string, unknown>, name: string): void {
+    this.network(where, p.network);
+    this.text(where, 'name', p.name, { optional: true, example: `'${name}'` });
+    if (p.subnetCidrs === undefined) this.kind(where, 'subnetCidrs', p.subnetCidrs, 'a list of strings', "['10.0.32.0/20']");
+    else this.textList(where, 'subnetCidrs', p.subnetCidrs, "['10.0.32.0/20']");
+    this.namedPorts(where, p.ports);
+    this.selector(where, 'tags', p.tags, true);
+    this.tier(where, p.tier);
+    this.adopted(where, 'securityGroup', p.securityGroup);
+  }
+
+  private network(where: string, n: unknown): void {
+    if (this.foreignCopy(n, where) || Network.isNetwork(n)) return;
+    this.kind(where, 'network', n, 'a Network', "the Network it lives in: { network: prodVpc }, where prodVpc = new Network(topology, 'prod-vpc', { ... })");
+  }
+
+  private adopted(where: string, field: string, v: unknown): void {
+    if (v === undefined) return;
+    if (!isRecord(v)) {
+      this.kind(where, field, v, 'an object', "{ adoptId: 'sg-0123456789abcdef0' }");
+      return;
+    }
+    this.text(where, `${field}.adoptId`, v.adoptId, { example: "'sg-0123456789abcdef0'" });
   }
 
   private checkExternal(e: External): void {
@@ -201,21 +308,25 @@ class InputChecker {
     this.text(where, 'name', p.name, { optional: true, example: "'web'" });
     this.text(where, 'serviceAccount', p.serviceAccount, { optional: true, example: "'web'" });
     this.selector(where, 'selector', p.selector, true);
-    if (p.ports !== undefined) {
-      if (!isRecord(p.ports)) {
-        this.kind(where, 'ports', p.ports, 'an object of named ports', '{ grpc: Port.tcp(9090) }');
+    this.namedPorts(where, p.ports);
+    this.tier(where, p.tier);
+    if (p.securityGroup !== undefined && typeof p.securityGroup !== 'boolean') this.adopted(where, 'securityGroup', p.securityGroup);
+  }
+
+  private namedPorts(where: string, ports: unknown): void {
+    if (ports === undefined) return;
+    if (!isRecord(ports)) {
+      this.kind(where, 'ports', ports, 'an object of named ports', '{ grpc: Port.tcp(9090) }');
+      return;
+    }
+    for (const [name, port] of Object.entries(ports)) {
+      if (this.foreignCopy(port, where)) continue;
+      if (!Port.isPort(port)) {
+        this.error('BH-PORT', where, `port '${name}' is not a Port`, port, 'use Port.tcp(9090) or similar');
       } else {
-        for (const [name, port] of Object.entries(p.ports)) {
-          if (this.foreignCopy(port, where)) continue;
-          if (!Port.isPort(port)) {
-            this.error('BH-PORT', where, `port '${name}' is not a Port`, port, 'use Port.tcp(9090) or similar');
-          } else {
-            this.portValue(where, `ports.${name}`, port);
-          }
-        }
+        this.portValue(where, `ports.${name}`, port);
       }
     }
-    this.tier(where, p.tier);
   }
 
   private checkTier(t: SensitiveTier): void {
@@ -256,8 +367,8 @@ class InputChecker {
   private checkFlow(s: FlowStatement): void {
     const at = `${s.path} (${peerName(s.source)} -> ${peerName(s.destination)})`;
     for (const [role, peer] of [['source', s.source], ['destination', s.destination]] as const) {
-      if (this.foreignCopy(peer, at) || Workload.isWorkload(peer) || External.isExternal(peer)) continue;
-      this.error('BH-UNDECLARED-PEER', at, `the flow's ${role} is neither a Workload nor an External`, peer, 'pass a Workload or an External');
+      if (this.foreignCopy(peer, at) || Workload.isWorkload(peer) || External.isExternal(peer) || VmFleet.isVmFleet(peer) || ManagedService.isManagedService(peer)) continue;
+      this.error('BH-UNDECLARED-PEER', at, `the flow's ${role} is neither a Workload, an External, a VmFleet nor a ManagedService`, peer, 'pass a Workload, an External, a VmFleet or a ManagedService');
     }
     this.ports(at, s.ports);
     if (s.options === undefined) return;

@@ -8,12 +8,6 @@ import { Protocol } from '../core/port';
 import { ClusterLayerName } from '../core/layers';
 import { InternetEgress, Sensitivity } from '../core/sensitivity';
 
-/** The enforcement layers a cluster runs (kept here for the planner until the layer registry replaces it). */
-export type LayerName = ClusterLayerName;
-
-/** All cluster layers, in rendering order. */
-export const LAYERS: readonly LayerName[] = ['kubernetes', 'cluster-network-policy', 'cilium', 'istio', 'spire'];
-
 /** A resolved port or port range: never a name. */
 export interface PlanPort {
   /** The protocol. */
@@ -74,7 +68,7 @@ export interface PlanCluster {
   /** Addresses of the Kubernetes API server (see `ClusterProps.apiServerCidrs`), sorted. @default - unknown */
   readonly apiServerCidrs?: readonly string[];
   /** Layers this cluster runs. */
-  readonly layers: readonly LayerName[];
+  readonly layers: readonly ClusterLayerName[];
   /** Mesh trust domain for this cluster's workload identities. */
   readonly trustDomain: string;
   /** The Cilium cluster name for ClusterMesh (`io.cilium.k8s.policy.cluster`). */
@@ -251,9 +245,20 @@ export interface PlanCloudWorkload {
 export interface PlanCloudIdentity {
   /** The SPIFFE ID, named by the same function as every other identity. */
   readonly spiffeId: string;
-  /** The SPIRE parent ID (the `aws_iid` node attestor's agent ID, or a node alias). */
+  /**
+   * The SPIRE parent ID of the workload entry: a node alias
+   * (`spiffe://<td>/node/aws/<network>/<name>`, see `TrustDomain.nodeAliasId`) that groups
+   * every agent whose node matches all of {@link nodeSelectors}. The alias is itself an entry:
+   * SPIFFE ID = `parentId`, parent = the SPIRE server (`spiffe://<td>/spire/server`),
+   * selectors = `nodeSelectors`.
+   */
   readonly parentId: string;
-  /** Workload selectors, sorted (`type:value`). */
+  /**
+   * The node selectors of the alias (`aws_iid:tag:<key>:<value>`, `aws_iid:sg:id:sg-…`, …),
+   * sorted: the `aws_iid` attestor's selectors that every instance of the fleet carries.
+   */
+  readonly nodeSelectors: readonly string[];
+  /** Workload selectors of the workload entry, sorted (`type:value`, such as `unix:user:erp`). */
   readonly selectors: readonly string[];
   /** The cluster whose SPIRE server holds the entry (its ClusterStaticEntry is applied there). */
   readonly spireCluster: string;

@@ -4,14 +4,16 @@
  * renders. Logical names derive from content (cluster, kind, namespace, name), never from
  * statement order, so a reordered declaration never replaces a live resource.
  */
+import type * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { ArgCheck, isRecord } from '../core/entry';
 import { BulkheadError, formatProblem, Problem, show } from '../core/errors';
 import { Cluster } from '../model/cluster';
 import { Topology } from '../model/topology';
-import { checkSynthesisArgs, Synthesis, synthesize, SynthesizeOptions } from '../synth';
-import { KubeManifest } from '../targets/types';
+import { PlanNetwork } from '../plan/types';
+import { checkSynthesisArgs, cloudArtifactKey, Synthesis, synthesize, SynthesizeOptions } from '../synth';
+import { ArtifactType, CloudArtifact, KubeManifest } from '../targets/types';
 
 /** Arguments of {@link SegmentationStack}. */
 export interface SegmentationStackArgs extends SynthesizeOptions {
@@ -31,6 +33,80 @@ export interface SegmentationStackArgs extends SynthesizeOptions {
    * @default false
    */
   readonly defaultProviders?: boolean;
+  /**
+   * The AWS provider of each account and region of the `aws` layer, keyed `<account>/<region>`.
+   * Those left out are created, one per account and region, pinned to the account
+   * (`allowedAccountIds`): never the ambient default provider.
+   * @default - one provider per account and region is created
+   */
+  readonly awsProviders?: Readonly<Record<string, aws.Provider>>;
+}
+
+/** Where the Pulumi host creates the cloud resources of one network. */
+export interface CloudResourceContext {
+  /** The component's name (the first part of every logical name). */
+  readonly stack: string;
+  /** The network the resources live in (its account and region say which provider creates them). */
+  readonly network: PlanNetwork;
+  /** The component: every resource is its child (directly, or through a provider made for the network). */
+  readonly parent: pulumi.ComponentResource;
+  /**
+   * The Kubernetes provider of a cluster (for objects a cloud host makes with its resources'
+   * outputs, such as the SecurityGroupPolicy of pods with their own security groups).
+   * @default - none: the host makes no Kubernetes objects
+   */
+  readonly kubernetesProvider?: (cluster: string) => k8s.Provider | undefined;
+  /**
+   * AWS providers given by the user, by `<account>/<region>` (see `SegmentationStackArgs.awsProviders`).
+   * @default - one provider per account and region is created
+   */
+  readonly awsProviders?: Readonly<Record<string, aws.Provider>>;
+}
+
+/** What a {@link CloudResourceHost} created. */
+export interface CloudResourceHostResult {
+  /** Every resource created, by logical name (derived from content, unique in the component). */
+  readonly resources: Readonly<Record<string, pulumi.CustomResource>>;
+  /**
+   * The object to create instead of a Kubernetes object that a network layer placed into a
+   * cluster, when the object refers to a resource created here (for example a
+   * SecurityGroupPolicy's `groupIds`, from a created group's `id` output); undefined to create
+   * the object as rendered. The Pulumi host creates the cloud resources before any cluster
+   * object, and asks every host of every network about every object of every cluster.
+   * @default - every object as rendered
+   */
+  readonly objectInputs?: (manifest: KubeManifest, cluster: string) => Readonly<Record<string, pulumi.Input<unknown>>> | undefined;
+}
+
+/**
+ * Creates the cloud resources of one artifact type, of one network, with the cloud's Pulumi
+ * provider (explicit, one per account and region, never ambient).
+ */
+export type CloudResourceHost<A extends CloudArtifact> = (artifacts: readonly A[], context: CloudResourceContext) => CloudResourceHostResult;
+
+/** The Pulumi mapping of every cloud artifact type. */
+export type CloudResourceHosts = { -readonly [T in CloudArtifact['type']]?: CloudResourceHost<Extract<CloudArtifact, { type: T }>> };
+
+/**
+ * How the Pulumi host creates each type of cloud artifact: the one place that maps a cloud's
+ * resources to Pulumi resources (Kubernetes objects are mapped in `createResource`). The `aws`
+ * entry — `aws: createAwsResources` from `./aws` (`@pulumi/aws` security groups and standalone
+ * rules) — is added with the aws layer. A network artifact of a type without an entry is an
+ * error (`BH-PULUMI-ARTIFACT`), reported before any resource is registered.
+ * @internal
+ */
+export const CLOUD_RESOURCE_HOSTS: CloudResourceHosts = {
+  // loaded when an aws network is deployed: @pulumi/aws is an optional peer dependency
+  aws: (artifacts, context) => awsHost().createAwsResources(artifacts.map((a) => a.resource), {
+    stack: context.stack, parent: context.parent,
+    ...(context.awsProviders ? { providers: context.awsProviders } : {}),
+    ...(context.kubernetesProvider ? { kubernetesProvider: context.kubernetesProvider } : {}),
+  }),
+};
+
+function awsHost(): typeof import('./aws') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./aws') as typeof import('./aws');
 }
 
 /** The Pulumi type token of {@link SegmentationStack}. */
@@ -38,7 +114,8 @@ export const SEGMENTATION_TYPE = 'bulkhead:index:Segmentation';
 
 /**
  * Deploys a topology's segmentation: NetworkPolicies, ClusterNetworkPolicies, Cilium, Istio
- * and SPIRE objects of every cluster, as children of one component.
+ * and SPIRE objects of every cluster, and the cloud resources of every network layer (each
+ * artifact type through its entry in {@link CLOUD_RESOURCE_HOSTS}), as children of one component.
  *
  * Every cluster needs a provider: pass one per cluster in `providers`, or set
  * `defaultProviders: true`. A `providers` key that names no cluster
@@ -77,7 +154,7 @@ export class SegmentationStack extends pulumi.ComponentResource {
     const problems: Problem[] = [...check.problems];
     if (a && Topology.isTopology(a.topology)) {
       try {
-        synthesis = synthesize(args.topology, check.problems.length > 0 ? {} : { now: args.now, targets: args.targets });
+        synthesis = synthesize(args.topology, check.problems.length > 0 ? {} : { now: args.now, targets: args.targets, layers: args.layers });
       } catch (e) {
         if (!BulkheadError.isBulkheadError(e)) throw e;
         problems.push(...e.problems);
@@ -85,12 +162,25 @@ export class SegmentationStack extends pulumi.ComponentResource {
       if (a.providers === undefined || isRecord(a.providers)) {
         problems.push(...providerProblems(where, { ...args, defaultProviders: a.defaultProviders === true }, synthesis));
       }
+      if (synthesis) problems.push(...artifactProblems(where, synthesis));
+      if (synthesis && a.awsProviders !== undefined) {
+        if (!isRecord(a.awsProviders)) {
+          check.kind(`${where}/awsProviders`, 'awsProviders', a.awsProviders, "an object of AWS providers by '<account>/<region>'", "{ '123456789012/eu-west-1': new aws.Provider('prod-eu', { region: 'eu-west-1' }) }");
+          problems.push(...check.problems.slice(-1));
+        } else {
+          const resources = synthesis.networks.flatMap((n) => n.artifacts.flatMap((x) => (x.artifact.type === 'aws' ? [x.artifact.resource] : [])));
+          problems.push(...awsHost().awsProviderProblems(where, resources, a.awsProviders));
+        }
+      }
     }
     if (!synthesis || problems.some((p) => p.severity === 'error')) throw new BulkheadError(problems);
     super(SEGMENTATION_TYPE, name, {}, opts);
     this.synthesis = synthesis;
     const resources: Record<string, pulumi.CustomResource> = {};
     const counts: Record<string, number> = {};
+    // Providers first: the cloud hosts may place Kubernetes objects made with their resources'
+    // outputs (the SecurityGroupPolicy of pods with their own groups) into a cluster.
+    const kubernetesProviders = new Map<string, k8s.Provider>();
     for (const c of this.synthesis.clusters) {
       let provider = args.providers?.[c.cluster.name];
       if (!provider) {
@@ -98,9 +188,28 @@ export class SegmentationStack extends pulumi.ComponentResource {
         provider = new k8s.Provider(logical, { context: c.cluster.name }, { parent: this });
         pulumi.log.info(`cluster ${c.cluster.name}: no provider given; created the default provider ${logical} (kubeconfig context '${c.cluster.name}'), as defaultProviders is set`, this);
       }
+      kubernetesProviders.set(c.cluster.name, provider);
+    }
+    const rewrites: NonNullable<CloudResourceHostResult['objectInputs']>[] = [];
+    for (const n of this.synthesis.networks) {
+      const byType = new Map<ArtifactType, CloudArtifact[]>();
+      for (const { artifact } of n.artifacts) byType.set(artifact.type, [...(byType.get(artifact.type) ?? []), artifact]);
+      for (const [type, artifacts] of byType) {
+        const host = CLOUD_RESOURCE_HOSTS[type as CloudArtifact['type']] as CloudResourceHost<CloudArtifact>;
+        const created = host(artifacts, {
+          stack: name, network: n.network, parent: this, kubernetesProvider: (cluster) => kubernetesProviders.get(cluster),
+          ...(args.awsProviders ? { awsProviders: args.awsProviders } : {}),
+        });
+        Object.assign(resources, created.resources);
+        if (created.objectInputs) rewrites.push(created.objectInputs);
+      }
+    }
+    for (const c of this.synthesis.clusters) {
+      const provider = kubernetesProviders.get(c.cluster.name) as k8s.Provider;
       for (const m of c.manifests) {
         const logical = logicalName(name, c.cluster.name, m);
-        resources[logical] = createResource(logical, m, { parent: this, provider });
+        const inputs = rewrites.reduce<Readonly<Record<string, pulumi.Input<unknown>>> | undefined>((found, r) => found ?? r(m, c.cluster.name), undefined);
+        resources[logical] = createResource(logical, (inputs ?? m) as KubeManifest, { parent: this, provider });
       }
       counts[c.cluster.name] = c.manifests.length;
     }
@@ -149,6 +258,25 @@ function providerProblems(name: string, args: SegmentationStackArgs, synthesis: 
         message: `the cluster '${c}' has no Kubernetes provider`,
         value: show(c),
         fix: `pass providers: { '${c}': new k8s.Provider(...) }, or set defaultProviders: true to use the kubeconfig context named '${c}'`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** A cloud artifact this host cannot create (no entry in {@link CLOUD_RESOURCE_HOSTS}): one problem per network and type. */
+function artifactProblems(name: string, synthesis: Synthesis): Problem[] {
+  const problems: Problem[] = [];
+  for (const n of synthesis.networks) {
+    const types = [...new Set(n.artifacts.map((a) => a.artifact.type))].sort();
+    for (const type of types) {
+      if (CLOUD_RESOURCE_HOSTS[type]) continue;
+      const first = n.artifacts.find((a) => a.artifact.type === type)!;
+      problems.push({
+        severity: 'error', code: 'BH-PULUMI-ARTIFACT', path: n.network.path || name,
+        message: `the network '${n.network.name}' has ${type} resources (layer ${first.layer}, such as ${cloudArtifactKey(first.artifact)}), which this Pulumi host cannot create`,
+        value: show(type),
+        fix: `synthesize the network's ${type} resources as manifests (cdk8s or the bulkhead CLI), or leave the layer out of the Pulumi program's layers`,
       });
     }
   }

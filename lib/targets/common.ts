@@ -4,7 +4,8 @@
  */
 import { shortHash } from '../core/hash';
 import { ANNOTATIONS, LABELS } from '../core/names';
-import { LayerName, Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanPlatformEndpoint, PlanWorkload } from '../plan/types';
+import { Plan, PlanBreakGlass, PlanCloudWorkload, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanPlatformEndpoint, PlanWorkload } from '../plan/types';
+import { LayerName } from '../core/layers';
 import { KubeManifest, ObjectMeta } from './types';
 
 /** The value of `app.kubernetes.io/managed-by` on every emitted object. */
@@ -77,12 +78,15 @@ export class PlanIndex {
   private readonly externals = new Map<string, PlanExternal>();
   private readonly platform = new Map<string, PlanPlatformEndpoint>();
   private readonly grants = new Map<string, PlanBreakGlass>();
+  private readonly clouds = new Map<string, PlanCloudWorkload>();
 
   constructor(public readonly plan: Plan) {
     for (const w of plan.workloads) this.workloads.set(w.key, w);
     for (const e of plan.externals) this.externals.set(e.key, e);
     for (const p of plan.platform) this.platform.set(p.key, p);
     for (const g of plan.breakGlass) this.grants.set(g.name, g);
+    // A plan written before cloud workloads existed has no such list: read it as empty.
+    for (const c of plan.cloudWorkloads ?? []) this.clouds.set(c.key, c);
   }
 
   /** The workload with this key (throws when missing: the plan is inconsistent). */
@@ -97,6 +101,10 @@ export class PlanIndex {
   public platformEndpoint(key: string): PlanPlatformEndpoint {
     return must(this.platform.get(key), key);
   }
+  /** The cloud workload (VM or managed service) with this key. */
+  public cloud(key: string): PlanCloudWorkload {
+    return must(this.clouds.get(key), key);
+  }
   /** The BreakGlass grant with this name. */
   public grant(name: string): PlanBreakGlass {
     return must(this.grants.get(name), name);
@@ -106,8 +114,13 @@ export class PlanIndex {
     return this.plan.workloads.filter((w) => w.cluster === cluster);
   }
   /** Resolves an endpoint reference. */
-  public endpoint(ref: PlanEndpointRef): PlanWorkload | PlanExternal | PlanPlatformEndpoint {
-    return ref.kind === 'workload' ? this.workload(ref.key) : ref.kind === 'external' ? this.external(ref.key) : this.platformEndpoint(ref.key);
+  public endpoint(ref: PlanEndpointRef): PlanWorkload | PlanExternal | PlanPlatformEndpoint | PlanCloudWorkload {
+    switch (ref.kind) {
+      case 'workload': return this.workload(ref.key);
+      case 'external': return this.external(ref.key);
+      case 'platform': return this.platformEndpoint(ref.key);
+      case 'cloud': return this.cloud(ref.key);
+    }
   }
 }
 

@@ -26,7 +26,7 @@
 import { Construct } from 'constructs';
 import { BulkheadError } from '../core/errors';
 import { Cluster } from '../model/cluster';
-import { LayerName, LAYERS } from '../plan/types';
+import { ClusterLayerName as LayerName, LAYERS } from '../core/layers';
 
 /** Properties common to every cluster template. */
 export interface ClusterTemplateProps {

@@ -20,6 +20,7 @@ const CATALOGUE_FILES = (): string[] => [
   'test/plan/warnings-catalogue.test.ts',
   'test/analysis/problems-catalogue.test.ts',
   'test/analysis/aws/problems-catalogue.test.ts',
+  'test/targets/aws/errors-aws.test.ts',
 ];
 
 /** Other files that catalogue specific codes, each with the reason it is not in a catalogue file. */

@@ -15,7 +15,7 @@ import { SensitiveTier } from '../../lib/model/tier';
 import { Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
 import { addressSet, externalBlocks } from '../../lib/plan/checks/addresses';
-import { LayerName } from '../../lib/plan/types';
+import { ClusterLayerName as LayerName } from '../../lib/core/layers';
 import { synthesize } from '../../lib/synth';
 import { loadWithEndpoints } from '../../lib/verify';
 import { NOW, plan } from './declare';

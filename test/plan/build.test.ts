@@ -14,7 +14,8 @@ import { SensitiveTier } from '../../lib/model/tier';
 import { EnforcementMode, Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
 import { MESH_CONTROL_PLANE_PORT, mergePorts } from '../../lib/plan/build';
-import { LAYERS, Plan, PlanFlow, PlanPort, PlanWorkload } from '../../lib/plan/types';
+import { LAYERS } from '../../lib/core/layers';
+import { Plan, PlanFlow, PlanPort, PlanWorkload } from '../../lib/plan/types';
 import { base, NOW, plan } from './declare';
 
 const tcp = (port: number, endPort?: number, name?: string): PlanPort => ({

@@ -10,7 +10,8 @@ import { Cluster } from '../../lib/model/cluster';
 import { Topology, TopologyProps } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
 import { buildPlan } from '../../lib/plan/build';
-import { LAYERS, Plan } from '../../lib/plan/types';
+import { LAYERS } from '../../lib/core/layers';
+import { Plan } from '../../lib/plan/types';
 
 /** The fixed time every test synthesizes at. */
 export const NOW = new Date('2026-11-22T21:00:00Z');

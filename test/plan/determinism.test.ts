@@ -16,7 +16,7 @@ import { SensitiveTier } from '../../lib/model/tier';
 import { Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
 import { buildPlan } from '../../lib/plan/build';
-import { LayerName } from '../../lib/plan/types';
+import { ClusterLayerName as LayerName } from '../../lib/core/layers';
 import { NOW } from './declare';
 
 // ---------------------------------------------------------------- the declaration, as data

@@ -262,7 +262,7 @@ const CASES: Case[] = [
   {
     name: 'a flow to something that is neither a Workload nor an External',
     declare: (b) => b.web.allowTo({ toString: 1 } as any, Port.HTTPS),
-    code: 'BH-UNDECLARED-PEER', path: 'shop/web (web -> {"toString":1})', message: /destination is neither a Workload nor an External/, value: /toString/, fix: /pass a Workload or an External/,
+    code: 'BH-UNDECLARED-PEER', path: 'shop/web (web -> {"toString":1})', message: /destination is neither a Workload, an External, a VmFleet nor a ManagedService/, value: /toString/, fix: /pass a Workload, an External, a VmFleet or a ManagedService/,
   },
   {
     name: 'a Workload of another copy of Bulkhead at another shape version',

@@ -14,7 +14,7 @@ import { SensitiveTier } from '../../lib/model/tier';
 import { Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
 import { buildPlan } from '../../lib/plan/build';
-import { LayerName } from '../../lib/plan/types';
+import { ClusterLayerName as LayerName } from '../../lib/core/layers';
 import { Base, base, errors, NOW, plan, planError, CatalogueCase, checkCatalogueCase, grant } from './declare';
 
 /** A payments domain with one workload that serves grpc (exported) and admin (not exported). */

@@ -5,8 +5,9 @@
 import * as fc from 'fast-check';
 import { Protocol } from '../../lib/core/port';
 import { defaultControls, Sensitivity } from '../../lib/core/sensitivity';
+import { ClusterLayerName as LayerName } from '../../lib/core/layers';
 import {
-  LayerName, Plan, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanFlow, PlanHttpRule, PlanPort, PlanTier, PlanWorkload,
+  Plan, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanFlow, PlanHttpRule, PlanPort, PlanTier, PlanWorkload,
 } from '../../lib/plan/types';
 
 const LEVELS = [Sensitivity.CRITICAL, Sensitivity.HIGHLY_SENSITIVE, Sensitivity.SENSITIVE, Sensitivity.INTERNAL, Sensitivity.PUBLIC];

@@ -12,7 +12,8 @@ import { Cluster, ClusterProps } from '../../lib/model/cluster';
 import { SensitiveTier } from '../../lib/model/tier';
 import { Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
-import { LAYERS, Plan } from '../../lib/plan/types';
+import { LAYERS } from '../../lib/core/layers';
+import { Plan } from '../../lib/plan/types';
 import { synthesize } from '../../lib/synth';
 import { CiliumNetworkPolicy } from '../../lib/targets/cilium';
 import {

@@ -1,6 +1,9 @@
 /**
- * The registry of layer simulators. A new layer (for example cloud security groups) is one
- * module implementing {@link LayerSimulator} and one entry here.
+ * The registrations of the layer simulators. A new simulated layer (for example cloud security
+ * groups) is one module implementing {@link LayerSimulator}, one registration here, and the
+ * registration in its layer's definition (`simulator`, in the layer registry
+ * `lib/layers/registry.ts`). The analysis reads this list, not the layer registry, so that it
+ * runs without loading any renderer; a test checks that both agree.
  */
 import { ManifestObject } from '../loader';
 import { AnalysisContext, AnalysisLayer, LayerSimulator } from '../types';
@@ -19,7 +22,11 @@ export interface SimulatorRegistration {
   readonly create: (objects: readonly ManifestObject[], ctx: AnalysisContext) => LayerSimulator;
 }
 
-/** The `kubernetes` layer: NetworkPolicy and ClusterNetworkPolicy. */
+/**
+ * The `kubernetes` layer: NetworkPolicy and ClusterNetworkPolicy, evaluated together as the
+ * network plugin does (the objects of the `kubernetes` and `cluster-network-policy` synthesis
+ * layers: see `lib/core/layers.ts`).
+ */
 export const KUBERNETES_SIMULATOR: SimulatorRegistration = {
   layer: 'kubernetes',
   owns: isKubernetesLayerObject,
@@ -54,5 +61,8 @@ export const AWS_SIMULATOR: SimulatorRegistration = {
   create: createAwsSimulator,
 };
 
-/** Every built-in simulator, in the order layers are reported. */
+/**
+ * Every built-in simulator, in the order layers are reported (the order of their layers in
+ * `LAYER_TABLE`).
+ */
 export const SIMULATORS: readonly SimulatorRegistration[] = [KUBERNETES_SIMULATOR, CILIUM_SIMULATOR, ISTIO_SIMULATOR, AWS_SIMULATOR];

@@ -4,7 +4,7 @@
  * principal to every policy, so each would inherit the other's access.
  */
 import { cmp } from '../../core/errors';
-import { LayerName } from '../types';
+import { ClusterLayerName as LayerName } from '../../core/layers';
 import { Reporter } from './report';
 
 /** Layers that issue or check a workload's SPIFFE identity. */

@@ -4,7 +4,8 @@
  * deny (every layer isolates the namespace's pods), which would cut the platform service
  * off from every workload of the cluster — default deny without DNS.
  */
-import { LayerName, PlanPlatformEndpoint } from '../types';
+import { ClusterLayerName as LayerName } from '../../core/layers';
+import { PlanPlatformEndpoint } from '../types';
 import { REAPER_NAMESPACE } from '../../targets/kubernetes/reaper';
 import { Reporter } from './report';
 

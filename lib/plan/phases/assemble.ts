@@ -6,6 +6,7 @@
  */
 import { cmp, Problem } from '../../core/errors';
 import { Plan, PlanBreakGlass, PlanEdge, PlanEndpointRef, PlanFlow, PlanWorkload } from '../types';
+import { cloudPlan } from '../cloud';
 import { Declaration } from './problems';
 import { Resolution } from './resolve';
 
@@ -76,6 +77,7 @@ export function assemble(input: AssembleInput): Plan {
   const partial = problems.some((p) => p.severity === 'error');
   const flows = [...input.flows].sort((a, b) => cmp(a.id, b.id));
   const workloads = workloadsWithEdges(r, flows);
+  const cloud = cloudPlan(r, edgesOf(flows, 'cloud'));
   const first = <T>(xs: T[], key: (x: T) => string): T[] => {
     if (!partial) return xs;
     const seen = new Set<string>();
@@ -90,8 +92,8 @@ export function assemble(input: AssembleInput): Plan {
     platform: first([...r.platform], (x) => x.key).sort((a, b) => cmp(a.key, b.key)),
     flows: first(flows, (f) => f.id),
     breakGlass: first([...input.grants], (g) => g.name),
-    networks: [],
-    cloudWorkloads: [],
+    networks: first(cloud.networks, (n) => n.key),
+    cloudWorkloads: first(cloud.cloudWorkloads, (w) => w.key),
     warnings: problems.filter((p) => p.severity !== 'error'),
   };
 }

@@ -12,9 +12,11 @@
  *   External, and its flows are held to the rules above (domain exports excepted).
  *
  * The one Kubernetes-only rule (a peer in another cluster addressed by its pod CIDRs) reads
- * the endpoints' optional `cluster`.
+ * the endpoints' optional `cluster`. Flows with a cloud side (a VM fleet, a managed service)
+ * are also held to what AWS can enforce (see `checkCloudFlow` in `plan/cloud.ts`).
  */
 import { InternetEgress, Sensitivity } from '../../core/sensitivity';
+import { checkCloudFlow } from '../cloud';
 import { PlanHttpRule } from '../types';
 import { rankOf } from './endpoints';
 import { CandidateFlow, grantCandidates, ResolvedGrant } from './flows';
@@ -44,7 +46,7 @@ export function checkGuardrails(ctx: GuardrailContext, declared: readonly Candid
 
 /**
  * The rules of one flow, in order: tier justification, plaintext, internet egress, domain
- * exports (not for a grant's flow), addressing across clusters.
+ * exports (not for a grant's flow), addressing across clusters, the cloud rules.
  *
  * @param grant whether the flow is a BreakGlass grant's (then domain exports do not apply)
  */
@@ -54,6 +56,7 @@ export function checkFlow(ctx: GuardrailContext, f: CandidateFlow, p: Problems, 
   checkEgress(f, p);
   if (!grant) checkDomainExport(ctx, f, p);
   checkCrossClusterAddressing(ctx, f, p);
+  checkCloudFlow(ctx, f, p);
 }
 
 /** Sensitivity: a flow into a tier from a much less sensitive one (the tier's justification gap) needs a justification. */

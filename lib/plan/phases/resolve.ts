@@ -18,7 +18,7 @@ import { External } from '../../model/external';
 import { SensitiveTier } from '../../model/tier';
 import { PlatformService } from '../../model/topology';
 import { Workload } from '../../model/workload';
-import { LAYERS } from '../types';
+import { LAYERS } from '../../core/layers';
 import {
   PlanCluster, PlanExternal, PlanHttpRule, PlanNamedPort, PlanPlatformEndpoint, PlanPort, PlanTier, PlanWorkload,
 } from '../types';

@@ -31,12 +31,60 @@ export interface AwsSecurityGroup extends AwsPlacement {
   readonly vpcId: string;
   /** An existing group to adopt (`sg-…`) instead of creating one. @default - created */
   readonly adoptId?: string;
-  /** Tags, keys sorted (always `bulkhead.io/workload`, `bulkhead.io/managed-by`). */
+  /** Tags, keys sorted (always `bulkhead.io/managed-by`, `bulkhead.io/network`, `bulkhead.io/workload`). */
   readonly tags: Readonly<Record<string, string>>;
   /** The plan endpoints (workload keys) whose instances are members of this group, sorted. */
   readonly members: readonly string[];
   /** The member instances' address ranges (subnets, pod CIDRs), sorted. */
   readonly memberCidrs: readonly string[];
+  /** The name of the workload whose instances are the members (a DNS label). */
+  readonly workloadName: string;
+  /** The VPC's IPv4 CIDRs, sorted. */
+  readonly vpcCidrs: readonly string[];
+  /** The VPCs this one is linked to (either side declared the link), sorted by VPC id. */
+  readonly links: readonly AwsVpcLink[];
+  /**
+   * When one workload needs several groups to stay within the rule quotas: this group's place
+   * among them (1-based) and how many there are. Every member carries all of them.
+   * @default - the workload has one group
+   */
+  readonly shard?: { readonly index: number; readonly of: number };
+  /**
+   * On the (first) group of a pod workload (EKS security groups for pods): the pods that get
+   * the workload's groups through a SecurityGroupPolicy.
+   * @default - the members are no pods (a VM fleet or a managed service)
+   */
+  readonly pods?: AwsPodSelection;
+}
+
+/** The pods of a workload with its own security groups, and all the groups they get. */
+export interface AwsPodSelection {
+  /** The workload's plan key. */
+  readonly workload: string;
+  /** The workload's construct path. */
+  readonly path: string;
+  /** The pods' cluster. */
+  readonly cluster: string;
+  /** The pods' namespace. */
+  readonly namespace: string;
+  /** The workload's name. */
+  readonly name: string;
+  /** The pod labels that select the workload, keys sorted. */
+  readonly selector: Readonly<Record<string, string>>;
+  /** The keys of all the workload's groups (this one first, then its shards). */
+  readonly groups: readonly string[];
+}
+
+/** A link from a group's VPC to another VPC. */
+export interface AwsVpcLink {
+  /** The other VPC's id. */
+  readonly vpcId: string;
+  /** The other VPC's region. */
+  readonly region: string;
+  /** The other VPC's account. */
+  readonly account: string;
+  /** `peering` or `transit-gateway`. */
+  readonly kind: 'peering' | 'transit-gateway';
 }
 
 /** What a rule matches on the other side: exactly one of the fields. */
@@ -69,9 +117,15 @@ export interface AwsSecurityGroupRule extends AwsPlacement {
   readonly toPort?: number;
   /** The other side. */
   readonly peer: AwsRulePeer;
-  /** Description: which flows the rule serves. */
+  /** Description: which flows the rule serves (in the characters AWS allows, at most 255). */
   readonly description: string;
-  /** Tags, keys sorted. */
+  /** The plan flows (ids) and platform destinations (`platform:<name>`) the rule serves, sorted. */
+  readonly flows: readonly string[];
+  /**
+   * Tags, keys sorted: `bulkhead.io/managed-by`, `bulkhead.io/network`, `bulkhead.io/workload`,
+   * and on a break-glass rule `bulkhead.io/break-glass` (the grant) and `bulkhead.io/expires-at`
+   * (Unix seconds).
+   */
   readonly tags: Readonly<Record<string, string>>;
 }
 

@@ -7,7 +7,9 @@
  *   ingress and egress default deny (an empty ingress rule, Cilium's documented "deny all" form)
  *   and allows DNS to the cluster resolver with an L7 DNS rule (`matchPattern: '*'`), which
  *   `toFQDNs` needs to learn the addresses of the names it allows;
- * - per workload with declared flows, `<workload>`: exactly its declared peers, both directions;
+ * - per workload with declared flows, `<workload>`: exactly its declared peers, both directions
+ *   (cloud workloads — VM fleets, managed services — by their subnet CIDRs, `toCIDRSet` /
+ *   `fromCIDRSet`, with a `BH-CILIUM-CLOUD-SUBNET` warning: a subnet holds other instances too);
  * - per workload and BreakGlass grant, `bg-<grant>-<workload>`, carrying the grant's marks;
  * - per workload of a tier with guardrails, `bulkhead-guardrail.<ns>.<workload>` (clusterwide):
  *   `ingressDeny` / `egressDeny` of the `world` entity, only where no declared flow could need
@@ -20,7 +22,8 @@
 import { cmp, Problem, sortProblems, warningSeverity } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
-import { Plan, PlanCluster, PlanEdge, PlanExternal, PlanHttpRule, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
+import { Plan, PlanCloudWorkload, PlanCluster, PlanEdge, PlanExternal, PlanHttpRule, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
+import { cloudBlocks, cloudKindText } from '../kubernetes/addressing';
 import { clusterPath, breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
 import { RenderResult } from '../types';
 import { externalBlocks } from '../../plan/checks/addresses';
@@ -86,6 +89,8 @@ export const CILIUM_WARNINGS = {
   guardrailSkipped: 'BH-CILIUM-GUARDRAIL-SKIPPED',
   /** A flow of a BreakGlass grant that is not in force was dropped. */
   grantMissing: 'BH-CILIUM-GRANT-MISSING',
+  /** A VM fleet or managed service is addressed by its subnet CIDRs, which hold other instances too. */
+  cloudSubnet: 'BH-CILIUM-CLOUD-SUBNET',
 } as const;
 
 const DNS_FALLBACK = { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dns' } } as const;
@@ -170,10 +175,12 @@ class CiliumRender {
   private readonly mesh: boolean;
   private readonly audit: boolean;
   private readonly warnings = new Map<string, Problem>();
+  private readonly flowPaths: ReadonlyMap<string, string>;
 
   constructor(private readonly plan: Plan, private readonly cluster: PlanCluster) {
     this.idx = new PlanIndex(plan);
     this.clusters = new Map(plan.clusters.map((c) => [c.name, c]));
+    this.flowPaths = new Map(plan.flows.map((f) => [f.id, f.path]));
     this.mesh = plan.clusters.filter((c) => c.layers.includes('cilium')).length > 1;
     this.audit = plan.topology.mode === 'audit';
   }
@@ -253,9 +260,28 @@ class CiliumRender {
     return externalBlocks(e).map((b) => ({ cidr: b.cidr, ...(b.except.length > 0 ? { except: [...b.except] } : {}) }));
   }
 
+  /**
+   * A VM fleet or managed service by its subnet CIDRs (`toCIDRSet` / `fromCIDRSet`): Cilium
+   * manages no identity for it, and a subnet holds other instances too, which a warning names.
+   */
+  private cloudPeer(edge: PlanEdge, c: PlanCloudWorkload): Peer {
+    const cidrs = cloudBlocks(c).map((b) => b.cidr);
+    if (cidrs.length === 0) {
+      this.warn(CILIUM_WARNINGS.remoteUnreachable, this.flowPath(edge), `the ${cloudKindText(c)} ${c.key} declares no subnet CIDRs: Cilium cannot address it, so this layer does not allow flow ${edge.flowId}`, c.key, `declare the subnet CIDRs of ${c.name}`);
+      return { kind: 'none' };
+    }
+    this.warn(CILIUM_WARNINGS.cloudSubnet, this.flowPath(edge), `Cilium addresses the ${cloudKindText(c)} ${c.key} by its subnet CIDRs (${cidrs.join(', ')}): in cluster ${this.cluster.name} flow ${edge.flowId} is allowed with every other instance of those subnets too`, cidrs.join(','), `give ${c.name} subnets of its own, or rely on the aws layer's security groups, which match the instances themselves`);
+    return { kind: 'cidrs', cidrs: cidrs.map((cidr) => ({ cidr })), world: true };
+  }
+
+  private flowPath(edge: PlanEdge): string {
+    return this.flowPaths.get(edge.flowId) ?? edge.flowId;
+  }
+
   private peer(w: PlanWorkload, edge: PlanEdge, direction: 'in' | 'out'): Peer {
     const ref = edge.peer;
     if (ref.kind === 'workload') return this.podPeer(w.path, this.idx.workload(ref.key));
+    if (ref.kind === 'cloud') return this.cloudPeer(edge, this.idx.cloud(ref.key));
     if (ref.kind === 'platform') {
       const p = this.idx.platformEndpoint(ref.key);
       if (direction === 'out' && p.name === 'dns' && p.cluster === this.cluster.name) return { kind: 'covered' };
@@ -367,10 +393,11 @@ class CiliumRender {
   }
 
   private guardrail(w: PlanWorkload): CiliumClusterwideNetworkPolicy | undefined {
-    // A peer needs the world entity when Cilium addresses it by IP: externals, and pods of
-    // clusters that run no Cilium. Peers Cilium manages (this cluster, ClusterMesh) never do.
+    // A peer needs the world entity when Cilium addresses it by IP: externals, cloud workloads
+    // (VM fleets, managed services), and pods of clusters that run no Cilium. Peers Cilium
+    // manages (this cluster, ClusterMesh) never do.
     const needsWorld = (edges: readonly PlanEdge[]) => edges.some((e) => {
-      if (e.peer.kind === 'external') return true;
+      if (e.peer.kind === 'external' || e.peer.kind === 'cloud') return true;
       const p = e.peer.kind === 'workload' ? this.idx.workload(e.peer.key) : this.idx.platformEndpoint(e.peer.key);
       return p.cluster !== this.cluster.name && !(this.clusters.get(p.cluster)?.layers.includes('cilium') ?? false);
     });

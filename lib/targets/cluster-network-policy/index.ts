@@ -7,7 +7,8 @@
  * - on ingress, `Pass`es the declared sources on the declared ports (so NetworkPolicy still
  *   decides the details), then `Deny`s every other pod of the cluster;
  * - on egress, `Pass`es the declared destinations (workloads, DNS and other platform
- *   endpoints, externals and remote clusters as `networks`), then `Deny`s everything else.
+ *   endpoints; externals, remote clusters and cloud workloads — VM fleets and managed
+ *   services, by their subnet CIDRs — as `networks`), then `Deny`s everything else.
  * Nothing another team writes in a NetworkPolicy can then open the workload further.
  *
  * BreakGlass grants that touch a guarded workload get their own objects,
@@ -29,7 +30,7 @@
  *
  * Limits of the layer, reported as warnings:
  * - ingress peers cannot be addresses in v1alpha2: sources outside the cluster (externals,
- *   remote clusters) are neither passed nor denied by the guardrail, whose final ingress
+ *   remote clusters, VM fleets) are neither passed nor denied by the guardrail, whose final ingress
  *   `Deny` covers the pods of this cluster; NetworkPolicy alone decides them
  *   (`BH-CNP-INGRESS-UNSCOPED`);
  * - FQDN externals without `cidrs` are passed as the public IPv4 space (everything but the

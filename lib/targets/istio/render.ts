@@ -17,7 +17,13 @@
  *   `bg-<grant>-<workload>-audit`, both carrying the grant's marks;
  * - per external called from the cluster: a ServiceEntry `bulkhead-external-<name>` in the Istio
  *   root namespace, exported to the calling namespaces only; per calling namespace a Sidecar
- *   `bulkhead-egress` with `REGISTRY_ONLY` outbound traffic.
+ *   `bulkhead-egress` with `REGISTRY_ONLY` outbound traffic;
+ * - cloud workloads (VM fleets, managed services): a VM with a SPIFFE identity is a source by
+ *   its principal (its proxy presents the SVID its ClusterStaticEntry registers); one without
+ *   an identity sends plaintext, refused into STRICT workloads (`BH-ISTIO-CLOUD-PLAINTEXT`) and
+ *   otherwise matched by its subnet CIDRs as CIDR externals are; as a destination, a
+ *   ServiceEntry `bulkhead-cloud.<network>.<name>` holds its subnet CIDRs so that the calling
+ *   namespaces' Sidecars let the flow out (`BH-ISTIO-CLOUD-ADDRESS` says how wide that is).
  *
  * Audit mode (`plan.topology.mode === 'audit'`): nothing is denied by this layer.
  * PeerAuthentication is PERMISSIVE; `bulkhead-allow-nothing`, every ALLOW policy and the
@@ -34,10 +40,11 @@ import { BulkheadError, cmp, Problem, sortProblems, warningSeverity } from '../.
 import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import { Sensitivity } from '../../core/sensitivity';
-import { Plan, PlanCluster, PlanEdge, PlanExternal, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
+import { Plan, PlanCloudWorkload, PlanCluster, PlanEdge, PlanExternal, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
+import { cloudBlocks, cloudKindText } from '../kubernetes/addressing';
 import { clusterPath, breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
 import { RenderResult } from '../types';
-import { istioPrincipal } from '../spire/identity';
+import { cloudPrincipal, istioPrincipal, spiffeTrustDomain } from '../spire/identity';
 import {
   AuthorizationPolicy, AuthorizationPolicySpec, ISTIO_NETWORKING_API_VERSION, ISTIO_SECURITY_API_VERSION, IstioManifest, IstioOperation,
   IstioRule, IstioSource, PeerAuthentication, ServiceEntry, ServiceEntryPort, Sidecar,
@@ -91,6 +98,11 @@ export const ISTIO_MAX_PLAINTEXT_PORTS = 256;
 export const ISTIO_ERRORS = {
   /** A public-tier workload would need more than {@link ISTIO_MAX_PLAINTEXT_PORTS} PERMISSIVE ports for CIDR externals. */
   plaintextRange: 'BH-ISTIO-PLAINTEXT-RANGE',
+  /**
+   * A VM fleet or managed service without a SPIFFE identity calls a workload whose mTLS mode is
+   * STRICT: it cannot present a certificate, so the sidecar would reject every connection.
+   */
+  cloudPlaintext: 'BH-ISTIO-CLOUD-PLAINTEXT',
 } as const;
 
 /**
@@ -130,6 +142,12 @@ export const ISTIO_WARNINGS = {
    * its pods outside the mesh (no sidecar, so no principal) whose address the range covers are admitted too.
    */
   externalPodRange: 'BH-ISTIO-EXTERNAL-POD-RANGE',
+  /**
+   * A cloud workload (VM fleet, managed service) is known to Istio by its subnet CIDRs only: as a
+   * destination its ServiceEntry lets REGISTRY_ONLY through to every address of the subnets; as
+   * a plaintext source (no SPIFFE identity) its rule admits every instance of the subnets.
+   */
+  cloudAddress: 'BH-ISTIO-CLOUD-ADDRESS',
 } as const;
 
 /**
@@ -270,6 +288,7 @@ class IstioRender {
       }
       return { principals: [this.principal(w, p)] };
     }
+    if (ref.kind === 'cloud') return this.cloudSource(w, edge, this.idx.cloud(ref.key));
     const e = this.idx.external(ref.key);
     if (e.cidrs.length === 0) {
       this.warn(ISTIO_WARNINGS.fqdnSource, w.path, `the external ${e.name} is a source known only by name; Istio cannot match sources by name, so this layer does not allow the flow`, [...e.fqdns].sort(cmp).join(','), `give external ${e.name} the CIDRs its traffic comes from`);
@@ -311,6 +330,40 @@ class IstioRender {
     }
     const not = uniqSorted([...blocks.flatMap((b) => b.except), ...internal]);
     return { ipBlocks: uniqSorted(cidrs), ...(not.length > 0 ? { notIpBlocks: not } : {}), notPrincipals: ['*'] };
+  }
+
+  /**
+   * The source of a cloud workload (VM fleet; a managed service opens no connections, but a plan
+   * may still say so):
+   * - with a SPIFFE identity, its principal: its instances run the mesh proxy with the SVID that
+   *   its ClusterStaticEntry registers, so they meet STRICT mTLS like any pod of the mesh;
+   * - without one, it sends plaintext, which STRICT mTLS rejects before authorization: the flow
+   *   is refused at synthesis (`BH-ISTIO-CLOUD-PLAINTEXT`), except into a public-tier workload
+   *   (whose ports for such flows are PERMISSIVE, as for CIDR externals) or one whose tier asks
+   *   for PERMISSIVE mTLS, or in audit mode. It is then matched as a CIDR external is, by its
+   *   subnet CIDRs and `notPrincipals: ["*"]`, less the pod CIDRs they overlap.
+   *
+   * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source
+   * @see https://istio.io/latest/docs/setup/install/virtual-machine/
+   */
+  private cloudSource(w: PlanWorkload, edge: PlanEdge, c: PlanCloudWorkload): IstioSource | undefined {
+    if (c.identity) {
+      const principal = cloudPrincipal(c.identity);
+      const td = spiffeTrustDomain(c.identity.spiffeId);
+      if (td !== this.cluster.trustDomain) {
+        this.warn(ISTIO_WARNINGS.foreignTrustDomain, w.path, `the source ${c.key} belongs to trust domain ${td ?? '(none)'}, not ${this.cluster.trustDomain}: the mesh of cluster ${this.cluster.name} must trust that domain's root for the principal to match`, principal, 'federate the trust domains (SPIRE ClusterFederatedTrustDomain plus the mesh CA bundle), or use one trust domain');
+      }
+      return { principals: [principal] };
+    }
+    const problem = cloudPlaintextProblem(this.plan, this.cluster, w, edge, c);
+    if (problem) throw new BulkheadError([problem]);
+    const blocks = cloudBlocks(c);
+    if (blocks.length === 0) return undefined;
+    const cidrs = blocks.map((b) => b.cidr);
+    this.warn(ISTIO_WARNINGS.cloudAddress, w.path, `the ${cloudKindText(c)} ${c.key} has no SPIFFE identity: Istio admits its plaintext connections into ${w.key} by its subnet CIDRs (${cidrs.join(', ')}), so every other instance of those subnets is admitted too (flow ${edge.flowId})`, cidrs.join(','), `give ${c.name} a SPIFFE identity (its proxy then presents its SVID), or give it subnets of its own`);
+    const ranges = cidrs.flatMap((x) => parse(x));
+    const internal = this.plan.clusters.flatMap((x) => x.podCidrs).filter((x) => parse(x).some((p) => ranges.some((r) => r.overlaps(p))));
+    return { ipBlocks: cidrs, ...(internal.length > 0 ? { notIpBlocks: uniqSorted(internal) } : {}), notPrincipals: ['*'] };
   }
 
   /** The principal of a pod source, with warnings where the mesh cannot authenticate it as written. */
@@ -434,15 +487,61 @@ class IstioRender {
     return out;
   }
 
+  /**
+   * The ServiceEntry of a cloud workload the cluster calls: `bulkhead-cloud.<network>.<name>` in
+   * the root namespace, host `<name>.<network>.cloud.bulkhead`, its subnet CIDRs as `addresses`
+   * (resolution `NONE`: the original destination), the called TCP ports, exported to the calling
+   * namespaces, so that their REGISTRY_ONLY Sidecars let the flow out. `MESH_INTERNAL` for a VM
+   * fleet with a SPIFFE identity (its instances run the mesh proxy), `MESH_EXTERNAL` otherwise.
+   * Istio does not police the destination side (the VM's own proxy is not configured by this
+   * layer): the aws layer's security groups do.
+   *
+   * @see https://istio.io/latest/docs/reference/config/networking/service-entry/
+   */
+  private cloudServiceEntry(c: PlanCloudWorkload, exportTo: string[], ports: readonly PlanPort[], flows: readonly string[]): ServiceEntry | undefined {
+    const p = istioPorts(ports);
+    if (p.unconstrained) {
+      this.warn(ISTIO_WARNINGS.portRange, c.path, `a port range to ${cloudKindText(c)} ${c.key} is wider than ${ISTIO_MAX_RANGE_EXPANSION} ports; a ServiceEntry lists single ports, so the range is left out`, undefined, `declare the few ports ${c.name} serves`);
+    }
+    const addresses = cloudBlocks(c).map((b) => b.cidr);
+    if (p.ports.length === 0 || addresses.length === 0) {
+      this.warn(ISTIO_WARNINGS.externalNoPorts, c.path, `${cloudKindText(c)} ${c.key} is called on no TCP port Istio can list${addresses.length === 0 ? ', or has no subnet CIDRs' : ''}: no ServiceEntry is emitted`, undefined, `declare the TCP ports and subnet CIDRs of ${c.name}`);
+      return undefined;
+    }
+    this.warn(ISTIO_WARNINGS.cloudAddress, c.path, `Istio knows the ${cloudKindText(c)} ${c.key} by its subnet CIDRs only: its ServiceEntry lets the REGISTRY_ONLY Sidecars of ${exportTo.join(', ')} through to every address of ${addresses.join(', ')} on TCP ${p.ports.join(', ')} (flows ${flows.join(', ')}), and this layer does not police the destination side`, addresses.join(','), `give ${c.name} subnets of its own; the aws layer's security groups enforce the flow at the instances`);
+    return {
+      apiVersion: ISTIO_NETWORKING_API_VERSION,
+      kind: 'ServiceEntry',
+      // network and name are DNS labels: joined by dots the name is unique (a dash could join two pairs alike)
+      metadata: meta('istio', `bulkhead-cloud.${c.network}.${c.name}`, this.cluster.istioRootNamespace, {}, { [ANNOTATIONS.source]: c.path }),
+      spec: {
+        hosts: [`${c.name}.${c.network}.cloud.bulkhead`],
+        addresses,
+        ports: p.ports.map(Number).map((n) => (n === 443 ? { number: n, protocol: 'TLS' as const, name: `tls-${n}` } : { number: n, protocol: 'TCP' as const, name: `tcp-${n}` })),
+        location: c.kind === 'vm' && c.identity ? 'MESH_INTERNAL' : 'MESH_EXTERNAL',
+        resolution: 'NONE',
+        exportTo,
+      },
+    };
+  }
+
   private egress(): IstioManifest[] {
     const root = this.cluster.istioRootNamespace;
     const externals = new Map<string, { e: PlanExternal; namespaces: Set<string>; ports: PlanPort[]; path: string }>();
+    const clouds = new Map<string, { c: PlanCloudWorkload; namespaces: Set<string>; ports: PlanPort[]; flows: Set<string> }>();
     const peerNamespaces = new Map<string, Set<string>>();
     for (const w of this.idx.workloadsIn(this.cluster.name)) {
       const peers = peerNamespaces.get(w.namespace) ?? new Set<string>();
       peerNamespaces.set(w.namespace, peers);
       for (const edge of w.calls) {
-        if (edge.peer.kind === 'external') {
+        if (edge.peer.kind === 'cloud') {
+          const c = this.idx.cloud(edge.peer.key);
+          const entry = clouds.get(c.key) ?? { c, namespaces: new Set<string>(), ports: [], flows: new Set<string>() };
+          entry.namespaces.add(w.namespace);
+          entry.ports.push(...edge.ports);
+          entry.flows.add(edge.flowId);
+          clouds.set(c.key, entry);
+        } else if (edge.peer.kind === 'external') {
           const e = this.idx.external(edge.peer.key);
           const entry = externals.get(e.key) ?? { e, namespaces: new Set<string>(), ports: [], path: e.path };
           entry.namespaces.add(w.namespace);
@@ -491,6 +590,12 @@ class IstioRender {
       };
       out.push(se);
     }
+    for (const { c, namespaces, ports, flows } of [...clouds.values()].sort((a, b) => cmp(a.c.key, b.c.key))) {
+      const se = this.cloudServiceEntry(c, uniqSorted(namespaces), ports, [...flows].sort(cmp));
+      if (!se) continue;
+      for (const ns of se.spec.exportTo) hostsFor.set(ns, [...(hostsFor.get(ns) ?? []), ...se.spec.hosts.map((h) => `${root}/${h}`)]);
+      out.push(se);
+    }
     if (this.audit) return out;
     for (const ns of [...hostsFor.keys()].sort(cmp)) {
       const hosts = uniqSorted(['./*', `${root}/*`, ...[...(peerNamespaces.get(ns) ?? [])].map((p) => `${p}/*`), ...(hostsFor.get(ns) ?? [])]);
@@ -528,10 +633,33 @@ export function validateIstio(plan: Plan, cluster: PlanCluster): Problem[] {
   if (!cluster.layers.includes('istio') || plan.topology.mode === 'audit') return [];
   const idx = new PlanIndex(plan);
   return idx.workloadsIn(cluster.name).flatMap((w) => {
-    if (w.tier.mtls === 'PERMISSIVE') return [];
+    const cloud = w.calledBy.flatMap((e) => {
+      if (e.peer.kind !== 'cloud') return [];
+      const problem = cloudPlaintextProblem(plan, cluster, w, e, idx.cloud(e.peer.key));
+      return problem ? [problem] : [];
+    });
+    if (w.tier.mtls === 'PERMISSIVE') return cloud;
     const n = plaintextPorts(idx, w).length;
-    return n > ISTIO_MAX_PLAINTEXT_PORTS ? [plaintextRangeProblem(cluster, w, n)] : [];
+    return [...cloud, ...(n > ISTIO_MAX_PLAINTEXT_PORTS ? [plaintextRangeProblem(cluster, w, n)] : [])];
   });
+}
+
+/**
+ * The error of a flow from a cloud workload without a SPIFFE identity into a workload whose
+ * mTLS is STRICT (enforce mode, a tier other than public that does not ask for PERMISSIVE):
+ * it would send plaintext, which the sidecar rejects before any authorization. Undefined when
+ * the flow can be rendered.
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
+ */
+function cloudPlaintextProblem(plan: Plan, cluster: PlanCluster, w: PlanWorkload, edge: PlanEdge, c: PlanCloudWorkload): Problem | undefined {
+  if (c.identity || plan.topology.mode === 'audit' || w.tier.mtls === 'PERMISSIVE' || w.tier.level === Sensitivity.PUBLIC) return undefined;
+  return {
+    severity: 'error', code: ISTIO_ERRORS.cloudPlaintext, path: plan.flows.find((f) => f.id === edge.flowId)?.path ?? w.path,
+    message: `in cluster ${cluster.name}, ${w.key} (tier ${w.tier.name}, STRICT mTLS) accepts flow ${edge.flowId} from the ${cloudKindText(c)} ${c.key}, which has no SPIFFE identity: it cannot present a certificate, so the sidecar would reject its plaintext connections before authorization`,
+    value: c.key,
+    fix: `give ${c.name} a SPIFFE identity (SPIRE registers it with a ClusterStaticEntry and its mesh proxy presents the SVID), or route it through an ingress gateway declared as the source, or give the tier of ${w.name} PERMISSIVE mTLS`,
+  };
 }
 
 /** The TCP ports, ranges expanded, on which a public-tier workload receives flows from CIDR externals. */
@@ -539,7 +667,8 @@ function plaintextPorts(idx: PlanIndex, w: PlanWorkload): number[] {
   if (w.tier.level !== Sensitivity.PUBLIC) return [];
   const ports = new Set<number>();
   for (const e of w.calledBy) {
-    if (e.peer.kind !== 'external' || idx.external(e.peer.key).cidrs.length === 0) continue;
+    const plaintext = e.peer.kind === 'external' ? idx.external(e.peer.key).cidrs.length > 0 : e.peer.kind === 'cloud' && idx.cloud(e.peer.key).identity === undefined;
+    if (!plaintext) continue;
     for (const p of e.ports) {
       if (p.protocol !== Protocol.TCP) continue;
       const end = p.endPort ?? p.port;
@@ -554,7 +683,7 @@ function plaintextRangeProblem(cluster: PlanCluster, w: PlanWorkload, count: num
   return {
     severity: 'error', code: ISTIO_ERRORS.plaintextRange, path: w.path,
     message: `in cluster ${cluster.name}, ${w.key} receives plaintext from CIDR externals on ${count > ISTIO_MAX_PLAINTEXT_PORTS ? `more than ${ISTIO_MAX_PLAINTEXT_PORTS}` : count} TCP ports: PeerAuthentication has no port ranges, so each port needs its own PERMISSIVE entry, and Bulkhead writes at most ${ISTIO_MAX_PLAINTEXT_PORTS}; the other ports would stay STRICT and reject the declared flows`,
-    value: w.calledBy.filter((e) => e.peer.kind === 'external').flatMap((e) => e.ports.map((p) => `${p.protocol.toLowerCase()}/${p.port}${p.endPort === undefined ? '' : `-${p.endPort}`}`)).join(','),
+    value: w.calledBy.filter((e) => e.peer.kind === 'external' || e.peer.kind === 'cloud').flatMap((e) => e.ports.map((p) => `${p.protocol.toLowerCase()}/${p.port}${p.endPort === undefined ? '' : `-${p.endPort}`}`)).join(','),
     fix: `declare at most ${ISTIO_MAX_PLAINTEXT_PORTS} ports for the external flows into ${w.name}, or put an ingress gateway in front of it (declared as the source), or give its tier PERMISSIVE mTLS`,
   };
 }

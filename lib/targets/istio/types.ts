@@ -156,12 +156,12 @@ export interface ServiceEntry extends KubeManifest {
   readonly spec: {
     /** Host names. */
     readonly hosts: readonly string[];
-    /** Addresses (CIDRs) of a CIDR external. @default - none */
+    /** Addresses (CIDRs) of a CIDR external, or the subnet CIDRs of a cloud workload. @default - none */
     readonly addresses?: readonly string[];
     /** Ports. */
     readonly ports: readonly ServiceEntryPort[];
-    /** `MESH_EXTERNAL`. */
-    readonly location: 'MESH_EXTERNAL';
+    /** `MESH_EXTERNAL`; `MESH_INTERNAL` for a VM fleet with a SPIFFE identity (its instances run the mesh proxy). */
+    readonly location: 'MESH_EXTERNAL' | 'MESH_INTERNAL';
     /** `DNS` for names, `NONE` for wildcards and CIDRs. */
     readonly resolution: 'DNS' | 'NONE';
     /** Namespaces it is visible to. */

@@ -7,7 +7,7 @@
 import { mergePorts as mergePlanPorts } from '../../plan/ports';
 import { Cidr } from '../../core/cidr';
 import { Protocol } from '../../core/port';
-import { PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanPort } from '../../plan/types';
+import { PlanCloudWorkload, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanPort } from '../../plan/types';
 import { PlanIndex, sortedRecord } from '../common';
 import { externalBlocks } from '../../plan/checks/addresses';
 
@@ -62,22 +62,25 @@ export type ResolvedPeer =
   | { readonly kind: 'pods'; readonly namespace: string; readonly selector: Readonly<Record<string, string>> }
   /**
    * Address blocks: `external` (the External's own CIDRs), `fqdn-fallback` (an FQDN external
-   * without CIDRs, see {@link fqdnFallbackBlock}), or `remote-cluster` (the pod CIDRs of
-   * another cluster).
+   * without CIDRs, see {@link fqdnFallbackBlock}), `remote-cluster` (the pod CIDRs of
+   * another cluster), or `cloud` (the subnet CIDRs of a VM fleet or managed service, see
+   * {@link cloudBlocks}).
    */
-  | { readonly kind: 'blocks'; readonly via: 'external' | 'fqdn-fallback' | 'remote-cluster'; readonly blocks: readonly AddressBlock[] }
+  | { readonly kind: 'blocks'; readonly via: 'external' | 'fqdn-fallback' | 'remote-cluster' | 'cloud'; readonly blocks: readonly AddressBlock[] }
   /** Not addressable from this cluster (for example a remote cluster without pod CIDRs). */
   | { readonly kind: 'unreachable'; readonly reason: string };
 
 /**
  * Resolves an endpoint of the plan as seen from `cluster`: a workload or platform endpoint of
  * the same cluster is selected by namespace and pod labels; one of another cluster by that
- * cluster's pod CIDRs; an External by its CIDRs, or by the FQDN fallback when it has none.
+ * cluster's pod CIDRs; an External by its CIDRs, or by the FQDN fallback when it has none; a
+ * cloud workload (VM fleet, managed service) by its subnet CIDRs.
  *
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 export function resolvePeer(index: PlanIndex, cluster: PlanCluster, ref: PlanEndpointRef): ResolvedPeer {
   if (ref.kind === 'external') return resolveExternal(index.external(ref.key), cluster);
+  if (ref.kind === 'cloud') return resolveCloud(index.cloud(ref.key));
   const ep = ref.kind === 'workload' ? index.workload(ref.key) : index.platformEndpoint(ref.key);
   if (ep.cluster === cluster.name) {
     return { kind: 'pods', namespace: ep.namespace, selector: sortedRecord(ep.selector) };
@@ -88,6 +91,33 @@ export function resolvePeer(index: PlanIndex, cluster: PlanCluster, ref: PlanEnd
     return { kind: 'unreachable', reason: `cluster '${ep.cluster}' declares no pod CIDRs` };
   }
   return { kind: 'blocks', via: 'remote-cluster', blocks: cidrs.map((cidr) => ({ cidr, except: [] })) };
+}
+
+function resolveCloud(c: PlanCloudWorkload): ResolvedPeer {
+  const blocks = cloudBlocks(c);
+  if (blocks.length === 0) return { kind: 'unreachable', reason: `${cloudKindText(c)} '${c.name}' declares no subnet CIDRs` };
+  return { kind: 'blocks', via: 'cloud', blocks };
+}
+
+/**
+ * The address blocks of a VM fleet or managed service: the subnet CIDRs its instances take
+ * addresses from, minimal and sorted. A subnet is wider than the workload (it holds every other
+ * instance of the subnet), so a layer that addresses the workload by these blocks admits those
+ * instances too; the renderers say so in a warning.
+ *
+ * @see https://docs.aws.amazon.com/vpc/latest/userguide/configure-subnets.html
+ */
+export function cloudBlocks(c: PlanCloudWorkload): AddressBlock[] {
+  return minimalCidrs(c.subnetCidrs).map((cidr) => ({ cidr, except: [] }));
+}
+
+/**
+ * How a cloud workload is named in messages: `VM fleet` or `managed service`.
+ *
+ * @see https://docs.aws.amazon.com/vpc/latest/userguide/configure-subnets.html
+ */
+export function cloudKindText(c: PlanCloudWorkload): string {
+  return c.kind === 'vm' ? 'VM fleet' : 'managed service';
 }
 
 function resolveExternal(ext: PlanExternal, cluster: PlanCluster): ResolvedPeer {

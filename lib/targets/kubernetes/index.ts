@@ -13,10 +13,10 @@ import { renderNetworkPolicies, validateNetworkPolicies } from './network-policy
 import { KubernetesLayerManifest } from './types';
 
 export * from './types';
-export { DEFAULT_DENY_NAME, ERR_NP_NAME_CLASH, WARN_CROSS_CLUSTER, WARN_FQDN, WARN_NO_DNS, WARN_UNREACHABLE, renderNetworkPolicies, validateNetworkPolicies } from './network-policy';
+export { DEFAULT_DENY_NAME, ERR_NP_NAME_CLASH, WARN_CLOUD_SUBNET, WARN_CROSS_CLUSTER, WARN_FQDN, WARN_NO_DNS, WARN_UNREACHABLE, renderNetworkPolicies, validateNetworkPolicies } from './network-policy';
 export type { NetworkPolicyRender } from './network-policy';
 export * from './reaper';
-export { RFC1918_IPV4, LINK_LOCAL_IPV4, fqdnFallbackBlock, fqdnFallbackExcept, ipv4Complement, mergePorts, portsKey, resolvePeer } from './addressing';
+export { RFC1918_IPV4, LINK_LOCAL_IPV4, cloudBlocks, cloudKindText, fqdnFallbackBlock, fqdnFallbackExcept, ipv4Complement, mergePorts, portsKey, resolvePeer } from './addressing';
 export type { SimplePort, AddressBlock, ResolvedPeer } from './addressing';
 
 /**
@@ -38,6 +38,10 @@ export interface KubernetesRenderResult extends RenderResult {
  * `BH-NP-FQDN` warning says so (the Cilium and Istio layers enforce the name).
  *
  * Peers in another cluster are addressed by that cluster's pod CIDRs (`BH-NP-CROSS-CLUSTER`).
+ *
+ * Cloud workloads (VM fleets, managed services) are addressed by their subnet CIDRs, in both
+ * directions, on the flow's ports; a subnet holds other instances too, which a
+ * `BH-NP-CLOUD-SUBNET` warning names with the flow and the CIDRs.
  *
  * Audit mode: NetworkPolicy has no audit or log-only mode, so `audit` topologies render the
  * same, enforcing policies; the Istio and Cilium layers relax instead.

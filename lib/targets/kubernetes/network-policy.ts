@@ -7,7 +7,7 @@ import { BulkheadError, Problem } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanWorkload } from '../../plan/types';
 import { clusterPath, breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, splitEdges } from '../common';
-import { AddressBlock, coveredByDefaultDeny, DNS_PORTS, mergePorts, portsKey, resolvePeer, SimplePort, uniqueSorted } from './addressing';
+import { AddressBlock, cloudKindText, coveredByDefaultDeny, DNS_PORTS, mergePorts, portsKey, resolvePeer, SimplePort, uniqueSorted } from './addressing';
 import { NetworkPolicyManifest, NetworkPolicyPeer, NetworkPolicyPort } from './types';
 import { WarningSink } from './warnings';
 
@@ -36,6 +36,13 @@ export const WARN_CROSS_CLUSTER = 'BH-NP-CROSS-CLUSTER';
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 export const WARN_UNREACHABLE = 'BH-NP-UNREACHABLE';
+/**
+ * Warning: a VM fleet or managed service is addressed by its subnet CIDRs, which hold other
+ * instances too: they get the flow as well.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export const WARN_CLOUD_SUBNET = 'BH-NP-CLOUD-SUBNET';
 /**
  * Warning: the cluster has no `dns` platform endpoint, so the default-deny opens no DNS.
  *
@@ -251,6 +258,12 @@ function npPeers(ctx: Ctx, e: PlanEdge): NetworkPolicyPeer[] {
           `NetworkPolicy cannot match FQDNs: in cluster '${ctx.cluster.name}' the flows with external '${ext.name}' are allowed to 0.0.0.0/0 except the private (RFC 1918), link-local and cluster ranges, on the declared ports`,
           [...ext.fqdns].sort().join(', '),
           'declare the provider\'s address ranges with `cidrs` on the External, or rely on the Cilium / Istio layers which enforce the name');
+      } else if (r.via === 'cloud') {
+        const c = ctx.index.cloud(e.peer.key);
+        const cidrs = r.blocks.map((b) => b.cidr).join(', ');
+        ctx.sink.warn(WARN_CLOUD_SUBNET, flowPath,
+          `NetworkPolicy cannot tell the instances of a subnet apart: in cluster '${ctx.cluster.name}' flow ${e.flowId} with ${cloudKindText(c)} '${c.key}' is allowed to and from its whole subnets (${cidrs}) on ${portsKey(mergePorts(e.ports))}, so every other instance in them gets it too`,
+          cidrs, `give ${c.name} subnets of its own, or rely on the aws layer's security groups, which match the instances themselves`);
       } else if (r.via === 'remote-cluster') {
         ctx.sink.warn(WARN_CROSS_CLUSTER, flowPath,
           `NetworkPolicy cannot select pods of another cluster: '${e.peer.key}' is addressed by the pod CIDRs of its cluster (${r.blocks.map((b) => b.cidr).join(', ')}), which is coarser than the declaration`,

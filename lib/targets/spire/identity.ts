@@ -3,7 +3,7 @@
  * shares: the SPIRE ClusterSPIFFEID template renders it, Istio principals name it. Keeping
  * both in this file is what makes "the principal equals the issued identity" hold.
  */
-import { PlanCluster, PlanPlatformEndpoint, PlanWorkload } from '../../plan/types';
+import { PlanCloudIdentity, PlanCluster, PlanPlatformEndpoint, PlanWorkload } from '../../plan/types';
 
 /**
  * The ClusterSPIFFEID template Bulkhead writes. The controller renders `.TrustDomain` as the
@@ -44,4 +44,25 @@ export function workloadSpiffeId(cluster: PlanCluster, w: PlanWorkload | PlanPla
  */
 export function istioPrincipal(cluster: PlanCluster, w: PlanWorkload | PlanPlatformEndpoint): string {
   return workloadSpiffeId(cluster, w).slice('spiffe://'.length);
+}
+
+/**
+ * The trust domain of a SPIFFE ID (`spiffe://<trust-domain>/<path>`), lower-cased; undefined
+ * when the text is no SPIFFE ID.
+ *
+ * @see https://github.com/spiffe/spiffe/blob/main/standards/SPIFFE-ID.md#21-trust-domain
+ */
+export function spiffeTrustDomain(spiffeId: string): string | undefined {
+  const m = /^spiffe:\/\/([^/]+)(?:\/|$)/i.exec(spiffeId);
+  return m ? m[1].toLowerCase() : undefined;
+}
+
+/**
+ * The Istio principal of a VM with a SPIFFE identity: its SPIFFE ID (the one its ClusterStaticEntry
+ * registers, and that its proxy presents as its SVID) without the `spiffe://` scheme.
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source
+ */
+export function cloudPrincipal(identity: PlanCloudIdentity): string {
+  return identity.spiffeId.replace(/^spiffe:\/\//i, '');
 }

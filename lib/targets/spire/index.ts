@@ -1,14 +1,15 @@
 /**
- * The SPIRE layer: ClusterSPIFFEID and ClusterFederatedTrustDomain for the SPIRE controller manager.
+ * The SPIRE layer: ClusterSPIFFEID, ClusterStaticEntry (VM fleets) and ClusterFederatedTrustDomain
+ * for the SPIRE controller manager.
  *
  * @see https://github.com/spiffe/spire-controller-manager
  */
 import { Target } from '../types';
-import { renderSpire } from './render';
+import { renderSpire, validateSpire } from './render';
 
 export * from './types';
-export { istioPrincipal, renderSpiffeIdTemplate, SPIFFE_ID_TEMPLATE, workloadSpiffeId } from './identity';
-export { clusterSpiffeIdName, defaultBundleEndpointUrl, federatedTrustDomainName, renderSpire, SPIRE_WARNINGS } from './render';
+export { cloudPrincipal, istioPrincipal, renderSpiffeIdTemplate, SPIFFE_ID_TEMPLATE, spiffeTrustDomain, workloadSpiffeId } from './identity';
+export { clusterNodeAliasEntryName, clusterSpiffeIdName, clusterStaticEntryName, spireServerId, defaultBundleEndpointUrl, federatedTrustDomainName, renderSpire, SPIRE_ERRORS, SPIRE_WARNINGS, validateSpire } from './render';
 
 /**
  * The SPIRE target: layer `spire`, rendered only for clusters that run SPIRE.
@@ -18,4 +19,5 @@ export { clusterSpiffeIdName, defaultBundleEndpointUrl, federatedTrustDomainName
 export const spireTarget: Target = {
   layer: 'spire',
   render: renderSpire,
+  validate: validateSpire,
 };

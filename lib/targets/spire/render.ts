@@ -8,22 +8,29 @@
  *   lifetime as `ttl`, and `federatesWith` the trust domains of its peers in other trust domains.
  *   `hint` and `className` are not written: one SVID per workload needs no hint, and the plan
  *   names no controller class.
+ * - ClusterStaticEntry `bulkhead.vm.<network>.<name>` per VM fleet with a SPIFFE identity whose
+ *   `identity.spireCluster` is this cluster: its SPIFFE ID (the principal Istio names), parent ID
+ *   and selectors as planned, `x509SVIDTTL` its tier's maximum SVID lifetime, and `federatesWith`
+ *   the trust domains of its peers in other trust domains; and, when the identity names node
+ *   selectors, the node alias its parent ID names, `bulkhead.node-alias.<network>.<name>`
+ *   (parent: the SPIRE server; selectors: the node selectors, such as `aws_iid:tag:app:erp`).
  * - ClusterFederatedTrustDomain `bulkhead.<trust-domain>` per trust domain of another cluster
- *   that a workload of this cluster talks to (either direction). The plan has no field for the
+ *   (or VM fleet) that a workload or VM fleet registered here talks to (either direction). The plan has no field for the
  *   bundle endpoint yet: the URL defaults to `https://spire-bundle.<trust-domain>:8443` with the
  *   `https_web` profile (no bootstrap bundle needed), and a warning says so.
  *
  * @see https://github.com/spiffe/spire-controller-manager/blob/main/docs/clusterspiffeid-crd.md
  * @see https://github.com/spiffe/spire-controller-manager/blob/main/docs/clusterfederatedtrustdomain-crd.md
+ * @see https://github.com/spiffe/spire-controller-manager/blob/main/docs/clusterstaticentry-crd.md
  */
 import { Duration } from '../../core/duration';
-import { cmp, Problem, sortProblems } from '../../core/errors';
+import { BulkheadError, cmp, Problem, sortProblems } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
-import { Plan, PlanCluster, PlanWorkload } from '../../plan/types';
+import { Plan, PlanCloudIdentity, PlanCloudWorkload, PlanCluster, PlanEdge, PlanWorkload } from '../../plan/types';
 import { clusterPath, meta, PlanIndex, shortHash, sortedRecord, sortManifests } from '../common';
 import { RenderResult } from '../types';
-import { SPIFFE_ID_TEMPLATE, workloadSpiffeId } from './identity';
-import { ClusterFederatedTrustDomain, ClusterSPIFFEID, SPIRE_API_VERSION, SpireManifest } from './types';
+import { SPIFFE_ID_TEMPLATE, spiffeTrustDomain, workloadSpiffeId } from './identity';
+import { ClusterFederatedTrustDomain, ClusterSPIFFEID, ClusterStaticEntry, SPIRE_API_VERSION, SpireManifest } from './types';
 
 /**
  * Warning codes of the SPIRE target.
@@ -35,6 +42,21 @@ export const SPIRE_WARNINGS = {
   bundleEndpointDefault: 'BH-SPIRE-BUNDLE-ENDPOINT-DEFAULT',
   /** The plan's SPIFFE ID of a workload differs from the one SPIRE will issue in its cluster. */
   idMismatch: 'BH-SPIRE-ID-MISMATCH',
+} as const;
+
+/**
+ * Error codes of the SPIRE target (checked by its `validate`, before anything is rendered).
+ *
+ * @see https://github.com/spiffe/spire-controller-manager/blob/main/docs/clusterstaticentry-crd.md
+ */
+export const SPIRE_ERRORS = {
+  /**
+   * A VM's SPIFFE ID or parent ID is not in the trust domain of the SPIRE server that holds its
+   * entry (the SPIRE server of `identity.spireCluster`): the server refuses such an entry.
+   */
+  staticTrustDomain: 'BH-SPIRE-STATIC-TRUST-DOMAIN',
+  /** A VM's identity has no workload selectors: SPIRE refuses an entry without selectors. */
+  staticSelectors: 'BH-SPIRE-STATIC-SELECTORS',
 } as const;
 
 /**
@@ -64,6 +86,25 @@ export function federatedTrustDomainName(trustDomain: string): string {
   return trustDomain.includes('_') ? `bulkhead.${trustDomain.replace(/_/g, '-')}-${shortHash(trustDomain)}` : `bulkhead.${trustDomain}`;
 }
 
+/**
+ * Name of the ClusterStaticEntry of a VM fleet: `bulkhead.vm.<network>.<name>` (both DNS labels,
+ * so unique in the topology).
+ *
+ * @see https://github.com/spiffe/spire-controller-manager/blob/main/docs/clusterstaticentry-crd.md
+ */
+export function clusterStaticEntryName(c: PlanCloudWorkload): string {
+  return `bulkhead.vm.${c.network}.${c.name}`;
+}
+
+/**
+ * Name of the ClusterStaticEntry of a VM fleet's node alias: `bulkhead.node-alias.<network>.<name>`.
+ *
+ * @see https://github.com/spiffe/spire-controller-manager/blob/main/docs/clusterstaticentry-crd.md
+ */
+export function clusterNodeAliasEntryName(c: PlanCloudWorkload): string {
+  return `bulkhead.node-alias.${c.network}.${c.name}`;
+}
+
 class SpireRender {
   private readonly idx: PlanIndex;
   private readonly clusters: Map<string, PlanCluster>;
@@ -83,6 +124,13 @@ class SpireRender {
       foreign.forEach((td) => foreignAll.add(td));
       out.push(this.clusterSpiffeId(w, foreign));
     }
+    for (const c of vmsRegisteredIn(this.plan, this.cluster)) {
+      const foreign = this.peerTrustDomains(c.calls, c.calledBy, spiffeTrustDomain(c.identity.spiffeId) ?? this.cluster.trustDomain);
+      foreign.filter((td) => td !== this.cluster.trustDomain).forEach((td) => foreignAll.add(td));
+      out.push(this.clusterStaticEntry(c, foreign));
+      const alias = this.nodeAliasEntry(c);
+      if (alias) out.push(alias);
+    }
     for (const td of [...foreignAll].sort(cmp)) out.push(this.federation(td));
     return { manifests: sortManifests(out), warnings: sortProblems([...this.warnings.values()]) };
   }
@@ -92,16 +140,71 @@ class SpireRender {
     this.warnings.set(JSON.stringify(p), p);
   }
 
-  /** Trust domains, other than this cluster's, of the workload's peers (workloads and platform endpoints). */
+  /** Trust domains, other than this cluster's, of the workload's peers (workloads, platform endpoints, VMs with an identity). */
   private foreignTrustDomains(w: PlanWorkload): string[] {
+    return this.peerTrustDomains(w.calls, w.calledBy, this.cluster.trustDomain);
+  }
+
+  /** Trust domains other than `own` of the peers of these edges; externals and cloud workloads without an identity have none. */
+  private peerTrustDomains(calls: readonly PlanEdge[], calledBy: readonly PlanEdge[], own: string): string[] {
     const tds = new Set<string>();
-    for (const e of [...w.calls, ...w.calledBy]) {
+    for (const e of [...calls, ...calledBy]) {
+      let td: string | undefined;
       if (e.peer.kind === 'external') continue;
-      const p = e.peer.kind === 'workload' ? this.idx.workload(e.peer.key) : this.idx.platformEndpoint(e.peer.key);
-      const td = this.clusters.get(p.cluster)?.trustDomain;
-      if (td && td !== this.cluster.trustDomain) tds.add(td);
+      if (e.peer.kind === 'cloud') {
+        const id = this.idx.cloud(e.peer.key).identity;
+        td = id ? spiffeTrustDomain(id.spiffeId) : undefined;
+      } else {
+        const p = e.peer.kind === 'workload' ? this.idx.workload(e.peer.key) : this.idx.platformEndpoint(e.peer.key);
+        td = this.clusters.get(p.cluster)?.trustDomain;
+      }
+      if (td && td !== own) tds.add(td);
     }
     return [...tds].sort(cmp);
+  }
+
+  /**
+   * The node alias entry of a VM fleet whose identity names node selectors: SPIFFE ID = the
+   * workload entry's parent ID, parent = this cluster's SPIRE server, selectors = the node
+   * selectors (`aws_iid:…`), so every agent whose node carries all of them is the alias, and the
+   * workload entry under it reaches every instance of the fleet.
+   *
+   * @see https://spiffe.io/docs/latest/deploying/registering/#mapping-workloads-to-multiple-nodes
+   */
+  private nodeAliasEntry(c: VmWithIdentity): ClusterStaticEntry | undefined {
+    const nodeSelectors = (c.identity as IdentityWithNodeSelectors).nodeSelectors ?? [];
+    if (nodeSelectors.length === 0) return undefined;
+    return {
+      apiVersion: SPIRE_API_VERSION,
+      kind: 'ClusterStaticEntry',
+      metadata: meta('spire', clusterNodeAliasEntryName(c), undefined, { [LABELS.workload]: c.name, [LABELS.tier]: c.tier.level }, { [ANNOTATIONS.source]: c.path }),
+      spec: {
+        spiffeID: c.identity.parentId,
+        parentID: spireServerId(this.cluster.trustDomain),
+        selectors: [...new Set(nodeSelectors)].sort(cmp),
+      },
+    };
+  }
+
+  /**
+   * The ClusterStaticEntry of a VM fleet: its SPIFFE ID, parent ID and selectors as the plan
+   * gives them, the X509-SVID lifetime capped at its tier's maximum, and `federatesWith` the
+   * trust domains of its peers in other trust domains (as the ClusterSPIFFEIDs of the pods do).
+   */
+  private clusterStaticEntry(c: VmWithIdentity, federatesWith: readonly string[]): ClusterStaticEntry {
+    const ttl = Math.min(c.identity.svidTtlSeconds, c.tier.maxSvidTtlSeconds);
+    return {
+      apiVersion: SPIRE_API_VERSION,
+      kind: 'ClusterStaticEntry',
+      metadata: meta('spire', clusterStaticEntryName(c), undefined, { [LABELS.workload]: c.name, [LABELS.tier]: c.tier.level }, { [ANNOTATIONS.source]: c.path }),
+      spec: {
+        spiffeID: c.identity.spiffeId,
+        parentID: c.identity.parentId,
+        selectors: [...new Set(c.identity.selectors)].sort(cmp),
+        x509SVIDTTL: Duration.seconds(ttl).toGoString(),
+        ...(federatesWith.length > 0 ? { federatesWith: [...federatesWith] } : {}),
+      },
+    };
   }
 
   private clusterSpiffeId(w: PlanWorkload, federatesWith: readonly string[]): ClusterSPIFFEID {
@@ -138,8 +241,69 @@ class SpireRender {
 /**
  * Renders the SPIRE objects of one cluster (none when the cluster runs no SPIRE).
  *
+ * @throws BulkheadError with the problems of {@link validateSpire}
+ *
  * @see https://github.com/spiffe/spire-controller-manager/blob/main/docs/clusterspiffeid-crd.md
  */
 export function renderSpire(plan: Plan, cluster: PlanCluster): RenderResult {
+  const errors = validateSpire(plan, cluster);
+  if (errors.length > 0) throw new BulkheadError(errors);
   return new SpireRender(plan, cluster).run();
+}
+
+/** A VM fleet with its SPIFFE identity. */
+type VmWithIdentity = PlanCloudWorkload & { readonly identity: PlanCloudIdentity };
+
+/** An identity that may name the node selectors of its parent node alias. */
+type IdentityWithNodeSelectors = PlanCloudIdentity & { readonly nodeSelectors?: readonly string[] };
+
+/**
+ * The SPIFFE ID of the SPIRE server of a trust domain, the parent of node alias entries.
+ *
+ * @see https://spiffe.io/docs/latest/deploying/registering/#mapping-workloads-to-multiple-nodes
+ */
+export function spireServerId(trustDomain: string): string {
+  return `spiffe://${trustDomain}/spire/server`;
+}
+
+/** The VM fleets whose identity the SPIRE server of this cluster registers (`identity.spireCluster`), by key. */
+function vmsRegisteredIn(plan: Plan, cluster: PlanCluster): VmWithIdentity[] {
+  return (plan.cloudWorkloads ?? [])
+    .filter((c): c is VmWithIdentity => c.identity !== undefined && c.identity.spireCluster === cluster.name)
+    .sort((a, b) => cmp(a.key, b.key));
+}
+
+/**
+ * The SPIRE layer's constraints for one cluster, checked without rendering: the ClusterStaticEntry
+ * of each VM fleet registered here must be one the SPIRE server accepts, so its SPIFFE ID and
+ * parent ID lie in the cluster's trust domain (`BH-SPIRE-STATIC-TRUST-DOMAIN`) and it has
+ * workload selectors (`BH-SPIRE-STATIC-SELECTORS`).
+ *
+ * @see https://github.com/spiffe/spire-controller-manager/blob/main/docs/clusterstaticentry-crd.md
+ * @see https://spiffe.io/docs/latest/deploying/registering/
+ */
+export function validateSpire(plan: Plan, cluster: PlanCluster): Problem[] {
+  if (!cluster.layers.includes('spire')) return [];
+  const out: Problem[] = [];
+  for (const c of vmsRegisteredIn(plan, cluster)) {
+    const id = c.identity;
+    const off = [id.spiffeId, id.parentId].filter((x) => spiffeTrustDomain(x) !== cluster.trustDomain);
+    if (off.length > 0) {
+      out.push({
+        severity: 'error', code: SPIRE_ERRORS.staticTrustDomain, path: c.path,
+        message: `the SPIRE server of cluster ${cluster.name} holds the entry of VM fleet ${c.key}, but ${off.join(' and ')} ${off.length > 1 ? 'are' : 'is'} not in its trust domain ${cluster.trustDomain}: the server refuses the entry, so the VMs get no SVID`,
+        value: off.join(' '),
+        fix: `name the VMs' SPIFFE ID and parent ID in trust domain ${cluster.trustDomain}, or register them in the SPIRE server of a cluster of their trust domain (identity.spireCluster)`,
+      });
+    }
+    if (id.selectors.length === 0) {
+      out.push({
+        severity: 'error', code: SPIRE_ERRORS.staticSelectors, path: c.path,
+        message: `the SPIRE entry of VM fleet ${c.key} has no workload selectors: SPIRE refuses an entry without selectors`,
+        value: id.spiffeId,
+        fix: 'give the identity the selectors that single out the VMs\' workload, such as unix:uid:1001 or a docker label',
+      });
+    }
+  }
+  return out;
 }

@@ -91,8 +91,8 @@ export interface ClusterFederatedTrustDomain extends KubeManifest {
 
 /**
  * A `spire.spiffe.io/v1alpha1` ClusterStaticEntry (cluster-scoped): a registration entry for a
- * workload outside Kubernetes. Typed for completeness; the plan has no such workloads yet, so the
- * SPIRE target does not emit it.
+ * workload outside Kubernetes. The SPIRE target emits one per VM fleet with a SPIFFE identity,
+ * in the cluster its identity names.
  *
  * @see https://github.com/spiffe/spire-controller-manager/blob/main/docs/clusterstaticentry-crd.md
  */
