@@ -136,3 +136,45 @@ function walk(value: unknown, schema: CompactSchema, at: string, unknown: string
   }
   return out ?? value;
 }
+
+/** The schema of `apiVersion/kind`; throws when the generated schemas do not have it (a programming error). */
+export function kindSchema(apiVersion: string, kind: string): CompactSchema {
+  const s = schemaOf(apiVersion, kind);
+  if (s === undefined) throw new Error(`no generated schema for ${apiVersion} ${kind}`);
+  return s;
+}
+
+/** A named schema of the generated definitions (`#Name`); throws when there is none (a programming error). */
+export function namedSchema(name: string): CompactSchema {
+  const s = DEFS[name];
+  if (s === undefined) throw new Error(`no generated schema named ${name}`);
+  return s;
+}
+
+/**
+ * The schema of a field below `schema`, following a path such as `spec.ingress[].from[]`
+ * (`[]` steps into the items of a list). Throws when the path leaves the schema (a
+ * programming error: decoders name fields of the upstream schema only).
+ */
+export function schemaAt(schema: CompactSchema, path: string): CompactSchema {
+  let cur = resolve(schema);
+  for (const seg of path.match(/[^.[\]]+|\[\]/g) ?? []) {
+    if (seg === '[]') {
+      if (!Array.isArray(cur)) throw new Error(`schema path ${path}: not a list at ${seg}`);
+      cur = resolve((cur as readonly [CompactSchema])[0]);
+      continue;
+    }
+    const o = typeof cur === 'string' || Array.isArray(cur) ? undefined : (cur as Exclude<CompactSchema, string | readonly [CompactSchema]>);
+    const next = o?.p !== undefined && Object.prototype.hasOwnProperty.call(o.p, seg) ? o.p[seg] : o?.m;
+    if (next === undefined) throw new Error(`schema path ${path}: no field ${seg}`);
+    cur = resolve(next);
+  }
+  return cur;
+}
+
+/** The field names a mapping schema defines, sorted (none for a scalar, list or map schema). */
+export function fieldNames(schema: CompactSchema): readonly string[] {
+  const s = resolve(schema);
+  if (typeof s === 'string' || Array.isArray(s)) return [];
+  return Object.keys((s as Exclude<CompactSchema, string | readonly [CompactSchema]>).p ?? {}).sort();
+}

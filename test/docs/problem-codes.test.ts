@@ -19,8 +19,8 @@ const CATALOGUE_FILES = (): string[] => [
   ...fs.readdirSync(path.join(ROOT, 'test', 'plan')).filter((f) => /^errors.*\.test\.ts$/.test(f)).map((f) => `test/plan/${f}`),
   'test/plan/warnings-catalogue.test.ts',
   'test/analysis/problems-catalogue.test.ts',
-  'test/analysis/aws/problems-catalogue.test.ts',
   'test/targets/aws/errors-aws.test.ts',
+  'test/analysis/aws/problems-catalogue.test.ts',
 ];
 
 /** Other files that catalogue specific codes, each with the reason it is not in a catalogue file. */

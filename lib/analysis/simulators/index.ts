@@ -61,8 +61,5 @@ export const AWS_SIMULATOR: SimulatorRegistration = {
   create: createAwsSimulator,
 };
 
-/**
- * Every built-in simulator, in the order layers are reported (the order of their layers in
- * `LAYER_TABLE`).
- */
+/** Every built-in simulator, in the order layers are reported (the order of their layers in `LAYER_TABLE`). */
 export const SIMULATORS: readonly SimulatorRegistration[] = [KUBERNETES_SIMULATOR, CILIUM_SIMULATOR, ISTIO_SIMULATOR, AWS_SIMULATOR];

@@ -81,15 +81,25 @@
  * @see https://istio.io/latest/docs/reference/config/networking/sidecar/
  * @see https://github.com/istio/istio/blob/master/pilot/pkg/security/authz/model/model.go
  */
-import { Problem } from '../../core/errors';
-import { ProblemSet, inputError } from '../errors';
-import { rangesOverlap, rangeWithin } from '../ipv4';
-import { L4Protocol, L4_PROTOCOLS, PortSet } from '../portset';
-import { isRecord } from '../selector';
-import { AllowedPair, AnalysisContext, Connection, Endpoint, HttpRequest, LayerSimulator, LayerVerdict, Reason, SourceRef, WorkloadEndpoint } from '../types';
+import { Problem } from '../../../core/errors';
+import { ProblemSet, inputError } from '../../errors';
+import { L4Protocol, L4_PROTOCOLS, PortSet } from '../../portset';
+import { isRecord } from '../../selector';
+import { AllowedPair, AnalysisContext, Connection, Endpoint, LayerSimulator, LayerVerdict, Reason, SourceRef, WorkloadEndpoint } from '../../types';
 import {
-  PortSetTable, Tri, at, cidrRange, cmpStr, containerPortsKey, emitPairs, endpointClasses, labelsKey, optList, optRecord, optString, optStringList, portNumber, portSetFromDecisions, reason, sortRanges, withSource, triAnd, triNot, triOr,
-} from './common';
+  PortSetTable, at, cmpStr, containerPortsKey, emitPairs, endpointClasses, labelsKey, portSetFromDecisions, reason, sortRanges, withSource,
+} from '../common';
+import { AtomResult, AtomTable, AuthorizationPolicyKind, Facts, SourceAddress, evalRule, usesIdentity } from './authz';
+import { decodeAuthorizationPolicy } from './decode/authz';
+import { decodePeerAuthentication } from './decode/peerauthn';
+import { decodeServicePorts } from './decode/service';
+import { decodeServiceEntry } from './decode/serviceentry';
+import { readMeta } from './decode/shared';
+import { decodeSidecar } from './decode/sidecar';
+import { DecodedPeerAuthentication, DecodedServiceEntry, DecodedSidecar, OutboundMode, PortProtocol, ServicePort, selects } from './model';
+import { MtlsDecision, mtlsModeOf } from './peerauthn';
+import { serviceEntryCovers, serviceEntryVisible } from './serviceentry';
+import { sidecarOf } from './sidecar';
 
 /**
  * How the port of a destination workload is treated by its sidecar: `http` (HTTP filter
@@ -97,14 +107,14 @@ import {
  *
  * @see https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/
  */
-export type IstioPortProtocol = 'http' | 'tcp' | 'auto';
+export type IstioPortProtocol = PortProtocol;
 
 /**
  * The outbound traffic policy of a sidecar.
  *
  * @see https://istio.io/latest/docs/reference/config/networking/sidecar/#OutboundTrafficPolicy-Mode
  */
-export type IstioOutboundMode = 'ALLOW_ANY' | 'REGISTRY_ONLY';
+export type IstioOutboundMode = OutboundMode;
 
 /**
  * Options of {@link createIstioSimulator}: mesh settings that live outside the manifests.
@@ -184,117 +194,6 @@ export function createIstioSimulator(objects: readonly unknown[], ctx: AnalysisC
   return new IstioLayer(objects, ctx, options);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Parsed model
-
-type Action = 'ALLOW' | 'DENY' | 'AUDIT' | 'CUSTOM';
-type MtlsMode = 'UNSET' | 'DISABLE' | 'PERMISSIVE' | 'STRICT';
-
-/** A fact that cannot be known is resolved by the caller to the safe side. */
-type AtomResult = Tri | 'unknown';
-
-/**
- * The source address of a connection: an external range, or a pod whose address lies in
- * one of `ranges` (its known addresses, or the cluster's pod CIDRs), or anywhere when
- * `ranges` is undefined.
- */
-type SourceAddress =
-  | { readonly kind: 'external'; readonly range: readonly [number, number] }
-  | { readonly kind: 'pod'; readonly ranges?: readonly (readonly [number, number])[] };
-
-interface Facts {
-  /** Peer principal, without `spiffe://`; undefined for plaintext. */
-  readonly principal?: string;
-  /** Where the connection comes from. */
-  readonly source: SourceAddress;
-  readonly port: number;
-  /** `http`: HTTP filter chain; `tcp`: TCP filter chain. */
-  readonly mode: 'http' | 'tcp';
-  /** The HTTP request, when given (only in `http` mode). */
-  readonly request?: HttpRequest;
-}
-
-type Atom = (f: Facts) => AtomResult;
-
-interface Cond {
-  readonly field: string;
-  readonly httpOnly: boolean;
-  /** Needs the peer identity (mutual TLS). */
-  readonly identity: boolean;
-  readonly values: readonly Atom[];
-  readonly notValues: readonly Atom[];
-}
-
-interface Rule {
-  readonly path: string;
-  /** Undefined: any source. Else ORed sources, each an AND of conditions. */
-  readonly from?: readonly (readonly Cond[])[];
-  readonly to?: readonly (readonly Cond[])[];
-  readonly when: readonly Cond[];
-  /** The HTTP-only fields the rule uses (for the TCP explanation). */
-  readonly httpOnlyFields: readonly string[];
-}
-
-interface AuthzPolicy {
-  readonly ref: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly action: Action;
-  readonly provider?: string;
-  /** Undefined: every workload of the scope. */
-  readonly selector?: Readonly<Record<string, string>>;
-  readonly dryRun: boolean;
-  /** Attached with targetRef(s) to a gateway or waypoint: never applied to sidecars. */
-  readonly attached: boolean;
-  readonly rules: readonly Rule[];
-  /** The port numbers its rules name (where its decision can change). */
-  readonly points: readonly number[];
-}
-
-interface PeerAuthn {
-  readonly ref: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly created: string;
-  readonly selector?: Readonly<Record<string, string>>;
-  readonly mode: MtlsMode;
-  readonly portLevel: ReadonlyMap<number, MtlsMode>;
-}
-
-interface SidecarCfg {
-  readonly ref: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly created: string;
-  readonly selector?: Readonly<Record<string, string>>;
-  readonly mode?: IstioOutboundMode;
-  /** `namespace/host` import rules of `egress[].hosts`; undefined: import everything exported. */
-  readonly egressHosts?: readonly string[];
-}
-
-interface ServiceEntryCfg {
-  readonly ref: string;
-  readonly namespace: string;
-  readonly hosts: readonly string[];
-  readonly ranges: readonly (readonly [number, number])[];
-  readonly ports: readonly { readonly number: number; readonly index: number }[];
-  readonly exportTo?: readonly string[];
-}
-
-/** A port of a Kubernetes Service, for Istio's protocol selection. */
-interface ServicePortCfg {
-  /** `Service ns/name`, and where in it. */
-  readonly ref: string;
-  readonly field: string;
-  readonly namespace: string;
-  readonly selector: Readonly<Record<string, string>>;
-  /** `targetPort`: a number, a container port name, or undefined (the port itself). */
-  readonly target: number | string;
-  /** The protocol Istio takes from `appProtocol` or the port name, and from which. */
-  readonly protocol: IstioPortProtocol;
-  readonly from: string;
-}
-
 /** How a destination port is handled, and why. */
 interface PortSelection {
   readonly kind: IstioPortProtocol;
@@ -308,84 +207,6 @@ interface Decision {
 }
 
 const DEFAULT = 'Istio default';
-// Istio protocol selection: `appProtocol`, else the port name `<protocol>[-<suffix>]`.
-// HTTP filter chain: http, http2, grpc, grpc-web; opaque TCP for the sidecar: tcp, tls, https
-// (the sidecar does not terminate TLS), mongo, mysql, redis.
-const HTTP_NAMES = ['http', 'http2', 'grpc', 'grpc-web'];
-const TCP_NAMES = ['tcp', 'tls', 'https', 'mongo', 'mysql', 'redis'];
-const ALL_IPV4_RANGE: readonly [number, number] = [0, 0xffffffff];
-
-/** The protocol a Service port declares for Istio, from `appProtocol` or its name. */
-function declaredProtocol(name: string | undefined, appProtocol: string | undefined): { protocol: IstioPortProtocol; from: string } {
-  const classify = (v: string): IstioPortProtocol => (HTTP_NAMES.includes(v) || v === 'kubernetes.io/h2c' ? 'http' : TCP_NAMES.includes(v) ? 'tcp' : 'auto');
-  if (appProtocol) {
-    const p = classify(appProtocol.toLowerCase());
-    if (p !== 'auto') return { protocol: p, from: `appProtocol ${appProtocol}` };
-  }
-  if (name) {
-    const lower = name.toLowerCase();
-    const prefix = lower.split('-')[0];
-    const p = lower.startsWith('grpc-web') ? 'http' : classify(prefix);
-    if (p !== 'auto') return { protocol: p, from: `port name ${name}` };
-  }
-  return { protocol: 'auto', from: name ? `port name ${name} (no protocol prefix)` : 'an unnamed port' };
-}
-
-// ---------------------------------------------------------------------------------------------
-// String matching (pilot/pkg/security/authz/matcher)
-
-interface Matcher {
-  readonly kind: 'any' | 'exact' | 'prefix' | 'suffix';
-  readonly text: string;
-}
-
-function istioMatcher(v: string): Matcher {
-  if (v === '*') return { kind: 'any', text: '' };
-  if (v.startsWith('*')) return { kind: 'suffix', text: v.slice(1) };
-  if (v.endsWith('*')) return { kind: 'prefix', text: v.slice(0, -1) };
-  return { kind: 'exact', text: v };
-}
-
-function matches(m: Matcher, s: string | undefined, ignoreCase = false): boolean {
-  if (s === undefined) return false;
-  const a = ignoreCase ? s.toLowerCase() : s;
-  const t = ignoreCase ? m.text.toLowerCase() : m.text;
-  switch (m.kind) {
-    case 'any':
-      return a.length > 0;
-    case 'exact':
-      return a === t;
-    case 'prefix':
-      return a.startsWith(t);
-    default:
-      return a.endsWith(t);
-  }
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** An HTTP attribute: known from the request, `some` without one (`yes` for `*`). */
-function httpAtom(value: string, get: (r: NonNullable<Facts['request']>) => string | undefined, test: (s: string | undefined) => boolean): Atom {
-  return (f) => (f.request ? (test(get(f.request)) ? 'yes' : 'no') : value === '*' ? 'yes' : 'some');
-}
-
-function pathOnly(p: string): string {
-  const q = p.search(/[?#]/);
-  return q < 0 ? p : p.slice(0, q);
-}
-
-function pathMatcher(value: string): (path: string | undefined) => boolean {
-  if (value.includes('{*}') || value.includes('{**}')) {
-    const re = new RegExp(`^${value.split(/(\{\*\*\}|\{\*\})/).map((part) => (part === '{**}' ? '.+' : part === '{*}' ? '[^/]+' : escapeRegex(part))).join('')}$`);
-    return (p) => p !== undefined && re.test(pathOnly(p));
-  }
-  const m = istioMatcher(value);
-  return (p) => p !== undefined && matches(m, pathOnly(p));
-}
-
-// ---------------------------------------------------------------------------------------------
 
 class IstioLayer implements IstioSimulator {
   public readonly layer = 'istio' as const;
@@ -395,39 +216,34 @@ class IstioLayer implements IstioSimulator {
   private readonly root: string;
   private readonly outboundDefault: IstioOutboundMode;
   private readonly customAnswer: 'allow' | 'deny';
-  private readonly authz: readonly AuthzPolicy[];
-  private readonly peerAuthn: readonly PeerAuthn[];
-  private readonly sidecars: readonly SidecarCfg[];
-  private readonly serviceEntries: readonly ServiceEntryCfg[];
+  private readonly authz: readonly AuthorizationPolicyKind[];
+  private readonly peerAuthn: readonly DecodedPeerAuthentication[];
+  private readonly sidecars: readonly DecodedSidecar[];
+  private readonly serviceEntries: readonly DecodedServiceEntry[];
   private readonly outboundPoints: readonly number[];
   private readonly pointsCache = new Map<string, readonly number[]>();
   private readonly boundaries: { readonly ingress: readonly (readonly [number, number])[]; readonly egress: readonly (readonly [number, number])[] };
-  private readonly policiesCache = new Map<string, readonly AuthzPolicy[]>();
+  private readonly policiesCache = new Map<string, readonly AuthorizationPolicyKind[]>();
   private readonly warningSet = new ProblemSet();
-  private readonly ingressRanges: (readonly [number, number])[] = [];
-  private points = new Set<number>();
-  private readonly services: ServicePortCfg[] = [];
+  private readonly services: ServicePort[] = [];
   private readonly selectionCache = new Map<string, PortSelection>();
-  /** Some rule matches source addresses (ipBlocks, remoteIpBlocks, source.ip, remote.ip) other than 0.0.0.0/0. */
-  private namesAddresses = false;
-  /** Where rules match source addresses other than 0.0.0.0/0 (`AuthorizationPolicy ns/name, field`), for the warning. */
-  private readonly addressRules = new Set<string>();
-  private readonly sourceAtomByKey = new Map<string, Atom>();
-  private readonly sourceAtomKeys = new Map<Atom, string>();
+  /** Compiled condition values, and the source addresses the rules name. */
+  private readonly atoms: AtomTable;
 
   constructor(objects: readonly unknown[], private readonly ctx: AnalysisContext, private readonly options: IstioSimulatorOptions) {
     this.root = options.rootNamespace ?? 'istio-system';
     this.outboundDefault = options.outboundTrafficPolicy ?? 'ALLOW_ANY';
     this.customAnswer = options.customAuthorizer ?? 'allow';
-    const authz: AuthzPolicy[] = [];
-    const pa: PeerAuthn[] = [];
-    const sc: SidecarCfg[] = [];
-    const se: ServiceEntryCfg[] = [];
+    this.atoms = new AtomTable(ctx.trustDomain);
+    const authz: AuthorizationPolicyKind[] = [];
+    const pa: DecodedPeerAuthentication[] = [];
+    const sc: DecodedSidecar[] = [];
+    const se: DecodedServiceEntry[] = [];
     let present = false;
     for (const obj of objects) {
       if (!isRecord(obj) || typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') continue;
       if (obj.apiVersion === 'v1' && obj.kind === 'Service') {
-        this.readService(obj);
+        this.services.push(...decodeServicePorts(obj));
         continue;
       }
       present = withSource(obj, options.sourceOf, () => this.readObject(obj, authz, pa, sc, se)) || present;
@@ -441,7 +257,7 @@ class IstioLayer implements IstioSimulator {
     this.outboundPoints = [...new Set(se.flatMap((s) => s.ports.map((p) => p.number)))].sort((a, b) => a - b);
     this.present = present;
     this.boundaries = {
-      ingress: sortRanges(this.ingressRanges),
+      ingress: sortRanges(this.atoms.ingressRanges),
       egress: sortRanges(se.flatMap((s) => s.ranges)),
     };
     this.services.sort((a, b) => cmpStr(a.ref, b.ref) || cmpStr(a.field, b.field));
@@ -455,31 +271,13 @@ class IstioLayer implements IstioSimulator {
         }
       }
     }
-    if (this.namesAddresses && ctx.podCidrs === undefined && ctx.workloads.some((w) => w.addresses === undefined)) {
-      this.warningSet.warn('BH-AN-ISTIO-POD-ADDRESS', [...this.addressRules].sort().slice(0, 3).join('; ') + (this.addressRules.size > 3 ? `; and ${this.addressRules.size - 3} more` : ''), 'ipBlocks / remoteIpBlocks / source.ip match the source address of pods too; pods without a known address (no Pod status in the input, no pod CIDRs given) may have any address, so such a rule is taken to match them for DENY and not to match them for ALLOW', 'add the Pods (with status.podIP) to the input, or analyse through verify, which passes the cluster\'s pod CIDRs');
+    if (this.atoms.namesAddresses && ctx.podCidrs === undefined && ctx.workloads.some((w) => w.addresses === undefined)) {
+      this.warningSet.warn('BH-AN-ISTIO-POD-ADDRESS', [...this.atoms.addressRules].sort().slice(0, 3).join('; ') + (this.atoms.addressRules.size > 3 ? `; and ${this.atoms.addressRules.size - 3} more` : ''), 'ipBlocks / remoteIpBlocks / source.ip match the source address of pods too; pods without a known address (no Pod status in the input, no pod CIDRs given) may have any address, so such a rule is taken to match them for DENY and not to match them for ALLOW', 'add the Pods (with status.podIP) to the input, or analyse through verify, which passes the cluster\'s pod CIDRs');
     }
     this.warnings = this.warningSet.list();
   }
 
-  /** Reads the ports of a Service with a selector: their protocol for Istio's protocol selection. */
-  private readService(obj: Record<string, unknown>): void {
-    const meta = isRecord(obj.metadata) ? obj.metadata : {};
-    const spec = isRecord(obj.spec) ? obj.spec : {};
-    if (typeof meta.name !== 'string' || !isRecord(spec.selector) || !Array.isArray(spec.ports)) return;
-    const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default';
-    const selector: Record<string, string> = {};
-    for (const [k, v] of Object.entries(spec.selector)) if (typeof v === 'string') selector[k] = v;
-    if (Object.keys(selector).length === 0) return;
-    spec.ports.forEach((p, i) => {
-      if (!isRecord(p) || typeof p.port !== 'number') return;
-      if (p.protocol !== undefined && p.protocol !== 'TCP') return;
-      const target = typeof p.targetPort === 'number' || typeof p.targetPort === 'string' ? p.targetPort : p.port;
-      const d = declaredProtocol(typeof p.name === 'string' ? p.name : undefined, typeof p.appProtocol === 'string' ? p.appProtocol : undefined);
-      this.services.push({ ref: `Service ${namespace}/${meta.name}`, field: `spec.ports[${i}]`, namespace, selector, target: /^\d+$/.test(String(target)) ? Number(target) : target, protocol: d.protocol, from: d.from });
-    });
-  }
-
-  private readObject(obj: Record<string, unknown>, authz: AuthzPolicy[], pa: PeerAuthn[], sc: SidecarCfg[], se: ServiceEntryCfg[]): boolean {
+  private readObject(obj: Record<string, unknown>, authz: AuthorizationPolicyKind[], pa: DecodedPeerAuthentication[], sc: DecodedSidecar[], se: DecodedServiceEntry[]): boolean {
     let present = false;
     if (typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') return false;
     const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/', 2) : ['', obj.apiVersion];
@@ -490,8 +288,8 @@ class IstioLayer implements IstioSimulator {
         inputError(at(meta.ref, 'apiVersion'), 'is not a served version of security.istio.io', obj.apiVersion, 'use security.istio.io/v1 (or v1beta1)');
       }
       present = true;
-      if (obj.kind === 'AuthorizationPolicy') authz.push(this.readAuthz(obj, meta));
-      else if (obj.kind === 'PeerAuthentication') pa.push(readPeerAuthn(obj, meta));
+      if (obj.kind === 'AuthorizationPolicy') authz.push(new AuthorizationPolicyKind(decodeAuthorizationPolicy(obj, meta, this.warningSet), this.atoms));
+      else if (obj.kind === 'PeerAuthentication') pa.push(decodePeerAuthentication(obj, meta));
     } else if (group === 'networking.istio.io') {
       if (obj.kind !== 'ServiceEntry' && obj.kind !== 'Sidecar') return false;
       const meta = readMeta(obj);
@@ -499,8 +297,8 @@ class IstioLayer implements IstioSimulator {
         inputError(at(meta.ref, 'apiVersion'), 'is not a served version of networking.istio.io', obj.apiVersion, 'use networking.istio.io/v1 (or v1beta1, v1alpha3)');
       }
       present = true;
-      if (obj.kind === 'Sidecar') sc.push(readSidecar(obj, meta));
-      else se.push(this.readServiceEntry(obj, meta));
+      if (obj.kind === 'Sidecar') sc.push(decodeSidecar(obj, meta));
+      else se.push(decodeServiceEntry(obj, meta, this.ctx.resolve));
     }
     return present;
   }
@@ -632,7 +430,7 @@ class IstioLayer implements IstioSimulator {
         atomTables.set(key, t);
       }
       if (!t) {
-        const atom = this.sourceAtomByKey.get(key);
+        const atom = this.atoms.sourceAtomByKey.get(key);
         const codes = new Uint8Array(C);
         const counts = [0, 0, 0, 0];
         for (let c = 0; c < C; c++) {
@@ -647,15 +445,15 @@ class IstioLayer implements IstioSimulator {
       }
       return t;
     };
-    const policyKeys = new Map<AuthzPolicy, readonly string[]>();
-    const keysOf = (p: AuthzPolicy): readonly string[] => {
+    const policyKeys = new Map<AuthorizationPolicyKind, readonly string[]>();
+    const keysOf = (p: AuthorizationPolicyKind): readonly string[] => {
       let keys = policyKeys.get(p);
       if (!keys) {
         const set = new Set<string>();
         for (const r of p.rules) {
           for (const c of [...(r.from ?? []).flat(), ...(r.to ?? []).flat(), ...r.when]) {
             for (const a of [...c.values, ...c.notValues]) {
-              const k = this.sourceAtomKeys.get(a);
+              const k = this.atoms.sourceAtomKeys.get(a);
               if (k !== undefined) set.add(k);
             }
           }
@@ -737,7 +535,7 @@ class IstioLayer implements IstioSimulator {
   private inboundSourceKey(ep: Endpoint): string {
     if (ep.type === 'external') return `e|${ep.first}|${ep.last}`;
     // ipBlocks match pod addresses too: pods with different known addresses differ
-    const addr = ep.addresses && this.namesAddresses ? ep.addresses.join(',') : '';
+    const addr = ep.addresses && this.atoms.namesAddresses ? ep.addresses.join(',') : '';
     return this.inMesh(ep) ? `m|${ep.namespace}|${ep.serviceAccount}|${addr}` : `x|${addr}`;
   }
 
@@ -915,25 +713,16 @@ class IstioLayer implements IstioSimulator {
     return { allowed: false, l7: false, reasons };
   }
 
-  private policiesFor(dst: WorkloadEndpoint): readonly AuthzPolicy[] {
+  private policiesFor(dst: WorkloadEndpoint): readonly AuthorizationPolicyKind[] {
     const hit = this.policiesCache.get(dst.id);
     if (hit) return hit;
-    const out = this.authz.filter((p) => !p.attached && (p.namespace === dst.namespace || p.namespace === this.root) && selects(p.selector, dst.labels));
+    const out = this.authz.filter((p) => p.selects(dst, this.root));
     this.policiesCache.set(dst.id, out);
     return out;
   }
 
-  private mtlsMode(dst: WorkloadEndpoint, port: number): { mode: MtlsMode; ref?: string; field?: string } {
-    const mesh = this.peerAuthn.find((p) => p.namespace === this.root && !p.selector);
-    const ns = this.peerAuthn.find((p) => p.namespace === dst.namespace && !p.selector);
-    const wl = this.peerAuthn.find((p) => p.namespace === dst.namespace && p.selector !== undefined && selects(p.selector, dst.labels));
-    let out: { mode: MtlsMode; ref?: string; field?: string } = { mode: 'PERMISSIVE' };
-    for (const p of [mesh, ns, wl]) {
-      if (p && p.mode !== 'UNSET') out = { mode: p.mode, ref: p.ref, field: 'spec.mtls.mode' };
-    }
-    const portMode = wl?.portLevel.get(port);
-    if (wl && portMode !== undefined && portMode !== 'UNSET') out = { mode: portMode, ref: wl.ref, field: `spec.portLevelMtls.${port}.mode` };
-    return out;
+  private mtlsMode(dst: WorkloadEndpoint, port: number): MtlsDecision {
+    return mtlsModeOf(this.peerAuthn, this.root, dst, port);
   }
 
   private portKind(dst: WorkloadEndpoint, port: number): IstioPortProtocol {
@@ -998,9 +787,8 @@ class IstioLayer implements IstioSimulator {
     }
     if (dst.type === 'external') {
       for (const se of this.serviceEntries) {
-        if (!this.visible(se, src, sidecar)) continue;
-        if (!se.ranges.some(([a, b]) => rangeWithin(dst.first, dst.last, a, b))) continue;
-        const port = se.ports.find((p) => p.number === conn.port);
+        if (!serviceEntryVisible(se, src, sidecar)) continue;
+        const port = serviceEntryCovers(se, dst, conn.port);
         if (!port) continue;
         return verdict(true, false, [reason(se.ref, `spec.ports[${port.index}]`, 'allow', `ServiceEntry covers ${dst.id} on TCP ${conn.port} (outbound traffic policy REGISTRY_ONLY, ${origin})`)]);
       }
@@ -1008,444 +796,10 @@ class IstioLayer implements IstioSimulator {
     return verdict(false, false, [reason(policy, field, 'default-deny', `outbound traffic policy REGISTRY_ONLY (${origin}): no ServiceEntry visible to ${src.id} covers ${dst.id} on TCP ${conn.port}`)]);
   }
 
-  private sidecarFor(src: WorkloadEndpoint): SidecarCfg | undefined {
-    return this.sidecars.find((s) => s.namespace === src.namespace && s.selector !== undefined && selects(s.selector, src.labels))
-      ?? this.sidecars.find((s) => s.namespace === src.namespace && !s.selector)
-      ?? this.sidecars.find((s) => s.namespace === this.root && !s.selector);
-  }
-
-  private visible(se: ServiceEntryCfg, src: WorkloadEndpoint, sidecar: SidecarCfg | undefined): boolean {
-    const exportTo = se.exportTo ?? ['*'];
-    const exported = exportTo.some((e) => e === '*' || e === src.namespace || (e === '.' && se.namespace === src.namespace));
-    if (!exported) return false;
-    if (!sidecar?.egressHosts) return true;
-    return sidecar.egressHosts.some((h) => {
-      const [ns, host] = h.split('/', 2);
-      const nsOk = ns === '*' || ns === se.namespace || (ns === '.' && se.namespace === sidecar.namespace);
-      if (!nsOk || host === undefined) return false;
-      return se.hosts.some((sh) => host === '*' || sh.toLowerCase() === host.toLowerCase() || (host.startsWith('*.') && sh.toLowerCase().endsWith(host.slice(1).toLowerCase())));
-    });
-  }
-
-  // ------------------------------------------------------------------------------------------
-  // Reading
-
-  private readAuthz(obj: Record<string, unknown>, meta: Meta): AuthzPolicy {
-    const spec = optRecord(obj.spec, at(meta.ref, 'spec'), '{rules: [...]}') ?? {};
-    checkKeys(spec, ['selector', 'targetRef', 'targetRefs', 'rules', 'action', 'provider'], meta.ref, 'spec');
-    const actionRaw = spec.action ?? 'ALLOW';
-    if (actionRaw !== 'ALLOW' && actionRaw !== 'DENY' && actionRaw !== 'AUDIT' && actionRaw !== 'CUSTOM') {
-      inputError(at(meta.ref, 'spec.action'), 'is not an AuthorizationPolicy action', actionRaw, 'use ALLOW, DENY, AUDIT or CUSTOM');
-    }
-    const action: Action = actionRaw;
-    let provider: string | undefined;
-    if (action === 'CUSTOM') {
-      const prov = optRecord(spec.provider, at(meta.ref, 'spec.provider'), '{name: my-ext-authz}');
-      provider = optString(prov?.name, at(meta.ref, 'spec.provider.name'), 'my-ext-authz');
-      if (!provider) inputError(at(meta.ref, 'spec.provider.name'), 'a CUSTOM policy needs the name of its extension provider', spec.provider, 'set spec.provider.name to a provider declared in MeshConfig extensionProviders');
-    } else if (spec.provider !== undefined) {
-      inputError(at(meta.ref, 'spec.provider'), 'provider is only valid with action CUSTOM', spec.provider, 'remove spec.provider, or set action: CUSTOM');
-    }
-    const selector = readWorkloadSelector(spec.selector, meta.ref, 'spec.selector', 'matchLabels');
-    const hasTarget = spec.targetRef !== undefined || spec.targetRefs !== undefined;
-    if (hasTarget && selector) inputError(at(meta.ref, 'spec.targetRef'), 'only one of selector, targetRef and targetRefs can be set', spec.targetRef ?? spec.targetRefs, 'keep either the selector or the targetRef(s)');
-    const rulesRaw = optList(spec.rules, at(meta.ref, 'spec.rules'), '[{from: [...], to: [...]}]') ?? [];
-    this.points = new Set<number>();
-    const rules = rulesRaw.map((r, i) => this.readRule(r, meta, `spec.rules[${i}]`));
-    const points = [...this.points].sort((a, b) => a - b);
-    const dryRun = meta.annotations['istio.io/dry-run'] === 'true';
-    if (hasTarget) {
-      this.warningSet.warn('BH-AN-ISTIO-TARGET-REF', meta.ref, 'targetRef/targetRefs attach the policy to a gateway or waypoint, not to sidecars; the analysis of sidecars does not apply it', 'nothing to do for the workloads analysed; check gateway and waypoint policies separately', 'info');
-    }
-    return { ref: meta.ref, namespace: meta.namespace, name: meta.name, action, provider, selector, dryRun, attached: hasTarget, rules, points };
-  }
-
-  private readRule(raw: unknown, meta: Meta, path: string): Rule {
-    const r = optRecord(raw, at(meta.ref, path), '{from: [...], to: [...], when: [...]}') ?? {};
-    checkKeys(r, ['from', 'to', 'when'], meta.ref, path);
-    const httpOnly: string[] = [];
-    const note = (conds: readonly Cond[]): readonly Cond[] => {
-      for (const c of conds) if (c.httpOnly) httpOnly.push(c.field);
-      return conds;
-    };
-    const fromRaw = optList(r.from, at(meta.ref, `${path}.from`), '[{source: {principals: [...]}}]');
-    const from = fromRaw && fromRaw.length > 0
-      ? fromRaw.map((e, i) => {
-        const fp = `${path}.from[${i}]`;
-        const entry = optRecord(e, at(meta.ref, fp), '{source: {...}}') ?? {};
-        checkKeys(entry, ['source'], meta.ref, fp);
-        const s = optRecord(entry.source, at(meta.ref, `${fp}.source`), '{principals: [...]}');
-        return note(s ? this.readSource(s, meta, `${fp}.source`) : []);
-      })
-      : undefined;
-    const toRaw = optList(r.to, at(meta.ref, `${path}.to`), '[{operation: {ports: ["8080"]}}]');
-    const to = toRaw && toRaw.length > 0
-      ? toRaw.map((e, i) => {
-        const tp = `${path}.to[${i}]`;
-        const entry = optRecord(e, at(meta.ref, tp), '{operation: {...}}') ?? {};
-        checkKeys(entry, ['operation'], meta.ref, tp);
-        const o = optRecord(entry.operation, at(meta.ref, `${tp}.operation`), '{ports: ["8080"]}');
-        return note(o ? this.readOperation(o, meta, `${tp}.operation`) : []);
-      })
-      : undefined;
-    const whenRaw = optList(r.when, at(meta.ref, `${path}.when`), '[{key: source.ip, values: ["203.0.113.0/24"]}]') ?? [];
-    const when = note(whenRaw.map((c, i) => this.readCondition(c, meta, `${path}.when[${i}]`)));
-    return { path, from, to, when, httpOnlyFields: [...new Set(httpOnly)] };
-  }
-
-  private readSource(s: Record<string, unknown>, meta: Meta, path: string): Cond[] {
-    const fields = ['principals', 'notPrincipals', 'requestPrincipals', 'notRequestPrincipals', 'namespaces', 'notNamespaces', 'ipBlocks', 'notIpBlocks',
-      'remoteIpBlocks', 'notRemoteIpBlocks', 'serviceAccounts', 'notServiceAccounts', 'trustDomains', 'notTrustDomains'];
-    checkKeys(s, fields, meta.ref, path);
-    const out: Cond[] = [];
-    const pair = (pos: string, neg: string, mk: (v: string, field: string) => Atom, httpOnly = false, identity = false): void => {
-      const values = optStringList(s[pos], at(meta.ref, `${path}.${pos}`), '["value"]') ?? [];
-      const notValues = optStringList(s[neg], at(meta.ref, `${path}.${neg}`), '["value"]') ?? [];
-      if (values.length === 0 && notValues.length === 0) return;
-      out.push({
-        field: `${path}.${values.length > 0 ? pos : neg}`,
-        httpOnly,
-        identity,
-        values: values.map((v, i) => mk(v, `${path}.${pos}[${i}]`)),
-        notValues: notValues.map((v, i) => mk(v, `${path}.${neg}[${i}]`)),
-      });
-    };
-    pair('principals', 'notPrincipals', (v) => this.principalAtom(v), false, true);
-    pair('requestPrincipals', 'notRequestPrincipals', () => () => 'no', true);
-    pair('namespaces', 'notNamespaces', (v) => this.sourceAtom(`n:${v}`, namespaceAtom(v)), false, true);
-    pair('ipBlocks', 'notIpBlocks', (v, f) => this.ipAtom(v, meta, f));
-    pair('remoteIpBlocks', 'notRemoteIpBlocks', (v, f) => this.ipAtom(v, meta, f));
-    pair('serviceAccounts', 'notServiceAccounts', (v) => this.sourceAtom(`sa:${meta.namespace}:${v}`, serviceAccountAtom(v, meta.namespace)), false, true);
-    pair('trustDomains', 'notTrustDomains', (v) => this.sourceAtom(`td:${v}`, trustDomainAtom(v)), false, true);
-    return out;
-  }
-
-  private readOperation(o: Record<string, unknown>, meta: Meta, path: string): Cond[] {
-    checkKeys(o, ['hosts', 'notHosts', 'ports', 'notPorts', 'methods', 'notMethods', 'paths', 'notPaths'], meta.ref, path);
-    const out: Cond[] = [];
-    const pair = (pos: string, neg: string, mk: (v: unknown, field: string) => Atom, httpOnly: boolean): void => {
-      const values = optList(o[pos], at(meta.ref, `${path}.${pos}`), '["value"]') ?? [];
-      const notValues = optList(o[neg], at(meta.ref, `${path}.${neg}`), '["value"]') ?? [];
-      if (values.length === 0 && notValues.length === 0) return;
-      out.push({
-        field: `${path}.${values.length > 0 ? pos : neg}`,
-        httpOnly,
-        identity: false,
-        values: values.map((v, i) => mk(v, `${path}.${pos}[${i}]`)),
-        notValues: notValues.map((v, i) => mk(v, `${path}.${neg}[${i}]`)),
-      });
-    };
-    const str = (v: unknown, f: string): string => (typeof v === 'string' ? v : inputError(at(meta.ref, f), 'must be a string', v, 'quote the value'));
-    pair('ports', 'notPorts', (v, f) => this.portAtom(v, meta, f), false);
-    pair('methods', 'notMethods', (v, f) => {
-      const s = str(v, f);
-      const m = istioMatcher(s);
-      return httpAtom(s, (r) => r.method, (x) => matches(m, x));
-    }, true);
-    pair('paths', 'notPaths', (v, f) => {
-      const s = str(v, f);
-      return httpAtom(s, (r) => r.path, pathMatcher(s));
-    }, true);
-    pair('hosts', 'notHosts', (v, f) => {
-      const s = str(v, f);
-      const m = istioMatcher(s);
-      return httpAtom(s, (r) => r.host, (x) => matches(m, x, true));
-    }, true);
-    return out;
-  }
-
-  private readCondition(raw: unknown, meta: Meta, path: string): Cond {
-    const c = optRecord(raw, at(meta.ref, path), '{key: source.ip, values: ["203.0.113.0/24"]}') ?? {};
-    checkKeys(c, ['key', 'values', 'notValues'], meta.ref, path);
-    const key = optString(c.key, at(meta.ref, `${path}.key`), 'source.ip');
-    if (!key) return inputError(at(meta.ref, `${path}.key`), 'a condition needs a key', c.key, 'set key to an Istio attribute such as source.ip or request.headers[x-user]');
-    const values = optStringList(c.values, at(meta.ref, `${path}.values`), '["value"]') ?? [];
-    const notValues = optStringList(c.notValues, at(meta.ref, `${path}.notValues`), '["value"]') ?? [];
-    if (values.length === 0 && notValues.length === 0) {
-      inputError(at(meta.ref, path), 'a condition needs values or notValues', raw, 'list at least one value in values or notValues');
-    }
-    let mk: (v: string, field: string) => Atom;
-    let httpOnly = false;
-    if (key === 'source.ip' || key === 'remote.ip') mk = (v, f) => this.ipAtom(v, meta, f);
-    else if (key === 'source.namespace') mk = (v) => this.sourceAtom(`n:${v}`, namespaceAtom(v));
-    else if (key === 'source.principal') mk = (v) => this.principalAtom(v);
-    else if (key === 'destination.port') mk = (v, f) => this.portAtom(v, meta, f);
-    else if (key === 'destination.ip') {
-      mk = (v, f) => {
-        cidrRange(v, at(meta.ref, f));
-        return () => 'unknown';
-      };
-    } else if (key === 'connection.sni' || key.startsWith('experimental.envoy.filters.')) mk = () => () => 'unknown';
-    else if (key === 'request.auth.principal' || key === 'request.auth.audiences' || key === 'request.auth.presenter' || /^request\.auth\.claims\[.+\]$/.test(key)) {
-      httpOnly = true;
-      mk = () => () => 'no';
-    } else {
-      const header = /^request\.headers\[(.+)\]$/.exec(key);
-      if (!header) {
-        return inputError(at(meta.ref, `${path}.key`), 'is not an attribute Istio supports in conditions', key,
-          'use one of source.ip, remote.ip, source.namespace, source.principal, request.headers[<name>], request.auth.principal, request.auth.audiences, request.auth.presenter, request.auth.claims[<name>], destination.ip, destination.port, connection.sni');
-      }
-      httpOnly = true;
-      const name = header[1].toLowerCase();
-      mk = (v) => {
-        const m = istioMatcher(v);
-        const get = (r: NonNullable<Facts['request']>): string | undefined => (name === ':method' ? r.method : name === ':path' ? r.path : name === ':authority' || name === 'host' ? r.host : r.headers?.[name]);
-        return (f) => (f.request ? (matches(m, get(f.request)) ? 'yes' : 'no') : 'some');
-      };
-    }
-    return {
-      field: `${path}`,
-      httpOnly,
-      identity: key === 'source.namespace' || key === 'source.principal',
-      values: values.map((v, i) => mk(v, `${path}.values[${i}]`)),
-      notValues: notValues.map((v, i) => mk(v, `${path}.notValues[${i}]`)),
-    };
-  }
-
-  private principalAtom(v: string): Atom {
-    // istiod's trust-domain migration: "cluster.local" in a policy names the local trust domain.
-    const parts = v.split('/');
-    const value = parts.length === 5 && parts[0] === 'cluster.local' ? [this.ctx.trustDomain, ...parts.slice(1)].join('/') : v;
-    const m = istioMatcher(value);
-    return this.sourceAtom(`p:${value}`, (f) => (f.principal !== undefined && matches(m, f.principal) ? 'yes' : 'no'));
-  }
-
-  /**
-   * `ipBlocks`, `remoteIpBlocks`, `source.ip`, `remote.ip`: Istio matches them on the source
-   * address of the connection, pods included. A pod's address is its known one, else
-   * somewhere in the pod CIDRs, else anywhere (IPv4): a range that may or may not hold it
-   * is unknown (resolved to the safe side by the caller). An IPv6 block never matches IPv4.
-   */
-  private ipAtom(v: string, meta: Meta, field: string): Atom {
-    const r = cidrRange(v, at(meta.ref, field));
-    if (r !== 'ipv6') this.ingressRanges.push(r);
-    if (r !== 'ipv6' && !(r[0] === ALL_IPV4_RANGE[0] && r[1] === ALL_IPV4_RANGE[1])) {
-      this.namesAddresses = true;
-      this.addressRules.add(`${meta.ref}, ${field}`);
-    }
-    return this.sourceAtom(`ip:${r === 'ipv6' ? r : `${r[0]}-${r[1]}`}`, (f) => {
-      if (r === 'ipv6') return 'no';
-      const ranges = f.source.kind === 'external' ? [f.source.range] : f.source.ranges ?? [ALL_IPV4_RANGE];
-      if (ranges.every(([a, b]) => rangeWithin(a, b, r[0], r[1]))) return 'yes';
-      return ranges.some(([a, b]) => rangesOverlap(a, b, r[0], r[1])) ? 'unknown' : 'no';
-    });
-  }
-
-  /**
-   * Registers an atom that depends on the source of the connection (its peer identity or
-   * its address) under a key: atoms with the same key give the same answers. Every other
-   * atom depends only on the port and the HTTP request.
-   */
-  private sourceAtom(key: string, atom: Atom): Atom {
-    const known = this.sourceAtomByKey.get(key);
-    if (known) return known;
-    this.sourceAtomByKey.set(key, atom);
-    this.sourceAtomKeys.set(atom, key);
-    return atom;
-  }
-
-  private portAtom(v: unknown, meta: Meta, field: string): Atom {
-    const n = portNumber(v, at(meta.ref, field));
-    this.points.add(n);
-    return (f) => (f.port === n ? 'yes' : 'no');
-  }
-
-  private readServiceEntry(obj: Record<string, unknown>, meta: Meta): ServiceEntryCfg {
-    const spec = optRecord(obj.spec, at(meta.ref, 'spec'), '{hosts: [api.example.com], ports: [...]}') ?? {};
-    const hosts = optStringList(spec.hosts, at(meta.ref, 'spec.hosts'), '["api.example.com"]') ?? [];
-    if (hosts.length === 0) inputError(at(meta.ref, 'spec.hosts'), 'a ServiceEntry needs at least one host', spec.hosts, 'list the host names it stands for, such as [api.example.com]');
-    const ranges: (readonly [number, number])[] = [];
-    (optStringList(spec.addresses, at(meta.ref, 'spec.addresses'), '["203.0.113.0/24"]') ?? []).forEach((a, i) => {
-      const r = cidrRange(a, at(meta.ref, `spec.addresses[${i}]`));
-      if (r !== 'ipv6') ranges.push(r);
-    });
-    (optList(spec.endpoints, at(meta.ref, 'spec.endpoints'), '[{address: 203.0.113.10}]') ?? []).forEach((e, i) => {
-      const ep = optRecord(e, at(meta.ref, `spec.endpoints[${i}]`), '{address: 203.0.113.10}') ?? {};
-      const addr = optString(ep.address, at(meta.ref, `spec.endpoints[${i}].address`), '203.0.113.10');
-      if (addr && /^[0-9.]+$/.test(addr)) {
-        const r = cidrRange(addr, at(meta.ref, `spec.endpoints[${i}].address`));
-        if (r !== 'ipv6') ranges.push(r);
-      }
-    });
-    const resolved = normalizeResolve(this.ctx.resolve);
-    for (const h of hosts) {
-      const host = h.toLowerCase().replace(/\.$/, '');
-      const names = host.startsWith('*.') ? [...resolved.keys()].filter((n) => n.endsWith(host.slice(1))) : resolved.has(host) ? [host] : [];
-      for (const n of names) {
-        for (const ip of resolved.get(n) ?? []) {
-          const r = cidrRange(ip, at(meta.ref, `resolve[${n}]`));
-          if (r !== 'ipv6') ranges.push(r);
-        }
-      }
-    }
-    const ports = (optList(spec.ports, at(meta.ref, 'spec.ports'), '[{number: 443, name: https, protocol: TLS}]') ?? []).map((p, i) => {
-      const port = optRecord(p, at(meta.ref, `spec.ports[${i}]`), '{number: 443, name: https, protocol: TLS}') ?? {};
-      const protocol = optString(port.protocol, at(meta.ref, `spec.ports[${i}].protocol`), 'TLS');
-      if (protocol && protocol.toUpperCase() === 'UDP') inputError(at(meta.ref, `spec.ports[${i}].protocol`), 'UDP is not a ServiceEntry port protocol', protocol, 'use HTTP, HTTPS, GRPC, HTTP2, MONGO, TCP or TLS');
-      return { number: portNumber(port.number, at(meta.ref, `spec.ports[${i}].number`)), index: i };
-    });
-    const exportTo = optStringList(spec.exportTo, at(meta.ref, 'spec.exportTo'), '["."]');
-    return { ref: meta.ref, namespace: meta.namespace, hosts, ranges, ports, exportTo };
+  private sidecarFor(src: WorkloadEndpoint): DecodedSidecar | undefined {
+    return sidecarOf(this.sidecars, this.root, src);
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Rule evaluation
-
-function evalCond(c: Cond, f: Facts, wantMatch: boolean): Tri {
-  const resolve = (x: AtomResult, want: boolean): Tri => (x === 'unknown' ? (want ? 'yes' : 'no') : x);
-  const pos = c.values.length > 0 ? triOr(c.values.map((a) => resolve(a(f), wantMatch))) : 'yes';
-  const neg = c.notValues.length > 0 ? triNot(triOr(c.notValues.map((a) => resolve(a(f), !wantMatch)))) : 'yes';
-  return triAnd([pos, neg]);
-}
-
-/**
- * Whether a rule matches. On the TCP filter chain an ALLOW rule with HTTP-only fields is
- * skipped, and the HTTP-only conditions of other actions are dropped (istiod `checkError`).
- */
-function evalRule(r: Rule, f: Facts, action: Action): Tri {
-  const wantMatch = action !== 'ALLOW';
-  if (f.mode === 'tcp' && action === 'ALLOW' && r.httpOnlyFields.length > 0) return 'no';
-  const keep = (c: Cond): boolean => !(f.mode === 'tcp' && c.httpOnly);
-  const all = (conds: readonly Cond[]): Tri => triAnd(conds.filter(keep).map((c) => evalCond(c, f, wantMatch)));
-  const from = r.from ? triOr(r.from.map(all)) : 'yes';
-  if (from === 'no') return 'no';
-  const to = r.to ? triOr(r.to.map(all)) : 'yes';
-  if (to === 'no') return 'no';
-  return triAnd([from, to, all(r.when)]);
-}
-
-function usesIdentity(p: AuthzPolicy): boolean {
-  return p.rules.some((r) => [...(r.from ?? []).flat(), ...r.when].some((c) => c.identity));
-}
-
-function namespaceAtom(v: string): Atom {
-  // istiod: regex `.*/ns/<value with * as .*>/.*` on the peer principal.
-  const re = new RegExp(`^.*/ns/${v.split('*').map(escapeRegex).join('.*')}/.*$`);
-  return (f) => (f.principal !== undefined && re.test(f.principal) ? 'yes' : 'no');
-}
-
-function serviceAccountAtom(v: string, policyNamespace: string): Atom {
-  const slash = v.indexOf('/');
-  const ns = slash >= 0 ? v.slice(0, slash) : policyNamespace;
-  const sa = slash >= 0 ? v.slice(slash + 1) : v;
-  const re = new RegExp(`^spiffe://.+/ns/${escapeRegex(ns)}/(.+/|)sa/${escapeRegex(sa)}(/.+)?$`);
-  return (f) => (f.principal !== undefined && re.test(`spiffe://${f.principal}`) ? 'yes' : 'no');
-}
-
-function trustDomainAtom(v: string): Atom {
-  const m = istioMatcher(v);
-  return (f) => (f.principal !== undefined && matches(m, f.principal.split('/')[0]) ? 'yes' : 'no');
-}
-
-function selects(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): boolean {
-  if (!selector) return true;
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
 function verdict(allowed: boolean, l7: boolean, reasons: readonly Reason[], assumed?: LayerVerdict['assumed']): LayerVerdict {
   return { layer: 'istio', allowed, reasons, ...(l7 ? { l7Restricted: true } : {}), ...(assumed ? { assumed } : {}) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading helpers
-
-interface Meta {
-  readonly ref: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly created: string;
-  readonly annotations: Readonly<Record<string, string>>;
-}
-
-function readMeta(obj: Record<string, unknown>): Meta {
-  const kind = String(obj.kind);
-  const m = isRecord(obj.metadata) ? obj.metadata : {};
-  const name = typeof m.name === 'string' ? m.name : undefined;
-  const namespace = typeof m.namespace === 'string' && m.namespace !== '' ? m.namespace : 'default';
-  if (!name) inputError({ object: `${kind} ${namespace}/?`, field: 'metadata.name' }, 'the object has no name', m.name, 'set metadata.name');
-  const ref = `${kind} ${namespace}/${name}`;
-  const annotations: Record<string, string> = {};
-  if (isRecord(m.annotations)) for (const [k, v] of Object.entries(m.annotations)) if (typeof v === 'string') annotations[k] = v;
-  const created = typeof m.creationTimestamp === 'string' ? m.creationTimestamp : '';
-  return { ref, namespace, name, created, annotations };
-}
-
-function checkKeys(o: Record<string, unknown>, allowed: readonly string[], ref: string, path: string): void {
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) {
-      inputError(at(ref, path ? `${path}.${k}` : k), 'is not a field Istio knows here; a misspelt field would silently widen or narrow the policy', k, `use one of ${allowed.join(', ')}`);
-    }
-  }
-}
-
-function readWorkloadSelector(v: unknown, ref: string, path: string, key: 'matchLabels' | 'labels'): Readonly<Record<string, string>> | undefined {
-  const sel = optRecord(v, at(ref, path), `{${key}: {app: web}}`);
-  if (!sel) return undefined;
-  checkKeys(sel, [key], ref, path);
-  const labels = optRecord(sel[key], at(ref, `${path}.${key}`), '{app: web}');
-  if (!labels) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(labels)) {
-    if (typeof val !== 'string') inputError(at(ref, `${path}.${key}.${k}`), 'a label value must be a string', val, `quote it: ${k}: "${String(val)}"`);
-    out[k] = val;
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-function readMode(v: unknown, ref: string, path: string): MtlsMode {
-  if (v === undefined || v === null) return 'UNSET';
-  if (v !== 'UNSET' && v !== 'DISABLE' && v !== 'PERMISSIVE' && v !== 'STRICT') {
-    return inputError(at(ref, path), 'is not an mTLS mode', v, 'use STRICT, PERMISSIVE, DISABLE or UNSET');
-  }
-  return v;
-}
-
-function readPeerAuthn(obj: Record<string, unknown>, meta: Meta): PeerAuthn {
-  const spec = optRecord(obj.spec, at(meta.ref, 'spec'), '{mtls: {mode: STRICT}}') ?? {};
-  checkKeys(spec, ['selector', 'mtls', 'portLevelMtls', 'portLevelTls'], meta.ref, 'spec');
-  const selector = readWorkloadSelector(spec.selector, meta.ref, 'spec.selector', 'matchLabels');
-  const mtls = optRecord(spec.mtls, at(meta.ref, 'spec.mtls'), '{mode: STRICT}');
-  const mode = readMode(mtls?.mode, meta.ref, 'spec.mtls.mode');
-  const portLevel = new Map<number, MtlsMode>();
-  const pl = optRecord(spec.portLevelMtls, at(meta.ref, 'spec.portLevelMtls'), '{8080: {mode: DISABLE}}');
-  if (pl) {
-    if (!selector) inputError(at(meta.ref, 'spec.portLevelMtls'), 'portLevelMtls requires a workload selector', pl, 'add spec.selector.matchLabels, or move the port settings to a workload-specific PeerAuthentication');
-    for (const [k, v] of Object.entries(pl)) {
-      const port = portNumber(k, at(meta.ref, `spec.portLevelMtls.${k}`));
-      const entry = optRecord(v, at(meta.ref, `spec.portLevelMtls.${k}`), '{mode: DISABLE}');
-      portLevel.set(port, readMode(entry?.mode, meta.ref, `spec.portLevelMtls.${k}.mode`));
-    }
-  }
-  return { ref: meta.ref, namespace: meta.namespace, name: meta.name, created: meta.created, selector, mode, portLevel };
-}
-
-function readSidecar(obj: Record<string, unknown>, meta: Meta): SidecarCfg {
-  const spec = optRecord(obj.spec, at(meta.ref, 'spec'), '{outboundTrafficPolicy: {mode: REGISTRY_ONLY}}') ?? {};
-  const selector = readWorkloadSelector(spec.workloadSelector, meta.ref, 'spec.workloadSelector', 'labels');
-  const otp = optRecord(spec.outboundTrafficPolicy, at(meta.ref, 'spec.outboundTrafficPolicy'), '{mode: REGISTRY_ONLY}');
-  const modeRaw = otp?.mode;
-  if (modeRaw !== undefined && modeRaw !== 'ALLOW_ANY' && modeRaw !== 'REGISTRY_ONLY') {
-    inputError(at(meta.ref, 'spec.outboundTrafficPolicy.mode'), 'is not an outbound traffic policy mode', modeRaw, 'use REGISTRY_ONLY or ALLOW_ANY');
-  }
-  const egress = optList(spec.egress, at(meta.ref, 'spec.egress'), '[{hosts: ["./*", "istio-system/*"]}]');
-  let egressHosts: string[] | undefined;
-  if (egress && egress.length > 0) {
-    egressHosts = [];
-    egress.forEach((e, i) => {
-      const l = optRecord(e, at(meta.ref, `spec.egress[${i}]`), '{hosts: ["./*"]}') ?? {};
-      const hosts = optStringList(l.hosts, at(meta.ref, `spec.egress[${i}].hosts`), '["./*"]') ?? [];
-      hosts.forEach((h, j) => {
-        if (!h.includes('/')) inputError(at(meta.ref, `spec.egress[${i}].hosts[${j}]`), 'must be written namespace/dnsName', h, `write "*/${h}" or "./${h}"`);
-      });
-      egressHosts?.push(...hosts);
-    });
-  }
-  return { ref: meta.ref, namespace: meta.namespace, name: meta.name, created: meta.created, selector, mode: modeRaw as IstioOutboundMode | undefined, egressHosts };
-}
-
-function normalizeResolve(resolve: Readonly<Record<string, readonly string[]>>): Map<string, readonly string[]> {
-  const out = new Map<string, readonly string[]>();
-  for (const [k, v] of Object.entries(resolve)) out.set(k.toLowerCase().replace(/\.$/, ''), v);
-  return out;
 }
