@@ -64,6 +64,8 @@ export interface AwsVerifyReport {
   readonly networks: readonly AwsVerifyNetwork[];
   /** Every finding, sorted. */
   readonly findings: readonly AwsVerifyFinding[];
+  /** Ranges opened knowingly for FQDN-only Externals, sorted (they do not make `ok` false). */
+  readonly approximations: readonly AwsVerifyApproximation[];
   /** What was not checked, and why. */
   readonly notes: readonly string[];
   /** The simulator's warnings. */
@@ -71,7 +73,25 @@ export interface AwsVerifyReport {
 }
 
 /** What verify reads of the plan. */
-export type AwsVerifyPlan = Pick<Plan, 'networks' | 'cloudWorkloads' | 'workloads' | 'clusters' | 'externals' | 'flows'>;
+export type AwsVerifyPlan = Pick<Plan, 'networks' | 'cloudWorkloads' | 'workloads' | 'clusters' | 'externals' | 'flows'> & Partial<Pick<Plan, 'platform'>>;
+
+/**
+ * A range the groups open knowingly, wider than the declaration: a flow to an External named by
+ * FQDN only, which a security group cannot name, is opened on its ports to the addresses the
+ * renderer chose (the public address space).
+ */
+export interface AwsVerifyApproximation {
+  /** The network. */
+  readonly network: string;
+  /** The source (a plan endpoint key). */
+  readonly src: string;
+  /** The addresses opened. */
+  readonly dst: string;
+  /** The ports. */
+  readonly ports: string;
+  /** The FQDN-only Externals the flows go to. */
+  readonly externals: readonly string[];
+}
 
 /**
  * Verifies the security groups of the manifests against the plan.
@@ -130,8 +150,15 @@ export function verifyAws(plan: AwsVerifyPlan, manifests: readonly unknown[] | L
       const rs = podRanges(r.key);
       return rs.length > 0 ? { ranges: rs } : { ranges: [], why: `the cluster of ${r.key} declares no pod or node CIDRs` };
     }
+    if (r.kind === 'platform') {
+      const p = (plan.platform ?? []).find((x) => x.key === r.key);
+      const c = p ? plan.clusters.find((x) => x.name === p.cluster) : undefined;
+      const rs = c ? rangesOf(c.podCidrs.length > 0 ? c.podCidrs : c.nodeCidrs) : [];
+      return rs.length > 0 ? { ranges: rs } : { ranges: [], why: `the cluster of ${r.key} declares no pod or node CIDRs` };
+    }
     return { ranges: [], why: `${r.key} is a ${r.kind} endpoint, not addressable from the cloud` };
   };
+  const fqdn = new Map<string, { ports: PortSet; externals: string[] }>(); // source → ports of its flows to FQDN-only Externals
   for (const f of plan.flows) {
     const ports = portsOf(f.ports);
     const s = isCloud(f.source);
@@ -147,18 +174,25 @@ export function verifyAws(plan: AwsVerifyPlan, manifests: readonly unknown[] | L
     } else if (s || d) {
       const other = s ? f.destination : f.source;
       const set = addressSet(other);
+      if (s && other.kind === 'external' && externalRanges.get(other.key)?.fqdnOnly) {
+        const prev = fqdn.get(f.source.key);
+        fqdn.set(f.source.key, { ports: (prev?.ports ?? PortSet.EMPTY).union(ports), externals: [...new Set([...(prev?.externals ?? []), other.key])].sort(cmp) });
+      }
       if (set.why) {
-        notes.push(`${f.id}: not checked in the aws layer (${set.why})`);
+        notes.push(`${f.id}: not checked exactly in the aws layer (${set.why})`);
         continue;
       }
       push(s ? egressTo : ingressFrom, s ? f.source.key : f.destination.key, { ranges: set.ranges, ports, peer: other.key });
     }
   }
+  // the platform destinations of a network: every instance that opens connections (VMs, pods with their own group)
   for (const n of plan.networks) {
-    for (const c of plan.cloudWorkloads.filter((x) => x.network === n.name && x.kind === 'vm')) {
-      for (const p of n.platform) push(egressTo, c.key, { ranges: rangesOf(p.cidrs), ports: portsOf(p.ports), peer: `platform:${n.name}:${p.name}` });
+    const instances = [...plan.cloudWorkloads.filter((x) => x.network === n.name && x.kind === 'vm').map((c) => c.key), ...plan.workloads.filter((w) => w.securityGroup?.network === n.name).map((w) => w.key)];
+    for (const k of instances) {
+      for (const p of n.platform) push(egressTo, k, { ranges: rangesOf(p.cidrs), ports: portsOf(p.ports), peer: `platform:${n.name}:${p.name}` });
     }
   }
+  const approximations: AwsVerifyApproximation[] = [];
 
   // pairs of cloud endpoints
   const perNetwork = new Map<string, { pairs: number; addressChecks: number }>();
@@ -207,9 +241,15 @@ export function verifyAws(plan: AwsVerifyPlan, manifests: readonly unknown[] | L
       const extra = cloud.allowedPorts(piece, e).subtract(expectedFor(ingressFrom.get(k), piece));
       if (!extra.isEmpty()) over.push({ src: piece.id, dst: k, ports: extra });
     }
+    const approx: AllowedConnection[] = [];
+    const known = fqdn.get(k);
     for (const c of mergeAdjacentRanges(over)) {
-      add('over-permissive', network, c.src, c.dst, c.ports, c.src === k ? 'the egress rules allow these ports to these addresses, and no flow declares them' : 'the ingress rules allow these ports from these addresses, and no flow declares them');
+      // egress on the ports of a flow to an FQDN-only External: opened knowingly
+      const wide = c.src === k && known ? c.ports.intersect(known.ports) : PortSet.EMPTY;
+      if (!wide.isEmpty()) approx.push({ src: c.src, dst: c.dst, ports: wide });
+      add('over-permissive', network, c.src, c.dst, c.ports.subtract(wide), c.src === k ? 'the egress rules allow these ports to these addresses, and no flow declares them' : 'the ingress rules allow these ports from these addresses, and no flow declares them');
     }
+    for (const c of approx) approximations.push({ network, src: c.src, dst: c.dst, ports: c.ports.toString(), externals: known?.externals ?? [] });
     for (const t of (egressTo.get(k) ?? []).filter((x) => !x.pair)) {
       for (const r of t.ranges) add('missing', network, k, rangeId(r[0], r[1]), t.ports.subtract(allowedOver(cloud.allowedPorts, e, r, dstPieces, 'out')), `declared to ${t.peer}, and the egress rules do not allow it to every address of the range`);
     }
@@ -225,7 +265,8 @@ export function verifyAws(plan: AwsVerifyPlan, manifests: readonly unknown[] | L
     const c = perNetwork.get(n) ?? { pairs: 0, addressChecks: 0 };
     return { network: n, layer: 'aws', status: fs.length === 0 ? 'exact' : 'findings', pairs: c.pairs, addressChecks: c.addressChecks, findings: fs };
   });
-  return { ok: sorted.length === 0, networks, findings: sorted, notes: [...new Set(notes)].sort(cmp), warnings: sim.warnings };
+  approximations.sort((x, y) => cmp(x.network, y.network) || cmp(x.src, y.src) || cmp(x.dst, y.dst));
+  return { ok: sorted.length === 0, networks, findings: sorted, approximations, notes: [...new Set(notes)].sort(cmp), warnings: sim.warnings };
 }
 
 /** The ports allowed for every piece of a range (the intersection over the pieces it is made of). */

@@ -42,7 +42,7 @@ export const pod = (ns: string, name: string): PlanEndpointRef => ({ kind: 'work
 export const cloud = (name: string): PlanEndpointRef => ({ kind: 'cloud', key: `cloud:corp/${name}` });
 
 /** The ERP fleet's identity: its workload entry hangs off the node alias of its instances. */
-export const ERP_IDENTITY: PlanCloudIdentity & { readonly nodeSelectors: readonly string[] } = {
+export const ERP_IDENTITY: PlanCloudIdentity = {
   spiffeId: `spiffe://${TD}/vm/corp/erp`,
   parentId: `spiffe://${TD}/node/aws/corp/erp`,
   nodeSelectors: ['aws_iid:tag:app:erp'],

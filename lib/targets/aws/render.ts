@@ -233,7 +233,10 @@ class NetworkRenderer {
   public run(): AwsNetworkRender {
     const local = [...this.owners.values()].filter((o) => o.network.name === this.network.name).sort((a, b) => cmp(a.key, b.key));
     for (const f of this.plan.flows) this.flow(f);
-    for (const o of local) if (o.kind !== 'managed-service') this.platformEgress(o);
+    // The network's platform destinations (the VPC resolver, NTP, the metadata service) are the
+    // instances' own: pods with their own groups resolve names through the cluster's DNS and keep
+    // the node's clock, and reach those through the plan's platform flows instead.
+    for (const o of local) if (o.kind === 'vm') this.platformEgress(o);
     const merged = new Map<string, Merged[]>();
     for (const b of this.buckets.values()) merged.set(b.owner.key, [...(merged.get(b.owner.key) ?? []), ...mergeBucket(b)]);
     const resources: AwsResource[] = [];

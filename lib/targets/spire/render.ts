@@ -164,7 +164,7 @@ class SpireRender {
   }
 
   /**
-   * The node alias entry of a VM fleet whose identity names node selectors: SPIFFE ID = the
+   * The node alias entry of a VM fleet (when its identity names node selectors): SPIFFE ID = the
    * workload entry's parent ID, parent = this cluster's SPIRE server, selectors = the node
    * selectors (`aws_iid:…`), so every agent whose node carries all of them is the alias, and the
    * workload entry under it reaches every instance of the fleet.
@@ -172,7 +172,7 @@ class SpireRender {
    * @see https://spiffe.io/docs/latest/deploying/registering/#mapping-workloads-to-multiple-nodes
    */
   private nodeAliasEntry(c: VmWithIdentity): ClusterStaticEntry | undefined {
-    const nodeSelectors = (c.identity as IdentityWithNodeSelectors).nodeSelectors ?? [];
+    const nodeSelectors = c.identity.nodeSelectors;
     if (nodeSelectors.length === 0) return undefined;
     return {
       apiVersion: SPIRE_API_VERSION,
@@ -253,9 +253,6 @@ export function renderSpire(plan: Plan, cluster: PlanCluster): RenderResult {
 
 /** A VM fleet with its SPIFFE identity. */
 type VmWithIdentity = PlanCloudWorkload & { readonly identity: PlanCloudIdentity };
-
-/** An identity that may name the node selectors of its parent node alias. */
-type IdentityWithNodeSelectors = PlanCloudIdentity & { readonly nodeSelectors?: readonly string[] };
 
 /**
  * The SPIFFE ID of the SPIRE server of a trust domain, the parent of node alias entries.

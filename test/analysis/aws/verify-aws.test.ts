@@ -83,6 +83,31 @@ describe('verifyAws', () => {
     const ext = { key: 'external:stripe', path: 'topo/stripe', name: 'stripe', fqdns: ['api.stripe.com'], cidrs: [], except: [] } as PlanExternal;
     const r = verifyAws(plan([...declared, flow('erp->stripe', { kind: 'cloud', key: 'cloud:prod/erp' }, { kind: 'external', key: 'external:stripe' }, 443)], [ext]), erpExample());
     expect(r.ok).toBe(true);
-    expect(r.notes).toEqual(['erp->stripe: not checked in the aws layer (external:stripe has no CIDRs: security groups cannot name an FQDN)']);
+    expect(r.notes).toEqual(['erp->stripe: not checked exactly in the aws layer (external:stripe has no CIDRs: security groups cannot name an FQDN)']);
+  });
+});
+
+describe('verifyAws on the aws renderer\'s own output', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { awsFixturePlan } = require('../../targets/aws/fixture') as typeof import('../../targets/aws/fixture');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { renderAwsNetwork } = require('../../../lib/targets/aws/render') as typeof import('../../../lib/targets/aws/render');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { toCrossplane } = require('../../../lib/targets/aws/crossplane') as typeof import('../../../lib/targets/aws/crossplane');
+
+  test('the rendered Crossplane manifests of the fixture plan allow exactly its flows (the FQDN external: an approximation)', () => {
+    const p = awsFixturePlan();
+    const objects = p.networks.flatMap((n) => toCrossplane(renderAwsNetwork(p, n).resources));
+    const r = verifyAws(p, objects);
+    expect(r.findings).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(r.networks.map((n) => [n.network, n.status])).toEqual(p.networks.map((n) => [n.name, 'exact']));
+    expect(r.approximations.map((a) => [a.src, a.ports, a.externals])).toEqual([
+      ['cloud:prod-eu/erp', 'TCP 443', ['external:stripe']],
+      ['cloud:prod-eu/erp', 'TCP 443', ['external:stripe']],
+    ]);
+    // removing one rule of the output is found, precisely
+    const cut = objects.filter((o) => !(o.kind === 'SecurityGroupIngressRule' && JSON.stringify(o).includes('5432')));
+    expect(verifyAws(p, cut).findings.some((f) => f.kind === 'missing' && f.ports.includes('5432'))).toBe(true);
   });
 });
