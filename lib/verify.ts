@@ -737,14 +737,25 @@ function verifyNetworks(synthesis: Synthesis, notes: Set<string>): VerifyLayerRe
   if (networks.length === 0 || !manifests.some((m) => m.apiVersion.startsWith('ec2.aws.upbound.io/'))) return [];
   const report = verifyAws(synthesis.plan, manifests);
   for (const n of report.notes) notes.add(`aws: ${n}`);
-  return report.networks.map((n): VerifyLayerResult => ({
-    cluster: n.network,
-    scope: 'network',
-    layer: 'aws',
-    status: n.status,
-    pairs: n.pairs,
-    externalChecks: n.addressChecks,
-    findings: n.findings.map((f): VerifyFinding => ({ cluster: f.network, scope: 'network', layer: 'aws', kind: f.kind, src: f.src, dst: f.dst, ports: f.ports, detail: f.detail })),
-    approximations: [],
-  }));
+  const fqdnsOf = new Map(synthesis.plan.externals.map((x) => [x.key, x.fqdns]));
+  return report.networks.map((n): VerifyLayerResult => {
+    const approximations = report.approximations.filter((a) => a.network === n.network).map((a): VerifyApproximation => {
+      const range = addressRange(a.dst) ?? [0, 0xffffffff];
+      const merged = mergeIntervals([range]);
+      return {
+        cluster: a.network, layer: 'aws', src: a.src, external: a.externals.join(','), fqdns: [...new Set(a.externals.flatMap((x) => fqdnsOf.get(x) ?? []))].sort(cmp), ports: a.ports,
+        opens: merged.flatMap(rangeCidrs), except: subtractIntervals([[0, 0xffffffff]], merged).flatMap(rangeCidrs), addresses: range[1] - range[0] + 1,
+      };
+    });
+    return {
+      cluster: n.network,
+      scope: 'network',
+      layer: 'aws',
+      status: n.status === 'exact' && approximations.length > 0 ? 'approximate' : n.status,
+      pairs: n.pairs,
+      externalChecks: n.addressChecks,
+      findings: n.findings.map((f): VerifyFinding => ({ cluster: f.network, scope: 'network', layer: 'aws', kind: f.kind, src: f.src, dst: f.dst, ports: f.ports, detail: f.detail })),
+      approximations,
+    };
+  });
 }

@@ -185,9 +185,10 @@ export function verifyAws(plan: AwsVerifyPlan, manifests: readonly unknown[] | L
       push(s ? egressTo : ingressFrom, s ? f.source.key : f.destination.key, { ranges: set.ranges, ports, peer: other.key });
     }
   }
-  // the platform destinations of a network: every instance that opens connections (VMs, pods with their own group)
+  // the platform destinations of a network (the VPC resolver, NTP, the metadata service) are the
+  // VM instances' own; pods with their own group reach the cluster's DNS through platform flows
   for (const n of plan.networks) {
-    const instances = [...plan.cloudWorkloads.filter((x) => x.network === n.name && x.kind === 'vm').map((c) => c.key), ...plan.workloads.filter((w) => w.securityGroup?.network === n.name).map((w) => w.key)];
+    const instances = plan.cloudWorkloads.filter((x) => x.network === n.name && x.kind === 'vm').map((c) => c.key);
     for (const k of instances) {
       for (const p of n.platform) push(egressTo, k, { ranges: rangesOf(p.cidrs), ports: portsOf(p.ports), peer: `platform:${n.name}:${p.name}` });
     }

@@ -102,3 +102,21 @@ export const TEXT_LIMITS = {
   /** A flow's `justification`. */
   justification: 1024,
 } as const;
+
+/** Annotation keys of the Crossplane output. */
+export const AWS_ANNOTATIONS = {
+  /** The AWS account id of a group. */
+  account: 'bulkhead.io/account',
+  /** The VPC id of a group. */
+  vpc: 'bulkhead.io/vpc',
+  /** The VPC's CIDRs, comma-separated. */
+  vpcCidrs: 'bulkhead.io/vpc-cidrs',
+  /** The VPC's links, comma-separated `<vpc-id>@<region>=peering|transit-gateway`. */
+  links: 'bulkhead.io/links',
+  /** The plan endpoints whose instances are members, space-separated. */
+  members: 'bulkhead.io/members',
+  /** The members' address ranges, comma-separated. */
+  memberCidrs: 'bulkhead.io/member-cidrs',
+  /** Crossplane's name of the external resource (an adopted group's id). */
+  externalName: 'crossplane.io/external-name',
+} as const;

@@ -105,6 +105,7 @@ beforeAll(() => {
   // 4. The user's programs: the README quick start and Pulumi program, as the README shows them.
   fs.writeFileSync(path.join(consumer, 'src', 'quickstart.ts'), asPackageUser(fs.readFileSync(path.join(ROOT, 'examples/quickstart/main.ts'), 'utf8')));
   fs.writeFileSync(path.join(consumer, 'src', 'pulumi.ts'), asPackageUser(fs.readFileSync(path.join(ROOT, 'examples/quickstart/pulumi.ts'), 'utf8')));
+  fs.writeFileSync(path.join(consumer, 'src', 'clouds.ts'), asPackageUser(fs.readFileSync(path.join(ROOT, 'examples/quickstart/clouds.ts'), 'utf8')));
 
   // 5. Compile with tsc --strict against the installed package. Declaration files are checked
   //    too (no skipLibCheck), so an error inside the packed typings fails here.
@@ -162,6 +163,13 @@ describe('the packed package', () => {
     expect({ status: r.status, errors: r.stdout.split('\n').filter((l) => /error TS/.test(l)) }).toEqual({ status: 0, errors: [] });
     const ours = r.stdout.split('\n').filter((f) => f.includes('/node_modules/bulkhead/'));
     expect(ours).toEqual(expect.arrayContaining([expect.stringMatching(/bulkhead\/dist\/cdk8s\/index\.d\.ts$/), expect.stringMatching(/bulkhead\/dist\/pulumi\/index\.d\.ts$/)]));
+  });
+
+  test('the README clouds example runs: security groups for the VM fleet and the database, verified exact in every layer', () => {
+    const out = ok(process.execPath, ['build/clouds.js'], consumer).stdout;
+    expect(out).toMatch(/^prod-vpc: \d+ Crossplane objects$/m);
+    expect(out).toMatch(/^eks-prod kubernetes: exact$/m);
+    expect(out).toMatch(/^prod-vpc aws: exact$/m);
   });
 
   test('the README quick start runs and writes every layer it lists, with the break-glass grant in force', () => {

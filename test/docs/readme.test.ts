@@ -65,6 +65,14 @@ describe('README', () => {
     expect(now).toBeLessThan(from + Number(start![2]) * 3600_000);
   });
 
+  test('the clouds example is the end of the type-checked program examples/quickstart/clouds.ts', () => {
+    const section = readme.slice(readme.indexOf('### Clouds'));
+    const block = tsBlocks(section)[0] ?? '';
+    const program = fs.readFileSync(path.join(ROOT, 'examples/quickstart/clouds.ts'), 'utf8');
+    expect(block).toMatch(/new VmFleet\(/);
+    expect(program.endsWith(asInRepo(block))).toBe(true);
+  });
+
   test('the Pulumi program is the type-checked, self-contained examples/quickstart/pulumi.ts', () => {
     const pulumiSection = readme.slice(readme.indexOf('### Pulumi'));
     const block = tsBlocks(pulumiSection)[0] ?? '';

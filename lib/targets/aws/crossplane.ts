@@ -21,23 +21,8 @@ import { AwsPrefixList, AwsResource, AwsSecurityGroup, AwsSecurityGroupRule } fr
 /** The API version of the Crossplane AWS kinds. */
 export const CROSSPLANE_EC2_API_VERSION = 'ec2.aws.upbound.io/v1beta1';
 
-/** Annotation keys of the Crossplane output. */
-export const AWS_ANNOTATIONS = {
-  /** The AWS account id of a group. */
-  account: 'bulkhead.io/account',
-  /** The VPC id of a group. */
-  vpc: 'bulkhead.io/vpc',
-  /** The VPC's CIDRs, comma-separated. */
-  vpcCidrs: 'bulkhead.io/vpc-cidrs',
-  /** The VPC's links, comma-separated `<vpc-id>@<region>=peering|transit-gateway`. */
-  links: 'bulkhead.io/links',
-  /** The plan endpoints whose instances are members, space-separated. */
-  members: 'bulkhead.io/members',
-  /** The members' address ranges, comma-separated. */
-  memberCidrs: 'bulkhead.io/member-cidrs',
-  /** Crossplane's name of the external resource (an adopted group's id). */
-  externalName: 'crossplane.io/external-name',
-} as const;
+import { AWS_ANNOTATIONS } from '../../core/names';
+export { AWS_ANNOTATIONS };
 
 /** A reference to another managed resource by its object name. */
 export interface CrossplaneRef {

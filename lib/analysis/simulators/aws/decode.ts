@@ -31,16 +31,8 @@ export const AWS_API_GROUP = 'ec2.aws.upbound.io';
 /** The kinds the `aws` layer reads. */
 export const AWS_KINDS: readonly string[] = ['ManagedPrefixList', 'ManagedPrefixListEntry', 'SecurityGroup', 'SecurityGroupEgressRule', 'SecurityGroupIngressRule'];
 
-/** The annotations that place a SecurityGroup. */
-export const AWS_ANNOTATIONS = {
-  account: 'bulkhead.io/account',
-  vpc: 'bulkhead.io/vpc',
-  vpcCidrs: 'bulkhead.io/vpc-cidrs',
-  links: 'bulkhead.io/links',
-  members: 'bulkhead.io/members',
-  memberCidrs: 'bulkhead.io/member-cidrs',
-  externalName: 'crossplane.io/external-name',
-} as const;
+import { AWS_ANNOTATIONS } from '../../../core/names';
+export { AWS_ANNOTATIONS };
 
 /** Whether an object is one the `aws` layer reads. */
 export function isAwsLayerObject(o: Pick<ManifestObject, 'apiVersion' | 'kind'>): boolean {
