@@ -18,7 +18,9 @@
  * - about `flowsPerWorkload` flows per workload (default 4): mostly within the namespace, one
  *   or two to the front of another namespace (one in five of those in another cluster), one in
  *   ten workloads to an External its tier may reach, the internet into every edge front;
- * - one break-glass grant in force per 500 workloads (a plain service into a payments DB).
+ * - one break-glass grant in force per 500 workloads (a plain service into a payments DB);
+ * - with `cloud`: an AWS network for the first cluster (an EKS cluster in eu-west-1) holding
+ *   `vms` VM fleets and `managedServices` managed services (see {@link CloudGenerateOptions}).
  *
  * Every declaration is valid: flows into a much more sensitive tier carry a justification,
  * cross-domain flows stay within the destination domain's exports (port and HTTP rules),
@@ -26,9 +28,25 @@
  */
 import { Construct } from 'constructs';
 import {
-  BreakGlass, Cluster, DomainBoundary, Duration, External, HttpMatch, Port, Sensitivity, SensitiveTier,
-  sensitivityRank, Topology, Workload,
+  BreakGlass, Cluster, DomainBoundary, Duration, External, HttpMatch, ManagedService, Network, Port, Sensitivity, SensitiveTier,
+  sensitivityRank, Topology, VmFleet, Workload,
 } from '../lib';
+
+/**
+ * The cloud part of a generated topology: one AWS network (the first cluster's VPC) with VM
+ * fleets and managed services. Each fleet has a /28 subnet of its own and serves HTTPS; each
+ * managed service a /28 and PostgreSQL or Redis. Flows: every fleet calls one managed service
+ * (round-robin) and two other fleets; one fleet in ten also calls managed service 0 (a shared
+ * database, so that its group needs more rules than one group holds); one fleet in five is
+ * called by a pod of the first cluster, one in ten calls the front of one of its namespaces,
+ * one in twenty the partner network (by CIDR).
+ */
+export interface CloudGenerateOptions {
+  /** VM fleets (at most 4,096). */
+  readonly vms: number;
+  /** Managed services (at most 4,096). */
+  readonly managedServices: number;
+}
 
 /** Options of {@link generateTopology}. */
 export interface GenerateOptions {
@@ -54,6 +72,11 @@ export interface GenerateOptions {
    * @default 3
    */
   readonly clusters?: number;
+  /**
+   * VM fleets and managed services in an AWS network of the first cluster.
+   * @default - none: no network
+   */
+  readonly cloud?: CloudGenerateOptions;
 }
 
 /** Counts of what was declared. */
@@ -76,6 +99,12 @@ export interface GeneratedStats {
   readonly crossDomainFlows: number;
   /** Break-glass grants (all in force at {@link GENERATED_NOW}). */
   readonly breakGlass: number;
+  /** VM fleets. */
+  readonly vms: number;
+  /** Managed services. */
+  readonly managedServices: number;
+  /** Flow statements with a VM fleet or a managed service at one end. */
+  readonly cloudFlows: number;
 }
 
 /** A generated declaration. */
@@ -140,9 +169,12 @@ export function generateTopology(scope: Construct | undefined, options: Generate
     environment: 'bench',
     clock: () => GENERATED_NOW,
   });
+  const vpc = options.cloud ? cloudNetwork(topology) : undefined;
   const clusters = Array.from({ length: clusterCount }, (_, i) => new Cluster(topology, CLUSTER_NAMES[i], {
+    ...(vpc && i === 0 ? { network: vpc } : {}),
     cloud: CLOUDS[i % CLOUDS.length],
-    region: `region-${i}`,
+    // with a cloud part, the first cluster is an EKS cluster in an AWS Region (its network's)
+    region: options.cloud && i === 0 ? CLOUD_REGION : `region-${i}`,
     podCidrs: [`10.${i * 16}.0.0/12`],
     layers: ['kubernetes', 'cluster-network-policy', 'cilium', 'istio', 'spire'],
     nodeCidrs: [`172.16.${i}.0/24`],
@@ -295,13 +327,73 @@ export function generateTopology(scope: Construct | undefined, options: Generate
     });
   }
 
+  const cloud = options.cloud && vpc ? generateCloud(topology, vpc, namespaces.filter((ns) => ns.cluster === 0 && ns.role === 'plain' && ns.workloads.length > 1), partner, options.cloud, rnd) : { vms: 0, managedServices: 0, flows: 0 };
+
   return {
     topology,
     stats: {
       workloads: declared, namespaces: namespaces.length, clusters: clusterCount, domains: domains.size,
-      externals: anyExternal.length, flows, crossClusterFlows: crossCluster, crossDomainFlows: crossDomain, breakGlass: grants,
+      externals: anyExternal.length, flows: flows + cloud.flows, crossClusterFlows: crossCluster, crossDomainFlows: crossDomain, breakGlass: grants,
+      vms: cloud.vms, managedServices: cloud.managedServices, cloudFlows: cloud.flows,
     },
   };
+}
+
+/** The AWS Region of the generated network (and of the first cluster, with a cloud part). */
+const CLOUD_REGION = 'eu-west-1';
+
+/** Declares the cloud part (see {@link CloudGenerateOptions}); returns what it declared. */
+/** The generated AWS network: the first cluster's nodes (172.16.0.0/24) in the primary block; fleets and services in secondary blocks. */
+function cloudNetwork(topology: Topology): Network {
+  return new Network(topology, 'bench-vpc', {
+    account: '123456789012', region: CLOUD_REGION, vpcId: 'vpc-0be0c0be0c0be0c01', cidrs: ['172.16.0.0/16', '172.18.0.0/16', '172.19.0.0/16'],
+  });
+}
+
+function generateCloud(topology: Topology, vpc: Network, plain: readonly Namespace[], partner: External, options: CloudGenerateOptions, rnd: () => number): { vms: number; managedServices: number; flows: number } {
+  const vmCount = Math.max(0, Math.min(4096, Math.floor(options.vms)));
+  const msCount = Math.max(0, Math.min(4096, Math.floor(options.managedServices)));
+  const subnet = (second: number, i: number) => `172.${second}.${Math.floor(i / 16)}.${(i % 16) * 16}/28`;
+  const fleets = Array.from({ length: vmCount }, (_, i) => new VmFleet(topology, `vm-${pad(i, 4)}`, {
+    network: vpc, subnetCidrs: [subnet(18, i)], ports: { https: Port.HTTPS }, tags: { app: `vm-${pad(i, 4)}` },
+  }));
+  const services = Array.from({ length: msCount }, (_, i) => new ManagedService(topology, `db-${pad(i, 3)}`, {
+    network: vpc, service: i % 2 === 0 ? 'rds' : 'elasticache', subnetCidrs: [subnet(19, i)],
+    ports: i % 2 === 0 ? { postgres: Port.POSTGRES } : { redis: Port.tcp(6379) },
+  }));
+  const servicePort = (i: number) => Port.named(i % 2 === 0 ? 'postgres' : 'redis');
+  let flows = 0;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  fleets.forEach((vm, i) => {
+    if (msCount > 0) {
+      vm.allowTo(services[i % msCount], servicePort(i % msCount));
+      flows++;
+      if (i % 10 === 5 && i % msCount !== 0) {
+        vm.allowTo(services[0], servicePort(0));
+        flows++;
+      }
+    }
+    for (let k = 0; k < 2 && vmCount > 1; k++) {
+      let t = Math.floor(rnd() * (vmCount - 1));
+      if (t >= i) t++;
+      vm.allowTo(fleets[t], Port.named('https'));
+      flows++;
+    }
+    if (plain.length > 0 && i % 5 === 0) {
+      const ns = pick(plain);
+      ns.workloads[1].allowTo(vm, Port.named('https'));
+      flows++;
+    }
+    if (plain.length > 0 && i % 10 === 3) {
+      vm.allowTo(pick(plain).workloads[0], Port.named('grpc'));
+      flows++;
+    }
+    if (i % 20 === 7) {
+      vm.allowTo(partner, Port.HTTPS);
+      flows++;
+    }
+  });
+  return { vms: vmCount, managedServices: msCount, flows };
 }
 
 function pad(n: number, width: number): string {

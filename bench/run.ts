@@ -11,10 +11,13 @@
  *   npm run bench -- --seed 7                       another generated topology
  *   npm run bench -- --no-verify                    leave out verify (the slowest part)
  *   npm run bench -- --verify-timeout 120           time limit of one verify run, in seconds (default 300)
+ *   npm run bench -- --cloud                        add an AWS network with 1,000 VM fleets and 50 managed services
+ *   npm run bench -- --cloud --vms 200 --managed 10 another cloud part
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { AnalysisRow, benchAnalysis, reportAnalysis, VERIFY_TIMEOUT_MS, verifyTimedOut } from './analysis';
+import { benchCloud, cloudOption, CloudRow, reportCloud } from './cloud';
 import { argValue, intOption, parseSizes, scratchDir, sec, table } from './harness';
 import { Prepared, prepare } from './prepare';
 import { benchSynth, DEFAULT_SIZES, reportSynth, SynthRow } from './synth';
@@ -25,6 +28,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const seed = intOption(argv, '--seed', 1);
   const only = argValue(argv, '--only');
   const verifyTimeoutMs = intOption(argv, '--verify-timeout', VERIFY_TIMEOUT_MS / 1000) * 1000;
+  const cloud = cloudOption(argv);
   if (only !== undefined && only !== 'synth' && only !== 'analysis') throw new Error(`--only expects synth or analysis (got '${only}')`);
   const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   const started = Date.now();
@@ -35,11 +39,13 @@ async function main(argv: readonly string[]): Promise<void> {
     const prepared: Prepared[] = [];
     const synthRows: SynthRow[] = [];
     const analysisRows: AnalysisRow[] = [];
+    const cloudRows: CloudRow[] = [];
     for (const size of sizes) {
-      log(`prepare ${size}: generate, synthesize, write input`);
-      const p = await prepare(size, seed, path.join(dir, `input-${size}.json`), { profile: argv.includes('--profile') });
+      log(`prepare ${size}: generate, synthesize, write input${cloud ? ` (with ${cloud.vms} VM fleets and ${cloud.managedServices} managed services)` : ''}`);
+      const p = await prepare(size, seed, path.join(dir, `input-${size}.json`), { profile: argv.includes('--profile'), ...(cloud ? { cloud } : {}) });
       prepared.push(p);
       if (only !== 'analysis') synthRows.push(...await benchSynth([p], { repeat, profile: argv.includes('--profile'), log }));
+      if (cloud) cloudRows.push(...await benchCloud([p], { verify: !argv.includes('--no-verify'), log }));
       if (only !== 'synth') {
         // verify compares every pair of endpoints: each run has a time limit, and larger sizes are skipped after a time-out.
         const verify = !argv.includes('--no-verify') && !analysisRows.some(verifyTimedOut);
@@ -50,7 +56,7 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     const sections: string[] = [];
     sections.push([
-      `Generated topologies (seed ${seed}): ${prepared[0]?.stats.clusters ?? 0} clusters, 10 workloads per namespace, every layer on`,
+      `Generated topologies (seed ${seed}): ${prepared[0]?.stats.clusters ?? 0} clusters, 10 workloads per namespace, every layer on${cloud ? `; an AWS network with ${cloud.vms} VM fleets and ${cloud.managedServices} managed services (flows counts include the cloud flows)` : ''}`,
       table(
         ['workloads', 'namespaces', 'domains', 'flows', 'cross-cluster', 'cross-domain', 'break-glass', 'plan flows', 'objects', 'warnings'],
         prepared.map((p) => [
@@ -66,6 +72,7 @@ async function main(argv: readonly string[]): Promise<void> {
       ),
     ].join('\n'));
     if (only !== 'analysis') sections.push(reportSynth(synthRows, repeat).text);
+    if (cloud) sections.push(reportCloud(cloudRows));
     if (only !== 'synth') sections.push(reportAnalysis(analysisRows, repeat).text);
     process.stdout.write(`\n${sections.join('\n\n' + '='.repeat(100) + '\n\n')}\n\nbenchmark time: ${sec(Date.now() - started)} s\n`);
   } finally {

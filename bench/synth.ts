@@ -23,7 +23,7 @@ import { generateTopology } from './generate';
 import {
   argValue, growthPerDoubling, intOption, Measurement, measure, mib, parseSizes, replyToParent, runChild, scratchDir, sec, table, timed,
 } from './harness';
-import { Prepared, PreparedFile, prepare } from './prepare';
+import { cloudArgs, cloudOf, Prepared, PreparedFile, prepare, timedNetworkLayers } from './prepare';
 import { ProfileSummary, profilePhase } from './profile';
 
 /** Default sizes (workloads). */
@@ -81,7 +81,7 @@ export async function benchSynth(prepared: readonly Prepared[], options: { reado
     let load = 0;
     for (let i = 0; i < repeat; i++) {
       log(`synth ${p.size}: bulkhead run ${i + 1}/${repeat}`);
-      a.push(await runChild<SynthCase>('synth.ts', ['--child', 'bulkhead', '--size', String(p.size), '--seed', String(p.seed)]));
+      a.push(await runChild<SynthCase>('synth.ts', ['--child', 'bulkhead', '--size', String(p.size), '--seed', String(p.seed), ...cloudArgs(p.cloud)]));
       load = Math.max(load, os.loadavg()[0]);
       log(`synth ${p.size}: baseline run ${i + 1}/${repeat}`);
       b.push(await runChild<SynthCase>('synth.ts', ['--child', 'baseline', '--input', p.file]));
@@ -91,7 +91,7 @@ export async function benchSynth(prepared: readonly Prepared[], options: { reado
     let baseline = fastest(b);
     if (options.profile) {
       log(`synth ${p.size}: profiling`);
-      const pa = await runChild<SynthCase>('synth.ts', ['--child', 'bulkhead', '--size', String(p.size), '--seed', String(p.seed), '--profile']);
+      const pa = await runChild<SynthCase>('synth.ts', ['--child', 'bulkhead', '--size', String(p.size), '--seed', String(p.seed), '--profile', ...cloudArgs(p.cloud)]);
       const pb = await runChild<SynthCase>('synth.ts', ['--child', 'baseline', '--input', p.file, '--profile']);
       bulkhead = { ...bulkhead, profile: pa.profile };
       baseline = { ...baseline, profile: pb.profile };
@@ -212,8 +212,9 @@ export function reportSynth(rows: readonly SynthRow[], repeat: number): { text: 
 function bulkheadCase(argv: readonly string[]): SynthCase {
   const size = Number(argValue(argv, '--size'));
   const seed = Number(argValue(argv, '--seed') ?? '1');
+  const cloud = cloudOf(argv);
   const app = new App();
-  const { topology } = generateTopology(app, { workloads: size, seed });
+  const { topology } = generateTopology(app, { workloads: size, seed, ...(cloud ? { cloud } : {}) });
   // Each renderer is wrapped with a timer (two clock reads per layer and cluster).
   const renderMs: Record<string, number> = {};
   const targets: Partial<Record<LayerName, Target>> = {};
@@ -228,10 +229,11 @@ function bulkheadCase(argv: readonly string[]): SynthCase {
       },
     };
   }
+  const layers = timedNetworkLayers((ms) => { renderMs['render:aws'] = (renderMs['render:aws'] ?? 0) + ms; });
   let synthesisMs = 0;
   let cdk8sMs = 0;
   const phase = () => {
-    const charts = new TopologyCharts(app, 'segmentation', { topology, printWarnings: false, targets });
+    const charts = new TopologyCharts(app, 'segmentation', { topology, printWarnings: false, targets, layers });
     // The synthesis the charts would compute on app.synthYaml(), computed first to time it apart.
     [, synthesisMs] = timed(() => charts.synthesis);
     const [yaml, ms] = timed(() => app.synthYaml());
@@ -263,6 +265,14 @@ function baselineCase(argv: readonly string[]): SynthCase {
     for (const c of file.clusters) {
       const chart = new Chart(root, c.name, { disableResourceNameHashes: true });
       for (const m of c.manifests) {
+        const { apiVersion, kind, metadata, ...rest } = m as unknown as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } & Record<string, unknown> } & Record<string, unknown>;
+        new ApiObject(chart, `${kind}-${metadata.namespace ?? '_'}-${metadata.name}`, { apiVersion, kind, metadata, ...rest });
+      }
+    }
+    // Then one chart per AWS account and Region with the cloud objects, as TopologyCharts makes them.
+    for (const n of file.networkCharts ?? []) {
+      const chart = new Chart(root, n.id, { disableResourceNameHashes: true });
+      for (const m of n.manifests) {
         const { apiVersion, kind, metadata, ...rest } = m as unknown as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } & Record<string, unknown> } & Record<string, unknown>;
         new ApiObject(chart, `${kind}-${metadata.namespace ?? '_'}-${metadata.name}`, { apiVersion, kind, metadata, ...rest });
       }

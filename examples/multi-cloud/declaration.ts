@@ -1,15 +1,25 @@
 /**
- * The multi-cloud example: three clusters created from environment templates.
+ * The multi-cloud environment template: three clusters and an AWS network created from
+ * environment templates, VMs and a managed database next to the clusters, in one declaration.
  *
+ *   AWS network `prod-vpc` (eu-west-1): the VPC the EKS cluster's nodes and pods live in, with
+ *     the ERP's EC2 fleet and its RDS database
  *   EKS (eu-west-1, Cilium + Istio): internet → storefront gateway → orders service → orders DB;
- *     the orders service calls a payment provider's API by FQDN on 443
+ *     the orders service calls a payment provider's API by FQDN on 443, and books orders into
+ *     the ERP on 443
+ *   ERP domain (highly sensitive): the legacy ERP on VMs (SPIRE identities through the aws_iid
+ *     node attestor, entries on the EKS cluster's SPIRE server) → its PostgreSQL on RDS; other
+ *     domains reach only the ERP's HTTPS API
  *   GKE (us-east1, Dataplane V2 + Istio): event collector → event store;
  *     the orders service (EKS) sends order events to the collector (the cross-cluster flow)
  *   AKS (westeurope, Azure CNI powered by Cilium, no mesh): helpdesk web → API → DB
  */
 import { Construct } from 'constructs';
-import { External, Port, Sensitivity, SensitiveTier, Topology, Workload } from '../../lib';
-import { aksCluster, eksCluster, gkeCluster } from '../../lib/templates';
+import { DomainBoundary, External, ManagedService, Port, Sensitivity, SensitiveTier, Topology, VmFleet, Workload } from '../../lib';
+import { aksCluster, awsNetwork, eksCluster, gkeCluster } from '../../lib/templates';
+
+/** The AWS account of the example's network. */
+export const MULTI_CLOUD_ACCOUNT = '123456789012';
 
 /** The example's fixed instant, so that synthesis is reproducible. */
 export const MULTI_CLOUD_NOW = new Date('2026-11-22T21:00:00Z');
@@ -34,14 +44,19 @@ export function declareMultiCloud(scope: Construct | undefined, options: MultiCl
     clock: options.clock ?? (() => MULTI_CLOUD_NOW),
   });
 
+  // The VPC: nodes and VMs in the primary block, pod addresses from a secondary block.
+  const prodVpc = awsNetwork(topology, 'prod-vpc', {
+    account: MULTI_CLOUD_ACCOUNT, region: 'eu-west-1', vpcId: 'vpc-0a1b2c3d4e5f67890', cidrs: ['10.0.0.0/16', '10.20.0.0/16'],
+  });
   const eks = eksCluster(topology, 'eks-orders', {
-    region: 'eu-west-1', podCidrs: ['10.20.0.0/16'], nodeCidrs: ['10.0.0.0/20'], dataplane: 'cilium', mesh: true,
+    region: 'eu-west-1', network: prodVpc, podCidrs: ['10.20.0.0/16'], nodeCidrs: ['10.0.0.0/20'], dataplane: 'cilium', mesh: true,
   });
   const gke = gkeCluster(topology, 'gke-analytics', { region: 'us-east1', podCidrs: ['10.40.0.0/14'], mesh: true });
   const aks = aksCluster(topology, 'aks-support', { region: 'westeurope', podCidrs: ['10.60.0.0/16'] });
 
   const edge = new SensitiveTier(topology, 'edge', { level: Sensitivity.PUBLIC });
   const customerData = new SensitiveTier(topology, 'customer-data', { level: Sensitivity.SENSITIVE });
+  const finance = new SensitiveTier(topology, 'finance', { level: Sensitivity.HIGHLY_SENSITIVE });
 
   const http = { http: Port.tcp(8080) };
   const grpc = { grpc: Port.tcp(9090) };
@@ -57,6 +72,19 @@ export function declareMultiCloud(scope: Construct | undefined, options: MultiCl
   gateway.allowTo(orders, Port.named('grpc'), { http: { methods: ['GET', 'POST'], paths: ['/orders.Orders/*'] } });
   orders.allowTo(ordersDb, Port.named('postgres'));
   orders.allowTo(paymentProvider, Port.HTTPS);
+
+  // The ERP domain: a legacy ERP on EC2 and its database on RDS, in the EKS cluster's VPC.
+  const erpDomain = new DomainBoundary(topology, 'erp', { tier: finance, description: 'the legacy ERP: bookings, invoices, ledgers' });
+  const erp = new VmFleet(erpDomain, 'erp', {
+    network: prodVpc, subnetCidrs: ['10.0.32.0/24', '10.0.33.0/24'], ports: { https: Port.HTTPS }, tags: { app: 'erp' },
+    identity: { workloadSelectors: ['systemd:id:erp.service'] },
+  });
+  const erpDb = new ManagedService(erpDomain, 'erp-db', {
+    network: prodVpc, service: 'rds', subnetCidrs: ['10.0.64.0/24', '10.0.65.0/24'], ports: { postgres: Port.POSTGRES },
+  });
+  erpDomain.export(erp, Port.HTTPS);
+  erp.allowTo(erpDb, Port.POSTGRES);
+  orders.allowTo(erp, Port.HTTPS, { justification: 'orders are booked into the ERP' });
 
   // GKE: analytics, fed across clouds.
   const collector = new Workload(topology, 'event-collector', { cluster: gke, namespace: 'analytics', ports: http });
@@ -74,7 +102,10 @@ export function declareMultiCloud(scope: Construct | undefined, options: MultiCl
   return {
     topology,
     clusters: { eks, gke, aks },
+    networks: { prodVpc },
+    domains: { erpDomain },
     workloads: { gateway, orders, ordersDb, collector, eventStore, helpdeskWeb, helpdeskApi, helpdeskDb },
+    cloud: { erp, erpDb },
     externals: { internet, paymentProvider },
   };
 }

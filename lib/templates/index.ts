@@ -26,7 +26,10 @@
 import { Construct } from 'constructs';
 import { BulkheadError } from '../core/errors';
 import { Cluster } from '../model/cluster';
+import { Network } from '../model/network';
 import { ClusterLayerName as LayerName, LAYERS } from '../core/layers';
+
+export * from './aws-network';
 
 /** Properties common to every cluster template. */
 export interface ClusterTemplateProps {
@@ -87,6 +90,15 @@ export interface EksClusterProps extends ClusterTemplateProps {
    * @default false
    */
   readonly clusterNetworkPolicy?: boolean;
+  /**
+   * The AWS network (VPC, see `awsNetwork`) the cluster's nodes, and pods, live in: security
+   * groups of the network then address them as members of the VPC, VM fleets and managed
+   * services of the network are reached by their groups, and (with `dataplane: 'vpc-cni'`)
+   * workloads may have security groups of their own. Its Region must be the cluster's, and the
+   * node CIDRs must lie inside its VPC (checked when the plan is built).
+   * @default - in no declared cloud network
+   */
+  readonly network?: Network;
 }
 
 /** Properties of {@link gkeCluster}. */
@@ -134,8 +146,9 @@ function meshLayers(props: ClusterTemplateProps): LayerName[] {
   return props.mesh ? ['istio', 'spire'] : [];
 }
 
-function create(scope: Construct, id: string, cloud: string, props: ClusterTemplateProps, layers: LayerName[]): Cluster {
+function create(scope: Construct, id: string, cloud: string, props: ClusterTemplateProps, layers: LayerName[], network?: Network): Cluster {
   return new Cluster(scope, id, {
+    ...(network !== undefined ? { network } : {}),
     name: props.name,
     cloud,
     region: props.region,
@@ -168,8 +181,13 @@ function create(scope: Construct, id: string, cloud: string, props: ClusterTempl
  * @see https://github.com/cilium/cilium/pull/47227 (ClusterNetworkPolicy in Cilium 1.20, opt-in)
  * @see https://github.com/aws/aws-network-policy-agent/pull/496 (ClusterNetworkPolicy in the agent; release not verified)
  *
+ * Network: with `network` (an `awsNetwork`), the cluster's nodes and pods are members of that
+ * VPC for the `aws` layer (see {@link EksClusterProps.network}).
+ *
  * @example
  * const eks = eksCluster(topology, 'eks-prod', { region: 'eu-west-1', podCidrs: ['10.20.0.0/16'], dataplane: 'cilium', mesh: true });
+ * const vpc = awsNetwork(topology, 'prod-vpc', { account: '123456789012', region: 'eu-west-1', vpcId: 'vpc-0a1b2c3d4e5f67890', cidrs: ['10.0.0.0/16'] });
+ * const inVpc = eksCluster(topology, 'eks-vpc', { region: 'eu-west-1', network: vpc, podCidrs: ['10.0.128.0/17'], nodeCidrs: ['10.0.0.0/20'], dataplane: 'vpc-cni' });
  */
 export function eksCluster(scope: Construct, id: string, props: EksClusterProps): Cluster {
   if (props.dataplane === 'vpc-cni' && props.clusterNetworkPolicy) {
@@ -182,7 +200,7 @@ export function eksCluster(scope: Construct, id: string, props: EksClusterProps)
   const layers: LayerName[] = props.dataplane === 'cilium'
     ? ['kubernetes', 'cilium', ...(props.clusterNetworkPolicy ? ['cluster-network-policy' as const] : [])]
     : ['kubernetes'];
-  return create(scope, id, 'aws', props, [...layers, ...meshLayers(props)]);
+  return create(scope, id, 'aws', props, [...layers, ...meshLayers(props)], props.network);
 }
 
 /**

@@ -1,8 +1,5 @@
-import { declareMultiCloud } from '../../examples/multi-cloud/declaration';
-import { BulkheadError, Cluster, synthesize, Topology } from '../../lib';
+import { BulkheadError, Cluster, Topology } from '../../lib';
 import { aksCluster, eksCluster, gkeCluster, onPremCluster } from '../../lib/templates';
-import { verify } from '../../lib/verify';
-import { schemaErrors } from '../util/schema';
 
 function topo(): Topology {
   return new Topology(undefined, 't', { trustDomain: 't.example.com', clock: () => new Date('2026-11-22T21:00:00Z') });
@@ -58,52 +55,5 @@ describe('cluster templates', () => {
   test('ClusterNetworkPolicy with the VPC CNI is an error naming the fix', () => {
     expect(() => eksCluster(topo(), 'c', { region: 'r', podCidrs: POD, dataplane: 'vpc-cni', clusterNetworkPolicy: true })).toThrow(BulkheadError);
     expect(() => eksCluster(topo(), 'c', { region: 'r', podCidrs: POD, dataplane: 'vpc-cni', clusterNetworkPolicy: true })).toThrow(/dataplane: 'cilium'/);
-  });
-});
-
-describe('the multi-cloud example', () => {
-  const ex = declareMultiCloud(undefined);
-  const s = synthesize(ex.topology);
-  const all = s.clusters.flatMap((c) => c.manifests.map((m) => ({ cluster: c.cluster.name, m })));
-
-  test('three clouds, with the layers their templates give', () => {
-    expect(s.clusters.map((c) => [c.cluster.name, c.cluster.cloud, c.cluster.region, c.cluster.layers])).toEqual([
-      ['aks-support', 'azure', 'westeurope', ['kubernetes']],
-      ['eks-orders', 'aws', 'eu-west-1', ['kubernetes', 'cilium', 'istio', 'spire']],
-      ['gke-analytics', 'gcp', 'us-east1', ['kubernetes', 'istio', 'spire']],
-    ]);
-  });
-
-  test('every emitted object validates against its upstream schema', () => {
-    const errors = all.flatMap(({ cluster, m }) => schemaErrors(m as never).map((e) => `${cluster} ${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}: ${e}`));
-    expect(errors).toEqual([]);
-    expect(all.length).toBeGreaterThan(20);
-  });
-
-  test('clusters without Cilium get no cilium.io objects, and only the EKS cluster gets them', () => {
-    for (const c of s.clusters) {
-      const cilium = c.manifests.filter((m) => m.apiVersion.startsWith('cilium.io/'));
-      if (c.cluster.layers.includes('cilium')) expect(cilium.length).toBeGreaterThan(0);
-      else expect(cilium).toEqual([]);
-    }
-    expect(s.clusters.filter((c) => c.manifests.some((m) => m.apiVersion.startsWith('cilium.io/'))).map((c) => c.cluster.name)).toEqual(['eks-orders']);
-  });
-
-  test('no cluster gets ClusterNetworkPolicy objects (no template opted in)', () => {
-    expect(all.filter(({ m }) => m.kind === 'ClusterNetworkPolicy')).toEqual([]);
-  });
-
-  test('the cluster without a mesh gets no Istio or SPIRE objects', () => {
-    const aks = s.clusters.find((c) => c.cluster.name === 'aks-support');
-    expect(aks?.manifests.filter((m) => /istio\.io|spiffe\.io/.test(m.apiVersion))).toEqual([]);
-  });
-
-  test('verify: every layer of every cluster allows exactly the declaration', () => {
-    const report = verify(declareMultiCloud(undefined).topology);
-    expect(report.findings).toEqual([]);
-    expect(report.ok).toBe(true);
-    expect(report.layers.map((l) => `${l.cluster}/${l.layer}`)).toEqual([
-      'aks-support/kubernetes', 'eks-orders/kubernetes', 'eks-orders/cilium', 'eks-orders/istio', 'gke-analytics/kubernetes', 'gke-analytics/istio',
-    ]);
   });
 });
