@@ -8,30 +8,12 @@ import { declareMultiCloud, MULTI_CLOUD_ACCOUNT } from '../../examples/multi-clo
 import { logicalName } from '../../lib/pulumi';
 import { awsLogicalName } from '../../lib/pulumi/aws';
 import { synthesize } from '../../lib';
+import { canonical, recordResources, settle } from '../util/pulumi';
 
 jest.setTimeout(120_000);
 
-interface Created { type: string; name: string; inputs: Record<string, unknown>; provider?: string }
-const created: Created[] = [];
-
-pulumi.runtime.setMocks({
-  newResource: (args) => {
-    created.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-    return { id: `${args.name}-id`, state: args.inputs };
-  },
-  call: (args) => args.inputs,
-}, 'bulkhead-multi-cloud', 'test', false);
-
-function settle<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply(resolve));
-}
-
-/** Sorts object keys recursively, so that key order does not matter in comparisons. */
-function canonical(x: unknown): unknown {
-  if (Array.isArray(x)) return x.map(canonical);
-  if (x && typeof x === 'object') return Object.fromEntries(Object.keys(x).sort().map((k) => [k, canonical((x as Record<string, unknown>)[k])]));
-  return x;
-}
+// Mocks must be in place before any resource is created (otherwise outputs never resolve).
+const created = recordResources('bulkhead-multi-cloud');
 
 describe('the multi-cloud Pulumi program', () => {
   const expected = synthesize(declareMultiCloud(undefined).topology);

@@ -4,32 +4,13 @@ import { declareShop } from '../../examples/ecommerce/declaration';
 import { layerOf } from '../../lib';
 import { logicalName, SEGMENTATION_TYPE, SegmentationStack } from '../../lib/pulumi';
 import { KubeManifest } from '../../lib/targets/types';
+import { canonical, recordResources, settle } from '../util/pulumi';
 
 // Synthesizing the example takes seconds on a busy machine.
 jest.setTimeout(60_000);
 
-interface Created { type: string; name: string; inputs: Record<string, unknown>; provider?: string; parent?: string }
-const created: Created[] = [];
-
 // Mocks must be in place before any resource is created (otherwise outputs never resolve).
-pulumi.runtime.setMocks({
-  newResource: (args) => {
-    created.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-    return { id: `${args.name}-id`, state: args.inputs };
-  },
-  call: (args) => args.inputs,
-}, 'bulkhead', 'test', false);
-
-function settle<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply(resolve));
-}
-
-/** Sorts object keys recursively, so that key order does not matter in comparisons. */
-function canonical(x: unknown): unknown {
-  if (Array.isArray(x)) return x.map(canonical);
-  if (x && typeof x === 'object') return Object.fromEntries(Object.keys(x).sort().map((k) => [k, canonical((x as Record<string, unknown>)[k])]));
-  return x;
-}
+const created = recordResources('bulkhead');
 
 describe('SegmentationStack (Pulumi host)', () => {
   const infos: string[] = [];
