@@ -101,13 +101,13 @@ export interface VerifyLayerResult {
 /** The answer of {@link verify}. */
 export interface VerifyReport {
   /**
-   * True when no layer of any cluster has a finding. Approximations do not make it false: each
+   * True when no layer of any cluster or network has a finding. Approximations do not make it false: each
    * is a range a layer opens knowingly for what it cannot express (an FQDN), announced by a
    * warning at synthesis, and the declaration can make it exact (give the External its
    * `cidrs`). Gate on {@link VerifyReport.exact} to refuse them too.
    */
   readonly ok: boolean;
-  /** True when every layer of every cluster is `exact`: no finding and no approximation. */
+  /** True when every layer of every cluster and network is `exact`: no finding and no approximation. */
   readonly exact: boolean;
   /** Per cluster and layer, sorted. */
   readonly layers: readonly VerifyLayerResult[];
@@ -737,13 +737,13 @@ function verifyNetworks(synthesis: Synthesis, notes: Set<string>): VerifyLayerRe
   if (networks.length === 0 || !manifests.some((m) => m.apiVersion.startsWith('ec2.aws.upbound.io/'))) return [];
   const report = verifyAws(synthesis.plan, manifests);
   for (const n of report.notes) notes.add(`aws: ${n}`);
-  const fqdnsOf = new Map(synthesis.plan.externals.map((x) => [x.key, x.fqdns]));
+  const externalOf = new Map(synthesis.plan.externals.map((x) => [x.key, x]));
   return report.networks.map((n): VerifyLayerResult => {
     const approximations = report.approximations.filter((a) => a.network === n.network).map((a): VerifyApproximation => {
       const range = addressRange(a.dst) ?? [0, 0xffffffff];
       const merged = mergeIntervals([range]);
       return {
-        cluster: a.network, layer: 'aws', src: a.src, external: a.externals.join(','), fqdns: [...new Set(a.externals.flatMap((x) => fqdnsOf.get(x) ?? []))].sort(cmp), ports: a.ports,
+        cluster: a.network, layer: 'aws', src: a.src, external: a.externals.map((k) => externalOf.get(k)?.name ?? k).join(','), fqdns: [...new Set(a.externals.flatMap((k) => externalOf.get(k)?.fqdns ?? []))].sort(cmp), ports: a.ports,
         opens: merged.flatMap(rangeCidrs), except: subtractIntervals([[0, 0xffffffff]], merged).flatMap(rangeCidrs), addresses: range[1] - range[0] + 1,
       };
     });

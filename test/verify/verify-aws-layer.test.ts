@@ -6,6 +6,7 @@
 import * as fc from 'fast-check';
 import { Port } from '../../lib/core/port';
 import { Cluster } from '../../lib/model/cluster';
+import { External } from '../../lib/model/external';
 import { Workload } from '../../lib/model/workload';
 import { LAYERS } from '../../lib/core/layers';
 import { synthesize } from '../../lib/synth';
@@ -39,6 +40,20 @@ describe('verify with the aws layer', () => {
     expect(r.findings).toEqual([]);
     expect(r.ok).toBe(true);
     expect(r.exact).toBe(true);
+  });
+
+  test('pods with their own group calling an External known by FQDN only: the aws layer is approximate, naming the range it opens', () => {
+    const b = base();
+    const vpc = network(b.topo, 'vpc');
+    const eks = new Cluster(b.topo, 'eks2', { cloud: 'aws', region: 'eu-west-1', podCidrs: ['10.0.128.0/17'], layers: ['kubernetes'], network: vpc });
+    const api = new Workload(b.topo, 'api', { cluster: eks, namespace: 'orders', securityGroup: true });
+    api.allowTo(new External(b.topo, 'stripe', { fqdns: ['api.stripe.com'] }), Port.HTTPS);
+    const r = verify(b.topo, { now: NOW });
+    const aws = r.layers.find((l) => l.layer === 'aws');
+    expect(aws).toEqual(expect.objectContaining({ status: 'approximate', findings: [] }));
+    expect(aws?.approximations).toEqual([expect.objectContaining({ cluster: 'vpc', layer: 'aws', src: 'eks2/orders/api', external: 'stripe', fqdns: ['api.stripe.com'], ports: 'TCP 443', opens: ['0.0.0.0/0'], except: [], addresses: 2 ** 32 })]);
+    expect(r.ok).toBe(true);
+    expect(r.exact).toBe(false);
   });
 
   test('a missing ingress rule is a missing flow, a rule one too many an over-permissive one', () => {
