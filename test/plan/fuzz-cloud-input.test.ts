@@ -5,8 +5,6 @@
  * succeeds or throws a BulkheadError whose problems each carry a code, a path, a message and
  * a fix — never a TypeError or any other error.
  */
-import * as fc from 'fast-check';
-import { BulkheadError } from '../../lib/core/errors';
 import { Port } from '../../lib/core/port';
 import { Sensitivity } from '../../lib/core/sensitivity';
 import { BreakGlass } from '../../lib/model/break-glass';
@@ -21,17 +19,12 @@ import { Workload } from '../../lib/model/workload';
 import { Duration } from '../../lib/core/duration';
 import { buildPlan } from '../../lib/plan/build';
 import { NOW } from './declare';
-import { describeValue } from '../util/describe-value';
-
-type Overrides = ReadonlyMap<string, unknown>;
+import { fuzzPositions, Overrides, reader } from '../util/fuzz-positions';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 function declare(over: Overrides, positions?: Set<string>): Topology {
-  const at = <T>(key: string, value: T): T => {
-    positions?.add(key);
-    return (over.has(key) ? over.get(key) : value) as T;
-  };
+  const at = reader(over, positions);
   const topo = new Topology(undefined, 'shop', { trustDomain: 'shop.example.com', clock: () => NOW });
   const tier = new SensitiveTier(topo, 'vault', { level: Sensitivity.HIGHLY_SENSITIVE });
   const vpc = new Network(topo, 'vpc', at('Network.props', {
@@ -107,55 +100,6 @@ const KINDS: readonly unknown[] = [
   new Date(Number.NaN), () => 1, true, false, Symbol('s'), 10n,
 ];
 
-function outcome(over: Overrides): 'ok' | 'bulkhead' | unknown {
-  try {
-    buildPlan(declare(over), { now: NOW });
-    return 'ok';
-  } catch (e) {
-    if (!BulkheadError.isBulkheadError(e)) return e;
-    for (const p of e.problems) {
-      const complete = /^BH-[A-Z0-9-]+$/.test(p.code) && typeof p.path === 'string' && p.path.length > 0
-        && typeof p.message === 'string' && p.message.length > 0 && typeof p.fix === 'string' && p.fix.length > 0
-        && (p.value === undefined || typeof p.value === 'string');
-      if (!complete) return new Error(`incomplete problem ${JSON.stringify(p)}`);
-    }
-    return 'bulkhead';
-  }
-}
-
-const POSITIONS = (() => {
-  const s = new Set<string>();
-  declare(new Map(), s);
-  return [...s].sort();
-})();
-
 describe('ill-typed cloud input gets a coded problem, never another error', () => {
-  test('the declaration with every position at its valid value plans', () => {
-    expect(outcome(new Map())).toBe('ok');
-    expect(POSITIONS.length).toBeGreaterThan(45);
-  });
-
-  test('every ill-typed value in every single position', () => {
-    const crashes: string[] = [];
-    for (const position of POSITIONS) {
-      for (const value of KINDS) {
-        const r = outcome(new Map([[position, value]]));
-        if (r !== 'ok' && r !== 'bulkhead') crashes.push(`${position} = ${describeValue(value)}: ${(r as Error)?.constructor?.name} ${(r as Error)?.message?.split('\n')[0]}`);
-      }
-    }
-    expect(crashes).toEqual([]);
-  });
-
-  test('several ill-typed values at once (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.uniqueArray(fc.tuple(fc.constantFrom(...POSITIONS), fc.constantFrom(...KINDS)), { minLength: 2, maxLength: 5, selector: ([p]) => p }),
-        (pairs) => {
-          const r = outcome(new Map(pairs));
-          if (r !== 'ok' && r !== 'bulkhead') throw new Error(`${pairs.map(([p, v]) => `${p} = ${describeValue(v)}`).join(', ')}: ${(r as Error)?.message}`);
-        },
-      ),
-      { numRuns: 300, seed: 11 },
-    );
-  });
+  fuzzPositions({ declare, run: (t) => buildPlan(t, { now: NOW }), verb: 'plans', minPositions: 45, kinds: KINDS, several: KINDS, numRuns: 300, seed: 11 });
 });

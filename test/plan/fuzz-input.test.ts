@@ -8,7 +8,6 @@
  * each prop and argument through `at(position, value)`; a test replaces the values of some
  * positions with ill-typed ones.
  */
-import * as fc from 'fast-check';
 import { Cidr } from '../../lib/core/cidr';
 import { Duration } from '../../lib/core/duration';
 import { SpiffeId, TrustDomain } from '../../lib/core/identity';
@@ -25,17 +24,13 @@ import { Workload } from '../../lib/model/workload';
 import { synthesize } from '../../lib/synth';
 import { NOW } from './declare';
 import { describeValue } from '../util/describe-value';
-
-type Overrides = ReadonlyMap<string, unknown>;
+import { fuzzPositions, Overrides, reader } from '../util/fuzz-positions';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 /** The full declaration; `positions` collects every position it reads. */
 function declare(over: Overrides, positions?: Set<string>): Topology {
-  const at = <T>(key: string, value: T): T => {
-    positions?.add(key);
-    return (over.has(key) ? over.get(key) : value) as T;
-  };
+  const at = reader(over, positions);
   const topo = new Topology(undefined, 'shop', at('Topology.props', {
     trustDomain: at('Topology.trustDomain', 'shop.example.com'),
     mode: at('Topology.mode', EnforcementMode.ENFORCE),
@@ -144,29 +139,6 @@ const KINDS: readonly unknown[] = [
   new Date(Number.NaN), () => 1, () => new Date(Number.NaN), true, Symbol('s'), 10n,
 ];
 
-function outcome(over: Overrides): 'ok' | 'bulkhead' | unknown {
-  try {
-    const topo = declare(over);
-    synthesize(topo);
-    return 'ok';
-  } catch (e) {
-    if (!BulkheadError.isBulkheadError(e)) return e;
-    for (const p of e.problems) {
-      const complete = /^BH-[A-Z0-9-]+$/.test(p.code) && typeof p.path === 'string' && p.path.length > 0
-        && typeof p.message === 'string' && p.message.length > 0 && typeof p.fix === 'string' && p.fix.length > 0
-        && (p.value === undefined || typeof p.value === 'string');
-      if (!complete) return new Error(`incomplete problem ${JSON.stringify(p)}`);
-    }
-    return 'bulkhead';
-  }
-}
-
-const POSITIONS = (() => {
-  const s = new Set<string>();
-  declare(new Map(), s);
-  return [...s].sort();
-})();
-
 /** Every value factory, with every ill-typed value as each argument. */
 const FACTORIES: Record<string, (x: any) => unknown> = {
   'Port.tcp': (x) => Port.tcp(x), 'Port.udp': (x) => Port.udp(x), 'Port.sctp': (x) => Port.sctp(x),
@@ -196,34 +168,5 @@ describe('ill-typed input gets a coded problem, never another error', () => {
     expect(crashes).toEqual([]);
   });
 
-  test('the declaration with every position at its valid value synthesizes', () => {
-    expect(outcome(new Map())).toBe('ok');
-    expect(POSITIONS.length).toBeGreaterThan(80);
-  });
-
-  test('every ill-typed value in every single position', () => {
-    const crashes: string[] = [];
-    for (const position of POSITIONS) {
-      for (const value of KINDS) {
-        const r = outcome(new Map([[position, value]]));
-        if (r !== 'ok' && r !== 'bulkhead') crashes.push(`${position} = ${describeValue(value)}: ${(r as Error)?.constructor?.name} ${(r as Error)?.message?.split('\n')[0]}`);
-      }
-    }
-    expect(crashes).toEqual([]);
-  });
-
-  test('several ill-typed values at once (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.uniqueArray(fc.tuple(fc.constantFrom(...POSITIONS), fc.constantFrom(...BAD)), { minLength: 2, maxLength: 5, selector: ([p]) => p }),
-        (pairs) => {
-          const r = outcome(new Map(pairs));
-          if (r !== 'ok' && r !== 'bulkhead') {
-            throw new Error(`${pairs.map(([p, v]) => `${p} = ${describeValue(v)}`).join(', ')}: ${(r as Error)?.message}`);
-          }
-        },
-      ),
-      { numRuns: 400, seed: 6 },
-    );
-  });
+  fuzzPositions({ declare, run: (t) => synthesize(t), verb: 'synthesizes', minPositions: 80, kinds: KINDS, several: BAD, numRuns: 400, seed: 6 });
 });
