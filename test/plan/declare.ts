@@ -76,6 +76,24 @@ export interface CatalogueCase {
   readonly also?: readonly string[];
 }
 
+/** One call with a bad argument (an entry point, not a declaration), and the problem it must give. */
+export interface CallCase {
+  /** What is wrong. */
+  readonly name: string;
+  /** The call. */
+  readonly call: () => unknown;
+  /** The expected problem code. */
+  readonly code: string;
+  /** The exact path. */
+  readonly path: string;
+  /** On the message. */
+  readonly message: RegExp;
+  /** On the rendered value. */
+  readonly value: RegExp;
+  /** On the fix. */
+  readonly fix: RegExp;
+}
+
 /**
  * Checks one catalogue entry: the declaration fails (or warns) with exactly the expected
  * codes, and the problem carries the path, message, value and fix, as the thrown message

@@ -13,7 +13,6 @@ import { Testing } from 'cdk8s';
 import { Analysis, connectivity, diff, explain } from '../../lib/analysis/engine';
 import { loadManifests, loadObjects } from '../../lib/analysis/loader';
 import { bindWorkload, TopologyCharts } from '../../lib/cdk8s';
-import { BulkheadError, Problem } from '../../lib/core/errors';
 import { Cluster } from '../../lib/model/cluster';
 import { Topology } from '../../lib/model/topology';
 import { SegmentationStack } from '../../lib/pulumi';
@@ -21,6 +20,8 @@ import { synthesize, writeManifests } from '../../lib/synth';
 import { verify } from '../../lib/verify';
 import { deployment } from '../analysis/util';
 import { base, NOW } from './declare';
+import { CallCase as Case } from './declare';
+import { problemsThrown } from '../util/thrown';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -28,27 +29,6 @@ pulumi.runtime.setMocks({
   newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
   call: (args) => args.inputs,
 }, 'bulkhead', 'errors-entry', false);
-
-function thrown(f: () => unknown): readonly Problem[] {
-  try {
-    f();
-  } catch (e) {
-    if (BulkheadError.isBulkheadError(e)) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a BulkheadError');
-}
-
-/** One ill-typed argument, and the problem it must give. */
-interface Case {
-  readonly name: string;
-  readonly call: () => unknown;
-  readonly code: string;
-  readonly path: string;
-  readonly message: RegExp;
-  readonly value: RegExp;
-  readonly fix: RegExp;
-}
 
 const manifests = () => loadObjects([deployment('shop', 'web', { app: 'web' }, [[8080, 'http']])]);
 const cdk8sTopology = () => {
@@ -264,7 +244,7 @@ afterAll(() => {
 
 describe('catalogue: ill-typed arguments of the entry points', () => {
   test.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const problems = thrown(c.call);
+    const problems = problemsThrown(c.call);
     const p = problems.find((x) => x.code === c.code && x.path === c.path && c.message.test(x.message));
     expect(p).toBeDefined();
     expect(p!.severity).toBe('error');
@@ -275,7 +255,7 @@ describe('catalogue: ill-typed arguments of the entry points', () => {
   });
 
   test('every ill-typed argument of a call is reported at once', () => {
-    const problems = thrown(() => Analysis.of(manifests(), { trustDomain: 5 as any, resolve: 'x' as any, podCidrs: '10.0.0.0/8' as any, clusterName: 1 as any }));
+    const problems = problemsThrown(() => Analysis.of(manifests(), { trustDomain: 5 as any, resolve: 'x' as any, podCidrs: '10.0.0.0/8' as any, clusterName: 1 as any }));
     expect(problems.map((p) => p.message.split(' ')[0]).sort()).toEqual(['options.clusterName', 'options.podCidrs', 'options.resolve', 'options.trustDomain']);
   });
 
@@ -284,7 +264,7 @@ describe('catalogue: ill-typed arguments of the entry points', () => {
     pulumi.runtime.setMocks({ newResource: (args) => { registered.push(args.name); return { id: 'x', state: args.inputs }; }, call: (a) => a.inputs }, 'bulkhead', 'errors-entry', false);
     const b = base();
     b.web.allowTo(b.cart, 'grpc' as any);
-    const problems = thrown(() => new SegmentationStack('together', { topology: b.topo, providers: { eks: new k8s.Provider('eks', { context: 'eks' }) }, defaultProviders: 'yes' as any, now: NOW }));
+    const problems = problemsThrown(() => new SegmentationStack('together', { topology: b.topo, providers: { eks: new k8s.Provider('eks', { context: 'eks' }) }, defaultProviders: 'yes' as any, now: NOW }));
     expect(problems.some((p) => p.path === 'together' && /defaultProviders/.test(p.message))).toBe(true);
     expect(problems.some((p) => p.path.startsWith('shop'))).toBe(true);
     await new Promise((r) => setTimeout(r, 20));

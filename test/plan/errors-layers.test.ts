@@ -5,13 +5,14 @@
  * Each entry asserts code, severity, path, message, value and fix.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { BulkheadError, Problem } from '../../lib/core/errors';
 import { LAYER_DEFINITIONS, KUBERNETES_LAYER } from '../../lib/layers/registry';
 import { LayerDefinition } from '../../lib/layers/types';
 import { CLOUD_RESOURCE_HOSTS, SegmentationStack } from '../../lib/pulumi';
 import { synthesize } from '../../lib/synth';
 import { network, TEST_LAYER, testNetworkLayer, withNetworks } from '../layers/network-layer';
 import { base, NOW } from './declare';
+import { CallCase as Case } from './declare';
+import { problemsThrown } from '../util/thrown';
 
 pulumi.runtime.setMocks({
   newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
@@ -19,26 +20,6 @@ pulumi.runtime.setMocks({
 }, 'bulkhead', 'errors-layers', false);
 
 afterEach(() => jest.restoreAllMocks());
-
-function thrown(f: () => unknown): readonly Problem[] {
-  try {
-    f();
-  } catch (e) {
-    if (BulkheadError.isBulkheadError(e)) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a BulkheadError');
-}
-
-interface Case {
-  readonly name: string;
-  readonly call: () => unknown;
-  readonly code: string;
-  readonly path: string;
-  readonly message: RegExp;
-  readonly value: RegExp;
-  readonly fix: RegExp;
-}
 
 const layers = (extra: LayerDefinition[]) => [...LAYER_DEFINITIONS, ...extra];
 
@@ -95,7 +76,7 @@ const CASES: readonly Case[] = [
 
 describe('catalogue: the layer mechanism', () => {
   test.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const problems = thrown(c.call);
+    const problems = problemsThrown(c.call);
     const p = problems.find((x) => x.code === c.code);
     expect(p).toBeDefined();
     expect(p!.severity).toBe('error');
@@ -106,7 +87,7 @@ describe('catalogue: the layer mechanism', () => {
   });
 
   test('layer definitions of the wrong kind are coded problems, all at once', () => {
-    const problems = thrown(() => synthesize(base().topo, { now: NOW, layers: [5, { name: 'x', scope: 'cloud', target: {}, emits: 'none' }] as never }));
+    const problems = problemsThrown(() => synthesize(base().topo, { now: NOW, layers: [5, { name: 'x', scope: 'cloud', target: {}, emits: 'none' }] as never }));
     expect(problems.map((p) => [p.code, p.message])).toEqual([
       ['BH-INPUT-TYPE', expect.stringMatching(/^options\.layers\[0\] must be a layer definition/)],
       ['BH-INPUT-TYPE', expect.stringMatching(/^options\.layers\[1\]\.emits must be a list/)],

@@ -14,6 +14,7 @@ import { BulkheadError, Problem } from '../../lib/core/errors';
 import { OUTPUT_RECORD_FILE, writeManifests } from '../../lib/synth';
 import { synthesize } from '../../lib/synth';
 import { base, NOW } from './declare';
+import { problemsThrown } from '../util/thrown';
 
 interface Entry {
   readonly name: string;
@@ -25,16 +26,6 @@ interface Entry {
   readonly message: RegExp;
   readonly value?: RegExp;
   readonly fix: RegExp;
-}
-
-function thrown(f: () => unknown): readonly Problem[] {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BulkheadError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a BulkheadError');
 }
 
 function cliProblems(argv: string[]): readonly Problem[] {
@@ -128,7 +119,7 @@ const CATALOGUE: readonly Entry[] = [
   // ------------------------------------------------------------------ acknowledgements
   {
     name: 'a malformed acknowledged code',
-    produce: () => thrown(() => base({ acknowledge: ['np-fqdn'] })),
+    produce: () => problemsThrown(() => base({ acknowledge: ['np-fqdn'] })),
     code: 'BH-ACK-CODE', path: 'shop', message: /must be a Bulkhead problem code/, value: /"np-fqdn"/, fix: /such as BH-NP-FQDN/,
   },
   {
@@ -141,7 +132,7 @@ const CATALOGUE: readonly Entry[] = [
     name: '--out onto a file',
     produce: (dir) => {
       fs.writeFileSync(path.join(dir, 'f'), 'x');
-      return thrown(() => writeManifests([{ name: 'c', manifests: [] }], path.join(dir, 'f')));
+      return problemsThrown(() => writeManifests([{ name: 'c', manifests: [] }], path.join(dir, 'f')));
     },
     code: 'BH-OUT-NOT-FOLDER', path: /\/f$/, message: /exists and is not a folder/, fix: /choose a folder for --out/,
   },
@@ -149,7 +140,7 @@ const CATALOGUE: readonly Entry[] = [
     name: 'a non-empty folder without a record',
     produce: (dir) => {
       fs.writeFileSync(path.join(dir, 'notes.md'), 'x');
-      return thrown(() => writeManifests([{ name: 'c', manifests: [] }], dir));
+      return problemsThrown(() => writeManifests([{ name: 'c', manifests: [] }], dir));
     },
     code: 'BH-OUT-FOREIGN', path: /bulkhead-catalogue-/, message: /not empty \(1 file, such as notes\.md\) and holds no record/, value: /notes\.md/, fix: /new or empty folder/,
   },
@@ -159,7 +150,7 @@ const CATALOGUE: readonly Entry[] = [
       writeManifests([{ name: 'a', manifests: [np('x') as never] }], dir);
       fs.mkdirSync(path.join(dir, 'b'));
       fs.writeFileSync(path.join(dir, 'b', 'kubernetes.yaml'), 'mine\n');
-      return thrown(() => writeManifests([{ name: 'b', manifests: [np('x') as never] }], dir));
+      return problemsThrown(() => writeManifests([{ name: 'b', manifests: [np('x') as never] }], dir));
     },
     code: 'BH-OUT-OVERWRITE', path: /b\/kubernetes\.yaml$/, message: /was not written by Bulkhead/, fix: /move the file away/,
   },
@@ -168,7 +159,7 @@ const CATALOGUE: readonly Entry[] = [
     produce: (dir) => {
       writeManifests([{ name: 'a', manifests: [np('x') as never] }], dir);
       fs.appendFileSync(path.join(dir, 'a', 'kubernetes.yaml'), '# edit\n');
-      return thrown(() => writeManifests([{ name: 'a', manifests: [np('y') as never] }], dir));
+      return problemsThrown(() => writeManifests([{ name: 'a', manifests: [np('y') as never] }], dir));
     },
     code: 'BH-OUT-EDITED', path: /a\/kubernetes\.yaml$/, message: /edited since Bulkhead wrote it/, fix: /put the change into the declaration/,
   },
@@ -176,7 +167,7 @@ const CATALOGUE: readonly Entry[] = [
     name: 'an unreadable record',
     produce: (dir) => {
       fs.writeFileSync(path.join(dir, OUTPUT_RECORD_FILE), '{');
-      return thrown(() => writeManifests([{ name: 'a', manifests: [] }], dir));
+      return problemsThrown(() => writeManifests([{ name: 'a', manifests: [] }], dir));
     },
     code: 'BH-OUT-RECORD', path: /\.bulkhead-manifest\.json$/, message: /cannot be read/, fix: /restore the record, or empty the folder/,
   },
@@ -216,7 +207,7 @@ const CATALOGUE: readonly Entry[] = [
         fs.mkdirSync(path.join(dir, c));
         fs.writeFileSync(path.join(dir, c, 'kubernetes.yaml'), '');
       }
-      return thrown(() => loadManifests([dir]));
+      return problemsThrown(() => loadManifests([dir]));
     },
     code: 'BH-IN-MULTI-CLUSTER', path: 'input', message: /manifests of 2 clusters \(a, b\)/, value: /bulkhead-catalogue-/, fix: /one cluster at a time/,
   },
@@ -257,30 +248,30 @@ const CATALOGUE: readonly Entry[] = [
   },
   {
     name: 'the same object twice',
-    produce: () => thrown(() => loadObjects([np('p'), np('p')], 'mem')),
+    produce: () => problemsThrown(() => loadObjects([np('p'), np('p')], 'mem')),
     code: 'BH-IN-DUPLICATE', path: 'mem (document 2), NetworkPolicy shop/p', message: /also defined in mem \(document 1\)/, fix: /remove one of the two/,
   },
   {
     name: 'invalid YAML',
     produce: (dir) => {
       fs.writeFileSync(path.join(dir, 'a.yaml'), 'kind: [\n');
-      return thrown(() => loadManifests([dir]));
+      return problemsThrown(() => loadManifests([dir]));
     },
     code: 'BH-IN-SYNTAX', path: /a\.yaml \(document 1\)$/, message: /not valid YAML/, fix: /fix the YAML syntax/,
   },
   {
     name: 'a path that cannot be read',
-    produce: (dir) => thrown(() => loadManifests([path.join(dir, 'missing')])),
+    produce: (dir) => problemsThrown(() => loadManifests([path.join(dir, 'missing')])),
     code: 'BH-IN-READ', path: 'input', message: /cannot read ".*missing"/, fix: /existing folder or manifest file/,
   },
   {
     name: 'a malformed field',
-    produce: () => thrown(() => Analysis.of(loadObjects([pod, { ...np('p'), spec: { podSelector: { matchLabels: { app: 1 } } } }], 'mem'))),
+    produce: () => problemsThrown(() => Analysis.of(loadObjects([pod, { ...np('p'), spec: { podSelector: { matchLabels: { app: 1 } } } }], 'mem'))),
     code: 'BH-IN-FIELD', path: /^mem \(document 2\), NetworkPolicy shop\/p, spec\.podSelector\.matchLabels\.app$/, message: /label value must be a string/, value: /1/, fix: /quote the value/,
   },
   {
     name: 'an unknown workload (input without a field)',
-    produce: () => thrown(() => Analysis.of(loadObjects([pod], 'mem')).endpoint('shop/nope')),
+    produce: () => problemsThrown(() => Analysis.of(loadObjects([pod], 'mem')).endpoint('shop/nope')),
     code: 'BH-IN-INPUT', path: 'input', message: /no workload shop\/nope/, value: /"shop\/nope"/, fix: /name one of: shop\/web\[Pod\]/,
   },
   // ------------------------------------------------------------------ simulator warnings
@@ -318,7 +309,7 @@ describe('problem catalogue: acknowledgements, output folder, analysis input, co
   });
 
   test('AnalysisInputError carries Problems too', () => {
-    expect(thrown(() => loadManifests([])).map((p) => p.code)).toEqual(['BH-IN-INPUT']);
+    expect(problemsThrown(() => loadManifests([])).map((p) => p.code)).toEqual(['BH-IN-INPUT']);
     expect(new AnalysisInputError({ message: 'm', fix: 'f' })).toBeInstanceOf(BulkheadError);
   });
 });

@@ -2,7 +2,7 @@
  * The error a function throws, of the expected class: the test fails when it throws nothing,
  * or an error of another class (which is rethrown, so its stack shows).
  */
-import { BulkheadError } from '../../lib/core/errors';
+import { BulkheadError, Problem } from '../../lib/core/errors';
 
 /** A class of errors, such as `BulkheadError` or `AnalysisInputError`. */
 type ErrorClass<E extends Error> = abstract new (...args: never[]) => E;
@@ -16,4 +16,9 @@ export function thrown<E extends Error = BulkheadError>(f: () => unknown, cls: E
     throw e;
   }
   throw new Error(`expected a ${cls.name}`);
+}
+
+/** The problems of the {@link BulkheadError} that `f` throws. */
+export function problemsThrown(f: () => unknown): readonly Problem[] {
+  return thrown(f).problems;
 }
