@@ -11,30 +11,18 @@ import { AwsArtifact } from '../../lib/targets/types';
 import { Port } from '../../lib/core/port';
 import { base, NOW } from '../plan/declare';
 import { network, testNetworkLayer, withNetworks } from './network-layer';
+import { recordResources, settle } from '../util/pulumi';
 
 // Synthesis and the mock monitor take seconds on a busy machine.
 jest.setTimeout(60_000);
 
-interface Created { type: string; name: string; inputs: Record<string, unknown>; provider?: string }
-const created: Created[] = [];
-
-pulumi.runtime.setMocks({
-  newResource: (args) => {
-    created.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-    return { id: `${args.name}-id`, state: args.inputs };
-  },
-  call: (args) => args.inputs,
-}, 'bulkhead', 'layers', false);
+const created = recordResources('bulkhead', 'layers');
 
 /** A stand-in for a cloud resource. */
 class FakeGroup extends pulumi.CustomResource {
   constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
     super('test:aws:SecurityGroup', name, props, opts);
   }
-}
-
-function settle<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply(resolve));
 }
 
 beforeEach(() => {

@@ -12,19 +12,11 @@ import { SegmentationStack } from '../../lib/pulumi';
 import { groupKey } from '../../lib/targets/aws';
 import { base, NOW } from '../plan/declare';
 import { assemble, fixtureParts } from '../targets/aws/fixture';
+import { recordResources } from '../util/pulumi';
 
 jest.setTimeout(60_000);
 
-interface Created { type: string; name: string; inputs: Record<string, unknown>; provider?: string }
-const created: Created[] = [];
-
-pulumi.runtime.setMocks({
-  newResource: (args) => {
-    created.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-    return { id: args.id || `${args.name}-id`, state: args.inputs };
-  },
-  call: (args) => args.inputs,
-}, 'bulkhead', 'aws-stack', false);
+const created = recordResources('bulkhead', 'aws-stack');
 
 function fixture() {
   const p = fixtureParts();

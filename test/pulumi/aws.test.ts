@@ -4,20 +4,11 @@ import * as pulumi from '@pulumi/pulumi';
 import { awsLogicalName, awsResourcesWaiting, createAwsResources } from '../../lib/pulumi/aws';
 import { AwsResource, CrossplaneSecurityGroupRule, planAwsNetwork, toCrossplane } from '../../lib/targets/aws';
 import { awsFixturePlan } from '../targets/aws/fixture';
+import { recordResources, settle } from '../util/pulumi';
 
 jest.setTimeout(60_000);
 
-interface Created { type: string; name: string; inputs: Record<string, unknown>; provider?: string; id?: string }
-const created: Created[] = [];
-
-pulumi.runtime.setMocks({
-  newResource: (args) => {
-    created.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, id: args.id });
-    // an adopted group is read (`get`): the mock answers with its id
-    return { id: args.id || `${args.name}-id`, state: args.inputs };
-  },
-  call: (args) => args.inputs,
-}, 'bulkhead', 'test', false);
+const created = recordResources('bulkhead', 'test');
 
 class Parent extends pulumi.ComponentResource {
   constructor(name: string) {
@@ -29,10 +20,6 @@ const plan = awsFixturePlan();
 const renders = plan.networks.map((n) => planAwsNetwork(plan, n));
 const resources: AwsResource[] = renders.flatMap((r) => r.resources);
 const crossplaneRules = toCrossplane(resources).filter((m): m is CrossplaneSecurityGroupRule => m.kind !== 'SecurityGroup' && m.kind !== 'ManagedPrefixList');
-
-function settle<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply(resolve));
-}
 
 let out: ReturnType<typeof createAwsResources>;
 let userProvider: aws.Provider;

@@ -14,21 +14,24 @@ export interface Created {
   readonly inputs: Record<string, unknown>;
   /** The provider reference. */
   readonly provider?: string;
+  /** The id given when an existing resource is read (`get`). */
+  readonly id?: string;
 }
 
 /**
- * Installs the mocks for a project and returns the list the resources are recorded in. Call it
- * at module level, before any resource is created (outputs never resolve otherwise).
+ * Installs the mocks for a project and stack and returns the list the resources are recorded in.
+ * Call it at module level, before any resource is created (outputs never resolve otherwise). A
+ * resource read with `get` keeps the id it was read with.
  */
-export function recordResources(project: string): Created[] {
+export function recordResources(project: string, stack = 'test'): Created[] {
   const created: Created[] = [];
   pulumi.runtime.setMocks({
     newResource: (args) => {
-      created.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-      return { id: `${args.name}-id`, state: args.inputs };
+      created.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, ...(args.id ? { id: args.id } : {}) });
+      return { id: args.id || `${args.name}-id`, state: args.inputs };
     },
     call: (args) => args.inputs,
-  }, project, 'test', false);
+  }, project, stack, false);
   return created;
 }
 
