@@ -163,8 +163,16 @@ function awsProtocol(p: Protocol): AwsProtocol | undefined {
 
 /** Computes the `aws` layer of one network: resources, pod groups, and every problem found. */
 export function planAwsNetwork(plan: Plan, network: PlanNetwork): AwsNetworkRender {
-  return new NetworkRenderer(plan, network).run();
+  // synthesis validates every network, then renders it, with the same plan: render once
+  let byNetwork = RENDERED.get(plan);
+  if (!byNetwork) RENDERED.set(plan, byNetwork = new WeakMap());
+  let r = byNetwork.get(network);
+  if (!r) byNetwork.set(network, r = new NetworkRenderer(plan, network).run());
+  return r;
 }
+
+/** The renders of each plan's networks (plans and their records are never changed once built). */
+const RENDERED = new WeakMap<Plan, WeakMap<PlanNetwork, AwsNetworkRender>>();
 
 /**
  * Renders the `aws` layer of one network. Throws a {@link BulkheadError} with every error
