@@ -740,7 +740,8 @@ function verifyNetworks(synthesis: Synthesis, notes: Set<string>): VerifyLayerRe
   const externalOf = new Map(synthesis.plan.externals.map((x) => [x.key, x]));
   return report.networks.map((n): VerifyLayerResult => {
     const approximations = report.approximations.filter((a) => a.network === n.network).map((a): VerifyApproximation => {
-      const range = addressRange(a.dst) ?? [0, 0xffffffff];
+      const range = addressRange(a.dst);
+      if (!range) throw new Error(`internal: the aws verify wrote the range ${a.dst} in a form verify cannot read`);
       const merged = mergeIntervals([range]);
       return {
         cluster: a.network, layer: 'aws', src: a.src, external: a.externals.map((k) => externalOf.get(k)?.name ?? k).join(','), fqdns: [...new Set(a.externals.flatMap((k) => externalOf.get(k)?.fqdns ?? []))].sort(cmp), ports: a.ports,
