@@ -399,6 +399,13 @@ export interface ManifestFolder {
   readonly under?: readonly string[];
   /** Objects to write, in order. */
   readonly manifests: readonly KubeManifest[];
+  /**
+   * Other files to write into the folder beside the layer files, by file name (one plain path
+   * segment, such as `kustomization.yaml`), with their text. A name that a layer file also
+   * takes is an error.
+   * @default - none
+   */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -497,6 +504,7 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
     for (const m of c.manifests) byLayer.set(layerOf(m), [...(byLayer.get(layerOf(m)) ?? []), m]);
     const dir = [...(c.under ?? []), c.name].join('/');
     for (const [layer, ms] of [...byLayer.entries()].sort(([a], [b]) => cmp(a, b))) content.set(`${dir}/${layer}.yaml`, toYaml(ms));
+    for (const [file, text] of Object.entries(c.files ?? {}).sort(([a], [b]) => cmp(a, b))) content.set(`${dir}/${file}`, text);
   }
   const files = [...content.keys()].sort(cmp);
   const record: OutputRecord = { generator: 'bulkhead', version: 1, files: Object.fromEntries(files.map((f) => [f, sha256(content.get(f)!)])) };
@@ -620,6 +628,21 @@ function checkWriteArgs(folders: unknown, outdir: unknown): void {
           check.error('BH-OUT-NAME', where, `two folders are named '${full}': the files of one would replace those of the other`, full, 'give every folder its own name (one folder per cluster)');
         }
         names.add(full);
+      }
+      if (f.files !== undefined) {
+        if (!isRecord(f.files)) {
+          check.kind(where, `folders[${i}].files`, f.files, 'an object of file names and texts', "{ 'kustomization.yaml': 'resources: ...' }");
+        } else {
+          const layerFiles = new Set((Array.isArray(f.manifests) ? (f.manifests as unknown[]) : []).filter((m): m is KubeManifest => isRecord(m) && isRecord(m.metadata)).map((m) => `${layerOf(m)}.yaml`));
+          for (const [file, text] of Object.entries(f.files)) {
+            if (file === '' || file === '.' || file === '..' || /[\/\\\0]/.test(file) || file === OUTPUT_RECORD_FILE) {
+              check.error('BH-OUT-NAME', where, `the file name '${file}' of folders[${i}].files is not one plain path segment: it would be written outside its folder`, file, "name the file without '/', '\\' or '..' (such as 'kustomization.yaml')");
+            } else if (layerFiles.has(file)) {
+              check.error('BH-OUT-NAME', where, `the file name '${file}' of folders[${i}].files is the file of a layer: one would replace the other`, file, 'give the file a name no layer takes');
+            }
+            if (typeof text !== 'string') check.kind(where, `folders[${i}].files['${file}']`, text, 'a text', "'resources:\n  - kubernetes.yaml\n'");
+          }
+        }
       }
       check.list(where, `folders[${i}].manifests`, f.manifests, '[{ apiVersion, kind, metadata: { name } }, ...]', {
         item: (m, j) => {

@@ -55,6 +55,18 @@ describe('writeManifests never deletes or overwrites a file it did not write', (
     expect(writeManifests(folders('c'), out)).toEqual(['eks/kubernetes.yaml']);
   });
 
+  test('other files of a folder are written beside its layer files and recorded; bad names are refused before anything is written', () => {
+    const out = path.join(root, 'out');
+    const withFiles: ManifestFolder[] = [{ name: 'eks', manifests: [np('a')], files: { 'kustomization.yaml': 'resources:\n  - kubernetes.yaml\n' } }];
+    expect(writeManifests(withFiles, out)).toEqual(['eks/kubernetes.yaml', 'eks/kustomization.yaml']);
+    expect(fs.readFileSync(path.join(out, 'eks', 'kustomization.yaml'), 'utf8')).toBe('resources:\n  - kubernetes.yaml\n');
+    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(out, OUTPUT_RECORD_FILE), 'utf8')).files)).toEqual(['eks/kubernetes.yaml', 'eks/kustomization.yaml']);
+    const bad = path.join(root, 'bad');
+    const e = caught(() => writeManifests([{ name: 'eks', manifests: [np('a')], files: { '../x.yaml': 'a: 1\n', 'kubernetes.yaml': 'b: 2\n', 'ok.yaml': 3 as unknown as string } }], bad));
+    expect(e.problems.map((p) => [p.code, p.value])).toEqual([['BH-INPUT-TYPE', '3'], ['BH-OUT-NAME', '"../x.yaml"'], ['BH-OUT-NAME', '"kubernetes.yaml"']]);
+    expect(fs.existsSync(bad)).toBe(false);
+  });
+
   test('a non-empty folder it did not create is an error with the fix, and nothing is touched', () => {
     const out = path.join(root, 'mine');
     fs.mkdirSync(out);

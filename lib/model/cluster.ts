@@ -4,6 +4,28 @@ import { checkedScope, propsOf } from './args';
 import { ClusterLayerName } from '../core/layers';
 import { Network } from './network';
 
+/** How the Istio mesh of a cluster carries its workloads' traffic. */
+export type MeshMode = 'sidecar' | 'ambient';
+
+/**
+ * Where the SPIRE server of a cluster publishes its trust bundle, for the clusters of other
+ * trust domains that federate with it (SPIRE `ClusterFederatedTrustDomain`).
+ */
+export interface SpireBundleEndpoint {
+  /** The bundle endpoint URL, such as `https://spire-bundle.eks.shop.example.com:8443`. */
+  readonly url: string;
+  /**
+   * The endpoint profile: `https_spiffe` (the endpoint authenticates with an SVID of its own
+   * trust domain) or `https_web` (a Web PKI certificate).
+   */
+  readonly profile: 'https_spiffe' | 'https_web';
+  /**
+   * The SPIFFE ID the endpoint presents (profile `https_spiffe` only).
+   * @default - the SPIRE server's ID, `spiffe://<trust domain>/spire/server`
+   */
+  readonly spiffeId?: string;
+}
+
 /** Properties of a {@link Cluster}. */
 export interface ClusterProps {
   /**
@@ -57,6 +79,19 @@ export interface ClusterProps {
    * @default - the topology's trust domain
    */
   readonly trustDomain?: string;
+  /**
+   * The SPIRE bundle endpoint of this cluster's trust domain: clusters of other trust domains
+   * whose workloads talk to this cluster's federate with it there. Needed only when its trust
+   * domain differs from theirs; Bulkhead never invents the URL.
+   * @default - none (a flow to or from a cluster of another trust domain is an error where SPIRE runs)
+   */
+  readonly spireBundleEndpoint?: SpireBundleEndpoint;
+  /**
+   * How the cluster's Istio mesh runs: `sidecar` (an Envoy beside every pod) or `ambient`
+   * (ztunnel on every node enforces L4; L7 rules need a waypoint).
+   * @default 'sidecar'
+   */
+  readonly meshMode?: MeshMode;
   /**
    * Cilium ClusterMesh cluster name (`io.cilium.k8s.policy.cluster`).
    * @default - the cluster name

@@ -82,6 +82,29 @@ export interface PlanCluster {
    * @default - in no declared cloud network
    */
   readonly network?: string;
+  /**
+   * How the cluster's Istio mesh runs (see `ClusterProps.meshMode`).
+   * @default 'sidecar'
+   */
+  readonly meshMode?: 'sidecar' | 'ambient';
+  /**
+   * The SPIRE bundle endpoint of the cluster's trust domain (see `ClusterProps.spireBundleEndpoint`).
+   * @default - none declared
+   */
+  readonly bundleEndpoint?: PlanBundleEndpoint;
+}
+
+/** Where the SPIRE server of a cluster publishes its trust bundle. */
+export interface PlanBundleEndpoint {
+  /** The bundle endpoint URL. */
+  readonly url: string;
+  /** `https_spiffe` or `https_web`. */
+  readonly profile: 'https_spiffe' | 'https_web';
+  /**
+   * The endpoint's SPIFFE ID (profile `https_spiffe`).
+   * @default - none (profile `https_web`)
+   */
+  readonly spiffeId?: string;
 }
 
 /** A platform endpoint: a cluster service that default-deny would otherwise cut off. */

@@ -8,6 +8,7 @@
  */
 import { Cidr } from '../../core/cidr';
 import { cmp } from '../../core/errors';
+import { isRecord } from '../../core/entry';
 import { TrustDomain } from '../../core/identity';
 import { dnsSubdomainProblem, LABELS, labelValueProblem } from '../../core/names';
 import { Port } from '../../core/port';
@@ -20,7 +21,7 @@ import { PlatformService } from '../../model/topology';
 import { Workload } from '../../model/workload';
 import { LAYERS } from '../../core/layers';
 import {
-  PlanCluster, PlanExternal, PlanHttpRule, PlanNamedPort, PlanPlatformEndpoint, PlanPort, PlanTier, PlanWorkload,
+  PlanBundleEndpoint, PlanCluster, PlanExternal, PlanHttpRule, PlanNamedPort, PlanPlatformEndpoint, PlanPort, PlanTier, PlanWorkload,
 } from '../types';
 import { addressSet, AddressSet, checkAddressOverlaps } from '../checks/addresses';
 import { checkHttpProtocol } from '../checks/http';
@@ -252,9 +253,21 @@ export function readClusters(d: Declaration, r: Resolution): void {
       ciliumClusterName: c.props.ciliumClusterName ?? c.clusterName,
       istioRootNamespace: root,
       namespaces: [],
+      ...(c.props.meshMode === 'ambient' ? { meshMode: 'ambient' as const } : {}),
+      ...(bundleEndpointOf(c) ?? {}),
     });
     addPlatform(d, r, c);
   }
+}
+
+/**
+ * The declared SPIRE bundle endpoint of a cluster, as plan fields (checked by the federation
+ * checks, which report a bad URL, profile or SPIFFE ID).
+ */
+function bundleEndpointOf(c: Cluster): { bundleEndpoint: PlanBundleEndpoint } | undefined {
+  const b = c.props.spireBundleEndpoint;
+  if (!isRecord(b) || typeof b.url !== 'string' || (b.profile !== 'https_spiffe' && b.profile !== 'https_web')) return undefined;
+  return { bundleEndpoint: { url: b.url, profile: b.profile, ...(b.profile === 'https_spiffe' && typeof b.spiffeId === 'string' ? { spiffeId: b.spiffeId } : {}) } };
 }
 
 /** The platform services of a cluster: DNS, the mesh control plane where Istio runs, the metrics scraper when declared. */
