@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { hasBrand, setBrand } from '../core/brand';
 import { checkedScope, propsOf } from './args';
+import type { Cluster } from './cluster';
 
 /**
  * A platform destination of a cloud network that differs from the Amazon-provided one, such
@@ -101,6 +102,17 @@ export interface NetworkProps {
    * @default - AWS's defaults: 60 inbound and 60 outbound rules per group, 5 groups per interface
    */
   readonly quotas?: NetworkQuotaProps;
+  /**
+   * The cluster whose Crossplane (with the Upbound AWS provider) the manifest hosts' objects of
+   * this network (`out/aws/<account>/<region>/aws.yaml`) are applied to. Its break-glass reaper
+   * then also deletes the network's expired break-glass rule objects
+   * (`securitygroupingressrules` / `securitygroupegressrules.ec2.aws.upbound.io`), and Crossplane
+   * revokes the AWS rules (the default `deletionPolicy: Delete`), without a new synthesis. The
+   * Pulumi host does not need it: it schedules the revocation of each break-glass rule with
+   * EventBridge Scheduler.
+   * @default - none: in manifest output a break-glass rule lasts until the next synthesis after its expiry (warning `BH-AWS-BREAK-GLASS-REAPER`)
+   */
+  readonly controlPlane?: Cluster;
 }
 
 /** How two networks are linked. */
