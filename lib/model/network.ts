@@ -151,6 +151,7 @@ export class Network extends Construct {
   /** Properties as declared (validated when the plan is built). */
   public readonly props: NetworkProps;
   private readonly linkList: NetworkLink[] = [];
+  private readonly controlPlaneList: Cluster[] = [];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(checkedScope(scope, id, 'Network'), id);
@@ -178,6 +179,22 @@ export class Network extends Construct {
    */
   public linkViaTransitGateway(other: Network): void {
     this.linkList.push({ peer: other, kind: 'transit-gateway', path: this.node.path });
+  }
+
+  /**
+   * Declares the control-plane cluster after the network (see `NetworkProps.controlPlane`),
+   * for a cluster that itself lives in this network and so is created after it.
+   *
+   * @example prodVpc.setControlPlane(eks)
+   */
+  public setControlPlane(cluster: Cluster): void {
+    this.controlPlaneList.push(cluster);
+  }
+
+  /** The control-plane clusters declared, by the prop and by {@link setControlPlane}, in that order (the plan accepts one). */
+  public get controlPlanes(): readonly Cluster[] {
+    const fromProps = propsOf(this.props).controlPlane;
+    return [...(fromProps !== undefined ? [fromProps as Cluster] : []), ...this.controlPlaneList];
   }
 
   /** The links declared by this network, in declaration order (the plan makes them symmetric). */

@@ -209,8 +209,14 @@ export class CloudPhase {
 
   /** The cluster the network's Crossplane objects are applied to, by name (see `NetworkProps.controlPlane`). */
   private controlPlane(n: Network): string | undefined {
-    const c: unknown = n.props.controlPlane;
-    if (c === undefined) return undefined;
+    const all: readonly unknown[] = n.controlPlanes;
+    if (all.length === 0) return undefined;
+    const distinct = [...new Set(all)];
+    if (distinct.length > 1) {
+      this.r.error('BH-NETWORK-CONTROL-PLANE', n.node.path, 'the network names more than one control-plane cluster: its Crossplane objects are applied to one', distinct.map((c) => (Cluster.isCluster(c) ? c.node.path : String(c))), 'declare one control plane (the controlPlane prop or setControlPlane, once)');
+      return undefined;
+    }
+    const c = distinct[0];
     const fix = 'pass a Cluster of this topology that runs Crossplane with the Upbound AWS provider (controlPlane: eks), or leave controlPlane out';
     if (!Cluster.isCluster(c)) {
       this.r.error('BH-NETWORK-CONTROL-PLANE', n.node.path, 'controlPlane is not a Cluster', typeof c === 'object' && c !== null ? (c as { node?: { path?: string } }).node?.path ?? String(c) : c, fix);
