@@ -109,7 +109,8 @@ export interface NetworkProps {
    * (`securitygroupingressrules` / `securitygroupegressrules.ec2.aws.upbound.io`), and Crossplane
    * revokes the AWS rules (the default `deletionPolicy: Delete`), without a new synthesis. The
    * Pulumi host does not need it: it schedules the revocation of each break-glass rule with
-   * EventBridge Scheduler.
+   * EventBridge Scheduler. A cluster that lives in this network (and so is created after it) is
+   * named with {@link Network.setControlPlane} instead.
    * @default - none: in manifest output a break-glass rule lasts until the next synthesis after its expiry (warning `BH-AWS-BREAK-GLASS-REAPER`)
    */
   readonly controlPlane?: Cluster;

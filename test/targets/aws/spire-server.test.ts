@@ -38,12 +38,15 @@ function declare(server: SpireServerProps | undefined, isolated = false) {
 
 const SERVER: SpireServerProps = { addresses: ['10.0.15.32/28'] };
 
+/** The desired state of a Crossplane object (undefined for other objects). */
+const fp = (m: KubeManifest): Record<string, unknown> | undefined => (m as unknown as { spec?: { forProvider?: Record<string, unknown> } }).spec?.forProvider;
+
 describe('VM fleets\' SPIRE agents reach the SPIRE server their cluster declares', () => {
   const s = synthesize(declare(SERVER), { now: NOW });
   const manifests = s.networks[0].manifests;
   const erpGroup = manifests.find((m) => m.kind === 'SecurityGroup' && m.metadata.labels?.['bulkhead.io/workload'] === 'erp')!;
-  const egress = manifests.filter((m) => m.kind === 'SecurityGroupEgressRule' && (m.spec as { forProvider: { securityGroupIdRef: { name: string } } }).forProvider.securityGroupIdRef.name === erpGroup.metadata.name);
-  const toServer = egress.filter((m) => (m.spec as { forProvider: { fromPort?: number } }).forProvider.fromPort === 8081);
+  const egress = manifests.filter((m) => m.kind === 'SecurityGroupEgressRule' && (fp(m)?.securityGroupIdRef as { name: string }).name === erpGroup.metadata.name);
+  const toServer = egress.filter((m) => fp(m)?.fromPort === 8081);
 
   test('the plan records the server with its defaults: namespace, selector, port', () => {
     expect(s.plan.clusters.find((c) => c.name === 'eks')?.spireServer).toEqual({
@@ -53,7 +56,7 @@ describe('VM fleets\' SPIRE agents reach the SPIRE server their cluster declares
   });
 
   test('the fleet\'s group lets the agents out to the server\'s addresses on its port, naming the platform flow', () => {
-    expect(toServer.map((m) => (m.spec as { forProvider: Record<string, unknown> }).forProvider)).toEqual([expect.objectContaining({
+    expect(toServer.map(fp)).toEqual([expect.objectContaining({
       ipProtocol: 'tcp', fromPort: 8081, toPort: 8081, cidrIpv4: '10.0.15.32/28', description: 'Bulkhead: platform:eks:spire-server',
     })]);
     for (const m of manifests) expect(schemaErrors(m)).toEqual([]);
@@ -70,14 +73,14 @@ describe('VM fleets\' SPIRE agents reach the SPIRE server their cluster declares
 
   test('a declared port and several addresses: one rule per merged address, on that port', () => {
     const t = synthesize(declare({ addresses: ['10.0.15.40/32', '10.0.15.41/32', '10.0.16.9/32'], port: 9081 }), { now: NOW });
-    const rules = t.networks[0].manifests.filter((m) => m.kind === 'SecurityGroupEgressRule' && (m.spec as { forProvider: { fromPort?: number } }).forProvider.fromPort === 9081);
-    expect(rules.map((m) => (m.spec as { forProvider: { cidrIpv4: string } }).forProvider.cidrIpv4).sort()).toEqual(['10.0.15.40/31', '10.0.16.9/32']);
+    const rules = t.networks[0].manifests.filter((m) => m.kind === 'SecurityGroupEgressRule' && fp(m)?.fromPort === 9081);
+    expect(rules.map((m) => fp(m)?.cidrIpv4 as string).sort()).toEqual(['10.0.15.40/31', '10.0.16.9/32']);
     expect(verifyAws(t.plan, t.networks[0].manifests).ok).toBe(true);
   });
 
   test('without a declared server: no rule to it, and BH-VM-SPIRE-SERVER', () => {
     const t = synthesize(declare(undefined), { now: NOW });
-    expect(t.networks[0].manifests.filter((m) => (m.spec as { forProvider?: { fromPort?: number } }).forProvider?.fromPort === 8081)).toEqual([]);
+    expect(t.networks[0].manifests.filter((m) => fp(m)?.fromPort === 8081)).toEqual([]);
     expect(t.warnings.filter((w) => w.code === 'BH-VM-SPIRE-SERVER').map((w) => w.path)).toEqual(['shop/erp']);
   });
 
