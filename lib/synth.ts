@@ -146,7 +146,7 @@ export function synthesize(topology: Topology, options: SynthesizeOptions = {}):
       ...cluster.layers.flatMap((l) => targets[l]?.breakGlassResources ?? []),
       ...placed.flatMap((p) => p.layer.target.breakGlassResources ?? []),
     ];
-    const reaper = resources.length > 0 ? renderReaper(plan, cluster, resources) : { manifests: [], warnings: [] };
+    const reaper = renderReaper(plan, cluster, resources);
     manifests.push(...reaper.manifests);
     warnings.push(...reaper.warnings);
     return { cluster, manifests: sortManifests(manifests), counts, reaper: reaper.manifests.length };

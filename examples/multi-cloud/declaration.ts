@@ -8,8 +8,9 @@
  *     the orders service calls a payment provider's API by FQDN on 443, and books orders into
  *     the ERP on 443
  *   ERP domain (highly sensitive): the legacy ERP on VMs (SPIRE identities through the aws_iid
- *     node attestor, entries on the EKS cluster's SPIRE server) → its PostgreSQL on RDS; other
- *     domains reach only the ERP's HTTPS API
+ *     node attestor, entries on the EKS cluster's SPIRE server, which its agents reach through
+ *     the server's internal load balancer) → its PostgreSQL on RDS; other domains reach only
+ *     the ERP's HTTPS API
  *   GKE (us-east1, Dataplane V2 + Istio): event collector → event store;
  *     the orders service (EKS) sends order events to the collector (the cross-cluster flow)
  *   AKS (westeurope, Azure CNI powered by Cilium, no mesh): helpdesk web → API → DB
@@ -50,6 +51,9 @@ export function declareMultiCloud(scope: Construct | undefined, options: MultiCl
   });
   const eks = eksCluster(topology, 'eks-orders', {
     region: 'eu-west-1', network: prodVpc, podCidrs: ['10.20.0.0/16'], nodeCidrs: ['10.0.0.0/20'], dataplane: 'cilium', mesh: true,
+    // The SPIRE server's internal load balancer (TCP 8081, client addresses kept): the ERP
+    // fleet's SPIRE agents attest and fetch their SVIDs there.
+    spireServer: { addresses: ['10.0.15.32/28'], port: 8081 },
   });
   const gke = gkeCluster(topology, 'gke-analytics', { region: 'us-east1', podCidrs: ['10.40.0.0/14'], mesh: true });
   const aks = aksCluster(topology, 'aks-support', { region: 'westeurope', podCidrs: ['10.60.0.0/16'] });

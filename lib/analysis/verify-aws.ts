@@ -7,7 +7,8 @@
  * - between two cloud endpoints, exactly (every ordered pair, with the simulator of the `aws`
  *   layer);
  * - between a cloud endpoint and an address set — an External's CIDRs, a network's platform
- *   destinations (DNS, NTP, the metadata service), the pod CIDRs of a Kubernetes workload's
+ *   destinations (DNS, NTP, the metadata service), the SPIRE server a VM fleet's agents reach
+ *   (`PlanCluster.spireServer` of its identity's cluster), the pod CIDRs of a Kubernetes workload's
  *   cluster, the member CIDRs of a cloud endpoint reached by CIDR — over IPv4: the address
  *   space is split at every edge the rules and the declaration name, and each piece is judged.
  *
@@ -192,6 +193,12 @@ export function verifyAws(plan: AwsVerifyPlan, manifests: readonly unknown[] | L
     for (const k of instances) {
       for (const p of n.platform) push(egressTo, k, { ranges: rangesOf(p.cidrs), ports: portsOf(p.ports), peer: `platform:${n.name}:${p.name}` });
     }
+  }
+  // a VM fleet's SPIRE agents reach the SPIRE server of its identity's cluster, where it is declared
+  for (const vm of plan.cloudWorkloads) {
+    const c = vm.kind === 'vm' && vm.identity ? plan.clusters.find((x) => x.name === vm.identity?.spireCluster) : undefined;
+    const server = c?.spireServer;
+    if (c && server) push(egressTo, vm.key, { ranges: rangesOf(server.addresses), ports: PortSet.of('TCP', server.port, server.port), peer: `platform:${c.name}:spire-server` });
   }
   const approximations: AwsVerifyApproximation[] = [];
 

@@ -86,8 +86,20 @@ export const SPIRE_LAYER: ClusterLayerDefinition = {
 /**
  * The `aws` layer: security groups, their standalone rules and prefix lists of every AWS
  * network, written by the manifest hosts as Crossplane `ec2.aws.upbound.io` objects (created
- * by the Pulumi host with `@pulumi/aws`), and the EKS SecurityGroupPolicy of pods with their
- * own groups, placed in the pods' cluster.
+ * by the Pulumi host with `@pulumi/aws`), the EKS SecurityGroupPolicy of pods with their own
+ * groups, placed in the pods' cluster, and the admission of VM fleets' SPIRE agents into the
+ * SPIRE server's pods where the SPIRE cluster isolates them (a NetworkPolicy).
+ *
+ * What break-glass expiry removes (`target.breakGlassResources`): the grant's standalone rules.
+ * - Manifest hosts: the Crossplane `securitygroupingressrules` / `securitygroupegressrules`
+ *   objects, deleted by the break-glass reaper of the network's control-plane cluster
+ *   (`NetworkProps.controlPlane`), after which Crossplane revokes the AWS rules (default
+ *   `deletionPolicy: Delete`). A network without a control plane keeps them until the next
+ *   synthesis after expiry (warning `BH-AWS-BREAK-GLASS-REAPER`).
+ * - Pulumi host: an EventBridge Scheduler one-time schedule per rule revokes it at expiry
+ *   (`ec2:RevokeSecurityGroupIngress` / `Egress` through the universal target), with a role
+ *   that may revoke on that rule's group only; the next `pulumi up` after expiry removes the
+ *   rule, the schedule and the role from the state.
  */
 export const AWS_LAYER: NetworkLayerDefinition = {
   name: 'aws',
@@ -100,6 +112,7 @@ export const AWS_LAYER: NetworkLayerDefinition = {
     { apiVersion: 'ec2.aws.upbound.io/v1beta1', kind: 'SecurityGroup' },
     { apiVersion: 'ec2.aws.upbound.io/v1beta1', kind: 'SecurityGroupEgressRule' },
     { apiVersion: 'ec2.aws.upbound.io/v1beta1', kind: 'SecurityGroupIngressRule' },
+    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
     { apiVersion: 'vpcresources.k8s.aws/v1beta1', kind: 'SecurityGroupPolicy' },
   ],
   crds: 'aws',

@@ -109,6 +109,45 @@ export interface ClusterProps {
    * @default - in no declared cloud network
    */
   readonly network?: Network;
+  /**
+   * Where this cluster's SPIRE server is reachable by SPIRE agents outside the cluster: the VM
+   * fleets whose identities it holds (`VmIdentityProps.spireCluster`) attest and fetch their
+   * SVIDs there. Each such fleet's security group gets an egress rule to `addresses` on `port`;
+   * where the server's namespace is isolated by this cluster's layers (it holds declared
+   * workloads), the `kubernetes` and `cilium` layers admit the fleets' subnets into the
+   * server's pods on `port`. Bulkhead never invents the address.
+   * @default - none: a VM fleet with an identity held here gets no path to the server (warning `BH-VM-SPIRE-SERVER`)
+   */
+  readonly spireServer?: SpireServerProps;
+}
+
+/**
+ * How SPIRE agents outside a cluster reach its SPIRE server: the address the server is exposed
+ * at (an internal load balancer, or the nodes of a NodePort Service) and the server's pods.
+ *
+ * @see https://spiffe.io/docs/latest/deploying/spire_agent/
+ */
+export interface SpireServerProps {
+  /**
+   * The addresses the agents connect to, as CIDRs (such as the private addresses of the
+   * internal load balancer in front of the server, `['10.0.15.32/28']`).
+   */
+  readonly addresses: string[];
+  /**
+   * The port agents connect to (the server's `bind_port`, and the load balancer's listener).
+   * @default 8081
+   */
+  readonly port?: number;
+  /**
+   * The namespace of the server's pods.
+   * @default 'spire-server'
+   */
+  readonly namespace?: string;
+  /**
+   * The labels of the server's pods.
+   * @default { 'app.kubernetes.io/name': 'server' }
+   */
+  readonly selector?: Record<string, string>;
 }
 
 /** The layers of a cluster that lists none: `kubernetes` (NetworkPolicy), the only layer whose objects every cluster accepts. */

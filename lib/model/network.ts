@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { hasBrand, setBrand } from '../core/brand';
 import { checkedScope, propsOf } from './args';
+import type { Cluster } from './cluster';
 
 /**
  * A platform destination of a cloud network that differs from the Amazon-provided one, such
@@ -101,6 +102,18 @@ export interface NetworkProps {
    * @default - AWS's defaults: 60 inbound and 60 outbound rules per group, 5 groups per interface
    */
   readonly quotas?: NetworkQuotaProps;
+  /**
+   * The cluster whose Crossplane (with the Upbound AWS provider) the manifest hosts' objects of
+   * this network (`out/aws/<account>/<region>/aws.yaml`) are applied to. Its break-glass reaper
+   * then also deletes the network's expired break-glass rule objects
+   * (`securitygroupingressrules` / `securitygroupegressrules.ec2.aws.upbound.io`), and Crossplane
+   * revokes the AWS rules (the default `deletionPolicy: Delete`), without a new synthesis. The
+   * Pulumi host does not need it: it schedules the revocation of each break-glass rule with
+   * EventBridge Scheduler. A cluster that lives in this network (and so is created after it) is
+   * named with {@link Network.setControlPlane} instead.
+   * @default - none: in manifest output a break-glass rule lasts until the next synthesis after its expiry (warning `BH-AWS-BREAK-GLASS-REAPER`)
+   */
+  readonly controlPlane?: Cluster;
 }
 
 /** How two networks are linked. */
@@ -139,6 +152,7 @@ export class Network extends Construct {
   /** Properties as declared (validated when the plan is built). */
   public readonly props: NetworkProps;
   private readonly linkList: NetworkLink[] = [];
+  private readonly controlPlaneList: Cluster[] = [];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(checkedScope(scope, id, 'Network'), id);
@@ -166,6 +180,22 @@ export class Network extends Construct {
    */
   public linkViaTransitGateway(other: Network): void {
     this.linkList.push({ peer: other, kind: 'transit-gateway', path: this.node.path });
+  }
+
+  /**
+   * Declares the control-plane cluster after the network (see `NetworkProps.controlPlane`),
+   * for a cluster that itself lives in this network and so is created after it.
+   *
+   * @example prodVpc.setControlPlane(eks)
+   */
+  public setControlPlane(cluster: Cluster): void {
+    this.controlPlaneList.push(cluster);
+  }
+
+  /** The control-plane clusters declared, by the prop and by {@link setControlPlane}, in that order (the plan accepts one). */
+  public get controlPlanes(): readonly Cluster[] {
+    const fromProps = propsOf(this.props).controlPlane;
+    return [...(fromProps !== undefined ? [fromProps as Cluster] : []), ...this.controlPlaneList];
   }
 
   /** The links declared by this network, in declaration order (the plan makes them symmetric). */

@@ -38,7 +38,10 @@ export interface VmIdentityProps {
    */
   readonly serviceAccount?: string;
   /**
-   * The cluster whose SPIRE server holds the entries (it must run the `spire` layer).
+   * The cluster whose SPIRE server holds the entries (it must run the `spire` layer). The
+   * fleet's agents attest and fetch their SVIDs there: the cluster's `spireServer` says where
+   * the server is reachable, and the fleet's security group gets the egress to it (without it,
+   * warning `BH-VM-SPIRE-SERVER`).
    * @default - the one cluster of the VMs' network that runs `spire`, else the one cluster of the topology that does
    */
   readonly spireCluster?: Cluster;

@@ -38,7 +38,7 @@ import { tierOf } from './phases/resolve';
 import type { EndpointReader, Resolution, ResolveExtensions } from './phases/resolve';
 import {
   PlanCloudIdentity, PlanCloudPlatform, PlanCloudWorkload, PlanCluster, PlanExternal,
-  PlanHttpRule, PlanNamedPort, PlanNetwork, PlanNetworkLink, PlanNetworkQuotas, PlanPodSecurityGroup, PlanTier,
+  PlanHttpRule, PlanNamedPort, PlanNetwork, PlanNetworkLink, PlanNetworkQuotas, PlanPodSecurityGroup, PlanSpireServer, PlanTier,
 } from './types';
 
 /** What the cloud phase reports to: the planner's problem list. */
@@ -59,6 +59,13 @@ export const AWS_NTP_CIDR = '169.254.169.123/32';
 export const AWS_IMDS_CIDR = '169.254.169.254/32';
 /** The VPC resolver's link-local address (besides the primary VPC CIDR's base + 2). */
 export const AWS_DNS_LINK_LOCAL_CIDR = '169.254.169.253/32';
+
+/** The SPIRE server's default port (its `bind_port`). @see https://spiffe.io/docs/latest/deploying/spire_server/ */
+export const SPIRE_SERVER_DEFAULT_PORT = 8081;
+/** The namespace of the SPIRE server's pods when `spireServer.namespace` is not given (the SPIRE Helm charts' default). */
+export const SPIRE_SERVER_DEFAULT_NAMESPACE = 'spire-server';
+/** The labels of the SPIRE server's pods when `spireServer.selector` is not given (the SPIRE Helm charts' server pods). */
+export const SPIRE_SERVER_DEFAULT_SELECTOR: Readonly<Record<string, string>> = { 'app.kubernetes.io/name': 'server' };
 
 const ACCOUNT = /^\d{12}$/;
 // Region names: partition prefix, optional gov/iso qualifier, direction, number (us-east-1,
@@ -137,6 +144,10 @@ export class CloudPhase {
   private readonly clusterNetworks = new Map<Cluster, string>();
   /** Adopted group ids, with the first construct path that adopts each. */
   private readonly adopted = new Map<string, string>();
+  /** The SPIRE servers clusters declare reachable from outside, by cluster name. */
+  private readonly spireServers = new Map<string, PlanSpireServer>();
+  /** The clusters that declare a SPIRE server, valid or not (an invalid one is reported once). */
+  private readonly spireServerDeclared = new Set<string>();
 
   constructor(private readonly inputs: CloudPhaseInputs) {
     this.r = inputs.report;
@@ -153,6 +164,7 @@ export class CloudPhase {
     this.readNetworks();
     this.readLinks();
     this.readClusterNetworks();
+    this.readSpireServers();
     this.readCloudWorkloads();
     this.checkSubnetOverlaps();
   }
@@ -181,16 +193,41 @@ export class CloudPhase {
       const blocks = this.vpcBlocks(n);
       const quotas = this.quotas(n);
       const platform = this.platform(n, blocks);
+      const controlPlane = this.controlPlane(n);
       const resolved: ResolvedNetwork = {
         construct: n, blocks, links: [],
         plan: {
           key: `network:${n.networkName}`, path: where, name: n.networkName, cloud: 'aws', account: p.account, region: p.region, vpcId: p.vpcId,
           cidrs: blocks.map(String).sort(), platform, quotas,
+          ...(controlPlane !== undefined ? { controlPlane } : {}),
         },
       };
       this.nets.set(n, resolved);
       if (!first) this.netsByName.set(n.networkName, resolved);
     }
+  }
+
+  /** The cluster the network's Crossplane objects are applied to, by name (see `NetworkProps.controlPlane`). */
+  private controlPlane(n: Network): string | undefined {
+    const all: readonly unknown[] = n.controlPlanes;
+    if (all.length === 0) return undefined;
+    const distinct = [...new Set(all)];
+    if (distinct.length > 1) {
+      this.r.error('BH-NETWORK-CONTROL-PLANE', n.node.path, 'the network names more than one control-plane cluster: its Crossplane objects are applied to one', distinct.map((c) => (Cluster.isCluster(c) ? c.node.path : String(c))), 'declare one control plane (the controlPlane prop or setControlPlane, once)');
+      return undefined;
+    }
+    const c = distinct[0];
+    const fix = 'pass a Cluster of this topology that runs Crossplane with the Upbound AWS provider (controlPlane: eks), or leave controlPlane out';
+    if (!Cluster.isCluster(c)) {
+      this.r.error('BH-NETWORK-CONTROL-PLANE', n.node.path, 'controlPlane is not a Cluster', typeof c === 'object' && c !== null ? (c as { node?: { path?: string } }).node?.path ?? String(c) : c, fix);
+      return undefined;
+    }
+    const pc = this.inputs.clusters.get(c);
+    if (!pc) {
+      this.r.error('BH-NETWORK-CONTROL-PLANE', n.node.path, 'the control-plane cluster is not declared in this topology', c.node.path, fix);
+      return undefined;
+    }
+    return pc.name;
   }
 
   private vpcBlocks(n: Network): Cidr[] {
@@ -326,6 +363,68 @@ export class CloudPhase {
       }
       this.clusterNetworks.set(c, rn.plan.name);
     }
+  }
+
+  /** The SPIRE servers clusters declare reachable by agents outside them (`ClusterProps.spireServer`). */
+  private readSpireServers(): void {
+    for (const [c, pc] of [...this.inputs.clusters.entries()].sort(([, a], [, b]) => cmp(a.name, b.name))) {
+      const raw: unknown = c.props.spireServer;
+      if (raw === undefined) continue;
+      this.spireServerDeclared.add(pc.name);
+      const where = c.node.path;
+      const example = "spireServer: { addresses: ['10.0.15.32/28'], port: 8081 }";
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+        this.r.error('BH-SPIRE-SERVER', where, 'spireServer is not an object', raw, `declare where agents reach the server: ${example}`);
+        continue;
+      }
+      const s = raw as Record<string, unknown>;
+      let ok = true;
+      if (!pc.layers.includes('spire')) {
+        this.r.error('BH-SPIRE-SERVER', where, `cluster '${pc.name}' declares a SPIRE server but runs no SPIRE (layer 'spire')`, pc.layers, `add 'spire' to the layers of cluster '${pc.name}', or remove spireServer`);
+        ok = false;
+      }
+      const addresses: string[] = [];
+      if (!Array.isArray(s.addresses) || s.addresses.length === 0) {
+        this.r.error('BH-SPIRE-SERVER', where, 'spireServer.addresses lists no address: agents outside the cluster would have nowhere to connect', s.addresses, `list the addresses the server is exposed at (its internal load balancer's, or the nodes' for a NodePort): ${example}`);
+        ok = false;
+      } else {
+        for (const x of s.addresses) {
+          const cidr = this.r.value(`${where}.spireServer.addresses`, () => Cidr.of(x as string));
+          if (cidr) addresses.push(cidr.toString());
+          else ok = false;
+        }
+      }
+      const port = s.port ?? SPIRE_SERVER_DEFAULT_PORT;
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+        this.r.error('BH-SPIRE-SERVER', where, 'spireServer.port is not a port number', port, `write the server's port as a whole number from 1 to 65535 (SPIRE's default bind_port is ${SPIRE_SERVER_DEFAULT_PORT}), or leave it out`);
+        ok = false;
+      }
+      const namespace = s.namespace ?? SPIRE_SERVER_DEFAULT_NAMESPACE;
+      const nsProblem = typeof namespace === 'string' ? dnsLabelProblem(namespace) : 'it is not a string';
+      if (nsProblem) {
+        this.r.error('BH-SPIRE-SERVER', where, `spireServer.namespace is not a namespace name: ${nsProblem}`, namespace, `write the namespace of the server's pods, such as '${SPIRE_SERVER_DEFAULT_NAMESPACE}'`);
+        ok = false;
+      }
+      const selector = s.selector ?? SPIRE_SERVER_DEFAULT_SELECTOR;
+      const entries = typeof selector === 'object' && selector !== null && !Array.isArray(selector) ? Object.entries(selector as Record<string, unknown>) : undefined;
+      if (!entries || entries.length === 0 || entries.some(([k, v]) => k.length === 0 || typeof v !== 'string')) {
+        this.r.error('BH-SPIRE-SERVER', where, 'spireServer.selector is not a non-empty set of pod labels', selector, "write the labels of the server's pods, such as { 'app.kubernetes.io/name': 'server' }, or leave selector out");
+        ok = false;
+      }
+      if (!ok || !entries) continue;
+      const plan: PlanSpireServer = {
+        namespace: namespace as string,
+        selector: Object.fromEntries(entries.map(([k, v]) => [k, v as string]).sort(([a], [b]) => cmp(a, b))),
+        port: port as number,
+        addresses: [...new Set(addresses)].sort(),
+      };
+      this.spireServers.set(pc.name, plan);
+    }
+  }
+
+  /** The SPIRE server a cluster declares reachable from outside (see `ClusterProps.spireServer`), if it resolved. */
+  public spireServerOf(cluster: string): PlanSpireServer | undefined {
+    return this.spireServers.get(cluster);
   }
 
   /** The cluster with its network's name, as the plan records it. */
@@ -516,6 +615,12 @@ export class CloudPhase {
       if (!WORKLOAD_SELECTOR.test(s)) this.r.error('BH-VM-WORKLOAD-SELECTORS', where, 'not a SPIRE workload selector (type:value)', s, "write it as SPIRE does, such as 'unix:user:erp' or 'systemd:id:erp.service'");
     }
     if (!spire) return undefined;
+    if (!this.spireServerDeclared.has(spire.name)) {
+      this.r.warn('BH-VM-SPIRE-SERVER', where,
+        `the fleet's SPIRE agents must reach the SPIRE server of cluster '${spire.name}' to attest and fetch SVIDs, and the cluster declares no address the server is reachable at: no security-group rule lets them out, so under default deny they get no identity`,
+        spire.name,
+        `declare where the server is exposed on cluster '${spire.name}': spireServer: { addresses: ['<the internal load balancer's address>/32'], port: ${SPIRE_SERVER_DEFAULT_PORT} }`);
+    }
     const td = this.r.value(where, () => TrustDomain.of(spire.trustDomain));
     const spiffeId = td && !saProblem && !dnsLabelProblem(namespace) ? this.r.value(where, () => td.workloadId(namespace, serviceAccount).toString()) : undefined;
     const alias = td && !dnsLabelProblem(v.peerName) ? this.r.value(where, () => td.nodeAliasId('aws', rn.plan.name, v.peerName).toString()) : undefined;
@@ -695,6 +800,8 @@ export const readCloud: EndpointReader = (d, r) => {
   for (const [c, pc] of r.clusters) {
     const network = phase.withNetwork(c, pc).network;
     if (network !== undefined) (pc as { network?: string }).network = network;
+    const spireServer = phase.spireServerOf(pc.name);
+    if (spireServer !== undefined) (pc as { spireServer?: PlanSpireServer }).spireServer = spireServer;
   }
   for (const w of r.workloads.values()) {
     const sg = phase.podSecurityGroup(w.construct, w.construct.cluster);

@@ -92,6 +92,12 @@ export interface PlanCluster {
    * @default - none declared
    */
   readonly bundleEndpoint?: PlanBundleEndpoint;
+  /**
+   * Where the cluster's SPIRE server is reachable by agents outside the cluster (VM fleets
+   * whose identities it holds), see `ClusterProps.spireServer`.
+   * @default - none declared
+   */
+  readonly spireServer?: PlanSpireServer;
 }
 
 /** Where the SPIRE server of a cluster publishes its trust bundle. */
@@ -197,6 +203,12 @@ export interface PlanNetwork {
   readonly platform: readonly PlanCloudPlatform[];
   /** Per-group rule quotas (AWS defaults 60 inbound / 60 outbound per group, per address family). */
   readonly quotas: PlanNetworkQuotas;
+  /**
+   * The cluster (by name) whose Crossplane the network's manifests are applied to: its
+   * break-glass reaper deletes the network's expired break-glass rules (see `NetworkProps.controlPlane`).
+   * @default - none declared
+   */
+  readonly controlPlane?: string;
 }
 
 /** A link between two cloud networks. */
@@ -427,4 +439,16 @@ export interface Plan {
   readonly cloudWorkloads: readonly PlanCloudWorkload[];
   /** Warnings found while planning (errors throw instead). */
   readonly warnings: readonly Problem[];
+}
+
+/** Where a cluster's SPIRE server is reachable from outside the cluster. */
+export interface PlanSpireServer {
+  /** The namespace of the server's pods. */
+  readonly namespace: string;
+  /** The labels of the server's pods, keys sorted. */
+  readonly selector: Readonly<Record<string, string>>;
+  /** The server's port (its gRPC API, which agents attest and fetch SVIDs on). */
+  readonly port: number;
+  /** The addresses agents reach it at (a load balancer's, or the nodes' for a NodePort), as CIDRs, sorted. */
+  readonly addresses: readonly string[];
 }

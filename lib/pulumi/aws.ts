@@ -13,13 +13,26 @@
  * EKS SecurityGroupPolicies take the created groups' `id` outputs, so one deployment creates a
  * pod workload's group and binds its pods to it.
  *
+ * Break-glass rules are revoked at expiry without another deployment: beside each one, a
+ * one-time EventBridge Scheduler schedule (`aws.scheduler.Schedule`, `at(<expiry>)` in UTC,
+ * deleted after it ran) calls `ec2:RevokeSecurityGroupIngress` / `RevokeSecurityGroupEgress`
+ * through the universal target with the group's id and the rule's id, as an IAM role
+ * (`aws.iam.Role` + `aws.iam.RolePolicy`, one per group) that EventBridge Scheduler of the
+ * account alone may assume and that may revoke rules of that group only. The next `pulumi up`
+ * after expiry no longer declares the rule: Pulumi deletes the (already revoked) rule, the
+ * schedule (already deleted) and the role from its state (`pulumi refresh` shows the same).
+ *
  * @see https://www.pulumi.com/registry/packages/aws/api-docs/vpc/securitygroupingressrule/
+ * @see https://www.pulumi.com/registry/packages/aws/api-docs/scheduler/schedule/
+ * @see https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html
  */
 import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { cmp, Problem, show } from '../core/errors';
+import { AWS_TAGS } from '../targets/aws/render';
 import { securityGroupPolicy } from '../targets/aws/security-group-policy';
+import { shortHash } from '../targets/common';
 import { AwsPodSelection, AwsPrefixList, AwsResource, AwsSecurityGroup, AwsSecurityGroupRule } from '../targets/aws/types';
 
 /** Options of {@link createAwsResources}. */
@@ -57,6 +70,8 @@ interface State {
   readonly providers: Record<string, aws.Provider>;
   readonly groups: Record<string, aws.ec2.SecurityGroup>;
   readonly lists: Record<string, aws.ec2.ManagedPrefixList>;
+  /** The role that revokes the break-glass rules of a group at expiry, by group key. */
+  readonly revokers: Record<string, { readonly role: aws.iam.Role; readonly policy: aws.iam.RolePolicy }>;
   /** Rules and pod policies waiting for a group or prefix list of a network not created yet. */
   readonly waiting: AwsResource[];
 }
@@ -111,7 +126,7 @@ export function awsProviderProblems(where: string, resources: readonly AwsResour
 export function createAwsResources(resources: readonly AwsResource[], opts: CreateAwsOptions): CreatedAws {
   let state = STATES.get(opts.parent);
   if (!state) {
-    state = { providers: {}, groups: {}, lists: {}, waiting: [] };
+    state = { providers: {}, groups: {}, lists: {}, revokers: {}, waiting: [] };
     STATES.set(opts.parent, state);
   }
   const st = state;
@@ -153,7 +168,9 @@ export function createAwsResources(resources: readonly AwsResource[], opts: Crea
       continue;
     }
     const logical = awsLogicalName(opts.stack, r);
-    out[logical] = rule(logical, r, st.groups, st.lists, { parent: opts.parent, provider: providerOf(r) });
+    const created = rule(logical, r, st.groups, st.lists, { parent: opts.parent, provider: providerOf(r) });
+    out[logical] = created;
+    if (breakGlassExpiry(r) !== undefined) Object.assign(out, revocationAtExpiry(r, created, st, opts, providerOf(r)));
   }
   return { providers: { ...st.providers }, groups: { ...st.groups }, resources: out };
 }
@@ -202,6 +219,101 @@ function rule(
   return r.kind === 'SecurityGroupIngressRule'
     ? new aws.vpc.SecurityGroupIngressRule(logical, args, opts)
     : new aws.vpc.SecurityGroupEgressRule(logical, args, opts);
+}
+
+/** The expiry of a break-glass rule (its `bulkhead.io/expires-at` tag, Unix seconds), or undefined for another rule. */
+export function breakGlassExpiry(r: AwsSecurityGroupRule): number | undefined {
+  const grant = r.tags[AWS_TAGS.breakGlass];
+  const at = r.tags[AWS_TAGS.expiresAt];
+  if (grant === undefined || at === undefined || !/^\d+$/.test(at)) return undefined;
+  return Number(at);
+}
+
+/** The AWS partition of a Region (`aws`, `aws-cn`, `aws-us-gov`). */
+export function awsPartition(region: string): string {
+  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+}
+
+/** The EventBridge Scheduler expression of a one-time schedule at a Unix time: `at(yyyy-mm-ddThh:mm:ss)` (UTC). */
+export function atExpression(epochSeconds: number): string {
+  return `at(${new Date(epochSeconds * 1000).toISOString().slice(0, 19)})`;
+}
+
+/** The universal target that revokes a rule: `arn:<partition>:scheduler:::aws-sdk:ec2:revokeSecurityGroupIngress` (or `Egress`). */
+export function revokeTargetArn(r: Pick<AwsSecurityGroupRule, 'kind' | 'region'>): string {
+  const action = r.kind === 'SecurityGroupIngressRule' ? 'revokeSecurityGroupIngress' : 'revokeSecurityGroupEgress';
+  return `arn:${awsPartition(r.region)}:scheduler:::aws-sdk:ec2:${action}`;
+}
+
+/**
+ * The schedule that revokes a break-glass rule at its expiry, and (once per group) the role it
+ * runs as: the role trusts EventBridge Scheduler of the rule's account only, and may call
+ * `ec2:RevokeSecurityGroupIngress` / `ec2:RevokeSecurityGroupEgress` on the rule's group only.
+ */
+function revocationAtExpiry(
+  r: AwsSecurityGroupRule, created: pulumi.CustomResource, st: State, opts: CreateAwsOptions, provider: aws.Provider,
+): Record<string, pulumi.CustomResource> {
+  const out: Record<string, pulumi.CustomResource> = {};
+  const group = st.groups[r.group];
+  const partition = awsPartition(r.region);
+  let access = st.revokers[r.group];
+  if (!access) {
+    const roleName = [opts.stack, 'aws', 'RevokeRole', r.group].join('.');
+    const role = new aws.iam.Role(roleName, {
+      namePrefix: `bulkhead-revoke-${shortHash(r.group)}-`,
+      description: `Bulkhead: EventBridge Scheduler revokes the break-glass rules of security group ${r.group} at their expiry`,
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole',
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': r.account },
+            ArnLike: { 'aws:SourceArn': `arn:${partition}:scheduler:${r.region}:${r.account}:schedule/default/*` },
+          },
+        }],
+      }),
+      tags: { [AWS_TAGS.managedBy]: r.tags[AWS_TAGS.managedBy] ?? 'bulkhead', [AWS_TAGS.network]: r.network },
+    }, { parent: opts.parent, provider });
+    const policyName = [opts.stack, 'aws', 'RevokeRolePolicy', r.group].join('.');
+    const policy = new aws.iam.RolePolicy(policyName, {
+      role: role.name,
+      policy: group.id.apply((id) => JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Allow',
+          Action: ['ec2:RevokeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress'],
+          Resource: `arn:${partition}:ec2:${r.region}:${r.account}:security-group/${id}`,
+        }],
+      })),
+    }, { parent: opts.parent, provider });
+    access = { role, policy };
+    st.revokers[r.group] = access;
+    out[roleName] = role;
+    out[policyName] = policy;
+  }
+  const ruleId = (created as aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule).securityGroupRuleId;
+  const scheduleName = [opts.stack, 'aws', 'Schedule', r.key].join('.');
+  const expiry = breakGlassExpiry(r) as number;
+  out[scheduleName] = new aws.scheduler.Schedule(scheduleName, {
+    namePrefix: `bulkhead-${shortHash(r.key)}-`,
+    description: awsScheduleDescription(r),
+    scheduleExpression: atExpression(expiry),
+    scheduleExpressionTimezone: 'UTC',
+    flexibleTimeWindow: { mode: 'OFF' },
+    actionAfterCompletion: 'DELETE',
+    target: {
+      arn: revokeTargetArn(r),
+      roleArn: access.role.arn,
+      input: pulumi.all([group.id, ruleId]).apply(([groupId, id]) => JSON.stringify({ GroupId: groupId, SecurityGroupRuleIds: [id] })),
+    },
+  }, { parent: opts.parent, provider, dependsOn: [access.policy, created] });
+  return out;
+}
+
+/** The description of the schedule that revokes a rule (at most 512 characters). */
+function awsScheduleDescription(r: AwsSecurityGroupRule): string {
+  const text = `Bulkhead: revoke ${r.kind === 'SecurityGroupIngressRule' ? 'ingress' : 'egress'} rule ${r.key} of BreakGlass grant ${r.tags[AWS_TAGS.breakGlass] ?? ''} at its expiry`;
+  return text.length <= 512 ? text : `${text.slice(0, 511)}*`;
 }
 
 /** The logical name of a SecurityGroupPolicy: `<stack>.<cluster>.SecurityGroupPolicy.<namespace>.<name>`. */

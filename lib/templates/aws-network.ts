@@ -3,6 +3,7 @@
  * cloud written out, beside the cluster templates (`eksCluster` and the others).
  */
 import { Construct } from 'constructs';
+import type { Cluster } from '../model/cluster';
 import { Network, NetworkQuotaProps } from '../model/network';
 import { AWS_DEFAULT_QUOTAS } from '../plan/cloud';
 
@@ -48,6 +49,12 @@ export interface AwsNetworkProps {
    * @default - AWS's defaults: 60 inbound and 60 outbound rules per group and address family, 5 groups per network interface
    */
   readonly quotas?: NetworkQuotaProps;
+  /**
+   * The cluster whose Crossplane the network's manifests are applied to: its break-glass reaper
+   * deletes the network's expired break-glass rules (see `NetworkProps.controlPlane`).
+   * @default - none: in manifest output break-glass rules last until the next synthesis after their expiry
+   */
+  readonly controlPlane?: Cluster;
 }
 
 /**
@@ -91,6 +98,7 @@ export function awsNetwork(scope: Construct, id: string, props: AwsNetworkProps)
       imds: props.instanceMetadata ?? true,
     },
     quotas: props.quotas === undefined || isPlainObject(props.quotas) ? { ...AWS_DEFAULT_QUOTAS, ...definedFields(props.quotas) } : props.quotas,
+    ...(props.controlPlane !== undefined ? { controlPlane: props.controlPlane } : {}),
   });
 }
 

@@ -25,7 +25,7 @@
  */
 import { Construct } from 'constructs';
 import { BulkheadError } from '../core/errors';
-import { Cluster } from '../model/cluster';
+import { Cluster, SpireServerProps } from '../model/cluster';
 import { Network } from '../model/network';
 import { ClusterLayerName as LayerName, LAYERS } from '../core/layers';
 
@@ -67,6 +67,12 @@ export interface ClusterTemplateProps {
    * @default false
    */
   readonly mesh?: boolean;
+  /**
+   * Where the cluster's SPIRE server is reachable by SPIRE agents outside the cluster (VM fleets
+   * whose identities it holds), see `ClusterProps.spireServer`.
+   * @default - none
+   */
+  readonly spireServer?: SpireServerProps;
 }
 
 /** The pod network of an EKS cluster. */
@@ -157,6 +163,7 @@ function create(scope: Construct, id: string, cloud: string, props: ClusterTempl
     ...(props.apiServerCidrs !== undefined ? { apiServerCidrs: props.apiServerCidrs } : {}),
     trustDomain: props.trustDomain,
     layers: layersOf(new Set(layers)),
+    ...(props.spireServer !== undefined ? { spireServer: props.spireServer } : {}),
   });
 }
 

@@ -55,7 +55,7 @@ describe('the multi-cloud Pulumi program', () => {
     expect(got.map((c) => c.name).sort()).toEqual(resources.map((r) => awsLogicalName('multi', r)).sort());
     expect(got.map((c) => c.type).sort()).toEqual([
       'aws:ec2/securityGroup:SecurityGroup', 'aws:ec2/securityGroup:SecurityGroup',
-      ...Array(7).fill('aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule'),
+      ...Array(8).fill('aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule'),
       'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule', 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
     ]);
     for (const c of got) expect(c.provider).toContain(`::multi-aws-${MULTI_CLOUD_ACCOUNT}-eu-west-1::`);

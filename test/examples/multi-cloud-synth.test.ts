@@ -20,7 +20,7 @@ describe('the multi-cloud synth script', () => {
       'eks-orders/cilium.yaml', 'eks-orders/istio.yaml', 'eks-orders/kubernetes.yaml', 'eks-orders/spire.yaml',
       'gke-analytics/istio.yaml', 'gke-analytics/kubernetes.yaml', 'gke-analytics/spire.yaml',
     ]);
-    expect(summary).toMatch(new RegExp(`aws/${MULTI_CLOUD_ACCOUNT}/eu-west-1 +11 `));
+    expect(summary).toMatch(new RegExp(`aws/${MULTI_CLOUD_ACCOUNT}/eu-west-1 +12 `));
   });
 
   test('the aws file holds exactly the network\'s Crossplane objects', () => {

@@ -132,7 +132,10 @@ describe('the multi-cloud example', () => {
         ipProtocol: 'tcp', fromPort: 5432, toPort: 5432, referencedSecurityGroupIdRef: { name: db.metadata.name },
       })]);
       expect(egress.filter((r) => !r.referencedSecurityGroupIdRef).map((r) => `${r.ipProtocol as string} ${r.fromPort as number} ${r.cidrIpv4 as string}`).sort()).toEqual([
-        'tcp 53 10.0.0.2/32', 'tcp 53 169.254.169.253/32', 'tcp 80 169.254.169.254/32', 'udp 123 169.254.169.123/32', 'udp 53 10.0.0.2/32', 'udp 53 169.254.169.253/32',
+        'tcp 53 10.0.0.2/32', 'tcp 53 169.254.169.253/32', 'tcp 80 169.254.169.254/32',
+        // the SPIRE agents to the SPIRE server's load balancer (spireServer of eks-orders)
+        'tcp 8081 10.0.15.32/28',
+        'udp 123 169.254.169.123/32', 'udp 53 10.0.0.2/32', 'udp 53 169.254.169.253/32',
       ]);
     });
 

@@ -21,14 +21,15 @@ export interface Created {
 /**
  * Installs the mocks for a project and stack and returns the list the resources are recorded in.
  * Call it at module level, before any resource is created (outputs never resolve otherwise). A
- * resource read with `get` keeps the id it was read with.
+ * resource read with `get` keeps the id it was read with. `outputs` adds provider-computed
+ * outputs to a resource's state (such as a rule's `securityGroupRuleId`).
  */
-export function recordResources(project: string, stack = 'test'): Created[] {
+export function recordResources(project: string, stack = 'test', outputs?: (type: string, name: string) => Record<string, unknown>): Created[] {
   const created: Created[] = [];
   pulumi.runtime.setMocks({
     newResource: (args) => {
       created.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, ...(args.id ? { id: args.id } : {}) });
-      return { id: args.id || `${args.name}-id`, state: args.inputs };
+      return { id: args.id || `${args.name}-id`, state: { ...args.inputs, ...(outputs ? outputs(args.type, args.name) : {}) } };
     },
     call: (args) => args.inputs,
   }, project, stack, false);

@@ -24,7 +24,8 @@ import { mergeIntervals } from '../../core/intervals';
 import { LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import {
-  Plan, PlanBreakGlass, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanNetwork, PlanPlatformEndpoint, PlanPort, PlanWorkload,
+  Plan, PlanBreakGlass, PlanCloudWorkload, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanNetwork, PlanPlatformEndpoint, PlanPort,
+  PlanSpireServer, PlanWorkload,
 } from '../../plan/types';
 import { MANAGED_BY, objectName, shortHash, sortedRecord } from '../common';
 import { WarningSink } from '../kubernetes/warnings';
@@ -207,6 +208,7 @@ class NetworkRenderer {
   private readonly grants = new Map<string, PlanBreakGlass>();
   private readonly externals = new Map<string, PlanExternal>();
   private readonly platforms = new Map<string, PlanPlatformEndpoint>();
+  private readonly cloudWorkloads = new Map<string, PlanCloudWorkload>();
   private readonly warnings = new WarningSink();
   private readonly errors = new Map<string, Problem>();
   private readonly buckets = new Map<string, Bucket>();
@@ -218,6 +220,7 @@ class NetworkRenderer {
     for (const g of plan.breakGlass) this.grants.set(g.name, g);
     for (const e of plan.externals) this.externals.set(e.key, e);
     for (const p of plan.platform) this.platforms.set(p.key, p);
+    for (const cw of plan.cloudWorkloads) this.cloudWorkloads.set(cw.key, cw);
     for (const cw of plan.cloudWorkloads) {
       const n = this.networks.get(cw.network);
       if (!n) continue;
@@ -245,6 +248,10 @@ class NetworkRenderer {
     // instances' own: pods with their own groups resolve names through the cluster's DNS and keep
     // the node's clock, and reach those through the plan's platform flows instead.
     for (const o of local) if (o.kind === 'vm') this.platformEgress(o);
+    // A fleet's SPIRE agents attest to, and fetch SVIDs from, the SPIRE server of its identity's
+    // cluster, where that cluster says the server is reachable.
+    for (const o of local) if (o.kind === 'vm') this.spireServerEgress(o);
+    this.breakGlassWithoutReaper();
     const merged = new Map<string, Merged[]>();
     for (const b of this.buckets.values()) merged.set(b.owner.key, [...(merged.get(b.owner.key) ?? []), ...mergeBucket(b)]);
     const resources: AwsResource[] = [];
@@ -309,6 +316,29 @@ class NetworkRenderer {
         for (const c of cidrs) bucket.items.push({ atom: { kind: 'cidr', cidr: c }, protocol: proto, from: port.port, to: port.endPort ?? port.port, flows: [`platform:${p.name}`] });
       }
     }
+  }
+
+  private spireServerEgress(o: Owner): void {
+    const server = spireServerOf(this.plan, this.cloudWorkloads.get(o.key));
+    if (!server) return;
+    const bucket = this.bucket(o, 'egress', undefined);
+    for (const c of cidrSet(server.addresses)) {
+      bucket.items.push({ atom: { kind: 'cidr', cidr: c }, protocol: 'tcp', from: server.port, to: server.port, flows: [spireServerFlowName(server.cluster)] });
+    }
+  }
+
+  /**
+   * Manifest output: the break-glass rules of a network whose control-plane cluster is not
+   * declared stay until the next synthesis after their expiry (no reaper can delete them).
+   */
+  private breakGlassWithoutReaper(): void {
+    if (this.network.controlPlane !== undefined) return;
+    const grants = [...new Set([...this.buckets.values()].filter((b) => b.grant && b.owner.network.name === this.network.name && b.items.length > 0).map((b) => b.grant!.name))].sort(cmp);
+    if (grants.length === 0) return;
+    this.warnings.warn('BH-AWS-BREAK-GLASS-REAPER', this.network.path,
+      `the network holds security-group rules of BreakGlass grants (${grants.join(', ')}), and it names no control-plane cluster: in manifest output (cdk8s, the CLI) no reaper deletes their Crossplane objects at expiry, so the rules stay until the next synthesis after it (the Pulumi host schedules their revocation with EventBridge Scheduler: nothing to do there)`,
+      JSON.stringify(grants),
+      'set controlPlane on the Network to the cluster whose Crossplane the aws layer is applied to: its break-glass reaper then deletes the expired rule objects, and Crossplane revokes the rules');
   }
 
   private bucket(owner: Owner, direction: Direction, grant: PlanBreakGlass | undefined): Bucket {
@@ -457,6 +487,17 @@ class NetworkRenderer {
       }),
     };
   }
+}
+
+/** The SPIRE server a VM fleet's agents connect to: its identity's cluster's, where that cluster declares one. */
+export function spireServerOf(plan: Pick<Plan, 'clusters'>, vm: PlanCloudWorkload | undefined): (PlanSpireServer & { readonly cluster: string }) | undefined {
+  const cluster = vm?.kind === 'vm' && vm.identity ? plan.clusters.find((c) => c.name === vm.identity?.spireCluster) : undefined;
+  return cluster?.spireServer ? { ...cluster.spireServer, cluster: cluster.name } : undefined;
+}
+
+/** The name the rules give the platform flow from a VM fleet's SPIRE agents to the SPIRE server of a cluster. */
+export function spireServerFlowName(cluster: string): string {
+  return `platform:${cluster}:spire-server`;
 }
 
 function portText(p: PlanPort): string {

@@ -90,12 +90,12 @@ export function manifestSecurityGroupPolicies(podGroups: readonly AwsPodGroup[],
     warnings.push({
       severity: 'warning', code: 'BH-AWS-POD-GROUP-ID', path: pg.path,
       message: sharded
-        ? `in manifest output the SecurityGroupPolicy of ${pg.workload} is not written: its rules need ${pg.groups.length} security groups, which Crossplane creates, and their ids are not known until then (the Pulumi host creates the policy with the groups); until it is applied the pods keep the node's groups and the flows that reference their group stay closed`
-        : `in manifest output the SecurityGroupPolicy of ${pg.workload} is not written: Crossplane creates its security group, and the group's id is not known until then (the Pulumi host creates the policy with the group); until it is applied the pods keep the node's groups and the flows that reference their group stay closed`,
+        ? `manifest output (cdk8s, the CLI) holds no SecurityGroupPolicy for the pods of ${pg.workload}: their rules need ${pg.groups.length} security groups, which Crossplane creates, so their ids are not known at synthesis; until a policy gives the pods those groups they keep the node's groups, and the flows that reference their groups stay closed (the Pulumi host creates the policy with the groups' ids: nothing to do there)`
+        : `manifest output (cdk8s, the CLI) holds no SecurityGroupPolicy for the pods of ${pg.workload} yet: Crossplane creates their security group, so its id is not known at synthesis; until the policy is applied the pods keep the node's groups, and the flows that reference their group stay closed (the Pulumi host creates the policy with the group's id: nothing to do there)`,
       value: JSON.stringify(pg.groups),
       fix: sharded
         ? 'deploy with the Pulumi host, which passes the created groups\' ids to the policy, or reduce the workload\'s peers so that one group holds its rules'
-        : `apply the aws layer, read the group's id (status.atProvider.id of SecurityGroup ${pg.groups[0]}), declare it as the workload's adopted security group id, and synthesize again; or deploy with the Pulumi host`,
+        : `two steps: (1) apply the aws layer and read the group's id (kubectl get securitygroups.ec2.aws.upbound.io ${pg.groups[0]} -o jsonpath='{.status.atProvider.id}'); (2) declare it on the workload (securityGroup: { adoptId: '<that id>' }) and synthesize again: the SecurityGroupPolicy is then written into the manifests of cluster ${pg.cluster}. Or deploy with the Pulumi host`,
     });
   }
   return { policies, warnings: sortProblems(warnings) };

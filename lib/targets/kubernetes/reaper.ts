@@ -6,7 +6,9 @@
  * `bulkhead.io/expires-at=<Unix seconds>` (see `breakGlassMarks()`); every five minutes the
  * reaper lists them in each kind the cluster's layers emit them in and deletes those whose
  * expiry has passed. Every cluster that holds a grant in force gets a reaper, whatever its
- * layers.
+ * layers. The control-plane cluster of a cloud network (`NetworkProps.controlPlane`), where the
+ * `aws` layer's Crossplane objects are applied, also gets one: it deletes the expired
+ * break-glass security-group rule objects, and Crossplane revokes the rules in AWS.
  *
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
  */
@@ -14,6 +16,7 @@ import { cmp, Problem, sortProblems } from '../../core/errors';
 import { LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import { Plan, PlanBreakGlass, PlanCluster } from '../../plan/types';
+import { AWS_BREAK_GLASS_RESOURCES } from '../aws/target';
 import { CILIUM_LABELS } from '../cilium/render';
 import { CILIUM_API_VERSION, CiliumNetworkPolicy } from '../cilium/types';
 import { clusterPath, MANAGED_BY, meta, sortedRecord } from '../common';
@@ -146,6 +149,53 @@ export function grantsInCluster(plan: Plan, cluster: PlanCluster): PlanBreakGlas
 }
 
 /**
+ * The kinds of the Crossplane objects of the `aws` layer in which break-glass grants are
+ * written: the standalone security-group rules. The reaper of a network's control-plane cluster
+ * (`NetworkProps.controlPlane`) deletes the expired ones; Crossplane then revokes the AWS rules,
+ * since a managed resource's default `deletionPolicy` is `Delete`.
+ *
+ * @see https://docs.crossplane.io/latest/concepts/managed-resources/#deletionpolicy
+ */
+export const CLOUD_REAPED_RESOURCES: readonly ApiResource[] = AWS_BREAK_GLASS_RESOURCES;
+
+/**
+ * The grants in force that write security-group rules into a network whose control-plane
+ * cluster is `cluster` (the rules of a flow live in the network of its side that owns a group:
+ * a VM fleet, a managed service, pods with their own group), sorted by name.
+ *
+ * @see https://docs.crossplane.io/latest/concepts/managed-resources/#deletionpolicy
+ */
+export function cloudGrantsInControlPlane(plan: Plan, cluster: PlanCluster): PlanBreakGlass[] {
+  const networks = new Set((plan.networks ?? []).filter((n) => n.controlPlane === cluster.name).map((n) => n.name));
+  if (networks.size === 0) return [];
+  const owners = new Set([
+    ...(plan.cloudWorkloads ?? []).filter((c) => networks.has(c.network)).map((c) => c.key),
+    ...plan.workloads.filter((w) => w.securityGroup !== undefined && networks.has(w.securityGroup.network)).map((w) => w.key),
+  ]);
+  const touches = new Set(
+    plan.flows
+      .filter((f) => f.origin === 'break-glass' && (owners.has(f.source.key) || owners.has(f.destination.key)))
+      .flatMap((f) => (f.breakGlass === undefined ? [] : [f.breakGlass])),
+  );
+  return plan.breakGlass.filter((g) => touches.has(g.name)).sort((a, b) => cmp(a.name, b.name));
+}
+
+/**
+ * The kinds a cluster's reaper lists and deletes: of `resources` (the kinds of the layers that
+ * write into the cluster), the cluster layers' kinds when a grant in force touches one of its
+ * workloads, and the Crossplane rule kinds ({@link CLOUD_REAPED_RESOURCES}) when it is the
+ * control-plane cluster of a network that holds break-glass rules. Empty: no reaper.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
+ */
+export function reapedResources(plan: Plan, cluster: PlanCluster, resources: readonly ApiResource[] = REAPED_RESOURCES): ApiResource[] {
+  const isCloud = (r: ApiResource) => CLOUD_REAPED_RESOURCES.some((c) => c.group === r.group && c.resource === r.resource);
+  const own = grantsInCluster(plan, cluster).length > 0 ? resources.filter((r) => !isCloud(r)) : [];
+  const cloud = cloudGrantsInControlPlane(plan, cluster).length > 0 ? CLOUD_REAPED_RESOURCES : [];
+  return sortResources([...own, ...cloud]);
+}
+
+/**
  * The reaper's objects.
  *
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/
@@ -199,7 +249,8 @@ export interface ReaperRender {
  * Namespace, a ServiceAccount, a ClusterRole that may get, list and delete `resources` (the
  * kinds the cluster's layers emit BreakGlass objects in), its binding, and the CronJob (every
  * five minutes, `concurrencyPolicy: Forbid`). The core objects carry the `kubernetes` layer
- * label (they are core Kubernetes kinds). Empty when no grant in force touches the cluster.
+ * label (they are core Kubernetes kinds). The kinds are those of {@link reapedResources}; empty
+ * when no grant in force touches the cluster (nor a network it is the control plane of).
  *
  * The reaper's pods are isolated in the network layers the cluster runs, by policies that
  * select the reaper's pods only ({@link REAPER_POD_LABELS}): they may resolve names through the
@@ -214,10 +265,10 @@ export interface ReaperRender {
  * @see https://docs.cilium.io/en/stable/security/policy/language/#entities-based
  */
 export function renderReaper(plan: Plan, cluster: PlanCluster, resources: readonly ApiResource[] = REAPED_RESOURCES): ReaperRender {
-  if (grantsInCluster(plan, cluster).length === 0) return { manifests: [], warnings: [] };
+  const list = reapedResources(plan, cluster, resources);
+  if (list.length === 0) return { manifests: [], warnings: [] };
   const layer = 'kubernetes';
   const component = { 'app.kubernetes.io/component': 'break-glass-reaper' };
-  const list = sortResources(resources);
   const groups = [...new Set(list.map((r) => r.group))].sort(cmp);
   const rules: PolicyRule[] = groups.map((g) => ({
     apiGroups: [g],

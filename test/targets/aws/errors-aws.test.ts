@@ -96,9 +96,9 @@ describe('aws layer problem catalogue', () => {
     const key = groupKey('prod-eu', 'orders', 'eks-eu/shop/orders');
     expect(manifestSecurityGroupPolicies(r.podGroups, r.resources).warnings).toEqual([{
       severity: 'warning', code: 'BH-AWS-POD-GROUP-ID', path: 'fixture/eks-eu/shop/orders',
-      message: 'in manifest output the SecurityGroupPolicy of eks-eu/shop/orders is not written: Crossplane creates its security group, and the group\'s id is not known until then (the Pulumi host creates the policy with the group); until it is applied the pods keep the node\'s groups and the flows that reference their group stay closed',
+      message: 'manifest output (cdk8s, the CLI) holds no SecurityGroupPolicy for the pods of eks-eu/shop/orders yet: Crossplane creates their security group, so its id is not known at synthesis; until the policy is applied the pods keep the node\'s groups, and the flows that reference their group stay closed (the Pulumi host creates the policy with the group\'s id: nothing to do there)',
       value: JSON.stringify([key]),
-      fix: `apply the aws layer, read the group's id (status.atProvider.id of SecurityGroup ${key}), declare it as the workload's adopted security group id, and synthesize again; or deploy with the Pulumi host`,
+      fix: `two steps: (1) apply the aws layer and read the group's id (kubectl get securitygroups.ec2.aws.upbound.io ${key} -o jsonpath='{.status.atProvider.id}'); (2) declare it on the workload (securityGroup: { adoptId: '<that id>' }) and synthesize again: the SecurityGroupPolicy is then written into the manifests of cluster eks-eu. Or deploy with the Pulumi host`,
     }]);
   });
 
