@@ -1,0 +1,60 @@
+/**
+ * The stage of every object (prerequisite, allow, default deny) follows the upstream meaning of
+ * the object, and in every folder of the examples every default deny comes after every allow.
+ */
+import { ARGOCD_SYNC_WAVES, GITOPS_STAGES, gitopsStageOf, needsCustomResourceDefinition } from '../../lib/gitops/order';
+import { multiCloudFolders, obj, shopFolders } from './fixtures';
+
+describe('gitopsStageOf', () => {
+  test.each([
+    ['a NetworkPolicy selecting every pod (the namespace default deny)', obj('networking.k8s.io/v1', 'NetworkPolicy', 'bulkhead-default-deny', 'shop', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }), 'default-deny'],
+    ['a NetworkPolicy of one workload', obj('networking.k8s.io/v1', 'NetworkPolicy', 'web-ingress', 'shop', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [] }] }), 'allow'],
+    ['a CiliumNetworkPolicy of the whole namespace', obj('cilium.io/v2', 'CiliumNetworkPolicy', 'bulkhead-default-deny', 'shop', { endpointSelector: {}, ingress: [{}] }), 'default-deny'],
+    ['a CiliumNetworkPolicy of one workload', obj('cilium.io/v2', 'CiliumNetworkPolicy', 'web', 'shop', { endpointSelector: { matchLabels: { app: 'web' } }, ingress: [{ fromEndpoints: [{}] }] }), 'allow'],
+    ['a Cilium policy with deny rules only', obj('cilium.io/v2', 'CiliumClusterwideNetworkPolicy', 'guard', undefined, { endpointSelector: { matchLabels: { tier: 'critical' } }, ingressDeny: [{ fromEntities: ['world'] }] }), 'default-deny'],
+    ['an Istio allow-nothing policy', obj('security.istio.io/v1', 'AuthorizationPolicy', 'bulkhead-allow-nothing', 'shop', {}), 'default-deny'],
+    ['an Istio DENY policy', obj('security.istio.io/v1', 'AuthorizationPolicy', 'guard', 'shop', { action: 'DENY', rules: [{ from: [] }] }), 'default-deny'],
+    ['an Istio ALLOW policy with rules', obj('security.istio.io/v1', 'AuthorizationPolicy', 'web', 'shop', { selector: { matchLabels: { app: 'web' } }, rules: [{}] }), 'allow'],
+    ['an Istio AUDIT policy', obj('security.istio.io/v1', 'AuthorizationPolicy', 'web-audit', 'shop', { action: 'AUDIT', rules: [{}] }), 'allow'],
+    ['a namespace-wide PeerAuthentication', obj('security.istio.io/v1', 'PeerAuthentication', 'default', 'shop', { mtls: { mode: 'STRICT' } }), 'default-deny'],
+    ['a workload PeerAuthentication', obj('security.istio.io/v1', 'PeerAuthentication', 'web', 'shop', { selector: { matchLabels: { app: 'web' } } }), 'allow'],
+    ['a REGISTRY_ONLY Sidecar', obj('networking.istio.io/v1', 'Sidecar', 'bulkhead-egress', 'shop', { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } }), 'default-deny'],
+    ['a ServiceEntry', obj('networking.istio.io/v1', 'ServiceEntry', 'payments', 'istio-system', { hosts: ['api.example.com'] }), 'allow'],
+    ['a ClusterNetworkPolicy with Deny rules only (baseline default deny)', obj('policy.networking.k8s.io/v1alpha2', 'ClusterNetworkPolicy', 'baseline', undefined, { ingress: [{ action: 'Deny' }] }), 'default-deny'],
+    ['a ClusterNetworkPolicy with Pass and Deny (a guardrail)', obj('policy.networking.k8s.io/v1alpha2', 'ClusterNetworkPolicy', 'guard', undefined, { ingress: [{ action: 'Pass' }, { action: 'Deny' }] }), 'default-deny'],
+    ['a ClusterNetworkPolicy with Pass only (a break-glass grant)', obj('policy.networking.k8s.io/v1alpha2', 'ClusterNetworkPolicy', 'bg', undefined, { ingress: [{ action: 'Pass' }] }), 'allow'],
+    ['a ClusterNetworkPolicy with an Accept rule', obj('policy.networking.k8s.io/v1alpha2', 'ClusterNetworkPolicy', 'dns', undefined, { egress: [{ action: 'Accept' }, { action: 'Deny' }] }), 'allow'],
+    ['a ClusterSPIFFEID', obj('spire.spiffe.io/v1alpha1', 'ClusterSPIFFEID', 'web'), 'prerequisite'],
+    ['a ClusterFederatedTrustDomain', obj('spire.spiffe.io/v1alpha1', 'ClusterFederatedTrustDomain', 'other'), 'prerequisite'],
+    ['a Namespace', obj('v1', 'Namespace', 'shop'), 'prerequisite'],
+    ['a security group', obj('ec2.aws.upbound.io/v1beta1', 'SecurityGroup', 'sg'), 'prerequisite'],
+    ['a security-group rule', obj('ec2.aws.upbound.io/v1beta1', 'SecurityGroupIngressRule', 'sg-in'), 'allow'],
+    ['an EKS SecurityGroupPolicy (puts pods behind groups)', obj('vpcresources.k8s.aws/v1beta1', 'SecurityGroupPolicy', 'web', 'shop'), 'default-deny'],
+    ['a kind it does not know', obj('apps/v1', 'Deployment', 'web', 'shop'), 'allow'],
+  ])('%s', (_name, m, stage) => {
+    expect(gitopsStageOf(m)).toBe(stage);
+  });
+
+  test('the waves follow the stages: prerequisites, then allows, then default denies', () => {
+    expect(GITOPS_STAGES.map((s) => ARGOCD_SYNC_WAVES[s])).toEqual([0, 1, 2]);
+  });
+
+  test('in every folder of the examples, every default deny syncs after every allow, and the namespace defaults are default denies', () => {
+    for (const f of [...shopFolders(), ...multiCloudFolders()]) {
+      const waves = (stage: string) => f.manifests.filter((m) => gitopsStageOf(m) === stage).map((m) => ARGOCD_SYNC_WAVES[gitopsStageOf(m)]);
+      const allow = waves('allow');
+      for (const w of waves('default-deny')) expect(Math.max(...allow, -1)).toBeLessThan(w);
+      for (const m of f.manifests.filter((x) => ['bulkhead-default-deny', 'bulkhead-allow-nothing', 'bulkhead-egress'].includes(x.metadata.name))) expect(gitopsStageOf(m)).toBe('default-deny');
+      for (const m of f.manifests.filter((x) => x.metadata.labels?.['bulkhead.io/break-glass'] !== undefined)) expect(gitopsStageOf(m)).toBe('allow');
+    }
+  });
+});
+
+describe('needsCustomResourceDefinition', () => {
+  test.each([
+    ['networking.k8s.io/v1', false], ['v1', false], ['batch/v1', false], ['rbac.authorization.k8s.io/v1', false],
+    ['cilium.io/v2', true], ['security.istio.io/v1', true], ['spire.spiffe.io/v1alpha1', true], ['policy.networking.k8s.io/v1alpha2', true], ['ec2.aws.upbound.io/v1beta1', true], ['vpcresources.k8s.aws/v1beta1', true],
+  ])('%s: %s', (apiVersion, crd) => {
+    expect(needsCustomResourceDefinition(obj(apiVersion, 'X', 'x'))).toBe(crd);
+  });
+});
