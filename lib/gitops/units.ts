@@ -26,7 +26,7 @@ export interface GitOpsUnit {
   readonly kind: 'cluster' | 'network';
   /** The environment (`''` when the folder sits in none). */
   readonly environment: string;
-  /** The cluster it is applied to (as the GitOps controller knows it), if any. */
+  /** The cluster it is applied to (as the GitOps controller knows it). @default - none: a network folder without a control plane */
   readonly destination?: string;
   /** The name of its Application (Argo CD), and the prefix of its Kustomizations' names (Flux). */
   readonly name: string;
