@@ -2,7 +2,12 @@
  * The stage of every object (prerequisite, allow, default deny) follows the upstream meaning of
  * the object, and in every folder of the examples every default deny comes after every allow.
  */
-import { ARGOCD_SYNC_WAVES, GITOPS_STAGES, gitopsStageOf, needsCustomResourceDefinition } from '../../lib/gitops/order';
+import { declareShop } from '../../examples/ecommerce/declaration';
+import { declareMultiCloud } from '../../examples/multi-cloud/declaration';
+import { diff } from '../../lib/analysis/engine';
+import { ARGOCD_SYNC_WAVES, GitOpsStage, GITOPS_STAGES, gitopsStageOf, needsCustomResourceDefinition } from '../../lib/gitops/order';
+import { synthesize } from '../../lib/synth';
+import { loadWithEndpoints } from '../../lib/verify';
 import { multiCloudFolders, obj, shopFolders } from './fixtures';
 
 describe('gitopsStageOf', () => {
@@ -56,5 +61,49 @@ describe('needsCustomResourceDefinition', () => {
     ['cilium.io/v2', true], ['security.istio.io/v1', true], ['spire.spiffe.io/v1alpha1', true], ['policy.networking.k8s.io/v1alpha2', true], ['ec2.aws.upbound.io/v1beta1', true], ['vpcresources.k8s.aws/v1beta1', true],
   ])('%s: %s', (apiVersion, crd) => {
     expect(needsCustomResourceDefinition(obj(apiVersion, 'X', 'x'))).toBe(crd);
+  });
+});
+
+describe('applying the stages in order (analysis engine)', () => {
+  // The workloads themselves (Deployments, CronJobs, Namespaces) are there from the start: the
+  // question is what the policies applied so far allow between them.
+  const endpoints = (apiVersion: string): boolean => ['v1', 'apps/v1', 'batch/v1'].includes(apiVersion);
+
+  test.each([['e-commerce', () => declareShop(undefined).topology], ['multi-cloud', () => declareMultiCloud(undefined).topology]])('%s: after each stage, every connection the final state allows is still allowed, but DNS until the default denies come', (_name, topology) => {
+    const s = synthesize(topology());
+    for (const c of s.clusters) {
+      const options = { trustDomain: c.cluster.trustDomain, clusterName: c.cluster.ciliumClusterName };
+      const final = loadWithEndpoints(s.plan, c.cluster, c.manifests);
+      for (let k = 0; k < GITOPS_STAGES.length - 1; k++) {
+        const applied: readonly GitOpsStage[] = GITOPS_STAGES.slice(0, k + 1);
+        const partial = loadWithEndpoints(s.plan, c.cluster, c.manifests.filter((m) => applied.includes(gitopsStageOf(m)) || endpoints(m.apiVersion)));
+        for (const layer of diff(partial, final, options).layers) {
+          // what the final state allows that this intermediate state does not
+          const cut = [
+            ...layer.added.map((a) => `${a.src} => ${a.dst} : ${a.ports.toString()}`),
+            ...layer.changed.filter((x) => !x.after.subtract(x.before).isEmpty()).map((x) => `${x.src} => ${x.dst} : ${x.after.subtract(x.before).toString()}`),
+          ];
+          // The namespace default denies carry the DNS allow (NetworkPolicy, Cilium): a workload
+          // whose egress policy arrived with the allows resolves names again once they come.
+          const notDns = cut.filter((x) => !/ => kube-system\/platform-dns\[Deployment\] : TCP 53,UDP 53$/.test(x));
+          expect({ cluster: c.cluster.name, stages: applied.join('+'), layer: layer.layer, cut: notDns }).toEqual({ cluster: c.cluster.name, stages: applied.join('+'), layer: layer.layer, cut: [] });
+          if (k === 0) expect(cut).toEqual([]);
+        }
+      }
+    }
+  });
+
+  test('the other way round (default denies before the allows), declared connections are cut: the order matters', () => {
+    const s = synthesize(declareMultiCloud(undefined).topology);
+    const c = s.clusters.find((x) => x.cluster.name === 'eks-orders')!;
+    const options = { trustDomain: c.cluster.trustDomain, clusterName: c.cluster.ciliumClusterName };
+    const denyFirst = loadWithEndpoints(s.plan, c.cluster, c.manifests.filter((m) => gitopsStageOf(m) !== 'allow' || endpoints(m.apiVersion)));
+    const final = loadWithEndpoints(s.plan, c.cluster, c.manifests);
+    const d = diff(denyFirst, final, options);
+    for (const layer of ['kubernetes', 'cilium', 'istio']) {
+      const l = d.layers.find((x) => x.layer === layer)!;
+      const gained = [...l.added.map((a) => a.dst), ...l.changed.filter((x) => !x.after.subtract(x.before).isEmpty()).map((x) => x.dst)];
+      expect({ layer, cut: gained.filter((dst) => !dst.startsWith('kube-system/platform-dns')).length > 0 }).toEqual({ layer, cut: true });
+    }
   });
 });
