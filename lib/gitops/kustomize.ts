@@ -14,7 +14,7 @@ import * as YAML from 'yaml';
 import { cmp } from '../core/errors';
 import { layerOf } from '../synth';
 import { KubeManifest } from '../targets/types';
-import { apiGroupOf, apiVersionOf, ARGOCD_ANNOTATIONS, ARGOCD_SYNC_WAVES, GitOpsStage, GITOPS_STAGES, gitopsStageOf, needsCustomResourceDefinition, SKIP_DRY_RUN_ON_MISSING_RESOURCE } from './order';
+import { apiGroupOf, apiVersionOf, argocdAnnotationsOf, GitOpsStage, GITOPS_STAGES, gitopsStageOf, needsCustomResourceDefinition } from './order';
 
 /** A kustomize patch target (`patches[].target`). */
 export interface KustomizeTarget {
@@ -116,19 +116,18 @@ export function deletePatch(t: KustomizeTarget): string {
 
 /**
  * The Argo CD patches of a folder: every object gets the sync wave of its stage
- * ({@link ARGOCD_SYNC_WAVES}), and objects of custom resource kinds also get
- * `SkipDryRunOnMissingResource=true`. Each object is selected by exactly one patch.
+ * (`ARGOCD_SYNC_WAVES`), and objects of custom resource kinds also get
+ * `SkipDryRunOnMissingResource=true` (`argocdAnnotationsOf`). Each object is selected by exactly one patch.
  */
 export function argocdPatches(manifests: readonly KubeManifest[]): KustomizePatch[] {
   const out: KustomizePatch[] = [];
-  for (const { stage, manifests: ms } of byStage(manifests)) {
+  for (const { manifests: ms } of byStage(manifests)) {
     for (const crd of [false, true]) {
       const group = ms.filter((m) => needsCustomResourceDefinition(m) === crd);
-      for (const target of exactTargets(group, manifests)) {
-        const annotations: Record<string, string> = { [ARGOCD_ANNOTATIONS.syncWave]: String(ARGOCD_SYNC_WAVES[stage]) };
-        if (crd) annotations[ARGOCD_ANNOTATIONS.syncOptions] = SKIP_DRY_RUN_ON_MISSING_RESOURCE;
-        out.push({ target, patch: annotationPatch(target, annotations) });
-      }
+      if (group.length === 0) continue;
+      // every object of the group has the same annotations (same stage, same CRD need)
+      const annotations = argocdAnnotationsOf(group[0]);
+      for (const target of exactTargets(group, manifests)) out.push({ target, patch: annotationPatch(target, annotations) });
     }
   }
   return out;

@@ -153,3 +153,18 @@ export function gitopsStageOf(m: KubeManifest): GitOpsStage {
       return 'allow';
   }
 }
+
+/**
+ * The Argo CD annotations of an object: its sync wave, and for objects of CRD kinds the
+ * skip-dry-run option. The kustomizations of `gitopsFolders` add exactly these; a program
+ * that writes its manifests another way (a cdk8s app, for example) can set them on each object.
+ *
+ * @example
+ * for (const m of synthesize(topology).clusters[0].manifests) Object.assign(m.metadata.annotations ?? {}, argocdAnnotationsOf(m));
+ */
+export function argocdAnnotationsOf(m: KubeManifest): Record<string, string> {
+  return {
+    [ARGOCD_ANNOTATIONS.syncWave]: String(ARGOCD_SYNC_WAVES[gitopsStageOf(m)]),
+    ...(needsCustomResourceDefinition(m) ? { [ARGOCD_ANNOTATIONS.syncOptions]: SKIP_DRY_RUN_ON_MISSING_RESOURCE } : {}),
+  };
+}

@@ -5,7 +5,7 @@
 import { declareShop } from '../../examples/ecommerce/declaration';
 import { declareMultiCloud } from '../../examples/multi-cloud/declaration';
 import { diff } from '../../lib/analysis/engine';
-import { ARGOCD_SYNC_WAVES, GitOpsStage, GITOPS_STAGES, gitopsStageOf, needsCustomResourceDefinition } from '../../lib/gitops/order';
+import { argocdAnnotationsOf, ARGOCD_SYNC_WAVES, GitOpsStage, GITOPS_STAGES, gitopsStageOf, needsCustomResourceDefinition } from '../../lib/gitops/order';
 import { synthesize } from '../../lib/synth';
 import { loadWithEndpoints } from '../../lib/verify';
 import { multiCloudFolders, obj, shopFolders } from './fixtures';
@@ -105,5 +105,12 @@ describe('applying the stages in order (analysis engine)', () => {
       const gained = [...l.added.map((a) => a.dst), ...l.changed.filter((x) => !x.after.subtract(x.before).isEmpty()).map((x) => x.dst)];
       expect({ layer, cut: gained.filter((dst) => !dst.startsWith('kube-system/platform-dns')).length > 0 }).toEqual({ layer, cut: true });
     }
+  });
+});
+
+describe('argocdAnnotationsOf', () => {
+  test('the wave of the stage, and the skip-dry-run option for CRD kinds only', () => {
+    expect(argocdAnnotationsOf(obj('networking.k8s.io/v1', 'NetworkPolicy', 'bulkhead-default-deny', 'shop', { podSelector: {} }))).toEqual({ 'argocd.argoproj.io/sync-wave': '2' });
+    expect(argocdAnnotationsOf(obj('spire.spiffe.io/v1alpha1', 'ClusterSPIFFEID', 'web'))).toEqual({ 'argocd.argoproj.io/sync-wave': '0', 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' });
   });
 });
