@@ -217,7 +217,7 @@ function checkOptions(options: unknown): Settings | undefined {
   const t = tool as GitOpsTool;
   return {
     tool: t,
-    path: (p as string).replace(/^\.\/?/, '').replace(/\/+$/, ''),
+    path: (p as string).split('/').filter((seg) => seg !== '' && seg !== '.').join('/'),
     repoUrl: typeof opts.repoUrl === 'string' ? opts.repoUrl : '',
     revision: (opts.revision as string | undefined) ?? 'HEAD',
     name: (opts.name as string | undefined) ?? 'bulkhead',

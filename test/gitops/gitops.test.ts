@@ -79,3 +79,11 @@ describe('gitopsFolders', () => {
     expect(Object.keys(out.folders[0].files!).sort()).toEqual(['README.md', 'kustomization.yaml']);
   });
 });
+
+describe('the path in the repository', () => {
+  test.each([['deploy', 'deploy/aks-support'], ['./deploy/', 'deploy/aks-support'], ['.', 'aks-support'], ['', 'aks-support'], ['.hidden/x', '.hidden/x/aks-support']])('%s', (given, expected) => {
+    const out = gitopsFolders(multiCloudFolders().slice(0, 1), { ...ARGO, path: given });
+    const set = YAML.parse(out.folders.find((f) => f.name === 'argocd')!.files!['applicationset.yaml']) as { spec: { generators: { list: { elements: { path: string }[] } }[] } };
+    expect(set.spec.generators[0].list.elements[0].path).toBe(expected);
+  });
+});
