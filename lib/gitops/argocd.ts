@@ -26,7 +26,7 @@ export interface ArgoCdSettings {
 }
 
 /** The label of an Application that names its environment (empty when the folders have none). */
-export const ENVIRONMENT_LABEL = 'bulkhead.io/environment';
+export const GITOPS_ENVIRONMENT_LABEL = 'bulkhead.io/environment';
 
 /** The `ApplicationSet` object deploying the units (each unit with a destination). */
 export function applicationSet(units: readonly GitOpsUnit[], s: ArgoCdSettings): Record<string, unknown> {
@@ -48,7 +48,7 @@ export function applicationSet(units: readonly GitOpsUnit[], s: ArgoCdSettings):
       template: {
         metadata: {
           name: '{{.name}}',
-          labels: { [LABELS.managedBy]: 'bulkhead', [ENVIRONMENT_LABEL]: '{{.environment}}', 'bulkhead.io/folder': '{{.folder}}' },
+          labels: { [LABELS.managedBy]: 'bulkhead', [GITOPS_ENVIRONMENT_LABEL]: '{{.environment}}', 'bulkhead.io/folder': '{{.folder}}' },
           annotations: { 'argocd.argoproj.io/manifest-generate-paths': '.' },
         },
         spec: {

@@ -14,7 +14,7 @@
  */
 import * as YAML from 'yaml';
 import { LABELS } from '../core/names';
-import { ENVIRONMENT_LABEL } from './argocd';
+import { GITOPS_ENVIRONMENT_LABEL } from './argocd';
 import { byStage, stagePatches } from './kustomize';
 import { GitOpsUnit } from './units';
 
@@ -52,7 +52,7 @@ export function fluxKustomizations(unit: GitOpsUnit, s: FluxSettings): Record<st
       metadata: {
         name,
         namespace: s.namespace,
-        labels: { [LABELS.managedBy]: 'bulkhead', [ENVIRONMENT_LABEL]: unit.environment, 'bulkhead.io/stage': stage },
+        labels: { [LABELS.managedBy]: 'bulkhead', [GITOPS_ENVIRONMENT_LABEL]: unit.environment, 'bulkhead.io/stage': stage },
       },
       spec: {
         interval: '10m',

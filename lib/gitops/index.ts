@@ -25,14 +25,9 @@ import { fluxText } from './flux';
 import { argocdPatches, kustomizationText, layerFilesOf } from './kustomize';
 import { environmentOf, GitOpsUnit, isNetworkFolder, segmentsOf, sortUnits, unitNames } from './units';
 
-export * from './order';
-export { exactTargets, targetSelects, layerFilesOf, argocdPatches, stagePatches } from './kustomize';
-export type { KustomizeTarget, KustomizePatch } from './kustomize';
-export { applicationSet, ENVIRONMENT_LABEL } from './argocd';
-export type { ArgoCdSettings } from './argocd';
-export { fluxKustomizations } from './flux';
-export type { FluxSettings } from './flux';
-export type { GitOpsUnit } from './units';
+export { ARGOCD_ANNOTATIONS, ARGOCD_SYNC_WAVES, argocdAnnotationsOf, GITOPS_STAGES, gitopsStageOf, needsCustomResourceDefinition, SKIP_DRY_RUN_ON_MISSING_RESOURCE } from './order';
+export type { GitOpsStage } from './order';
+export { GITOPS_ENVIRONMENT_LABEL } from './argocd';
 
 /** The GitOps controllers the output is written for. */
 export const GITOPS_TOOLS = ['argocd', 'flux'] as const;

@@ -3,7 +3,7 @@
  * and path from the options, each cluster folder to the cluster of its name, network folders
  * to the control plane.
  */
-import { applicationSet, ENVIRONMENT_LABEL } from '../../lib/gitops/argocd';
+import { applicationSet, GITOPS_ENVIRONMENT_LABEL } from '../../lib/gitops/argocd';
 import { gitopsFolders } from '../../lib/gitops';
 import { environmentFolders } from './fixtures';
 import * as YAML from 'yaml';
@@ -39,7 +39,7 @@ describe('applicationSet', () => {
     expect(s.metadata).toMatchObject({ name: 'bulkhead', namespace: 'argocd' });
     const t = s.spec.template;
     expect(t.metadata.name).toBe('{{.name}}');
-    expect(t.metadata.labels[ENVIRONMENT_LABEL]).toBe('{{.environment}}');
+    expect(t.metadata.labels[GITOPS_ENVIRONMENT_LABEL]).toBe('{{.environment}}');
     expect(t.spec.source).toEqual({ repoURL: OPTS.repoUrl, targetRevision: 'main', path: '{{.path}}' });
     expect(t.spec.destination).toEqual({ name: '{{.cluster}}' });
     expect(t.spec.project).toBe('default');
