@@ -16,6 +16,7 @@ export * from './targets/types';
 export * from './layers/types';
 export * from './layers/registry';
 export * from './synth';
+export * from './gitops';
 export * from './analysis';
 export * from './verify';
 export * from './templates';

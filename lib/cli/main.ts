@@ -20,6 +20,7 @@ import { foldersOf, synthesize, writeManifests } from '../synth';
 import { loadWithEndpoints, verify, VerifyReport } from '../verify';
 import { LoadedManifests, loadManifests, loadObjects } from '../analysis/loader';
 import { DeclarationLoadError, isProgram, loadTopology } from './declaration';
+import { addGitOpsOptions, GitOpsCliOptions, gitopsFromCli } from '../gitops/cli';
 
 /** Where the command writes. */
 export interface CliIo {
@@ -208,17 +209,18 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       if (!report.ok) code = EXIT_FINDING;
     });
 
-  program
+  addGitOpsOptions(program
     .command('synth')
     .description('synthesize a declaration into one folder per cluster (and per cloud account and region) and one file per layer')
     .argument('<program>', 'a TypeScript or JavaScript file that exports the Topology (or a function returning it)')
     .option('--export <name>', 'the export that holds the Topology, or a function returning it')
-    .option('--out <dir>', 'output folder', 'out')
-    .action((file: string, opts: { export?: string; out: string }) => {
+    .option('--out <dir>', 'output folder', 'out'))
+    .action((file: string, opts: { export?: string; out: string } & GitOpsCliOptions) => {
       const s = synthesize(loadTopology(file, opts.export));
-      const files = writeManifests(foldersOf(s), opts.out);
+      const gitops = gitopsFromCli(foldersOf(s), opts, opts.out);
+      const files = writeManifests(gitops.folders, opts.out);
       io.stdout(`${files.map((f) => path.join(opts.out, f)).join('\n')}\n`);
-      warn(io, s.warnings);
+      warn(io, [...s.warnings, ...gitops.warnings]);
     });
 
   try {

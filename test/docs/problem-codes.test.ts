@@ -21,6 +21,7 @@ const CATALOGUE_FILES = (): string[] => [
   'test/analysis/problems-catalogue.test.ts',
   'test/targets/aws/errors-aws.test.ts',
   'test/analysis/aws/problems-catalogue.test.ts',
+  'test/gitops/errors-gitops.test.ts',
 ];
 
 /** Other files that catalogue specific codes, each with the reason it is not in a catalogue file. */
