@@ -233,7 +233,8 @@ export class Environment {
   /** Declares a Cluster: `props` with this environment's overlay of the cluster `id` applied. */
   public cluster(scope: Construct, id: string, props: ClusterProps): Cluster {
     const o = (isRecord(this.overlay.clusters) ? this.overlay.clusters[id] : undefined) ?? {};
-    const c = new Cluster(scope, id, { ...props, ...(isRecord(o) ? (o as ClusterOverlay) : {}) });
+    // Props of the wrong kind (plain JavaScript) are passed as given: the planner reports them.
+    const c = new Cluster(scope, id, isRecord(props) ? { ...props, ...(isRecord(o) ? (o as ClusterOverlay) : {}) } : props);
     this.declared.clusters.set(id, c);
     return c;
   }
@@ -241,7 +242,7 @@ export class Environment {
   /** Declares a Network: `props` with this environment's overlay of the network `id` applied. */
   public network(scope: Construct, id: string, props: NetworkProps): Network {
     const o = (isRecord(this.overlay.networks) ? this.overlay.networks[id] : undefined) ?? {};
-    const n = new Network(scope, id, { ...props, ...(isRecord(o) ? (o as NetworkOverlay) : {}) });
+    const n = new Network(scope, id, isRecord(props) ? { ...props, ...(isRecord(o) ? (o as NetworkOverlay) : {}) } : props);
     this.declared.networks.set(id, n);
     return n;
   }
@@ -250,7 +251,7 @@ export class Environment {
   public breakGlass(scope: Construct, id: string, props: BreakGlassProps): BreakGlass {
     const o = isRecord(this.overlay.breakGlass) ? this.overlay.breakGlass[id] : undefined;
     const approvers = isRecord(o) && Array.isArray(o.approvers) ? { approvers: [...(o.approvers as string[])] } : {};
-    const g = new BreakGlass(scope, id, { ...props, ...approvers });
+    const g = new BreakGlass(scope, id, isRecord(props) ? { ...props, ...approvers } : props);
     this.declared.breakGlass.set(id, g);
     return g;
   }
