@@ -12,6 +12,7 @@ import { EnvironmentOverlay, Environments, Environment } from '../../lib/model/e
 import { EnforcementMode, Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
 import { Cluster } from '../../lib/model/cluster';
+import { DomainBoundary } from '../../lib/model/domain';
 import { buildPlan } from '../../lib/plan/build';
 import { foldersOf, synthesize, synthesizeEnvironments, toYaml } from '../../lib/synth';
 import { KubeManifest } from '../../lib/targets/types';
@@ -100,6 +101,53 @@ describe('Environments', () => {
     const envs = make();
     expect(buildPlan(envs.topology('staging')).breakGlass.map((g) => g.approvers)).toEqual([['alice', 'bob', 'carol']]);
     expect(buildPlan(envs.topology('prod')).breakGlass.map((g) => g.approvers)).toEqual([['alice']]);
+  });
+
+  test('networks take the overlay of their environment (account, VPC, CIDRs); the others keep the declaration\'s', () => {
+    const e = new Environments(undefined, 'net', {
+      environments: {
+        a: { trustDomain: 'a.shop.example.com', clusters: { eks: { name: 'eks-a' } }, networks: { vpc: { account: '111111111111', vpcId: 'vpc-0a1b2c3d4e5f67891', cidrs: ['10.50.0.0/16'] } } },
+        b: { trustDomain: 'b.shop.example.com', clusters: { eks: { name: 'eks-b' } } },
+      },
+      shared: { clock: () => NOW },
+      declare: (t, env) => {
+        const vpc = env.network(t, 'vpc', { account: '123456789012', region: 'eu-west-1', vpcId: 'vpc-0a1b2c3d4e5f67890', cidrs: ['10.0.0.0/16'] });
+        const eks = env.cluster(t, 'eks', { cloud: 'aws', region: 'eu-west-1', network: vpc });
+        new Workload(t, 'web', { cluster: eks, namespace: 'shop' });
+      },
+    });
+    expect(buildPlan(e.topology('a')).networks.map((n) => [n.account, n.vpcId, n.cidrs])).toEqual([['111111111111', 'vpc-0a1b2c3d4e5f67891', ['10.50.0.0/16']]]);
+    expect(buildPlan(e.topology('b')).networks.map((n) => [n.account, n.vpcId, n.cidrs])).toEqual([['123456789012', 'vpc-0a1b2c3d4e5f67890', ['10.0.0.0/16']]]);
+  });
+
+  test('leaving out an exported workload leaves out its export and the flows into it', () => {
+    const e = new Environments(undefined, 'dom', {
+      environments: {
+        a: { trustDomain: 'a.shop.example.com', clusters: { eks: { name: 'eks-a' } }, leaveOut: ['payments/api'] },
+        b: { trustDomain: 'b.shop.example.com', clusters: { eks: { name: 'eks-b' } } },
+      },
+      shared: { clock: () => NOW },
+      declare: (t, env) => {
+        const eks = env.cluster(t, 'eks', { cloud: 'aws' });
+        const payments = new DomainBoundary(t, 'payments');
+        const api = payments.addWorkload('api', { cluster: eks, namespace: 'payments', ports: { grpc: Port.tcp(9090) } });
+        payments.export(api, Port.named('grpc'));
+        new Workload(t, 'web', { cluster: eks, namespace: 'shop' }).allowTo(api, Port.named('grpc'));
+      },
+    });
+    const a = buildPlan(e.topology('a'));
+    expect(a.workloads.map((w) => w.name)).toEqual(['web']);
+    expect(a.flows.filter((f) => f.origin === 'declared')).toEqual([]);
+    expect(buildPlan(e.topology('b')).flows.filter((f) => f.origin === 'declared').map((f) => f.destination.key)).toEqual(['eks-b/payments/api']);
+  });
+
+  test('plain JavaScript: cluster props that are not an object reach the planner as given, which reports them', () => {
+    const e = new Environments(undefined, 'js', {
+      environments: { a: { trustDomain: 'a.shop.example.com' } },
+      shared: { clock: () => NOW },
+      declare: (t, env) => { env.cluster(t, 'eks', 'aws' as never); },
+    });
+    expect(() => buildPlan(e.topology('a'))).toThrow(/BH-INPUT-PROPS/);
   });
 
   test('every object of every environment carries its environment label and validates against its schema', () => {
