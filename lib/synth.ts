@@ -14,10 +14,11 @@ import { ClusterLayerName, LayerName, LAYER_TABLE, NetworkLayerName } from './co
 import { LABELS } from './core/names';
 import { LAYER_DEFINITIONS, targetsOf, TARGETS } from './layers/registry';
 import { LayerDefinition, NetworkLayerDefinition } from './layers/types';
+import { Environments } from './model/environment';
 import { Topology } from './model/topology';
 import { planWithProblems } from './plan/build';
 import { Plan, PlanCluster, PlanNetwork } from './plan/types';
-import { sortManifests } from './targets/common';
+import { sortManifests, withEnvironmentLabel } from './targets/common';
 import { renderReaper } from './targets/kubernetes/reaper';
 import { ApiResource, CloudArtifact, KubeManifest, Target } from './targets/types';
 
@@ -149,9 +150,57 @@ export function synthesize(topology: Topology, options: SynthesizeOptions = {}):
     const reaper = renderReaper(plan, cluster, resources);
     manifests.push(...reaper.manifests);
     warnings.push(...reaper.warnings);
-    return { cluster, manifests: sortManifests(manifests), counts, reaper: reaper.manifests.length };
+    return { cluster, manifests: sortManifests(manifests).map((m) => withEnvironmentLabel(plan, m)), counts, reaper: reaper.manifests.length };
   });
-  return { plan, clusters, networks: networked.networks, warnings: applyAcknowledgements(dedupe(sortProblems(warnings)), topology.acknowledgedCodes, topology.node.path) };
+  const networks = networked.networks.map((n) => ({ ...n, manifests: n.manifests.map((m) => withEnvironmentLabel(plan, m)) }));
+  return { plan, clusters, networks, warnings: applyAcknowledgements(dedupe(sortProblems(warnings)), topology.acknowledgedCodes, topology.node.path) };
+}
+
+/** The synthesis of one environment of an {@link Environments}. */
+export interface EnvironmentSynthesis {
+  /** The environment's name. */
+  readonly name: string;
+  /** Its synthesis. */
+  readonly synthesis: Synthesis;
+}
+
+/** The result of {@link synthesizeEnvironments}. */
+export interface EnvironmentsSynthesis {
+  /** Per environment, in the order of the names. */
+  readonly environments: readonly EnvironmentSynthesis[];
+}
+
+/**
+ * Synthesizes every environment of an {@link Environments} (see {@link synthesize}). Throws one
+ * {@link BulkheadError} with the problems of every environment when any has errors: nothing of
+ * any environment is returned then.
+ *
+ * @example
+ * const folders = foldersOf(synthesizeEnvironments(envs)); // out/<environment>/<cluster>/…
+ */
+export function synthesizeEnvironments(environments: Environments, options: SynthesizeOptions = {}): EnvironmentsSynthesis {
+  if (!Environments.isEnvironments(environments)) {
+    const check = new ArgCheck();
+    check.kind('synthesizeEnvironments(environments)', 'environments', environments, 'an Environments', "pass the Environments: new Environments(app, 'shop', { environments: { ... }, declare })");
+    check.throwIfAny('synthesizeEnvironments');
+  }
+  const problems: Problem[] = [];
+  const out: EnvironmentSynthesis[] = [];
+  for (const name of environments.names) {
+    try {
+      out.push({ name, synthesis: synthesize(environments.topology(name), options) });
+    } catch (e) {
+      if (!BulkheadError.isBulkheadError(e)) throw e;
+      problems.push(...e.problems);
+    }
+  }
+  if (problems.length > 0) throw new BulkheadError(dedupe(sortProblems(problems)));
+  return { environments: out };
+}
+
+/** Whether a synthesis result is that of an {@link Environments}. */
+export function isEnvironmentsSynthesis(x: Synthesis | EnvironmentsSynthesis): x is EnvironmentsSynthesis {
+  return Array.isArray((x as EnvironmentsSynthesis).environments);
 }
 
 /**
@@ -419,9 +468,13 @@ export function networkFolderPath(network: PlanNetwork): readonly string[] {
 /**
  * The folders of a synthesis: one per cluster (`<cluster>`), then one per cloud account and
  * region that has objects (`<cloud>/<account>/<region>`, holding the objects of every network
- * there).
+ * there). For the synthesis of an {@link Environments}, the same per environment, below a
+ * folder named after it: `<environment>/<cluster>`, `<environment>/<cloud>/<account>/<region>`.
  */
-export function foldersOf(synthesis: Synthesis): ManifestFolder[] {
+export function foldersOf(synthesis: Synthesis | EnvironmentsSynthesis): ManifestFolder[] {
+  if (isEnvironmentsSynthesis(synthesis)) {
+    return synthesis.environments.flatMap((e) => foldersOf(e.synthesis).map((f): ManifestFolder => ({ ...f, under: [e.name, ...(f.under ?? [])] })));
+  }
   const clusters: ManifestFolder[] = synthesis.clusters.map((c) => ({ name: c.cluster.name, manifests: c.manifests }));
   const byPath = new Map<string, { path: readonly string[]; manifests: KubeManifest[] }>();
   for (const n of synthesis.networks ?? []) {

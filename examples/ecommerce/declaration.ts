@@ -12,7 +12,7 @@
  */
 import { Construct } from 'constructs';
 import {
-  BreakGlass, Cluster, DomainBoundary, Duration, External, Port, Sensitivity, SensitiveTier, Topology, Workload,
+  BreakGlass, BreakGlassProps, Cluster, DomainBoundary, Duration, External, Port, Sensitivity, SensitiveTier, Topology, Workload,
 } from '../../lib';
 
 /** What the application needs to know about a workload to run it. */
@@ -55,6 +55,17 @@ export interface ShopOptions {
   readonly strict?: boolean;
 }
 
+/** Creates a BreakGlass grant: plain, or through an environment (whose overlay may change its approvers). */
+export type GrantFactory = (scope: Construct, id: string, props: BreakGlassProps) => BreakGlass;
+
+/** Options of {@link declareShopIn}. */
+export interface ShopBodyOptions {
+  /** How workloads are created. @default plainWorkload */
+  readonly workload?: WorkloadFactory;
+  /** How grants are created. @default - `new BreakGlass(...)` */
+  readonly grant?: GrantFactory;
+}
+
 /** The example's clusters. */
 export interface ShopClusters {
   /** EKS, eu-west-1: every layer. */
@@ -89,6 +100,17 @@ export function declareShop(scope: Construct | undefined, options: ShopOptions =
     cloud: 'gcp', region: 'us-east1', podCidrs: ['10.40.0.0/14'], layers: ['kubernetes', 'istio', 'spire'],
   });
   options.onClusters?.({ eks, gke });
+  return { topology, ...declareShopIn(topology, { eks, gke }, { workload: make }) };
+}
+
+/**
+ * Declares the shop's tiers, domains, workloads, flows and grant in a topology whose clusters
+ * exist (the body of {@link declareShop}, shared with the environments example).
+ */
+export function declareShopIn(topology: Topology, clusters: ShopClusters, options: ShopBodyOptions = {}) {
+  const make = options.workload ?? plainWorkload;
+  const grant: GrantFactory = options.grant ?? ((scope, id, props) => new BreakGlass(scope, id, props));
+  const { eks, gke } = clusters;
 
   // Tiers: the controls follow from the level.
   const publicTier = new SensitiveTier(topology, 'edge', { level: Sensitivity.PUBLIC });
@@ -149,14 +171,14 @@ export function declareShop(scope: Construct | undefined, options: ShopOptions =
 
   // Break-glass: database on-call into the payment DB.
   const oncall = make(topology, 'oncall-bastion', { cluster: eks, namespace: 'ops', image: 'ghcr.io/example/bastion:1.0.0', ports: {} });
-  new BreakGlass(topology, 'db-oncall', {
+  grant(topology, 'db-oncall', {
     from: [oncall], to: [paymentDb], ports: Port.named('postgres'),
     start: '2026-11-22T20:00:00Z', duration: Duration.hours(2),
     reason: 'restore a corrupted ledger row', ticket: 'INC-4711', approvers: ['alice', 'bob'],
   });
 
   return {
-    topology, clusters: { eks, gke },
+    clusters: { eks, gke },
     workloads: { ingress, web, user, catalog, cart, userDb, catalogDb, cache, paymentSvc, fraud, paymentDb, auth, collector, oncall },
     externals: { internet, paymentProvider },
   };

@@ -12,6 +12,7 @@ import { checkedScope } from '../model/args';
 import { Port, Protocol } from '../core/port';
 import { Cluster } from '../model/cluster';
 import { Workload, WorkloadProps } from '../model/workload';
+import { Environments } from '../model/environment';
 import { Topology } from '../model/topology';
 import { checkSynthesisArgs, networkFolderPath, Synthesis, synthesize, SynthesizeOptions } from '../synth';
 import { KubeManifest } from '../targets/types';
@@ -362,4 +363,63 @@ function chartsOf(topology: Topology | undefined): string | undefined {
   if (typeof topology !== 'object' || topology === null) return undefined;
   const path = (topology as unknown as Record<symbol, unknown>)[CHARTS_SYMBOL];
   return typeof path === 'string' ? path : undefined;
+}
+
+/** Properties of {@link EnvironmentCharts}. */
+export interface EnvironmentChartsProps extends SynthesizeOptions {
+  /** The environments to render. */
+  readonly environments: Environments;
+  /**
+   * Extra chart properties for every cluster chart (see `TopologyChartsProps.chartProps`).
+   * @default - none
+   */
+  readonly chartProps?: ChartProps;
+  /**
+   * Print warnings to stderr at synthesis.
+   * @default true
+   */
+  readonly printWarnings?: boolean;
+}
+
+/**
+ * The charts of every environment of an {@link Environments}: one {@link TopologyCharts} per
+ * environment, named after it, so one chart per environment and cluster
+ * (`<id>/<environment>/<cluster>`). Each object carries its environment's label.
+ *
+ * @example
+ * const envs = new Environments(app, 'shop', { environments, declare });
+ * const charts = new EnvironmentCharts(app, 'segmentation', { environments: envs });
+ * charts.environment('prod').chart('eks-prod');
+ */
+export class EnvironmentCharts extends Construct {
+  private readonly byName = new Map<string, TopologyCharts>();
+
+  constructor(scope: Construct, id: string, props: EnvironmentChartsProps) {
+    checkedScope(scope, id, 'EnvironmentCharts');
+    const here = [scope.node.path, id].filter((s) => s !== '').join('/');
+    const check = new ArgCheck();
+    const p = check.options(here, 'props', props, '{ environments }', false);
+    if (p && !Environments.isEnvironments(p.environments)) {
+      check.kind(here, 'environments', p.environments, 'an Environments', "pass the Environments: new Environments(app, 'shop', { environments: { ... }, declare })");
+    }
+    check.throwIfAny();
+    super(scope, id);
+    const { environments, ...rest } = props;
+    for (const name of environments.names) {
+      this.byName.set(name, new TopologyCharts(this, name, { ...rest, topology: environments.topology(name) }));
+    }
+  }
+
+  /**
+   * The charts of one environment.
+   * @throws BulkheadError when there is no environment of that name (`BH-ENV-KEY`)
+   */
+  public environment(name: string): TopologyCharts {
+    const c = this.byName.get(name);
+    if (c) return c;
+    throw new BulkheadError([{
+      severity: 'error', code: 'BH-ENV-KEY', path: this.node.path, message: 'there is no environment of that name', value: show(name),
+      fix: `name one of: ${[...this.byName.keys()].join(', ')}`,
+    }]);
+  }
 }

@@ -1,10 +1,12 @@
 /**
- * Loads a declaration (a Topology) from a program file, for `bulkhead verify`, `bulkhead synth`
- * and `bulkhead diff` on declarations.
+ * Loads a declaration (a Topology, or an Environments) from a program file, for `bulkhead
+ * verify`, `bulkhead synth` and `bulkhead diff` on declarations. `<file>#<environment>` names
+ * one environment of an exported Environments.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { BulkheadError } from '../core/errors';
+import { Environments } from '../model/environment';
 import { Topology } from '../model/topology';
 
 /** Thrown when a program file does not yield a Topology. */
@@ -39,6 +41,38 @@ export function isProgram(p: string): boolean {
  * @param exportName the export to use @default - `topology`, then the default export
  */
 export function loadTopology(file: string, exportName?: string): Topology {
+  const side = environmentSide(file);
+  const found = loadDeclaration(side ? side.file : file, exportName);
+  if (Topology.isTopology(found)) {
+    if (side) throw new DeclarationLoadError(file, `${side.file} exports a Topology, not an Environments: it has no environment '${side.environment}'`, `pass ${side.file} without #${side.environment}`);
+    return found;
+  }
+  if (!side) {
+    throw new DeclarationLoadError(file, `${file} exports an Environments (${found.names.join(', ')}), not one Topology`, `name the environment: ${file}#${found.names[found.names.length - 1] ?? 'prod'}`);
+  }
+  if (!found.names.includes(side.environment)) {
+    throw new DeclarationLoadError(file, `${side.file} has no environment '${side.environment}' (it has ${found.names.join(', ')})`, `name one of its environments: ${found.names.map((n) => `${side.file}#${n}`).join(', ')}`);
+  }
+  return found.topology(side.environment);
+}
+
+/**
+ * A program file followed by `#<environment>` (such as `main.ts#staging`): the file and the
+ * environment; undefined for a plain path.
+ */
+export function environmentSide(text: string): { file: string; environment: string } | undefined {
+  const m = /^(.+\.(?:ts|js|cjs|mjs|mts|cts))#([^#/\\]+)$/.exec(text);
+  return m ? { file: m[1], environment: m[2] } : undefined;
+}
+
+/**
+ * Loads a Topology or an Environments from a module, as {@link loadTopology} does (exports
+ * `topology`, `environments`, then the default export; or the export named `exportName`).
+ *
+ * @param file the program file
+ * @param exportName the export to use @default - `topology`, `environments`, then the default export
+ */
+export function loadDeclaration(file: string, exportName?: string): Topology | Environments {
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new DeclarationLoadError(file, `no such file: ${file}`);
   if (fs.statSync(abs).isDirectory()) {
@@ -57,9 +91,9 @@ export function loadTopology(file: string, exportName?: string): Topology {
     const first = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     throw new DeclarationLoadError(file, `${file} failed to load: ${first}`, 'fix the program so that it runs (try it with node or ts-node)');
   }
-  const names = exportName ? [exportName] : ['topology', 'default'];
+  const names = exportName ? [exportName] : ['topology', 'environments', 'default'];
   for (const name of names) {
-    let found: Topology | undefined;
+    let found: Topology | Environments | undefined;
     try {
       found = fromValue(mod[name]);
     } catch (e) {
@@ -69,13 +103,14 @@ export function loadTopology(file: string, exportName?: string): Topology {
     if (found) return found;
   }
   const exported = Object.keys(mod).sort().join(', ') || 'nothing';
-  throw new DeclarationLoadError(file, `${file} does not export a Topology as ${names.map((n) => `'${n}'`).join(' or ')} (it exports: ${exported})`, 'export one, or name the export (or a function returning one) with --export');
+  throw new DeclarationLoadError(file, `${file} does not export a Topology as ${names.map((n) => `'${n}'`).join(' or ')}, nor an Environments (it exports: ${exported})`, 'export one, or name the export (or a function returning one) with --export');
 }
 
-function fromValue(v: unknown): Topology | undefined {
-  if (Topology.isTopology(v)) return v;
+function fromValue(v: unknown): Topology | Environments | undefined {
+  if (Topology.isTopology(v) || Environments.isEnvironments(v)) return v;
   if (typeof v === 'function') return fromValue((v as (scope?: unknown) => unknown)(undefined));
   if (v && typeof v === 'object' && 'topology' in v) return fromValue((v as { topology: unknown }).topology);
+  if (v && typeof v === 'object' && 'environments' in v) return fromValue((v as { environments: unknown }).environments);
   return undefined;
 }
 

@@ -21,6 +21,7 @@ import { loadWithEndpoints, verify, VerifyReport } from '../verify';
 import { LoadedManifests, loadManifests, loadObjects } from '../analysis/loader';
 import { DeclarationLoadError, isProgram, loadTopology } from './declaration';
 import { addGitOpsOptions, GitOpsCliOptions, gitopsFromCli } from '../gitops/cli';
+import { environmentDiffCommand, isEnvironmentDiff, synthesizeProgram } from './environments';
 
 /** Where the command writes. */
 export interface CliIo {
@@ -169,7 +170,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     program
       .command('diff')
       .description('connections added, removed and changed from <before> to <after>')
-      .argument('<before>', 'manifest folder or file before the change, or a declaration program')
+      .argument('<before>', 'manifest folder or file before the change, or a declaration program (<program>#<environment> for an environment of an Environments)')
       .argument('<after>', 'manifest folder or file after the change, or a declaration program')
       .addOption(new Option('--format <format>', 'output format').choices(['txt', 'json', 'md']).default('txt'))
       .addOption(layerOption())
@@ -177,6 +178,14 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
   ).action((before: string, after: string, opts: { format: 'txt' | 'json' | 'md'; layer?: AnalysisLayer; exitCode: boolean; resolve: string[]; trustDomain?: string; strict: boolean }) => {
     if (opts.layer !== undefined && !SIMULATORS.some((r) => r.layer === opts.layer)) {
       throw new UsageError(`the layer ${opts.layer} is not simulated; use one of: ${SIMULATORS.map((r) => r.layer).join(', ')}`);
+    }
+    if (isEnvironmentDiff(before, after)) {
+      // Two environments (<file>#staging <file>#prod): by workload identity, not by cluster name or address.
+      const d = environmentDiffCommand(before, after, opts);
+      warn(io, d.warnings);
+      io.stdout(d.text);
+      if (opts.exitCode && d.changed) code = EXIT_FINDING;
+      return;
     }
     const want = opts.layer ?? 'effective';
     // Two declarations (impact of a change): synthesize both and compare cluster by cluster.
@@ -216,11 +225,11 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     .option('--export <name>', 'the export that holds the Topology, or a function returning it')
     .option('--out <dir>', 'output folder', 'out'))
     .action((file: string, opts: { export?: string; out: string } & GitOpsCliOptions) => {
-      const s = synthesize(loadTopology(file, opts.export));
+      const s = synthesizeProgram(file, opts.export);
       const gitops = gitopsFromCli(foldersOf(s), opts, opts.out);
       const files = writeManifests(gitops.folders, opts.out);
       io.stdout(`${files.map((f) => path.join(opts.out, f)).join('\n')}\n`);
-      warn(io, [...s.warnings, ...gitops.warnings]);
+      warn(io, [...('environments' in s ? s.environments.flatMap((e) => e.synthesis.warnings) : s.warnings), ...gitops.warnings]);
     });
 
   try {

@@ -59,6 +59,8 @@ export const LABELS = {
   workload: 'bulkhead.io/workload',
   /** The layer an object belongs to. */
   layer: 'bulkhead.io/layer',
+  /** The environment (dev, staging, prod) an object belongs to, when the declaration names it. */
+  environment: 'bulkhead.io/environment',
   /** The BreakGlass grant an object implements. */
   breakGlass: 'bulkhead.io/break-glass',
   /** The expiry of a BreakGlass object, in Unix seconds (the reaper reads it). */

@@ -26,7 +26,7 @@ export interface ArgoCdSettings {
 }
 
 /** The label of an Application that names its environment (empty when the folders have none). */
-export const GITOPS_ENVIRONMENT_LABEL = 'bulkhead.io/environment';
+export const GITOPS_ENVIRONMENT_LABEL = LABELS.environment;
 
 /** The `ApplicationSet` object deploying the units (each unit with a destination). */
 export function applicationSet(units: readonly GitOpsUnit[], s: ArgoCdSettings): Record<string, unknown> {

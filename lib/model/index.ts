@@ -9,3 +9,4 @@ export * from './break-glass';
 export * from './network';
 export * from './vm';
 export * from './managed-service';
+export * from './environment';

@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { brandSymbol, brandVersion } from '../core/brand';
-import { BulkheadError, show } from '../core/errors';
+import { BulkheadError, Problem, show } from '../core/errors';
+import { LayerName, LAYER_TABLE } from '../core/layers';
 import { checkedScope, propsOf } from './args';
 import { FlowStatement } from './peer';
 
@@ -11,6 +12,31 @@ export enum EnforcementMode {
   /** Log what would be denied where a layer can (Istio PERMISSIVE + AUDIT); NetworkPolicy still enforces. */
   AUDIT = 'audit',
 }
+
+/**
+ * The layers that have an audit mode, and what `audit` renders in each. Every other layer
+ * enforces in an audit topology, and naming it `audit` in `layerModes` is an error
+ * (`BH-MODE-LAYER`):
+ *
+ * - `istio`: PeerAuthentication PERMISSIVE; no `allow-nothing`, ALLOW policy or REGISTRY_ONLY
+ *   Sidecar; the declared rules rendered as AUDIT policies (Istio denies nothing);
+ * - `cilium`: policies with default deny off and without L7 rules, mutual authentication or
+ *   guardrails (they deny nothing). Cilium's own policy audit mode is a setting of the agent
+ *   (`policy-audit-mode`) or of an endpoint, not of a policy: Bulkhead cannot set it from a
+ *   policy, and says so in a warning (`BH-CILIUM-AUDIT-MODE`).
+ *
+ * The layers without one: `kubernetes` (NetworkPolicy has no audit or log-only mode; Calico's
+ * staged policies would be one, but they are Calico's, not the NetworkPolicy API's),
+ * `cluster-network-policy` (no audit action), `spire` (identities, nothing to deny) and `aws`
+ * (security groups have no audit mode).
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
+ * @see https://docs.cilium.io/en/stable/security/policy-creation/
+ */
+export const AUDIT_LAYERS: readonly LayerName[] = ['cilium', 'istio'];
+
+/** The enforcement mode of each layer, where it differs from the topology's `mode`. */
+export type LayerModes = Readonly<Partial<Record<LayerName, EnforcementMode>>>;
 
 /** A cluster service that workloads need through default deny (DNS, mesh control plane, metrics). */
 export interface PlatformService {
@@ -54,9 +80,19 @@ export interface TopologyProps {
    */
   readonly mode?: EnforcementMode;
   /**
-   * Environment name (dev, staging, prod): validated as a label value and recorded in the plan
-   * (`plan.topology.environment`). It is not written on the emitted objects.
-   * @default - the construct id
+   * The enforcement mode of some layers, where it differs from `mode`: for example
+   * `{ istio: EnforcementMode.AUDIT }` audits the mesh while every other layer enforces, or
+   * `{ cilium: EnforcementMode.ENFORCE }` with `mode: AUDIT` enforces Cilium alone. Only the
+   * layers of {@link AUDIT_LAYERS} have an audit mode; `audit` for another layer is an error
+   * (`BH-MODE-LAYER`), as is a key that names no layer.
+   * @default - every layer follows `mode`
+   */
+  readonly layerModes?: LayerModes;
+  /**
+   * Environment name (dev, staging, prod): validated as a label value, recorded in the plan
+   * (`plan.topology.environment`) and, when given, written on every emitted object as the label
+   * `bulkhead.io/environment`.
+   * @default - the construct id, written on no object
    */
   readonly environment?: string;
   /**
@@ -120,6 +156,10 @@ export class Topology extends Construct {
   public readonly mode: EnforcementMode;
   /** Environment name. */
   public readonly environment: string;
+  /** Whether the environment was named (TopologyProps.environment): then every emitted object carries it as a label. */
+  public readonly environmentNamed: boolean;
+  /** Enforcement mode of the layers whose mode differs from `mode`, keys sorted. */
+  public readonly layerModes: LayerModes;
   /** Platform services. */
   public readonly platform: PlatformProps;
   /** Strict mode. */
@@ -145,6 +185,8 @@ export class Topology extends Construct {
     this.trustDomain = p.trustDomain as string;
     this.mode = p.mode ?? EnforcementMode.ENFORCE;
     this.environment = p.environment ?? id;
+    this.environmentNamed = p.environment !== undefined;
+    this.layerModes = checkLayerModes(this.node.path || id, p.layerModes);
     this.platform = p.platform ?? {};
     this.strict = p.strict ?? false;
     this.clock = p.clock ?? (() => new Date());
@@ -202,8 +244,59 @@ export class Topology extends Construct {
     this.flowStatements.push(statement);
   }
 
+  /**
+   * Forgets the flow statements that start or end at one of these constructs (an environment
+   * that leaves them out). Returns how many were removed.
+   * @internal
+   */
+  public removeFlowsOf(constructs: ReadonlySet<IConstruct>): number {
+    const before = this.flowStatements.length;
+    const kept = this.flowStatements.filter((s) => !constructs.has(s.source) && !constructs.has(s.destination));
+    this.flowStatements.splice(0, this.flowStatements.length, ...kept);
+    return before - kept.length;
+  }
+
+  /** The enforcement mode of one layer: its entry of `layerModes`, else `mode`. */
+  public modeOf(layer: LayerName): EnforcementMode {
+    return this.layerModes[layer] ?? this.mode;
+  }
+
   /** Marks the topology as rendered by a host (so that forgetting a host is a validation error). */
   public markRendered(): void {
     this.hosts += 1;
   }
+}
+
+/**
+ * Checks `layerModes`: an object whose keys name layers and whose values are enforcement
+ * modes, `audit` only for a layer of {@link AUDIT_LAYERS}. Returns the modes with sorted keys.
+ * @throws BulkheadError (`BH-MODE-LAYER`) listing every problem
+ */
+function checkLayerModes(path: string, v: unknown): LayerModes {
+  if (v === undefined) return {};
+  const problems: Problem[] = [];
+  const error = (message: string, value: unknown, fix: string): void => {
+    problems.push({ severity: 'error', code: 'BH-MODE-LAYER', path, message, value: show(value), fix });
+  };
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    error('`layerModes` must be an object of enforcement modes by layer', v, "write { istio: EnforcementMode.AUDIT }, or leave layerModes out");
+    throw new BulkheadError(problems);
+  }
+  const layers = Object.keys(LAYER_TABLE);
+  const modes = Object.values(EnforcementMode) as string[];
+  const out: Partial<Record<LayerName, EnforcementMode>> = {};
+  for (const key of Object.keys(v).sort()) {
+    const mode = (v as Record<string, unknown>)[key];
+    if (!layers.includes(key)) {
+      error(`layerModes has the key '${key}', which names no layer`, key, `key the modes by layer: ${layers.join(', ')}`);
+    } else if (typeof mode !== 'string' || !modes.includes(mode)) {
+      error(`layerModes.${key} is not an enforcement mode`, mode, 'write EnforcementMode.ENFORCE or EnforcementMode.AUDIT');
+    } else if (mode === EnforcementMode.AUDIT && !AUDIT_LAYERS.includes(key as LayerName)) {
+      error(`layerModes.${key} is 'audit', but the ${key} layer has no audit mode: it would enforce all the same`, mode, `leave ${key} out of layerModes (it enforces); only ${AUDIT_LAYERS.join(' and ')} can audit`);
+    } else {
+      out[key as LayerName] = mode as EnforcementMode;
+    }
+  }
+  if (problems.length > 0) throw new BulkheadError(problems);
+  return out;
 }

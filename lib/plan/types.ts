@@ -5,7 +5,7 @@
  */
 import { Problem } from '../core/errors';
 import { Protocol } from '../core/port';
-import { ClusterLayerName } from '../core/layers';
+import { ClusterLayerName, LayerName } from '../core/layers';
 import { InternetEgress, Sensitivity } from '../core/sensitivity';
 
 /** A resolved port or port range: never a name. */
@@ -415,6 +415,17 @@ export interface PlanTopology {
   readonly trustDomain: string;
   /** `enforce` renders STRICT mTLS and deny; `audit` renders PERMISSIVE mTLS and Istio AUDIT/log-only where a layer can. */
   readonly mode: 'enforce' | 'audit';
+  /**
+   * The mode of the layers whose mode differs from `mode` (see `TopologyProps.layerModes`), keys sorted.
+   * @default - every layer follows `mode`
+   */
+  readonly layerModes?: Readonly<Partial<Record<LayerName, 'enforce' | 'audit'>>>;
+  /**
+   * Whether every emitted object carries the environment as the label `bulkhead.io/environment`
+   * (the environment was named: `TopologyProps.environment`, or an `Environments` instance).
+   * @default false
+   */
+  readonly labelEnvironment?: boolean;
 }
 
 /** The normalized plan. */

@@ -11,6 +11,25 @@ import { KubeManifest, ObjectMeta } from './types';
 /** The value of `app.kubernetes.io/managed-by` on every emitted object. */
 export const MANAGED_BY = 'bulkhead';
 
+/**
+ * The enforcement mode of one layer in a plan: its entry of `plan.topology.layerModes`, else
+ * the topology's mode (see `TopologyProps.layerModes` and `AUDIT_LAYERS`).
+ */
+export function layerMode(plan: Plan, layer: LayerName): 'enforce' | 'audit' {
+  return plan.topology.layerModes?.[layer] ?? plan.topology.mode;
+}
+
+/**
+ * An object with the environment label `bulkhead.io/environment` added (label keys sorted),
+ * when the plan's environment is named (`plan.topology.labelEnvironment`); the object itself
+ * otherwise. Synthesis applies it to every object it emits.
+ */
+export function withEnvironmentLabel<T extends KubeManifest>(plan: Plan, manifest: T): T {
+  if (!plan.topology.labelEnvironment) return manifest;
+  const labels = sortedRecord({ ...(manifest.metadata.labels ?? {}), [LABELS.environment]: plan.topology.environment });
+  return { ...manifest, metadata: { ...manifest.metadata, labels } };
+}
+
 /** Where problems about a whole cluster are reported: its construct path. */
 export function clusterPath(plan: Plan, cluster: PlanCluster): string {
   return cluster.path ?? `${plan.topology.name}/${cluster.name}`;

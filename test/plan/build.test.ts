@@ -136,7 +136,7 @@ describe('both directions explicit', () => {
   });
 
   test('topology, clusters and externals', () => {
-    expect(p.topology).toEqual({ name: 'shop', environment: 'prod', trustDomain: 'shop.example.com', mode: 'enforce' });
+    expect(p.topology).toEqual({ name: 'shop', environment: 'prod', trustDomain: 'shop.example.com', mode: 'enforce', labelEnvironment: true });
     expect(p.clusters.map((c) => [c.name, c.namespaces])).toEqual([
       ['eks', ['cache', 'payments', 'shop']],
       ['gke', ['analytics']],

@@ -85,7 +85,11 @@ export function assemble(input: AssembleInput): Plan {
   };
   const t = d.topology;
   return {
-    topology: { name: t.node.id, environment: t.environment, trustDomain: t.trustDomain, mode: t.mode },
+    topology: {
+      name: t.node.id, environment: t.environment, trustDomain: t.trustDomain, mode: t.mode,
+      ...(Object.keys(t.layerModes).length > 0 ? { layerModes: t.layerModes } : {}),
+      ...(t.environmentNamed ? { labelEnvironment: true } : {}),
+    },
     clusters: first([...r.clusters.values()], (c) => c.name).sort((a, b) => cmp(a.name, b.name)),
     workloads: first(workloads, (w) => w.key),
     externals: first([...r.externals.values()], (e) => e.key).sort((a, b) => cmp(a.key, b.key)),

@@ -24,7 +24,7 @@ import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import { Plan, PlanCloudWorkload, PlanCluster, PlanEdge, PlanExternal, PlanHttpRule, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
 import { cloudBlocks, cloudKindText } from '../kubernetes/addressing';
-import { clusterPath, breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
+import { clusterPath, breakGlassMarks, layerMode, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
 import { RenderResult } from '../types';
 import { externalBlocks } from '../../plan/checks/addresses';
 import {
@@ -182,7 +182,7 @@ class CiliumRender {
     this.clusters = new Map(plan.clusters.map((c) => [c.name, c]));
     this.flowPaths = new Map(plan.flows.map((f) => [f.id, f.path]));
     this.mesh = plan.clusters.filter((c) => c.layers.includes('cilium')).length > 1;
-    this.audit = plan.topology.mode === 'audit';
+    this.audit = layerMode(plan, 'cilium') === 'audit';
   }
 
   public run(): RenderResult {

@@ -25,7 +25,7 @@
  *   ServiceEntry `bulkhead-cloud.<network>.<name>` holds its subnet CIDRs so that the calling
  *   namespaces' Sidecars let the flow out (`BH-ISTIO-CLOUD-ADDRESS` says how wide that is).
  *
- * Audit mode (`plan.topology.mode === 'audit'`): nothing is denied by this layer.
+ * Audit mode (`layerMode(plan, 'istio')`, the topology's mode or its `layerModes.istio`): nothing is denied by this layer.
  * PeerAuthentication is PERMISSIVE; `bulkhead-allow-nothing`, every ALLOW policy and the
  * Sidecars (REGISTRY_ONLY would block) are left out; each `<workload>` policy is rendered with
  * action AUDIT and the same rules (the intent, for logs and analysis); every destination workload
@@ -42,7 +42,7 @@ import { Protocol } from '../../core/port';
 import { Sensitivity } from '../../core/sensitivity';
 import { Plan, PlanCloudWorkload, PlanCluster, PlanEdge, PlanExternal, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
 import { cloudBlocks, cloudKindText } from '../kubernetes/addressing';
-import { clusterPath, breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
+import { clusterPath, breakGlassMarks, layerMode, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
 import { RenderResult } from '../types';
 import { cloudPrincipal, istioPrincipal, spiffeTrustDomain } from '../spire/identity';
 import {
@@ -202,7 +202,7 @@ class IstioRender {
   constructor(private readonly plan: Plan, private readonly cluster: PlanCluster) {
     this.idx = new PlanIndex(plan);
     this.clusters = new Map(plan.clusters.map((c) => [c.name, c]));
-    this.audit = plan.topology.mode === 'audit';
+    this.audit = layerMode(plan, 'istio') === 'audit';
   }
 
   public run(): RenderResult {
@@ -630,7 +630,7 @@ export function renderIstio(plan: Plan, cluster: PlanCluster): RenderResult {
  * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
  */
 export function validateIstio(plan: Plan, cluster: PlanCluster): Problem[] {
-  if (!cluster.layers.includes('istio') || plan.topology.mode === 'audit') return [];
+  if (!cluster.layers.includes('istio') || layerMode(plan, 'istio') === 'audit') return [];
   const idx = new PlanIndex(plan);
   return idx.workloadsIn(cluster.name).flatMap((w) => {
     const cloud = w.calledBy.flatMap((e) => {
@@ -653,7 +653,7 @@ export function validateIstio(plan: Plan, cluster: PlanCluster): Problem[] {
  * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
  */
 function cloudPlaintextProblem(plan: Plan, cluster: PlanCluster, w: PlanWorkload, edge: PlanEdge, c: PlanCloudWorkload): Problem | undefined {
-  if (c.identity || plan.topology.mode === 'audit' || w.tier.mtls === 'PERMISSIVE' || w.tier.level === Sensitivity.PUBLIC) return undefined;
+  if (c.identity || layerMode(plan, 'istio') === 'audit' || w.tier.mtls === 'PERMISSIVE' || w.tier.level === Sensitivity.PUBLIC) return undefined;
   return {
     severity: 'error', code: ISTIO_ERRORS.cloudPlaintext, path: plan.flows.find((f) => f.id === edge.flowId)?.path ?? w.path,
     message: `in cluster ${cluster.name}, ${w.key} (tier ${w.tier.name}, STRICT mTLS) accepts flow ${edge.flowId} from the ${cloudKindText(c)} ${c.key}, which has no SPIFFE identity: it cannot present a certificate, so the sidecar would reject its plaintext connections before authorization`,
