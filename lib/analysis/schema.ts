@@ -190,8 +190,8 @@ export type ShapeExpected = 'a list' | 'a mapping' | 'a string' | 'a number' | '
 export interface ShapeWords {
   /** What is wrong. */
   readonly message: string;
-  /** How to fix it: text, or text made from the offending value and the last name of its field. */
-  readonly fix: string | ((value: unknown, key: string) => string);
+  /** How to fix it: text, or text made from the offending value and its field (`spec.forProvider.fromPort`). */
+  readonly fix: string | ((value: unknown, field: string) => string);
 }
 
 /**
@@ -325,7 +325,7 @@ export function decodeShape<T>(value: unknown, spec: ShapeSpec, where: Omit<Inpu
       field: p.field,
       message: p.words.message,
       value: showValue(p.value),
-      fix: typeof p.words.fix === 'string' ? p.words.fix : p.words.fix(p.value, p.field.slice(p.field.lastIndexOf('.') + 1)),
+      fix: typeof p.words.fix === 'string' ? p.words.fix : p.words.fix(p.value, p.field),
     }));
     throw new AnalysisInputError(first, rest.map((p) => toProblem(p)));
   }
