@@ -227,6 +227,14 @@ export interface ShapeProblem {
   readonly words: ShapeWords;
 }
 
+/** Words for a value of the wrong type, with an example of the right one (`must be a list`, `write a YAML list, for example [a]`). */
+export function exampleWords(expected: ShapeExpected, example: string): ShapeWords {
+  return {
+    message: `must be ${expected}`,
+    fix: expected === 'a list' ? `write a YAML list, for example ${example}` : expected === 'a mapping' ? `write a YAML mapping, for example ${example}` : `write ${expected}, for example ${example}`,
+  };
+}
+
 const DEFAULT_WORDS = (expected: ShapeExpected): ShapeWords => ({
   message: `this field must be ${expected}`,
   fix: expected === 'a list' ? 'write it as a YAML list (- item)' : expected === 'a mapping' ? 'write it as a YAML mapping (key: value)' : `write ${expected}, as the upstream schema defines it`,

@@ -22,7 +22,7 @@ import type * as K from '../../../../imports/kinds';
 import { KIND_VERSIONS } from '../../../../imports/kinds';
 import { ProblemSet, inputError } from '../../../errors';
 import { L4Protocol, L4_PROTOCOLS } from '../../../portset';
-import { ShapeExpected, ShapeSpec, ShapeWords, decodeShape, kindSchema, schemaAt } from '../../../schema';
+import { ShapeSpec, ShapeWords, decodeShape, exampleWords, kindSchema, schemaAt } from '../../../schema';
 import { LabelSelector, isRecord } from '../../../selector';
 import { at, cidrRange, optList, optString, portNumber } from '../../decode';
 import { DecodedCiliumPolicy, DecodedCiliumRule, L7, NS_KEY, Peer, PeerRule, PortRule, Section } from '../model';
@@ -57,10 +57,7 @@ interface SectionRule {
   readonly authentication?: { readonly mode?: string | null } | null;
 }
 
-/** Words for a value of the wrong type, with an example of the right one. */
-function like(expected: ShapeExpected, example: string): ShapeWords {
-  return { message: `must be ${expected}`, fix: expected === 'a list' ? `write a YAML list, for example ${example}` : expected === 'a mapping' ? `write a YAML mapping, for example ${example}` : `write ${expected}, for example ${example}` };
-}
+const like = exampleWords;
 
 const CIDR: ShapeWords = { message: 'must be an IP address or CIDR string', fix: "write an address range such as '203.0.113.0/24'" };
 const PORT: ShapeWords = { message: 'is not a port number (0 to 65535)', fix: "write a port number such as '8080'" };
