@@ -4,6 +4,11 @@
  * types and the upstream CRDs). A field the schema does not know is dropped (as the API server
  * prunes it, or as `kubectl apply` refuses it); a required field that is missing means the API
  * server rejects the whole object.
+ *
+ * The decoders of the simulators check the shape of what they read against the same schemas
+ * ({@link decodeShape}: the type of every value, and, where they say so, every field), so
+ * that they read an object as its generated type (`lib/imports/kinds.ts`) whether or not the
+ * loader checked it, and word each problem as the analysis always has.
  */
 import { CRD_KINDS, DEFS, KINDS } from '../imports/schemas';
 import { AnalysisInputError, InputLocation, InputProblem, showValue, toProblem } from './errors';

@@ -178,7 +178,8 @@ export class CiliumDecoder {
     const namespace = clusterwide ? undefined : typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default';
     const ref = clusterwide ? `${obj.kind} ${name ?? '?'}` : `${obj.kind} ${namespace}/${name ?? '?'}`;
     if (!name) inputError(at(ref, 'metadata.name'), 'the policy has no name', meta.name, 'set metadata.name');
-    if (obj.apiVersion !== 'cilium.io/v2') inputError(at(ref, 'apiVersion'), 'is not a served version of this kind', obj.apiVersion, 'use cilium.io/v2');
+    const version = KIND_VERSIONS[clusterwide ? 'CiliumClusterwideNetworkPolicy' : 'CiliumNetworkPolicy'];
+    if (obj.apiVersion !== version) inputError(at(ref, 'apiVersion'), 'is not a served version of this kind', obj.apiVersion, `use ${version}`);
     const shapes = SHAPES[clusterwide ? 'CiliumClusterwideNetworkPolicy' : 'CiliumNetworkPolicy'];
     const spec = decodeShape<CiliumRule>(obj.spec, shapes.spec, { object: ref }, 'spec');
     const more = decodeShape<readonly CiliumRule[]>(obj.specs, shapes.specs, { object: ref }, 'specs') ?? [];

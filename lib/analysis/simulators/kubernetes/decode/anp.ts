@@ -44,7 +44,7 @@ const SPEC_FIX = 'add spec.subject and the rules';
 const ACTIONS = ['Allow', 'Deny', 'Pass'];
 
 const ADMIN_NETWORK_POLICY: TieredKindSpec = {
-  version: 'v1alpha1',
+  version: KIND_VERSIONS.AdminNetworkPolicy.split('/')[1],
   specFix: SPEC_FIX,
   shape: tieredShape(schemaAt(SCHEMA, 'spec'), 'AdminNetworkPolicy', SPEC_FIX, ACTIONS, ANP_PORT_WORDS),
   tier: (spec, at) => {

@@ -16,7 +16,7 @@ const SPEC_FIX = 'add spec.subject and the rules';
 const ACTIONS = ['Allow', 'Deny'];
 
 const BASELINE_ADMIN_NETWORK_POLICY: TieredKindSpec = {
-  version: 'v1alpha1',
+  version: KIND_VERSIONS.BaselineAdminNetworkPolicy.split('/')[1],
   specFix: SPEC_FIX,
   shape: tieredShape(schemaAt(kindSchema(KIND_VERSIONS.BaselineAdminNetworkPolicy, 'BaselineAdminNetworkPolicy'), 'spec'), 'BaselineAdminNetworkPolicy', SPEC_FIX, ACTIONS, ANP_PORT_WORDS),
   tier: () => ({ tier: 'baseline', priority: 0, text: 'Baseline tier' }),

@@ -47,7 +47,7 @@ const ACTIONS = ['Accept', 'Deny', 'Pass'];
 const TIER = { message: 'tier must be Admin or Baseline', fix: 'set spec.tier: Admin (cannot be overridden) or Baseline (NetworkPolicy may override)' };
 
 const CLUSTER_NETWORK_POLICY: TieredKindSpec = {
-  version: 'v1alpha2',
+  version: KIND_VERSIONS.ClusterNetworkPolicy.split('/')[1],
   specFix: SPEC_FIX,
   shape: tieredShape(schemaAt(SCHEMA, 'spec'), 'ClusterNetworkPolicy', SPEC_FIX, ACTIONS, { 'spec.tier': TIER, ...PROTOCOL_WORDS }),
   tier: (spec, at) => {
