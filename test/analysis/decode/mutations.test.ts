@@ -167,6 +167,16 @@ describe('mutated objects of the decoded kinds', () => {
     expect(e.problems[0].code).toBe('BH-IN-FIELD');
   });
 
+  test('a label value that is a mapping without a prototype is a coded problem, in every selector', () => {
+    const bare = Object.create(null) as Record<string, unknown>;
+    for (const [kind, path] of [['NetworkPolicy', ['spec', 'podSelector', 'matchLabels', 'app']], ['AuthorizationPolicy', ['spec', 'selector', 'matchLabels', 'app']], ['PeerAuthentication', ['spec', 'selector', 'matchLabels', 'app']]] as const) {
+      const e = thrown(() => analyse([...WORKLOADS, setAt(VALID[kind], path, bare, false)]), AnalysisInputError);
+      expect(e.problem.message).toBe('a label value must be a string');
+    }
+    const e = thrown(() => analyse([namespace('shop', { app: bare as unknown as string })]), AnalysisInputError);
+    expect(e.problem.message).toBe('a label value must be a string');
+  });
+
   test('a Crossplane field of another type is a coded problem of the aws layer', () => {
     const o = setAt(VALID.SecurityGroupEgressRule, ['spec', 'forProvider', 'fromPort'], '443', false);
     const e = thrown(() => analyse([...around('SecurityGroupEgressRule'), o]), BulkheadError);

@@ -2,7 +2,7 @@
  * Reading helpers shared by the decoders of the `istio` layer: metadata, the words of shape
  * problems and workload selectors.
  */
-import { inputError } from '../../../errors';
+import { inputError, showValue } from '../../../errors';
 import { ShapeSpec, ShapeWords, decodeShape, exampleWords } from '../../../schema';
 import { at } from '../../decode';
 import { isRecord } from '../../../selector';
@@ -32,12 +32,17 @@ export function stringItem(example: string): ShapeWords {
   return { message: 'must be a string', fix: `quote the value, for example ${example}` };
 }
 
+/** A value that is not a string, as text for a fix (any value: a mapping without a prototype too). */
+function labelText(v: unknown): string {
+  return typeof v === 'object' && v !== null ? showValue(v) : String(v);
+}
+
 /** The words of the shape problems of a workload selector at `path` (`matchLabels` or `labels`). */
 export function workloadSelectorWords(path: string, key: 'matchLabels' | 'labels'): Readonly<Record<string, ShapeWords>> {
   return {
     [path]: exampleWords('a mapping', `{${key}: {app: web}}`),
     [`${path}.${key}`]: exampleWords('a mapping', '{app: web}'),
-    [`${path}.${key}.*`]: { message: 'a label value must be a string', fix: (v, field) => `quote it: ${field.slice(field.lastIndexOf('.') + 1)}: "${String(v)}"` },
+    [`${path}.${key}.*`]: { message: 'a label value must be a string', fix: (v, field) => `quote it: ${field.slice(field.lastIndexOf('.') + 1)}: "${labelText(v)}"` },
   };
 }
 
