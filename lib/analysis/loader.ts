@@ -7,7 +7,7 @@ import * as path from 'path';
 import * as jsyaml from 'js-yaml';
 import { ArgCheck } from '../core/entry';
 import { Problem } from '../core/errors';
-import { AnalysisInputError, INPUT_CODES, InputLocation, ProblemSet, inputError, inputWarning } from './errors';
+import { AnalysisInputError, INPUT_CODES, InputLocation, ProblemSet, inputError, inputWarning, showValue } from './errors';
 import { L4Protocol } from './portset';
 import { checkAgainstSchema, crdKind, schemaOf } from './schema';
 import { isRecord } from './selector';
@@ -646,7 +646,7 @@ function readLabels(v: unknown, at: InputLocation): Record<string, string> {
   if (!isRecord(v)) return inputError(at, 'labels must be a mapping of keys to string values', v, 'write labels: {app: web}');
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v)) {
-    if (typeof val !== 'string') inputError({ ...at, field: `${at.field}.${k}` }, 'a label value must be a string', val, `quote the value: ${k}: "${String(val)}"`);
+    if (typeof val !== 'string') inputError({ ...at, field: `${at.field}.${k}` }, 'a label value must be a string', val, `quote the value: ${k}: "${typeof val === 'object' && val !== null ? showValue(val) : String(val)}"`);
     out[k] = val;
   }
   return out;

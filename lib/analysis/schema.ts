@@ -4,8 +4,14 @@
  * types and the upstream CRDs). A field the schema does not know is dropped (as the API server
  * prunes it, or as `kubectl apply` refuses it); a required field that is missing means the API
  * server rejects the whole object.
+ *
+ * The decoders of the simulators check the shape of what they read against the same schemas
+ * ({@link decodeShape}: the type of every value, and, where they say so, every field), so
+ * that they read an object as its generated type (`lib/imports/kinds.ts`) whether or not the
+ * loader checked it, and word each problem as the analysis always has.
  */
 import { CRD_KINDS, DEFS, KINDS } from '../imports/schemas';
+import { AnalysisInputError, InputLocation, InputProblem, showValue, toProblem } from './errors';
 import { isRecord } from './selector';
 
 /**
@@ -177,4 +183,164 @@ export function fieldNames(schema: CompactSchema): readonly string[] {
   const s = resolve(schema);
   if (typeof s === 'string' || Array.isArray(s)) return [];
   return Object.keys((s as Exclude<CompactSchema, string | readonly [CompactSchema]>).p ?? {}).sort();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shape of a value: what a decoder checks before it reads an object as its generated type
+
+/** What a value at a place should have been: the words of a shape problem. */
+export type ShapeExpected = 'a list' | 'a mapping' | 'a string' | 'a number' | 'true or false' | 'a number or a string';
+
+/** How a decoder words one shape problem. */
+export interface ShapeWords {
+  /** What is wrong. */
+  readonly message: string;
+  /** How to fix it: text, or text made from the offending value and its field (`spec.forProvider.fromPort`). */
+  readonly fix: string | ((value: unknown, field: string) => string);
+}
+
+/**
+ * How a decoder checks the shape of (a part of) an object against the upstream schema of its
+ * kind, and how it words what it finds. Places are field paths with `[]` for the items of a
+ * list and `*` for the values of a map (`spec.ingress[].from[]`, `spec.selector.matchLabels.*`);
+ * a key starting with `*.` names every place that ends so (`*.toPorts[]`).
+ */
+export interface ShapeSpec {
+  /** The schema the value is checked against. */
+  readonly schema: CompactSchema;
+  /** Words for a value of the wrong type, by place. @default - the words of {@link ShapeSpec.defaults} */
+  readonly mistyped?: Readonly<Record<string, ShapeWords>>;
+  /** Words for a value of the wrong type, by what was expected, where no place has words of its own. @default - `this field must be a list` and so on */
+  readonly defaults?: (expected: ShapeExpected) => ShapeWords;
+  /** Words for a field the schema does not define (`known`: the fields it does define). @default - such fields are left alone (the loader drops them, or reports them) */
+  readonly unknown?: (known: readonly string[], place: string) => ShapeWords | undefined;
+  /** Fields beyond the schema that the decoder reads (an experimental channel, a newer release), by place. @default - none */
+  readonly extra?: Readonly<Record<string, readonly string[]>>;
+  /** Places whose value a parser of its own reads and checks entirely (label selectors). @default - none */
+  readonly opaque?: readonly string[];
+}
+
+/** One shape problem: a value of the wrong type or a field the schema does not define. */
+export interface ShapeProblem {
+  /** The field, such as `spec.ingress[0].from`. */
+  readonly field: string;
+  /** The place, such as `spec.ingress[].from`. */
+  readonly place: string;
+  /** The offending value (the field name, for an unknown field). */
+  readonly value: unknown;
+  /** The words. */
+  readonly words: ShapeWords;
+}
+
+/** Words for a value of the wrong type, with an example of the right one (`must be a list`, `write a YAML list, for example [a]`). */
+export function exampleWords(expected: ShapeExpected, example: string): ShapeWords {
+  return {
+    message: `must be ${expected}`,
+    fix: expected === 'a list' ? `write a YAML list, for example ${example}` : expected === 'a mapping' ? `write a YAML mapping, for example ${example}` : `write ${expected}, for example ${example}`,
+  };
+}
+
+const DEFAULT_WORDS = (expected: ShapeExpected): ShapeWords => ({
+  message: `this field must be ${expected}`,
+  fix: expected === 'a list' ? 'write it as a YAML list (- item)' : expected === 'a mapping' ? 'write it as a YAML mapping (key: value)' : `write ${expected}, as the upstream schema defines it`,
+});
+
+const EXPECTED: Readonly<Record<string, [ShapeExpected, (v: unknown) => boolean]>> = {
+  s: ['a string', (v) => typeof v === 'string'],
+  n: ['a number', (v) => typeof v === 'number' && Number.isFinite(v)],
+  b: ['true or false', (v) => typeof v === 'boolean'],
+  x: ['a number or a string', (v) => (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'string'],
+};
+
+function byPlace<T>(table: Readonly<Record<string, T>> | undefined, place: string): T | undefined {
+  if (table === undefined) return undefined;
+  if (Object.prototype.hasOwnProperty.call(table, place)) return table[place];
+  for (const k of Object.keys(table)) if (k.startsWith('*.') && (place.endsWith(k.slice(1)) || place === k.slice(2))) return table[k];
+  return undefined;
+}
+
+/**
+ * The shape problems of a value: every value whose type is not the one the schema gives its
+ * place (`null` is an absent field, but never a list item or a map value), and, when the spec
+ * words them, every field the schema does not define. Values of type `*` and opaque places
+ * are not looked into.
+ *
+ * @param value the value
+ * @param spec the schema and the words
+ * @param at the field path of the value (`spec`); `''` for a whole object @default ''
+ */
+export function shapeProblems(value: unknown, spec: ShapeSpec, at: string = ''): ShapeProblem[] {
+  const out: ShapeProblem[] = [];
+  const words = (place: string, expected: ShapeExpected): ShapeWords => byPlace(spec.mistyped, place) ?? (spec.defaults ?? DEFAULT_WORDS)(expected);
+  const opaque = new Set<string>();
+  const isOpaque = (place: string): boolean => {
+    if (spec.opaque === undefined) return false;
+    if (opaque.has(place)) return true;
+    const hit = spec.opaque.some((k) => k === place || (k.startsWith('*.') && (place.endsWith(k.slice(1)) || place === k.slice(2))));
+    if (hit) opaque.add(place);
+    return hit;
+  };
+  const visit = (v: unknown, schema: CompactSchema, field: string, place: string): void => {
+    if (isOpaque(place)) return;
+    const s = resolve(schema);
+    if (typeof s === 'string') {
+      const e = EXPECTED[s];
+      if (e && !e[1](v)) out.push({ field, place, value: v, words: words(place, e[0]) });
+      return;
+    }
+    if (Array.isArray(s)) {
+      if (!Array.isArray(v)) {
+        out.push({ field, place, value: v, words: words(place, 'a list') });
+        return;
+      }
+      const item = (s as readonly [CompactSchema])[0];
+      v.forEach((x, i) => visit(x, item, `${field}[${i}]`, `${place}[]`));
+      return;
+    }
+    if (!isRecord(v)) {
+      out.push({ field, place, value: v, words: words(place, 'a mapping') });
+      return;
+    }
+    const o = s as Exclude<CompactSchema, string | readonly [CompactSchema]>;
+    for (const [k, x] of Object.entries(v)) {
+      const f = field === '' ? k : `${field}.${k}`;
+      const known = o.p !== undefined && Object.prototype.hasOwnProperty.call(o.p, k) ? o.p[k] : undefined;
+      if (known !== undefined) {
+        if (x !== undefined && x !== null) visit(x, known, f, place === '' ? k : `${place}.${k}`);
+      } else if (o.m !== undefined) {
+        visit(x, o.m, f, place === '' ? '*' : `${place}.*`);
+      } else if (o.o !== 1 && spec.unknown !== undefined && !(byPlace(spec.extra, place) ?? []).includes(k)) {
+        const w = spec.unknown(Object.keys(o.p ?? {}).sort(), place);
+        if (w !== undefined) out.push({ field: f, place, value: k, words: w });
+      }
+    }
+  };
+  if (value !== undefined && value !== null) visit(value, spec.schema, at, at.replace(/\[\d+\]/g, '[]'));
+  return out;
+}
+
+/**
+ * Checks the shape of a value (see {@link shapeProblems}) and returns it as the generated type
+ * of its place when it has none; throws an {@link AnalysisInputError} with every problem
+ * otherwise. The type parameter is the generated type (`lib/imports/kinds.ts`) of the place.
+ *
+ * @param value the value
+ * @param spec the schema and the words
+ * @param where the object (and its file) the value belongs to
+ * @param at the field path of the value @default ''
+ * @throws AnalysisInputError when the value does not have the shape of its schema
+ */
+export function decodeShape<T>(value: unknown, spec: ShapeSpec, where: Omit<InputLocation, 'field'>, at: string = ''): T | undefined {
+  const problems = shapeProblems(value, spec, at);
+  if (problems.length > 0) {
+    const [first, ...rest] = problems.map((p): InputProblem => ({
+      ...where,
+      field: p.field,
+      message: p.words.message,
+      value: showValue(p.value),
+      fix: typeof p.words.fix === 'string' ? p.words.fix : p.words.fix(p.value, p.field),
+    }));
+    throw new AnalysisInputError(first, rest.map((p) => toProblem(p)));
+  }
+  return value === undefined || value === null ? undefined : (value as T);
 }

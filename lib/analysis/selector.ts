@@ -5,7 +5,7 @@
  *
  * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
  */
-import { InputLocation, inputError } from './errors';
+import { InputLocation, inputError, showValue } from './errors';
 
 /** One requirement of a selector. */
 export interface LabelRequirement {
@@ -44,7 +44,7 @@ export class LabelSelector {
       if (!isRecord(ml)) inputError({ ...at, field: `${at.field}.matchLabels` }, 'matchLabels must be a mapping of label keys to string values', ml, 'write matchLabels: {app: web}');
       for (const [k, v] of Object.entries(ml)) {
         if (typeof v !== 'string') {
-          inputError({ ...at, field: `${at.field}.matchLabels.${k}` }, 'a label value must be a string', v, `quote the value: ${k}: "${String(v)}"`);
+          inputError({ ...at, field: `${at.field}.matchLabels.${k}` }, 'a label value must be a string', v, `quote the value: ${k}: "${typeof v === 'object' && v !== null ? showValue(v) : String(v)}"`);
         }
         reqs.push({ key: k, operator: 'In', values: [v] });
       }

@@ -3,7 +3,8 @@
  * SecurityGroupIngressRule, SecurityGroupEgressRule, ManagedPrefixList, ManagedPrefixListEntry)
  * into the {@link AwsModel}. The loader has already checked every object against the kind's
  * upstream schema (unknown fields dropped, objects without a required field left out); this
- * decoder checks the value types against the same schema, then reads the fields the evaluation
+ * decoder checks the value types against the same schema (`shapeProblems`), reads each object
+ * that has them as its generated type (`lib/imports/kinds.ts`), takes the fields the evaluation
  * needs and resolves every reference by object name (or by the `crossplane.io/external-name`
  * id). It reports every problem at once and evaluates nothing.
  *
@@ -16,11 +17,10 @@
  * `spec.forProvider` is read from `spec.initProvider`.
  */
 import { Problem } from '../../../core/errors';
-import { DEFS } from '../../../imports/schemas';
+import type * as K from '../../../imports/kinds';
 import { inputPath, showValue, toProblem } from '../../errors';
 import { ManifestObject, describe, group as apiGroup } from '../../loader';
-import { CompactSchema, schemaOf } from '../../schema';
-import { isRecord } from '../../selector';
+import { ShapeExpected, ShapeWords, schemaOf, shapeProblems } from '../../schema';
 import { AddressRange, parseRange } from './address';
 import { AWS_CODES } from './codes';
 import { AwsGroup, AwsLink, AwsModel, AwsPeer, AwsPrefixList, AwsProtocol, AwsRule, IP_PROTOCOLS } from './model';
@@ -47,7 +47,14 @@ export interface AwsDecoded {
   readonly problems: readonly Problem[];
 }
 
-type Rec = Readonly<Record<string, unknown>>;
+/** A rule's provider fields (the ingress and egress kinds define the same). */
+type RuleProvider = Provider<K.SecurityGroupIngressRule> & Provider<K.SecurityGroupEgressRule>;
+
+/** The words of a value of the wrong type: the type the kind's CRD gives the field. */
+const typeWords = (kind: string) => (expected: ShapeExpected): ShapeWords => ({
+  message: `must be ${expected}`,
+  fix: (_value, field) => `write ${field} as ${expected}, as the ${kind} CRD defines it`,
+});
 
 /** Decodes the objects (others are ignored). */
 export function decodeAws(objects: readonly ManifestObject[]): AwsDecoded {
@@ -56,11 +63,12 @@ export function decodeAws(objects: readonly ManifestObject[]): AwsDecoded {
   const report = (o: ManifestObject, field: string | undefined, code: string, message: string, fix: string, value?: unknown, severity: Problem['severity'] = 'error'): void => {
     problems.push(toProblem({ source: o.source, object: describe(o), ...(field ? { field } : {}), code, message, fix, ...(value === undefined ? {} : { value: showValue(value) }) }, severity));
   };
+  // the objects whose values have the types of their schema: read as their generated types below
   const typed = own.filter((o) => {
-    const before = problems.length;
     const schema = schemaOf(o.apiVersion, o.kind);
-    if (schema) checkTypes(o.raw, schema, '', (field, expected, value) => report(o, field, AWS_CODES.field, `must be ${expected}`, `write ${field} as ${expected}, as the ${o.kind} CRD defines it`, value));
-    return problems.length === before;
+    const found = schema ? shapeProblems(o.raw, { schema, defaults: typeWords(o.kind) }) : [];
+    for (const p of found) report(o, p.field, AWS_CODES.field, p.words.message, typeof p.words.fix === 'string' ? p.words.fix : p.words.fix(p.value, p.field), p.value);
+    return found.length === 0;
   });
 
   // ---- groups
@@ -75,26 +83,26 @@ export function decodeAws(objects: readonly ManifestObject[]): AwsDecoded {
   // ---- prefix lists
   const lists = new Map<string, { list: AwsPrefixList; entries: { text: string; range: AddressRange }[] }>();
   for (const o of typed.filter((x) => x.kind === 'ManagedPrefixList')) {
-    const fp = provider(o);
+    const fp = provider(kindOf<K.ManagedPrefixList>(o));
     const entries: { text: string; range: AddressRange }[] = [];
-    items(fp.entry).forEach((e, i) => {
-      if (!isRecord(e)) return;
-      if (e.cidrRef !== undefined || e.cidrSelector !== undefined) {
-        report(o, `spec.forProvider.entry[${i}]`, AWS_CODES.selector, 'the entry takes its CIDR from another object (cidrRef / cidrSelector), which the analysis cannot read', 'write the CIDR in cidr', e.cidrRef ?? e.cidrSelector);
+    (fp.entry ?? []).forEach((e, i) => {
+      const ext = e as { readonly cidrRef?: unknown; readonly cidrSelector?: unknown };
+      if (ext.cidrRef !== undefined || ext.cidrSelector !== undefined) {
+        report(o, `spec.forProvider.entry[${i}]`, AWS_CODES.selector, 'the entry takes its CIDR from another object (cidrRef / cidrSelector), which the analysis cannot read', 'write the CIDR in cidr', ext.cidrRef ?? ext.cidrSelector);
         return;
       }
       const r = cidrOf(o, `spec.forProvider.entry[${i}].cidr`, e.cidr, undefined, report);
       if (r) entries.push({ text: String(e.cidr), range: r });
     });
     const id = externalName(o);
-    const list: AwsPrefixList = { name: o.name, ref: `ManagedPrefixList ${o.name}`, ...(id ? { id } : {}), ...(typeof fp.addressFamily === 'string' ? { addressFamily: fp.addressFamily } : {}), entries };
+    const list: AwsPrefixList = { name: o.name, ref: `ManagedPrefixList ${o.name}`, ...(id ? { id } : {}), ...(fp.addressFamily != null ? { addressFamily: fp.addressFamily } : {}), entries };
     lists.set(o.name, { list, entries });
   }
   const listById = new Map<string, string>();
   for (const { list: l } of lists.values()) if (l.id !== undefined) listById.set(l.id, l.name);
   for (const o of typed.filter((x) => x.kind === 'ManagedPrefixListEntry')) {
-    const fp = provider(o);
-    const target = refName(o, fp, 'prefixListId', report, (id) => listById.get(id));
+    const fp = provider(kindOf<K.ManagedPrefixListEntry>(o));
+    const target = refName(o, 'prefixListId', { ref: fp.prefixListIdRef, id: fp.prefixListId, selector: fp.prefixListIdSelector }, report, (id) => listById.get(id));
     if (target === undefined) continue;
     const l = lists.get(target);
     if (!l) {
@@ -141,15 +149,16 @@ export function decodeAws(objects: readonly ManifestObject[]): AwsDecoded {
 type Report = (o: ManifestObject, field: string | undefined, code: string, message: string, fix: string, value?: unknown, severity?: Problem['severity']) => void;
 
 function decodeGroup(o: ManifestObject, report: Report): AwsGroup | undefined {
-  const fp = provider(o);
+  const sg = kindOf<K.SecurityGroup>(o);
+  const fp = provider(sg);
   const ann = annotations(o);
   const labels = labelsOf(o);
-  const region = typeof fp.region === 'string' ? fp.region : undefined;
+  const region = fp.region ?? undefined;
   if (region === undefined || region === '') {
     report(o, 'spec.forProvider.region', AWS_CODES.placement, 'the group has no region', 'set spec.forProvider.region, for example eu-west-1');
     return undefined;
   }
-  const vpc = ann[AWS_ANNOTATIONS.vpc] ?? (typeof fp.vpcId === 'string' ? fp.vpcId : undefined);
+  const vpc = ann[AWS_ANNOTATIONS.vpc] ?? fp.vpcId ?? undefined;
   if (vpc === undefined || vpc === '') {
     const viaRef = fp.vpcIdRef !== undefined || fp.vpcIdSelector !== undefined;
     report(o, `metadata.annotations["${AWS_ANNOTATIONS.vpc}"]`, AWS_CODES.placement,
@@ -157,8 +166,8 @@ function decodeGroup(o: ManifestObject, report: Report): AwsGroup | undefined {
       `set the annotation ${AWS_ANNOTATIONS.vpc}: vpc-… (or spec.forProvider.vpcId)`);
     return undefined;
   }
-  const providerConfig = isRecord(o.raw.spec) && isRecord(o.raw.spec.providerConfigRef) ? o.raw.spec.providerConfigRef.name : undefined;
-  const fromConfig = typeof providerConfig === 'string' ? /^bulkhead-aws-(\d{12})$/.exec(providerConfig)?.[1] : undefined;
+  const providerConfig = sg.spec?.providerConfigRef?.name;
+  const fromConfig = providerConfig ? /^bulkhead-aws-(\d{12})$/.exec(providerConfig)?.[1] : undefined;
   const account = ann[AWS_ANNOTATIONS.account] ?? fromConfig;
   if (account !== undefined && !/^\d{12}$/.test(account)) {
     report(o, `metadata.annotations["${AWS_ANNOTATIONS.account}"]`, AWS_CODES.placement, 'an AWS account id is 12 digits', `write the account id, for example ${AWS_ANNOTATIONS.account}: "123456789012"`, account);
@@ -210,7 +219,7 @@ function decodeRule(
   listById: ReadonlyMap<string, string>,
   report: Report,
 ): AwsRule | undefined {
-  const fp = provider(o);
+  const fp: RuleProvider = provider(kindOf<K.SecurityGroupIngressRule | K.SecurityGroupEgressRule>(o));
   const direction = o.kind === 'SecurityGroupIngressRule' ? 'ingress' : 'egress';
   let ok = true;
   const bad: Report = (...args) => {
@@ -218,7 +227,7 @@ function decodeRule(
     report(...args);
   };
   // its group
-  const groupName = refName(o, fp, 'securityGroupId', bad, (id) => {
+  const groupName = refName(o, 'securityGroupId', { ref: fp.securityGroupIdRef, id: fp.securityGroupId, selector: fp.securityGroupIdSelector }, bad, (id) => {
     const gs = byId.get(id) ?? [];
     return gs.length === 1 ? gs[0].name : undefined;
   });
@@ -228,29 +237,29 @@ function decodeRule(
       `the rule belongs to the group ${groupName}, which is not in the input`, 'add the SecurityGroup to the input, or correct the name', groupName);
   } else if (groupName === undefined && fp.securityGroupIdSelector === undefined && fp.securityGroupId === undefined) {
     bad(o, 'spec.forProvider.securityGroupIdRef', AWS_CODES.groupUnknown, 'the rule names no group (securityGroupIdRef or securityGroupId)', 'set spec.forProvider.securityGroupIdRef: { name: <the SecurityGroup object name> }');
-  } else if (groupName === undefined && typeof fp.securityGroupId === 'string') {
+  } else if (groupName === undefined && fp.securityGroupId != null) {
     bad(o, 'spec.forProvider.securityGroupId', AWS_CODES.groupUnknown, `no SecurityGroup of the input has the id ${fp.securityGroupId} (its ${AWS_ANNOTATIONS.externalName} annotation)`, 'add the group to the input, or point at it with securityGroupIdRef', fp.securityGroupId);
   }
   // region
-  const region = typeof fp.region === 'string' ? fp.region : undefined;
+  const region = fp.region ?? undefined;
   if (group && region !== undefined && region !== group.region) {
     bad(o, 'spec.forProvider.region', AWS_CODES.region, `the rule is in ${region} but its group ${group.name} is in ${group.region}`, `set spec.forProvider.region: ${group.region}`, region);
   }
   // protocol and ports
   const protoText = fp.ipProtocol;
   let protocol: AwsProtocol | undefined;
-  if (typeof protoText !== 'string') {
+  if (protoText === undefined || protoText === null) {
     bad(o, 'spec.forProvider.ipProtocol', AWS_CODES.protocol, 'the rule has no ipProtocol', "set ipProtocol: tcp, udp, icmp, icmpv6, a protocol number, or '-1' for all");
   } else {
     protocol = parseProtocol(protoText);
     if (protocol === undefined) bad(o, 'spec.forProvider.ipProtocol', AWS_CODES.protocol, "not an IP protocol: write tcp, udp, icmp, icmpv6, a number from 0 to 255, or '-1' for every protocol", "for example ipProtocol: tcp", protoText);
   }
-  const from = fp.fromPort;
-  const to = fp.toPort;
+  const from = fp.fromPort ?? undefined;
+  const to = fp.toPort ?? undefined;
   const hasPorts = from !== undefined || to !== undefined;
   let ports: readonly [number, number] | undefined;
   if (protocol === IP_PROTOCOLS.tcp || protocol === IP_PROTOCOLS.udp) {
-    if (typeof from !== 'number' || typeof to !== 'number') {
+    if (from === undefined || to === undefined) {
       bad(o, from === undefined ? 'spec.forProvider.fromPort' : 'spec.forProvider.toPort', AWS_CODES.ports, `a ${protoText} rule needs fromPort and toPort`, 'set both, for example fromPort: 443 and toPort: 443', { fromPort: from, toPort: to });
     } else if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > 65535 || from > to) {
       bad(o, 'spec.forProvider.fromPort', AWS_CODES.ports, 'fromPort and toPort must be whole numbers from 0 to 65535, fromPort not above toPort', 'for example fromPort: 8000 and toPort: 8080', { fromPort: from, toPort: to });
@@ -259,7 +268,7 @@ function decodeRule(
     if (!hasPorts && protocol === IP_PROTOCOLS.icmp) {
       bad(o, 'spec.forProvider.fromPort', AWS_CODES.ports, 'an icmp rule needs fromPort (the ICMP type, -1 for all) and toPort (the code, -1 for all)', 'set fromPort: -1 and toPort: -1 for every ICMP message, or the type and code', { fromPort: from, toPort: to });
     } else if (hasPorts) {
-      const ok2 = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= -1 && n <= 255;
+      const ok2 = (n: number | undefined): n is number => n !== undefined && Number.isInteger(n) && n >= -1 && n <= 255;
       if (!ok2(from) || !ok2(to) || (from === -1 && to !== -1)) {
         bad(o, 'spec.forProvider.fromPort', AWS_CODES.ports, 'for ICMP, fromPort is the type and toPort the code, each from 0 to 255 or -1 for all; all types need all codes', 'for example fromPort: 8 and toPort: 0 (echo request), or -1 and -1', { fromPort: from, toPort: to });
       } else if (from !== -1) ports = [from, to];
@@ -281,19 +290,19 @@ function decodeRule(
     'give each peer a rule of its own', peers.length === 0 ? undefined : peers);
   } else if (peers[0] === 'cidrIpv4' || peers[0] === 'cidrIpv6') {
     const family = peers[0] === 'cidrIpv4' ? 'ipv4' : 'ipv6';
-    const text = fp[peers[0]];
+    const text = peers[0] === 'cidrIpv4' ? fp.cidrIpv4 : fp.cidrIpv6;
     const r = cidrOf(o, `spec.forProvider.${peers[0]}`, text, family, bad);
     if (r) peer = { kind: 'cidr', text: String(text), range: r };
   } else if (peers[0] === 'prefixListId') {
-    const name = refName(o, fp, 'prefixListId', bad, (id) => listById.get(id));
+    const name = refName(o, 'prefixListId', { ref: fp.prefixListIdRef, id: fp.prefixListId, selector: fp.prefixListIdSelector }, bad, (id) => listById.get(id));
     if (name !== undefined && !prefixLists.has(name)) {
       bad(o, fp.prefixListIdRef !== undefined ? 'spec.forProvider.prefixListIdRef.name' : 'spec.forProvider.prefixListId', AWS_CODES.prefixListUnknown,
         `the rule names the prefix list ${name}, which is not in the input (an AWS-managed list's entries are not known to the analysis)`, 'add the ManagedPrefixList to the input, or write the CIDRs as rules', name);
-    } else if (name === undefined && typeof fp.prefixListId === 'string') {
+    } else if (name === undefined && fp.prefixListId != null) {
       bad(o, 'spec.forProvider.prefixListId', AWS_CODES.prefixListUnknown, `no ManagedPrefixList of the input has the id ${fp.prefixListId} (an AWS-managed list's entries are not known to the analysis)`, 'add the ManagedPrefixList to the input, or write the CIDRs as rules', fp.prefixListId);
     } else if (name !== undefined) peer = { kind: 'prefix-list', list: name, text: `ManagedPrefixList ${name}` };
   } else {
-    const name = refName(o, fp, 'referencedSecurityGroupId', bad, (id) => {
+    const name = refName(o, 'referencedSecurityGroupId', { ref: fp.referencedSecurityGroupIdRef, id: fp.referencedSecurityGroupId, selector: fp.referencedSecurityGroupIdSelector }, bad, (id) => {
       const m = /^(?:(\d{12})\/)?(sg-[0-9A-Za-z]+)$/.exec(id);
       if (!m) return undefined;
       const gs = (byId.get(m[2]) ?? []).filter((g) => m[1] === undefined || g.account === undefined || g.account === m[1]);
@@ -301,13 +310,13 @@ function decodeRule(
     });
     if (name !== undefined && !groups.has(name)) {
       bad(o, 'spec.forProvider.referencedSecurityGroupIdRef.name', AWS_CODES.refUnknown, `the rule references the group ${name}, which is not in the input: its members are unknown`, 'add the referenced SecurityGroup to the input, or correct the name', name);
-    } else if (name === undefined && typeof fp.referencedSecurityGroupId === 'string') {
+    } else if (name === undefined && fp.referencedSecurityGroupId != null) {
       bad(o, 'spec.forProvider.referencedSecurityGroupId', AWS_CODES.refUnknown, `no SecurityGroup of the input has the id ${fp.referencedSecurityGroupId} (its ${AWS_ANNOTATIONS.externalName} annotation, and ${AWS_ANNOTATIONS.account} for <account>/sg-…): its members are unknown`,
         'add the referenced group (with its members) to the input, or reference it by object name', fp.referencedSecurityGroupId);
     } else if (name !== undefined) peer = { kind: 'group', group: name, text: `SecurityGroup ${name}` };
   }
   if (!ok || !group || protocol === undefined || !peer) return undefined;
-  const description = typeof fp.description === 'string' ? fp.description : undefined;
+  const description = fp.description ?? undefined;
   return {
     name: o.name,
     ref: `${o.kind} ${o.name}`,
@@ -335,18 +344,16 @@ export function parseProtocol(text: string): AwsProtocol | undefined {
  * The object name a `<field>Ref` names, or the name of the object whose id `<field>` gives;
  * a `<field>Selector` is reported. Undefined when neither resolves (the caller reports it).
  */
-function refName(o: ManifestObject, fp: Rec, field: string, report: Report, byId: (id: string) => string | undefined): string | undefined {
-  const ref = fp[`${field}Ref`];
-  if (isRecord(ref) && typeof ref.name === 'string') return ref.name;
-  const id = fp[field];
-  if (typeof id === 'string') return byId(id);
-  if (fp[`${field}Selector`] !== undefined) {
-    report(o, `spec.forProvider.${field}Selector`, AWS_CODES.selector, `the rule picks ${field} with a selector, which the analysis cannot resolve (it may match several objects, or objects of another composite)`, `name the object instead: ${field}Ref: { name: <object name> }`, fp[`${field}Selector`]);
+function refName(o: ManifestObject, field: string, by: { readonly ref?: { readonly name?: string | null } | null; readonly id?: string | null; readonly selector?: unknown }, report: Report, byId: (id: string) => string | undefined): string | undefined {
+  if (typeof by.ref?.name === 'string') return by.ref.name;
+  if (typeof by.id === 'string') return byId(by.id);
+  if (by.selector !== undefined) {
+    report(o, `spec.forProvider.${field}Selector`, AWS_CODES.selector, `the rule picks ${field} with a selector, which the analysis cannot resolve (it may match several objects, or objects of another composite)`, `name the object instead: ${field}Ref: { name: <object name> }`, by.selector);
   }
   return undefined;
 }
 
-function cidrOf(o: ManifestObject, field: string, text: unknown, family: 'ipv4' | 'ipv6' | undefined, report: Report): AddressRange | undefined {
+function cidrOf(o: ManifestObject, field: string, text: string | null | undefined, family: 'ipv4' | 'ipv6' | undefined, report: Report): AddressRange | undefined {
   const parsed = typeof text === 'string' ? parseRange(text) : undefined;
   if (!parsed) {
     report(o, field, AWS_CODES.cidr, `not ${family === 'ipv6' ? 'an IPv6' : family === 'ipv4' ? 'an IPv4' : 'a'} CIDR`, family === 'ipv6' ? 'write a CIDR such as 2001:db8::/64' : 'write a CIDR such as 10.0.0.0/16', text);
@@ -362,27 +369,24 @@ function cidrOf(o: ManifestObject, field: string, text: unknown, family: 'ipv4' 
   return parsed.range;
 }
 
-function provider(o: ManifestObject): Rec {
-  const spec = isRecord(o.raw.spec) ? o.raw.spec : {};
-  const fp = isRecord(spec.forProvider) ? spec.forProvider : {};
-  const ip = isRecord(spec.initProvider) ? spec.initProvider : {};
-  return { ...ip, ...fp };
+/** An object whose values have the types of its schema (it passed the check of {@link decodeAws}), as its generated type. */
+function kindOf<T>(o: ManifestObject): T {
+  return o.raw as T;
 }
 
-function annotations(o: ManifestObject): Record<string, string | undefined> {
-  const meta = isRecord(o.raw.metadata) ? o.raw.metadata : {};
-  const a = isRecord(meta.annotations) ? meta.annotations : {};
-  const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(a)) if (typeof v === 'string') out[k] = v;
-  return out;
+/** The provider fields of a kind: `spec.forProvider` over `spec.initProvider`. */
+type Provider<T extends { readonly spec?: { readonly forProvider?: object | null } | null }> = NonNullable<NonNullable<T['spec']>['forProvider']>;
+
+function provider<T extends { readonly spec?: { readonly forProvider?: object | null; readonly initProvider?: object | null } | null }>(o: T): Provider<T> {
+  return { ...(o.spec?.initProvider ?? {}), ...(o.spec?.forProvider ?? {}) } as Provider<T>;
 }
 
-function labelsOf(o: ManifestObject): Record<string, string | undefined> {
-  const meta = isRecord(o.raw.metadata) ? o.raw.metadata : {};
-  const a = isRecord(meta.labels) ? meta.labels : {};
-  const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(a)) if (typeof v === 'string') out[k] = v;
-  return out;
+function annotations(o: ManifestObject): Readonly<Record<string, string | undefined>> {
+  return kindOf<K.SecurityGroup>(o).metadata?.annotations ?? {};
+}
+
+function labelsOf(o: ManifestObject): Readonly<Record<string, string | undefined>> {
+  return kindOf<K.SecurityGroup>(o).metadata?.labels ?? {};
 }
 
 function externalName(o: ManifestObject): string | undefined {
@@ -392,43 +396,6 @@ function externalName(o: ManifestObject): string | undefined {
 
 function splitList(text: string | undefined, sep: string | RegExp): string[] {
   return (text ?? '').split(sep).map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-function items(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-/**
- * Checks the value types of an object against its compact schema: `s` a string, `n` a number,
- * `b` a boolean, `x` a number or a string, a list a list, a mapping a mapping. Unknown fields
- * were dropped by the loader already.
- */
-export function checkTypes(value: unknown, schema: CompactSchema, at: string, bad: (field: string, expected: string, value: unknown) => void): void {
-  let s = schema;
-  for (let i = 0; i < 64 && typeof s === 'string' && s.startsWith('#'); i++) s = DEFS[s.slice(1)] ?? '*';
-  if (value === undefined || value === null) return;
-  if (typeof s === 'string') {
-    const want: Record<string, [string, (v: unknown) => boolean]> = {
-      s: ['a string', (v) => typeof v === 'string'],
-      n: ['a number', (v) => typeof v === 'number' && Number.isFinite(v)],
-      b: ['true or false', (v) => typeof v === 'boolean'],
-      x: ['a number or a string', (v) => typeof v === 'number' || typeof v === 'string'],
-    };
-    const w = want[s];
-    if (w && !w[1](value)) bad(at, w[0], value);
-    return;
-  }
-  if (Array.isArray(s)) {
-    if (!Array.isArray(value)) return bad(at, 'a list', value);
-    value.forEach((v, i) => checkTypes(v, (s as readonly [CompactSchema])[0], `${at}[${i}]`, bad));
-    return;
-  }
-  const o = s as Exclude<CompactSchema, string | readonly [CompactSchema]>;
-  if (!isRecord(value)) return bad(at, 'a mapping', value);
-  for (const [k, v] of Object.entries(value)) {
-    const child = o.p?.[k] ?? o.m;
-    if (child !== undefined) checkTypes(v, child, at === '' ? k : `${at}.${k}`, bad);
-  }
 }
 
 function cmp(a: string, b: string): number {

@@ -2,15 +2,25 @@
  * Decodes a `security.istio.io` AuthorizationPolicy into its typed form: action (and the
  * provider of a CUSTOM one), selector or targetRef(s), and rules whose conditions keep their
  * values as written (checked: addresses, ports and strings), to be compiled by `../authz.ts`.
- * Fields are checked against those the upstream CRD defines at each place.
+ * The spec is checked against the upstream schema first (the type of every value, and every
+ * field), then read as the generated `AuthorizationPolicy` type.
  *
  * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
  * @see https://istio.io/latest/docs/reference/config/security/conditions/
  */
+import type * as K from '../../../../imports/kinds';
+import { KIND_VERSIONS } from '../../../../imports/kinds';
 import { ProblemSet, inputError } from '../../../errors';
-import { at, cidrRange, optList, optRecord, optString, optStringList, portNumber } from '../../decode';
+import { ShapeSpec, decodeShape, exampleWords, kindSchema, schemaAt } from '../../../schema';
+import { at, cidrRange, portNumber } from '../../decode';
 import { Action, DecodedAuthorizationPolicy, DecodedAuthzRule, DecodedCond, DecodedValue, Meta } from '../model';
-import { checkKeys, readWorkloadSelector } from './shared';
+import { readWorkloadSelector, stringItem, unknownIstioField, workloadSelectorWords } from './shared';
+
+type AuthzSpec = NonNullable<K.AuthorizationPolicy['spec']>;
+type AuthzRule = NonNullable<AuthzSpec['rules']>[number];
+type AuthzSource = NonNullable<NonNullable<AuthzRule['from']>[number]['source']>;
+type AuthzOperation = NonNullable<NonNullable<AuthzRule['to']>[number]['operation']>;
+type AuthzCondition = NonNullable<AuthzRule['when']>[number];
 
 /**
  * The fields of each place of an AuthorizationPolicy: those the upstream CRD defines (see
@@ -27,14 +37,45 @@ export const AUTHZ_FIELDS = {
   condition: ['key', 'values', 'notValues'],
 } as const satisfies Readonly<Record<string, readonly string[]>>;
 
+/** The shape of an AuthorizationPolicy's spec, and the words of its problems. */
+const SHAPE: ShapeSpec = {
+  schema: schemaAt(kindSchema(KIND_VERSIONS.AuthorizationPolicy, 'AuthorizationPolicy'), 'spec'),
+  mistyped: {
+    spec: exampleWords('a mapping', '{rules: [...]}'),
+    'spec.action': { message: 'is not an AuthorizationPolicy action', fix: 'use ALLOW, DENY, AUDIT or CUSTOM' },
+    'spec.provider': exampleWords('a mapping', '{name: my-ext-authz}'),
+    'spec.provider.name': exampleWords('a string', 'my-ext-authz'),
+    ...workloadSelectorWords('spec.selector', 'matchLabels'),
+    'spec.rules': exampleWords('a list', '[{from: [...], to: [...]}]'),
+    'spec.rules[]': exampleWords('a mapping', '{from: [...], to: [...], when: [...]}'),
+    'spec.rules[].from': exampleWords('a list', '[{source: {principals: [...]}}]'),
+    'spec.rules[].from[]': exampleWords('a mapping', '{source: {...}}'),
+    'spec.rules[].from[].source': exampleWords('a mapping', '{principals: [...]}'),
+    'spec.rules[].to': exampleWords('a list', '[{operation: {ports: ["8080"]}}]'),
+    'spec.rules[].to[]': exampleWords('a mapping', '{operation: {...}}'),
+    'spec.rules[].to[].operation': exampleWords('a mapping', '{ports: ["8080"]}'),
+    ...Object.fromEntries(AUTHZ_FIELDS.source.flatMap((f) => [[`*.source.${f}`, exampleWords('a list', '["value"]')], [`*.source.${f}[]`, stringItem('["value"]')]])),
+    ...Object.fromEntries(AUTHZ_FIELDS.operation.flatMap((f) => [[`*.operation.${f}`, exampleWords('a list', '["value"]')], [`*.operation.${f}[]`, { message: 'must be a string', fix: 'quote the value' }]])),
+    '*.operation.ports[]': { message: 'must be a string: a port number, quoted', fix: "write a port number such as '8080'" },
+    '*.operation.notPorts[]': { message: 'must be a string: a port number, quoted', fix: "write a port number such as '8080'" },
+    'spec.rules[].when': exampleWords('a list', '[{key: source.ip, values: ["203.0.113.0/24"]}]'),
+    'spec.rules[].when[]': exampleWords('a mapping', '{key: source.ip, values: ["203.0.113.0/24"]}'),
+    'spec.rules[].when[].key': exampleWords('a string', 'source.ip'),
+    'spec.rules[].when[].values': exampleWords('a list', '["value"]'),
+    'spec.rules[].when[].values[]': stringItem('["value"]'),
+    'spec.rules[].when[].notValues': exampleWords('a list', '["value"]'),
+    'spec.rules[].when[].notValues[]': stringItem('["value"]'),
+  },
+  unknown: unknownIstioField,
+};
+
 /**
  * Decodes one AuthorizationPolicy.
  *
  * @throws AnalysisInputError when the policy is malformed
  */
 export function decodeAuthorizationPolicy(obj: Readonly<Record<string, unknown>>, meta: Meta, warnings: ProblemSet): DecodedAuthorizationPolicy {
-  const spec = optRecord(obj.spec, at(meta.ref, 'spec'), '{rules: [...]}') ?? {};
-  checkKeys(spec, AUTHZ_FIELDS.spec, meta.ref, 'spec');
+  const spec: AuthzSpec = decodeShape<AuthzSpec>(obj.spec, SHAPE, { object: meta.ref }, 'spec') ?? {};
   const actionRaw = spec.action ?? 'ALLOW';
   if (actionRaw !== 'ALLOW' && actionRaw !== 'DENY' && actionRaw !== 'AUDIT' && actionRaw !== 'CUSTOM') {
     inputError(at(meta.ref, 'spec.action'), 'is not an AuthorizationPolicy action', actionRaw, 'use ALLOW, DENY, AUDIT or CUSTOM');
@@ -42,8 +83,7 @@ export function decodeAuthorizationPolicy(obj: Readonly<Record<string, unknown>>
   const action: Action = actionRaw;
   let provider: string | undefined;
   if (action === 'CUSTOM') {
-    const prov = optRecord(spec.provider, at(meta.ref, 'spec.provider'), '{name: my-ext-authz}');
-    provider = optString(prov?.name, at(meta.ref, 'spec.provider.name'), 'my-ext-authz');
+    provider = spec.provider?.name ?? undefined;
     if (!provider) inputError(at(meta.ref, 'spec.provider.name'), 'a CUSTOM policy needs the name of its extension provider', spec.provider, 'set spec.provider.name to a provider declared in MeshConfig extensionProviders');
   } else if (spec.provider !== undefined) {
     inputError(at(meta.ref, 'spec.provider'), 'provider is only valid with action CUSTOM', spec.provider, 'remove spec.provider, or set action: CUSTOM');
@@ -51,7 +91,7 @@ export function decodeAuthorizationPolicy(obj: Readonly<Record<string, unknown>>
   const selector = readWorkloadSelector(spec.selector, meta.ref, 'spec.selector', 'matchLabels');
   const hasTarget = spec.targetRef !== undefined || spec.targetRefs !== undefined;
   if (hasTarget && selector) inputError(at(meta.ref, 'spec.targetRef'), 'only one of selector, targetRef and targetRefs can be set', spec.targetRef ?? spec.targetRefs, 'keep either the selector or the targetRef(s)');
-  const rulesRaw = optList(spec.rules, at(meta.ref, 'spec.rules'), '[{from: [...], to: [...]}]') ?? [];
+  const rulesRaw = spec.rules ?? [];
   const seen = new Set<number>();
   const rules = rulesRaw.map((r, i) => readRule(r, meta, `spec.rules[${i}]`, seen));
   const points = [...seen].sort((a, b) => a - b);
@@ -62,45 +102,38 @@ export function decodeAuthorizationPolicy(obj: Readonly<Record<string, unknown>>
   return { ref: meta.ref, namespace: meta.namespace, name: meta.name, action, provider, selector, dryRun, attached: hasTarget, rules, points };
 }
 
-function readRule(raw: unknown, meta: Meta, path: string, points: Set<number>): DecodedAuthzRule {
-  const r = optRecord(raw, at(meta.ref, path), '{from: [...], to: [...], when: [...]}') ?? {};
-  checkKeys(r, AUTHZ_FIELDS.rule, meta.ref, path);
+function readRule(r: AuthzRule, meta: Meta, path: string, points: Set<number>): DecodedAuthzRule {
   const httpOnly: string[] = [];
   const note = (conds: readonly DecodedCond[]): readonly DecodedCond[] => {
     for (const c of conds) if (c.httpOnly) httpOnly.push(c.field);
     return conds;
   };
-  const fromRaw = optList(r.from, at(meta.ref, `${path}.from`), '[{source: {principals: [...]}}]');
+  const fromRaw = r.from;
   const from = fromRaw && fromRaw.length > 0
-    ? fromRaw.map((e, i) => {
+    ? fromRaw.map((entry, i) => {
       const fp = `${path}.from[${i}]`;
-      const entry = optRecord(e, at(meta.ref, fp), '{source: {...}}') ?? {};
-      checkKeys(entry, AUTHZ_FIELDS.from, meta.ref, fp);
-      const s = optRecord(entry.source, at(meta.ref, `${fp}.source`), '{principals: [...]}');
+      const s = entry.source;
       return note(s ? readSource(s, meta, `${fp}.source`) : []);
     })
     : undefined;
-  const toRaw = optList(r.to, at(meta.ref, `${path}.to`), '[{operation: {ports: ["8080"]}}]');
+  const toRaw = r.to;
   const to = toRaw && toRaw.length > 0
-    ? toRaw.map((e, i) => {
+    ? toRaw.map((entry, i) => {
       const tp = `${path}.to[${i}]`;
-      const entry = optRecord(e, at(meta.ref, tp), '{operation: {...}}') ?? {};
-      checkKeys(entry, AUTHZ_FIELDS.to, meta.ref, tp);
-      const o = optRecord(entry.operation, at(meta.ref, `${tp}.operation`), '{ports: ["8080"]}');
+      const o = entry.operation;
       return note(o ? readOperation(o, meta, `${tp}.operation`, points) : []);
     })
     : undefined;
-  const whenRaw = optList(r.when, at(meta.ref, `${path}.when`), '[{key: source.ip, values: ["203.0.113.0/24"]}]') ?? [];
+  const whenRaw = r.when ?? [];
   const when = note(whenRaw.map((c, i) => readCondition(c, meta, `${path}.when[${i}]`, points)));
   return { path, from, to, when, httpOnlyFields: [...new Set(httpOnly)] };
 }
 
-function readSource(s: Record<string, unknown>, meta: Meta, path: string): DecodedCond[] {
-  checkKeys(s, AUTHZ_FIELDS.source, meta.ref, path);
+function readSource(s: AuthzSource, meta: Meta, path: string): DecodedCond[] {
   const out: DecodedCond[] = [];
-  const pair = (pos: string, neg: string, mk: (v: string, field: string) => DecodedValue, httpOnly = false, identity = false): void => {
-    const values = optStringList(s[pos], at(meta.ref, `${path}.${pos}`), '["value"]') ?? [];
-    const notValues = optStringList(s[neg], at(meta.ref, `${path}.${neg}`), '["value"]') ?? [];
+  const pair = (pos: keyof AuthzSource, neg: keyof AuthzSource, mk: (v: string, field: string) => DecodedValue, httpOnly = false, identity = false): void => {
+    const values = s[pos] ?? [];
+    const notValues = s[neg] ?? [];
     if (values.length === 0 && notValues.length === 0) return;
     out.push({
       field: `${path}.${values.length > 0 ? pos : neg}`,
@@ -120,12 +153,11 @@ function readSource(s: Record<string, unknown>, meta: Meta, path: string): Decod
   return out;
 }
 
-function readOperation(o: Record<string, unknown>, meta: Meta, path: string, points: Set<number>): DecodedCond[] {
-  checkKeys(o, AUTHZ_FIELDS.operation, meta.ref, path);
+function readOperation(o: AuthzOperation, meta: Meta, path: string, points: Set<number>): DecodedCond[] {
   const out: DecodedCond[] = [];
-  const pair = (pos: string, neg: string, mk: (v: unknown, field: string) => DecodedValue, httpOnly: boolean): void => {
-    const values = optList(o[pos], at(meta.ref, `${path}.${pos}`), '["value"]') ?? [];
-    const notValues = optList(o[neg], at(meta.ref, `${path}.${neg}`), '["value"]') ?? [];
+  const pair = (pos: keyof AuthzOperation, neg: keyof AuthzOperation, mk: (v: string, field: string) => DecodedValue, httpOnly: boolean): void => {
+    const values = o[pos] ?? [];
+    const notValues = o[neg] ?? [];
     if (values.length === 0 && notValues.length === 0) return;
     out.push({
       field: `${path}.${values.length > 0 ? pos : neg}`,
@@ -135,23 +167,20 @@ function readOperation(o: Record<string, unknown>, meta: Meta, path: string, poi
       notValues: notValues.map((v, i) => mk(v, `${path}.${neg}[${i}]`)),
     });
   };
-  const str = (v: unknown, f: string): string => (typeof v === 'string' ? v : inputError(at(meta.ref, f), 'must be a string', v, 'quote the value'));
   pair('ports', 'notPorts', (v, f) => portValue(v, meta, f, points), false);
-  pair('methods', 'notMethods', (v, f) => ({ t: 'method', value: str(v, f) }), true);
-  pair('paths', 'notPaths', (v, f) => ({ t: 'path', value: str(v, f) }), true);
-  pair('hosts', 'notHosts', (v, f) => ({ t: 'host', value: str(v, f) }), true);
+  pair('methods', 'notMethods', (v) => ({ t: 'method', value: v }), true);
+  pair('paths', 'notPaths', (v) => ({ t: 'path', value: v }), true);
+  pair('hosts', 'notHosts', (v) => ({ t: 'host', value: v }), true);
   return out;
 }
 
-function readCondition(raw: unknown, meta: Meta, path: string, points: Set<number>): DecodedCond {
-  const c = optRecord(raw, at(meta.ref, path), '{key: source.ip, values: ["203.0.113.0/24"]}') ?? {};
-  checkKeys(c, AUTHZ_FIELDS.condition, meta.ref, path);
-  const key = optString(c.key, at(meta.ref, `${path}.key`), 'source.ip');
+function readCondition(c: AuthzCondition, meta: Meta, path: string, points: Set<number>): DecodedCond {
+  const key = c.key;
   if (!key) return inputError(at(meta.ref, `${path}.key`), 'a condition needs a key', c.key, 'set key to an Istio attribute such as source.ip or request.headers[x-user]');
-  const values = optStringList(c.values, at(meta.ref, `${path}.values`), '["value"]') ?? [];
-  const notValues = optStringList(c.notValues, at(meta.ref, `${path}.notValues`), '["value"]') ?? [];
+  const values = c.values ?? [];
+  const notValues = c.notValues ?? [];
   if (values.length === 0 && notValues.length === 0) {
-    inputError(at(meta.ref, path), 'a condition needs values or notValues', raw, 'list at least one value in values or notValues');
+    inputError(at(meta.ref, path), 'a condition needs values or notValues', c, 'list at least one value in values or notValues');
   }
   let mk: (v: string, field: string) => DecodedValue;
   let httpOnly = false;
@@ -191,7 +220,7 @@ function ipValue(v: string, meta: Meta, field: string): DecodedValue {
   return { t: 'ip', range: cidrRange(v, at(meta.ref, field)), field };
 }
 
-function portValue(v: unknown, meta: Meta, field: string, points: Set<number>): DecodedValue {
+function portValue(v: string, meta: Meta, field: string, points: Set<number>): DecodedValue {
   const port = portNumber(v, at(meta.ref, field));
   points.add(port);
   return { t: 'port', port };

@@ -1,10 +1,11 @@
 /**
- * Reading helpers shared by the decoders of the `istio` layer: metadata, field checks and
- * workload selectors.
+ * Reading helpers shared by the decoders of the `istio` layer: metadata, the words of shape
+ * problems and workload selectors.
  */
-import { inputError } from '../../../errors';
+import { inputError, showValue } from '../../../errors';
+import { ShapeSpec, ShapeWords, decodeShape, exampleWords } from '../../../schema';
+import { at } from '../../decode';
 import { isRecord } from '../../../selector';
-import { at, optRecord } from '../../decode';
 import { Meta } from '../model';
 
 /** The metadata of an Istio object; a problem when it has no name. */
@@ -21,29 +22,46 @@ export function readMeta(obj: Readonly<Record<string, unknown>>): Meta {
   return { ref, namespace, name, created, annotations };
 }
 
+/** The words of a field the upstream CRD does not define at its place (a misspelt field would silently widen or narrow the policy). */
+export function unknownIstioField(known: readonly string[]): ShapeWords {
+  return { message: 'is not a field Istio knows here; a misspelt field would silently widen or narrow the policy', fix: `use one of ${known.join(', ')}` };
+}
+
+/** The words of a value that should be a string, in a list written like `example`. */
+export function stringItem(example: string): ShapeWords {
+  return { message: 'must be a string', fix: `quote the value, for example ${example}` };
+}
+
+/** A value that is not a string, as text for a fix (any value: a mapping without a prototype too). */
+function labelText(v: unknown): string {
+  return typeof v === 'object' && v !== null ? showValue(v) : String(v);
+}
+
+/** The words of the shape problems of a workload selector at `path` (`matchLabels` or `labels`). */
+export function workloadSelectorWords(path: string, key: 'matchLabels' | 'labels'): Readonly<Record<string, ShapeWords>> {
+  return {
+    [path]: exampleWords('a mapping', `{${key}: {app: web}}`),
+    [`${path}.${key}`]: exampleWords('a mapping', '{app: web}'),
+    [`${path}.${key}.*`]: { message: 'a label value must be a string', fix: (v, field) => `quote it: ${field.slice(field.lastIndexOf('.') + 1)}: "${labelText(v)}"` },
+  };
+}
+
 /**
- * Checks that a mapping holds only the fields the upstream CRD defines at this place (a
- * misspelt field would silently widen or narrow the policy).
+ * Checks that a mapping holds only the given fields: for the places the upstream schema does
+ * not describe (the schema-checked places are checked by `decodeShape`).
  */
 export function checkKeys(o: Readonly<Record<string, unknown>>, allowed: readonly string[], ref: string, path: string): void {
   for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) {
-      inputError(at(ref, path ? `${path}.${k}` : k), 'is not a field Istio knows here; a misspelt field would silently widen or narrow the policy', k, `use one of ${allowed.join(', ')}`);
-    }
+    if (!allowed.includes(k)) inputError(at(ref, path ? `${path}.${k}` : k), unknownIstioField(allowed).message, k, `use one of ${allowed.join(', ')}`);
   }
 }
 
-/** A workload selector (`matchLabels` or `labels`); undefined when it selects every workload. */
+/**
+ * A workload selector (`matchLabels` or `labels`); undefined when it selects every workload.
+ * Its shape (a mapping of `key` to a mapping of strings) is checked as the CRD defines it.
+ */
 export function readWorkloadSelector(v: unknown, ref: string, path: string, key: 'matchLabels' | 'labels'): Readonly<Record<string, string>> | undefined {
-  const sel = optRecord(v, at(ref, path), `{${key}: {app: web}}`);
-  if (!sel) return undefined;
-  checkKeys(sel, [key], ref, path);
-  const labels = optRecord(sel[key], at(ref, `${path}.${key}`), '{app: web}');
-  if (!labels) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(labels)) {
-    if (typeof val !== 'string') inputError(at(ref, `${path}.${key}.${k}`), 'a label value must be a string', val, `quote it: ${k}: "${String(val)}"`);
-    out[k] = val;
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
+  const shape: ShapeSpec = { schema: { p: { [key]: { m: 's' } } }, mistyped: workloadSelectorWords(path, key), unknown: unknownIstioField };
+  const labels = decodeShape<{ readonly [k: string]: Readonly<Record<string, string>> | null | undefined }>(v, shape, { object: ref }, path)?.[key];
+  return labels && Object.keys(labels).length > 0 ? { ...labels } : undefined;
 }

@@ -4,10 +4,30 @@
  *
  * @see https://istio.io/latest/docs/reference/config/networking/sidecar/
  */
+import type * as K from '../../../../imports/kinds';
+import { KIND_VERSIONS } from '../../../../imports/kinds';
 import { inputError } from '../../../errors';
-import { at, optList, optRecord, optStringList } from '../../decode';
+import { ShapeSpec, decodeShape, exampleWords, kindSchema, schemaAt } from '../../../schema';
+import { at } from '../../decode';
 import { DecodedSidecar, Meta, OutboundMode } from '../model';
-import { readWorkloadSelector } from './shared';
+import { readWorkloadSelector, stringItem, workloadSelectorWords } from './shared';
+
+type SidecarSpec = NonNullable<K.Sidecar['spec']>;
+
+/** The shape of a Sidecar's spec, and the words of its problems (its fields are the loader's to check). */
+const SHAPE: ShapeSpec = {
+  schema: schemaAt(kindSchema(KIND_VERSIONS.Sidecar, 'Sidecar'), 'spec'),
+  mistyped: {
+    spec: exampleWords('a mapping', '{outboundTrafficPolicy: {mode: REGISTRY_ONLY}}'),
+    ...workloadSelectorWords('spec.workloadSelector', 'labels'),
+    'spec.outboundTrafficPolicy': exampleWords('a mapping', '{mode: REGISTRY_ONLY}'),
+    'spec.outboundTrafficPolicy.mode': { message: 'is not an outbound traffic policy mode', fix: 'use REGISTRY_ONLY or ALLOW_ANY' },
+    'spec.egress': exampleWords('a list', '[{hosts: ["./*", "istio-system/*"]}]'),
+    'spec.egress[]': exampleWords('a mapping', '{hosts: ["./*"]}'),
+    'spec.egress[].hosts': exampleWords('a list', '["./*"]'),
+    'spec.egress[].hosts[]': stringItem('["./*"]'),
+  },
+};
 
 /**
  * Decodes one Sidecar.
@@ -15,20 +35,18 @@ import { readWorkloadSelector } from './shared';
  * @throws AnalysisInputError when the object is malformed
  */
 export function decodeSidecar(obj: Readonly<Record<string, unknown>>, meta: Meta): DecodedSidecar {
-  const spec = optRecord(obj.spec, at(meta.ref, 'spec'), '{outboundTrafficPolicy: {mode: REGISTRY_ONLY}}') ?? {};
+  const spec: SidecarSpec = decodeShape<SidecarSpec>(obj.spec, SHAPE, { object: meta.ref }, 'spec') ?? {};
   const selector = readWorkloadSelector(spec.workloadSelector, meta.ref, 'spec.workloadSelector', 'labels');
-  const otp = optRecord(spec.outboundTrafficPolicy, at(meta.ref, 'spec.outboundTrafficPolicy'), '{mode: REGISTRY_ONLY}');
-  const modeRaw = otp?.mode;
+  const modeRaw = spec.outboundTrafficPolicy?.mode ?? undefined;
   if (modeRaw !== undefined && modeRaw !== 'ALLOW_ANY' && modeRaw !== 'REGISTRY_ONLY') {
     inputError(at(meta.ref, 'spec.outboundTrafficPolicy.mode'), 'is not an outbound traffic policy mode', modeRaw, 'use REGISTRY_ONLY or ALLOW_ANY');
   }
-  const egress = optList(spec.egress, at(meta.ref, 'spec.egress'), '[{hosts: ["./*", "istio-system/*"]}]');
+  const egress = spec.egress;
   let egressHosts: string[] | undefined;
   if (egress && egress.length > 0) {
     egressHosts = [];
-    egress.forEach((e, i) => {
-      const l = optRecord(e, at(meta.ref, `spec.egress[${i}]`), '{hosts: ["./*"]}') ?? {};
-      const hosts = optStringList(l.hosts, at(meta.ref, `spec.egress[${i}].hosts`), '["./*"]') ?? [];
+    egress.forEach((l, i) => {
+      const hosts = l.hosts ?? [];
       hosts.forEach((h, j) => {
         if (!h.includes('/')) inputError(at(meta.ref, `spec.egress[${i}].hosts[${j}]`), 'must be written namespace/dnsName', h, `write "*/${h}" or "./${h}"`);
       });

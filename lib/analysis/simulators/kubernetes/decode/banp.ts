@@ -5,18 +5,24 @@
  *
  * @see https://network-policy-api.sigs.k8s.io/reference/spec/
  */
+import { KIND_VERSIONS } from '../../../../imports/kinds';
 import { ProblemSet } from '../../../errors';
 import { ManifestObject } from '../../../loader';
-import { decodeAnpPorts } from './anp';
-import { DecodedTieredPolicy, TieredKindSpec, decodeTieredPolicy } from './tiered';
+import { kindSchema, schemaAt } from '../../../schema';
+import { ANP_PORT_WORDS, decodeAnpPorts } from './anp';
+import { DecodedTieredPolicy, TieredKindSpec, decodeTieredPolicy, tieredShape } from './tiered';
+
+const SPEC_FIX = 'add spec.subject and the rules';
+const ACTIONS = ['Allow', 'Deny'];
 
 const BASELINE_ADMIN_NETWORK_POLICY: TieredKindSpec = {
-  version: 'v1alpha1',
-  specFix: 'add spec.subject and the rules',
+  version: KIND_VERSIONS.BaselineAdminNetworkPolicy.split('/')[1],
+  specFix: SPEC_FIX,
+  shape: tieredShape(schemaAt(kindSchema(KIND_VERSIONS.BaselineAdminNetworkPolicy, 'BaselineAdminNetworkPolicy'), 'spec'), 'BaselineAdminNetworkPolicy', SPEC_FIX, ACTIONS, ANP_PORT_WORDS),
   tier: () => ({ tier: 'baseline', priority: 0, text: 'Baseline tier' }),
   accept: 'Allow',
-  actions: ['Allow', 'Deny'],
-  ports: (rule, path, at) => decodeAnpPorts(rule.ports, at(`${path}.ports`)),
+  actions: ACTIONS,
+  ports: (rule, path, at) => decodeAnpPorts((rule as { readonly ports?: Parameters<typeof decodeAnpPorts>[0] }).ports, at(`${path}.ports`)),
 };
 
 /**

@@ -3,7 +3,8 @@
  */
 import { InputLocation, inputError } from '../../../errors';
 import { ManifestObject } from '../../../loader';
-import { LabelSelector, isRecord } from '../../../selector';
+import { ShapeSpec, decodeShape } from '../../../schema';
+import { LabelSelector } from '../../../selector';
 import { PeerMatch } from '../model';
 
 /** Where a field of an object sits, for problems. */
@@ -24,21 +25,30 @@ export function item(at: InputLocation, i: number): InputLocation {
   return { ...at, field: `${at.field}[${i}]` };
 }
 
-/** A list field (absent: empty); a problem when the value is not a list. */
-export function listField(v: unknown, at: InputLocation): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) return inputError(at, 'this field must be a list', v, 'write it as a YAML list (- item)');
-  return v;
+/** The keys of a mapping whose values are set (not null). */
+export function setKeys(v: object): string[] {
+  const r = v as Readonly<Record<string, unknown>>;
+  return Object.keys(r).filter((k) => r[k] !== undefined && r[k] !== null);
 }
 
-/** The keys of a mapping whose values are set (not null). */
-export function setKeys(v: Readonly<Record<string, unknown>>): string[] {
-  return Object.keys(v).filter((k) => v[k] !== undefined && v[k] !== null);
+/**
+ * The places of the label selectors of the policy kinds: `LabelSelector.parse` reads and
+ * checks them, with words of its own.
+ */
+export const LABEL_SELECTORS: readonly string[] = ['*.podSelector', '*.namespaceSelector', '*.namespaces'];
+
+/**
+ * The `spec` of an object as the generated type of its kind, once its shape is checked
+ * against the upstream schema; `undefined` when there is none.
+ *
+ * @throws AnalysisInputError when the spec does not have the shape of its schema
+ */
+export function shapedSpec<T>(o: ManifestObject, object: string, shape: ShapeSpec): T | undefined {
+  return decodeShape<T>(o.raw.spec, shape, { source: o.source, object }, 'spec');
 }
 
 /** A `pods` peer or subject of the cluster-wide kinds: namespaceSelector and podSelector. */
-export function decodeNamespacedPod(v: unknown, at: InputLocation): PeerMatch {
-  if (!isRecord(v)) return inputError(at, 'pods must be a mapping with namespaceSelector and podSelector', v, 'write pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}');
+export function decodeNamespacedPod(v: { readonly namespaceSelector?: unknown; readonly podSelector?: unknown }, at: InputLocation): PeerMatch {
   if (v.podSelector === undefined || v.podSelector === null) inputError(sub(at, 'podSelector'), 'pods needs a podSelector', v, 'add podSelector ({} selects every pod)');
   return {
     t: 'pods',
