@@ -556,8 +556,14 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
       }
       return (unscoped && local) || changed ? { ...pr, l3 } : pr;
     };
+    // A policy governs the endpoints of the cluster it is applied in: with workloads of other
+    // clusters in the analysis, its subject is limited to the local cluster's.
+    const subjectSel = remote && rule.subjectSel
+      ? LabelSelector.of([...rule.subjectSel.requirements.filter((r) => r.key !== CLUSTER_KEY), { key: CLUSTER_KEY, operator: 'In', values: [this.clusterName] }])
+      : rule.subjectSel;
     return {
       ...rule,
+      ...(subjectSel ? { subjectSel } : {}),
       ingress: rule.ingress.map(scope), ingressDeny: rule.ingressDeny.map(scope),
       egress: rule.egress.map(scope), egressDeny: rule.egressDeny.map(scope),
     };
