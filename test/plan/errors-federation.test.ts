@@ -135,6 +135,24 @@ describe('federation: problems of the layers', () => {
     expect(p.fix).toBe('give the SPIRE server of cluster eks the current bundle of us.example.com once (spire-server bundle set -id spiffe://us.example.com, or trustDomainBundle on ClusterFederatedTrustDomain bulkhead.us.example.com), or serve the endpoint with the https_web profile');
   });
 
+  test('BH-AN-CILIUM-CLUSTER-NAME: no cluster name given, the one the selectors name most is taken (information)', () => {
+    const w = (name: string): WorkloadEndpoint => ({
+      type: 'workload', id: `shop/${name}[Deployment]`, namespace: 'shop', name, kind: 'Deployment', labels: { app: name },
+      namespaceLabels: { 'kubernetes.io/metadata.name': 'shop' }, serviceAccount: name, ports: [{ port: 80, protocol: 'TCP' }],
+    });
+    const cnp = {
+      apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'api', namespace: 'shop' },
+      spec: { endpointSelector: { matchLabels: { app: 'api' } }, ingress: [{ fromEndpoints: [{ matchLabels: { app: 'web', 'io.cilium.k8s.policy.cluster': 'eks-prod' } }] }] },
+    };
+    const sim = createCiliumSimulator([cnp], { workloads: [w('api'), w('web')], namespaces: { shop: {} }, trustDomain: 'cluster.local', resolve: {} });
+    expect(sim.warnings).toEqual([{
+      severity: 'info', code: 'BH-AN-CILIUM-CLUSTER-NAME', path: 'cilium',
+      message: 'no cluster name was given: the analysis takes the endpoints to be in cluster eks-prod, the cluster 1 endpoint selector of the input name (io.cilium.k8s.policy.cluster)',
+      fix: "nothing to do if that is the cluster's Cilium name (cluster.name); else pass --cluster-name <name>",
+    }]);
+    expect(sim.explain(w('web'), w('api'), { protocol: 'TCP', port: 80 }).allowed).toBe(true);
+  });
+
   test('BH-AN-CILIUM-CLUSTER-DEFAULT: a selector without the cluster label, with workloads of another cluster in the analysis', () => {
     const w = (name: string): WorkloadEndpoint => ({
       type: 'workload', id: `shop/${name}[Deployment]`, namespace: 'shop', name, kind: 'Deployment', labels: { app: name },

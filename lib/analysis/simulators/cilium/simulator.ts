@@ -96,7 +96,9 @@ import { CiliumPeerWorld, peerMatches, portsMatch, selects } from './rule';
 export interface CiliumSimulatorOptions {
   /**
    * The cluster name, the value of the `io.cilium.k8s.policy.cluster` label of every endpoint.
-   * @default 'default'
+   * @default - the context's; else the cluster the peer selectors of the input name most
+   * (Bulkhead's output names the local cluster in every peer selector, the DNS rule of each
+   * namespace included), with an information saying so; else `default`
    */
   readonly clusterName?: string;
   /**
@@ -189,7 +191,6 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
   private readonly selectingCache = new Map<string, readonly DecodedCiliumRule[]>();
 
   constructor(objects: readonly unknown[], ctx: AnalysisContext, private readonly options: CiliumSimulatorOptions) {
-    this.clusterName = options.clusterName ?? ctx.clusterName ?? 'default';
     const resolved = new Map<string, (readonly [number, number])[]>();
     for (const [name, ips] of Object.entries(ctx.resolve)) {
       const key = normName(name);
@@ -219,6 +220,14 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
       this.egressRanges.push(...r.boundaries.egress);
       this.dnsPatterns.push(...r.dnsPatterns);
       fqdnTests.push(...r.fqdnTests);
+    }
+    const given = options.clusterName ?? ctx.clusterName;
+    const inferred = given === undefined ? mostNamedCluster(rules) : undefined;
+    this.clusterName = given ?? inferred?.name ?? 'default';
+    if (inferred) {
+      warnings.warn('BH-AN-CILIUM-CLUSTER-NAME', 'cilium',
+        `no cluster name was given: the analysis takes the endpoints to be in cluster ${inferred.name}, the cluster ${inferred.count} endpoint selector${inferred.count === 1 ? '' : 's'} of the input name (io.cilium.k8s.policy.cluster)`,
+        `nothing to do if that is the cluster's Cilium name (cluster.name); else pass --cluster-name <name>`, 'info');
     }
     // DNS visibility and FQDN addresses are only known once every policy is read.
     const remote = options.clusterOf !== undefined && ctx.workloads.some((w) => this.clusterOfWorkload(w) !== this.clusterName);
@@ -591,3 +600,24 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * The cluster the peer selectors of the rules name most (`io.cilium.k8s.policy.cluster` with one
+ * value), ties broken by name; undefined when none names one.
+ */
+function mostNamedCluster(rules: readonly DecodedCiliumRule[]): { readonly name: string; readonly count: number } | undefined {
+  const counts = new Map<string, number>();
+  for (const r of rules) {
+    for (const pr of [...r.ingress, ...r.ingressDeny, ...r.egress, ...r.egressDeny]) {
+      if (typeof pr.l3 === 'string') continue;
+      for (const p of pr.l3) {
+        if (p.kind !== 'endpoints') continue;
+        for (const q of p.sel.requirements) {
+          if (q.key === CLUSTER_KEY && q.operator === 'In' && q.values.length === 1) counts.set(q.values[0], (counts.get(q.values[0]) ?? 0) + 1);
+        }
+      }
+    }
+  }
+  const best = [...counts].sort((a, b) => b[1] - a[1] || cmpStr(a[0], b[0]))[0];
+  return best ? { name: best[0], count: best[1] } : undefined;
+}
