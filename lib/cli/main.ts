@@ -91,7 +91,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     cmd
       .option('--resolve <name=ip>', 'resolve an FQDN for FQDN rules (repeatable), for example api.example.com=198.51.100.10', collect, [])
       .option('--trust-domain <domain>', 'SPIFFE trust domain of the mesh principals (default: inferred from the input — ClusterSPIFFEID templates, AuthorizationPolicy principals — else cluster.local)')
-      .option('--cluster-name <name>', 'the ClusterMesh name of the cluster the manifests belong to (Cilium cluster-aware selectors)', 'default')
+      .option('--cluster-name <name>', 'the ClusterMesh name of the cluster the manifests belong to (Cilium cluster-aware selectors; default: the cluster the Cilium endpoint selectors of the input name most, else default)')
       .option('--pod-cidr <cidr>', "the cluster's pod CIDR (repeatable): where pods without a known address may be, for rules that match source addresses (Istio ipBlocks, ClusterNetworkPolicy networks)", collect, [])
       .option('--strict', 'treat every loader warning (unknown or missing fields, kinds not simulated, templates skipped) as an error', false)
       .option('--endpoints <file>', 'cloud endpoints for the aws layer (YAML or JSON: endpoints: [{ name, address, ipv6, groups, network, public }]), besides the members the security groups name');

@@ -30,6 +30,7 @@ import { checkGuardrails } from './phases/guardrails';
 import { Declaration } from './phases/problems';
 import { resolve } from './phases/resolve';
 import { CLOUD_EXTENSIONS } from './cloud';
+import { checkDeclaredFederation } from './checks/federation';
 
 export { mergePorts };
 export { MESH_CONTROL_PLANE_PORT } from './phases/flows';
@@ -81,6 +82,7 @@ export function planWithProblems(topology: Topology, options: BuildPlanOptions =
   checkGuardrails(r, statements, grants, d.problems);
   const inForce = grantFlows(grants);
   const flows = [...declaredFlows(statements), ...platformFlows(d, r), ...inForce.flows];
+  checkDeclaredFederation(r, flows, d.problems);
   const problems = sortProblems(d.problems.list);
   return { plan: assemble({ declaration: d, resolution: r, flows, grants: inForce.grants, problems }), problems };
 }

@@ -36,8 +36,8 @@ function declared(p: Plan): PlanFlow[] {
 /** A small shop: two clusters, a payments domain with a default tier, an FQDN and a CIDR external. */
 function shop() {
   const topo = new Topology(undefined, 'shop', { trustDomain: 'shop.example.com', environment: 'prod', clock: () => NOW });
-  const eks = new Cluster(topo, 'eks', { cloud: 'aws', region: 'eu-west-1', podCidrs: ['10.1.0.0/16'], layers: [...LAYERS] });
-  const gke = new Cluster(topo, 'gke', { cloud: 'gcp', podCidrs: ['10.8.0.0/14'], layers: ['kubernetes', 'spire'], trustDomain: 'gke.shop.example.com' });
+  const eks = new Cluster(topo, 'eks', { cloud: 'aws', region: 'eu-west-1', podCidrs: ['10.1.0.0/16'], layers: [...LAYERS], spireBundleEndpoint: { url: 'https://spire-bundle.shop.example.com:8443', profile: 'https_spiffe' } });
+  const gke = new Cluster(topo, 'gke', { cloud: 'gcp', podCidrs: ['10.8.0.0/14'], layers: ['kubernetes', 'spire'], trustDomain: 'gke.shop.example.com', spireBundleEndpoint: { url: 'https://spire-bundle.gke.shop.example.com:8443', profile: 'https_spiffe' } });
   const publicTier = new SensitiveTier(topo, 'edge', { level: Sensitivity.PUBLIC });
   const paymentsTier = new SensitiveTier(topo, 'payments-tier', { level: Sensitivity.HIGHLY_SENSITIVE, name: 'payments' });
   const web = new Workload(topo, 'web', { cluster: eks, namespace: 'shop', tier: publicTier, ports: { http: Port.tcp(8080), metrics: Port.tcp(9100) } });

@@ -382,7 +382,8 @@ describe('Istio warnings: the catalogue', () => {
 
   test('BH-ISTIO-FOREIGN-TRUST-DOMAIN', () => {
     const b = base();
-    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes', 'istio', 'spire'], trustDomain: 'us.example.com' });
+    // gke runs no SPIRE (Istio's own CA) and declares no bundle endpoint: nothing federates the two trust domains
+    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes', 'istio'], trustDomain: 'us.example.com' });
     new Workload(b.topo, 'coll', { cluster: gke, namespace: 'an' }).allowTo(b.cart, Port.tcp(9090));
     const p = one(warnings(b.topo), 'BH-ISTIO-FOREIGN-TRUST-DOMAIN');
     expect(p).toMatchObject({ severity: 'warning', path: 'shop/cart', value: 'us.example.com/ns/an/sa/coll' });
@@ -449,16 +450,6 @@ describe('ClusterNetworkPolicy, SPIRE and reaper warnings: the catalogue', () =>
     expect(p).toMatchObject({ severity: 'warning', path: 'shop/coll', value: 'gke/an/coll' });
     expect(p.message).toMatch(/ClusterNetworkPolicy ingress peers cannot be addresses: the guardrail of 'eks\/vault\/vault' neither passes nor denies traffic from 'gke\/an\/coll'/);
     expect(p.fix).toMatch(/rely on the NetworkPolicy, Cilium and Istio layers for this source/);
-  });
-
-  test('BH-SPIRE-BUNDLE-ENDPOINT-DEFAULT', () => {
-    const b = base();
-    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes', 'istio', 'spire'], trustDomain: 'us.example.com' });
-    new Workload(b.topo, 'coll', { cluster: gke, namespace: 'an' }).allowTo(b.cart, Port.tcp(9090));
-    const p = warnings(b.topo).find((w) => w.code === 'BH-SPIRE-BUNDLE-ENDPOINT-DEFAULT' && w.path === 'shop/eks');
-    expect(p).toMatchObject({ severity: 'warning', value: 'https://spire-bundle.us.example.com:8443' });
-    expect(p?.message).toMatch(/the plan gives no bundle endpoint for trust domain us.example.com: the ClusterFederatedTrustDomain uses the default/);
-    expect(p?.fix).toMatch(/serve the SPIRE bundle endpoint of us.example.com at https:\/\/spire-bundle.us.example.com:8443/);
   });
 
   test('BH-SPIRE-ID-MISMATCH (a hand-edited plan: the planner derives every SPIFFE ID from its cluster)', () => {

@@ -51,7 +51,7 @@ describe('cilium target', () => {
       expect(p.spec.enableDefaultDeny).toEqual({ egress: true, ingress: true });
       expect(p.spec.ingress).toEqual([{}]);
       expect(p.spec.egress).toEqual([{
-        toEndpoints: [{ matchLabels: { 'k8s-app': 'kube-dns', [CILIUM_LABELS.namespace]: 'kube-system' } }],
+        toEndpoints: [{ matchLabels: { 'k8s-app': 'kube-dns', [CILIUM_LABELS.cluster]: 'eks-eu', [CILIUM_LABELS.namespace]: 'kube-system' } }],
         toPorts: [{ ports: [{ port: '53', protocol: 'TCP' }, { port: '53', protocol: 'UDP' }], rules: { dns: [{ matchPattern: '*' }] } }],
       }]);
     }
@@ -65,7 +65,7 @@ describe('cilium target', () => {
     const p = policy(eks.manifests, 'shop', 'cart');
     expect(p.spec.endpointSelector).toEqual({ matchLabels: { app: 'cart' } });
     expect(p.spec.ingress).toEqual([{
-      fromEndpoints: [{ matchLabels: { app: 'web', [CILIUM_LABELS.namespace]: 'shop' } }],
+      fromEndpoints: [{ matchLabels: { app: 'web', [CILIUM_LABELS.cluster]: 'eks-eu', [CILIUM_LABELS.namespace]: 'shop' } }],
       toPorts: [{ ports: [{ port: '9090', protocol: 'TCP' }], rules: { http: [{ method: 'POST', path: '^/cart\\.Cart/.*$' }] } }],
     }]);
     expect(p.spec.egress).toBeUndefined();
@@ -78,7 +78,7 @@ describe('cilium target', () => {
     expect(egress).toHaveLength(3);
     expect(egress).toContainEqual({ toCIDRSet: [{ cidr: '10.8.0.0/14' }], toPorts: [{ ports: [{ port: '8080', protocol: 'TCP' }] }] });
     expect(egress).toContainEqual({
-      toEndpoints: [{ matchLabels: { app: 'payment-api', [CILIUM_LABELS.namespace]: 'payments' } }],
+      toEndpoints: [{ matchLabels: { app: 'payment-api', [CILIUM_LABELS.cluster]: 'eks-eu', [CILIUM_LABELS.namespace]: 'payments' } }],
       toPorts: [{ ports: [{ port: '9090', protocol: 'TCP' }] }],
     });
     expect(egress.find((r) => r.toEndpoints?.[0].matchLabels?.app === 'cart')?.toPorts?.[0].rules).toEqual({ http: [{ method: 'POST', path: '^/cart\\.Cart/.*$' }] });
@@ -88,7 +88,7 @@ describe('cilium target', () => {
   test('payment-api: mutual auth on ingress (highly-sensitive tier), FQDN egress to the payment provider', () => {
     const p = policy(eks.manifests, 'payments', 'payment-api');
     expect(p.spec.ingress).toEqual([{
-      fromEndpoints: [{ matchLabels: { app: 'web', [CILIUM_LABELS.namespace]: 'shop' } }],
+      fromEndpoints: [{ matchLabels: { app: 'web', [CILIUM_LABELS.cluster]: 'eks-eu', [CILIUM_LABELS.namespace]: 'shop' } }],
       toPorts: [{ ports: [{ port: '9090', protocol: 'TCP' }] }],
       authentication: { mode: 'required' },
     }]);
@@ -110,11 +110,11 @@ describe('cilium target', () => {
       expect(p.metadata.annotations).toMatchObject({ 'bulkhead.io/reason': 'restore a corrupted ledger row', 'bulkhead.io/ticket': 'INC-4711', 'bulkhead.io/approvers': 'alice,bob' });
     }
     expect(db.spec.ingress).toEqual([{
-      fromEndpoints: [{ matchLabels: { app: 'oncall', [CILIUM_LABELS.namespace]: 'ops' } }],
+      fromEndpoints: [{ matchLabels: { app: 'oncall', [CILIUM_LABELS.cluster]: 'eks-eu', [CILIUM_LABELS.namespace]: 'ops' } }],
       toPorts: [{ ports: [{ port: '5432', protocol: 'TCP' }] }],
       authentication: { mode: 'required' },
     }]);
-    expect(oncall.spec.egress?.[0].toEndpoints).toEqual([{ matchLabels: { app: 'payment-db', [CILIUM_LABELS.namespace]: 'payments' } }]);
+    expect(oncall.spec.egress?.[0].toEndpoints).toEqual([{ matchLabels: { app: 'payment-db', [CILIUM_LABELS.cluster]: 'eks-eu', [CILIUM_LABELS.namespace]: 'payments' } }]);
     // The regular policies do not mention the grant's peer.
     expect(JSON.stringify(policy(eks.manifests, 'payments', 'payment-db'))).not.toContain('oncall');
     expect(cnps(eks.manifests).some((m) => m.metadata.namespace === 'ops' && m.metadata.name === 'oncall')).toBe(false);
@@ -160,6 +160,25 @@ describe('cilium target', () => {
       fromEndpoints: [{ matchLabels: { app: 'web', [CILIUM_LABELS.cluster]: 'eks-eu', [CILIUM_LABELS.namespace]: 'shop' } }],
       toPorts: [{ ports: [{ port: '8080', protocol: 'TCP' }] }],
     }]);
+  });
+
+  test('one Cilium cluster: every peer selector still names the cluster (Cilium 1.19 changed the default scope), the subject selectors do not', () => {
+    const out = render(plan, 'eks-eu');
+    const peerSelectors = cnps(out.manifests).flatMap((p) => [...(p.spec.ingress ?? []).flatMap((r) => r.fromEndpoints ?? []), ...(p.spec.egress ?? []).flatMap((r) => r.toEndpoints ?? [])]);
+    expect(peerSelectors.length).toBeGreaterThan(5);
+    for (const sel of peerSelectors) expect(sel.matchLabels?.[CILIUM_LABELS.cluster]).toBe('eks-eu');
+    const dns = policy(out.manifests, 'shop', 'bulkhead-default-deny').spec.egress?.[0].toEndpoints?.[0];
+    expect(dns?.matchLabels).toEqual({ 'k8s-app': 'kube-dns', [CILIUM_LABELS.cluster]: 'eks-eu', [CILIUM_LABELS.namespace]: 'kube-system' });
+    for (const p of out.manifests) {
+      const spec = (p as unknown as { spec: { endpointSelector?: { matchLabels?: Record<string, string> } } }).spec;
+      expect(spec.endpointSelector?.matchLabels?.[CILIUM_LABELS.cluster]).toBeUndefined();
+    }
+  });
+
+  test('the cluster label is the cluster\'s Cilium name, not its Bulkhead name', () => {
+    const p = { ...plan, clusters: plan.clusters.map((c) => (c.name === 'eks-eu' ? { ...c, ciliumClusterName: 'prod-1' } : c)) };
+    const web = policy(render(p, 'eks-eu').manifests, 'shop', 'cart');
+    expect(web.spec.ingress?.[0].fromEndpoints?.[0].matchLabels).toMatchObject({ [CILIUM_LABELS.cluster]: 'prod-1' });
   });
 
   test('every emitted object passes the upstream CRD schema', () => {
@@ -223,7 +242,6 @@ describe('cilium path and HTTP translation', () => {
 
 /** What a peer must look like in a rule, from the semantics (not the renderer). */
 function expectedPeer(plan: Plan, here: PlanCluster, edge: PlanEdge, direction: 'in' | 'out'): object | undefined {
-  const mesh = plan.clusters.filter((c) => c.layers.includes('cilium')).length > 1;
   if (edge.peer.kind === 'external') {
     const e = plan.externals.find((x) => x.key === edge.peer.key)!;
     if (direction === 'out' && e.fqdns.length > 0) return { toFQDNs: [...e.fqdns].sort().map((f) => (f.includes('*') ? { matchPattern: f } : { matchName: f })) };
@@ -234,8 +252,8 @@ function expectedPeer(plan: Plan, here: PlanCluster, edge: PlanEdge, direction: 
   const p = edge.peer.kind === 'workload' ? plan.workloads.find((w) => w.key === edge.peer.key)! : plan.platform.find((x) => x.key === edge.peer.key)!;
   const pc = plan.clusters.find((c) => c.name === p.cluster)!;
   if (p.cluster === here.name || pc.layers.includes('cilium')) {
-    const labels: Record<string, string> = { [CILIUM_LABELS.namespace]: p.namespace, ...p.selector };
-    if (p.cluster !== here.name || mesh) labels[CILIUM_LABELS.cluster] = pc.ciliumClusterName;
+    // every peer selector names its cluster, local peers included (same meaning before and after Cilium 1.19)
+    const labels: Record<string, string> = { [CILIUM_LABELS.namespace]: p.namespace, ...p.selector, [CILIUM_LABELS.cluster]: pc.ciliumClusterName };
     const sel = [{ matchLabels: Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1))) }];
     return direction === 'in' ? { fromEndpoints: sel } : { toEndpoints: sel };
   }

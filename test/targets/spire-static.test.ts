@@ -79,11 +79,11 @@ describe('SPIRE ClusterStaticEntry for VM fleets', () => {
 
   test('federatesWith the trust domains of its peers; the pods that talk to it federate with the VM', () => {
     const p = cloudPlan({
-      cluster: (c) => ({ ...c, trustDomain: 'erp.example.org' }),
+      cluster: (c) => ({ ...c, trustDomain: 'erp.example.org', bundleEndpoint: { url: 'https://spire.erp.example.org/bundle', profile: 'https_web' } }),
       cloud: (c) => (c.identity ? { ...c, identity: { ...c.identity, spiffeId: 'spiffe://erp.example.org/vm/erp', parentId: 'spiffe://erp.example.org/node/aws/corp/erp' } } : c),
     });
     // the pods keep the topology's trust domain in another cluster of it
-    const gke: PlanCluster = { ...eks(p), name: 'gke', path: 'corp/gke', trustDomain: TD, namespaces: ['shop', 'payments'] };
+    const gke: PlanCluster = { ...eks(p), name: 'gke', path: 'corp/gke', trustDomain: TD, namespaces: ['shop', 'payments'], bundleEndpoint: { url: 'https://spire.gke.example.com/bundle', profile: 'https_web' } };
     const split: Plan = { ...p, clusters: [eks(p), gke], workloads: p.workloads.map((w) => ({ ...w, cluster: 'gke', key: w.key.replace('eks/', 'gke/') })) };
     const remap = (k: string) => k.replace('eks/', 'gke/').replace('platform:eks:', 'platform:gke:');
     const fixed: Plan = {

@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import { Duration } from '../../lib/core/duration';
 import { Plan, PlanCluster } from '../../lib/plan/types';
 import {
-  ClusterFederatedTrustDomain, ClusterSPIFFEID, defaultBundleEndpointUrl, istioPrincipal, renderSpiffeIdTemplate, renderSpire, SPIFFE_ID_TEMPLATE,
+  ClusterFederatedTrustDomain, ClusterSPIFFEID, istioPrincipal, renderSpiffeIdTemplate, renderSpire, SPIFFE_ID_TEMPLATE,
   SPIRE_WARNINGS, spireTarget, workloadSpiffeId,
 } from '../../lib/targets/spire';
 import { KubeManifest } from '../../lib/targets/types';
@@ -15,11 +15,14 @@ const render = (plan: Plan, name: string) => renderSpire(plan, cluster(plan, nam
 const ids = (ms: readonly KubeManifest[]) => ms.filter((m): m is ClusterSPIFFEID => m.kind === 'ClusterSPIFFEID');
 const feds = (ms: readonly KubeManifest[]) => ms.filter((m): m is ClusterFederatedTrustDomain => m.kind === 'ClusterFederatedTrustDomain');
 
+/** The fixture with cluster gke-us in trust domain analytics.example.com; both clusters declare their bundle endpoints. */
 function splitTrustDomains(): Plan {
   const p = fixturePlan();
   return {
     ...p,
-    clusters: p.clusters.map((c) => (c.name === 'gke-us' ? { ...c, trustDomain: 'analytics.example.com' } : c)),
+    clusters: p.clusters.map((c) => (c.name === 'gke-us'
+      ? { ...c, trustDomain: 'analytics.example.com', bundleEndpoint: { url: 'https://bundle.analytics.example.com/', profile: 'https_web' as const } }
+      : { ...c, bundleEndpoint: { url: 'https://spire.eu.example.com:8443', profile: 'https_spiffe' as const } })),
     workloads: p.workloads.map((w) => (w.cluster === 'gke-us' ? { ...w, spiffeId: w.spiffeId.replace('shop.example.com', 'analytics.example.com') } : w)),
   };
 }
@@ -74,18 +77,40 @@ describe('spire target', () => {
     for (const m of ids(eks.manifests)) expect(m.spec.federatesWith).toBeUndefined();
   });
 
-  test('different trust domains: a ClusterFederatedTrustDomain per foreign domain talked to, federatesWith on the workloads that talk', () => {
+  test('different trust domains: a ClusterFederatedTrustDomain per foreign domain talked to, from its declared endpoint; federatesWith on the workloads that talk', () => {
     const split = splitTrustDomains();
     const e = render(split, 'eks-eu');
     const g = render(split, 'gke-us');
     expect(feds(e.manifests).map((m) => [m.metadata.name, m.spec])).toEqual([
-      ['bulkhead.analytics.example.com', { trustDomain: 'analytics.example.com', bundleEndpointURL: 'https://spire-bundle.analytics.example.com:8443', bundleEndpointProfile: { type: 'https_web' } }],
+      ['bulkhead.analytics.example.com', { trustDomain: 'analytics.example.com', bundleEndpointURL: 'https://bundle.analytics.example.com/', bundleEndpointProfile: { type: 'https_web' } }],
     ]);
-    expect(feds(g.manifests).map((m) => m.spec.trustDomain)).toEqual(['shop.example.com']);
+    expect(feds(e.manifests)[0].metadata.annotations).toMatchObject({ 'bulkhead.io/source': 'fixture/gke-us' });
+    // https_spiffe: the endpoint's SPIFFE ID defaults to the SPIRE server's
+    expect(feds(g.manifests).map((m) => m.spec)).toEqual([
+      { trustDomain: 'shop.example.com', bundleEndpointURL: 'https://spire.eu.example.com:8443', bundleEndpointProfile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://shop.example.com/spire/server' } },
+    ]);
     expect(ids(e.manifests).find((m) => m.metadata.name === 'bulkhead.shop.web')?.spec.federatesWith).toEqual(['analytics.example.com']);
     expect(ids(e.manifests).find((m) => m.metadata.name === 'bulkhead.shop.cart')?.spec.federatesWith).toBeUndefined();
     expect(ids(g.manifests)[0].spec.federatesWith).toEqual(['shop.example.com']);
-    expect(e.warnings.map((w) => [w.code, w.value])).toEqual([[SPIRE_WARNINGS.bundleEndpointDefault, defaultBundleEndpointUrl('analytics.example.com')]]);
+    expect(e.warnings).toEqual([]);
+    expect(g.warnings.map((w) => [w.code, w.path, w.value])).toEqual([[SPIRE_WARNINGS.federationBootstrap, 'fixture/gke-us', 'https://spire.eu.example.com:8443']]);
+  });
+
+  test('a declared endpoint SPIFFE ID is written as declared', () => {
+    const split = splitTrustDomains();
+    const p: Plan = { ...split, clusters: split.clusters.map((c) => (c.name === 'eks-eu' ? { ...c, bundleEndpoint: { url: 'https://spire.eu.example.com:8443', profile: 'https_spiffe' as const, spiffeId: 'spiffe://shop.example.com/bundle-server' } } : c)) };
+    expect(feds(render(p, 'gke-us').manifests)[0].spec.bundleEndpointProfile).toEqual({ type: 'https_spiffe', endpointSPIFFEID: 'spiffe://shop.example.com/bundle-server' });
+  });
+
+  test('no invented endpoint: a foreign trust domain without a declared one gets no ClusterFederatedTrustDomain and is in no federatesWith', () => {
+    const split = splitTrustDomains();
+    const p: Plan = { ...split, clusters: split.clusters.map((c) => (c.name === 'gke-us' ? { ...c, bundleEndpoint: undefined } : c)) };
+    const e = render(p, 'eks-eu');
+    expect(feds(e.manifests)).toEqual([]);
+    for (const m of ids(e.manifests)) expect(m.spec.federatesWith).toBeUndefined();
+    expect(JSON.stringify(e)).not.toContain('spire-bundle.');
+    // the other direction is still declared
+    expect(feds(render(p, 'gke-us').manifests).map((m) => m.spec.trustDomain)).toEqual(['shop.example.com']);
   });
 
   test('a plan SPIFFE ID that SPIRE would not issue is reported', () => {
@@ -137,8 +162,10 @@ describe('spire properties (random small plans)', () => {
           for (const e of [...w.calls, ...w.calledBy]) {
             if (e.peer.kind === 'external') continue;
             const p = e.peer.kind === 'workload' ? plan.workloads.find((x) => x.key === e.peer.key)! : plan.platform.find((x) => x.key === e.peer.key)!;
-            const td = plan.clusters.find((x) => x.name === p.cluster)!.trustDomain;
-            if (td !== c.trustDomain) foreign.add(td);
+            const pc = plan.clusters.find((x) => x.name === p.cluster)!;
+            const declared = plan.clusters.some((x) => x.trustDomain === pc.trustDomain && x.bundleEndpoint);
+            const issued = pc.layers.includes('istio') || pc.layers.includes('spire');
+            if (pc.trustDomain !== c.trustDomain && declared && issued) foreign.add(pc.trustDomain);
           }
           foreign.forEach((td) => foreignAll.add(td));
           if (JSON.stringify(hits[0].spec.federatesWith ?? []) !== JSON.stringify([...foreign].sort())) return false;

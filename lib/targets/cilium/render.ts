@@ -8,6 +8,9 @@
  *   and allows DNS to the cluster resolver with an L7 DNS rule (`matchPattern: '*'`), which
  *   `toFQDNs` needs to learn the addresses of the names it allows;
  * - per workload with declared flows, `<workload>`: exactly its declared peers, both directions
+ *   (pods by namespace, labels and, always, their cluster's `io.cilium.k8s.policy.cluster`, so
+ *   that a selector means the same before and after Cilium 1.19 made local-cluster selection
+ *   the default)
  *   (cloud workloads — VM fleets, managed services — by their subnet CIDRs, `toCIDRSet` /
  *   `fromCIDRSet`, with a `BH-CILIUM-CLOUD-SUBNET` warning: a subnet holds other instances too);
  * - per workload and BreakGlass grant, `bg-<grant>-<workload>`, carrying the grant's marks;
@@ -172,7 +175,6 @@ function dedupeSorted<T>(xs: readonly T[]): T[] {
 class CiliumRender {
   private readonly idx: PlanIndex;
   private readonly clusters: Map<string, PlanCluster>;
-  private readonly mesh: boolean;
   private readonly audit: boolean;
   private readonly warnings = new Map<string, Problem>();
   private readonly flowPaths: ReadonlyMap<string, string>;
@@ -181,7 +183,6 @@ class CiliumRender {
     this.idx = new PlanIndex(plan);
     this.clusters = new Map(plan.clusters.map((c) => [c.name, c]));
     this.flowPaths = new Map(plan.flows.map((f) => [f.id, f.path]));
-    this.mesh = plan.clusters.filter((c) => c.layers.includes('cilium')).length > 1;
     this.audit = layerMode(plan, 'cilium') === 'audit';
   }
 
@@ -225,12 +226,21 @@ class CiliumRender {
     this.warnings.set(JSON.stringify(p), p);
   }
 
-  /** Endpoint selector of a pod set in a cluster, with the cluster label when it is needed. */
+  /**
+   * Endpoint selector of a peer pod set in a cluster: its namespace, its labels, and always its
+   * cluster (`io.cilium.k8s.policy.cluster`, the cluster's Cilium name), local peers included.
+   * Cilium 1.19 changed what a peer selector without the cluster label selects, from endpoints of
+   * every cluster of the ClusterMesh to those of the local cluster only
+   * (`policy-default-local-cluster`); with the label written out, a policy means the same on
+   * every version and under either setting.
+   *
+   * @see https://docs.cilium.io/en/stable/network/clustermesh/policy/
+   */
   private endpointSelector(clusterName: string, namespace: string, selector: Readonly<Record<string, string>>): CiliumSelector {
-    const labels: Record<string, string> = { [CILIUM_LABELS.namespace]: namespace, ...selector };
-    if (clusterName !== this.cluster.name || this.mesh) {
-      labels[CILIUM_LABELS.cluster] = this.clusters.get(clusterName)?.ciliumClusterName ?? clusterName;
-    }
+    const labels: Record<string, string> = {
+      [CILIUM_LABELS.namespace]: namespace, ...selector,
+      [CILIUM_LABELS.cluster]: this.clusters.get(clusterName)?.ciliumClusterName ?? clusterName,
+    };
     return { matchLabels: Object.fromEntries(Object.keys(labels).sort(cmp).map((k) => [k, labels[k]])) };
   }
 

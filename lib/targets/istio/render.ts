@@ -50,6 +50,7 @@ import {
   IstioRule, IstioSource, PeerAuthentication, ServiceEntry, ServiceEntryPort, Sidecar,
 } from './types';
 import { externalBlocks } from '../../plan/checks/addresses';
+import { FederationIndex } from '../../plan/checks/federation';
 
 /**
  * Name of the per-namespace deny-all (Istio `allow-nothing`) policy.
@@ -350,8 +351,8 @@ class IstioRender {
     if (c.identity) {
       const principal = cloudPrincipal(c.identity);
       const td = spiffeTrustDomain(c.identity.spiffeId);
-      if (td !== this.cluster.trustDomain) {
-        this.warn(ISTIO_WARNINGS.foreignTrustDomain, w.path, `the source ${c.key} belongs to trust domain ${td ?? '(none)'}, not ${this.cluster.trustDomain}: the mesh of cluster ${this.cluster.name} must trust that domain's root for the principal to match`, principal, 'federate the trust domains (SPIRE ClusterFederatedTrustDomain plus the mesh CA bundle), or use one trust domain');
+      if (td !== this.cluster.trustDomain && !federatedHere(this.plan, this.cluster, td)) {
+        this.warn(ISTIO_WARNINGS.foreignTrustDomain, w.path, `the source ${c.key} belongs to trust domain ${td ?? '(none)'}, not ${this.cluster.trustDomain}: the mesh of cluster ${this.cluster.name} must trust that domain's root for the principal to match`, principal, FOREIGN_TD_FIX);
       }
       return { principals: [principal] };
     }
@@ -373,8 +374,8 @@ class IstioRender {
     if (!c.layers.includes('istio')) {
       this.warn(ISTIO_WARNINGS.sourceOutsideMesh, w.path, `the source ${p.key} runs in cluster ${c.name}, which runs no Istio: it cannot present its identity over mTLS, so the rule naming it will not match`, principal, `run Istio in cluster ${c.name}, or relax mTLS for this destination`);
     }
-    if (c.trustDomain !== this.cluster.trustDomain) {
-      this.warn(ISTIO_WARNINGS.foreignTrustDomain, w.path, `the source ${p.key} belongs to trust domain ${c.trustDomain}, not ${this.cluster.trustDomain}: the mesh of cluster ${this.cluster.name} must trust that domain's root for the principal to match`, principal, 'federate the trust domains (SPIRE ClusterFederatedTrustDomain plus the mesh CA bundle), or use one trust domain');
+    if (c.trustDomain !== this.cluster.trustDomain && !federatedHere(this.plan, this.cluster, c.trustDomain)) {
+      this.warn(ISTIO_WARNINGS.foreignTrustDomain, w.path, `the source ${p.key} belongs to trust domain ${c.trustDomain}, not ${this.cluster.trustDomain}: the mesh of cluster ${this.cluster.name} must trust that domain's root for the principal to match`, principal, FOREIGN_TD_FIX);
     }
     return principal;
   }
@@ -694,4 +695,27 @@ function parse(cidr: string): Cidr[] {
   } catch {
     return [];
   }
+}
+
+/** The fix of `BH-ISTIO-FOREIGN-TRUST-DOMAIN`. */
+const FOREIGN_TD_FIX = "federate the trust domains: run SPIRE in this cluster and declare the other trust domain's spireBundleEndpoint (SPIRE then gives the workloads its bundle), or use one trust domain";
+
+const FEDERATION_INDEXES = new WeakMap<Plan, FederationIndex>();
+
+/**
+ * Whether the workloads of `cluster` receive the bundle of trust domain `td` from the SPIRE
+ * layer: the cluster runs SPIRE and a cluster of `td` declares its bundle endpoint (the SPIRE
+ * layer then federates with it). A principal of another trust domain is always written with
+ * that trust domain, never as `cluster.local` and never as an alias of the local one.
+ *
+ * @see https://istio.io/latest/docs/ops/integrations/spire/
+ */
+function federatedHere(plan: Plan, cluster: PlanCluster, td: string | undefined): boolean {
+  if (td === undefined || !cluster.layers.includes('spire')) return false;
+  let idx = FEDERATION_INDEXES.get(plan);
+  if (!idx) {
+    idx = new FederationIndex(plan);
+    FEDERATION_INDEXES.set(plan, idx);
+  }
+  return idx.bundleEndpoint(td) !== undefined;
 }

@@ -9,7 +9,7 @@ import { renderSpire, validateSpire } from './render';
 
 export * from './types';
 export { cloudPrincipal, istioPrincipal, renderSpiffeIdTemplate, SPIFFE_ID_TEMPLATE, spiffeTrustDomain, workloadSpiffeId } from './identity';
-export { clusterNodeAliasEntryName, clusterSpiffeIdName, clusterStaticEntryName, spireServerId, defaultBundleEndpointUrl, federatedTrustDomainName, renderSpire, SPIRE_ERRORS, SPIRE_WARNINGS, validateSpire } from './render';
+export { clusterNodeAliasEntryName, clusterSpiffeIdName, clusterStaticEntryName, spireServerId, federatedTrustDomainName, renderSpire, SPIRE_ERRORS, SPIRE_WARNINGS, validateSpire } from './render';
 
 /**
  * The SPIRE target: layer `spire`, rendered only for clusters that run SPIRE.

@@ -5,7 +5,9 @@
  * - ClusterSPIFFEID `bulkhead.<namespace>.<workload>`: the template of
  *   {@link SPIFFE_ID_TEMPLATE} (the identity Istio principals name), the workload's selector as
  *   `podSelector`, its namespace through `kubernetes.io/metadata.name`, the tier's maximum SVID
- *   lifetime as `ttl`, and `federatesWith` the trust domains of its peers in other trust domains.
+ *   lifetime as `ttl`, and `federatesWith` the trust domains of its peers in other trust domains
+ *   that Bulkhead federates with (a declared bundle endpoint), only on the workloads that talk
+ *   across trust domains.
  *   `hint` and `className` are not written: one SVID per workload needs no hint, and the plan
  *   names no controller class.
  * - ClusterStaticEntry `bulkhead.vm.<network>.<name>` per VM fleet with a SPIFFE identity whose
@@ -15,9 +17,17 @@
  *   selectors, the node alias its parent ID names, `bulkhead.node-alias.<network>.<name>`
  *   (parent: the SPIRE server; selectors: the node selectors, such as `aws_iid:tag:app:erp`).
  * - ClusterFederatedTrustDomain `bulkhead.<trust-domain>` per trust domain of another cluster
- *   (or VM fleet) that a workload or VM fleet registered here talks to (either direction). The plan has no field for the
- *   bundle endpoint yet: the URL defaults to `https://spire-bundle.<trust-domain>:8443` with the
- *   `https_web` profile (no bootstrap bundle needed), and a warning says so.
+ *   (or VM fleet) that a workload or VM fleet registered here talks to (either direction), with
+ *   the bundle endpoint a cluster of that trust domain declares (`ClusterProps.spireBundleEndpoint`):
+ *   its URL, and its profile, `https_web`, or `https_spiffe` with the endpoint's SPIFFE ID (the
+ *   declared one, else `spiffe://<trust-domain>/spire/server`). Bulkhead never invents an
+ *   endpoint: a trust domain without a declared one gets no ClusterFederatedTrustDomain and is
+ *   in no `federatesWith` (SPIRE refuses an entry that federates with a trust domain whose
+ *   bundle it lacks); the planner reports such flows (`BH-FEDERATION-ENDPOINT`, or the warning
+ *   `BH-FEDERATION-NO-SPIRE` when nothing of that trust domain runs SPIRE). `trustDomainBundle`
+ *   is not written: the bundle is key material that rotates, not part of the declaration. An
+ *   `https_spiffe` endpoint needs it once to bootstrap, and a warning
+ *   (`BH-SPIRE-FEDERATION-BOOTSTRAP`) says so.
  *
  * @see https://github.com/spiffe/spire-controller-manager/blob/main/docs/clusterspiffeid-crd.md
  * @see https://github.com/spiffe/spire-controller-manager/blob/main/docs/clusterfederatedtrustdomain-crd.md
@@ -26,11 +36,12 @@
 import { Duration } from '../../core/duration';
 import { BulkheadError, cmp, Problem, sortProblems } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
+import { endpointSpiffeId, FederationIndex } from '../../plan/checks/federation';
 import { Plan, PlanCloudIdentity, PlanCloudWorkload, PlanCluster, PlanEdge, PlanWorkload } from '../../plan/types';
 import { clusterPath, meta, PlanIndex, shortHash, sortedRecord, sortManifests } from '../common';
 import { RenderResult } from '../types';
 import { SPIFFE_ID_TEMPLATE, spiffeTrustDomain, workloadSpiffeId } from './identity';
-import { ClusterFederatedTrustDomain, ClusterSPIFFEID, ClusterStaticEntry, SPIRE_API_VERSION, SpireManifest } from './types';
+import { BundleEndpointProfile, ClusterFederatedTrustDomain, ClusterSPIFFEID, ClusterStaticEntry, SPIRE_API_VERSION, SpireManifest } from './types';
 
 /**
  * Warning codes of the SPIRE target.
@@ -38,8 +49,11 @@ import { ClusterFederatedTrustDomain, ClusterSPIFFEID, ClusterStaticEntry, SPIRE
  * @see https://github.com/spiffe/spire-controller-manager/tree/main/docs
  */
 export const SPIRE_WARNINGS = {
-  /** The bundle endpoint of a foreign trust domain is a derived default (the plan has no field for it). */
-  bundleEndpointDefault: 'BH-SPIRE-BUNDLE-ENDPOINT-DEFAULT',
+  /**
+   * An `https_spiffe` bundle endpoint: the SPIRE server must be given the foreign trust domain's
+   * bundle once (it authenticates the endpoint's SVID with it), before the first fetch.
+   */
+  federationBootstrap: 'BH-SPIRE-FEDERATION-BOOTSTRAP',
   /** The plan's SPIFFE ID of a workload differs from the one SPIRE will issue in its cluster. */
   idMismatch: 'BH-SPIRE-ID-MISMATCH',
 } as const;
@@ -58,15 +72,6 @@ export const SPIRE_ERRORS = {
   /** A VM's identity has no workload selectors: SPIRE refuses an entry without selectors. */
   staticSelectors: 'BH-SPIRE-STATIC-SELECTORS',
 } as const;
-
-/**
- * The bundle endpoint URL Bulkhead assumes for a foreign trust domain.
- *
- * @see https://github.com/spiffe/spiffe/blob/main/standards/SPIFFE_Federation.md
- */
-export function defaultBundleEndpointUrl(trustDomain: string): string {
-  return `https://spire-bundle.${trustDomain}:8443`;
-}
 
 /**
  * Name of a ClusterSPIFFEID: `bulkhead.<namespace>.<workload>` (both DNS labels, so unique).
@@ -107,12 +112,12 @@ export function clusterNodeAliasEntryName(c: PlanCloudWorkload): string {
 
 class SpireRender {
   private readonly idx: PlanIndex;
-  private readonly clusters: Map<string, PlanCluster>;
+  private readonly federation: FederationIndex;
   private readonly warnings = new Map<string, Problem>();
 
   constructor(private readonly plan: Plan, private readonly cluster: PlanCluster) {
     this.idx = new PlanIndex(plan);
-    this.clusters = new Map(plan.clusters.map((c) => [c.name, c]));
+    this.federation = new FederationIndex(plan);
   }
 
   public run(): RenderResult {
@@ -120,18 +125,21 @@ class SpireRender {
     const out: SpireManifest[] = [];
     const foreignAll = new Set<string>();
     for (const w of this.idx.workloadsIn(this.cluster.name)) {
-      const foreign = this.foreignTrustDomains(w);
+      const foreign = this.federatedDomains(w.calls, w.calledBy);
       foreign.forEach((td) => foreignAll.add(td));
       out.push(this.clusterSpiffeId(w, foreign));
     }
     for (const c of vmsRegisteredIn(this.plan, this.cluster)) {
-      const foreign = this.peerTrustDomains(c.calls, c.calledBy, spiffeTrustDomain(c.identity.spiffeId) ?? this.cluster.trustDomain);
-      foreign.filter((td) => td !== this.cluster.trustDomain).forEach((td) => foreignAll.add(td));
+      const foreign = this.federatedDomains(c.calls, c.calledBy);
+      foreign.forEach((td) => foreignAll.add(td));
       out.push(this.clusterStaticEntry(c, foreign));
       const alias = this.nodeAliasEntry(c);
       if (alias) out.push(alias);
     }
-    for (const td of [...foreignAll].sort(cmp)) out.push(this.federation(td));
+    for (const td of [...foreignAll].sort(cmp)) {
+      const f = this.federatedTrustDomain(td);
+      if (f) out.push(f);
+    }
     return { manifests: sortManifests(out), warnings: sortProblems([...this.warnings.values()]) };
   }
 
@@ -140,27 +148,14 @@ class SpireRender {
     this.warnings.set(JSON.stringify(p), p);
   }
 
-  /** Trust domains, other than this cluster's, of the workload's peers (workloads, platform endpoints, VMs with an identity). */
-  private foreignTrustDomains(w: PlanWorkload): string[] {
-    return this.peerTrustDomains(w.calls, w.calledBy, this.cluster.trustDomain);
-  }
-
-  /** Trust domains other than `own` of the peers of these edges; externals and cloud workloads without an identity have none. */
-  private peerTrustDomains(calls: readonly PlanEdge[], calledBy: readonly PlanEdge[], own: string): string[] {
-    const tds = new Set<string>();
-    for (const e of [...calls, ...calledBy]) {
-      let td: string | undefined;
-      if (e.peer.kind === 'external') continue;
-      if (e.peer.kind === 'cloud') {
-        const id = this.idx.cloud(e.peer.key).identity;
-        td = id ? spiffeTrustDomain(id.spiffeId) : undefined;
-      } else {
-        const p = e.peer.kind === 'workload' ? this.idx.workload(e.peer.key) : this.idx.platformEndpoint(e.peer.key);
-        td = this.clusters.get(p.cluster)?.trustDomain;
-      }
-      if (td && td !== own) tds.add(td);
-    }
-    return [...tds].sort(cmp);
+  /**
+   * The trust domains, other than this cluster's, of the peers of these edges that present an
+   * SVID and whose bundle endpoint is declared (externals and cloud workloads without an
+   * identity have none). The SPIRE server registers the workload in this cluster's trust domain
+   * (a VM fleet's identity is validated to lie in it).
+   */
+  private federatedDomains(calls: readonly PlanEdge[], calledBy: readonly PlanEdge[]): string[] {
+    return this.federation.federatedDomains(this.cluster.trustDomain, [...calls, ...calledBy].map((e) => e.peer));
   }
 
   /**
@@ -226,14 +221,28 @@ class SpireRender {
     };
   }
 
-  private federation(td: string): ClusterFederatedTrustDomain {
-    const url = defaultBundleEndpointUrl(td);
-    this.warn(SPIRE_WARNINGS.bundleEndpointDefault, clusterPath(this.plan, this.cluster), `the plan gives no bundle endpoint for trust domain ${td}: the ClusterFederatedTrustDomain uses the default ${url} (https_web profile)`, url, `serve the SPIRE bundle endpoint of ${td} at ${url}, or set the bundle endpoint once the declaration supports it`);
+  /**
+   * The ClusterFederatedTrustDomain of a foreign trust domain, from the bundle endpoint a cluster
+   * of that trust domain declares (none without one: Bulkhead never invents it).
+   */
+  private federatedTrustDomain(td: string): ClusterFederatedTrustDomain | undefined {
+    const declared = this.federation.bundleEndpoint(td);
+    if (!declared) return undefined;
+    const { endpoint, cluster } = declared;
+    const profile: BundleEndpointProfile = endpoint.profile === 'https_spiffe'
+      ? { type: 'https_spiffe', endpointSPIFFEID: endpointSpiffeId(endpoint, td) }
+      : { type: 'https_web' };
+    if (profile.type === 'https_spiffe') {
+      this.warn(SPIRE_WARNINGS.federationBootstrap, clusterPath(this.plan, this.cluster),
+        `the bundle endpoint of trust domain ${td} (cluster ${cluster.name}) uses the https_spiffe profile: the SPIRE server of cluster ${this.cluster.name} authenticates it with the bundle of ${td}, which it must be given once before the first fetch`,
+        endpoint.url,
+        `give the SPIRE server of cluster ${this.cluster.name} the current bundle of ${td} once (spire-server bundle set -id spiffe://${td}, or trustDomainBundle on ClusterFederatedTrustDomain ${federatedTrustDomainName(td)}), or serve the endpoint with the https_web profile`);
+    }
     return {
       apiVersion: SPIRE_API_VERSION,
       kind: 'ClusterFederatedTrustDomain',
-      metadata: meta('spire', federatedTrustDomainName(td), undefined),
-      spec: { trustDomain: td, bundleEndpointURL: url, bundleEndpointProfile: { type: 'https_web' } },
+      metadata: meta('spire', federatedTrustDomainName(td), undefined, undefined, { [ANNOTATIONS.source]: clusterPath(this.plan, cluster) }),
+      spec: { trustDomain: td, bundleEndpointURL: endpoint.url, bundleEndpointProfile: profile },
     };
   }
 }

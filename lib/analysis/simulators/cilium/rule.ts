@@ -6,7 +6,7 @@
  * then allow rules.
  *
  * - Entities: `world` (and `world-ipv4`) is every address outside the cluster, `cluster` every
- *   workload, `all` both; the others match nothing here.
+ *   workload (of the local cluster: the simulator scopes it), `all` both; the others match nothing here.
  * - CIDR rules match addresses outside the cluster only; a range that straddles a block
  *   matches deny rules, not allow rules.
  * - `toFQDNs` match the resolved addresses of names the DNS proxy may see.

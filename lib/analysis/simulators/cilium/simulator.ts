@@ -11,6 +11,17 @@
  *   `io.cilium.k8s.namespace.labels.<key>` for each label of its namespace,
  *   `io.cilium.k8s.policy.serviceaccount` and `io.cilium.k8s.policy.cluster`. Rules with a
  *   `nodeSelector` are host policies: they select no workload (listed in warnings).
+ * - ClusterMesh scope: a `fromEndpoints` / `toEndpoints` selector that does not name
+ *   `io.cilium.k8s.policy.cluster` selects endpoints of the local cluster only, as Cilium 1.19
+ *   and later do by default (`policy-default-local-cluster: true`); with
+ *   {@link CiliumSimulatorOptions.policyDefaultLocalCluster} `false` it selects endpoints of every
+ *   cluster, as Cilium 1.18 and before did. A selector that names the label (in `matchLabels` or
+ *   `matchExpressions`) means the same under both. Subject selectors (`endpointSelector`) are
+ *   not scoped: a policy applies to the endpoints of the cluster it is applied in. Where the
+ *   analysis holds workloads of other clusters ({@link CiliumSimulatorOptions.clusterOf}), each
+ *   selector without the label is listed in the warnings (`BH-AN-CILIUM-CLUSTER-DEFAULT`): its
+ *   meaning depends on the Cilium version. The `cluster` entity is the endpoints of the local
+ *   cluster (Cilium selects it by the cluster label), not those of other clusters.
  * - Peers: in a CNP, a `fromEndpoints` / `toEndpoints` selector without an
  *   `io.kubernetes.pod.namespace` key is limited to the policy's namespace (`{}` is every endpoint
  *   of that namespace; a `io.cilium.k8s.namespace.labels.*` key does not lift the limit); in a CCNP
@@ -20,7 +31,7 @@
  *   still puts the endpoint in default deny. Combining peer kinds (for example `toEndpoints` and
  *   `toCIDR`) in one rule is rejected, as Cilium does.
  * - Entities: `world` (and `world-ipv4`) is every address outside the cluster, `cluster` every
- *   workload, `all` both. `host`, `remote-node`, `kube-apiserver`, `ingress`, `init`, `health`,
+ *   workload of the local cluster, `all` both. `host`, `remote-node`, `kube-apiserver`, `ingress`, `init`, `health`,
  *   `unmanaged`, `none` and `world-ipv6` name identities that are neither a workload nor an
  *   external IPv4 range of the analysis: they match nothing here.
  * - CIDR rules (`fromCIDR`, `fromCIDRSet` with `except`, `toCIDR`, `toCIDRSet`) match
@@ -60,6 +71,8 @@
  * @see https://docs.cilium.io/en/stable/security/policy/intro/
  * @see https://github.com/cilium/cilium/blob/main/pkg/policy/rule.go
  * @see https://github.com/cilium/cilium/blob/main/pkg/k8s/apis/cilium.io/utils/utils.go
+ * @see https://docs.cilium.io/en/stable/network/clustermesh/policy/
+ * @see https://docs.cilium.io/en/stable/operations/upgrade/#preparing-for-a-policy-default-local-cluster-change
  */
 import { Problem } from '../../../core/errors';
 import { ProblemSet } from '../../errors';
@@ -72,7 +85,7 @@ import {
 import { decodeCiliumClusterwideNetworkPolicy } from './decode/ccnp';
 import { decodeCiliumNetworkPolicy } from './decode/cnp';
 import { CiliumDecoder, normName } from './decode/rule';
-import { CLUSTER_KEY, DecodedCiliumRule, Dir, NS_KEY, NS_LABEL_PREFIX, PeerRule, SA_KEY, Section } from './model';
+import { CLUSTER_KEY, DecodedCiliumRule, Dir, NS_KEY, NS_LABEL_PREFIX, Peer, PeerRule, SA_KEY, Section } from './model';
 import { CiliumPeerWorld, peerMatches, portsMatch, selects } from './rule';
 
 /**
@@ -83,9 +96,26 @@ import { CiliumPeerWorld, peerMatches, portsMatch, selects } from './rule';
 export interface CiliumSimulatorOptions {
   /**
    * The cluster name, the value of the `io.cilium.k8s.policy.cluster` label of every endpoint.
-   * @default 'default'
+   * @default - the context's; else the cluster the peer selectors of the input name most
+   * (Bulkhead's output names the local cluster in every peer selector, the DNS rule of each
+   * namespace included), with an information saying so; else `default`
    */
   readonly clusterName?: string;
+  /**
+   * Cilium's `policy-default-local-cluster`: whether a peer selector (`fromEndpoints` /
+   * `toEndpoints`) that does not name `io.cilium.k8s.policy.cluster` selects endpoints of the
+   * local cluster only (`true`, the default of Cilium 1.19 and later) or of every cluster of the
+   * ClusterMesh (`false`, Cilium 1.18 and before, or a cluster that turns the option off).
+   * @default true
+   */
+  readonly policyDefaultLocalCluster?: boolean;
+  /**
+   * The ClusterMesh cluster of a workload (the value of its `io.cilium.k8s.policy.cluster`), for
+   * an analysis that holds workloads of several clusters; undefined for a workload of the local
+   * cluster.
+   * @default - every workload is in the local cluster ({@link clusterName})
+   */
+  readonly clusterOf?: (w: WorkloadEndpoint) => string | undefined;
   /**
    * Whether a `toFQDNs` name selects its addresses only when some egress DNS rule of the input
    * lets Cilium's DNS proxy see its lookup (as in a real cluster).
@@ -161,7 +191,6 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
   private readonly selectingCache = new Map<string, readonly DecodedCiliumRule[]>();
 
   constructor(objects: readonly unknown[], ctx: AnalysisContext, private readonly options: CiliumSimulatorOptions) {
-    this.clusterName = options.clusterName ?? ctx.clusterName ?? 'default';
     const resolved = new Map<string, (readonly [number, number])[]>();
     for (const [name, ips] of Object.entries(ctx.resolve)) {
       const key = normName(name);
@@ -192,8 +221,17 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
       this.dnsPatterns.push(...r.dnsPatterns);
       fqdnTests.push(...r.fqdnTests);
     }
+    const given = options.clusterName ?? ctx.clusterName;
+    const inferred = given === undefined ? mostNamedCluster(rules) : undefined;
+    this.clusterName = given ?? inferred?.name ?? 'default';
+    if (inferred) {
+      warnings.warn('BH-AN-CILIUM-CLUSTER-NAME', 'cilium',
+        `no cluster name was given: the analysis takes the endpoints to be in cluster ${inferred.name}, the cluster ${inferred.count} endpoint selector${inferred.count === 1 ? '' : 's'} of the input name (io.cilium.k8s.policy.cluster)`,
+        `nothing to do if that is the cluster's Cilium name (cluster.name); else pass --cluster-name <name>`, 'info');
+    }
     // DNS visibility and FQDN addresses are only known once every policy is read.
-    this.rules = rules.sort((a, b) => cmpStr(a.policy, b.policy) || cmpStr(a.path, b.path));
+    const remote = options.clusterOf !== undefined && ctx.workloads.some((w) => this.clusterOfWorkload(w) !== this.clusterName);
+    this.rules = rules.map((r) => this.scopeToCluster(r, remote, warnings)).sort((a, b) => cmpStr(a.policy, b.policy) || cmpStr(a.path, b.path));
     this.present = present;
     for (const [name, ranges] of this.resolved) {
       if (fqdnTests.some((test) => test(name))) this.egressRanges.push(...ranges);
@@ -493,6 +531,53 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
     return out;
   }
 
+  /** The ClusterMesh cluster of a workload. */
+  private clusterOfWorkload(w: WorkloadEndpoint): string {
+    return this.options.clusterOf?.(w) ?? this.clusterName;
+  }
+
+  /**
+   * The rule with its peer selectors scoped as Cilium scopes them (see the module docs): under
+   * `policyDefaultLocalCluster`, a selector that names no cluster gets the local cluster. With
+   * workloads of other clusters in the analysis (`remote`), each such selector is a warning.
+   */
+  private scopeToCluster(rule: DecodedCiliumRule, remote: boolean, warnings: ProblemSet): DecodedCiliumRule {
+    const local = this.options.policyDefaultLocalCluster ?? true;
+    const scope = (pr: PeerRule): PeerRule => {
+      if (typeof pr.l3 === 'string') return pr;
+      let unscoped = false;
+      let changed = false;
+      const l3 = pr.l3.map((p): Peer => {
+        // The cluster entity is the local cluster's endpoints (and host identities the analysis
+        // does not model), by the cluster label: with workloads of other clusters it is a selector.
+        if (remote && p.kind === 'entity' && p.name === 'cluster') {
+          changed = true;
+          return { kind: 'endpoints', sel: LabelSelector.of([{ key: CLUSTER_KEY, operator: 'In', values: [this.clusterName] }]), foreign: false };
+        }
+        if (p.kind !== 'endpoints' || p.foreign || p.sel.requirements.some((r) => r.key === CLUSTER_KEY)) return p;
+        unscoped = true;
+        return local ? { ...p, sel: LabelSelector.of([...p.sel.requirements, { key: CLUSTER_KEY, operator: 'In' as const, values: [this.clusterName] }]) } : p;
+      });
+      if (unscoped && remote) {
+        warnings.warn('BH-AN-CILIUM-CLUSTER-DEFAULT', `${rule.policy}, ${pr.path}`,
+          `an endpoint selector names no cluster (io.cilium.k8s.policy.cluster): it selects endpoints of ${local ? `the local cluster ${this.clusterName} only, as Cilium 1.19 and later do by default (policy-default-local-cluster: true, assumed)` : 'every cluster, as Cilium 1.18 and before do (policy-default-local-cluster: false, as given)'}; on a Cilium with the other setting it selects ${local ? 'the endpoints of every cluster' : 'local endpoints only'}`,
+          'name the cluster in the selector (io.cilium.k8s.policy.cluster in matchLabels, or matchExpressions with In / Exists), so that it means the same on every Cilium version');
+      }
+      return (unscoped && local) || changed ? { ...pr, l3 } : pr;
+    };
+    // A policy governs the endpoints of the cluster it is applied in: with workloads of other
+    // clusters in the analysis, its subject is limited to the local cluster's.
+    const subjectSel = remote && rule.subjectSel
+      ? LabelSelector.of([...rule.subjectSel.requirements.filter((r) => r.key !== CLUSTER_KEY), { key: CLUSTER_KEY, operator: 'In', values: [this.clusterName] }])
+      : rule.subjectSel;
+    return {
+      ...rule,
+      ...(subjectSel ? { subjectSel } : {}),
+      ingress: rule.ingress.map(scope), ingressDeny: rule.ingressDeny.map(scope),
+      egress: rule.egress.map(scope), egressDeny: rule.egressDeny.map(scope),
+    };
+  }
+
   /** The Cilium labels of a workload. */
   public labelsOf(w: WorkloadEndpoint): Readonly<Record<string, string>> {
     const hit = this.labelCache.get(w.id);
@@ -501,7 +586,7 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
     for (const [k, v] of Object.entries(w.namespaceLabels)) out[`${NS_LABEL_PREFIX}${k}`] = v;
     out[NS_KEY] = w.namespace;
     out[SA_KEY] = w.serviceAccount;
-    out[CLUSTER_KEY] = this.clusterName;
+    out[CLUSTER_KEY] = this.clusterOfWorkload(w);
     this.labelCache.set(w.id, out);
     return out;
   }
@@ -515,3 +600,24 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * The cluster the peer selectors of the rules name most (`io.cilium.k8s.policy.cluster` with one
+ * value), ties broken by name; undefined when none names one.
+ */
+function mostNamedCluster(rules: readonly DecodedCiliumRule[]): { readonly name: string; readonly count: number } | undefined {
+  const counts = new Map<string, number>();
+  for (const r of rules) {
+    for (const pr of [...r.ingress, ...r.ingressDeny, ...r.egress, ...r.egressDeny]) {
+      if (typeof pr.l3 === 'string') continue;
+      for (const p of pr.l3) {
+        if (p.kind !== 'endpoints') continue;
+        for (const q of p.sel.requirements) {
+          if (q.key === CLUSTER_KEY && q.operator === 'In' && q.values.length === 1) counts.set(q.values[0], (counts.get(q.values[0]) ?? 0) + 1);
+        }
+      }
+    }
+  }
+  const best = [...counts].sort((a, b) => b[1] - a[1] || cmpStr(a[0], b[0]))[0];
+  return best ? { name: best[0], count: best[1] } : undefined;
+}

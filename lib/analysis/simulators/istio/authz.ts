@@ -148,8 +148,13 @@ export class AtomTable {
   /** Some rule matches source addresses other than 0.0.0.0/0. */
   public namesAddresses = false;
 
-  /** @param trustDomain the local trust domain (a policy's `cluster.local` principals name it) */
-  public constructor(private readonly trustDomain: string) {}
+  /**
+   * @param trustDomain the local trust domain (a policy's `cluster.local` principals name it)
+   * @param trustDomainAliases the mesh's `trustDomainAliases` (MeshConfig): a principal of the
+   *   local trust domain, of an alias or of `cluster.local` matches the local trust domain and
+   *   every alias; a principal of any other trust domain (a federated one) matches itself only
+   */
+  public constructor(private readonly trustDomain: string, private readonly trustDomainAliases: readonly string[] = []) {}
 
   /** The atom of one decoded value of a policy. */
   public atom(v: DecodedValue, ref: string): Atom {
@@ -192,11 +197,11 @@ export class AtomTable {
   }
 
   private principalAtom(v: string): Atom {
-    // istiod's trust-domain migration: "cluster.local" in a policy names the local trust domain.
-    const parts = v.split('/');
-    const value = parts.length === 5 && parts[0] === 'cluster.local' ? [this.trustDomain, ...parts.slice(1)].join('/') : v;
-    const m = istioMatcher(value);
-    return this.sourceAtom(`p:${value}`, (f) => (f.principal !== undefined && matches(m, f.principal) ? 'yes' : 'no'));
+    const values = policyPrincipals(v, this.trustDomain, this.trustDomainAliases);
+    const ms = values.map(istioMatcher);
+    // `p:<principal>` is the key of one principal (the bulk query reads an exact one from it)
+    const key = values.length === 1 ? `p:${values[0]}` : `ps:${values.join('|')}`;
+    return this.sourceAtom(key, (f) => (f.principal !== undefined && ms.some((m) => matches(m, f.principal)) ? 'yes' : 'no'));
   }
 
   /**
@@ -231,6 +236,49 @@ export class AtomTable {
     this.sourceAtomKeys.set(atom, key);
     return atom;
   }
+}
+
+/**
+ * The principals a policy principal stands for once istiod has applied the mesh's trust domain
+ * and aliases (`ReplaceTrustDomainAliases`): a principal `<td>/ns/<ns>/sa/<sa>` whose trust domain
+ * is the local one, one of its aliases, or `cluster.local` (the name of the local trust domain in
+ * a policy) stands for the same path in the local trust domain and in every alias; any other
+ * principal (another trust domain, such as a federated one; `*` as trust domain; not five
+ * segments) stands for itself. A federated trust domain is never an alias: its principals match
+ * only identities of that trust domain.
+ *
+ * @param principal the value of `source.principals` (or `notPrincipals`)
+ * @param trustDomain the local trust domain
+ * @param aliases the mesh's `trustDomainAliases` @default - none
+ *
+ * @see https://github.com/istio/istio/blob/master/pilot/pkg/security/trustdomain/bundle.go
+ * @see https://istio.io/latest/docs/tasks/security/authorization/authz-td-migration/
+ */
+export function policyPrincipals(principal: string, trustDomain: string, aliases: readonly string[] = []): string[] {
+  const parts = principal.split('/');
+  // "*" as trust domain, or not a SPIFFE-shaped principal: the trust domain is not enforced.
+  if (parts.length !== 5 || parts[0] === '*') return [principal];
+  const td = parts[0];
+  const domains = [trustDomain, ...aliases];
+  const known = domains.some((d) => td === d || d === '*' || prefixPattern(td, d) || suffixPattern(td, d));
+  if (!known && td !== 'cluster.local') return [principal];
+  const out: string[] = [];
+  for (const d of domains) {
+    // a trust domain pattern of the principal (`*-td`) that covers this domain keeps the principal as written
+    const p = suffixPattern(d, td) ? principal : [d, ...parts.slice(1)].join('/');
+    if (!out.includes(p)) out.push(p);
+  }
+  return out;
+}
+
+/** istiod `prefixMatch`: `pattern` ends with `*` and `a` starts with the rest. */
+function prefixPattern(a: string, pattern: string): boolean {
+  return pattern.endsWith('*') && a.startsWith(pattern.slice(0, -1));
+}
+
+/** istiod `suffixMatch`: `pattern` starts with `*` and `a` ends with the rest. */
+function suffixPattern(a: string, pattern: string): boolean {
+  return pattern.startsWith('*') && a.endsWith(pattern.slice(1));
 }
 
 /** Whether a condition matches; an unknown value resolves to the safe side (`wantMatch`). */
