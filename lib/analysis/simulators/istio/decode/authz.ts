@@ -9,7 +9,7 @@
  */
 import { ProblemSet, inputError } from '../../../errors';
 import { at, cidrRange, optList, optRecord, optString, optStringList, portNumber } from '../../decode';
-import { Action, DecodedAuthorizationPolicy, DecodedAuthzRule, DecodedCond, DecodedValue, Meta } from '../model';
+import { Action, DecodedAuthorizationPolicy, DecodedAuthzRule, DecodedCond, DecodedValue, Meta, PolicyTargetRef } from '../model';
 import { checkKeys, readWorkloadSelector } from './shared';
 
 /**
@@ -56,10 +56,27 @@ export function decodeAuthorizationPolicy(obj: Readonly<Record<string, unknown>>
   const rules = rulesRaw.map((r, i) => readRule(r, meta, `spec.rules[${i}]`, seen));
   const points = [...seen].sort((a, b) => a - b);
   const dryRun = meta.annotations['istio.io/dry-run'] === 'true';
-  if (hasTarget) {
-    warnings.warn('BH-AN-ISTIO-TARGET-REF', meta.ref, 'targetRef/targetRefs attach the policy to a gateway or waypoint, not to sidecars; the analysis of sidecars does not apply it', 'nothing to do for the workloads analysed; check gateway and waypoint policies separately', 'info');
+  const targetRefs = readTargetRefs(spec, meta);
+  const unmodelled = targetRefs.filter((t) => !(t.group === '' && t.kind === 'Service') && !(t.group === 'gateway.networking.k8s.io' && t.kind === 'Gateway'));
+  if (unmodelled.length > 0) {
+    warnings.warn('BH-AN-ISTIO-TARGET-REF', meta.ref, `targetRef/targetRefs name ${unmodelled.map((t) => `${t.kind} ${t.name}`).join(', ')}: the analysis applies policies attached to Services and waypoint Gateways only (ambient waypoints), not to other gateways or kinds`, 'nothing to do for the workloads analysed; check gateway policies separately', 'info');
   }
-  return { ref: meta.ref, namespace: meta.namespace, name: meta.name, action, provider, selector, dryRun, attached: hasTarget, rules, points };
+  return { ref: meta.ref, namespace: meta.namespace, name: meta.name, action, provider, selector, dryRun, attached: hasTarget, targetRefs, rules, points };
+}
+
+/** `targetRef` and `targetRefs[]`: group (core when not given), kind, name, namespace (the policy's when not given). */
+function readTargetRefs(spec: Readonly<Record<string, unknown>>, meta: Meta): PolicyTargetRef[] {
+  const raw: { v: unknown; path: string }[] = [];
+  if (spec.targetRef !== undefined) raw.push({ v: spec.targetRef, path: 'spec.targetRef' });
+  (optList(spec.targetRefs, at(meta.ref, 'spec.targetRefs'), '[{kind: Service, group: "", name: web}]') ?? []).forEach((v, i) => raw.push({ v, path: `spec.targetRefs[${i}]` }));
+  return raw.map(({ v, path }) => {
+    const r = optRecord(v, at(meta.ref, path), '{kind: Service, group: "", name: web}') ?? {};
+    checkKeys(r, ['group', 'kind', 'name', 'namespace'], meta.ref, path);
+    const kind = optString(r.kind, at(meta.ref, `${path}.kind`), 'Service');
+    const name = optString(r.name, at(meta.ref, `${path}.name`), 'web');
+    if (!kind || !name) inputError(at(meta.ref, path), 'a target reference needs a kind and a name', v, 'set kind (Service or Gateway) and name');
+    return { group: optString(r.group, at(meta.ref, `${path}.group`), '""') ?? '', kind, name, namespace: optString(r.namespace, at(meta.ref, `${path}.namespace`), 'shop') ?? meta.namespace };
+  });
 }
 
 function readRule(raw: unknown, meta: Meta, path: string, points: Set<number>): DecodedAuthzRule {
