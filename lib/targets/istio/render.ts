@@ -507,7 +507,7 @@ class IstioRender {
         `ambient cluster ${this.cluster.name}: Bulkhead does not own Namespaces and Services; the output holds only if namespaces ${namespaces.join(', ')} carry istio.io/dataplane-mode=ambient${waypoints.length > 0 ? `, namespaces ${waypoints.join(', ')} carry istio.io/use-waypoint=${ISTIO_WAYPOINT_NAME}` : ''}${services.length > 0 ? `, and the Services callers address are named after their workloads (${services.join(', ')}): the waypoint policies attach to them` : ''}`,
         namespaces.join(','), `kubectl label namespace <ns> istio.io/dataplane-mode=ambient${waypoints.length > 0 ? ` (and istio.io/use-waypoint=${ISTIO_WAYPOINT_NAME} on ${waypoints.join(', ')})` : ''}`);
     }
-    return this.audit ? [] : waypoints.map(waypointGateway);
+    return waypoints.map(waypointGateway);
   }
 
   private policy(
