@@ -280,16 +280,16 @@ function meshOf(d: Declaration, c: Cluster): { waypointNamespaces?: readonly str
   const p = d.problems;
   const mode: unknown = c.props.meshMode;
   if (mode !== undefined && mode !== 'sidecar' && mode !== 'ambient') {
-    p.error('BH-MESH-MODE', c, 'the mesh mode is neither sidecar nor ambient', String(mode), "use meshMode: 'sidecar' (the default) or 'ambient'");
+    p.error('BH-MESH-MODE', c, 'the mesh mode is neither sidecar nor ambient', mode, "use meshMode: 'sidecar' (the default) or 'ambient'");
   }
   const raw: unknown = c.props.waypointNamespaces;
   if (raw === undefined) return {};
   if (mode !== 'ambient') {
-    p.error('BH-WAYPOINT-NAMESPACES', c, 'waypoints exist in ambient mode only: a sidecar mesh enforces L7 rules at every sidecar', JSON.stringify(raw), "set meshMode: 'ambient', or leave waypointNamespaces out");
+    p.error('BH-WAYPOINT-NAMESPACES', c, 'waypoints exist in ambient mode only: a sidecar mesh enforces L7 rules at every sidecar', raw, "set meshMode: 'ambient', or leave waypointNamespaces out");
     return {};
   }
   if (!Array.isArray(raw) || raw.some((x) => typeof x !== 'string')) {
-    p.error('BH-WAYPOINT-NAMESPACES', c, 'waypointNamespaces is not a list of namespace names', JSON.stringify(raw) ?? String(raw), "list namespace names: waypointNamespaces: ['shop']");
+    p.error('BH-WAYPOINT-NAMESPACES', c, 'waypointNamespaces is not a list of namespace names', raw, "list namespace names: waypointNamespaces: ['shop']");
     return {};
   }
   const names = raw as string[];
