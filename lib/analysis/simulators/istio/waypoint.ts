@@ -98,7 +98,7 @@ export interface WaypointResolution {
   readonly waypoint?: Waypoint;
   /** What names it (`Service ns/name` or `Namespace ns`), or why none serves it. */
   readonly why: string;
-  /** A label names a waypoint the input does not hold (or one not for service traffic). */
+  /** Why the waypoint a label names serves nothing: the input does not hold it, or it is not for service traffic. @default - nothing missing */
   readonly missing?: string;
 }
 
