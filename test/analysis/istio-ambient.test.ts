@@ -235,3 +235,13 @@ describe('istio ambient: agreement of the bulk answers with explain', () => {
     expect(sim.explain(a.endpoint('demo/curl'), a.endpoint('demo/httpbin'), { protocol: 'TCP', port: 8000, http: GET }).allowed).toBe(false);
   });
 });
+
+describe('istio ambient: the loader', () => {
+  test('a waypoint Gateway is read by the Istio simulator, not reported as an unsimulated policy kind; another Gateway still is', () => {
+    const a = analyse([namespace('demo', WAYPOINT), gateway('demo'), workload('demo', 'httpbin', 'httpbin'),
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'ingress', namespace: 'demo' }, spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } }]);
+    const notSimulated = a.warnings.filter((w) => /does not simulate/.test(w.message)).map((w) => w.path);
+    expect(notSimulated).toHaveLength(1);
+    expect(notSimulated[0]).toMatch(/Gateway demo\/ingress/);
+  });
+});

@@ -77,6 +77,13 @@ describe('ambient mode: renderer warnings', () => {
     expect(p.message).toMatch(/ambient cluster eks has no Sidecar resource and ztunnel does not restrict outbound traffic: egress from shop to externals is not restricted by this layer/);
     expect(p.fix).toMatch(/enforce egress with the kubernetes or cilium layer/);
   });
+
+  test('BH-ISTIO-AMBIENT-HBONE: the network layers must admit the HBONE tunnel', () => {
+    const p = one(synthesize(ambient().topo, { now: NOW }).warnings, 'BH-ISTIO-AMBIENT-HBONE');
+    expect(p).toMatchObject({ severity: 'warning', path: 'shop/eks', value: 'kubernetes,cilium' });
+    expect(p.message).toMatch(/^ambient cluster eks tunnels the traffic between its pods over HBONE \(TCP 15008 on the destination pod, and on the waypoints\), and the kubernetes and cilium layers admit only the declared ports: a network policy enforced below the mesh refuses the tunnel$/);
+    expect(p.fix).toMatch(/admit TCP 15008 between the ambient pods and the waypoints in the network layers/);
+  });
 });
 
 describe('ambient mode: analysis warnings', () => {

@@ -72,6 +72,8 @@ export const ISTIO_AMBIENT_WARNINGS = {
   labels: 'BH-ISTIO-AMBIENT-LABELS',
   /** No REGISTRY_ONLY egress allow-list in ambient mode: egress to externals is enforced by the network layers only. */
   egress: 'BH-ISTIO-AMBIENT-EGRESS',
+  /** Ambient traffic between pods is tunnelled over HBONE (TCP 15008), which the cluster's network layers must admit. */
+  hbone: 'BH-ISTIO-AMBIENT-HBONE',
 } as const;
 
 /** The principal of a namespace's waypoint (its service account is the Gateway's name). */

@@ -25,6 +25,14 @@
  *   ServiceEntry `bulkhead-cloud.<network>.<name>` holds its subnet CIDRs so that the calling
  *   namespaces' Sidecars let the flow out (`BH-ISTIO-CLOUD-ADDRESS` says how wide that is).
  *
+ * Ambient mode (`cluster.meshMode === 'ambient'`, see `./ambient.ts`): the same policies by
+ * selector, with L4 fields only (ztunnel); for the destinations of a namespace a waypoint
+ * serves (`waypointNamespaces`, by default those with L7 rules), the rules with mesh sources
+ * in `<workload>-waypoint`, attached with `targetRefs` to the workload's Service, and the
+ * waypoint's principal admitted at the destination; a waypoint Gateway per such namespace; no
+ * Sidecar; warnings on the namespace labels and Service names it relies on, on egress and on
+ * HBONE.
+ *
  * Audit mode (`plan.topology.mode === 'audit'`): nothing is denied by this layer.
  * PeerAuthentication is PERMISSIVE; `bulkhead-allow-nothing`, every ALLOW policy and the
  * Sidecars (REGISTRY_ONLY would block) are left out; each `<workload>` policy is rendered with
@@ -506,6 +514,12 @@ class IstioRender {
       this.warn(ISTIO_AMBIENT_WARNINGS.labels, path,
         `ambient cluster ${this.cluster.name}: Bulkhead does not own Namespaces and Services; the output holds only if namespaces ${namespaces.join(', ')} carry istio.io/dataplane-mode=ambient${waypoints.length > 0 ? `, namespaces ${waypoints.join(', ')} carry istio.io/use-waypoint=${ISTIO_WAYPOINT_NAME}` : ''}${services.length > 0 ? `, and the Services callers address are named after their workloads (${services.join(', ')}): the waypoint policies attach to them` : ''}`,
         namespaces.join(','), `kubectl label namespace <ns> istio.io/dataplane-mode=ambient${waypoints.length > 0 ? ` (and istio.io/use-waypoint=${ISTIO_WAYPOINT_NAME} on ${waypoints.join(', ')})` : ''}`);
+    }
+    const network = this.cluster.layers.filter((l) => l === 'kubernetes' || l === 'cilium');
+    if (network.length > 0 && namespaces.length > 0) {
+      this.warn(ISTIO_AMBIENT_WARNINGS.hbone, path,
+        `ambient cluster ${this.cluster.name} tunnels the traffic between its pods over HBONE (TCP 15008 on the destination pod${waypoints.length > 0 ? ', and on the waypoints' : ''}), and the ${network.join(' and ')} layer${network.length > 1 ? 's' : ''} admit only the declared ports: a network policy enforced below the mesh refuses the tunnel`,
+        network.join(','), `admit TCP 15008 between the ambient pods${waypoints.length > 0 ? ' and the waypoints' : ''} in the network layers (a platform flow), or run the cluster without them`);
     }
     return waypoints.map(waypointGateway);
   }

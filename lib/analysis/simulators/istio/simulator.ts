@@ -16,7 +16,24 @@
  * - Scope: a policy applies to the workloads of its namespace its `selector.matchLabels`
  *   selects (all of them without a selector); a policy in the root namespace applies to the
  *   workloads of every namespace. Policies with `targetRef` / `targetRefs` attach to gateways
- *   and waypoints, not to sidecars: they are ignored and listed in {@link IstioSimulator.warnings}.
+ *   and waypoints, not to sidecars: only ambient waypoints apply them (below); one naming
+ *   another gateway is ignored and listed in {@link IstioSimulator.warnings}.
+ * - Ambient mode (`./waypoint.ts`): a workload whose pod or namespace label
+ *   `istio.io/dataplane-mode` is `ambient` has no sidecar; its ztunnel enforces the policies
+ *   that select it on L4 attributes only, as the TCP filter chain does (an ALLOW rule with an
+ *   HTTP field matches nothing, so an L7 rule bound by selector cuts the destination off; the
+ *   HTTP conditions of DENY rules are dropped), and PeerAuthentication STRICT refuses plaintext.
+ *   Where a waypoint serves the destination (`istio.io/use-waypoint` on a Service of it or on
+ *   its namespace, naming a Gateway of class `istio-waypoint` in the input, for service
+ *   traffic), a mesh source's traffic addressed to the Service goes through the waypoint,
+ *   which applies the policies attached to the Service or to itself with the HTTP attributes
+ *   the port's protocol gives (none attached: allowed), and then reaches the destination's
+ *   ztunnel with the waypoint's identity (`<trust domain>/ns/<ns>/sa/<gateway name>`). The
+ *   source may also address the pod directly, past the waypoint: a connection is allowed when
+ *   either path allows it. ztunnel captures TCP only and does not restrict outbound traffic.
+ *   The mode is read from the input (Namespace and Service labels, waypoint Gateways), as
+ *   Istio reads it; verify adds the labels and Services an ambient cluster's output relies on
+ *   when the user's own are not given.
  * - Rules: `rules[]` are ORed; inside a rule `from`, `to` and `when` are ANDed; the entries of
  *   `from` (and of `to`) are ORed; the fields of a source (or operation) are ANDed; the values of
  *   a field are ORed and `not*` values are excluded. No `rules` matches nothing (an ALLOW policy
@@ -80,6 +97,8 @@
  * @see https://istio.io/latest/docs/reference/config/networking/service-entry/
  * @see https://istio.io/latest/docs/reference/config/networking/sidecar/
  * @see https://github.com/istio/istio/blob/master/pilot/pkg/security/authz/model/model.go
+ * @see https://istio.io/latest/docs/ambient/usage/l4-policy/
+ * @see https://istio.io/latest/docs/ambient/usage/waypoint/
  */
 import { Problem } from '../../../core/errors';
 import { ProblemSet, inputError } from '../../errors';
