@@ -15,6 +15,7 @@ import { Topology } from './model/topology';
 import { judgedBy } from './core/layers';
 import { Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
 import { synthesize, Synthesis } from './synth';
+import { ambientStandIns } from './targets/istio/ambient';
 import { KubeManifest } from './targets/types';
 
 /** One difference between a layer and the declaration. */
@@ -314,7 +315,12 @@ function matches(e: Entity, w: WorkloadEndpoint): boolean {
  * workload (and platform service) whose pods none of the objects run, so that a synthesis
  * without the application can still be analysed.
  */
-export function loadWithEndpoints(plan: Plan, cluster: PlanCluster, objects: readonly unknown[]): LoadedManifests {
+export function loadWithEndpoints(plan: Plan, cluster: PlanCluster, given: readonly unknown[]): LoadedManifests {
+  // Ambient mode: the namespace labels and Services the output relies on, where the user's own are not given.
+  const same = (o: unknown, a: { kind: string; metadata: { name: string; namespace?: string } }): boolean => isRecord(o) && o.kind === a.kind && isRecord(o.metadata)
+    && o.metadata.name === a.metadata.name && (o.metadata.namespace ?? '') === (a.metadata.namespace ?? '');
+  const ambient = ambientStandIns(plan, cluster).filter((a) => !given.some((o) => same(o, a)));
+  const objects = ambient.length > 0 ? [...given, ...ambient] : given;
   const loaded = loadObjects(objects, cluster.name);
   const standIns = standInsFor(plan, cluster, loaded);
   return standIns.length > 0 ? loadObjects([...objects, ...standIns], cluster.name) : loaded;

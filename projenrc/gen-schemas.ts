@@ -73,8 +73,12 @@ const SCHEMA_SETS = ['cilium', 'istio', 'network-policy-api', 'spire'];
 const NOT_SIMULATED_SETS = ['aws', 'azure', 'calico', 'gateway-api', 'gcp', 'linkerd'];
 /** API groups of those sets whose kinds the analysis reads all the same (the `aws` layer: Crossplane security groups). */
 const SIMULATED_GROUPS = ['ec2.aws.upbound.io'];
-/** Groups of the not-simulated sets whose schemas are generated all the same: kinds Bulkhead emits (the EKS SecurityGroupPolicy). */
-const EMITTED_GROUPS = ['vpcresources.k8s.aws'];
+/**
+ * Groups of the not-simulated sets whose schemas are generated all the same: kinds Bulkhead
+ * emits (the Istio layer's waypoint Gateway, which the Istio simulator reads as such, while
+ * other Gateways stay unsimulated; the EKS SecurityGroupPolicy).
+ */
+const EMITTED_GROUPS = ['gateway.networking.k8s.io', 'vpcresources.k8s.aws'];
 
 // ---------------------------------------------------------------------------------------------
 // Core kinds, from the TypeScript declarations (generated from the Kubernetes OpenAPI schema)

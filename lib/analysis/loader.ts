@@ -12,6 +12,7 @@ import { L4Protocol } from './portset';
 import { checkAgainstSchema, crdKind, schemaOf } from './schema';
 import { isRecord } from './selector';
 import { ContainerPort, SourceRef, WorkloadEndpoint } from './types';
+import { readWaypoint } from './simulators/istio/waypoint';
 
 /** One Kubernetes object of the input, with where it came from. */
 export interface ManifestObject {
@@ -469,7 +470,8 @@ function stored(o: ManifestObject, warnings: ProblemSet, checkSchemas: boolean):
   const at = { source: o.source, object: describe(o) };
   const schema = checkSchemas ? schemaOf(o.apiVersion, o.kind) : undefined;
   const crd = crdKind(group(o.apiVersion), o.kind);
-  if (crd && !crd.simulated) {
+  // an ambient waypoint (Gateway of class istio-waypoint) is read by the Istio simulator
+  if (crd && !crd.simulated && !readWaypoint(o.raw)) {
     // also for a kind Bulkhead emits and whose schema is checked (the EKS SecurityGroupPolicy)
     warnings.add(inputWarning(at, INPUT_CODES.notSimulated, `${o.kind} (${crd.group}) is a policy kind the analysis does not simulate; what it allows or denies is not part of the results`, 'analyse this policy with its own tools, or express it in a simulated kind (NetworkPolicy, ClusterNetworkPolicy, AdminNetworkPolicy, Cilium or Istio policies)'));
   }

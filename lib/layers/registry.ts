@@ -55,12 +55,13 @@ export const CILIUM_LAYER: ClusterLayerDefinition = {
   simulator: CILIUM_SIMULATOR,
 };
 
-/** The `istio` layer: ServiceEntry, Sidecar, AuthorizationPolicy and PeerAuthentication. */
+/** The `istio` layer: ServiceEntry, Sidecar, AuthorizationPolicy and PeerAuthentication; in ambient mode waypoint Gateways. */
 export const ISTIO_LAYER: ClusterLayerDefinition = {
   name: 'istio',
   scope: 'cluster',
   target: istioTarget,
   emits: [
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', crds: 'gateway-api' },
     { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry' },
     { apiVersion: 'networking.istio.io/v1', kind: 'Sidecar' },
     { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy' },

@@ -14,6 +14,12 @@ export interface ObjectKind {
   readonly apiVersion: string;
   /** Kind, such as `NetworkPolicy`. */
   readonly kind: string;
+  /**
+   * The upstream CRD set of this kind when it is not the layer's (the Istio layer's waypoint
+   * Gateway comes from `gateway-api`).
+   * @default - the layer's {@link LayerDefinitionBase.crds}
+   */
+  readonly crds?: string;
 }
 
 /** What every layer definition says, whatever its scope. */

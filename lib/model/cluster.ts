@@ -119,6 +119,16 @@ export interface ClusterProps {
    * @default - none: a VM fleet with an identity held here gets no path to the server (warning `BH-VM-SPIRE-SERVER`)
    */
   readonly spireServer?: SpireServerProps;
+  /**
+   * Namespaces of an ambient cluster (`meshMode: 'ambient'`) that get an Istio waypoint: a
+   * `gateway.networking.k8s.io/v1` Gateway `waypoint` of class `istio-waypoint` through which
+   * the namespace's Services are reached. Only a waypoint enforces L7 rules (HTTP methods and
+   * paths) in ambient mode; ztunnel enforces L4 only. Give `[]` for no waypoint at all: the
+   * declared L7 rules are then enforced at L4 only by this layer, with a warning.
+   * @default - the namespaces that hold a destination of a flow with L7 rules
+   * @see https://istio.io/latest/docs/ambient/usage/waypoint/
+   */
+  readonly waypointNamespaces?: string[];
 }
 
 /**

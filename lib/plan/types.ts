@@ -98,6 +98,12 @@ export interface PlanCluster {
    * @default - none declared
    */
   readonly spireServer?: PlanSpireServer;
+  /**
+   * The namespaces that get an Istio waypoint, as declared (see `ClusterProps.waypointNamespaces`),
+   * sorted; ambient clusters only.
+   * @default - the namespaces that hold a destination of a flow with L7 rules
+   */
+  readonly waypointNamespaces?: readonly string[];
 }
 
 /** Where the SPIRE server of a cluster publishes its trust bundle. */

@@ -255,6 +255,7 @@ export function readClusters(d: Declaration, r: Resolution): void {
       namespaces: [],
       ...(c.props.meshMode === 'ambient' ? { meshMode: 'ambient' as const } : {}),
       ...(bundleEndpointOf(c) ?? {}),
+      ...meshOf(d, c),
     });
     addPlatform(d, r, c);
   }
@@ -268,6 +269,32 @@ function bundleEndpointOf(c: Cluster): { bundleEndpoint: PlanBundleEndpoint } | 
   const b = c.props.spireBundleEndpoint;
   if (!isRecord(b) || typeof b.url !== 'string' || (b.profile !== 'https_spiffe' && b.profile !== 'https_web')) return undefined;
   return { bundleEndpoint: { url: b.url, profile: b.profile, ...(b.profile === 'https_spiffe' && typeof b.spiffeId === 'string' ? { spiffeId: b.spiffeId } : {}) } };
+}
+
+/**
+ * The mesh mode (`sidecar` or `ambient`) and the declared waypoint namespaces of a cluster,
+ * checked: another mode is `BH-MESH-MODE`; waypoint namespaces that are not a list of
+ * namespace names, or given to a cluster that is not ambient, are `BH-WAYPOINT-NAMESPACES`.
+ */
+function meshOf(d: Declaration, c: Cluster): { waypointNamespaces?: readonly string[] } {
+  const p = d.problems;
+  const mode: unknown = c.props.meshMode;
+  if (mode !== undefined && mode !== 'sidecar' && mode !== 'ambient') {
+    p.error('BH-MESH-MODE', c, 'the mesh mode is neither sidecar nor ambient', mode, "use meshMode: 'sidecar' (the default) or 'ambient'");
+  }
+  const raw: unknown = c.props.waypointNamespaces;
+  if (raw === undefined) return {};
+  if (mode !== 'ambient') {
+    p.error('BH-WAYPOINT-NAMESPACES', c, 'waypoints exist in ambient mode only: a sidecar mesh enforces L7 rules at every sidecar', raw, "set meshMode: 'ambient', or leave waypointNamespaces out");
+    return {};
+  }
+  if (!Array.isArray(raw) || raw.some((x) => typeof x !== 'string')) {
+    p.error('BH-WAYPOINT-NAMESPACES', c, 'waypointNamespaces is not a list of namespace names', raw, "list namespace names: waypointNamespaces: ['shop']");
+    return {};
+  }
+  const names = raw as string[];
+  for (const n of names) checkDnsName(p, c, 'waypoint namespace', n);
+  return { waypointNamespaces: [...new Set(names)].sort(cmp) };
 }
 
 /** The platform services of a cluster: DNS, the mesh control plane where Istio runs, the metrics scraper when declared. */

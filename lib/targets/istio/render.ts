@@ -25,6 +25,14 @@
  *   ServiceEntry `bulkhead-cloud.<network>.<name>` holds its subnet CIDRs so that the calling
  *   namespaces' Sidecars let the flow out (`BH-ISTIO-CLOUD-ADDRESS` says how wide that is).
  *
+ * Ambient mode (`cluster.meshMode === 'ambient'`, see `./ambient.ts`): the same policies by
+ * selector, with L4 fields only (ztunnel); for the destinations of a namespace a waypoint
+ * serves (`waypointNamespaces`, by default those with L7 rules), the rules with mesh sources
+ * in `<workload>-waypoint`, attached with `targetRefs` to the workload's Service, and the
+ * waypoint's principal admitted at the destination; a waypoint Gateway per such namespace; no
+ * Sidecar; warnings on the namespace labels and Service names it relies on, on egress and on
+ * HBONE.
+ *
  * Audit mode (`layerMode(plan, 'istio')`, the topology's mode or its `layerModes.istio`): nothing is denied by this layer.
  * PeerAuthentication is PERMISSIVE; `bulkhead-allow-nothing`, every ALLOW policy and the
  * Sidecars (REGISTRY_ONLY would block) are left out; each `<workload>` policy is rendered with
@@ -51,6 +59,9 @@ import {
 } from './types';
 import { externalBlocks } from '../../plan/checks/addresses';
 import { FederationIndex } from '../../plan/checks/federation';
+import {
+  ISTIO_AMBIENT_WARNINGS, ISTIO_WAYPOINT_NAME, l4Rule, ruleIsL7, ruleIsMesh, rulePorts, waypointGateway, waypointNamespaces, waypointPrincipal,
+} from './ambient';
 
 /**
  * Name of the per-namespace deny-all (Istio `allow-nothing`) policy.
@@ -197,6 +208,10 @@ class IstioRender {
   private readonly idx: PlanIndex;
   private readonly clusters: Map<string, PlanCluster>;
   private readonly audit: boolean;
+  /** Ambient mode: ztunnel enforces selector policies at L4, waypoints the L7 rules. */
+  private readonly ambient: boolean;
+  /** The namespaces a waypoint serves (ambient mode). */
+  private readonly waypoints: ReadonlySet<string>;
   private readonly warnings = new Map<string, Problem>();
   private auditEmitted = false;
 
@@ -204,6 +219,8 @@ class IstioRender {
     this.idx = new PlanIndex(plan);
     this.clusters = new Map(plan.clusters.map((c) => [c.name, c]));
     this.audit = layerMode(plan, 'istio') === 'audit';
+    this.ambient = cluster.meshMode === 'ambient';
+    this.waypoints = new Set(waypointNamespaces(plan, cluster));
   }
 
   public run(): RenderResult {
@@ -220,6 +237,7 @@ class IstioRender {
     }
     for (const w of this.idx.workloadsIn(this.cluster.name)) out.push(...this.workload(w));
     out.push(...this.egress());
+    if (this.ambient) out.push(...this.ambientNamespaces());
     if (this.auditEmitted) {
       this.warn(ISTIO_WARNINGS.auditPlugin, clusterPath(this.plan, this.cluster),
         'AUDIT policies only mark requests for auditing; nothing is recorded unless an audit plugin is configured in the mesh',
@@ -435,6 +453,78 @@ class IstioRender {
     return rules.map((r) => [JSON.stringify(r), r] as const).sort(([a], [b]) => cmp(a, b)).map(([, r]) => r);
   }
 
+  /**
+   * The policies of one set of rules for a destination. Sidecar mode: one policy by selector.
+   * Ambient mode (see `./ambient.ts`):
+   * - a destination no waypoint serves: one selector policy for ztunnel with the L4 part of
+   *   each rule (`BH-ISTIO-AMBIENT-L7` where an L7 rule loses its methods / paths);
+   * - a destination a waypoint serves: the rules with mesh sources (principals), L7 fields
+   *   included, in `<name>-waypoint`, attached with `targetRefs` to the workload's Service
+   *   (the waypoint enforces it for traffic addressed to the Service); the ztunnel policy by
+   *   selector keeps the L4 rules (pods reached directly, and sources outside the mesh, which
+   *   no waypoint sees) and, for ALLOW, admits the waypoint's principal on the ports of the
+   *   rules it forwards.
+   */
+  private policies(
+    w: PlanWorkload, name: string, action: AuthorizationPolicySpec['action'], rules: readonly IstioRule[],
+    labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>,
+  ): AuthorizationPolicy[] {
+    if (!this.ambient) return [this.policy(w, name, action, rules, labels, annotations)];
+    const served = this.waypoints.has(w.namespace);
+    const viaWaypoint = served ? rules.filter(ruleIsMesh) : [];
+    const direct = rules.filter((r) => !(served && ruleIsMesh(r) && ruleIsL7(r)));
+    const lost = direct.filter(ruleIsL7);
+    if (lost.length > 0) {
+      this.warn(ISTIO_AMBIENT_WARNINGS.l7WithoutWaypoint, w.path,
+        `in ambient cluster ${this.cluster.name}, ztunnel enforces L4 only and ${served ? 'the waypoint does not see sources outside the mesh' : `no waypoint serves namespace ${w.namespace}`}: the HTTP methods and paths of the rules into ${w.key} are not enforced by this layer, only their sources and ports`,
+        lost.flatMap((r) => (r.to ?? []).flatMap((t) => [...(t.operation.methods ?? []), ...(t.operation.paths ?? [])])).join(','),
+        served ? 'route the external callers through an ingress gateway declared as the source, or rely on Cilium for L7' : `serve namespace ${w.namespace} by a waypoint (leave waypointNamespaces out, or list ${w.namespace} in it), or rely on Cilium for L7`);
+    }
+    const ztunnel = direct.map(l4Rule);
+    if (viaWaypoint.length > 0 && action !== 'AUDIT') {
+      const ports = rulePorts(viaWaypoint.map(l4Rule));
+      ztunnel.push({ from: [{ source: { principals: [waypointPrincipal(this.cluster, w.namespace)] } }], ...(ports ? { to: [{ operation: { ports } }] } : {}) });
+    }
+    const unique = [...new Map(ztunnel.map((r) => [JSON.stringify(r), r])).entries()].sort(([a], [b]) => cmp(a, b)).map(([, r]) => r);
+    const out: AuthorizationPolicy[] = [];
+    if (unique.length > 0) out.push(this.policy(w, name, action, unique, labels, annotations));
+    if (viaWaypoint.length > 0) {
+      if (action === 'AUDIT') this.auditEmitted = true;
+      out.push({
+        apiVersion: ISTIO_SECURITY_API_VERSION,
+        kind: 'AuthorizationPolicy',
+        metadata: meta('istio', objectName([name, ISTIO_WAYPOINT_NAME]), w.namespace, { [LABELS.workload]: w.name, ...labels }, {
+          ...annotations, [ISTIO_PURPOSE_ANNOTATION]: `enforced by the waypoint of namespace ${w.namespace} for traffic addressed to Service ${w.name}`,
+        }),
+        spec: { targetRefs: [{ group: '', kind: 'Service', name: w.name }], action, rules: JSON.parse(JSON.stringify(viaWaypoint)) as IstioRule[] },
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Ambient mode, per namespace: the waypoint Gateway where one serves it, and the warnings
+   * on what Bulkhead does not own (namespace labels, Service names) and on egress.
+   */
+  private ambientNamespaces(): IstioManifest[] {
+    const path = clusterPath(this.plan, this.cluster);
+    const waypoints = [...this.waypoints].sort(cmp);
+    const namespaces = [...new Set([...this.cluster.namespaces, ...waypoints])].sort(cmp);
+    const services = this.idx.workloadsIn(this.cluster.name).filter((w) => this.waypoints.has(w.namespace) && w.calledBy.length > 0).map((w) => `${w.namespace}/${w.name}`).sort(cmp);
+    if (namespaces.length > 0) {
+      this.warn(ISTIO_AMBIENT_WARNINGS.labels, path,
+        `ambient cluster ${this.cluster.name}: Bulkhead does not own Namespaces and Services; the output holds only if namespaces ${namespaces.join(', ')} carry istio.io/dataplane-mode=ambient${waypoints.length > 0 ? `, namespaces ${waypoints.join(', ')} carry istio.io/use-waypoint=${ISTIO_WAYPOINT_NAME}` : ''}${services.length > 0 ? `, and the Services callers address are named after their workloads (${services.join(', ')}): the waypoint policies attach to them` : ''}`,
+        namespaces.join(','), `kubectl label namespace <ns> istio.io/dataplane-mode=ambient${waypoints.length > 0 ? ` (and istio.io/use-waypoint=${ISTIO_WAYPOINT_NAME} on ${waypoints.join(', ')})` : ''}`);
+    }
+    const network = this.cluster.layers.filter((l) => l === 'kubernetes' || l === 'cilium');
+    if (network.length > 0 && namespaces.length > 0) {
+      this.warn(ISTIO_AMBIENT_WARNINGS.hbone, path,
+        `ambient cluster ${this.cluster.name} tunnels the traffic between its pods over HBONE (TCP 15008 on the destination pod${waypoints.length > 0 ? ', and on the waypoints' : ''}), and the ${network.join(' and ')} layer${network.length > 1 ? 's' : ''} admit only the declared ports: a network policy enforced below the mesh refuses the tunnel`,
+        network.join(','), `admit TCP 15008 between the ambient pods${waypoints.length > 0 ? ' and the waypoints' : ''} in the network layers (a platform flow), or run the cluster without them`);
+    }
+    return waypoints.map(waypointGateway);
+  }
+
   private policy(
     w: PlanWorkload, name: string, action: AuthorizationPolicySpec['action'], rules: readonly IstioRule[],
     labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>,
@@ -463,7 +553,7 @@ class IstioRender {
     else if (!this.audit && edgePorts.length > 0) out.push(this.peerAuthentication(w.namespace, objectName([w.name]), w, 'STRICT', edgePorts));
     const { regular, byGrant } = splitEdges(w.calledBy);
     const rules = this.rules(w, regular);
-    if (rules.length > 0) out.push(this.policy(w, objectName([w.name]), this.audit ? 'AUDIT' : 'ALLOW', rules, {}, src));
+    if (rules.length > 0) out.push(...this.policies(w, objectName([w.name]), this.audit ? 'AUDIT' : 'ALLOW', rules, {}, src));
     if (w.tier.auditLogging || this.audit) {
       const ports = this.servedPorts(w);
       if (ports.length > 0) {
@@ -482,8 +572,8 @@ class IstioRender {
       if (bgRules.length === 0) continue;
       const marks = breakGlassMarks(grant);
       const annotations = { ...marks.annotations, [ANNOTATIONS.source]: grant.path };
-      if (!this.audit) out.push(this.policy(w, objectName(['bg', g, w.name]), 'ALLOW', bgRules, marks.labels, annotations));
-      out.push(this.policy(w, objectName(['bg', g, w.name, 'audit']), 'AUDIT', bgRules, marks.labels, annotations));
+      if (!this.audit) out.push(...this.policies(w, objectName(['bg', g, w.name]), 'ALLOW', bgRules, marks.labels, annotations));
+      out.push(...this.policies(w, objectName(['bg', g, w.name, 'audit']), 'AUDIT', bgRules, marks.labels, annotations));
     }
     return out;
   }
@@ -598,6 +688,14 @@ class IstioRender {
       out.push(se);
     }
     if (this.audit) return out;
+    if (this.ambient) {
+      if (hostsFor.size > 0) {
+        this.warn(ISTIO_AMBIENT_WARNINGS.egress, clusterPath(this.plan, this.cluster),
+          `ambient cluster ${this.cluster.name} has no Sidecar resource and ztunnel does not restrict outbound traffic: egress from ${[...hostsFor.keys()].sort(cmp).join(', ')} to externals is not restricted by this layer (the ServiceEntries only register the hosts)`,
+          [...hostsFor.keys()].sort(cmp).join(','), 'enforce egress with the kubernetes or cilium layer (both emitted from the same flows), or route egress through an egress gateway');
+      }
+      return out;
+    }
     for (const ns of [...hostsFor.keys()].sort(cmp)) {
       const hosts = uniqSorted(['./*', `${root}/*`, ...[...(peerNamespaces.get(ns) ?? [])].map((p) => `${p}/*`), ...(hostsFor.get(ns) ?? [])]);
       const sc: Sidecar = {

@@ -74,13 +74,34 @@ export interface IstioRule {
 }
 
 /**
+ * A resource an AuthorizationPolicy attaches to (`spec.targetRefs[]`).
+ *
+ * @see https://istio.io/latest/docs/reference/config/type/workload-selector/#PolicyTargetReference
+ */
+export interface IstioPolicyTargetReference {
+  /** API group: `""` for a core Service, `gateway.networking.k8s.io` for a Gateway. */
+  readonly group: '' | 'gateway.networking.k8s.io';
+  /** `Service` or `Gateway`. */
+  readonly kind: 'Service' | 'Gateway';
+  /** Its name, in the policy's namespace. */
+  readonly name: string;
+}
+
+/**
  * AuthorizationPolicy spec.
  *
  * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
  */
 export interface AuthorizationPolicySpec {
-  /** The workloads it applies to. @default - every workload of the namespace */
+  /** The workloads it applies to (their sidecars, or in ambient mode their ztunnel). @default - every workload of the namespace */
   readonly selector?: IstioWorkloadSelector;
+  /**
+   * The resources it attaches to instead of a selector: in ambient mode a Service (group `""`)
+   * whose waypoint enforces the policy, or the waypoint Gateway itself.
+   * @default - none: the policy applies by selector
+   * @see https://istio.io/latest/docs/ambient/usage/l7-features/
+   */
+  readonly targetRefs?: readonly IstioPolicyTargetReference[];
   /** The action. */
   readonly action: 'ALLOW' | 'DENY' | 'AUDIT';
   /** Rules (OR). @default - none: with ALLOW this is Istio's `allow-nothing` form, which Bulkhead writes only for `bulkhead-allow-nothing` */
@@ -191,8 +212,51 @@ export interface Sidecar extends KubeManifest {
 }
 
 /**
+ * The Gateway API version of waypoints.
+ *
+ * @see https://gateway-api.sigs.k8s.io/reference/spec/
+ */
+export const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
+
+/**
+ * A listener of a waypoint: `mesh`, port 15008, protocol `HBONE`.
+ *
+ * @see https://istio.io/latest/docs/ambient/usage/waypoint/
+ */
+export interface WaypointListener {
+  /** `mesh`. */
+  readonly name: string;
+  /** 15008, the HBONE port. */
+  readonly port: number;
+  /** `HBONE`. */
+  readonly protocol: 'HBONE';
+}
+
+/**
+ * A `gateway.networking.k8s.io/v1` Gateway of class `istio-waypoint`: an ambient waypoint
+ * (labelled `istio.io/waypoint-for`).
+ *
+ * @see https://istio.io/latest/docs/ambient/usage/waypoint/
+ */
+export interface WaypointGateway extends KubeManifest {
+  /** API version. */
+  readonly apiVersion: typeof GATEWAY_API_VERSION;
+  /** Kind. */
+  readonly kind: 'Gateway';
+  /** Metadata. */
+  readonly metadata: ObjectMeta;
+  /** Spec. */
+  readonly spec: {
+    /** `istio-waypoint`. */
+    readonly gatewayClassName: 'istio-waypoint';
+    /** One HBONE listener. */
+    readonly listeners: readonly WaypointListener[];
+  };
+}
+
+/**
  * Any object the Istio target emits.
  *
  * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
  */
-export type IstioManifest = AuthorizationPolicy | PeerAuthentication | ServiceEntry | Sidecar;
+export type IstioManifest = AuthorizationPolicy | PeerAuthentication | ServiceEntry | Sidecar | WaypointGateway;

@@ -130,6 +130,24 @@ export class AuthorizationPolicyKind {
   public selects(w: WorkloadEndpoint, rootNamespace: string): boolean {
     return !this.decoded.attached && (this.namespace === w.namespace || this.namespace === rootNamespace) && selects(this.decoded.selector, w.labels);
   }
+
+  /**
+   * Whether the policy is attached (`targetRefs`) to one of the Services (`group: ""`,
+   * `kind: Service`, by name in the policy's namespace) or to the waypoint Gateway itself
+   * (`group: gateway.networking.k8s.io`, `kind: Gateway`): ambient mode, where the waypoint
+   * enforces it for the traffic it forwards.
+   *
+   * @see https://istio.io/latest/docs/ambient/usage/l7-features/
+   */
+  public attachedTo(services: readonly { readonly namespace: string; readonly name: string }[], waypoint: { readonly namespace: string; readonly name: string }): boolean {
+    return this.decoded.targetRefs.some((t) => (t.group === '' && t.kind === 'Service' && services.some((s) => s.namespace === t.namespace && s.name === t.name))
+      || (t.group === 'gateway.networking.k8s.io' && t.kind === 'Gateway' && t.namespace === waypoint.namespace && t.name === waypoint.name));
+  }
+
+  /** The Gateways the policy attaches to (`namespace/name`). */
+  public gatewayRefs(): string[] {
+    return this.decoded.targetRefs.filter((t) => t.group === 'gateway.networking.k8s.io' && t.kind === 'Gateway').map((t) => `${t.namespace}/${t.name}`);
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The `istio` layer: `security.istio.io` AuthorizationPolicy, PeerAuthentication and
- * RequestAuthentication, `networking.istio.io` ServiceEntry and Sidecar.
+ * RequestAuthentication, `networking.istio.io` ServiceEntry and Sidecar, and in ambient mode
+ * the waypoint Gateways (`gateway.networking.k8s.io`, class `istio-waypoint`).
  *
  * The folder follows the pattern of every simulator layer:
  *
@@ -13,7 +14,8 @@
  * - `<kind>.ts`: the evaluation of one kind from its decoded form (`authz.ts` compiles and
  *   evaluates rules, `peerauthn.ts` gives a port's mTLS mode, `sidecar.ts` a workload's
  *   Sidecar, `serviceentry.ts` what an entry covers); each kind says which workloads it
- *   applies to (`selects` and its Sidecar / PeerAuthentication counterparts).
+ *   applies to (`selects` and its Sidecar / PeerAuthentication counterparts); `waypoint.ts`
+ *   reads ambient mode (namespace labels, waypoint Gateways, the Services they serve).
  * - `simulator.ts`: the layer's simulator, combining the kinds by the upstream precedence
  *   (PeerAuthentication, then CUSTOM, DENY, ALLOW inbound; Sidecar and ServiceEntry outbound)
  *   and answering the queries of `LayerSimulator`.

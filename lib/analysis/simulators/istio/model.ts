@@ -81,6 +81,18 @@ export interface DecodedAuthzRule {
   readonly httpOnlyFields: readonly string[];
 }
 
+/** A resource an AuthorizationPolicy attaches to (`targetRef`, `targetRefs[]`). */
+export interface PolicyTargetRef {
+  /** The API group (`""` for core kinds). */
+  readonly group: string;
+  /** The kind: `Service`, `Gateway`, `GatewayClass`, `ServiceEntry`. */
+  readonly kind: string;
+  /** The name. */
+  readonly name: string;
+  /** The namespace (the policy's when not given). */
+  readonly namespace: string;
+}
+
 /** A decoded AuthorizationPolicy. */
 export interface DecodedAuthorizationPolicy {
   /** `AuthorizationPolicy ns/name`. */
@@ -97,8 +109,10 @@ export interface DecodedAuthorizationPolicy {
   readonly selector?: Readonly<Record<string, string>>;
   /** Annotated `istio.io/dry-run: "true"`. */
   readonly dryRun: boolean;
-  /** Attached with targetRef(s) to a gateway or waypoint: never applied to sidecars. */
+  /** Attached with targetRef(s) to a gateway or waypoint: never applied to sidecars or ztunnel. */
   readonly attached: boolean;
+  /** What `targetRef` / `targetRefs` name (empty when the policy applies by selector). */
+  readonly targetRefs: readonly PolicyTargetRef[];
   /** Its rules. */
   readonly rules: readonly DecodedAuthzRule[];
   /** The port numbers its rules name (where its decision can change). */

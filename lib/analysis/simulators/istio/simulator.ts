@@ -16,7 +16,24 @@
  * - Scope: a policy applies to the workloads of its namespace its `selector.matchLabels`
  *   selects (all of them without a selector); a policy in the root namespace applies to the
  *   workloads of every namespace. Policies with `targetRef` / `targetRefs` attach to gateways
- *   and waypoints, not to sidecars: they are ignored and listed in {@link IstioSimulator.warnings}.
+ *   and waypoints, not to sidecars: only ambient waypoints apply them (below); one naming
+ *   another gateway is ignored and listed in {@link IstioSimulator.warnings}.
+ * - Ambient mode (`./waypoint.ts`): a workload whose pod or namespace label
+ *   `istio.io/dataplane-mode` is `ambient` has no sidecar; its ztunnel enforces the policies
+ *   that select it on L4 attributes only, as the TCP filter chain does (an ALLOW rule with an
+ *   HTTP field matches nothing, so an L7 rule bound by selector cuts the destination off; the
+ *   HTTP conditions of DENY rules are dropped), and PeerAuthentication STRICT refuses plaintext.
+ *   Where a waypoint serves the destination (`istio.io/use-waypoint` on a Service of it or on
+ *   its namespace, naming a Gateway of class `istio-waypoint` in the input, for service
+ *   traffic), a mesh source's traffic addressed to the Service goes through the waypoint,
+ *   which applies the policies attached to the Service or to itself with the HTTP attributes
+ *   the port's protocol gives (none attached: allowed), and then reaches the destination's
+ *   ztunnel with the waypoint's identity (`<trust domain>/ns/<ns>/sa/<gateway name>`). The
+ *   source may also address the pod directly, past the waypoint: a connection is allowed when
+ *   either path allows it. ztunnel captures TCP only and does not restrict outbound traffic.
+ *   The mode is read from the input (Namespace and Service labels, waypoint Gateways), as
+ *   Istio reads it; verify adds the labels and Services an ambient cluster's output relies on
+ *   when the user's own are not given.
  * - Rules: `rules[]` are ORed; inside a rule `from`, `to` and `when` are ANDed; the entries of
  *   `from` (and of `to`) are ORed; the fields of a source (or operation) are ANDed; the values of
  *   a field are ORed and `not*` values are excluded. No `rules` matches nothing (an ALLOW policy
@@ -80,6 +97,8 @@
  * @see https://istio.io/latest/docs/reference/config/networking/service-entry/
  * @see https://istio.io/latest/docs/reference/config/networking/sidecar/
  * @see https://github.com/istio/istio/blob/master/pilot/pkg/security/authz/model/model.go
+ * @see https://istio.io/latest/docs/ambient/usage/l4-policy/
+ * @see https://istio.io/latest/docs/ambient/usage/waypoint/
  */
 import { Problem } from '../../../core/errors';
 import { ProblemSet, inputError } from '../../errors';
@@ -100,6 +119,7 @@ import { DecodedPeerAuthentication, DecodedServiceEntry, DecodedSidecar, Outboun
 import { MtlsDecision, mtlsModeOf } from './peerauthn';
 import { serviceEntryCovers, serviceEntryVisible } from './serviceentry';
 import { sidecarOf } from './sidecar';
+import { AmbientService, isAmbient, readAmbientService, readWaypoint, servicesOf, Waypoint, WaypointResolution, waypointOf } from './waypoint';
 
 /**
  * How the port of a destination workload is treated by its sidecar: `http` (HTTP filter
@@ -226,6 +246,10 @@ class IstioLayer implements IstioSimulator {
   private readonly policiesCache = new Map<string, readonly AuthorizationPolicyKind[]>();
   private readonly warningSet = new ProblemSet();
   private readonly services: ServicePort[] = [];
+  /** Ambient mode: the Services (names, labels) and waypoint Gateways of the input. */
+  private readonly ambientServices: AmbientService[] = [];
+  private readonly waypoints: Waypoint[] = [];
+  private readonly waypointCache = new Map<string, WaypointResolution>();
   private readonly selectionCache = new Map<string, PortSelection>();
   /** Compiled condition values, and the source addresses the rules name. */
   private readonly atoms: AtomTable;
@@ -244,6 +268,14 @@ class IstioLayer implements IstioSimulator {
       if (!isRecord(obj) || typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') continue;
       if (obj.apiVersion === 'v1' && obj.kind === 'Service') {
         this.services.push(...decodeServicePorts(obj));
+        const svc = readAmbientService(obj);
+        if (svc) this.ambientServices.push(svc);
+        continue;
+      }
+      const waypoint = readWaypoint(obj);
+      if (waypoint) {
+        this.waypoints.push(waypoint);
+        present = true;
         continue;
       }
       present = withSource(obj, options.sourceOf, () => this.readObject(obj, authz, pa, sc, se)) || present;
@@ -273,6 +305,19 @@ class IstioLayer implements IstioSimulator {
     }
     if (this.atoms.namesAddresses && ctx.podCidrs === undefined && ctx.workloads.some((w) => w.addresses === undefined)) {
       this.warningSet.warn('BH-AN-ISTIO-POD-ADDRESS', [...this.atoms.addressRules].sort().slice(0, 3).join('; ') + (this.atoms.addressRules.size > 3 ? `; and ${this.atoms.addressRules.size - 3} more` : ''), 'ipBlocks / remoteIpBlocks / source.ip match the source address of pods too; pods without a known address (no Pod status in the input, no pod CIDRs given) may have any address, so such a rule is taken to match them for DENY and not to match them for ALLOW', 'add the Pods (with status.podIP) to the input, or analyse through verify, which passes the cluster\'s pod CIDRs');
+    }
+    this.ambientServices.sort((a, b) => cmpStr(a.ref, b.ref));
+    this.waypoints.sort((a, b) => cmpStr(a.ref, b.ref));
+    for (const p of this.authz) {
+      const stray = p.gatewayRefs().filter((g) => !this.waypoints.some((w) => `${w.namespace}/${w.name}` === g));
+      if (stray.length > 0) {
+        this.warningSet.warn('BH-AN-ISTIO-TARGET-REF', p.ref, `targetRef/targetRefs attach the policy to a gateway or waypoint, not to sidecars; Gateway ${stray.join(', ')} is no waypoint (class istio-waypoint) of the input, so the analysis does not apply it`, 'nothing to do for the workloads analysed; check gateway policies separately', 'info');
+      }
+    }
+    for (const w of ctx.workloads) {
+      if (!this.ambient(w)) continue;
+      const r = this.waypointFor(w);
+      if (r.missing) this.warningSet.warn('BH-AN-ISTIO-WAYPOINT-MISSING', w.id, `${r.why}: the traffic addressed to its Services is judged as if no waypoint served it`, 'add the waypoint Gateway (gatewayClassName: istio-waypoint, listener mesh on 15008 HBONE) to the input, or remove the istio.io/use-waypoint label');
     }
     this.warnings = this.warningSet.list();
   }
@@ -323,6 +368,7 @@ class IstioLayer implements IstioSimulator {
    * without building the reasons (the bulk queries ask it many times).
    */
   private inboundAllowed(src: Endpoint, dst: WorkloadEndpoint, protocol: L4Protocol, port: number): boolean {
+    if (this.ambient(dst)) return this.ambientInbound(src, dst, { protocol, port, application: 'any' }).allowed;
     if (!this.inMesh(dst) || protocol !== 'TCP') return true;
     const mode = this.mtlsMode(dst, port).mode;
     const plain = src.type === 'external' || !this.inMesh(src);
@@ -358,6 +404,7 @@ class IstioLayer implements IstioSimulator {
     if (hit) return hit;
     const set = new Set<number>(dst.ports.map((p) => p.port));
     for (const p of this.policiesFor(dst)) for (const n of p.points) set.add(n);
+    if (this.ambient(dst)) for (const p of this.waypointPolicies(dst)) for (const n of p.points) set.add(n);
     for (const sv of this.services) if (typeof sv.target === 'number' && sv.namespace === dst.namespace && selects(sv.selector, dst.labels)) set.add(sv.target);
     for (const p of this.peerAuthn) {
       if (p.namespace === dst.namespace || p.namespace === this.root) for (const n of p.portLevel.keys()) set.add(n);
@@ -476,6 +523,14 @@ class IstioLayer implements IstioSimulator {
     dstCls.reps.forEach((dst, d) => {
       if (dst.type !== 'workload') return;
       const dstIdx = dstCls.dstMembers[d];
+      if (this.ambient(dst)) {
+        // ztunnel and the waypoint: each source class is judged on its own
+        for (let c = 0; c < C; c++) {
+          const id = judge(srcCls.reps[c], dst);
+          if (id !== 0) emitPairs(out, srcCls.srcMembers[c], dstIdx, sources, destinations, table.set(id));
+        }
+        return;
+      }
       if (!this.inMesh(dst)) {
         if (everywhere !== 0) emitPairs(out, everything, dstIdx, sources, destinations, table.set(everywhere));
         return;
@@ -551,19 +606,20 @@ class IstioLayer implements IstioSimulator {
     if (ep.type === 'external') return `e|${ep.first}|${ep.last}`;
     // A custom port protocol may look at anything: then every destination is its own class.
     const own = this.options.portProtocol ? `|${ep.id}` : '';
-    return `w|${ep.namespace}|${labelsKey(ep.labels)}|${this.inMesh(ep)}|${containerPortsKey(ep.ports)}${own}`;
+    return `w|${ep.namespace}|${labelsKey(ep.labels)}|${this.inMesh(ep)}|${this.ambient(ep)}|${containerPortsKey(ep.ports)}${own}`;
   }
 
   /** Sources with the same key get the same outbound decisions. */
   private outboundSourceKey(ep: Endpoint): string {
     if (ep.type === 'external') return `e|${ep.first}|${ep.last}`;
-    return `w|${this.inMesh(ep)}|${ep.namespace}|${this.sidecarFor(ep)?.ref ?? ''}`;
+    return `w|${this.inMesh(ep)}|${this.ambient(ep)}|${ep.namespace}|${this.sidecarFor(ep)?.ref ?? ''}`;
   }
 
   // ------------------------------------------------------------------------------------------
   // Inbound: PeerAuthentication, then AuthorizationPolicy at the destination's sidecar
 
   private inbound(src: Endpoint, dst: WorkloadEndpoint, conn: Connection): LayerVerdict {
+    if (this.ambient(dst)) return this.ambientInbound(src, dst, conn);
     if (!this.inMesh(dst)) {
       return verdict(true, false, [reason(DEFAULT, undefined, 'default-allow', `${dst.id} runs no Istio sidecar, so Istio enforces nothing for it`)]);
     }
@@ -638,11 +694,15 @@ class IstioLayer implements IstioSimulator {
     return verdict(allowed, l7, [...prefix, ...label('as raw TCP', tcp.reasons), ...label('as HTTP', http.reasons)], assumed);
   }
 
-  /** CUSTOM, DENY, ALLOW for one filter chain. */
+  /** CUSTOM, DENY, ALLOW for one filter chain, with the policies that apply to the destination's sidecar (or ztunnel). */
   private decide(dst: WorkloadEndpoint, f: Facts): Decision {
+    return this.decideWith(this.policiesFor(dst), dst, f);
+  }
+
+  /** CUSTOM, DENY, ALLOW for one filter chain, with the given policies. */
+  private decideWith(policies: readonly AuthorizationPolicyKind[], dst: WorkloadEndpoint, f: Facts): Decision {
     const reasons: Reason[] = [];
     let partial = false;
-    const policies = this.policiesFor(dst);
     for (const p of policies) {
       if (!p.dryRun && p.action !== 'AUDIT') continue;
       for (const r of p.rules) {
@@ -771,9 +831,115 @@ class IstioLayer implements IstioSimulator {
   }
 
   // ------------------------------------------------------------------------------------------
+  // Ambient mode: ztunnel (L4, by selector) and waypoints (targetRefs)
+
+  /** Whether ztunnel captures a workload: ambient mode (and in the mesh). */
+  private ambient(ep: Endpoint): boolean {
+    return ep.type === 'workload' && isAmbient(ep) && (!this.options.meshMember || this.options.meshMember(ep));
+  }
+
+  private waypointFor(dst: WorkloadEndpoint): WaypointResolution {
+    const hit = this.waypointCache.get(dst.id);
+    if (hit) return hit;
+    const r = waypointOf(this.waypoints, this.ambientServices, dst);
+    this.waypointCache.set(dst.id, r);
+    return r;
+  }
+
+  /** The policies the waypoint serving `dst` enforces for it: those attached to its Services or to the waypoint. */
+  private waypointPolicies(dst: WorkloadEndpoint): readonly AuthorizationPolicyKind[] {
+    const waypoint = this.waypointFor(dst).waypoint;
+    if (!waypoint) return [];
+    const services = servicesOf(this.ambientServices, dst);
+    return this.authz.filter((p) => p.attachedTo(services, waypoint));
+  }
+
+  /**
+   * Inbound to a workload in ambient mode. The destination's ztunnel enforces the policies
+   * that select it (or its namespace, or the mesh) on L4 attributes only: on every port it
+   * judges as the TCP filter chain does (an ALLOW rule with an HTTP field matches nothing,
+   * the HTTP conditions of DENY rules are dropped), and PeerAuthentication STRICT refuses
+   * plaintext (DISABLE is ignored). A mesh source whose traffic a waypoint serves (the
+   * destination's Service or namespace is labelled `istio.io/use-waypoint`) reaches it
+   * through the waypoint when addressing its Service: the waypoint applies the policies
+   * attached to the Service or to itself (`targetRefs`; none: allowed), with the HTTP
+   * attributes the port's protocol gives, then the destination's ztunnel judges the
+   * connection from the waypoint's identity. The source may also address the pod directly,
+   * past the waypoint; the connection is allowed when either path is.
+   *
+   * @see https://istio.io/latest/docs/ambient/usage/l4-policy/
+   */
+  private ambientInbound(src: Endpoint, dst: WorkloadEndpoint, conn: Connection): LayerVerdict {
+    if (conn.protocol !== 'TCP') {
+      return verdict(true, false, [reason(DEFAULT, undefined, 'default-allow', `ztunnel captures TCP only; ${conn.protocol} traffic bypasses it`)]);
+    }
+    const mtls = this.mtlsMode(dst, conn.port);
+    const plainWhy = conn.plaintext
+      ? 'the connection is plaintext'
+      : src.type === 'external'
+        ? `the source ${src.id} is outside the mesh and sends plaintext`
+        : !this.inMesh(src)
+          ? `the source ${src.id} is outside the mesh and sends plaintext`
+          : undefined;
+    if (mtls.mode === 'STRICT' && plainWhy !== undefined) {
+      return verdict(false, false, [reason(mtls.ref ?? DEFAULT, mtls.field, 'deny', `mTLS mode STRICT for ${dst.id} port ${conn.port}: ${plainWhy}, so its ztunnel refuses it`)]);
+    }
+    const principal = plainWhy !== undefined || src.type !== 'workload' ? undefined : `${this.ctx.trustDomain}/ns/${src.namespace}/sa/${src.serviceAccount}`;
+    const l4 = reason(DEFAULT, undefined, 'pass', `${dst.id} runs in ambient mode: its ztunnel enforces the policies that select it on L4 attributes only (an ALLOW rule with an HTTP field matches nothing)`);
+    const direct = this.decide(dst, { principal, source: this.sourceAddress(src), port: conn.port, mode: 'tcp' });
+    const resolution = this.waypointFor(dst);
+    const waypoint = resolution.waypoint;
+    if (!waypoint || principal === undefined) {
+      const why = reason(DEFAULT, undefined, 'pass', principal === undefined ? 'a source outside the mesh reaches the destination\'s ztunnel directly, never through a waypoint' : `no waypoint serves ${dst.id}: ${resolution.why}`);
+      return verdict(direct.allowed, false, [l4, why, ...direct.reasons], { application: 'tcp', why: 'ztunnel sees L4 only' });
+    }
+    const at = this.waypointDecision(dst, conn, { principal, source: this.sourceAddress(src), port: conn.port });
+    const hopPrincipal = `${this.ctx.trustDomain}/ns/${waypoint.namespace}/sa/${waypoint.name}`;
+    const hop = this.decide(dst, { principal: hopPrincipal, source: this.sourceAddress({ ...dst, addresses: undefined }), port: conn.port, mode: 'tcp' });
+    const via = at.allowed && hop.allowed;
+    const allowed = via || direct.allowed;
+    const l7 = allowed && !direct.allowed && at.l7;
+    const label = (p: string, rs: readonly Reason[]): Reason[] => rs.map((r) => ({ ...r, detail: `${p}: ${r.detail}` }));
+    const served = reason(waypoint.ref, undefined, 'pass', `${resolution.why}: traffic addressed to the Service of ${dst.id} goes through waypoint ${waypoint.namespace}/${waypoint.name}, then reaches its ztunnel as ${hopPrincipal}`);
+    const reasons = [
+      l4, served,
+      ...label('at the waypoint', at.reasons),
+      ...(at.allowed ? label(`at the ztunnel of ${dst.id}, from the waypoint`, hop.reasons) : []),
+      ...label('addressed to the pod directly (past the waypoint)', direct.reasons),
+    ];
+    return verdict(allowed, l7, reasons, at.assumed);
+  }
+
+  /** What the waypoint decides for a connection to `dst`, by the port's protocol and the request given. */
+  private waypointDecision(dst: WorkloadEndpoint, conn: Connection, base: Pick<Facts, 'principal' | 'source' | 'port'>): Decision & { readonly assumed: LayerVerdict['assumed'] } {
+    const policies = this.waypointPolicies(dst);
+    const sel = this.portSelection(dst, conn.port);
+    const decide = (mode: 'http' | 'tcp'): Decision => {
+      const d = this.decideWith(policies, dst, { ...base, mode, ...(mode === 'http' && conn.http ? { request: conn.http } : {}) });
+      return policies.length === 0 ? { ...d, reasons: [reason(DEFAULT, undefined, 'default-allow', `no policy is attached to the Services of ${dst.id} or to its waypoint`)] } : d;
+    };
+    if (sel.kind === 'tcp') return { ...decide('tcp'), assumed: { application: 'tcp', why: sel.why } };
+    const application = conn.application ?? (conn.http || sel.kind === 'http' ? 'http' : 'tcp');
+    if (conn.http || application === 'http') {
+      const d = decide('http');
+      return { ...d, l7: !conn.http && d.l7, assumed: { application: 'http', why: conn.http ? 'an HTTP request was given' : sel.why } };
+    }
+    if (application === 'tcp') {
+      if (sel.kind === 'http') return { allowed: false, l7: false, reasons: [reason(DEFAULT, undefined, 'deny', `port ${conn.port} of ${dst.id} is HTTP (${sel.why}): the waypoint does not accept a connection that is not HTTP`)], assumed: { application: 'tcp', why: sel.why } };
+      return { ...decide('tcp'), assumed: { application: 'tcp', why: sel.why } };
+    }
+    if (sel.kind === 'http') return { ...decide('http'), assumed: { application: 'any', why: sel.why } };
+    const tcp = decide('tcp');
+    const http = decide('http');
+    const allowed = tcp.allowed || http.allowed;
+    return { allowed, l7: allowed && (!tcp.allowed || http.l7), reasons: tcp.allowed ? tcp.reasons : http.reasons, assumed: { application: 'any', why: sel.why } };
+  }
+
+  // ------------------------------------------------------------------------------------------
   // Outbound: Sidecar outboundTrafficPolicy and ServiceEntry
 
   private outbound(src: WorkloadEndpoint, dst: Endpoint, conn: Connection): LayerVerdict {
+    if (this.ambient(src)) return verdict(true, false, [reason(DEFAULT, undefined, 'default-allow', `${src.id} runs in ambient mode: ztunnel does not restrict outbound traffic (there is no Sidecar outbound traffic policy)`)]);
     if (!this.inMesh(src)) return verdict(true, false, [reason(DEFAULT, undefined, 'default-allow', `${src.id} runs no Istio sidecar, so Istio enforces nothing for it`)]);
     if (conn.protocol !== 'TCP') return verdict(true, false, [reason(DEFAULT, undefined, 'default-allow', `Istio sidecars intercept TCP only; ${conn.protocol} traffic bypasses them`)]);
     const sidecar = this.sidecarFor(src);

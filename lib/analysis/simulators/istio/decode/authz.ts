@@ -13,7 +13,7 @@ import { KIND_VERSIONS } from '../../../../imports/kinds';
 import { ProblemSet, inputError } from '../../../errors';
 import { ShapeSpec, decodeShape, exampleWords, kindSchema, schemaAt } from '../../../schema';
 import { at, cidrRange, portNumber } from '../../decode';
-import { Action, DecodedAuthorizationPolicy, DecodedAuthzRule, DecodedCond, DecodedValue, Meta } from '../model';
+import { Action, DecodedAuthorizationPolicy, DecodedAuthzRule, DecodedCond, DecodedValue, Meta, PolicyTargetRef } from '../model';
 import { readWorkloadSelector, stringItem, unknownIstioField, workloadSelectorWords } from './shared';
 
 type AuthzSpec = NonNullable<K.AuthorizationPolicy['spec']>;
@@ -96,10 +96,25 @@ export function decodeAuthorizationPolicy(obj: Readonly<Record<string, unknown>>
   const rules = rulesRaw.map((r, i) => readRule(r, meta, `spec.rules[${i}]`, seen));
   const points = [...seen].sort((a, b) => a - b);
   const dryRun = meta.annotations['istio.io/dry-run'] === 'true';
-  if (hasTarget) {
-    warnings.warn('BH-AN-ISTIO-TARGET-REF', meta.ref, 'targetRef/targetRefs attach the policy to a gateway or waypoint, not to sidecars; the analysis of sidecars does not apply it', 'nothing to do for the workloads analysed; check gateway and waypoint policies separately', 'info');
+  const targetRefs = readTargetRefs(spec, meta);
+  const unmodelled = targetRefs.filter((t) => !(t.group === '' && t.kind === 'Service') && !(t.group === 'gateway.networking.k8s.io' && t.kind === 'Gateway'));
+  if (unmodelled.length > 0) {
+    warnings.warn('BH-AN-ISTIO-TARGET-REF', meta.ref, `targetRef/targetRefs name ${unmodelled.map((t) => `${t.kind} ${t.name}`).join(', ')}: the analysis applies policies attached to Services and waypoint Gateways only (ambient waypoints), not to other gateways or kinds`, 'nothing to do for the workloads analysed; check gateway policies separately', 'info');
   }
-  return { ref: meta.ref, namespace: meta.namespace, name: meta.name, action, provider, selector, dryRun, attached: hasTarget, rules, points };
+  return { ref: meta.ref, namespace: meta.namespace, name: meta.name, action, provider, selector, dryRun, attached: hasTarget, targetRefs, rules, points };
+}
+
+/** `targetRef` and `targetRefs[]`: group (core when not given), kind, name, namespace (the policy's when not given). */
+function readTargetRefs(spec: AuthzSpec, meta: Meta): PolicyTargetRef[] {
+  const raw: { v: NonNullable<AuthzSpec['targetRef']>; path: string }[] = [];
+  if (spec.targetRef) raw.push({ v: spec.targetRef, path: 'spec.targetRef' });
+  (spec.targetRefs ?? []).forEach((v, i) => raw.push({ v, path: `spec.targetRefs[${i}]` }));
+  return raw.map(({ v, path }) => {
+    const kind = v.kind ?? undefined;
+    const name = v.name ?? undefined;
+    if (!kind || !name) inputError(at(meta.ref, path), 'a target reference needs a kind and a name', v, 'set kind (Service or Gateway) and name');
+    return { group: v.group ?? '', kind, name, namespace: v.namespace ?? meta.namespace };
+  });
 }
 
 function readRule(r: AuthzRule, meta: Meta, path: string, points: Set<number>): DecodedAuthzRule {
