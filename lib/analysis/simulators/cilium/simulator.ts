@@ -488,7 +488,8 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
     const hit = this.selectingCache.get(w.id);
     if (hit) return hit;
     const labels = this.labelsOf(w);
-    const out = this.rules.filter((r) => selects(r, labels));
+    // the policies of a cluster apply to its own endpoints, never to a ClusterMesh peer's
+    const out = w.cluster !== undefined && w.cluster !== this.clusterName ? [] : this.rules.filter((r) => selects(r, labels));
     this.selectingCache.set(w.id, out);
     return out;
   }
@@ -501,7 +502,7 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
     for (const [k, v] of Object.entries(w.namespaceLabels)) out[`${NS_LABEL_PREFIX}${k}`] = v;
     out[NS_KEY] = w.namespace;
     out[SA_KEY] = w.serviceAccount;
-    out[CLUSTER_KEY] = this.clusterName;
+    out[CLUSTER_KEY] = w.cluster ?? this.clusterName;
     this.labelCache.set(w.id, out);
     return out;
   }
