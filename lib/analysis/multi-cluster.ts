@@ -321,10 +321,57 @@ export class MultiClusterAnalysis {
    * How the layer `layer` of cluster `viewer` sees the pods of cluster `peer`: by identity
    * (Cilium with ClusterMesh on both; Istio at the destination) or by address.
    */
-  public viewOf(layer: AnalysisLayer, viewer: string, peer: string, direction: 'egress' | 'ingress'): PeerView {
+  public viewOf(layer: AnalysisLayer, viewer: string, peer: string, _direction: 'egress' | 'ingress'): PeerView {
     if (layer === 'cilium') return this.meshed(viewer, peer) ? 'identity' : 'address';
-    if (layer === 'istio') return direction === 'ingress' ? 'identity' : 'address';
+    // Istio: the destination's proxy sees the peer's certificate; the source's proxy sees a
+    // registry service when the destination's cluster is in the mesh, else an address
+    // (a peer in a cluster without Istio has no proxy: it sends and receives plaintext, by address)
+    if (layer === 'istio') return this.runsIstio(this.cluster(peer)) ? 'identity' : 'address';
     return 'address';
+  }
+
+  private runsIstio(c: AnalysedCluster): boolean {
+    if (c.facts.layers !== undefined) return c.facts.layers.includes('istio');
+    return c.analysis.simulators.some((s) => s.layer === 'istio' && s.present);
+  }
+
+  /**
+   * Whether the Sidecar of a workload imports the services of a namespace (`egress[].hosts`
+   * `<ns>/<host>`, `*\/…`, `./…` for its own namespace; no Sidecar, or one without egress
+   * hosts, imports every exported service). In a multi-cluster mesh the services of every
+   * cluster are in the registry, so a remote workload is reachable through them.
+   *
+   * @see https://istio.io/latest/docs/reference/config/networking/sidecar/#IstioEgressListener
+   */
+  public sidecarImports(cluster: string, w: WorkloadEndpoint, namespace: string): { readonly imports: boolean; readonly sidecar?: string } {
+    const c = this.cluster(cluster);
+    const root = 'istio-system';
+    const sidecars = c.analysis.input.objects.filter((o) => o.kind === 'Sidecar' && o.apiVersion.startsWith('networking.istio.io/'));
+    const labelsOf = (o: (typeof sidecars)[number]): Record<string, string> | undefined => {
+      const spec = o.raw.spec;
+      const ws = isRecord(spec) && isRecord(spec.workloadSelector) && isRecord(spec.workloadSelector.labels) ? spec.workloadSelector.labels : undefined;
+      return ws as Record<string, string> | undefined;
+    };
+    const selects = (sel: Record<string, string>): boolean => Object.entries(sel).every(([k, v]) => w.labels[k] === v);
+    const byName = (a: (typeof sidecars)[number], b: (typeof sidecars)[number]) => (a.name < b.name ? -1 : 1);
+    const own = sidecars.filter((o) => o.namespace === w.namespace).sort(byName);
+    const sc = own.find((o) => { const l = labelsOf(o); return l !== undefined && selects(l); })
+      ?? own.find((o) => labelsOf(o) === undefined)
+      ?? sidecars.filter((o) => o.namespace === root && labelsOf(o) === undefined).sort(byName)[0];
+    if (!sc) return { imports: true };
+    const ref = `Sidecar ${sc.namespace}/${sc.name}`;
+    const spec = sc.raw.spec;
+    const egress = isRecord(spec) && Array.isArray(spec.egress) ? spec.egress : [];
+    const hosts = egress.flatMap((e) => (isRecord(e) && Array.isArray(e.hosts) ? e.hosts.filter((h): h is string => typeof h === 'string') : []));
+    if (hosts.length === 0) return { imports: true, sidecar: ref };
+    const fqdn = `svc.${namespace}.svc.cluster.local`;
+    const imports = hosts.some((h) => {
+      const [ns, host] = h.includes('/') ? [h.slice(0, h.indexOf('/')), h.slice(h.indexOf('/') + 1)] : ['*', h];
+      const nsOk = ns === '*' || ns === namespace || (ns === '.' && namespace === w.namespace);
+      const hostOk = host === '*' || (host.startsWith('*.') && fqdn.endsWith(host.slice(1)));
+      return nsOk && hostOk;
+    });
+    return { imports, sidecar: ref };
   }
 
   /** A workload of cluster `home` as an identity seen from another cluster. */
@@ -405,16 +452,19 @@ export class MultiClusterAnalysis {
   public sidePorts(sim: LayerSimulator, direction: 'egress' | 'ingress', srcCluster: string, src: WorkloadEndpoint, dstCluster: string, dst: WorkloadEndpoint): PortSet {
     if (direction === 'egress') {
       const view = this.viewOf(sim.layer, srcCluster, dstCluster, 'egress');
-      const peer = view === 'identity' ? this.remoteIdentity(dstCluster, dst) : this.remoteAddress(dstCluster, dst);
-      const ports = sim.allowedPorts(src, peer);
+      const registry = sim.layer === 'istio' && view === 'identity';
+      const peer = view === 'identity' && !registry ? this.remoteIdentity(dstCluster, dst) : this.remoteAddress(dstCluster, dst);
+      let ports = sim.allowedPorts(src, peer);
+      // a service of the mesh's registry the Sidecar imports is reachable whatever the outbound traffic policy
+      if (registry && this.sidecarImports(srcCluster, src, dst.namespace).imports) ports = ports.union(PortSet.allOf('TCP'));
       // Istio: the client's proxy must trust the server's certificate
-      if (sim.layer === 'istio' && !this.trusts(srcCluster, src, this.trustDomainOf(dstCluster))) return ports.subtract(PortSet.allOf('TCP'));
+      if (registry && !this.trusts(srcCluster, src, this.trustDomainOf(dstCluster))) return ports.subtract(PortSet.allOf('TCP'));
       return ports;
     }
     const view = this.viewOf(sim.layer, dstCluster, srcCluster, 'ingress');
     const peer = view === 'identity' ? this.remoteIdentity(srcCluster, src) : this.remoteAddress(srcCluster, src);
     const ports = sim.allowedPorts(peer, dst);
-    if (sim.layer === 'istio' && !this.trusts(dstCluster, dst, this.trustDomainOf(srcCluster))) return ports.subtract(PortSet.allOf('TCP'));
+    if (sim.layer === 'istio' && view === 'identity' && !this.trusts(dstCluster, dst, this.trustDomainOf(srcCluster))) return ports.subtract(PortSet.allOf('TCP'));
     return ports;
   }
 
@@ -483,15 +533,22 @@ export class MultiClusterAnalysis {
     const dst = d.endpoint;
     const egress = this.consulted(s.cluster).map((sim) => {
       const view = this.viewOf(sim.layer, s.cluster, d.cluster, 'egress');
-      const peer = view === 'identity' ? this.remoteIdentity(d.cluster, dst) : this.remoteAddress(d.cluster, dst);
-      const v = sim.explain(src, peer, conn);
-      return sim.layer === 'istio' ? this.withTrust(v, s.cluster, src, this.trustDomainOf(d.cluster), conn) : v;
+      const registry = sim.layer === 'istio' && view === 'identity';
+      const peer = view === 'identity' && !registry ? this.remoteIdentity(d.cluster, dst) : this.remoteAddress(d.cluster, dst);
+      let v = sim.explain(src, peer, conn);
+      if (registry && !v.allowed && conn.protocol === 'TCP') {
+        const imp = this.sidecarImports(s.cluster, src, dst.namespace);
+        if (imp.imports) {
+          v = { layer: v.layer, allowed: true, reasons: [{ policy: imp.sidecar ?? 'Istio default', ...(imp.sidecar ? { rule: 'spec.egress' } : {}), effect: 'allow', detail: `the services of namespace ${dst.namespace} (cluster ${d.cluster}, in the mesh's registry) are imported by ${src.id}'s Sidecar` }] };
+        }
+      }
+      return registry ? this.withTrust(v, s.cluster, src, this.trustDomainOf(d.cluster), conn) : v;
     });
     const ingress = this.consulted(d.cluster).map((sim) => {
       const view = this.viewOf(sim.layer, d.cluster, s.cluster, 'ingress');
       const peer = view === 'identity' ? this.remoteIdentity(s.cluster, src) : this.remoteAddress(s.cluster, src);
       const v = sim.explain(peer, dst, conn);
-      return sim.layer === 'istio' ? this.withTrust(v, d.cluster, dst, this.trustDomainOf(s.cluster), conn) : v;
+      return sim.layer === 'istio' && view === 'identity' ? this.withTrust(v, d.cluster, dst, this.trustDomainOf(s.cluster), conn) : v;
     });
     return {
       src: `${s.cluster}:${src.id}`, dst: `${d.cluster}:${dst.id}`, connection: conn,
