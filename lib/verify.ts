@@ -800,8 +800,9 @@ function withCrossCluster(plan: Plan, runs: readonly ClusterRun[], notes: Set<st
  * Judges every cross-cluster pair, in every judged layer of both clusters. A layer that sees the
  * remote end by identity (a ClusterMesh identity, an Istio principal) is judged per pair against
  * the declared ports of that pair; one that sees it only by address (a pod CIDR) is judged once
- * per local workload and remote cluster, against everything the declaration gives at that
- * address range (every flow between the workload and that cluster, CIDR externals covering it).
+ * per local workload and remote cluster: it must allow every flow declared between the workload
+ * and that cluster's workloads, and may allow besides what CIDR externals covering that range
+ * give (an External such as `0.0.0.0/0` holds the remote pods' addresses too).
  * Istio is judged on TCP, and on the source's side for missing allows only (it enforces at the
  * destination). Findings go to the cluster and layer that decided them.
  */
@@ -831,10 +832,10 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
   });
   const judge = (
     e: { pairs: number; findings: VerifyFinding[] }, at: { cluster: string; layer: AnalysisLayer; direction: 'egress' | 'ingress'; peer: string; view: 'identity' | 'address' },
-    src: string, dst: string, want: PortSet, got: PortSet, over: boolean,
+    src: string, dst: string, want: PortSet, got: PortSet, over: boolean, tolerated: PortSet = want,
   ) => {
     e.pairs++;
-    const extra = got.subtract(want);
+    const extra = got.subtract(tolerated);
     const missing = want.subtract(got);
     const crossCluster = { direction: at.direction, peer: at.peer, view: at.view };
     if (over && !extra.isEmpty()) e.findings.push({ cluster: at.cluster, layer: at.layer, kind: 'over-permissive', src, dst, ports: extra.toString(), crossCluster });
@@ -870,8 +871,10 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
           } else {
             const peer = multi.remoteAddress(B);
             const got = scope.intersect(sim.allowedPorts(s.w, peer));
-            const want = scope.intersect(declaredAt(byKey.get(s.key)?.out, [peer.first, peer.last]));
-            judge(e, at, `${A}:${s.w.id}`, podsId(B), want, got, layer !== 'istio');
+            // declared: the flows to B's workloads; tolerated besides: what CIDR externals covering B's pods give
+            const want = scope.intersect(PortSet.unionAll(dests.map((d) => declared.get(`${s.key}\u0000${d.key}`) ?? PortSet.EMPTY)));
+            const tolerated = want.union(scope.intersect(declaredAt(byKey.get(s.key)?.out, [peer.first, peer.last])));
+            judge(e, at, `${A}:${s.w.id}`, podsId(B), want, got, layer !== 'istio', tolerated);
           }
         }
       }
@@ -891,8 +894,9 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
           } else {
             const peer = multi.remoteAddress(A);
             const got = scope.intersect(sim.allowedPorts(peer, d.w));
-            const want = scope.intersect(declaredAt(byKey.get(d.key)?.in, [peer.first, peer.last]));
-            judge(e, at, podsId(A), `${B}:${d.w.id}`, want, got, true);
+            const want = scope.intersect(PortSet.unionAll(sources.map((x) => declared.get(`${x.key}\u0000${d.key}`) ?? PortSet.EMPTY)));
+            const tolerated = want.union(scope.intersect(declaredAt(byKey.get(d.key)?.in, [peer.first, peer.last])));
+            judge(e, at, podsId(A), `${B}:${d.w.id}`, want, got, true, tolerated);
           }
         }
       }
