@@ -841,10 +841,8 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
     if (over && !extra.isEmpty()) e.findings.push({ cluster: at.cluster, layer: at.layer, kind: 'over-permissive', src, dst, ports: extra.toString(), crossCluster });
     if (!missing.isEmpty()) e.findings.push({ cluster: at.cluster, layer: at.layer, kind: 'missing', src, dst, ports: missing.toString(), crossCluster });
   };
-  const podsId = (cluster: string): string => {
-    const r = multi.remoteAddress(cluster);
-    return `${cluster}:pods[${r.id}]`;
-  };
+  const podsIds = new Map(runs.map((r) => [r.cluster.name, `${r.cluster.name}:pods[${multi.remoteAddress(r.cluster.name).id}]`]));
+  const podsId = (cluster: string): string => podsIds.get(cluster)!;
   for (const a of runs) {
     const A = a.cluster.name;
     const sources = managed(a);
@@ -862,15 +860,16 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
         const view = multi.viewOf(layer, A, B, 'egress');
         const e = entry(A, layer);
         const at = { cluster: A, layer, direction: 'egress' as const, peer: B, view };
-        for (const s of sources) {
+        const matrix = multi.sideMatrix(sim, 'egress', A, sources.map((x) => x.w), B, dests.map((x) => x.w), scope);
+        for (const [i, s] of sources.entries()) {
           if (view === 'identity') {
-            for (const d of dests) {
-              const got = scope.intersect(multi.sidePorts(sim, 'egress', A, s.w, B, d.w));
+            for (const [j, d] of dests.entries()) {
+              const got = scope.intersect(matrix(i, j));
               judge(e, at, `${A}:${s.w.id}`, `${B}:${d.w.id}`, scope.intersect(declared.get(`${s.key}\u0000${d.key}`) ?? PortSet.EMPTY), got, layer !== 'istio');
             }
           } else {
             const peer = multi.remoteAddress(B);
-            const got = scope.intersect(sim.allowedPorts(s.w, peer));
+            const got = scope.intersect(matrix(i, 0));
             // declared: the flows to B's workloads; tolerated besides: what CIDR externals covering B's pods give
             const want = scope.intersect(PortSet.unionAll(dests.map((d) => declared.get(`${s.key}\u0000${d.key}`) ?? PortSet.EMPTY)));
             const tolerated = want.union(scope.intersect(declaredAt(byKey.get(s.key)?.out, [peer.first, peer.last])));
@@ -885,15 +884,16 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
         const view = multi.viewOf(layer, B, A, 'ingress');
         const e = entry(B, layer);
         const at = { cluster: B, layer, direction: 'ingress' as const, peer: A, view };
-        for (const d of dests) {
+        const matrix = multi.sideMatrix(sim, 'ingress', A, sources.map((x) => x.w), B, dests.map((x) => x.w), scope);
+        for (const [j, d] of dests.entries()) {
           if (view === 'identity') {
-            for (const s of sources) {
-              const got = scope.intersect(multi.sidePorts(sim, 'ingress', A, s.w, B, d.w));
+            for (const [i, s] of sources.entries()) {
+              const got = scope.intersect(matrix(i, j));
               judge(e, at, `${A}:${s.w.id}`, `${B}:${d.w.id}`, scope.intersect(declared.get(`${s.key}\u0000${d.key}`) ?? PortSet.EMPTY), got, true);
             }
           } else {
             const peer = multi.remoteAddress(A);
-            const got = scope.intersect(sim.allowedPorts(peer, d.w));
+            const got = scope.intersect(matrix(0, j));
             const want = scope.intersect(PortSet.unionAll(sources.map((x) => declared.get(`${x.key}\u0000${d.key}`) ?? PortSet.EMPTY)));
             const tolerated = want.union(scope.intersect(declaredAt(byKey.get(d.key)?.in, [peer.first, peer.last])));
             judge(e, at, podsId(A), `${B}:${d.w.id}`, want, got, true, tolerated);

@@ -31,7 +31,7 @@ import { Problem } from '../core/errors';
 import { Analysis, AnalysisOptions } from './engine';
 import { INPUT_CODES, ProblemSet, inputError } from './errors';
 import { ALL_IPV4, Ipv4Range, parseCidr, rangeId } from './ipv4';
-import { LoadOptions, LoadedManifests, loadManifests } from './loader';
+import { LoadOptions, LoadedManifests, ManifestObject, loadManifests } from './loader';
 import { PortSet } from './portset';
 import { LabelSelector, isRecord } from './selector';
 import { CLUSTER_FACTS_FILE, ClusterFacts } from './cluster-facts';
@@ -243,6 +243,9 @@ export class MultiClusterAnalysis {
   public readonly clusters: readonly AnalysedCluster[];
   private readonly byName: ReadonlyMap<string, AnalysedCluster>;
   private readonly trustCache = new Map<string, boolean>();
+  private readonly rangesCache = new Map<string, Ipv4Range[]>();
+  private readonly importsCache = new Map<string, { readonly imports: boolean; readonly sidecar?: string }>();
+  private readonly sidecarObjects = new Map<string, readonly ManifestObject[]>();
   private readonly spire = new Map<string, { domains: ReadonlySet<string>; ids: readonly { ns: LabelSelector | undefined; pod: LabelSelector | undefined; federatesWith: readonly string[] }[] }>();
 
   private constructor(clusters: readonly AnalysedCluster[]) {
@@ -310,11 +313,15 @@ export class MultiClusterAnalysis {
 
   /** The pod address ranges of a cluster (the whole IPv4 space when it declares none). */
   public podRanges(cluster: string): Ipv4Range[] {
+    const hit = this.rangesCache.get(cluster);
+    if (hit) return hit;
     const own = (this.cluster(cluster).facts.podCidrs ?? []).flatMap((c) => {
       const p = parseCidr(c);
       return p.family === 'ipv4' ? [p.range] : [];
     });
-    return own.length > 0 ? own : [ALL_IPV4];
+    const out = own.length > 0 ? own : [ALL_IPV4];
+    this.rangesCache.set(cluster, out);
+    return out;
   }
 
   /**
@@ -344,16 +351,29 @@ export class MultiClusterAnalysis {
    * @see https://istio.io/latest/docs/reference/config/networking/sidecar/#IstioEgressListener
    */
   public sidecarImports(cluster: string, w: WorkloadEndpoint, namespace: string): { readonly imports: boolean; readonly sidecar?: string } {
+    const key = `${cluster}\u0000${w.id}\u0000${namespace}`;
+    const hit = this.importsCache.get(key);
+    if (hit) return hit;
+    const out = this.sidecarImportsOf(cluster, w, namespace);
+    this.importsCache.set(key, out);
+    return out;
+  }
+
+  private sidecarImportsOf(cluster: string, w: WorkloadEndpoint, namespace: string): { readonly imports: boolean; readonly sidecar?: string } {
     const c = this.cluster(cluster);
     const root = 'istio-system';
-    const sidecars = c.analysis.input.objects.filter((o) => o.kind === 'Sidecar' && o.apiVersion.startsWith('networking.istio.io/'));
-    const labelsOf = (o: (typeof sidecars)[number]): Record<string, string> | undefined => {
+    let sidecars = this.sidecarObjects.get(cluster);
+    if (!sidecars) {
+      sidecars = c.analysis.input.objects.filter((o) => o.kind === 'Sidecar' && o.apiVersion.startsWith('networking.istio.io/'));
+      this.sidecarObjects.set(cluster, sidecars);
+    }
+    const labelsOf = (o: ManifestObject): Record<string, string> | undefined => {
       const spec = o.raw.spec;
       const ws = isRecord(spec) && isRecord(spec.workloadSelector) && isRecord(spec.workloadSelector.labels) ? spec.workloadSelector.labels : undefined;
       return ws as Record<string, string> | undefined;
     };
     const selects = (sel: Record<string, string>): boolean => Object.entries(sel).every(([k, v]) => w.labels[k] === v);
-    const byName = (a: (typeof sidecars)[number], b: (typeof sidecars)[number]) => (a.name < b.name ? -1 : 1);
+    const byName = (a: ManifestObject, b: ManifestObject) => (a.name < b.name ? -1 : 1);
     const own = sidecars.filter((o) => o.namespace === w.namespace).sort(byName);
     const sc = own.find((o) => { const l = labelsOf(o); return l !== undefined && selects(l); })
       ?? own.find((o) => labelsOf(o) === undefined)
@@ -468,6 +488,57 @@ export class MultiClusterAnalysis {
     return ports;
   }
 
+  /**
+   * {@link MultiClusterAnalysis.sidePorts} for every pair of `sources` (workloads of
+   * `srcCluster`) and `destinations` (of `dstCluster`) at once: the layer's bulk query where it
+   * has one and it sees the peers by identity, one query per local workload where it sees them
+   * by address. Returns the ports of pair `(i, j)`; with `scope`, ports outside it may be left out.
+   */
+  public sideMatrix(
+    sim: LayerSimulator, direction: 'egress' | 'ingress', srcCluster: string, sources: readonly WorkloadEndpoint[], dstCluster: string, destinations: readonly WorkloadEndpoint[], scope?: PortSet,
+  ): (i: number, j: number) => PortSet {
+    const tcp = PortSet.allOf('TCP');
+    const bulk = (srcs: readonly Endpoint[], dsts: readonly Endpoint[]): ((i: number, j: number) => PortSet) => {
+      if (!sim.allowedPairs) return (i, j) => sim.allowedPorts(srcs[i], dsts[j]);
+      const m = new Map<number, PortSet>();
+      for (const p of sim.allowedPairs(srcs, dsts, scope)) m.set(p.src * dsts.length + p.dst, p.ports);
+      return (i, j) => m.get(i * dsts.length + j) ?? PortSet.EMPTY;
+    };
+    if (direction === 'egress') {
+      const view = this.viewOf(sim.layer, srcCluster, dstCluster, 'egress');
+      const address = this.remoteAddress(dstCluster);
+      const base = new Map<number, PortSet>();
+      const at = (i: number) => {
+        let b = base.get(i);
+        if (!b) base.set(i, (b = sim.allowedPorts(sources[i], address)));
+        return b;
+      };
+      if (view === 'address') return (i) => at(i);
+      if (sim.layer === 'istio') {
+        const td = this.trustDomainOf(dstCluster);
+        return (i, j) => {
+          const b = this.sidecarImports(srcCluster, sources[i], destinations[j].namespace).imports ? at(i).union(tcp) : at(i);
+          return this.trusts(srcCluster, sources[i], td) ? b : b.subtract(tcp);
+        };
+      }
+      return bulk(sources, destinations.map((d) => this.remoteIdentity(dstCluster, d)));
+    }
+    const view = this.viewOf(sim.layer, dstCluster, srcCluster, 'ingress');
+    if (view === 'address') {
+      const address = this.remoteAddress(srcCluster);
+      const base = new Map<number, PortSet>();
+      return (_i, j) => {
+        let b = base.get(j);
+        if (!b) base.set(j, (b = sim.allowedPorts(address, destinations[j])));
+        return b;
+      };
+    }
+    const f = bulk(sources.map((x) => this.remoteIdentity(srcCluster, x)), destinations);
+    if (sim.layer !== 'istio') return f;
+    const td = this.trustDomainOf(srcCluster);
+    return (i, j) => (this.trusts(dstCluster, destinations[j], td) ? f(i, j) : f(i, j).subtract(tcp));
+  }
+
   /** The ports allowed from a workload of one cluster to a workload of another, by every layer of both sides (or one layer). */
   public crossPorts(srcCluster: string, src: WorkloadEndpoint, dstCluster: string, dst: WorkloadEndpoint, layer?: AnalysisLayer): PortSet {
     let ports = PortSet.ALL;
@@ -497,12 +568,22 @@ export class MultiClusterAnalysis {
     for (const a of this.clusters) {
       for (const b of this.clusters) {
         if (a === b) continue;
-        for (const s of a.analysis.context.workloads) {
-          for (const d of b.analysis.context.workloads) {
-            const ports = this.crossPorts(a.facts.name, s, b.facts.name, d, options.layer);
-            if (!ports.isEmpty()) out.push({ src: `${a.facts.name}:${s.id}`, dst: `${b.facts.name}:${d.id}`, ports });
+        const A = a.facts.name;
+        const B = b.facts.name;
+        const srcs = a.analysis.context.workloads;
+        const dsts = b.analysis.context.workloads;
+        const sides = [
+          ...this.consulted(A, options.layer).map((sim) => this.sideMatrix(sim, 'egress', A, srcs, B, dsts)),
+          ...this.consulted(B, options.layer).map((sim) => this.sideMatrix(sim, 'ingress', A, srcs, B, dsts)),
+        ];
+        srcs.forEach((s, i) => dsts.forEach((d, j) => {
+          let ports = PortSet.ALL;
+          for (const side of sides) {
+            ports = ports.intersect(side(i, j));
+            if (ports.isEmpty()) return;
           }
-        }
+          out.push({ src: `${A}:${s.id}`, dst: `${B}:${d.id}`, ports });
+        }));
       }
     }
     return out.sort((x, y) => (x.src < y.src ? -1 : x.src > y.src ? 1 : x.dst < y.dst ? -1 : x.dst > y.dst ? 1 : 0));

@@ -263,7 +263,12 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
     const rulesOf: DecodedCiliumRule[][] = reps.map(() => []);
     for (const r of this.rules) {
       if (!r.subjectSel) continue;
-      for (const k of index.select(r.subjectSel)) rulesOf[workloads[k]].push(r);
+      for (const k of index.select(r.subjectSel)) {
+        const rep = reps[workloads[k]];
+        // the policies of a cluster apply to its own endpoints, never to a ClusterMesh peer's
+        if (rep.type === 'workload' && rep.cluster !== undefined && rep.cluster !== this.clusterName) continue;
+        rulesOf[workloads[k]].push(r);
+      }
     }
     // the workload classes an endpoint selector selects
     const selCache = new Map<string, ReadonlySet<number>>();
