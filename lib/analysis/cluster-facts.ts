@@ -73,8 +73,8 @@ export function clusterFactsOf(plan: Plan, cluster: PlanCluster): ClusterFacts {
   return {
     name: cluster.name,
     environment: plan.topology.environment,
-    cloud: cluster.cloud,
-    region: cluster.region,
+    ...(cluster.cloud ? { cloud: cluster.cloud } : {}),
+    ...(cluster.region ? { region: cluster.region } : {}),
     ...(cluster.network !== undefined ? { network: cluster.network } : {}),
     podCidrs: [...cluster.podCidrs],
     nodeCidrs: [...cluster.nodeCidrs],

@@ -50,7 +50,7 @@ const FACT_KEYS = ['name', 'podCidrs', 'nodeCidrs', 'trustDomain', 'ciliumCluste
 export function parseClusterFacts(value: unknown, where: string): Partial<ClusterFacts> {
   const problems = new ProblemSet();
   const bad = (field: string, message: string, v: unknown, fix: string): void => {
-    problems.add({ severity: 'error', code: INPUT_CODES.field, path: `${where}, ${field}`, message, value: JSON.stringify(v), fix });
+    problems.add({ severity: 'error', code: INPUT_CODES.field, path: field, message, value: JSON.stringify(v), fix });
   };
   if (!isRecord(value)) return inputError({ code: INPUT_CODES.field, field: where }, 'the cluster facts are not an object', JSON.stringify(value), 'write an object such as { "name": "eks", "podCidrs": ["10.20.0.0/16"], "trustDomain": "eks.example.com" }');
   const out: Record<string, unknown> = {};
@@ -80,14 +80,15 @@ export function parseClusterFacts(value: unknown, where: string): Partial<Cluste
       bad(k, `${k} must be a non-empty string`, v, k === 'trustDomain' ? 'write a trust domain such as eks.example.com' : `write the ${k} as text`);
     } else out[k] = v;
   }
-  if (problems.list().length > 0) throwProblems(problems.list());
+  if (problems.list().length > 0) throwProblems(problems.list(), where);
   return out as Partial<ClusterFacts>;
 }
 
-function throwProblems(problems: readonly Problem[]): never {
+function throwProblems(problems: readonly Problem[], where: string): never {
   const first = problems[0];
+  if (problems.length === 1) return inputError({ code: first.code, object: where, field: first.path }, first.message, first.value, first.fix ?? '');
   // one error naming every problem of the facts
-  return inputError({ code: first.code, field: first.path }, problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems.map((p) => p.value).join('; '), problems.map((p) => p.fix).join('; '));
+  return inputError({ code: first.code, object: where }, problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems.map((p) => p.value).join('; '), problems.map((p) => p.fix).join('; '));
 }
 
 /** Reads the facts file of a folder, if it has one. @throws AnalysisInputError when the file is malformed */
