@@ -864,8 +864,18 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
         for (const [i, s] of sources.entries()) {
           if (view === 'identity') {
             for (const [j, d] of dests.entries()) {
-              const got = scope.intersect(matrix(i, j));
-              judge(e, at, `${A}:${s.w.id}`, `${B}:${d.w.id}`, scope.intersect(declared.get(`${s.key}\u0000${d.key}`) ?? PortSet.EMPTY), got, layer !== 'istio');
+              const declaredPorts = declared.get(`${s.key}\u0000${d.key}`);
+              // Istio's source side is judged for missing allows only: nothing declared, nothing to find
+              if (layer === 'istio' && declaredPorts === undefined) {
+                e.pairs++;
+                continue;
+              }
+              const raw = matrix(i, j);
+              if (raw.isEmpty() && declaredPorts === undefined) {
+                e.pairs++;
+                continue;
+              }
+              judge(e, at, `${A}:${s.w.id}`, `${B}:${d.w.id}`, scope.intersect(declaredPorts ?? PortSet.EMPTY), scope.intersect(raw), layer !== 'istio');
             }
           } else {
             const peer = multi.remoteAddress(B);
@@ -888,8 +898,13 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
         for (const [j, d] of dests.entries()) {
           if (view === 'identity') {
             for (const [i, s] of sources.entries()) {
-              const got = scope.intersect(matrix(i, j));
-              judge(e, at, `${A}:${s.w.id}`, `${B}:${d.w.id}`, scope.intersect(declared.get(`${s.key}\u0000${d.key}`) ?? PortSet.EMPTY), got, true);
+              const declaredPorts = declared.get(`${s.key}\u0000${d.key}`);
+              const raw = matrix(i, j);
+              if (raw.isEmpty() && declaredPorts === undefined) {
+                e.pairs++;
+                continue;
+              }
+              judge(e, at, `${A}:${s.w.id}`, `${B}:${d.w.id}`, scope.intersect(declaredPorts ?? PortSet.EMPTY), scope.intersect(raw), true);
             }
           } else {
             const peer = multi.remoteAddress(A);

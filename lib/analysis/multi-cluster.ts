@@ -517,9 +517,12 @@ export class MultiClusterAnalysis {
       if (view === 'address') return (i) => at(i);
       if (sim.layer === 'istio') {
         const td = this.trustDomainOf(dstCluster);
+        const trusted = new Map<number, boolean>();
         return (i, j) => {
           const b = this.sidecarImports(srcCluster, sources[i], destinations[j].namespace).imports ? at(i).union(tcp) : at(i);
-          return this.trusts(srcCluster, sources[i], td) ? b : b.subtract(tcp);
+          let t = trusted.get(i);
+          if (t === undefined) trusted.set(i, (t = this.trusts(srcCluster, sources[i], td)));
+          return t ? b : b.subtract(tcp);
         };
       }
       return bulk(sources, destinations.map((d) => this.remoteIdentity(dstCluster, d)));
@@ -537,7 +540,11 @@ export class MultiClusterAnalysis {
     const f = bulk(sources.map((x) => this.remoteIdentity(srcCluster, x)), destinations);
     if (sim.layer !== 'istio') return f;
     const td = this.trustDomainOf(srcCluster);
-    return (i, j) => (this.trusts(dstCluster, destinations[j], td) ? f(i, j) : f(i, j).subtract(tcp));
+    const trusted = destinations.map((d) => this.trusts(dstCluster, d, td));
+    return (i, j) => {
+      const p = f(i, j);
+      return trusted[j] || p.isEmpty() ? p : p.subtract(tcp);
+    };
   }
 
   /** The ports allowed from a workload of one cluster to a workload of another, by every layer of both sides (or one layer). */
