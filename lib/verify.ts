@@ -12,7 +12,7 @@ import { formatIpv4, Ipv4Range, parseCidr, parseIpv4 } from './analysis/ipv4';
 import { Analysis, AnalysisLayer, LoadedManifests, loadObjects, PortSet, WorkloadEndpoint } from './analysis';
 import { verifyAws } from './analysis/verify-aws';
 import { clusterFactsOf } from './analysis/cluster-facts';
-import { MultiClusterAnalysis } from './analysis/multi-cluster';
+import { MultiClusterAnalysis, SideMatrix } from './analysis/multi-cluster';
 import { Topology } from './model/topology';
 import { judgedBy } from './core/layers';
 import { Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
@@ -841,6 +841,50 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
     if (over && !extra.isEmpty()) e.findings.push({ cluster: at.cluster, layer: at.layer, kind: 'over-permissive', src, dst, ports: extra.toString(), crossCluster });
     if (!missing.isEmpty()) e.findings.push({ cluster: at.cluster, layer: at.layer, kind: 'missing', src, dst, ports: missing.toString(), crossCluster });
   };
+  // Declared cross-cluster pairs by source key and by destination key.
+  const outOf = new Map<string, Set<string>>();
+  const inOf = new Map<string, Set<string>>();
+  for (const k of declared.keys()) {
+    const [sk, dk] = k.split('\u0000');
+    outOf.set(sk, (outOf.get(sk) ?? new Set()).add(dk));
+    inOf.set(dk, (inOf.get(dk) ?? new Set()).add(sk));
+  }
+  // Row i of an egress matrix: the destinations declared, and those the layer may allow.
+  const nonEmptyRows = new WeakMap<SideMatrix, Map<number, number[]>>();
+  const byRow = (m: SideMatrix, width: number, row: boolean): Map<number, number[]> | undefined => {
+    if (!m.nonEmpty) return undefined;
+    let hit = nonEmptyRows.get(m);
+    if (!hit) {
+      hit = new Map();
+      for (const k of m.nonEmpty) {
+        const key = row ? Math.floor(k / width) : k % width;
+        const v = row ? k % width : Math.floor(k / width);
+        hit.set(key, [...(hit.get(key) ?? []), v]);
+      }
+      nonEmptyRows.set(m, hit);
+    }
+    return hit;
+  };
+  const candidates = (m: SideMatrix, i: number, declaredOnly: boolean, srcKey: string, dests: readonly { key: string }[]): number[] => {
+    const want = outOf.get(srcKey);
+    const out = new Set<number>();
+    dests.forEach((d, j) => { if (want?.has(d.key)) out.add(j); });
+    if (!declaredOnly) {
+      const rows = byRow(m, dests.length, true);
+      if (rows) for (const j of rows.get(i) ?? []) out.add(j);
+      else dests.forEach((_, j) => out.add(j));
+    }
+    return [...out].sort((x, y) => x - y);
+  };
+  const candidatesOf = (m: SideMatrix, j: number, dstKey: string, sources: readonly { key: string }[], width: number): number[] => {
+    const want = inOf.get(dstKey);
+    const out = new Set<number>();
+    sources.forEach((s, i) => { if (want?.has(s.key)) out.add(i); });
+    const cols = byRow(m, width, false);
+    if (cols) for (const i of cols.get(j) ?? []) out.add(i);
+    else sources.forEach((_, i) => out.add(i));
+    return [...out].sort((x, y) => x - y);
+  };
   const podsIds = new Map(runs.map((r) => [r.cluster.name, `${r.cluster.name}:pods[${multi.remoteAddress(r.cluster.name).id}]`]));
   const podsId = (cluster: string): string => podsIds.get(cluster)!;
   for (const a of runs) {
@@ -863,19 +907,12 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
         const matrix = multi.sideMatrix(sim, 'egress', A, sources.map((x) => x.w), B, dests.map((x) => x.w), scope);
         for (const [i, s] of sources.entries()) {
           if (view === 'identity') {
-            for (const [j, d] of dests.entries()) {
-              const declaredPorts = declared.get(`${s.key}\u0000${d.key}`);
-              // Istio's source side is judged for missing allows only: nothing declared, nothing to find
-              if (layer === 'istio' && declaredPorts === undefined) {
-                e.pairs++;
-                continue;
-              }
-              const raw = matrix(i, j);
-              if (raw.isEmpty() && declaredPorts === undefined) {
-                e.pairs++;
-                continue;
-              }
-              judge(e, at, `${A}:${s.w.id}`, `${B}:${d.w.id}`, scope.intersect(declaredPorts ?? PortSet.EMPTY), scope.intersect(raw), layer !== 'istio');
+            // only pairs declared or allowed can differ (Istio's source side: declared ones, missing allows only)
+            e.pairs += dests.length;
+            for (const j of candidates(matrix, i, layer === 'istio', s.key, dests)) {
+              const d = dests[j];
+              e.pairs--;
+              judge(e, at, `${A}:${s.w.id}`, `${B}:${d.w.id}`, scope.intersect(declared.get(`${s.key}\u0000${d.key}`) ?? PortSet.EMPTY), scope.intersect(matrix(i, j)), layer !== 'istio');
             }
           } else {
             const peer = multi.remoteAddress(B);
@@ -897,14 +934,11 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
         const matrix = multi.sideMatrix(sim, 'ingress', A, sources.map((x) => x.w), B, dests.map((x) => x.w), scope);
         for (const [j, d] of dests.entries()) {
           if (view === 'identity') {
-            for (const [i, s] of sources.entries()) {
-              const declaredPorts = declared.get(`${s.key}\u0000${d.key}`);
-              const raw = matrix(i, j);
-              if (raw.isEmpty() && declaredPorts === undefined) {
-                e.pairs++;
-                continue;
-              }
-              judge(e, at, `${A}:${s.w.id}`, `${B}:${d.w.id}`, scope.intersect(declaredPorts ?? PortSet.EMPTY), scope.intersect(raw), true);
+            e.pairs += sources.length;
+            for (const i of candidatesOf(matrix, j, d.key, sources, dests.length)) {
+              const s = sources[i];
+              e.pairs--;
+              judge(e, at, `${A}:${s.w.id}`, `${B}:${d.w.id}`, scope.intersect(declared.get(`${s.key}\u0000${d.key}`) ?? PortSet.EMPTY), scope.intersect(matrix(i, j)), true);
             }
           } else {
             const peer = multi.remoteAddress(A);

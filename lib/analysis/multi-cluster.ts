@@ -497,13 +497,14 @@ export class MultiClusterAnalysis {
    */
   public sideMatrix(
     sim: LayerSimulator, direction: 'egress' | 'ingress', srcCluster: string, sources: readonly WorkloadEndpoint[], dstCluster: string, destinations: readonly WorkloadEndpoint[], scope?: PortSet,
-  ): (i: number, j: number) => PortSet {
+  ): SideMatrix {
     const tcp = PortSet.allOf('TCP');
-    const bulk = (srcs: readonly Endpoint[], dsts: readonly Endpoint[]): ((i: number, j: number) => PortSet) => {
+    const bulk = (srcs: readonly Endpoint[], dsts: readonly Endpoint[]): SideMatrix => {
       if (!sim.allowedPairs) return (i, j) => sim.allowedPorts(srcs[i], dsts[j]);
       const m = new Map<number, PortSet>();
       for (const p of sim.allowedPairs(srcs, dsts, scope)) m.set(p.src * dsts.length + p.dst, p.ports);
-      return (i, j) => m.get(i * dsts.length + j) ?? PortSet.EMPTY;
+      const f: SideMatrix = (i, j) => m.get(i * dsts.length + j) ?? PortSet.EMPTY;
+      return Object.assign(f, { nonEmpty: [...m.keys()] });
     };
     if (direction === 'egress') {
       const view = this.viewOf(sim.layer, srcCluster, dstCluster, 'egress');
@@ -541,10 +542,11 @@ export class MultiClusterAnalysis {
     if (sim.layer !== 'istio') return f;
     const td = this.trustDomainOf(srcCluster);
     const trusted = destinations.map((d) => this.trusts(dstCluster, d, td));
-    return (i, j) => {
+    const g: SideMatrix = (i, j) => {
       const p = f(i, j);
       return trusted[j] || p.isEmpty() ? p : p.subtract(tcp);
     };
+    return f.nonEmpty ? Object.assign(g, { nonEmpty: f.nonEmpty }) : g;
   }
 
   /** The ports allowed from a workload of one cluster to a workload of another, by every layer of both sides (or one layer). */
@@ -656,6 +658,16 @@ export class MultiClusterAnalysis {
       }],
     };
   }
+}
+
+/**
+ * The ports one side allows for pair `(i, j)` of a {@link MultiClusterAnalysis.sideMatrix}; with
+ * `nonEmpty`, every pair outside it (as `i * destinations + j`) has no port allowed.
+ */
+export interface SideMatrix {
+  (i: number, j: number): PortSet;
+  /** The pairs that may have ports allowed, as `i * destinations.length + j`. @default - any pair may */
+  nonEmpty?: readonly number[];
 }
 
 /** The txt, json or md form of a multi-cluster explanation. */
