@@ -665,6 +665,7 @@ export class MultiClusterAnalysis {
  * `nonEmpty`, every pair outside it (as `i * destinations + j`) has no port allowed.
  */
 export interface SideMatrix {
+  /** The ports allowed from source `i` to destination `j`. */
   (i: number, j: number): PortSet;
   /** The pairs that may have ports allowed, as `i * destinations.length + j`. @default - any pair may */
   nonEmpty?: readonly number[];
