@@ -77,6 +77,12 @@ export interface GenerateOptions {
    * @default - none: no network
    */
   readonly cloud?: CloudGenerateOptions;
+  /**
+   * `per-cluster`: every cluster has a trust domain of its own (`<cluster>.bench.example.com`)
+   * and a SPIRE bundle endpoint, so its cross-cluster flows are federated.
+   * @default 'shared' - one trust domain for every cluster
+   */
+  readonly trustDomains?: 'shared' | 'per-cluster';
 }
 
 /** Counts of what was declared. */
@@ -178,6 +184,10 @@ export function generateTopology(scope: Construct | undefined, options: Generate
     podCidrs: [`10.${i * 16}.0.0/12`],
     layers: ['kubernetes', 'cluster-network-policy', 'cilium', 'istio', 'spire'],
     nodeCidrs: [`172.16.${i}.0/24`],
+    ...(options.trustDomains === 'per-cluster' ? {
+      trustDomain: `${CLUSTER_NAMES[i]}.bench.example.com`,
+      spireBundleEndpoint: { url: `https://spire.${CLUSTER_NAMES[i]}.bench.example.com:8443`, profile: 'https_spiffe' as const },
+    } : {}),
   }));
 
   const tiers: Record<Exclude<Sensitivity, Sensitivity.INTERNAL>, SensitiveTier> = {

@@ -4,6 +4,7 @@
  * the CLI and the analysis `verify` all start here. The layers are those of the layer
  * registry (`lib/layers/registry.ts`), or the definitions given in the options.
  */
+import { clusterFolderFiles } from './analysis/cluster-facts';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -475,7 +476,7 @@ export function foldersOf(synthesis: Synthesis | EnvironmentsSynthesis): Manifes
   if (isEnvironmentsSynthesis(synthesis)) {
     return synthesis.environments.flatMap((e) => foldersOf(e.synthesis).map((f): ManifestFolder => ({ ...f, under: [e.name, ...(f.under ?? [])] })));
   }
-  const clusters: ManifestFolder[] = synthesis.clusters.map((c) => ({ name: c.cluster.name, manifests: c.manifests }));
+  const clusters: ManifestFolder[] = synthesis.clusters.map((c) => ({ name: c.cluster.name, manifests: c.manifests, files: clusterFolderFiles(synthesis.plan, c.cluster) }));
   const byPath = new Map<string, { path: readonly string[]; manifests: KubeManifest[] }>();
   for (const n of synthesis.networks ?? []) {
     if (n.manifests.length === 0) continue;

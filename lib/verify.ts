@@ -11,9 +11,11 @@ import { Interval, mergeIntervals, subtractIntervals } from './core/intervals';
 import { formatIpv4, Ipv4Range, parseCidr, parseIpv4 } from './analysis/ipv4';
 import { Analysis, AnalysisLayer, LoadedManifests, loadObjects, PortSet, WorkloadEndpoint } from './analysis';
 import { verifyAws } from './analysis/verify-aws';
+import { clusterFactsOf } from './analysis/cluster-facts';
+import { MultiClusterAnalysis, SideMatrix } from './analysis/multi-cluster';
 import { Topology } from './model/topology';
 import { judgedBy } from './core/layers';
-import { Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
+import { Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
 import { synthesize, Synthesis } from './synth';
 import { ambientStandIns } from './targets/istio/ambient';
 import { KubeManifest } from './targets/types';
@@ -36,6 +38,14 @@ export interface VerifyFinding {
   readonly dst: string;
   /** The ports concerned, as the connectivity list writes them. */
   readonly ports: string;
+  /**
+   * For a finding on a cross-cluster pair: the side judged (`egress`: the layer of the source's
+   * cluster, `ingress`: the layer of the destination's), and the cluster of the other end. The
+   * ends are then written `<cluster>:<endpoint>`; an end a layer sees only by address is
+   * `<cluster>:pods[<range>]` (every pod of that cluster alike).
+   * @default - a pair within the cluster
+   */
+  readonly crossCluster?: { readonly direction: 'egress' | 'ingress'; readonly peer: string; readonly view: 'identity' | 'address' };
 }
 
 /**
@@ -93,6 +103,14 @@ export interface VerifyLayerResult {
   readonly pairs: number;
   /** Declared flows to or from externals and cloud workloads (VM fleets, managed services) that were checked by sampling an address. */
   readonly externalChecks: number;
+  /**
+   * Cross-cluster pairs this layer was judged on (included in {@link VerifyLayerResult.pairs}):
+   * as the source's egress, every pair of a declared workload here and one of another cluster
+   * (one per remote cluster where the layer sees the remote pods only by address), and as the
+   * destination's ingress, the same the other way round.
+   * @default 0
+   */
+  readonly crossClusterPairs?: number;
   /** Findings, sorted. */
   readonly findings: readonly VerifyFinding[];
   /** Ranges the layer opens knowingly, wider than declared, sorted. */
@@ -154,7 +172,11 @@ const FQDN_TEST_BASE = [203, 0, 113];
  * Cloud workloads (VM fleets, managed services) stand in as one address inside their subnets:
  * flows between them and the cluster's workloads are checked both ways for missing and
  * over-permissive allows, against everything the declaration gives at that address.
- * Cross-cluster flows are not judged (their remote side is no endpoint of the cluster); the report notes them.
+ * Cross-cluster pairs are judged on both sides: every pair of a declared workload of one cluster
+ * and one of another, in the egress layers of the source's cluster and the ingress layers of
+ * the destination's, each layer seeing the remote end as upstream does (an address of the remote
+ * cluster's pod CIDRs; a ClusterMesh identity; an Istio principal of the remote trust domain,
+ * trusted only through federation; see `lib/analysis/multi-cluster.ts`).
  *
  * @example
  * const report = verify(topology);
@@ -205,9 +227,8 @@ function verifyChecked(synthesis: Synthesis, options: Pick<VerifyOptions, 'objec
   check.throwIfAny(fn);
   const layers: VerifyLayerResult[] = [];
   const notes = new Set<string>();
-  for (const c of synthesis.clusters) {
-    layers.push(...verifyCluster(synthesis.plan, c.cluster, c.manifests, options.objects?.[c.cluster.name] ?? [], notes));
-  }
+  const runs = synthesis.clusters.map((c) => verifyCluster(synthesis.plan, c.cluster, c.manifests, options.objects?.[c.cluster.name] ?? [], notes));
+  layers.push(...withCrossCluster(synthesis.plan, runs, notes));
   layers.push(...verifyNetworks(synthesis, notes));
   const findings = layers.flatMap((l) => l.findings);
   const approximations = layers.flatMap((l) => l.approximations);
@@ -225,7 +246,17 @@ interface Entity {
   readonly name: string;
 }
 
-function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly KubeManifest[], extra: readonly unknown[], notes: Set<string>): VerifyLayerResult[] {
+/** What verify found and built for one cluster: its verdicts, and the analysis the cross-cluster checks reuse. */
+interface ClusterRun {
+  readonly cluster: PlanCluster;
+  readonly results: VerifyLayerResult[];
+  readonly analysis: Analysis;
+  readonly workloads: readonly WorkloadEndpoint[];
+  readonly entityOf: ReadonlyMap<string, Entity>;
+  readonly judged: readonly AnalysisLayer[];
+}
+
+function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly KubeManifest[], extra: readonly unknown[], notes: Set<string>): ClusterRun {
   const entities = entitiesOf(plan, cluster);
   const loaded = loadWithEndpoints(plan, cluster, [...manifests, ...extra]);
 
@@ -234,7 +265,7 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
     const e = entities.find((x) => matches(x, w));
     if (e) entityOf.set(w.id, e);
   }
-  const intent = intendedPorts(plan, cluster, entityOf, loaded.workloads, notes);
+  const intent = intendedPorts(plan, entityOf, loaded.workloads);
 
   const resolve: Record<string, string[]> = {};
   // An FQDN resolves to the address the external checks sample: inside its CIDRs when it
@@ -296,7 +327,7 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
       approximations,
     });
   }
-  return results;
+  return { cluster, results, analysis, workloads: loaded.workloads, entityOf, judged };
 }
 
 function entitiesOf(plan: Plan, cluster: PlanCluster): Entity[] {
@@ -406,7 +437,7 @@ function portSet(ports: readonly PlanPort[]): PortSet {
 }
 
 /** Declared ports per ordered endpoint pair of the cluster (keys `src\0dst` by endpoint id). */
-function intendedPorts(plan: Plan, cluster: PlanCluster, entityOf: Map<string, Entity>, endpoints: readonly WorkloadEndpoint[], notes: Set<string>): Map<string, PortSet> {
+function intendedPorts(plan: Plan, entityOf: Map<string, Entity>, endpoints: readonly WorkloadEndpoint[]): Map<string, PortSet> {
   const byKey = new Map<string, string[]>();
   for (const w of endpoints) {
     const e = entityOf.get(w.id);
@@ -417,12 +448,8 @@ function intendedPorts(plan: Plan, cluster: PlanCluster, entityOf: Map<string, E
   for (const f of plan.flows) {
     const srcIds = local(f.source);
     const dstIds = local(f.destination);
-    if (!srcIds || !dstIds) {
-      if (f.source.kind === 'workload' && f.destination.kind === 'workload' && (srcIds || dstIds) && crossCluster(plan, f)) {
-        notes.add(`${cluster.name}: cross-cluster flow ${f.id} is not judged: its remote side is not an endpoint of this cluster (layers that address it by pod CIDR warn at synthesis)`);
-      }
-      continue;
-    }
+    // cross-cluster flows are judged by crossClusterChecks
+    if (!srcIds || !dstIds) continue;
     for (const s of srcIds) {
       for (const d of dstIds) {
         const k = `${s}\u0000${d}`;
@@ -431,17 +458,6 @@ function intendedPorts(plan: Plan, cluster: PlanCluster, entityOf: Map<string, E
     }
   }
   return intent;
-}
-
-const CLUSTER_OF = new WeakMap<Plan, Map<string, string>>();
-
-function crossCluster(plan: Plan, f: PlanFlow): boolean {
-  let clusterOf = CLUSTER_OF.get(plan);
-  if (!clusterOf) {
-    clusterOf = new Map(plan.workloads.map((w) => [w.key, w.cluster]));
-    CLUSTER_OF.set(plan, clusterOf);
-  }
-  return clusterOf.get(f.source.key) !== clusterOf.get(f.destination.key);
 }
 
 /** Checks that declared flows with externals are allowed, on a sample address of the external. */
@@ -765,4 +781,185 @@ function verifyNetworks(synthesis: Synthesis, notes: Set<string>): VerifyLayerRe
       approximations,
     };
   });
+}
+
+/**
+ * The verdicts of every cluster with the cross-cluster pairs judged in: each layer's result
+ * takes the findings and pair counts of {@link crossClusterChecks} for its cluster.
+ */
+function withCrossCluster(plan: Plan, runs: readonly ClusterRun[], notes: Set<string>): VerifyLayerResult[] {
+  const all = runs.flatMap((r) => r.results);
+  if (runs.length < 2) return all;
+  const cross = crossClusterChecks(plan, runs, notes);
+  return all.map((r) => {
+    const c = cross.get(`${r.cluster}\u0000${r.layer}`);
+    if (!c) return r;
+    const findings = [...r.findings, ...c.findings].sort((a, b) => cmp(a.src, b.src) || cmp(a.dst, b.dst) || cmp(a.kind, b.kind));
+    return {
+      ...r, pairs: r.pairs + c.pairs, crossClusterPairs: c.pairs, findings,
+      status: findings.length > 0 ? 'findings' : r.status,
+    };
+  });
+}
+
+/**
+ * Judges every cross-cluster pair, in every judged layer of both clusters. A layer that sees the
+ * remote end by identity (a ClusterMesh identity, an Istio principal) is judged per pair against
+ * the declared ports of that pair; one that sees it only by address (a pod CIDR) is judged once
+ * per local workload and remote cluster: it must allow every flow declared between the workload
+ * and that cluster's workloads, and may allow besides what CIDR externals covering that range
+ * give (an External such as `0.0.0.0/0` holds the remote pods' addresses too).
+ * Istio is judged on TCP, and on the source's side for missing allows only (it enforces at the
+ * destination). Findings go to the cluster and layer that decided them.
+ */
+function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<string>): Map<string, { pairs: number; findings: VerifyFinding[] }> {
+  const multi = MultiClusterAnalysis.fromAnalyses(runs.map((r) => ({ facts: clusterFactsOf(plan, r.cluster), analysis: r.analysis })));
+  const workloadCluster = new Map(plan.workloads.map((w) => [w.key, w.cluster]));
+  const declared = new Map<string, PortSet>();
+  for (const f of plan.flows) {
+    if (f.source.kind !== 'workload' || f.destination.kind !== 'workload') continue;
+    if (workloadCluster.get(f.source.key) === workloadCluster.get(f.destination.key)) continue;
+    const k = `${f.source.key}\u0000${f.destination.key}`;
+    declared.set(k, (declared.get(k) ?? PortSet.EMPTY).union(portSet(f.ports)));
+  }
+  const byKey = addressedFlows(plan);
+  const declaredAt = (list: readonly AddressedFlow[] | undefined, [lo, hi]: Ipv4Range): PortSet =>
+    PortSet.unionAll((list ?? []).filter((f) => f.ranges.some(([a, b]) => a <= lo && hi <= b)).map((f) => f.ports));
+  const out = new Map<string, { pairs: number; findings: VerifyFinding[] }>();
+  const entry = (cluster: string, layer: AnalysisLayer) => {
+    const k = `${cluster}\u0000${layer}`;
+    const e = out.get(k) ?? { pairs: 0, findings: [] };
+    out.set(k, e);
+    return e;
+  };
+  const managed = (r: ClusterRun) => r.workloads.flatMap((w) => {
+    const e = r.entityOf.get(w.id);
+    return e?.managed ? [{ w, key: e.key }] : [];
+  });
+  const judge = (
+    e: { pairs: number; findings: VerifyFinding[] }, at: { cluster: string; layer: AnalysisLayer; direction: 'egress' | 'ingress'; peer: string; view: 'identity' | 'address' },
+    src: string, dst: string, want: PortSet, got: PortSet, over: boolean, tolerated: PortSet = want,
+  ) => {
+    e.pairs++;
+    const extra = got.subtract(tolerated);
+    const missing = want.subtract(got);
+    const crossCluster = { direction: at.direction, peer: at.peer, view: at.view };
+    if (over && !extra.isEmpty()) e.findings.push({ cluster: at.cluster, layer: at.layer, kind: 'over-permissive', src, dst, ports: extra.toString(), crossCluster });
+    if (!missing.isEmpty()) e.findings.push({ cluster: at.cluster, layer: at.layer, kind: 'missing', src, dst, ports: missing.toString(), crossCluster });
+  };
+  // Declared cross-cluster pairs by source key and by destination key.
+  const outOf = new Map<string, Set<string>>();
+  const inOf = new Map<string, Set<string>>();
+  for (const k of declared.keys()) {
+    const [sk, dk] = k.split('\u0000');
+    outOf.set(sk, (outOf.get(sk) ?? new Set()).add(dk));
+    inOf.set(dk, (inOf.get(dk) ?? new Set()).add(sk));
+  }
+  // Row i of an egress matrix: the destinations declared, and those the layer may allow.
+  const nonEmptyRows = new WeakMap<SideMatrix, Map<number, number[]>>();
+  const byRow = (m: SideMatrix, width: number, row: boolean): Map<number, number[]> | undefined => {
+    if (!m.nonEmpty) return undefined;
+    let hit = nonEmptyRows.get(m);
+    if (!hit) {
+      hit = new Map();
+      for (const k of m.nonEmpty) {
+        const key = row ? Math.floor(k / width) : k % width;
+        const v = row ? k % width : Math.floor(k / width);
+        hit.set(key, [...(hit.get(key) ?? []), v]);
+      }
+      nonEmptyRows.set(m, hit);
+    }
+    return hit;
+  };
+  const candidates = (m: SideMatrix, i: number, declaredOnly: boolean, srcKey: string, dests: readonly { key: string }[]): number[] => {
+    const want = outOf.get(srcKey);
+    const out = new Set<number>();
+    dests.forEach((d, j) => { if (want?.has(d.key)) out.add(j); });
+    if (!declaredOnly) {
+      const rows = byRow(m, dests.length, true);
+      if (rows) for (const j of rows.get(i) ?? []) out.add(j);
+      else dests.forEach((_, j) => out.add(j));
+    }
+    return [...out].sort((x, y) => x - y);
+  };
+  const candidatesOf = (m: SideMatrix, j: number, dstKey: string, sources: readonly { key: string }[], width: number): number[] => {
+    const want = inOf.get(dstKey);
+    const out = new Set<number>();
+    sources.forEach((s, i) => { if (want?.has(s.key)) out.add(i); });
+    const cols = byRow(m, width, false);
+    if (cols) for (const i of cols.get(j) ?? []) out.add(i);
+    else sources.forEach((_, i) => out.add(i));
+    return [...out].sort((x, y) => x - y);
+  };
+  const podsIds = new Map(runs.map((r) => [r.cluster.name, `${r.cluster.name}:pods[${multi.remoteAddress(r.cluster.name).id}]`]));
+  const podsId = (cluster: string): string => podsIds.get(cluster)!;
+  for (const a of runs) {
+    const A = a.cluster.name;
+    const sources = managed(a);
+    for (const b of runs) {
+      const B = b.cluster.name;
+      if (a === b) continue;
+      const dests = managed(b);
+      if (sources.length === 0 || dests.length === 0) continue;
+      const tdA = multi.trustDomainOf(A);
+      const tdB = multi.trustDomainOf(B);
+      // the source's side: A's egress layers
+      for (const layer of a.judged) {
+        const sim = a.analysis.simulator(layer);
+        const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
+        const view = multi.viewOf(layer, A, B, 'egress');
+        const e = entry(A, layer);
+        const at = { cluster: A, layer, direction: 'egress' as const, peer: B, view };
+        const matrix = multi.sideMatrix(sim, 'egress', A, sources.map((x) => x.w), B, dests.map((x) => x.w), scope);
+        for (const [i, s] of sources.entries()) {
+          if (view === 'identity') {
+            // only pairs declared or allowed can differ (Istio's source side: declared ones, missing allows only)
+            e.pairs += dests.length;
+            for (const j of candidates(matrix, i, layer === 'istio', s.key, dests)) {
+              const d = dests[j];
+              e.pairs--;
+              judge(e, at, `${A}:${s.w.id}`, `${B}:${d.w.id}`, scope.intersect(declared.get(`${s.key}\u0000${d.key}`) ?? PortSet.EMPTY), scope.intersect(matrix(i, j)), layer !== 'istio');
+            }
+          } else {
+            const peer = multi.remoteAddress(B);
+            const got = scope.intersect(matrix(i, 0));
+            // declared: the flows to B's workloads; tolerated besides: what CIDR externals covering B's pods give
+            const want = scope.intersect(PortSet.unionAll(dests.map((d) => declared.get(`${s.key}\u0000${d.key}`) ?? PortSet.EMPTY)));
+            const tolerated = want.union(scope.intersect(declaredAt(byKey.get(s.key)?.out, [peer.first, peer.last])));
+            judge(e, at, `${A}:${s.w.id}`, podsId(B), want, got, layer !== 'istio', tolerated);
+          }
+        }
+      }
+      // the destination's side: B's ingress layers
+      for (const layer of b.judged) {
+        const sim = b.analysis.simulator(layer);
+        const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
+        const view = multi.viewOf(layer, B, A, 'ingress');
+        const e = entry(B, layer);
+        const at = { cluster: B, layer, direction: 'ingress' as const, peer: A, view };
+        const matrix = multi.sideMatrix(sim, 'ingress', A, sources.map((x) => x.w), B, dests.map((x) => x.w), scope);
+        for (const [j, d] of dests.entries()) {
+          if (view === 'identity') {
+            e.pairs += sources.length;
+            for (const i of candidatesOf(matrix, j, d.key, sources, dests.length)) {
+              const s = sources[i];
+              e.pairs--;
+              judge(e, at, `${A}:${s.w.id}`, `${B}:${d.w.id}`, scope.intersect(declared.get(`${s.key}\u0000${d.key}`) ?? PortSet.EMPTY), scope.intersect(matrix(i, j)), true);
+            }
+          } else {
+            const peer = multi.remoteAddress(A);
+            const got = scope.intersect(matrix(0, j));
+            const want = scope.intersect(PortSet.unionAll(sources.map((x) => declared.get(`${x.key}\u0000${d.key}`) ?? PortSet.EMPTY)));
+            const tolerated = want.union(scope.intersect(declaredAt(byKey.get(d.key)?.in, [peer.first, peer.last])));
+            judge(e, at, podsId(A), `${B}:${d.w.id}`, want, got, true, tolerated);
+          }
+        }
+      }
+      if (a.judged.includes('istio') || b.judged.includes('istio')) {
+        if (tdA !== tdB) notes.add(`${A} -> ${B}: istio peers of trust domain ${tdA} are judged with the principals of that domain, trusted in ${B} only through SPIRE federation (ClusterFederatedTrustDomain and federatesWith)`);
+      }
+      if (a.judged.includes('istio')) notes.add(`${A} -> ${B}: istio is judged on the source's side for missing allows only (it enforces at the destination)`);
+    }
+  }
+  return out;
 }

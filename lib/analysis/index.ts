@@ -24,3 +24,6 @@ export type { AwsVerifyFinding, AwsVerifyNetwork, AwsVerifyPlan, AwsVerifyReport
 export type { SimulatorRegistration } from './simulators';
 export { KubernetesSimulator, createKubernetesSimulator, isKubernetesLayerObject } from './simulators/kubernetes';
 export type { KubernetesSimulatorOptions } from './simulators/kubernetes';
+export { CLUSTER_FACTS_FILE, MultiClusterAnalysis, clusterFactsText, clusterFolders, formatMultiClusterExplanation, loadClusters, parseClusterFacts, readClusterFacts } from './multi-cluster';
+export type { AnalysedCluster, ClusterFacts, ClusterInput, ClusterSide, MultiClusterExplanation, PeerView, SideMatrix } from './multi-cluster';
+export { clusterFactsOf, clusterFolderFiles } from './cluster-facts';

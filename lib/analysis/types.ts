@@ -54,6 +54,20 @@ export interface WorkloadEndpoint {
    * @default - unknown (no Pod with a status in the input)
    */
   readonly addresses?: readonly number[];
+  /**
+   * For a workload of another cluster seen by identity (a Cilium ClusterMesh peer, an Istio
+   * peer of a federated mesh): the ClusterMesh name of its cluster. Policies of the cluster
+   * analysed never select it as their subject; Cilium selectors see it with this
+   * `io.cilium.k8s.policy.cluster` label.
+   * @default - a workload of the cluster analysed
+   */
+  readonly cluster?: string;
+  /**
+   * For a workload of another cluster: the SPIFFE trust domain of its identity (its Istio
+   * principal is `<trustDomain>/ns/<namespace>/sa/<serviceAccount>`).
+   * @default - the trust domain of the analysis
+   */
+  readonly trustDomain?: string;
 }
 
 /** An IPv4 address range outside the cluster, as 32-bit unsigned integers, both ends included. */

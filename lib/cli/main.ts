@@ -13,6 +13,7 @@ import { SIMULATORS } from '../analysis/simulators';
 import { L4Protocol } from '../analysis/portset';
 import { AnalysisLayer, CloudEndpoint, Connection, Endpoint } from '../analysis/types';
 import { loadCloudEndpoints } from '../analysis/aws-endpoints';
+import { ClusterFacts, MultiClusterAnalysis, clusterFolders, formatMultiClusterExplanation, loadClusters, parseClusterFacts } from '../analysis/multi-cluster';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BulkheadError, Problem, formatProblems } from '../core/errors';
@@ -94,7 +95,9 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       .option('--cluster-name <name>', 'the ClusterMesh name of the cluster the manifests belong to (Cilium cluster-aware selectors; default: the cluster the Cilium endpoint selectors of the input name most, else default)')
       .option('--pod-cidr <cidr>', "the cluster's pod CIDR (repeatable): where pods without a known address may be, for rules that match source addresses (Istio ipBlocks, ClusterNetworkPolicy networks)", collect, [])
       .option('--strict', 'treat every loader warning (unknown or missing fields, kinds not simulated, templates skipped) as an error', false)
-      .option('--endpoints <file>', 'cloud endpoints for the aws layer (YAML or JSON: endpoints: [{ name, address, ipv6, groups, network, public }]), besides the members the security groups name');
+      .option('--endpoints <file>', 'cloud endpoints for the aws layer (YAML or JSON: endpoints: [{ name, address, ipv6, groups, network, public }]), besides the members the security groups name')
+      .option('--clusters', 'analyse several clusters together: each path is a cluster folder, or a folder holding cluster folders (found by their .bulkhead-cluster.json); implied when the paths hold more than one cluster folder', false)
+      .option('--cluster-fact <cluster.fact=value>', 'give or override a fact of one cluster of a multi-cluster analysis (repeatable): podCidrs, nodeCidrs, trusts, layers (comma-separated), trustDomain, ciliumClusterName, name, clusterMesh (true/false); the cluster is named by its name or its folder, for example --cluster-fact gke.podCidrs=10.40.0.0/14', collect, []);
 
   common(
     program
@@ -103,7 +106,13 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       .argument('<paths...>', 'manifest folders (read recursively) or files (YAML or JSON)')
       .addOption(new Option('--format <format>', 'output format').choices(['txt', 'json', 'md', 'dot']).default('txt'))
       .addOption(layerOption()),
-  ).action((paths: string[], opts: { format: OutputFormat; layer?: AnalysisLayer; resolve: string[]; trustDomain?: string; strict: boolean }) => {
+  ).action((paths: string[], opts: { format: OutputFormat; layer?: AnalysisLayer; resolve: string[]; trustDomain?: string; strict: boolean } & MultiOpts) => {
+    const multi = multiClusterOf(paths, opts);
+    if (multi) {
+      warn(io, multi.warnings);
+      io.stdout(formatConnectivity(multi.connectivity({ layer: opts.layer }), opts.format, { endpoints: multi.endpointIds }));
+      return;
+    }
     const analysis = Analysis.of(loadManifests(paths, { strict: opts.strict }), analysisOptions(opts));
     warn(io, analysis.warnings);
     if (analysis.presentLayers.includes('istio')) io.stderr(`trust domain: ${analysis.context.trustDomain} (${analysis.trustDomainOrigin})\n`);
@@ -133,12 +142,13 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       opts: {
         from: string; to: string; port: string; httpMethod?: string; httpPath?: string; httpHost?: string; httpHeader: string[]; plaintext: boolean; ipv6: boolean; exitCode: boolean;
         format: 'txt' | 'json' | 'md'; resolve: string[]; trustDomain?: string; strict: boolean;
-      },
+      } & MultiOpts,
     ) => {
-      const analysis = Analysis.of(loadManifests(paths, { strict: opts.strict }), analysisOptions(opts));
-      warn(io, analysis.warnings);
-      const src = analysis.find(opts.from);
-      const dst = analysis.find(opts.to);
+      const multi = multiClusterOf(paths, opts);
+      const analysis = multi ? undefined : Analysis.of(loadManifests(paths, { strict: opts.strict }), analysisOptions(opts));
+      warn(io, multi ? multi.warnings : analysis!.warnings);
+      const src = multi ? multi.find(opts.from).endpoint : analysis!.find(opts.from);
+      const dst = multi ? multi.find(opts.to).endpoint : analysis!.find(opts.to);
       const { protocol, port } = parsePort(opts.port, dst);
       if ((opts.httpPath !== undefined || opts.httpHost !== undefined || opts.httpHeader.length > 0) && opts.httpMethod === undefined) {
         throw new UsageError('--http-path, --http-host and --http-header need --http-method (for example --http-method GET)');
@@ -160,7 +170,13 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
         ...(opts.plaintext ? { plaintext: true } : {}),
         ...(opts.ipv6 ? { ipFamily: 'ipv6' as const } : {}),
       };
-      const explanation = analysis.explain(src, dst, conn);
+      if (multi) {
+        const e = multi.explain(opts.from, opts.to, conn);
+        io.stdout(formatMultiClusterExplanation(e, opts.format));
+        if (opts.exitCode && !e.allowed) code = EXIT_FINDING;
+        return;
+      }
+      const explanation = analysis!.explain(src, dst, conn);
       io.stdout(formatExplanation(explanation, opts.format));
       if (opts.exitCode && !explanation.allowed) code = EXIT_FINDING;
     },
@@ -272,8 +288,8 @@ function declarationSides(before: string, after: string): { cluster: string; tru
 /** The txt form of a verify report: one line per cluster and layer, then the findings. */
 export function formatVerifyReport(r: VerifyReport): string {
   const status = (l: VerifyReport['layers'][number]) => (l.status === 'findings' ? `${l.findings.length} finding(s)` : l.status === 'approximate' ? `approximate, ${l.approximations.length} range(s) wider than declared` : 'exact');
-  const lines = r.layers.map((l) => `${l.cluster} ${l.layer}: ${status(l)} (${l.pairs} endpoint pairs, ${l.externalChecks} external checks)`);
-  const findings = r.findings.map((f) => `${f.kind} ${f.cluster} ${f.layer}: ${f.src} => ${f.dst} : ${f.ports}`);
+  const lines = r.layers.map((l) => `${l.cluster} ${l.layer}: ${status(l)} (${l.pairs} endpoint pairs${l.crossClusterPairs ? `, ${l.crossClusterPairs} of them cross-cluster` : ''}, ${l.externalChecks} external checks)`);
+  const findings = r.findings.map((f) => `${f.kind} ${f.cluster} ${f.layer}${f.crossCluster ? ` (${f.crossCluster.direction})` : ''}: ${f.src} => ${f.dst} : ${f.ports}`);
   const approximations = r.approximations.map((a) => `approximate ${a.cluster} ${a.layer}: ${a.src} => ${a.fqdns.join(',')} (external ${a.external}) : ${a.ports} opens ${a.addresses} addresses: ${a.except.length < a.opens.length ? `0.0.0.0/0 except ${a.except.join(', ')}` : a.opens.join(', ')}`);
   const notes = r.notes.map((n) => `note: ${n}`);
   const verdict = !r.ok ? `verify: ${r.findings.length} finding(s)` : r.exact ? 'verify: every layer allows exactly the declared flows' : `verify: no finding; ${r.approximations.length} approximation(s): layers that cannot name an FQDN open an address range for it (declare the External's cidrs to make them exact)`;
@@ -311,6 +327,44 @@ function analysisOptions(opts: { resolve: string[]; trustDomain?: string; cluste
     ...(podCidrs.length > 0 ? { podCidrs } : {}),
     ...(opts.endpoints !== undefined ? { cloudEndpoints: loadCloudEndpoints(opts.endpoints) } : {}),
   };
+}
+
+/** The multi-cluster options of connlist and explain. */
+interface MultiOpts {
+  readonly clusters: boolean;
+  readonly clusterFact: string[];
+  readonly strict: boolean;
+  readonly resolve: string[];
+  readonly trustDomain?: string;
+  readonly podCidr?: string[];
+  readonly endpoints?: string;
+}
+
+/**
+ * The multi-cluster analysis of the paths, when asked (`--clusters`, `--cluster-fact`) or when
+ * they hold more than one cluster folder; else undefined (one cluster, analysed as before).
+ */
+function multiClusterOf(paths: readonly string[], opts: MultiOpts): MultiClusterAnalysis | undefined {
+  const folders = clusterFolders(paths);
+  if (!opts.clusters && opts.clusterFact.length === 0 && folders.length < 2) return undefined;
+  if (opts.trustDomain !== undefined || (opts.podCidr ?? []).length > 0) {
+    throw new UsageError('--trust-domain and --pod-cidr name one cluster: with several clusters give each its own with --cluster-fact <cluster>.trustDomain=… and --cluster-fact <cluster>.podCidrs=…');
+  }
+  const overrides: Record<string, Record<string, unknown>> = {};
+  for (const f of opts.clusterFact) {
+    const m = /^(.+)\.([A-Za-z]+)=(.*)$/.exec(f.trim());
+    if (!m) throw new UsageError(`--cluster-fact ${JSON.stringify(f)}: write <cluster>.<fact>=<value>, for example --cluster-fact gke.podCidrs=10.40.0.0/14`);
+    const [, cluster, key, value] = m;
+    const list = ['podCidrs', 'nodeCidrs', 'trusts', 'layers'].includes(key);
+    overrides[cluster] = {
+      ...(overrides[cluster] ?? {}),
+      [key]: list ? value.split(',').map((x) => x.trim()).filter((x) => x.length > 0) : key === 'clusterMesh' ? (value === 'true' ? true : value === 'false' ? false : value) : value,
+    };
+  }
+  const checked: Record<string, Partial<ClusterFacts>> = {};
+  for (const [k, v] of Object.entries(overrides)) checked[k] = parseClusterFacts(v, `--cluster-fact ${k}`);
+  const { trustDomain: _t, podCidrs: _p, clusterName: _c, ...rest } = analysisOptions({ ...opts, trustDomain: undefined, podCidr: [] });
+  return MultiClusterAnalysis.of(loadClusters(paths, checked, { strict: opts.strict }), rest);
 }
 
 function parsePort(text: string, dst: Endpoint | CloudEndpoint): { protocol: L4Protocol; port: number } {

@@ -43,8 +43,8 @@ describe('bulkhead verify / synth / diff on declarations', () => {
     const r = cli('synth', path.join(FIX, 'shop.ts'), '--out', out);
     expect(r.code).toBe(EXIT_OK);
     expect(fs.readdirSync(out).sort()).toEqual(['.bulkhead-manifest.json', 'eks-prod', 'gke-analytics']);
-    expect(fs.readdirSync(path.join(out, 'eks-prod')).sort()).toEqual(['cilium.yaml', 'cluster-network-policy.yaml', 'istio.yaml', 'kubernetes.yaml', 'spire.yaml']);
-    expect(fs.readdirSync(path.join(out, 'gke-analytics')).sort()).toEqual(['istio.yaml', 'kubernetes.yaml', 'spire.yaml']);
+    expect(fs.readdirSync(path.join(out, 'eks-prod')).sort()).toEqual(['.bulkhead-cluster.json', 'cilium.yaml', 'cluster-network-policy.yaml', 'istio.yaml', 'kubernetes.yaml', 'spire.yaml']);
+    expect(fs.readdirSync(path.join(out, 'gke-analytics')).sort()).toEqual(['.bulkhead-cluster.json', 'istio.yaml', 'kubernetes.yaml', 'spire.yaml']);
     // and the analysis reads it back
     const conn = cli('connlist', path.join(out, 'eks-prod'), '--trust-domain', 'prod.shop.example.com');
     expect(conn.code).toBe(EXIT_OK);
@@ -107,10 +107,11 @@ describe('bad input gets a formatted problem, never a stack trace', () => {
     fs.writeFileSync(path.join(out, 'notes.md'), 'mine\n');
     expect(cli('synth', path.join(FIX, 'shop.ts'), '--out', out).code).toBe(EXIT_OK);
     expect(fs.readFileSync(path.join(out, 'notes.md'), 'utf8')).toBe('mine\n');
-    // the folder holds two clusters: the analysis refuses to merge them, and says how to go on
+    // the folder holds two cluster folders with their facts: they are analysed together
     const merged = cli('connlist', out);
-    expect(merged.code).toBe(EXIT_BAD_INPUT);
-    expect(merged.err).toMatch(/\[BH-IN-MULTI-CLUSTER\].*2 clusters \(eks-prod, gke-analytics\)/);
+    expect(merged.code).toBe(EXIT_OK);
+    expect(merged.err).toMatch(/at eks-prod: /);
+    expect(merged.err).toMatch(/at gke-analytics: /);
   });
 
   test('command-line errors are problems too', () => {

@@ -242,7 +242,7 @@ describe('the packed bulkhead bin', () => {
 
   test('synth and verify a JavaScript declaration that imports the installed package', () => {
     const synth = ok(bin(), ['synth', 'declaration.js', '--out', 'out/synth'], consumer);
-    expect(synth.stdout.trim().split('\n').sort()).toEqual([path.join('out/synth/eks/cilium.yaml'), path.join('out/synth/eks/kubernetes.yaml')]);
+    expect(synth.stdout.trim().split('\n').sort()).toEqual([path.join('out/synth/eks/.bulkhead-cluster.json'), path.join('out/synth/eks/cilium.yaml'), path.join('out/synth/eks/kubernetes.yaml')]);
     expect(fs.readFileSync(path.join(consumer, 'out/synth/eks/kubernetes.yaml'), 'utf8')).toMatch(/name: cart-ingress/);
     const verify = exec(bin(), ['verify', 'declaration.js'], consumer);
     expect({ status: verify.status, stderr: verify.stderr }).toEqual({ status: 0, stderr: '' });

@@ -15,9 +15,12 @@ describe('the multi-cloud synth script', () => {
   test('writes one file per layer per cluster, and the aws layer per account and Region', () => {
     const { files, summary } = synthMultiCloud(outdir);
     expect(files.map((f) => f.split(path.sep).join('/')).sort()).toEqual([
+      'aks-support/.bulkhead-cluster.json',
       'aks-support/kubernetes.yaml',
       `aws/${MULTI_CLOUD_ACCOUNT}/eu-west-1/aws.yaml`,
+      'eks-orders/.bulkhead-cluster.json',
       'eks-orders/cilium.yaml', 'eks-orders/istio.yaml', 'eks-orders/kubernetes.yaml', 'eks-orders/spire.yaml',
+      'gke-analytics/.bulkhead-cluster.json',
       'gke-analytics/istio.yaml', 'gke-analytics/kubernetes.yaml', 'gke-analytics/spire.yaml',
     ]);
     expect(summary).toMatch(new RegExp(`aws/${MULTI_CLOUD_ACCOUNT}/eu-west-1 +12 `));

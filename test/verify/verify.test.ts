@@ -80,7 +80,8 @@ describe('verify: the synthesized layers allow exactly the declaration', () => {
       const over = r.findings.filter((f) => f.kind === 'over-permissive');
       expect(over.length).toBeGreaterThan(0);
       expect(new Set(over.map((f) => f.layer))).toEqual(new Set(['kubernetes']));
-      expect(new Set(over.map((f) => f.dst))).toEqual(new Set(['data/catalog-db[Deployment]']));
+      // within the cluster, and from the other cluster's pods (by address)
+      expect(new Set(over.map((f) => f.dst))).toEqual(new Set(['data/catalog-db[Deployment]', 'eks-prod:data/catalog-db[Deployment]']));
     });
 
     test('the same allow-all next to a highly-sensitive workload is contained by its ClusterNetworkPolicy guardrail', () => {
@@ -88,7 +89,12 @@ describe('verify: the synthesized layers allow exactly the declaration', () => {
         apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'oops', namespace: 'payments' },
         spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'payment-db' } }, policyTypes: ['Ingress'], ingress: [{}] },
       } as KubeManifest]);
-      expect(verifySynthesis(withAllowAll).findings).toEqual([]);
+      const contained = verifySynthesis(withAllowAll).findings;
+      expect(contained.filter((f) => f.crossCluster === undefined)).toEqual([]);
+      // the guardrail selects the cluster's own pods: the other cluster's pods, seen by address, are not held back
+      expect(contained.map((f) => [f.cluster, f.layer, f.kind, f.src, f.dst])).toEqual([
+        ['eks-prod', 'kubernetes', 'over-permissive', 'gke-analytics:pods[10.40.0.0-10.43.255.255]', 'eks-prod:payments/payment-db[Deployment]'],
+      ]);
       // and without the guardrail, the same mistake shows
       const noGuard = altered(withAllowAll, 'eks-prod', (ms) => ms.filter((m) => m.kind !== 'ClusterNetworkPolicy'));
       expect(verifySynthesis(noGuard).findings.some((f) => f.layer === 'kubernetes' && f.kind === 'over-permissive' && f.dst === 'payments/payment-db[Deployment]')).toBe(true);

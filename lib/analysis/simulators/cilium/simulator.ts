@@ -230,7 +230,7 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
         `nothing to do if that is the cluster's Cilium name (cluster.name); else pass --cluster-name <name>`, 'info');
     }
     // DNS visibility and FQDN addresses are only known once every policy is read.
-    const remote = options.clusterOf !== undefined && ctx.workloads.some((w) => this.clusterOfWorkload(w) !== this.clusterName);
+    const remote = ctx.workloads.some((w) => this.clusterOfWorkload(w) !== this.clusterName);
     this.rules = rules.map((r) => this.scopeToCluster(r, remote, warnings)).sort((a, b) => cmpStr(a.policy, b.policy) || cmpStr(a.path, b.path));
     this.present = present;
     for (const [name, ranges] of this.resolved) {
@@ -301,7 +301,12 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
     const rulesOf: DecodedCiliumRule[][] = reps.map(() => []);
     for (const r of this.rules) {
       if (!r.subjectSel) continue;
-      for (const k of index.select(r.subjectSel)) rulesOf[workloads[k]].push(r);
+      for (const k of index.select(r.subjectSel)) {
+        const rep = reps[workloads[k]];
+        // the policies of a cluster apply to its own endpoints, never to a ClusterMesh peer's
+        if (rep.type === 'workload' && rep.cluster !== undefined && rep.cluster !== this.clusterName) continue;
+        rulesOf[workloads[k]].push(r);
+      }
     }
     // the workload classes an endpoint selector selects
     const selCache = new Map<string, ReadonlySet<number>>();
@@ -526,14 +531,15 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
     const hit = this.selectingCache.get(w.id);
     if (hit) return hit;
     const labels = this.labelsOf(w);
-    const out = this.rules.filter((r) => selects(r, labels));
+    // the policies of a cluster apply to its own endpoints, never to a ClusterMesh peer's
+    const out = w.cluster !== undefined && w.cluster !== this.clusterName ? [] : this.rules.filter((r) => selects(r, labels));
     this.selectingCache.set(w.id, out);
     return out;
   }
 
   /** The ClusterMesh cluster of a workload. */
   private clusterOfWorkload(w: WorkloadEndpoint): string {
-    return this.options.clusterOf?.(w) ?? this.clusterName;
+    return this.options.clusterOf?.(w) ?? w.cluster ?? this.clusterName;
   }
 
   /**

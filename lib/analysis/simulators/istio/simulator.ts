@@ -373,7 +373,7 @@ class IstioLayer implements IstioSimulator {
     const mode = this.mtlsMode(dst, port).mode;
     const plain = src.type === 'external' || !this.inMesh(src);
     if (mode === 'STRICT' && plain) return false;
-    const principal = plain || mode === 'DISABLE' || src.type !== 'workload' ? undefined : `${this.ctx.trustDomain}/ns/${src.namespace}/sa/${src.serviceAccount}`;
+    const principal = plain || mode === 'DISABLE' || src.type !== 'workload' ? undefined : `${src.trustDomain ?? this.ctx.trustDomain}/ns/${src.namespace}/sa/${src.serviceAccount}`;
     const base = { principal, source: this.sourceAddress(src), port };
     const kind = this.portKind(dst, port);
     if (kind !== 'http' && this.decideAllowed(dst, { ...base, mode: 'tcp' })) return true;
@@ -453,7 +453,7 @@ class IstioLayer implements IstioSimulator {
     const C = srcCls.reps.length;
     const kinds: string[] = srcCls.reps.map((ep) => this.inboundSourceKey(ep).split('|', 1)[0]);
     const facts: Facts[] = srcCls.reps.map((ep, c) => ({
-      principal: kinds[c] === 'm' && ep.type === 'workload' ? `${this.ctx.trustDomain}/ns/${ep.namespace}/sa/${ep.serviceAccount}` : undefined,
+      principal: kinds[c] === 'm' && ep.type === 'workload' ? `${ep.trustDomain ?? this.ctx.trustDomain}/ns/${ep.namespace}/sa/${ep.serviceAccount}` : undefined,
       source: this.sourceAddress(ep),
       port: 0,
       mode: 'tcp',
@@ -642,7 +642,7 @@ class IstioLayer implements IstioSimulator {
       prefix.push(reason(mtls.ref ?? DEFAULT, mtls.field, 'pass', 'mTLS mode DISABLE: the connection arrives without a peer identity, so principal and namespace conditions cannot match'));
     }
     const plaintext = plainWhy !== undefined || mtls.mode === 'DISABLE';
-    const principal = plaintext || src.type !== 'workload' ? undefined : `${this.ctx.trustDomain}/ns/${src.namespace}/sa/${src.serviceAccount}`;
+    const principal = plaintext || src.type !== 'workload' ? undefined : `${src.trustDomain ?? this.ctx.trustDomain}/ns/${src.namespace}/sa/${src.serviceAccount}`;
     const sel = this.portSelection(dst, conn.port);
     const base = { principal, source: this.sourceAddress(src), port: conn.port };
     // What the connection carries (Authorization for TCP traffic: a connection is HTTP or plain TCP).
@@ -884,7 +884,7 @@ class IstioLayer implements IstioSimulator {
     if (mtls.mode === 'STRICT' && plainWhy !== undefined) {
       return verdict(false, false, [reason(mtls.ref ?? DEFAULT, mtls.field, 'deny', `mTLS mode STRICT for ${dst.id} port ${conn.port}: ${plainWhy}, so its ztunnel refuses it`)]);
     }
-    const principal = plainWhy !== undefined || src.type !== 'workload' ? undefined : `${this.ctx.trustDomain}/ns/${src.namespace}/sa/${src.serviceAccount}`;
+    const principal = plainWhy !== undefined || src.type !== 'workload' ? undefined : `${src.trustDomain ?? this.ctx.trustDomain}/ns/${src.namespace}/sa/${src.serviceAccount}`;
     const l4 = reason(DEFAULT, undefined, 'pass', `${dst.id} runs in ambient mode: its ztunnel enforces the policies that select it on L4 attributes only (an ALLOW rule with an HTTP field matches nothing)`);
     const direct = this.decide(dst, { principal, source: this.sourceAddress(src), port: conn.port, mode: 'tcp' });
     const resolution = this.waypointFor(dst);
