@@ -13,11 +13,12 @@ import { Analysis, AnalysisLayer, LoadedManifests, loadObjects, PortSet, Workloa
 import { verifyAws } from './analysis/verify-aws';
 import { clusterFactsOf } from './analysis/cluster-facts';
 import { MultiClusterAnalysis, SideMatrix } from './analysis/multi-cluster';
-import { Topology } from './model/topology';
+import { AUDIT_LAYERS, Topology } from './model/topology';
 import { judgedBy } from './core/layers';
 import { Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
 import { synthesize, Synthesis } from './synth';
 import { ambientStandIns } from './targets/istio/ambient';
+import { layerMode } from './targets/common';
 import { KubeManifest } from './targets/types';
 
 /** One difference between a layer and the declaration. */
@@ -80,9 +81,13 @@ export interface VerifyApproximation {
  * - `exact`: the layer allows exactly the declared flows;
  * - `approximate`: no finding, but the layer knowingly opens wider ranges than the declaration
  *   for what it cannot express (see {@link VerifyApproximation});
- * - `findings`: the layer allows more or less than declared where it could have been exact.
+ * - `findings`: the layer allows more or less than declared where it could have been exact;
+ * - `audit`: the layer runs in audit mode (`TopologyProps.mode` or `layerModes`): it denies
+ *   nothing by design, so what it lets through beyond the declaration is expected (listed in
+ *   {@link VerifyLayerResult.audited}, not as findings); a declared flow it would block is
+ *   still a finding (status `findings`).
  */
-export type VerifyLayerStatus = 'exact' | 'approximate' | 'findings';
+export type VerifyLayerStatus = 'exact' | 'approximate' | 'findings' | 'audit';
 
 /** What was checked in one layer of one cluster. */
 export interface VerifyLayerResult {
@@ -113,6 +118,12 @@ export interface VerifyLayerResult {
   readonly crossClusterPairs?: number;
   /** Findings, sorted. */
   readonly findings: readonly VerifyFinding[];
+  /**
+   * For a layer in audit mode: what it allows beyond the declaration (over-permissive by
+   * design: an audit layer denies nothing), sorted.
+   * @default - none (the layer enforces)
+   */
+  readonly audited?: readonly VerifyFinding[];
   /** Ranges the layer opens knowingly, wider than declared, sorted. */
   readonly approximations: readonly VerifyApproximation[];
 }
@@ -228,11 +239,26 @@ function verifyChecked(synthesis: Synthesis, options: Pick<VerifyOptions, 'objec
   const layers: VerifyLayerResult[] = [];
   const notes = new Set<string>();
   const runs = synthesis.clusters.map((c) => verifyCluster(synthesis.plan, c.cluster, c.manifests, options.objects?.[c.cluster.name] ?? [], notes));
-  layers.push(...withCrossCluster(synthesis.plan, runs, notes));
+  layers.push(...withCrossCluster(synthesis.plan, runs, notes).map((l) => audited(synthesis.plan, l, notes)));
   layers.push(...verifyNetworks(synthesis, notes));
   const findings = layers.flatMap((l) => l.findings);
   const approximations = layers.flatMap((l) => l.approximations);
   return { ok: findings.length === 0, exact: layers.every((l) => l.status === 'exact'), layers, findings, approximations, notes: [...notes].sort() };
+}
+
+/**
+ * A cluster layer's verdict under its enforcement mode: in audit mode the layer denies nothing
+ * by design (Istio renders AUDIT policies with PERMISSIVE mTLS, Cilium turns default deny off),
+ * so its over-permissive findings are expected and move to `audited`; missing flows stay
+ * findings (an audit layer must not block what is declared).
+ */
+function audited(plan: Plan, l: VerifyLayerResult, notes: Set<string>): VerifyLayerResult {
+  const synthesized = AUDIT_LAYERS.filter((x) => judgedBy(x) === l.layer);
+  if (l.scope === 'network' || !synthesized.some((x) => layerMode(plan, x) === 'audit')) return l;
+  const over = l.findings.filter((f) => f.kind === 'over-permissive');
+  const findings = l.findings.filter((f) => f.kind !== 'over-permissive');
+  notes.add(`${l.cluster}: ${l.layer} runs in audit mode: it denies nothing by design; what it lets through beyond the declaration is listed as audited, not as findings`);
+  return { ...l, status: findings.length > 0 ? 'findings' : 'audit', findings, audited: over };
 }
 
 /** A plan entity as seen in one cluster's analysis. */

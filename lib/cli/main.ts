@@ -287,12 +287,20 @@ function declarationSides(before: string, after: string): { cluster: string; tru
 
 /** The txt form of a verify report: one line per cluster and layer, then the findings. */
 export function formatVerifyReport(r: VerifyReport): string {
-  const status = (l: VerifyReport['layers'][number]) => (l.status === 'findings' ? `${l.findings.length} finding(s)` : l.status === 'approximate' ? `approximate, ${l.approximations.length} range(s) wider than declared` : 'exact');
+  const status = (l: VerifyReport['layers'][number]) => (l.status === 'findings' ? `${l.findings.length} finding(s)`
+    : l.status === 'approximate' ? `approximate, ${l.approximations.length} range(s) wider than declared`
+      : l.status === 'audit' ? `audit mode, denies nothing by design (${l.audited?.length ?? 0} pair(s) let through beyond the declaration)` : 'exact');
   const lines = r.layers.map((l) => `${l.cluster} ${l.layer}: ${status(l)} (${l.pairs} endpoint pairs${l.crossClusterPairs ? `, ${l.crossClusterPairs} of them cross-cluster` : ''}, ${l.externalChecks} external checks)`);
   const findings = r.findings.map((f) => `${f.kind} ${f.cluster} ${f.layer}${f.crossCluster ? ` (${f.crossCluster.direction})` : ''}: ${f.src} => ${f.dst} : ${f.ports}`);
   const approximations = r.approximations.map((a) => `approximate ${a.cluster} ${a.layer}: ${a.src} => ${a.fqdns.join(',')} (external ${a.external}) : ${a.ports} opens ${a.addresses} addresses: ${a.except.length < a.opens.length ? `0.0.0.0/0 except ${a.except.join(', ')}` : a.opens.join(', ')}`);
   const notes = r.notes.map((n) => `note: ${n}`);
-  const verdict = !r.ok ? `verify: ${r.findings.length} finding(s)` : r.exact ? 'verify: every layer allows exactly the declared flows' : `verify: no finding; ${r.approximations.length} approximation(s): layers that cannot name an FQDN open an address range for it (declare the External's cidrs to make them exact)`;
+  const auditing = r.layers.filter((l) => l.status === 'audit').length;
+  const verdict = !r.ok ? `verify: ${r.findings.length} finding(s)` : r.exact ? 'verify: every layer allows exactly the declared flows'
+    : [
+      'verify: no finding',
+      ...(r.approximations.length > 0 ? [`${r.approximations.length} approximation(s): layers that cannot name an FQDN open an address range for it (declare the External's cidrs to make them exact)`] : []),
+      ...(auditing > 0 ? [`${auditing} layer(s) in audit mode deny nothing by design (switch them to enforce to make them exact)`] : []),
+    ].join('; ');
   return [...lines, ...(findings.length ? ['', ...findings] : []), ...(approximations.length ? ['', ...approximations] : []), ...(notes.length ? ['', ...notes] : []), '', verdict].join('\n') + '\n';
 }
 
