@@ -5,18 +5,20 @@
  *   npm run synth                 → out/<cluster>/<layer>.yaml
  *   npm run synth -- other/dir    → other/dir/<cluster>/<layer>.yaml
  */
-import { BulkheadError, formatProblems, layerOf, writeManifests } from '../../lib';
+import { BulkheadError, clusterFolderFiles, formatProblems, layerOf, ManifestFolder, writeManifests } from '../../lib';
 import { KubeManifest } from '../../lib/targets/types';
 import { buildApp } from './main';
 
 function main(outdir: string): void {
   const { charts } = buildApp({ outdir }, { printWarnings: false });
-  let folders: { name: string; manifests: KubeManifest[] }[];
+  let folders: ManifestFolder[];
   let files: string[];
   try {
     folders = charts.synthesis.clusters.map((c) => ({
       name: c.cluster.name,
       manifests: charts.chart(c.cluster.name).toJson() as KubeManifest[],
+      // the cluster's facts, for the analysis of several clusters at once (bulkhead connlist out/)
+      files: clusterFolderFiles(charts.synthesis.plan, c.cluster),
     }));
     // replaces only the files an earlier run wrote (out/.bulkhead-manifest.json); never a foreign one
     files = writeManifests(folders, outdir);

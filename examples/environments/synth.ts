@@ -5,7 +5,7 @@
  *   npx ts-node examples/environments/synth.ts            → out/<environment>/<cluster>/<layer>.yaml
  *   npx ts-node examples/environments/synth.ts other/dir  → other/dir/<environment>/<cluster>/<layer>.yaml
  */
-import { BulkheadError, ManifestFolder, writeManifests } from '../../lib';
+import { BulkheadError, clusterFolderFiles, ManifestFolder, writeManifests } from '../../lib';
 import { KubeManifest } from '../../lib/targets/types';
 import { buildApp } from './main';
 
@@ -14,6 +14,7 @@ export function foldersOfApp(): ManifestFolder[] {
   const { charts } = buildApp({}, { printWarnings: false });
   return [...charts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([env, c]) => c.synthesis.clusters.map((s): ManifestFolder => ({
     name: s.cluster.name, under: [env], manifests: c.chart(s.cluster.name).toJson() as KubeManifest[],
+    files: clusterFolderFiles(c.synthesis.plan, s.cluster),
   })));
 }
 
