@@ -6,11 +6,11 @@
  * `out/<environment>/<cluster>/<layer>.yaml`.
  */
 import { App, AppProps } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Environments } from '../../lib';
-import { bindWorkload, TopologyCharts } from '../../lib/cdk8s';
+import { TopologyCharts } from '../../lib/cdk8s';
 import { AppWorkloadSpec, WorkloadFactory } from '../ecommerce/declaration';
+import { appWorkload } from '../ecommerce/main';
 import { declareEnvironments } from './declaration';
 
 /** Builds the cdk8s app of the example: the environments, and the charts of each. */
@@ -21,34 +21,7 @@ export function buildApp(props: AppProps = {}, options: { clock?: () => Date; pr
   const namespaces = new Set<string>();
 
   // One factory per environment: each binds its workloads to cdk8s-plus workloads in the chart of their cluster.
-  const factory = (env: string): WorkloadFactory => (scope, id, spec: AppWorkloadSpec) => {
-    const chart = charts.get(env)!.chart(spec.cluster);
-    const nsKey = `${env}/${spec.cluster.clusterName}/${spec.namespace}`;
-    if (!namespaces.has(nsKey)) {
-      namespaces.add(nsKey);
-      new kplus.Namespace(chart, `ns-${spec.namespace}`, { metadata: { name: spec.namespace, labels: { 'istio-injection': 'enabled' } } });
-    }
-    const sa = new kplus.ServiceAccount(chart, `sa-${spec.namespace}-${id}`, { metadata: { name: id, namespace: spec.namespace }, automountToken: false });
-    const common = {
-      metadata: { name: id, namespace: spec.namespace },
-      serviceAccount: sa,
-      select: false,
-      podMetadata: { labels: { 'app.kubernetes.io/name': id } },
-      containers: [{
-        name: id, image: spec.image,
-        ports: Object.entries(spec.ports).map(([name, p]) => ({ name, number: p.from as number })),
-        securityContext: { ensureNonRoot: false },
-      }],
-    };
-    const workload = spec.stateful
-      ? new kplus.StatefulSet(chart, `${spec.namespace}-${id}`, {
-        ...common,
-        service: new kplus.Service(chart, `${spec.namespace}-${id}-svc`, { metadata: { name: id, namespace: spec.namespace }, clusterIP: 'None', ports: Object.values(spec.ports).map((p) => ({ port: p.from as number })) }),
-      })
-      : new kplus.Deployment(chart, `${spec.namespace}-${id}`, common);
-    workload.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/name': id } }));
-    return bindWorkload(scope, id, workload, { cluster: spec.cluster, tier: spec.tier });
-  };
+  const factory = (env: string): WorkloadFactory => (scope, id, spec: AppWorkloadSpec) => appWorkload(charts.get(env)!.chart(spec.cluster), namespaces, scope, id, spec);
 
   const environments = declareEnvironments(app, {
     clock: options.clock,

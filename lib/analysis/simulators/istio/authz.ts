@@ -18,7 +18,7 @@
 import { rangesOverlap, rangeWithin } from '../../ipv4';
 import { HttpRequest, WorkloadEndpoint } from '../../types';
 import { Tri, triAnd, triNot, triOr } from '../common';
-import { Action, DecodedAuthorizationPolicy, DecodedCond, DecodedValue, selects } from './model';
+import { Action, DecodedAuthorizationPolicy, DecodedAuthzRule, DecodedCond, DecodedValue, selects } from './model';
 
 const ALL_IPV4_RANGE: readonly [number, number] = [0, 0xffffffff];
 
@@ -51,32 +51,22 @@ export interface Facts {
 /** One compiled condition value. */
 export type Atom = (f: Facts) => AtomResult;
 
-/** A compiled condition. */
-export interface Cond {
-  /** The field path of the condition. */
-  readonly field: string;
-  /** Whether it needs HTTP attributes. */
-  readonly httpOnly: boolean;
-  /** Needs the peer identity (mutual TLS). */
-  readonly identity: boolean;
+/** A compiled condition: a decoded condition whose values are compiled. */
+export interface Cond extends Omit<DecodedCond, 'values' | 'notValues'> {
   /** The values, ORed. */
   readonly values: readonly Atom[];
   /** The values it must not match. */
   readonly notValues: readonly Atom[];
 }
 
-/** A compiled rule. */
-export interface Rule {
-  /** `spec.rules[i]`. */
-  readonly path: string;
+/** A compiled rule: a decoded rule whose conditions are compiled. */
+export interface Rule extends Omit<DecodedAuthzRule, 'from' | 'to' | 'when'> {
   /** ORed sources, each an AND of conditions. @default - any source */
   readonly from?: readonly (readonly Cond[])[];
   /** ORed operations, each an AND of conditions. @default - any operation */
   readonly to?: readonly (readonly Cond[])[];
   /** The `when` conditions, ANDed. */
   readonly when: readonly Cond[];
-  /** The HTTP-only fields the rule uses (for the TCP explanation). */
-  readonly httpOnlyFields: readonly string[];
 }
 
 /** One AuthorizationPolicy, compiled. */
