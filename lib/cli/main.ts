@@ -21,7 +21,7 @@ import { foldersOf, synthesize, writeManifests } from '../synth';
 import { loadWithEndpoints, verify, VerifyReport } from '../verify';
 import { LoadedManifests, loadManifests, loadObjects } from '../analysis/loader';
 import { DeclarationLoadError, isProgram, loadTopology } from './declaration';
-import { addGitOpsOptions, GitOpsCliOptions, gitopsFromCli } from '../gitops/cli';
+import { addGitOpsOptions, declaredControlPlanes, GitOpsCliOptions, gitopsFromCli } from '../gitops/cli';
 import { environmentDiffCommand, isEnvironmentDiff, synthesizeProgram } from './environments';
 
 /** Where the command writes. */
@@ -242,7 +242,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     .option('--out <dir>', 'output folder', 'out'))
     .action((file: string, opts: { export?: string; out: string } & GitOpsCliOptions) => {
       const s = synthesizeProgram(file, opts.export);
-      const gitops = gitopsFromCli(foldersOf(s), opts, opts.out);
+      const gitops = gitopsFromCli(foldersOf(s), opts, opts.out, declaredControlPlanes(s));
       const files = writeManifests(gitops.folders, opts.out);
       io.stdout(`${files.map((f) => path.join(opts.out, f)).join('\n')}\n`);
       warn(io, [...('environments' in s ? s.environments.flatMap((e) => e.synthesis.warnings) : s.warnings), ...gitops.warnings]);

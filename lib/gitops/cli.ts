@@ -6,7 +6,7 @@
 import * as path from 'path';
 import { Command, Option } from 'commander';
 import { Problem } from '../core/errors';
-import { ManifestFolder } from '../synth';
+import { EnvironmentsSynthesis, isEnvironmentsSynthesis, ManifestFolder, networkFolderPath, Synthesis } from '../synth';
 import { GitOpsOptions, gitopsFolders, GITOPS_CODES, GITOPS_TOOLS, GitOpsTool } from './index';
 import { BulkheadError } from '../core/errors';
 
@@ -66,10 +66,36 @@ function pairs(list: readonly string[], flag: string, example: string): Record<s
 }
 
 /**
+ * The control planes a synthesis declares for its cloud-network folders
+ * (`NetworkProps.controlPlane`), as destinations by folder path (`[<env>/]<cloud>/<account>/<region>`).
+ * A folder whose networks name different control planes, or some none, is left out.
+ */
+export function declaredControlPlanes(synthesis: Synthesis | EnvironmentsSynthesis): Record<string, string> {
+  const parts = isEnvironmentsSynthesis(synthesis) ? synthesis.environments.map((e) => ({ under: [e.name], s: e.synthesis })) : [{ under: [] as string[], s: synthesis }];
+  const byFolder = new Map<string, (string | undefined)[]>();
+  for (const { under, s } of parts) {
+    for (const n of s.networks ?? []) {
+      if (n.manifests.length === 0) continue;
+      const key = [...under, ...networkFolderPath(n.network)].join('/');
+      byFolder.set(key, [...(byFolder.get(key) ?? []), n.network.controlPlane]);
+    }
+  }
+  const out: Record<string, string> = {};
+  for (const [key, planes] of byFolder) {
+    const distinct = new Set(planes);
+    const [only] = [...distinct];
+    if (distinct.size === 1 && only !== undefined) out[key] = only;
+  }
+  return out;
+}
+
+/**
  * The folders to write for the options: as given without `--gitops`, else with the GitOps
  * output ({@link gitopsFolders}). `out` is the output folder (`--out`), the default of `--path`.
+ * `declared` holds the destinations the declaration names ({@link declaredControlPlanes});
+ * `--control-plane` and `--destination` take precedence over them.
  */
-export function gitopsFromCli(folders: readonly ManifestFolder[], opts: GitOpsCliOptions, out: string): { folders: readonly ManifestFolder[]; warnings: readonly Problem[] } {
+export function gitopsFromCli(folders: readonly ManifestFolder[], opts: GitOpsCliOptions, out: string, declared: Readonly<Record<string, string>> = {}): { folders: readonly ManifestFolder[]; warnings: readonly Problem[] } {
   if (opts.gitops === undefined) {
     const given = (['repoUrl', 'revision', 'path', 'sourceRef', 'gitopsNamespace'] as const).filter((k) => opts[k] !== undefined);
     const lists = (['dependsOn', 'destination', 'controlPlane'] as const).filter((k) => (opts[k] ?? []).length > 0);
@@ -93,8 +119,15 @@ export function gitopsFromCli(folders: readonly ManifestFolder[], opts: GitOpsCl
     ...(opts.sourceRef !== undefined ? { sourceRef: opts.sourceRef } : {}),
     ...(opts.gitopsNamespace !== undefined ? { namespace: opts.gitopsNamespace } : {}),
     ...((opts.dependsOn ?? []).length > 0 ? { dependsOn: opts.dependsOn } : {}),
-    ...((opts.destination ?? []).length > 0 ? { destinations: pairs(opts.destination ?? [], '--destination', 'prod/eks-orders=prod-orders') } : {}),
+    ...destinationsOf(opts, declared),
     ...(single.length === 1 ? { controlPlane: single[0] } : perEnv.length > 0 ? { controlPlane: pairs(perEnv, '--control-plane', 'prod=mgmt-prod') } : {}),
   };
   return gitopsFolders(folders, options);
+}
+
+/** `--destination`, over the declared control planes unless `--control-plane` is given. */
+function destinationsOf(opts: GitOpsCliOptions, declared: Readonly<Record<string, string>>): Pick<GitOpsOptions, 'destinations'> {
+  const given = (opts.destination ?? []).length > 0 ? pairs(opts.destination ?? [], '--destination', 'prod/eks-orders=prod-orders') : {};
+  const destinations = { ...((opts.controlPlane ?? []).length > 0 ? {} : declared), ...given };
+  return Object.keys(destinations).length > 0 ? { destinations } : {};
 }

@@ -45,6 +45,20 @@ describe('bulkhead synth --gitops', () => {
     }
   });
 
+  test('argocd: a network folder deploys to the control plane its declaration names; --control-plane overrides it', () => {
+    const CLOUD = path.join(__dirname, 'fixtures', 'cloud-shop.ts');
+    const elements = (out: string) => YAML.parse(fs.readFileSync(path.join(out, 'gitops/argocd/applicationset.yaml'), 'utf8')).spec.generators[0].list.elements
+      .map((e: { path: string; cluster: string }) => `${e.path}=${e.cluster}`);
+    const declared = tmp();
+    const r = cli('synth', CLOUD, '--out', declared, '--gitops', 'argocd', '--repo-url', 'https://github.com/acme/platform.git', '--path', 'deploy');
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.err).not.toMatch(/BH-GITOPS-NO-CONTROL-PLANE/);
+    expect(elements(declared)).toEqual(['deploy/aws/123456789012/eu-west-1=eks-prod', 'deploy/eks-prod=eks-prod']);
+    const given = tmp();
+    expect(cli('synth', CLOUD, '--out', given, '--gitops', 'argocd', '--repo-url', 'https://github.com/acme/platform.git', '--path', 'deploy', '--control-plane', 'mgmt').code).toBe(EXIT_OK);
+    expect(elements(given)).toEqual(['deploy/aws/123456789012/eu-west-1=mgmt', 'deploy/eks-prod=eks-prod']);
+  });
+
   test('argocd without --repo-url: a coded problem, exit 2, nothing written', () => {
     const out = tmp();
     const r = cli('synth', SHOP, '--out', out, '--gitops', 'argocd', '--path', 'deploy');
