@@ -78,6 +78,7 @@ const project = new typescript.TypeScriptProject({
     'js-yaml@^4.1.0',
     'commander@^14.0.3',
     'ipaddr.js@^2.2.0',
+    '@dagrejs/dagre@^3.1.3',
   ],
   devDeps: [
     '@types/node@^20',
@@ -92,6 +93,8 @@ const project = new typescript.TypeScriptProject({
     '@pulumi/pulumi@3.248.0',
     '@pulumi/aws@7.48.0',
     '@pulumi/kubernetes@4.34.2',
+    'puppeteer-core@^25.16.0',
+    '@sparticuz/chromium@^153.0.0',
   ],
   gitignore: ['/out/', '/bench/out/', '*.tsbuildinfo'],
   // The package ships only what a user needs (see `files` below), not a denylist.
