@@ -5,6 +5,7 @@
  * the analysis.
  */
 import { Plan, PlanCluster } from '../plan/types';
+import { Ipv4Range, parseCidr } from './ipv4';
 
 /** The file Bulkhead writes into every cluster folder with the facts of the cluster. */
 export const CLUSTER_FACTS_FILE = '.bulkhead-cluster.json';
@@ -35,6 +36,33 @@ export interface ClusterFacts {
   readonly network?: string;
   /** The environment. @default - unknown */
   readonly environment?: string;
+}
+
+/** The pod address ranges of a cluster, by address family ({@link podRangesOf}). */
+export interface PodRanges {
+  /** Every IPv4 pod CIDR as a range, sorted by first address, without repeats. */
+  readonly ipv4: readonly Ipv4Range[];
+  /** Every IPv6 pod CIDR, as written, sorted, without repeats (the analysis reasons about IPv4 addresses only). */
+  readonly ipv6: readonly string[];
+}
+
+/**
+ * The pod address ranges of a cluster's facts: every pod CIDR, not the first one only (a
+ * cluster may take pod addresses from several ranges, and dual-stack clusters have one of
+ * each family). A pod of the cluster may have any address of any of them.
+ */
+export function podRangesOf(facts: Pick<ClusterFacts, 'podCidrs'>): PodRanges {
+  const v4 = new Map<string, Ipv4Range>();
+  const v6 = new Set<string>();
+  for (const c of facts.podCidrs ?? []) {
+    const p = parseCidr(c);
+    if (p.family === 'ipv4') v4.set(`${p.range[0]}-${p.range[1]}`, p.range);
+    else if (p.family === 'ipv6') v6.add(c.trim());
+  }
+  return {
+    ipv4: [...v4.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]),
+    ipv6: [...v6].sort(),
+  };
 }
 
 /** The facts file: a format marker and the facts. */

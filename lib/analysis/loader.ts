@@ -2,10 +2,12 @@
  * The manifest loader: reads Kubernetes manifests (YAML with many documents, or JSON) from
  * files, folders or memory, and finds the workloads, namespaces and policy objects in them.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as jsyaml from 'js-yaml';
 import { ArgCheck } from '../core/entry';
+import { BULKHEAD_KUSTOMIZATION_MARKER } from '../gitops/marker';
 import { Problem } from '../core/errors';
 import { AnalysisInputError, INPUT_CODES, InputLocation, ProblemSet, inputError, inputWarning, showValue } from './errors';
 import { L4Protocol } from './portset';
@@ -231,10 +233,41 @@ function listFiles(p: string, warnings: ProblemSet): string[] {
   return out;
 }
 
-/** Skips (with a warning) the files that must be rendered before analysis: kustomizations and Helm values. */
+/**
+ * Whether a kustomization is one Bulkhead's GitOps output wrote beside its own layer files: its
+ * first line is the Bulkhead marker, and where an output record of Bulkhead in a folder above
+ * lists the file, the file is as recorded (an edited one may patch the objects: it is foreign).
+ * Its patches only add GitOps annotations or split the folder into stages, so the layer files
+ * beside it are the objects it applies.
+ */
+function isBulkheadKustomization(file: string): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return false;
+  }
+  if (text.split('\n', 1)[0] !== BULKHEAD_KUSTOMIZATION_MARKER) return false;
+  for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
+    const record = path.join(dir, OUTPUT_RECORD);
+    if (fs.existsSync(record)) {
+      try {
+        const files = (JSON.parse(fs.readFileSync(record, 'utf8')) as { files?: Record<string, unknown> }).files ?? {};
+        const recorded = files[path.relative(dir, path.resolve(file)).split(path.sep).join('/')];
+        if (recorded !== undefined) return recorded === crypto.createHash('sha256').update(text).digest('hex');
+      } catch {
+        return false;
+      }
+    }
+    if (path.dirname(dir) === dir) return true;
+  }
+}
+
+/** Skips (with a warning) the files that must be rendered before analysis: kustomizations and Helm values. Bulkhead's own kustomizations are skipped silently. */
 function renderFirst(file: string, warnings: ProblemSet): boolean {
   const base = path.basename(file).toLowerCase();
   if (base === 'kustomization.yaml' || base === 'kustomization.yml' || base === 'kustomization.json') {
+    if (isBulkheadKustomization(file)) return true;
     warnings.warn(INPUT_CODES.renderFirst, file, 'a kustomization is not a manifest; it is skipped (the other files of its folder are read as they are, without its patches)', `render it first, for example: kubectl kustomize ${path.dirname(file)} > rendered.yaml, and analyse the output`);
     return true;
   }

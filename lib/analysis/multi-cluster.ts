@@ -34,7 +34,7 @@ import { ALL_IPV4, Ipv4Range, parseCidr, rangeId } from './ipv4';
 import { LoadOptions, LoadedManifests, ManifestObject, loadManifests } from './loader';
 import { PortSet } from './portset';
 import { LabelSelector, isRecord } from './selector';
-import { CLUSTER_FACTS_FILE, ClusterFacts } from './cluster-facts';
+import { CLUSTER_FACTS_FILE, ClusterFacts, podRangesOf } from './cluster-facts';
 import { AllowedConnection, AnalysisLayer, Connection, Endpoint, ExternalEndpoint, LayerSimulator, LayerVerdict, WorkloadEndpoint } from './types';
 
 export { CLUSTER_FACTS_FILE, clusterFactsText } from './cluster-facts';
@@ -312,14 +312,11 @@ export class MultiClusterAnalysis {
     return this.cluster(cluster).analysis.context.trustDomain;
   }
 
-  /** The pod address ranges of a cluster (the whole IPv4 space when it declares none). */
+  /** The IPv4 pod address ranges of a cluster, every one of its pod CIDRs (the whole IPv4 space when it declares none). */
   public podRanges(cluster: string): Ipv4Range[] {
     const hit = this.rangesCache.get(cluster);
     if (hit) return hit;
-    const own = (this.cluster(cluster).facts.podCidrs ?? []).flatMap((c) => {
-      const p = parseCidr(c);
-      return p.family === 'ipv4' ? [p.range] : [];
-    });
+    const own = [...podRangesOf(this.cluster(cluster).facts).ipv4];
     const out = own.length > 0 ? own : [ALL_IPV4];
     this.rangesCache.set(cluster, out);
     return out;
@@ -409,11 +406,25 @@ export class MultiClusterAnalysis {
     };
   }
 
-  /** The pods of cluster `home` as an address range seen from another cluster (its first pod range; a known pod address when the input gives one). */
+  /** The pods of cluster `home` as an address range seen from another cluster (its first pod range; a known pod address when the input gives one). See {@link remoteAddresses} for every range. */
   public remoteAddress(home: string, w?: WorkloadEndpoint): ExternalEndpoint {
-    if (w?.addresses && w.addresses.length === 1) return { type: 'external', id: `${rangeId(w.addresses[0], w.addresses[0])}`, first: w.addresses[0], last: w.addresses[0] };
-    const [first, last] = this.podRanges(home)[0];
-    return { type: 'external', id: rangeId(first, last), first, last };
+    return this.remoteAddresses(home, w)[0];
+  }
+
+  /** The pods of cluster `home` as address ranges seen from another cluster: one per pod range (a known pod address when the input gives one). */
+  public remoteAddresses(home: string, w?: WorkloadEndpoint): ExternalEndpoint[] {
+    if (w?.addresses && w.addresses.length === 1) return [{ type: 'external', id: `${rangeId(w.addresses[0], w.addresses[0])}`, first: w.addresses[0], last: w.addresses[0] }];
+    return this.podRanges(home).map(([first, last]) => ({ type: 'external', id: rangeId(first, last), first, last }));
+  }
+
+  /** What a layer allows to (or from) every pod range of a cluster: a pod may have an address of any of them. */
+  private toEvery(peers: readonly ExternalEndpoint[], ports: (peer: ExternalEndpoint) => PortSet): PortSet {
+    let out = ports(peers[0]);
+    for (const p of peers.slice(1)) {
+      if (out.isEmpty()) break;
+      out = out.intersect(ports(p));
+    }
+    return out;
   }
 
   /**
@@ -474,8 +485,7 @@ export class MultiClusterAnalysis {
     if (direction === 'egress') {
       const view = this.viewOf(sim.layer, srcCluster, dstCluster, 'egress');
       const registry = sim.layer === 'istio' && view === 'identity';
-      const peer = view === 'identity' && !registry ? this.remoteIdentity(dstCluster, dst) : this.remoteAddress(dstCluster, dst);
-      let ports = sim.allowedPorts(src, peer);
+      let ports = view === 'identity' && !registry ? sim.allowedPorts(src, this.remoteIdentity(dstCluster, dst)) : this.toEvery(this.remoteAddresses(dstCluster, dst), (peer) => sim.allowedPorts(src, peer));
       // a service of the mesh's registry the Sidecar imports is reachable whatever the outbound traffic policy
       if (registry && this.sidecarImports(srcCluster, src, dst.namespace).imports) ports = ports.union(PortSet.allOf('TCP'));
       // Istio: the client's proxy must trust the server's certificate
@@ -483,8 +493,7 @@ export class MultiClusterAnalysis {
       return ports;
     }
     const view = this.viewOf(sim.layer, dstCluster, srcCluster, 'ingress');
-    const peer = view === 'identity' ? this.remoteIdentity(srcCluster, src) : this.remoteAddress(srcCluster, src);
-    const ports = sim.allowedPorts(peer, dst);
+    const ports = view === 'identity' ? sim.allowedPorts(this.remoteIdentity(srcCluster, src), dst) : this.toEvery(this.remoteAddresses(srcCluster, src), (peer) => sim.allowedPorts(peer, dst));
     if (sim.layer === 'istio' && view === 'identity' && !this.trusts(dstCluster, dst, this.trustDomainOf(srcCluster))) return ports.subtract(PortSet.allOf('TCP'));
     return ports;
   }
@@ -508,11 +517,11 @@ export class MultiClusterAnalysis {
     };
     if (direction === 'egress') {
       const view = this.viewOf(sim.layer, srcCluster, dstCluster, 'egress');
-      const address = this.remoteAddress(dstCluster);
+      const addresses = this.remoteAddresses(dstCluster);
       const base = new Map<number, PortSet>();
       const at = (i: number) => {
         let b = base.get(i);
-        if (!b) base.set(i, (b = sim.allowedPorts(sources[i], address)));
+        if (!b) base.set(i, (b = this.toEvery(addresses, (address) => sim.allowedPorts(sources[i], address))));
         return b;
       };
       if (view === 'address') return (i) => at(i);
@@ -530,11 +539,11 @@ export class MultiClusterAnalysis {
     }
     const view = this.viewOf(sim.layer, dstCluster, srcCluster, 'ingress');
     if (view === 'address') {
-      const address = this.remoteAddress(srcCluster);
+      const addresses = this.remoteAddresses(srcCluster);
       const base = new Map<number, PortSet>();
       return (_i, j) => {
         let b = base.get(j);
-        if (!b) base.set(j, (b = sim.allowedPorts(address, destinations[j])));
+        if (!b) base.set(j, (b = this.toEvery(addresses, (address) => sim.allowedPorts(address, destinations[j]))));
         return b;
       };
     }
@@ -625,8 +634,7 @@ export class MultiClusterAnalysis {
     const egress = this.consulted(s.cluster).map((sim) => {
       const view = this.viewOf(sim.layer, s.cluster, d.cluster, 'egress');
       const registry = sim.layer === 'istio' && view === 'identity';
-      const peer = view === 'identity' && !registry ? this.remoteIdentity(d.cluster, dst) : this.remoteAddress(d.cluster, dst);
-      let v = sim.explain(src, peer, conn);
+      let v = view === 'identity' && !registry ? sim.explain(src, this.remoteIdentity(d.cluster, dst), conn) : this.everyVerdict(this.remoteAddresses(d.cluster, dst), (peer) => sim.explain(src, peer, conn));
       if (registry && !v.allowed && conn.protocol === 'TCP') {
         const imp = this.sidecarImports(s.cluster, src, dst.namespace);
         if (imp.imports) {
@@ -637,8 +645,7 @@ export class MultiClusterAnalysis {
     });
     const ingress = this.consulted(d.cluster).map((sim) => {
       const view = this.viewOf(sim.layer, d.cluster, s.cluster, 'ingress');
-      const peer = view === 'identity' ? this.remoteIdentity(s.cluster, src) : this.remoteAddress(s.cluster, src);
-      const v = sim.explain(peer, dst, conn);
+      const v = view === 'identity' ? sim.explain(this.remoteIdentity(s.cluster, src), dst, conn) : this.everyVerdict(this.remoteAddresses(s.cluster, src), (peer) => sim.explain(peer, dst, conn));
       return sim.layer === 'istio' && view === 'identity' ? this.withTrust(v, d.cluster, dst, this.trustDomainOf(s.cluster), conn) : v;
     });
     return {
@@ -646,6 +653,12 @@ export class MultiClusterAnalysis {
       allowed: [...egress, ...ingress].every((v) => v.allowed),
       sides: [{ cluster: s.cluster, direction: 'egress', layers: egress }, { cluster: d.cluster, direction: 'ingress', layers: ingress }],
     };
+  }
+
+  /** The verdict for every pod range of a cluster: the first that denies, else the first. */
+  private everyVerdict(peers: readonly ExternalEndpoint[], verdict: (peer: ExternalEndpoint) => LayerVerdict): LayerVerdict {
+    const all = peers.map(verdict);
+    return all.find((v) => !v.allowed) ?? all[0];
   }
 
   private withTrust(v: LayerVerdict, cluster: string, w: WorkloadEndpoint, domain: string, conn: Connection): LayerVerdict {

@@ -30,6 +30,8 @@ export interface GitOpsCliOptions {
   readonly destination?: readonly string[];
   /** `--control-plane cluster` or `env=cluster`, repeatable. @default [] */
   readonly controlPlane?: readonly string[];
+  /** `--rolling-sync` (Argo CD). @default false */
+  readonly rollingSync?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -47,7 +49,8 @@ export function addGitOpsOptions(cmd: Command): Command {
     .option('--gitops-namespace <namespace>', 'the namespace Argo CD or Flux runs in (default: argocd, flux-system)')
     .option('--depends-on <kustomization>', 'a Flux Kustomization that installs the CRDs, which every folder waits for (repeatable)', collect, [])
     .option('--destination <folder=cluster>', "the cluster a folder deploys to, by the folder's path or name, where the GitOps controller knows it by another name (repeatable)", collect, [])
-    .option('--control-plane <cluster>', 'the cluster that applies the cloud-network folders (Crossplane), or env=cluster per environment (repeatable)', collect, []);
+    .option('--control-plane <cluster>', 'the cluster that applies the cloud-network folders (Crossplane), or env=cluster per environment (repeatable)', collect, [])
+    .option('--rolling-sync', 'Argo CD: order the Applications with the ApplicationSet progressive sync RollingSync (network folders, then cluster folders); no self-heal then, and progressive syncs must be enabled in the ApplicationSet controller');
 }
 
 function usage(message: string, fix: string, value: string): never {
@@ -97,7 +100,7 @@ export function declaredControlPlanes(synthesis: Synthesis | EnvironmentsSynthes
  */
 export function gitopsFromCli(folders: readonly ManifestFolder[], opts: GitOpsCliOptions, out: string, declared: Readonly<Record<string, string>> = {}): { folders: readonly ManifestFolder[]; warnings: readonly Problem[] } {
   if (opts.gitops === undefined) {
-    const given = (['repoUrl', 'revision', 'path', 'sourceRef', 'gitopsNamespace'] as const).filter((k) => opts[k] !== undefined);
+    const given = (['repoUrl', 'revision', 'path', 'sourceRef', 'gitopsNamespace', 'rollingSync'] as const).filter((k) => opts[k] !== undefined);
     const lists = (['dependsOn', 'destination', 'controlPlane'] as const).filter((k) => (opts[k] ?? []).length > 0);
     if (given.length + lists.length > 0) usage(`GitOps options were given without --gitops: nothing would use them`, 'add --gitops argocd or --gitops flux, or leave the GitOps options out', [...given, ...lists].join(', '));
     return { folders, warnings: [] };
@@ -120,6 +123,7 @@ export function gitopsFromCli(folders: readonly ManifestFolder[], opts: GitOpsCl
     ...(opts.gitopsNamespace !== undefined ? { namespace: opts.gitopsNamespace } : {}),
     ...((opts.dependsOn ?? []).length > 0 ? { dependsOn: opts.dependsOn } : {}),
     ...destinationsOf(opts, declared),
+    ...(opts.rollingSync === true ? { rollingSync: true } : {}),
     ...(single.length === 1 ? { controlPlane: single[0] } : perEnv.length > 0 ? { controlPlane: pairs(perEnv, '--control-plane', 'prod=mgmt-prod') } : {}),
   };
   return gitopsFolders(folders, options);

@@ -39,11 +39,16 @@ function dependency(ref: string): Dependency {
   return slash < 0 ? { name: ref } : { namespace: ref.slice(0, slash), name: ref.slice(slash + 1) };
 }
 
-/** The Flux Kustomizations of one unit, in stage order. */
-export function fluxKustomizations(unit: GitOpsUnit, s: FluxSettings): Record<string, unknown>[] {
+/**
+ * The Flux Kustomizations of one unit, in stage order. `beforeDenies` are Kustomizations of the
+ * same Flux its default-deny stage also waits for (the allows of the cloud networks this
+ * cluster applies: see {@link fluxText}).
+ */
+export function fluxKustomizations(unit: GitOpsUnit, s: FluxSettings, beforeDenies: readonly string[] = []): Record<string, unknown>[] {
   const stages = byStage(unit.folder.manifests);
   let previous: Dependency[] = s.dependsOn.map(dependency);
   return stages.map(({ stage }) => {
+    if (stage === 'default-deny') previous = [...previous, ...beforeDenies.filter((n) => !previous.some((p) => p.name === n)).map((name) => ({ name }))];
     const name = `${unit.name}-${stage}`;
     const patches = stagePatches(unit.folder.manifests, stage);
     const k = {
@@ -71,12 +76,29 @@ export function fluxKustomizations(unit: GitOpsUnit, s: FluxSettings): Record<st
   });
 }
 
-/** The text of one destination's Flux file: the Kustomizations of its units. */
+/**
+ * The last stage of a network unit up to its allows (the Kustomization whose readiness means
+ * its security groups and rules are there), if it has one.
+ */
+function networkAllowsOf(unit: GitOpsUnit): string | undefined {
+  const upTo = byStage(unit.folder.manifests).filter(({ stage }) => stage !== 'default-deny');
+  return upTo.length > 0 ? `${unit.name}-${upTo[upTo.length - 1].stage}` : undefined;
+}
+
+/**
+ * The text of one destination's Flux file: the Kustomizations of its units. Where the cluster
+ * also applies cloud-network folders (it is their control plane), the default-deny stage of
+ * each of its cluster folders waits for the networks' allows too (`dependsOn` works within one
+ * Flux): an EKS SecurityGroupPolicy puts pods behind their security groups only once the
+ * groups' rules are ready. A network applied by another cluster cannot be waited for.
+ */
 export function fluxText(units: readonly GitOpsUnit[], s: FluxSettings): string {
   const head = [
     '# Flux Kustomizations of the Bulkhead output for this cluster: per folder, one per stage',
-    '# (prerequisites, allows, default denies), each after the one before (dependsOn, wait).',
+    '# (prerequisites, allows, default denies), each after the one before (dependsOn, wait);',
+    '# default denies also after the allows of the cloud networks this cluster applies.',
   ];
-  const docs = units.flatMap((u) => fluxKustomizations(u, s));
+  const networkAllows = units.filter((u) => u.kind === 'network').map(networkAllowsOf).filter((n): n is string => n !== undefined);
+  const docs = units.flatMap((u) => fluxKustomizations(u, s, u.kind === 'cluster' ? networkAllows : []));
   return `${head.join('\n')}\n${docs.map((d) => YAML.stringify(d, { lineWidth: 0 })).join('---\n')}`;
 }

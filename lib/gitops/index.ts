@@ -11,6 +11,12 @@
  * Cluster folders go to the cluster of their name (or the destination the options give); the
  * folders of cloud networks (Crossplane objects) go to the control-plane cluster of the options.
  *
+ * For Argo CD, a folder's break-glass objects go to a file of their own (`break-glass.yaml`),
+ * deployed by an Application without self-heal, so that the reaper's deletion at expiry stays;
+ * with `rollingSync`, the ApplicationSet orders network folders before cluster folders (see
+ * `./argocd` for what Argo CD orders and what it does not). For Flux, the stages of a folder
+ * are Kustomizations chained by `dependsOn` with `wait: true` (see `./flux`).
+ *
  * @example
  * const s = synthesize(topology);
  * const { folders, warnings } = gitopsFolders(foldersOf(s), { tool: 'argocd', repoUrl: 'https://github.com/acme/platform.git', path: 'deploy/segmentation' });
@@ -19,15 +25,19 @@
 import { ArgCheck, isRecord } from '../core/entry';
 import { BulkheadError, cmp, Problem, sortProblems } from '../core/errors';
 import { ANNOTATIONS, dnsLabelProblem, dnsSubdomainProblem, LABELS } from '../core/names';
-import { ManifestFolder } from '../synth';
+import { ManifestFolder, toYaml } from '../synth';
+import { KubeManifest } from '../targets/types';
 import { applicationSetText } from './argocd';
 import { fluxText } from './flux';
 import { argocdPatches, kustomizationText, layerFilesOf } from './kustomize';
-import { environmentOf, GitOpsUnit, isNetworkFolder, segmentsOf, sortUnits, unitNames } from './units';
+import { ARGOCD_ANNOTATIONS, needsCustomResourceDefinition, SKIP_DRY_RUN_ON_MISSING_RESOURCE } from './order';
+import { BREAK_GLASS_FILE, environmentOf, GitOpsUnit, isNetworkFolder, segmentsOf, sortUnits, unitNames } from './units';
 
 export { ARGOCD_ANNOTATIONS, ARGOCD_SYNC_WAVES, argocdAnnotationsOf, GITOPS_STAGES, gitopsStageOf, needsCustomResourceDefinition, SKIP_DRY_RUN_ON_MISSING_RESOURCE } from './order';
 export type { GitOpsStage } from './order';
-export { GITOPS_ENVIRONMENT_LABEL } from './argocd';
+export { GITOPS_ENVIRONMENT_LABEL, GITOPS_FOLDER_LABEL, ROLLING_SYNC_STEPS, breakGlassSetName } from './argocd';
+export { BREAK_GLASS_FILE } from './units';
+export { BULKHEAD_KUSTOMIZATION_MARKER } from './marker';
 
 /** The GitOps controllers the output is written for. */
 export const GITOPS_TOOLS = ['argocd', 'flux'] as const;
@@ -101,6 +111,15 @@ export interface GitOpsOptions {
    * @default - none: network folders get their kustomization but no Application or Kustomization (a warning)
    */
   readonly controlPlane?: string | Readonly<Record<string, string>>;
+  /**
+   * Argo CD: order the Applications with the ApplicationSet progressive sync (`RollingSync`):
+   * the network folders first, the cluster folders when they are all healthy. Argo CD then
+   * syncs the Applications only when their revision changes (no self-heal), and the
+   * ApplicationSet controller must have progressive syncs enabled. Without it, objects are
+   * ordered within each Application (sync waves) and Applications sync on their own, with self-heal.
+   * @default false
+   */
+  readonly rollingSync?: boolean;
 }
 
 /** The result of {@link gitopsFolders}. */
@@ -148,6 +167,7 @@ interface Settings {
   readonly dependsOn: readonly string[];
   readonly destinations: Readonly<Record<string, string>>;
   readonly controlPlane: string | Readonly<Record<string, string>> | undefined;
+  readonly rollingSync: boolean;
 }
 
 function checkName(check: ArgCheck, field: string, v: unknown, label: boolean, example: string): v is string {
@@ -208,6 +228,11 @@ function checkOptions(options: unknown): Settings | undefined {
     else if (isRecord(cp)) for (const [k, v] of Object.entries(cp).sort(([a], [b]) => cmp(a, b))) checkName(check, `options.controlPlane['${k}']`, v, false, "the cluster that runs Crossplane in that environment, such as 'mgmt-prod'");
     else check.kind(WHERE, 'options.controlPlane', cp, 'a cluster name, or an object of cluster names by environment', "'mgmt', or { prod: 'mgmt-prod', staging: 'mgmt-staging' }");
   }
+  if (opts.rollingSync !== undefined && typeof opts.rollingSync !== 'boolean') {
+    check.kind(WHERE, 'options.rollingSync', opts.rollingSync, 'a boolean', 'rollingSync: true');
+  } else if (opts.rollingSync === true && tool === 'flux') {
+    check.error(GITOPS_CODES.option, WHERE, 'options.rollingSync orders Argo CD Applications; Flux orders its Kustomizations with dependsOn already', opts.rollingSync, "leave rollingSync out with tool: 'flux' (or use tool: 'argocd')");
+  }
   check.throwIfAny('gitopsFolders');
   const t = tool as GitOpsTool;
   return {
@@ -222,6 +247,7 @@ function checkOptions(options: unknown): Settings | undefined {
     dependsOn: [...((opts.dependsOn as string[] | undefined) ?? [])].sort(cmp),
     destinations: (destinations as Record<string, string> | undefined) ?? {},
     controlPlane: cp as Settings['controlPlane'],
+    rollingSync: opts.rollingSync === true,
   };
 }
 
@@ -289,7 +315,16 @@ export function gitopsFolders(folders: readonly ManifestFolder[], options: GitOp
     if (folder.files?.[KUSTOMIZATION_FILE] !== undefined) {
       problems.push({ severity: 'error', code: GITOPS_CODES.folder, path: key, message: `the folder '${key}' already has a ${KUSTOMIZATION_FILE}: the GitOps output would replace it`, value: KUSTOMIZATION_FILE, fix: `leave ${KUSTOMIZATION_FILE} out of the folder's files; the GitOps output writes it` });
     }
-    return { folder, segments, repoPath: repo(segments), kind, environment, ...(destination === undefined ? {} : { destination }), name: names[i] };
+    if (folder.files?.[BREAK_GLASS_FILE] !== undefined && s.tool === 'argocd') {
+      problems.push({ severity: 'error', code: GITOPS_CODES.folder, path: key, message: `the folder '${key}' already has a ${BREAK_GLASS_FILE}: the GitOps output would replace it`, value: BREAK_GLASS_FILE, fix: `leave ${BREAK_GLASS_FILE} out of the folder's files; the GitOps output writes the folder's break-glass objects there` });
+    }
+    const grants = s.tool === 'argocd' ? folder.manifests.filter(isBreakGlass) : [];
+    const own: ManifestFolder = grants.length === 0 ? folder : {
+      ...folder,
+      manifests: folder.manifests.filter((m) => !isBreakGlass(m)),
+      files: { ...(folder.files ?? {}), [BREAK_GLASS_FILE]: breakGlassText(grants) },
+    };
+    return { folder: own, segments, repoPath: repo(segments), kind, environment, ...(destination === undefined ? {} : { destination }), name: names[i], ...(grants.length > 0 ? { breakGlass: true } : {}) };
   });
   for (const k of Object.keys(s.destinations).sort(cmp)) {
     if (!usedKeys.has(k)) problems.push({ severity: 'error', code: GITOPS_CODES.destination, path: WHERE, message: `options.destinations names '${k}', which is no folder's path or cluster folder's name: the destination would reach nothing`, value: k, fix: `key destinations by a folder's path (${folders.slice(0, 3).map((f) => segmentsOf(f).join('/')).join(', ')}) or a cluster folder's name` });
@@ -309,10 +344,12 @@ export function gitopsFolders(folders: readonly ManifestFolder[], options: GitOp
     if (u.kind === 'network' && u.destination === undefined) {
       warnings.push({ severity: 'warning', code: GITOPS_CODES.noControlPlane, path: key, message: `the folder '${key}' holds cloud resources (Crossplane objects) and no control-plane cluster is named to apply them: it gets its ${KUSTOMIZATION_FILE} but no ${s.tool === 'argocd' ? 'Application' : 'Flux Kustomization'}`, value: key, fix: `name the cluster that runs Crossplane: controlPlane: 'mgmt' (--control-plane mgmt), or by environment` });
     }
-    const grants = u.folder.manifests.filter((m) => m.metadata.labels?.[LABELS.breakGlass] !== undefined);
+    // Argo CD: the grants have an Application without self-heal (see ./argocd). Flux applies
+    // every object of a Kustomization again at each interval: it has no such setting.
+    const grants = u.folder.manifests.filter(isBreakGlass);
     if (grants.length > 0) {
       const expiries = [...new Set(grants.map((m) => m.metadata.annotations?.[ANNOTATIONS.expires] ?? '?'))].sort(cmp);
-      warnings.push({ severity: 'warning', code: GITOPS_CODES.breakGlass, path: key, message: `the folder '${key}' holds ${grants.length} break-glass object${grants.length === 1 ? '' : 's'}: the reaper deletes them at expiry, but ${s.tool === 'argocd' ? 'Argo CD (self-heal)' : 'Flux'} applies them again while they are in the repository`, value: expiries.join(', '), fix: 'synthesize again and commit at the expiry (a scheduled pipeline), so that the grant leaves the repository when it ends' });
+      warnings.push({ severity: 'warning', code: GITOPS_CODES.breakGlass, path: key, message: `the folder '${key}' holds ${grants.length} break-glass object${grants.length === 1 ? '' : 's'}: the reaper deletes them at expiry, but Flux applies every object of its Kustomization again at each interval while it is in the repository`, value: expiries.join(', '), fix: "synthesize again and commit at the expiry (a scheduled pipeline), so that the grant leaves the repository when it ends; or use --gitops argocd, whose break-glass Applications do not self-heal" });
     }
   }
 
@@ -335,6 +372,21 @@ export function gitopsFolders(folders: readonly ManifestFolder[], options: GitOp
     }
   }
   return { folders: out, warnings: sortProblems(warnings) };
+}
+
+function isBreakGlass(m: KubeManifest): boolean {
+  return m.metadata.labels?.[LABELS.breakGlass] !== undefined;
+}
+
+/**
+ * The text of a folder's {@link BREAK_GLASS_FILE}: its break-glass objects, those of CRD kinds
+ * with the skip-dry-run option (their CRD may come later; the sync is retried).
+ */
+function breakGlassText(grants: readonly KubeManifest[]): string {
+  const head = '# The break-glass objects of this folder: an Argo CD Application without self-heal deploys them (see gitops/argocd/), so that the reaper\'s deletion at expiry stays.\n';
+  return head + toYaml(grants.map((m) => (needsCustomResourceDefinition(m)
+    ? { ...m, metadata: { ...m.metadata, annotations: { ...(m.metadata.annotations ?? {}), [ARGOCD_ANNOTATIONS.syncOptions]: SKIP_DRY_RUN_ON_MISSING_RESOURCE } } }
+    : m)));
 }
 
 /** The kustomization of one folder: its layer files; for Argo CD, the sync-wave patches. */

@@ -14,6 +14,7 @@ import * as YAML from 'yaml';
 import { cmp } from '../core/errors';
 import { layerOf } from '../synth';
 import { KubeManifest } from '../targets/types';
+import { BULKHEAD_KUSTOMIZATION_MARKER } from './marker';
 import { apiGroupOf, apiVersionOf, argocdAnnotationsOf, GitOpsStage, GITOPS_STAGES, gitopsStageOf, needsCustomResourceDefinition } from './order';
 
 /** A kustomize patch target (`patches[].target`). */
@@ -139,7 +140,7 @@ export function stagePatches(manifests: readonly KubeManifest[], stage: GitOpsSt
   return exactTargets(others, manifests).map((target) => ({ target, patch: deletePatch(target) }));
 }
 
-/** The text of a `kustomization.yaml`: a comment, the resources, then the patches. */
+/** The text of a `kustomization.yaml`: the Bulkhead marker line, a comment, the resources, then the patches. */
 export function kustomizationText(resources: readonly string[], patches: readonly KustomizePatch[], comment: readonly string[]): string {
   const body = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
@@ -147,5 +148,5 @@ export function kustomizationText(resources: readonly string[], patches: readonl
     resources: [...resources],
     ...(patches.length > 0 ? { patches: patches.map((p) => ({ target: p.target, patch: p.patch })) } : {}),
   };
-  return `${comment.map((l) => `# ${l}`.trimEnd()).join('\n')}\n${YAML.stringify(body, { lineWidth: 0 })}`;
+  return `${[BULKHEAD_KUSTOMIZATION_MARKER, ...comment.map((l) => `# ${l}`.trimEnd())].join('\n')}\n${YAML.stringify(body, { lineWidth: 0 })}`;
 }

@@ -30,7 +30,16 @@ export interface GitOpsUnit {
   readonly destination?: string;
   /** The name of its Application (Argo CD), and the prefix of its Kustomizations' names (Flux). */
   readonly name: string;
+  /**
+   * Whether its break-glass objects are in a file of their own ({@link BREAK_GLASS_FILE}),
+   * deployed by an Application without self-heal (Argo CD).
+   * @default false
+   */
+  readonly breakGlass?: boolean;
 }
+
+/** The file of a folder's break-glass objects, beside its layer files (Argo CD output). */
+export const BREAK_GLASS_FILE = 'break-glass.yaml';
 
 /** Whether a folder holds a cloud network's objects (every object of a network layer). */
 export function isNetworkFolder(folder: ManifestFolder): boolean {

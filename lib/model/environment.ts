@@ -138,9 +138,15 @@ export interface EnvironmentOverlay {
   readonly breakGlass?: Readonly<Record<string, BreakGlassOverlay>>;
   /**
    * What the environment leaves out, by construct path below the topology (`'fraud-detection'`,
-   * `'payments/fraud-detection'`): workloads, VM fleets, managed services, externals or
-   * BreakGlass grants. Their flows are left out with them; a grant that names a left-out
-   * peer must be left out too (`BH-ENV-LEAVE-OUT`).
+   * `'payments/fraud-detection'`): workloads, VM fleets, managed services, externals,
+   * BreakGlass grants, clusters or networks. Their flows are left out with them; a grant that
+   * names a left-out peer must be left out too (`BH-ENV-LEAVE-OUT`).
+   *
+   * A left-out cluster takes the workloads that run in it with it, and a left-out network the
+   * VM fleets and managed services in it (as if each were left out). What the environment keeps
+   * must not need them: a kept cluster in a left-out network, a kept network whose control
+   * plane is a left-out cluster or that is linked to a left-out network, and a kept VM fleet
+   * whose SPIRE cluster is left out are errors (`BH-ENV-LEAVE-OUT-USED`).
    * @default - nothing
    */
   readonly leaveOut?: string[];
@@ -211,6 +217,8 @@ export const ENVIRONMENT_CODES = {
   crossAddress: 'BH-ENV-CROSS-ADDRESS',
   /** A left-out construct of a kind that cannot be left out, or still named by a grant. */
   leaveOut: 'BH-ENV-LEAVE-OUT',
+  /** A left-out cluster or network that a kept construct needs (its network, control plane, SPIRE cluster, a network link). */
+  leaveOutUsed: 'BH-ENV-LEAVE-OUT-USED',
 } as const;
 
 const OVERLAY_FIELDS = ['trustDomain', 'mode', 'layerModes', 'clusters', 'networks', 'breakGlass', 'leaveOut', 'crossings'];
@@ -488,9 +496,9 @@ function checkDeclared(check: ArgCheck, t: Topology, env: Environment): void {
       if (typeof key !== 'string') continue;
       const c = find(t, key);
       if (!c) {
-        check.error(ENVIRONMENT_CODES.key, here, `environment '${env.name}' leaves out '${key}', which the declaration does not declare`, key, 'name a workload, VM fleet, managed service, External or BreakGlass grant by its construct path below the topology (such as payments/fraud-detection)');
+        check.error(ENVIRONMENT_CODES.key, here, `environment '${env.name}' leaves out '${key}', which the declaration does not declare`, key, 'name a workload, VM fleet, managed service, External, BreakGlass grant, cluster or network by its construct path below the topology (such as payments/fraud-detection)');
       } else if (!isOmittable(c)) {
-        check.error(ENVIRONMENT_CODES.leaveOut, here, `environment '${env.name}' leaves out ${c.node.path}, which is no workload, VM fleet, managed service, External or grant: only those can be left out`, key, 'leave out the workloads on it instead, or give the environment its own overlay for it');
+        check.error(ENVIRONMENT_CODES.leaveOut, here, `environment '${env.name}' leaves out ${c.node.path}, which is no workload, VM fleet, managed service, External, grant, cluster or network: only those can be left out`, key, 'leave out the workloads on it instead, or give the environment its own overlay for it');
       }
     }
   }
@@ -509,13 +517,50 @@ function find(t: Topology, key: string): IConstruct | undefined {
 }
 
 function isOmittable(c: IConstruct): boolean {
-  return Workload.isWorkload(c) || VmFleet.isVmFleet(c) || ManagedService.isManagedService(c) || External.isExternal(c) || BreakGlass.isBreakGlass(c);
+  return Workload.isWorkload(c) || VmFleet.isVmFleet(c) || ManagedService.isManagedService(c) || External.isExternal(c) || BreakGlass.isBreakGlass(c)
+    || Cluster.isCluster(c) || Network.isNetwork(c);
+}
+
+/**
+ * What leaving out `named` leaves out: the constructs named, the workloads of a left-out
+ * cluster, the VM fleets and managed services of a left-out network.
+ */
+function leftOutWith(t: Topology, named: ReadonlySet<IConstruct>): Set<IConstruct> {
+  const gone = new Set<IConstruct>(named);
+  for (const c of t.node.findAll()) {
+    if (Workload.isWorkload(c) && named.has(c.cluster)) gone.add(c);
+    else if ((VmFleet.isVmFleet(c) || ManagedService.isManagedService(c)) && named.has(c.network)) gone.add(c);
+  }
+  return gone;
+}
+
+/** Kept constructs that need a left-out cluster or network (`BH-ENV-LEAVE-OUT-USED`). */
+function checkKeptNeeds(check: ArgCheck, t: Topology, gone: ReadonlySet<IConstruct>): void {
+  const env = t.environment;
+  const used = (kept: IConstruct, what: string, x: IConstruct, fix: string): void => {
+    check.error(ENVIRONMENT_CODES.leaveOutUsed, kept.node.path, `${kept.node.path} ${what} ${x.node.path}, which environment '${env}' leaves out`, x.node.path, fix);
+  };
+  const keepOrLeave = (kept: IConstruct, x: IConstruct, also: string): string => `leave out ${relative(t, kept)} too (leaveOut: [..., '${relative(t, kept)}'])${also}, or keep ${relative(t, x)} in the environment`;
+  for (const c of t.node.findAll()) {
+    if (gone.has(c)) continue;
+    if (Cluster.isCluster(c)) {
+      const n = (c.props as Partial<ClusterProps>).network;
+      if (n !== undefined && gone.has(n)) used(c, 'lies in the network', n, keepOrLeave(c, n, ''));
+    } else if (Network.isNetwork(c)) {
+      for (const cp of c.controlPlanes) if (gone.has(cp)) used(c, 'has as its control plane the cluster', cp, keepOrLeave(c, cp, `, or name another control plane in this environment (env.network(..., { controlPlane }))`));
+      for (const l of c.links) if (gone.has(l.peer)) used(c, `is linked (${l.kind}) to the network`, l.peer, `declare the link only in the environments that keep both networks (if (env.name !== '${env}') ...), or keep ${relative(t, l.peer)} in the environment`);
+    } else if (VmFleet.isVmFleet(c)) {
+      const sc = (c.props as { readonly spireCluster?: Cluster }).spireCluster;
+      if (sc !== undefined && gone.has(sc)) used(c, 'takes its SPIRE identities from the cluster', sc, keepOrLeave(c, sc, ', or name another spireCluster in this environment'));
+    }
+  }
 }
 
 /** Removes what an environment leaves out, with its flows; a grant that still names a left-out peer is an error. */
 function leaveOut(check: ArgCheck, t: Topology, o: EnvironmentOverlay): void {
   if (!Array.isArray(o.leaveOut) || o.leaveOut.length === 0) return;
-  const gone = new Set<IConstruct>(o.leaveOut.map((k) => find(t, k)!).filter((c) => c !== undefined));
+  const gone = leftOutWith(t, new Set<IConstruct>(o.leaveOut.map((k) => find(t, k)!).filter((c) => c !== undefined)));
+  checkKeptNeeds(check, t, gone);
   for (const g of t.node.findAll().filter((c): c is BreakGlass => BreakGlass.isBreakGlass(c) && !gone.has(c))) {
     const props = g.props as Partial<BreakGlassProps>;
     const named = [...(Array.isArray(props.from) ? props.from : []), ...(Array.isArray(props.to) ? props.to : [])].filter((x) => gone.has(x as IConstruct)) as IConstruct[];

@@ -272,7 +272,7 @@ function revocationAtExpiry(
           },
         }],
       }),
-      tags: { [AWS_TAGS.managedBy]: r.tags[AWS_TAGS.managedBy] ?? 'bulkhead', [AWS_TAGS.network]: r.network },
+      tags: { [AWS_TAGS.managedBy]: r.tags[AWS_TAGS.managedBy] ?? 'bulkhead', [AWS_TAGS.network]: r.network, ...(r.tags[AWS_TAGS.environment] !== undefined ? { [AWS_TAGS.environment]: r.tags[AWS_TAGS.environment] } : {}) },
     }, { parent: opts.parent, provider });
     const policyName = [opts.stack, 'aws', 'RevokeRolePolicy', r.group].join('.');
     const policy = new aws.iam.RolePolicy(policyName, {

@@ -25,10 +25,22 @@ describe('bulkhead synth --gitops', () => {
     expect(r.code).toBe(EXIT_OK);
     const files = r.out.trim().split('\n').map((f) => path.relative(out, f));
     expect(files).toEqual(expect.arrayContaining(['eks-prod/kustomization.yaml', 'gke-analytics/kustomization.yaml', 'gitops/argocd/applicationset.yaml']));
-    const set = YAML.parse(fs.readFileSync(path.join(out, 'gitops/argocd/applicationset.yaml'), 'utf8'));
+    const [set, breakGlass] = YAML.parseAllDocuments(fs.readFileSync(path.join(out, 'gitops/argocd/applicationset.yaml'), 'utf8')).map((d) => d.toJSON());
     expect(set.spec.template.spec.source).toEqual({ repoURL: 'https://github.com/acme/platform.git', targetRevision: 'main', path: '{{.path}}' });
     expect(set.spec.generators[0].list.elements.map((e: { path: string; cluster: string }) => `${e.path}=${e.cluster}`)).toEqual(['deploy/segmentation/eks-prod=eks-prod', 'deploy/segmentation/gke-analytics=gke-analytics']);
-    expect(r.err).toMatch(/BH-GITOPS-BREAK-GLASS/);
+    expect(set.spec.strategy).toBeUndefined();
+    // the break-glass grants: their own file and Application, without self-heal (no warning: the reaper's deletion stays)
+    expect(files).toContain('eks-prod/break-glass.yaml');
+    expect(breakGlass.spec.template.spec.syncPolicy.automated.selfHeal).toBe(false);
+    expect(r.err).not.toMatch(/BH-GITOPS-BREAK-GLASS/);
+  });
+
+  test('argocd --rolling-sync: the ApplicationSet orders network folders before cluster folders', () => {
+    const out = tmp();
+    expect(cli('synth', SHOP, '--out', out, '--gitops', 'argocd', '--repo-url', 'https://github.com/acme/platform.git', '--path', 'deploy', '--rolling-sync').code).toBe(EXIT_OK);
+    const [set] = YAML.parseAllDocuments(fs.readFileSync(path.join(out, 'gitops/argocd/applicationset.yaml'), 'utf8')).map((d) => d.toJSON());
+    expect(set.spec.strategy.type).toBe('RollingSync');
+    expect(set.spec.strategy.rollingSync.steps.map((s: { matchExpressions: { values: string[] }[] }) => s.matchExpressions[0].values)).toEqual([['network'], ['cluster']]);
   });
 
   test('flux: Kustomizations per cluster with --source-ref and --depends-on; --path defaults to a relative --out', () => {
@@ -47,7 +59,7 @@ describe('bulkhead synth --gitops', () => {
 
   test('argocd: a network folder deploys to the control plane its declaration names; --control-plane overrides it', () => {
     const CLOUD = path.join(__dirname, 'fixtures', 'cloud-shop.ts');
-    const elements = (out: string) => YAML.parse(fs.readFileSync(path.join(out, 'gitops/argocd/applicationset.yaml'), 'utf8')).spec.generators[0].list.elements
+    const elements = (out: string) => YAML.parseAllDocuments(fs.readFileSync(path.join(out, 'gitops/argocd/applicationset.yaml'), 'utf8'))[0].toJSON().spec.generators[0].list.elements
       .map((e: { path: string; cluster: string }) => `${e.path}=${e.cluster}`);
     const declared = tmp();
     const r = cli('synth', CLOUD, '--out', declared, '--gitops', 'argocd', '--repo-url', 'https://github.com/acme/platform.git', '--path', 'deploy');

@@ -87,3 +87,21 @@ const withCrd = crdKey({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Ku
 withCrd('every Kustomization validates against the upstream CRD', () => {
   for (const f of fluxFiles()) for (const d of f.docs) expect(schemaErrors(d as unknown as { apiVersion: string; kind: string })).toEqual([]);
 });
+
+describe('Flux: cloud networks before the default denies of the clusters of the same Flux', () => {
+  test('where a cluster applies a network folder, each cluster folder\'s default-deny stage also waits for the network\'s allows', () => {
+    for (const env of ['prod', 'staging']) {
+      const f = fluxFiles().find((x) => x.path === `gitops/flux/${env}/eks-orders`)!;
+      const network = f.docs.filter((d) => d.spec.path.includes('/aws/'));
+      const allows = network.find((d) => d.metadata.labels['bulkhead.io/stage'] === 'allow')!;
+      expect(allows).toBeDefined();
+      const denies = f.docs.filter((d) => !d.spec.path.includes('/aws/') && d.metadata.labels['bulkhead.io/stage'] === 'default-deny');
+      expect(denies.length).toBeGreaterThan(0);
+      for (const d of denies) expect(d.spec.dependsOn!.map((x) => x.name)).toEqual(expect.arrayContaining([allows.metadata.name]));
+      // the network's own stages wait for nothing of the clusters: no cycle
+      for (const n of network) for (const dep of n.spec.dependsOn ?? []) expect(f.docs.find((d) => d.metadata.name === dep.name)?.spec.path ?? n.spec.path).toBe(n.spec.path);
+      // a cluster that applies no network folder is unchanged: one dependency per stage
+      for (const d of fluxFiles().find((x) => x.path === `gitops/flux/${env}/aks-support`)!.docs) expect(d.spec.dependsOn).toHaveLength(1);
+    }
+  });
+});

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import * as YAML from 'yaml';
-import { gitopsFolders } from '../../lib/gitops';
+import { BREAK_GLASS_FILE, BULKHEAD_KUSTOMIZATION_MARKER, gitopsFolders } from '../../lib/gitops';
 import { argocdPatches, exactTargets, kustomizationText, layerFilesOf, stagePatches, targetSelects } from '../../lib/gitops/kustomize';
 import { ARGOCD_SYNC_WAVES, gitopsStageOf, needsCustomResourceDefinition } from '../../lib/gitops/order';
 import { KubeManifest } from '../../lib/targets/types';
@@ -74,9 +74,9 @@ describe('stagePatches', () => {
 });
 
 describe('kustomizationText', () => {
-  test('a Kustomization of the resources, the patches after them, the comment first', () => {
+  test('a Kustomization of the resources, the patches after them, the Bulkhead marker and the comment first', () => {
     const text = kustomizationText(['a.yaml'], [], ['hello']);
-    expect(text.startsWith('# hello\n')).toBe(true);
+    expect(text.startsWith(`${BULKHEAD_KUSTOMIZATION_MARKER}\n# hello\n`)).toBe(true);
     expect(YAML.parse(text)).toEqual({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['a.yaml'] });
   });
 
@@ -89,12 +89,16 @@ describe('kustomizationText', () => {
 const real = hasKustomize() ? test : test.skip;
 
 describe('kustomize build (kubectl kustomize)', () => {
-  real('Argo CD: the build holds every object of the folder once, each as rendered plus its wave (and the skip-dry-run option for CRD kinds)', () => {
+  real('Argo CD: the build holds every object of the folder once but the break-glass ones (in their own file), each as rendered plus its wave (and the skip-dry-run option for CRD kinds)', () => {
     const out = writeTemp(gitopsFolders(shopFolders(), { tool: 'argocd', repoUrl: 'https://github.com/acme/platform.git', path: 'deploy' }).folders);
+    const grant = (m: KubeManifest): boolean => m.metadata.labels?.['bulkhead.io/break-glass'] !== undefined;
     for (const f of shopFolders()) {
       const built = kustomizeBuild(path.join(out, f.name));
-      expect(built.map(idOf).sort()).toEqual(f.manifests.map(idOf).sort());
-      for (const m of f.manifests) {
+      expect(built.map(idOf).sort()).toEqual(f.manifests.filter((m) => !grant(m)).map(idOf).sort());
+      const file = path.join(out, f.name, BREAK_GLASS_FILE);
+      const grants = f.manifests.filter(grant);
+      expect(fs.existsSync(file) ? YAML.parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => idOf(d.toJSON() as KubeManifest)).sort() : []).toEqual(grants.map(idOf).sort());
+      for (const m of f.manifests.filter((x) => !grant(x))) {
         const b = built.find((x) => idOf(x) === idOf(m)) as { metadata: { annotations?: Record<string, string> } };
         const { 'argocd.argoproj.io/sync-wave': wave, 'argocd.argoproj.io/sync-options': options, ...rest } = b.metadata.annotations ?? {};
         expect(wave).toBe(String(ARGOCD_SYNC_WAVES[gitopsStageOf(m)]));

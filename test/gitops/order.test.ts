@@ -7,6 +7,7 @@ import { declareMultiCloud } from '../../examples/multi-cloud/declaration';
 import { diff } from '../../lib/analysis/engine';
 import { argocdAnnotationsOf, ARGOCD_SYNC_WAVES, GitOpsStage, GITOPS_STAGES, gitopsStageOf, needsCustomResourceDefinition } from '../../lib/gitops/order';
 import { synthesize } from '../../lib/synth';
+import { KubeManifest } from '../../lib/targets/types';
 import { loadWithEndpoints } from '../../lib/verify';
 import { multiCloudFolders, obj, shopFolders } from './fixtures';
 
@@ -64,12 +65,36 @@ describe('needsCustomResourceDefinition', () => {
   });
 });
 
+/** The namespaces where egress policies of the allow stage (NetworkPolicy, Cilium) admit DNS (port 53) themselves. */
+function dnsNamespaces(manifests: readonly KubeManifest[]): Set<string> {
+  const port53 = (v: unknown): boolean => JSON.stringify(v ?? null).match(/"port":"?53"?[,}]/) !== null;
+  return new Set(manifests.filter((m) => {
+    if (gitopsStageOf(m) !== 'allow') return false;
+    const spec = (m as unknown as { spec?: { egress?: unknown } }).spec;
+    return (m.kind === 'NetworkPolicy' || m.kind === 'CiliumNetworkPolicy') && port53(spec?.egress);
+  }).map((m) => m.metadata.namespace ?? ''));
+}
+
+describe('stage classification of policies that carry DNS', () => {
+  test('a workload\'s egress policy with a DNS rule is an allow; a namespace-wide one (every pod) is a default deny', () => {
+    const dns = { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] };
+    const np = (podSelector: object): KubeManifest => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'x', namespace: 'shop' }, spec: { podSelector, policyTypes: ['Egress'], egress: [dns, { to: [{ podSelector: { matchLabels: { app: 'db' } } }] }] } } as unknown as KubeManifest);
+    expect(gitopsStageOf(np({ matchLabels: { app: 'web' } }))).toBe('allow');
+    expect(gitopsStageOf(np({}))).toBe('default-deny');
+    const cnp = (endpointSelector: object): KubeManifest => ({ apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: { name: 'x', namespace: 'shop' }, spec: { endpointSelector, egress: [{ toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'kube-system', 'k8s-app': 'kube-dns' } }], toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }], rules: { dns: [{ matchPattern: '*' }] } }] }] } } as unknown as KubeManifest);
+    expect(gitopsStageOf(cnp({ matchLabels: { app: 'web' } }))).toBe('allow');
+    expect(gitopsStageOf(cnp({}))).toBe('default-deny');
+    expect([...dnsNamespaces([np({ matchLabels: { app: 'web' } })])]).toEqual(['shop']);
+    expect([...dnsNamespaces([np({})])]).toEqual([]);
+  });
+});
+
 describe('applying the stages in order (analysis engine)', () => {
   // The workloads themselves (Deployments, CronJobs, Namespaces) are there from the start: the
   // question is what the policies applied so far allow between them.
   const endpoints = (apiVersion: string): boolean => ['v1', 'apps/v1', 'batch/v1'].includes(apiVersion);
 
-  test.each([['e-commerce', () => declareShop(undefined).topology], ['multi-cloud', () => declareMultiCloud(undefined).topology]])('%s: after each stage, every connection the final state allows is still allowed, but DNS until the default denies come', (_name, topology) => {
+  test.each([['e-commerce', () => declareShop(undefined).topology], ['multi-cloud', () => declareMultiCloud(undefined).topology]])('%s: after each stage, every connection the final state allows is still allowed (DNS too, where the workloads\' own egress policies carry it)', (_name, topology) => {
     const s = synthesize(topology());
     for (const c of s.clusters) {
       const options = { trustDomain: c.cluster.trustDomain, clusterName: c.cluster.ciliumClusterName };
@@ -83,9 +108,11 @@ describe('applying the stages in order (analysis engine)', () => {
             ...layer.added.map((a) => `${a.src} => ${a.dst} : ${a.ports.toString()}`),
             ...layer.changed.filter((x) => !x.after.subtract(x.before).isEmpty()).map((x) => `${x.src} => ${x.dst} : ${x.after.subtract(x.before).toString()}`),
           ];
-          // The namespace default denies carry the DNS allow (NetworkPolicy, Cilium): a workload
-          // whose egress policy arrived with the allows resolves names again once they come.
-          const notDns = cut.filter((x) => !/ => kube-system\/platform-dns\[Deployment\] : TCP 53,UDP 53$/.test(x));
+          // Where the DNS allow lives only in the namespace default denies (NetworkPolicy, Cilium),
+          // a workload whose egress policy arrived with the allows resolves names again once they
+          // come; where the workloads' own egress policies carry it (allow stage), nothing is cut.
+          const own = dnsNamespaces(c.manifests);
+          const notDns = cut.filter((x) => own.has(x.slice(0, x.indexOf('/'))) || !/ => kube-system\/platform-dns\[Deployment\] : TCP 53,UDP 53$/.test(x));
           expect({ cluster: c.cluster.name, stages: applied.join('+'), layer: layer.layer, cut: notDns }).toEqual({ cluster: c.cluster.name, stages: applied.join('+'), layer: layer.layer, cut: [] });
           if (k === 0) expect(cut).toEqual([]);
         }

@@ -13,6 +13,7 @@ import { External } from '../../lib/model/external';
 import { EnforcementMode, Topology } from '../../lib/model/topology';
 import { Workload } from '../../lib/model/workload';
 import { Cluster } from '../../lib/model/cluster';
+import { DomainBoundary } from '../../lib/model/domain';
 import { CallCase } from './declare';
 import { problemsThrown } from '../util/thrown';
 
@@ -143,9 +144,12 @@ const CASES: CallCase[] = [
   },
   // ---------------------------------------------------------------- leaving out
   {
-    name: 'leaving out a cluster (only workloads, fleets, services, externals and grants can be)',
-    call: () => envs(withOverlay('staging', { leaveOut: ['eks'] })),
-    code: 'BH-ENV-LEAVE-OUT', path: 'shop/staging', message: /leaves out shop\/staging\/eks, which is no workload/, value: /"eks"/, fix: /leave out the workloads on it instead/,
+    name: 'leaving out a domain (only workloads, fleets, services, externals, grants, clusters and networks can be)',
+    call: () => envs(withOverlay('staging', { leaveOut: ['payments'] }), (t, env) => {
+      shop(t, env);
+      new DomainBoundary(t, 'payments');
+    }),
+    code: 'BH-ENV-LEAVE-OUT', path: 'shop/staging', message: /leaves out shop\/staging\/payments, which is no workload/, value: /"payments"/, fix: /leave out the workloads on it instead/,
   },
   {
     name: 'leaving out a workload a grant still names',

@@ -45,6 +45,8 @@ export const AWS_TAGS = {
   breakGlass: LABELS.breakGlass,
   /** The expiry of a BreakGlass rule, in Unix seconds. */
   expiresAt: LABELS.expiresAt,
+  /** The environment of a resource, when the declaration names it (`TopologyProps.environment`, an `Environments` instance). */
+  environment: LABELS.environment,
 } as const;
 
 /** The security group of a workload's pods, and what its SecurityGroupPolicy needs. */
@@ -444,6 +446,11 @@ class NetworkRenderer {
     return cidrSet(o.memberCidrs).map((cidr) => ({ kind: 'cidr', cidr }));
   }
 
+  /** The environment tag, when the environment is named (as the environment label of the manifests). */
+  private environmentTag(): Record<string, string> {
+    return this.plan.topology.labelEnvironment ? { [AWS_TAGS.environment]: this.plan.topology.environment } : {};
+  }
+
   private linksOf(n: PlanNetwork): AwsVpcLink[] {
     const out = new Map<string, AwsVpcLink>();
     for (const other of this.plan.networks) {
@@ -463,7 +470,7 @@ class NetworkRenderer {
       description: awsDescription(`Bulkhead: ${what} ${o.key}${shardText}`),
       vpcId: o.network.vpcId,
       ...(o.adoptId && index === 1 ? { adoptId: o.adoptId } : {}),
-      tags: sortedRecord({ [AWS_TAGS.managedBy]: MANAGED_BY, [AWS_TAGS.network]: o.network.name, [AWS_TAGS.workload]: o.key }),
+      tags: sortedRecord({ [AWS_TAGS.managedBy]: MANAGED_BY, [AWS_TAGS.network]: o.network.name, [AWS_TAGS.workload]: o.key, ...this.environmentTag() }),
       members: [o.key],
       memberCidrs: [...new Set(o.memberCidrs)].sort(),
       workloadName: o.name,
@@ -482,7 +489,7 @@ class NetworkRenderer {
       group, ipProtocol: m.protocol, fromPort: m.from, toPort: m.to, peer: m.peer,
       description: ruleDescription(m.flows), flows: m.flows,
       tags: sortedRecord({
-        [AWS_TAGS.managedBy]: MANAGED_BY, [AWS_TAGS.network]: m.owner.network.name, [AWS_TAGS.workload]: m.owner.key,
+        [AWS_TAGS.managedBy]: MANAGED_BY, [AWS_TAGS.network]: m.owner.network.name, [AWS_TAGS.workload]: m.owner.key, ...this.environmentTag(),
         ...(grant ? { [AWS_TAGS.breakGlass]: grant.name, [AWS_TAGS.expiresAt]: String(grant.expiresAtEpoch) } : {}),
       }),
     };

@@ -31,7 +31,7 @@ export interface AwsSecurityGroup extends AwsPlacement {
   readonly vpcId: string;
   /** An existing group to adopt (`sg-…`) instead of creating one. @default - created */
   readonly adoptId?: string;
-  /** Tags, keys sorted (always `bulkhead.io/managed-by`, `bulkhead.io/network`, `bulkhead.io/workload`). */
+  /** Tags, keys sorted (always `bulkhead.io/managed-by`, `bulkhead.io/network`, `bulkhead.io/workload`; `bulkhead.io/environment` when the environment is named). */
   readonly tags: Readonly<Record<string, string>>;
   /** The plan endpoints (workload keys) whose instances are members of this group, sorted. */
   readonly members: readonly string[];
@@ -123,7 +123,7 @@ export interface AwsSecurityGroupRule extends AwsPlacement {
   readonly flows: readonly string[];
   /**
    * Tags, keys sorted: `bulkhead.io/managed-by`, `bulkhead.io/network`, `bulkhead.io/workload`,
-   * and on a break-glass rule `bulkhead.io/break-glass` (the grant) and `bulkhead.io/expires-at`
+   * `bulkhead.io/environment` when the environment is named, and on a break-glass rule `bulkhead.io/break-glass` (the grant) and `bulkhead.io/expires-at`
    * (Unix seconds).
    */
   readonly tags: Readonly<Record<string, string>>;
