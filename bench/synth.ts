@@ -238,6 +238,10 @@ export function reportSynth(rows: readonly SynthRow[], repeat: number): { text: 
     if (sp) {
       out.push(`top functions of synthesize() alone (validation, plan, renderers; ${sp.totalMs.toFixed(0)} ms profiled), self ms:`);
       for (const f of sp.topFunctions) out.push(`  ${f.selfMs.toFixed(0).padStart(7)}  ${f.name}`);
+      if (sp.topInclusive?.length) {
+        out.push('Bulkhead functions of synthesize() with the most total time (self + what they call), ms:');
+        for (const f of sp.topInclusive) out.push(`  ${f.totalMs.toFixed(0).padStart(7)}  ${f.name}`);
+      }
     }
     out.push('');
   }
