@@ -70,9 +70,10 @@ export function timed<T>(f: () => T): [T, number] {
 /**
  * Runs `script` (a TypeScript file of this folder) in a fresh Node process with
  * `ts-node/register/transpile-only` and `--expose-gc`, passing `args`, and resolves with the
- * value the child reports through {@link replyToParent}.
+ * value the child reports through {@link replyToParent}. With `quiet`, the child's stdout and
+ * stderr are dropped (its reply, and so its error, still arrive).
  */
-export function runChild<T>(script: string, args: readonly string[], options: { readonly maxOldSpaceMb?: number; readonly execArgv?: readonly string[]; readonly timeoutMs?: number } = {}): Promise<T> {
+export function runChild<T>(script: string, args: readonly string[], options: { readonly maxOldSpaceMb?: number; readonly execArgv?: readonly string[]; readonly timeoutMs?: number; readonly quiet?: boolean } = {}): Promise<T> {
   return new Promise((resolve, reject) => {
     const execArgv = [
       '-r', 'ts-node/register/transpile-only',
@@ -82,7 +83,8 @@ export function runChild<T>(script: string, args: readonly string[], options: { 
     ];
     const child = fork(path.join(__dirname, script), [...args], {
       execArgv,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // quiet: the child's own output (such as a host's warnings) is dropped; its reply still arrives
+      stdio: options.quiet ? ['ignore', 'ignore', 'ignore', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
     });
     let reply: ChildReply<T> | undefined;

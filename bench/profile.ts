@@ -13,6 +13,11 @@ export interface ProfileSummary {
   readonly byArea: Readonly<Record<string, number>>;
   /** The functions with the most self time. */
   readonly topFunctions: readonly { readonly name: string; readonly selfMs: number }[];
+  /**
+   * The Bulkhead functions with the most total time (self time plus the time of every function
+   * they call; a recursive function counted once per sample).
+   */
+  readonly topInclusive?: readonly { readonly name: string; readonly totalMs: number }[];
 }
 
 interface CallFrame {
@@ -24,6 +29,7 @@ interface CallFrame {
 interface ProfileNode {
   readonly id: number;
   readonly callFrame: CallFrame;
+  readonly children?: readonly number[];
 }
 
 interface CpuProfile {
@@ -95,14 +101,30 @@ function summarize(p: CpuProfile, totalMs: number): ProfileSummary {
   }
   const byArea: Record<string, number> = {};
   const byFunction = new Map<string, number>();
+  const nameOf = (n: ProfileNode): string => {
+    const file = n.callFrame.url.replace(/^.*\/(node_modules\/|lib\/|bench\/)/, '$1');
+    return `${n.callFrame.functionName || '(anonymous)'} ${file ? `${file}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
+  };
   for (const [id, us] of selfUs) {
     const n = byId.get(id);
     if (!n) continue;
     const area = areaOf(n.callFrame);
     byArea[area] = (byArea[area] ?? 0) + us / 1000;
-    const file = n.callFrame.url.replace(/^.*\/(node_modules\/|lib\/|bench\/)/, '$1');
-    const name = `${n.callFrame.functionName || '(anonymous)'} ${file ? `${file}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
+    const name = nameOf(n);
     byFunction.set(name, (byFunction.get(name) ?? 0) + us / 1000);
+  }
+  // Total time: each sampled node's time goes to every distinct Bulkhead function on its stack.
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const n = byId.get(at);
+      if (!n || !/\/lib\//.test(n.callFrame.url) || n.callFrame.url.includes('/node_modules/')) continue;
+      seen.add(nameOf(n));
+    }
+    for (const name of seen) inclusive.set(name, (inclusive.get(name) ?? 0) + us / 1000);
   }
   // Areas below 0.5% of the phase are summed into one line.
   const total = Object.values(byArea).reduce((a, b) => a + b, 0);
@@ -113,5 +135,6 @@ function summarize(p: CpuProfile, totalMs: number): ProfileSummary {
     }
   }
   const topFunctions = [...byFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_TOP ?? 15)).map(([name, selfMs]) => ({ name, selfMs }));
-  return { totalMs, byArea, topFunctions };
+  const topInclusive = [...inclusive.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_TOP ?? 15)).map(([name, ms]) => ({ name, totalMs: ms }));
+  return { totalMs, byArea, topFunctions, topInclusive };
 }

@@ -5,7 +5,11 @@
  *   (a) bulkhead  declaration (untimed) → `new TopologyCharts(app, …)` + `app.synthYaml()`
  *   (b) baseline  the objects `synthesize()` emitted, read from a JSON file (untimed) →
  *                 `new App()`, one `Chart` per cluster, one `ApiObject` per object + `app.synthYaml()`
- * Both produce the same YAML (checked by hash). Printed: wall and CPU time, peak RSS of the
+ *   (c) `bulkhead synth`  declaration (untimed) → plain `synthesize()` (timed), then
+ *                 `writeManifests(foldersOf(…))` into a fresh folder (timed): every file the CLI writes
+ *   (d) floors    the same objects (JSON file, untimed) serialized one document each with the
+ *                 `yaml` package, js-yaml and `JSON.stringify`
+ * (a) and (b) produce the same YAML (checked by hash). Printed: wall and CPU time, peak RSS of the
  * child, ratio a/b, growth per doubling, where the time goes inside (a) (each renderer is
  * wrapped with a timer), and a PASS/FAIL line per target (judged on wall time).
  *
@@ -17,7 +21,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { LayerName, Target, TARGETS } from '../lib';
+import * as jsyaml from 'js-yaml';
+import * as YAML from 'yaml';
+import { foldersOf, LayerName, synthesize, Target, TARGETS, writeManifests } from '../lib';
 import { TopologyCharts } from '../lib/cdk8s';
 import { generateTopology } from './generate';
 import {
@@ -49,8 +55,38 @@ export interface SynthCase {
   readonly profile?: ProfileSummary;
 }
 
+/** What the `bulkhead synth` child reports: plain `synthesize()`, then writing every file. */
+export interface WriteCase {
+  /** `synthesize(topology)` (validation, plan, every renderer). */
+  readonly synthesize: Measurement;
+  /** `writeManifests(foldersOf(synthesis), dir)`: YAML of every object, hashes, files written. */
+  readonly write: Measurement;
+  /** Objects written. */
+  readonly objects: number;
+  /** Files written. */
+  readonly files: number;
+  /** Bytes written. */
+  readonly bytes: number;
+}
+
+/** What the floors child reports: serializing the same objects, each object one document, in one process. */
+export interface FloorsCase {
+  /** `YAML.stringify` of the `yaml` package (the writer before js-yaml), per object. */
+  readonly yaml: Measurement;
+  /** `jsyaml.dump(m, { noRefs: true, lineWidth: -1 })` per object. */
+  readonly jsyaml: Measurement;
+  /** `JSON.stringify` per object. */
+  readonly json: Measurement;
+  /** Objects serialized. */
+  readonly objects: number;
+}
+
 /** One row of the synthesis benchmark. */
 export interface SynthRow {
+  /** `bulkhead synth`: plain synthesize(), then every file written (best of the repeats, by total wall time). */
+  readonly write?: WriteCase;
+  /** The serializer floors of the same objects (best of the repeats, by js-yaml wall time). */
+  readonly floors?: FloorsCase;
   /** Workloads. */
   readonly size: number;
   /** The prepared input. */
@@ -68,7 +104,13 @@ export interface SynthRow {
 }
 
 /** Targets of the issue. */
-export const SYNTH_TARGETS = { ratio: 1.5, growthPerDoubling: 2.2, memoryBytes: 1024 * 1048576, memorySize: 5000 } as const;
+export const SYNTH_TARGETS = {
+  ratio: 1.2, growthPerDoubling: 2.2, memoryBytes: 1024 * 1048576, memorySize: 5000,
+  /** `bulkhead synth` at most this many times the js-yaml floor of the same objects. */
+  writeOverJsYaml: 2,
+  /** Plain `synthesize()` at 5,000 workloads, at most (ms). */
+  synthesizeMs: 1000,
+} as const;
 
 /** Runs (a) and (b) for every prepared size, `repeat` times each (alternating), keeping the fastest. */
 export async function benchSynth(prepared: readonly Prepared[], options: { readonly repeat?: number; readonly profile?: boolean; readonly log?: (line: string) => void } = {}): Promise<SynthRow[]> {
@@ -87,6 +129,15 @@ export async function benchSynth(prepared: readonly Prepared[], options: { reado
       b.push(await runChild<SynthCase>('synth.ts', ['--child', 'baseline', '--input', p.file]));
       load = Math.max(load, os.loadavg()[0]);
     }
+    const writes: WriteCase[] = [];
+    const floors: FloorsCase[] = [];
+    for (let i = 0; i < repeat; i++) {
+      log(`synth ${p.size}: bulkhead synth (synthesize, write every file) run ${i + 1}/${repeat}`);
+      writes.push(await runChild<WriteCase>('synth.ts', ['--child', 'write', '--size', String(p.size), '--seed', String(p.seed), ...cloudArgs(p.cloud)]));
+      log(`synth ${p.size}: serializer floors run ${i + 1}/${repeat}`);
+      floors.push(await runChild<FloorsCase>('synth.ts', ['--child', 'floors', '--input', p.file]));
+      load = Math.max(load, os.loadavg()[0]);
+    }
     let bulkhead = fastest(a);
     let baseline = fastest(b);
     if (options.profile) {
@@ -98,6 +149,8 @@ export async function benchSynth(prepared: readonly Prepared[], options: { reado
     }
     rows.push({
       size: p.size, prepared: p, bulkhead, baseline,
+      write: writes.reduce((m, x) => (x.synthesize.ms + x.write.ms < m.synthesize.ms + m.write.ms ? x : m)),
+      floors: floors.reduce((m, x) => (x.jsyaml.ms < m.jsyaml.ms ? x : m)),
       bulkheadPeakRss: Math.max(...a.map((x) => x.measurement.peakRss)),
       baselinePeakRss: Math.max(...b.map((x) => x.measurement.peakRss)),
       load,
@@ -185,10 +238,34 @@ export function reportSynth(rows: readonly SynthRow[], repeat: number): { text: 
     if (sp) {
       out.push(`top functions of synthesize() alone (validation, plan, renderers; ${sp.totalMs.toFixed(0)} ms profiled), self ms:`);
       for (const f of sp.topFunctions) out.push(`  ${f.selfMs.toFixed(0).padStart(7)}  ${f.name}`);
+      if (sp.topInclusive?.length) {
+        out.push('Bulkhead functions of synthesize() with the most total time (self + what they call), ms:');
+        for (const f of sp.topInclusive) out.push(`  ${f.totalMs.toFixed(0).padStart(7)}  ${f.name}`);
+      }
     }
     out.push('');
   }
 
+  const withWrite = rows.filter((r) => r.write && r.floors);
+  if (withWrite.length) {
+    out.push('bulkhead synth = plain synthesize() + writeManifests(foldersOf(…)) (YAML of every object, hashes, files), in one fresh process;');
+    out.push('floors = the same objects serialized one document each, in one fresh process (yaml package / js-yaml / JSON.stringify)');
+    out.push(table(
+      ['workloads', 'objects', 'synthesize s', 'cpu s', 'write s', 'cpu s', 'synth total s', 'cpu s', 'peak RSS MiB', 'yaml s', 'js-yaml s', 'JSON s', 'total / js-yaml', 'cpu', 'write / js-yaml', 'MiB written'],
+      withWrite.map((r) => {
+        const w = r.write as WriteCase;
+        const f = r.floors as FloorsCase;
+        const total = w.synthesize.ms + w.write.ms;
+        const totalCpu = w.synthesize.cpuMs + w.write.cpuMs;
+        return [
+          String(r.size), String(w.objects), sec(w.synthesize.ms), sec(w.synthesize.cpuMs), sec(w.write.ms), sec(w.write.cpuMs), sec(total), sec(totalCpu),
+          mib(Math.max(w.synthesize.peakRss, w.write.peakRss)), sec(f.yaml.ms), sec(f.jsyaml.ms), sec(f.json.ms),
+          (total / f.jsyaml.ms).toFixed(2), (totalCpu / f.jsyaml.cpuMs).toFixed(2), (w.write.ms / f.jsyaml.ms).toFixed(2), mib(w.bytes),
+        ];
+      }),
+    ));
+    out.push('');
+  }
   const ratioFails = rows.filter((r) => r.bulkhead.measurement.ms / r.baseline.measurement.ms > SYNTH_TARGETS.ratio);
   const worstRatio = Math.max(...rows.map((r) => r.bulkhead.measurement.ms / r.baseline.measurement.ms));
   const worstCpuRatio = Math.max(...rows.map((r) => r.bulkhead.measurement.cpuMs / r.baseline.measurement.cpuMs));
@@ -201,6 +278,18 @@ export function reportSynth(rows: readonly SynthRow[], repeat: number): { text: 
     [`ratio a/b <= ${SYNTH_TARGETS.ratio} at every size`, ratioFails.length === 0, `worst ${worstRatio.toFixed(2)}${ratioFails.length ? ` (fails at ${ratioFails.map((r) => r.size).join(', ')})` : ''}; on CPU time ${worstCpuRatio.toFixed(2)}`],
     [`growth <= ${SYNTH_TARGETS.growthPerDoubling}x per doubling`, growth.length ? growthFails.length === 0 : undefined, growth.length ? `worst ${worstGrowth.toFixed(2)}${growthFails.length ? ` (fails at ${growthFails.map((g) => `${g.from}→${g.to}`).join(', ')})` : ''}; on CPU time ${worstCpuGrowth.toFixed(2)}` : 'needs two sizes'],
     [`${SYNTH_TARGETS.memorySize} workloads under 1 GiB (a, peak RSS)`, big ? big.bulkheadPeakRss < SYNTH_TARGETS.memoryBytes : undefined, big ? `${mib(big.bulkheadPeakRss)} MiB` : `size ${SYNTH_TARGETS.memorySize} not run`],
+    ...((): [string, boolean | undefined, string][] => {
+      const w = big?.write;
+      const f = big?.floors;
+      if (!w || !f) return [[`bulkhead synth <= ${SYNTH_TARGETS.writeOverJsYaml} x js-yaml floor at ${SYNTH_TARGETS.memorySize}`, undefined, `size ${SYNTH_TARGETS.memorySize} not run`], [`plain synthesize() <= ${sec(SYNTH_TARGETS.synthesizeMs)} s at ${SYNTH_TARGETS.memorySize}`, undefined, `size ${SYNTH_TARGETS.memorySize} not run`]];
+      const total = w.synthesize.ms + w.write.ms;
+      const peak = Math.max(w.synthesize.peakRss, w.write.peakRss);
+      return [
+        [`bulkhead synth <= ${SYNTH_TARGETS.writeOverJsYaml} x js-yaml floor at ${SYNTH_TARGETS.memorySize}`, total / f.jsyaml.ms <= SYNTH_TARGETS.writeOverJsYaml, `${sec(total)} s / ${sec(f.jsyaml.ms)} s = ${(total / f.jsyaml.ms).toFixed(2)}; on CPU time ${((w.synthesize.cpuMs + w.write.cpuMs) / f.jsyaml.cpuMs).toFixed(2)}`],
+        [`plain synthesize() <= ${sec(SYNTH_TARGETS.synthesizeMs)} s at ${SYNTH_TARGETS.memorySize}`, w.synthesize.ms <= SYNTH_TARGETS.synthesizeMs, `${sec(w.synthesize.ms)} s; CPU ${sec(w.synthesize.cpuMs)} s`],
+        [`bulkhead synth under 1 GiB at ${SYNTH_TARGETS.memorySize} (peak RSS)`, peak < SYNTH_TARGETS.memoryBytes, `${mib(peak)} MiB`],
+      ];
+    })(),
     ['baseline builds the same objects (same YAML)', same, same ? 'hashes equal' : 'hashes differ (did lib/ change between the prepare step and the runs?)'],
   ];
   for (const [what, ok, detail] of lines) out.push(`${ok === undefined ? 'SKIP' : ok ? 'PASS' : 'FAIL'}  ${what}: ${detail}`);
@@ -291,6 +380,41 @@ function baselineCase(argv: readonly string[]): SynthCase {
   };
 }
 
+function writeCase(argv: readonly string[]): WriteCase {
+  const size = Number(argValue(argv, '--size'));
+  const seed = Number(argValue(argv, '--seed') ?? '1');
+  const cloud = cloudOf(argv);
+  const { topology } = generateTopology(undefined, { workloads: size, seed, ...(cloud ? { cloud } : {}) });
+  const dir = scratchDir();
+  try {
+    const { result: synthesis, measurement: synth } = measure(() => synthesize(topology));
+    const out = path.join(dir, 'out');
+    const { result: files, measurement: write } = measure(() => writeManifests(foldersOf(synthesis), out));
+    const bytes = files.reduce((n, f) => n + fs.statSync(path.join(out, ...f.split('/'))).size, 0);
+    const objects = synthesis.clusters.reduce((n, c) => n + c.manifests.length, 0) + synthesis.networks.reduce((n, x) => n + x.manifests.length, 0);
+    return { synthesize: synth, write, objects, files: files.length, bytes };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function floorsCase(argv: readonly string[]): FloorsCase {
+  const input = argValue(argv, '--input');
+  if (!input) throw new Error('--input is required');
+  const file = JSON.parse(fs.readFileSync(input, 'utf8')) as PreparedFile;
+  const objects: unknown[] = [...file.clusters.flatMap((c) => c.manifests), ...(file.networkCharts ?? []).flatMap((n) => n.manifests)];
+  const each = (f: (m: unknown) => string) => () => {
+    let n = 0;
+    for (const m of objects) n += f(m).length;
+    return n;
+  };
+  // the cheapest first: a later floor never profits from a heap the earlier ones grew
+  const json = measure(each((m) => JSON.stringify(m))).measurement;
+  const js = measure(each((m) => jsyaml.dump(m, { noRefs: true, lineWidth: -1 }))).measurement;
+  const yaml = measure(each((m) => YAML.stringify(m, { lineWidth: 0, sortMapEntries: false, aliasDuplicateObjects: false }))).measurement;
+  return { yaml, jsyaml: js, json, objects: objects.length };
+}
+
 function digest(yaml: string): { sha256: string; bytes: number } {
   return { sha256: createHash('sha256').update(yaml).digest('hex'), bytes: Buffer.byteLength(yaml) };
 }
@@ -324,6 +448,8 @@ if (require.main === module) {
   const child = argValue(argv, '--child');
   if (child === 'bulkhead') replyToParent(() => bulkheadCase(argv));
   else if (child === 'baseline') replyToParent(() => baselineCase(argv));
+  else if (child === 'write') replyToParent(() => writeCase(argv));
+  else if (child === 'floors') replyToParent(() => floorsCase(argv));
   else {
     standalone(argv).catch((e: unknown) => {
       process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);

@@ -8,8 +8,8 @@ import { clusterFolderFiles } from './analysis/cluster-facts';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as YAML from 'yaml';
 import { ArgCheck, isDate, isRecord } from './core/entry';
+import { dumpYamlDocuments } from './core/yaml';
 import { applyAcknowledgements, BulkheadError, cmp, Problem, sortProblems } from './core/errors';
 import { ClusterLayerName, LayerName, LAYER_TABLE, NetworkLayerName } from './core/layers';
 import { LABELS } from './core/names';
@@ -432,9 +432,13 @@ export function layerOf(m: KubeManifest): string {
   return m.metadata.labels?.[LABELS.layer] ?? 'app';
 }
 
-/** Multi-document YAML of manifests, in the given order, with the rendered key order. */
+/**
+ * Multi-document YAML of manifests, in the given order, with the rendered key order: no anchors,
+ * no folded lines, and every string that a YAML 1.2 or YAML 1.1 reader (kubectl) would take
+ * for another type (`yes`, `on`, `0x1`, `1_000`, `1:20`, dates) quoted.
+ */
 export function toYaml(manifests: readonly KubeManifest[]): string {
-  return manifests.map((m) => YAML.stringify(m, { lineWidth: 0, sortMapEntries: false, aliasDuplicateObjects: false })).join('---\n');
+  return dumpYamlDocuments(manifests);
 }
 
 /** The manifests of one output folder. */
@@ -555,7 +559,12 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
   const content = new Map<string, string>();
   for (const c of folders) {
     const byLayer = new Map<string, KubeManifest[]>();
-    for (const m of c.manifests) byLayer.set(layerOf(m), [...(byLayer.get(layerOf(m)) ?? []), m]);
+    for (const m of c.manifests) {
+      const layer = layerOf(m);
+      const list = byLayer.get(layer);
+      if (list) list.push(m);
+      else byLayer.set(layer, [m]);
+    }
     const dir = [...(c.under ?? []), c.name].join('/');
     for (const [layer, ms] of [...byLayer.entries()].sort(([a], [b]) => cmp(a, b))) content.set(`${dir}/${layer}.yaml`, toYaml(ms));
     for (const [file, text] of Object.entries(c.files ?? {}).sort(([a], [b]) => cmp(a, b))) content.set(`${dir}/${file}`, text);

@@ -26,6 +26,12 @@ function strictFormProblem(address: string, prefix: string): string | undefined 
   return undefined;
 }
 
+/** CIDR texts already parsed by `Cidr.of`, and how many it keeps at most. */
+const PARSED = new Map<string, Cidr>();
+const PARSED_MAX = 100_000;
+/** The parsed network address of each Cidr (kept apart, so a Cidr's own properties stay its three fields). */
+const ADDRESSES = new WeakMap<Cidr, ipaddr.IPv4 | ipaddr.IPv6>();
+
 /**
  * An IPv4 or IPv6 network in CIDR notation, normalized and validated at construction.
  *
@@ -51,6 +57,16 @@ export class Cidr {
    * (`012.0.0.0/8` and `0x0a000000/8` are errors, not silently read as `10.0.0.0/8`).
    */
   public static of(text: string): Cidr {
+    // A Cidr is immutable: the same text always gives an equal one, so a parsed text is kept.
+    const known = typeof text === 'string' ? PARSED.get(text) : undefined;
+    if (known) return known;
+    const cidr = Cidr.parse(text);
+    if (PARSED.size >= PARSED_MAX) PARSED.clear();
+    PARSED.set(text, cidr);
+    return cidr;
+  }
+
+  private static parse(text: string): Cidr {
     if (typeof text !== 'string') {
       fail('BH-CIDR', 'Cidr.of', 'not a CIDR string', text, "write an address range such as '10.0.0.0/16'");
     }
@@ -93,8 +109,16 @@ export class Cidr {
   /** Whether this network contains the other entirely. */
   public contains(other: Cidr): boolean {
     if (other.family !== this.family || other.prefix < this.prefix) return false;
-    const a = ipaddr.parse(other.address);
-    return a.match(ipaddr.parse(this.address), this.prefix);
+    return other.parsedAddress().match(this.parsedAddress(), this.prefix);
+  }
+
+  private parsedAddress(): ipaddr.IPv4 | ipaddr.IPv6 {
+    let a = ADDRESSES.get(this);
+    if (!a) {
+      a = ipaddr.parse(this.address);
+      ADDRESSES.set(this, a);
+    }
+    return a;
   }
 
   /** Whether the two networks share any address. */

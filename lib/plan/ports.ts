@@ -8,7 +8,11 @@ import { PlanPort } from './types';
 /** Sorts ports and merges overlapping or adjacent ranges of one protocol. */
 export function mergePorts(ports: readonly PlanPort[]): PlanPort[] {
   const byProto = new Map<Protocol, PlanPort[]>();
-  for (const p of ports) byProto.set(p.protocol, [...(byProto.get(p.protocol) ?? []), p]);
+  for (const p of ports) {
+    const list = byProto.get(p.protocol);
+    if (list) list.push(p);
+    else byProto.set(p.protocol, [p]);
+  }
   const out: PlanPort[] = [];
   for (const proto of [...byProto.keys()].sort()) {
     // Ties (one port number reached under two names, or with and without a name) are broken

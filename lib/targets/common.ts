@@ -37,7 +37,10 @@ export function clusterPath(plan: Plan, cluster: PlanCluster): string {
 
 /** Sorts keys of a string map (for byte-stable output). */
 export function sortedRecord(r: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
+  const keys = Object.keys(r).sort();
+  const out: Record<string, string> = {};
+  for (const k of keys) out[k] = r[k];
+  return out;
 }
 
 export { shortHash } from '../core/hash';
@@ -87,25 +90,62 @@ export function breakGlassMarks(bg: PlanBreakGlass): { labels: Record<string, st
 
 /** Sorts manifests by (apiVersion, kind, namespace, name). */
 export function sortManifests<T extends KubeManifest>(ms: readonly T[]): T[] {
-  const key = (m: KubeManifest) => `${m.apiVersion}\u0000${m.kind}\u0000${m.metadata.namespace ?? ''}\u0000${m.metadata.name}`;
-  return [...ms].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  // each key computed once (not twice per comparison); the sort is stable, as before
+  const keyed = ms.map((m) => ({ m, k: `${m.apiVersion}\u0000${m.kind}\u0000${m.metadata.namespace ?? ''}\u0000${m.metadata.name}` }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((x) => x.m);
 }
 
-/** Fast look-ups into a plan. */
+/** The look-up maps of a plan, built once per plan (a plan is not changed once built). */
+interface PlanMaps {
+  readonly workloads: Map<string, PlanWorkload>;
+  readonly externals: Map<string, PlanExternal>;
+  readonly platform: Map<string, PlanPlatformEndpoint>;
+  readonly grants: Map<string, PlanBreakGlass>;
+  readonly clouds: Map<string, PlanCloudWorkload>;
+  readonly byCluster: Map<string, PlanWorkload[]>;
+}
+
+const PLAN_MAPS = new WeakMap<Plan, PlanMaps>();
+
+function planMaps(plan: Plan): PlanMaps {
+  const known = PLAN_MAPS.get(plan);
+  // the same lists: a copy of a plan with other lists gets maps of its own
+  if (known && known.workloads.size === plan.workloads.length && known.externals.size === plan.externals.length && known.platform.size === plan.platform.length
+    && known.grants.size === plan.breakGlass.length && known.clouds.size === (plan.cloudWorkloads ?? []).length) return known;
+  const maps: PlanMaps = { workloads: new Map(), externals: new Map(), platform: new Map(), grants: new Map(), clouds: new Map(), byCluster: new Map() };
+  for (const w of plan.workloads) {
+    maps.workloads.set(w.key, w);
+    const list = maps.byCluster.get(w.cluster);
+    if (list) list.push(w);
+    else maps.byCluster.set(w.cluster, [w]);
+  }
+  for (const e of plan.externals) maps.externals.set(e.key, e);
+  for (const p of plan.platform) maps.platform.set(p.key, p);
+  for (const g of plan.breakGlass) maps.grants.set(g.name, g);
+  // A plan written before cloud workloads existed has no such list: read it as empty.
+  for (const c of plan.cloudWorkloads ?? []) maps.clouds.set(c.key, c);
+  PLAN_MAPS.set(plan, maps);
+  return maps;
+}
+
+/** Fast look-ups into a plan (the maps are built once per plan, whatever the number of indexes made of it). */
 export class PlanIndex {
-  private readonly workloads = new Map<string, PlanWorkload>();
-  private readonly externals = new Map<string, PlanExternal>();
-  private readonly platform = new Map<string, PlanPlatformEndpoint>();
-  private readonly grants = new Map<string, PlanBreakGlass>();
-  private readonly clouds = new Map<string, PlanCloudWorkload>();
+  private readonly workloads: Map<string, PlanWorkload>;
+  private readonly externals: Map<string, PlanExternal>;
+  private readonly platform: Map<string, PlanPlatformEndpoint>;
+  private readonly grants: Map<string, PlanBreakGlass>;
+  private readonly clouds: Map<string, PlanCloudWorkload>;
+  private readonly byCluster: Map<string, PlanWorkload[]>;
 
   constructor(public readonly plan: Plan) {
-    for (const w of plan.workloads) this.workloads.set(w.key, w);
-    for (const e of plan.externals) this.externals.set(e.key, e);
-    for (const p of plan.platform) this.platform.set(p.key, p);
-    for (const g of plan.breakGlass) this.grants.set(g.name, g);
-    // A plan written before cloud workloads existed has no such list: read it as empty.
-    for (const c of plan.cloudWorkloads ?? []) this.clouds.set(c.key, c);
+    const maps = planMaps(plan);
+    this.workloads = maps.workloads;
+    this.externals = maps.externals;
+    this.platform = maps.platform;
+    this.grants = maps.grants;
+    this.clouds = maps.clouds;
+    this.byCluster = maps.byCluster;
   }
 
   /** The workload with this key (throws when missing: the plan is inconsistent). */
@@ -130,7 +170,7 @@ export class PlanIndex {
   }
   /** Workloads of one cluster, sorted by key. */
   public workloadsIn(cluster: string): PlanWorkload[] {
-    return this.plan.workloads.filter((w) => w.cluster === cluster);
+    return [...(this.byCluster.get(cluster) ?? [])];
   }
   /** Resolves an endpoint reference. */
   public endpoint(ref: PlanEndpointRef): PlanWorkload | PlanExternal | PlanPlatformEndpoint | PlanCloudWorkload {

@@ -1,0 +1,87 @@
+/**
+ * The YAML writer of manifests: js-yaml, configured so that the text is deterministic and reads
+ * back as the same objects in any YAML reader, YAML 1.2 or YAML 1.1 (kubectl and most Go tools
+ * read YAML 1.1 scalars: `yes`, `on`, `y`, `1_000`, `1:20`, `012`, timestamps).
+ */
+import * as jsyaml from 'js-yaml';
+
+/**
+ * The YAML 1.1 integer and float forms (https://yaml.org/type/int.html, https://yaml.org/type/float.html).
+ * The YAML 1.2 core schema, and so js-yaml's own check, reads some of them as strings (`1_000`,
+ * `1.2.3`, `.`, `0b1_0`), but a YAML 1.1 reader takes them for numbers. Every other YAML 1.1
+ * reading (booleans such as `yes`/`on`/`y`, sexagesimal `1:20`, timestamps, `~`) js-yaml quotes already.
+ */
+const YAML11_NUMBER_FORMS: readonly RegExp[] = [
+  // int: binary, octal, decimal, hexadecimal, sexagesimal
+  /^[-+]?0b[01_]+$/, /^[-+]?0[0-7_]+$/, /^[-+]?[0-9][0-9_]*$/, /^[-+]?0x[0-9a-fA-F_]+$/, /^[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+$/,
+  // float: the spec's form, the forms readers accept beside it (exponent without a dot, no sign), sexagesimal, infinity, not-a-number
+  /^[-+]?(?:[0-9][0-9_]*)?\.[0-9._]*(?:[eE][-+]?[0-9]+)?$/, /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
+  /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/, /^[-+]?\.(?:inf|Inf|INF)$/, /^\.(?:nan|NaN|NAN)$/,
+];
+
+/**
+ * A type the writer never produces: it only makes js-yaml quote a string that a YAML 1.1 reader
+ * would take for a number when written plain (js-yaml quotes any string an implicit type of its
+ * schema resolves).
+ */
+const YAML11_NUMBERS = new jsyaml.Type('tag:bulkhead.io,2026:yaml11-number', {
+  kind: 'scalar',
+  resolve: (s: string | null): boolean => typeof s === 'string' && s.length > 0 && YAML11_NUMBER_FORMS.some((r) => r.test(s)),
+  construct: (s: string): string => s,
+});
+
+/**
+ * A multi-line string with a line that ends with a space or a tab (whitespace-only lines
+ * included): as a block scalar (js-yaml's choice for multi-line strings) such lines read back
+ * differently in different readers (and editors strip them), so it is written double-quoted instead.
+ */
+function isRiskyBlock(x: unknown): x is string {
+  return typeof x === 'string' && x.includes('\n') && /[ \t](?:\n|$)/.test(x);
+}
+
+/** A double-quoted YAML scalar: JSON's escapes (a subset of YAML's), and the characters YAML takes for breaks or may not hold raw escaped too. */
+function doubleQuoted(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Writes the strings {@link isRiskyBlock} picks double-quoted (never resolves a scalar when reading). */
+const DOUBLE_QUOTED_BLOCK = new jsyaml.Type('tag:bulkhead.io,2026:double-quoted-str', {
+  kind: 'scalar',
+  resolve: (): boolean => false,
+  predicate: isRiskyBlock,
+  represent: (s: object): string => doubleQuoted(s as unknown as string),
+});
+
+const SCHEMA = jsyaml.DEFAULT_SCHEMA.extend({ implicit: [YAML11_NUMBERS, DOUBLE_QUOTED_BLOCK] });
+
+const OPTIONS: jsyaml.DumpOptions = {
+  schema: SCHEMA,
+  // keys in the order the renderers wrote them (deterministic: renderers build objects in a fixed order)
+  sortKeys: false,
+  // an object used twice is written twice: no anchors or aliases
+  noRefs: true,
+  // long lines are never folded
+  lineWidth: -1,
+  // quote YAML 1.1 booleans (`yes`, `no`, `on`, `off`, `y`, `n`) too
+  noCompatMode: false,
+  quotingType: '"',
+};
+
+/**
+ * One YAML document of a value (a manifest), ending with a newline. Map keys keep their order;
+ * `undefined` map values are left out and `undefined` list items are written as `null` (as
+ * `JSON.stringify` does); strings that any YAML reader would take for another type are quoted.
+ */
+export function dumpYaml(value: unknown): string {
+  return jsyaml.dump(value, OPTIONS);
+}
+
+/** Multi-document YAML of values (manifests), in the given order, `---` between documents. */
+export function dumpYamlDocuments(values: readonly unknown[]): string {
+  let out = '';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += '---\n';
+    out += dumpYaml(values[i]);
+  }
+  return out;
+}
