@@ -201,7 +201,7 @@ export type AnalysisLayer = SimulatedLayerName;
 
 /** One rule or default that took part in a decision. */
 export interface Reason {
-  /** `NetworkPolicy shop/web-ingress`, `ClusterNetworkPolicy tier-critical`, `AuthorizationPolicy shop/web`. */
+  /** `NetworkPolicy shop/web`, `ClusterNetworkPolicy tier-critical`, `AuthorizationPolicy shop/web`. */
   readonly policy: string;
   /** Where in the policy: `spec.ingress[0]`, `spec.rules[1]`. Absent for defaults. @default - a default decision, not a rule */
   readonly rule?: string;

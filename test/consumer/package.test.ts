@@ -202,7 +202,7 @@ describe('the packed package', () => {
     const objects = JSON.parse(r.stdout.trim()) as string[];
     expect(objects).toEqual(expect.arrayContaining([
       'Deployment shop/cart', 'Deployment shop/web',
-      'NetworkPolicy shop/bulkhead-default-deny', 'NetworkPolicy shop/cart-ingress', 'NetworkPolicy shop/web-egress',
+      'NetworkPolicy shop/bulkhead-default-deny', 'NetworkPolicy shop/cart', 'NetworkPolicy shop/web',
     ]));
   });
 
@@ -243,7 +243,7 @@ describe('the packed bulkhead bin', () => {
   test('synth and verify a JavaScript declaration that imports the installed package', () => {
     const synth = ok(bin(), ['synth', 'declaration.js', '--out', 'out/synth'], consumer);
     expect(synth.stdout.trim().split('\n').sort()).toEqual([path.join('out/synth/eks/.bulkhead-cluster.json'), path.join('out/synth/eks/cilium.yaml'), path.join('out/synth/eks/kubernetes.yaml')]);
-    expect(fs.readFileSync(path.join(consumer, 'out/synth/eks/kubernetes.yaml'), 'utf8')).toMatch(/name: cart-ingress/);
+    expect(fs.readFileSync(path.join(consumer, 'out/synth/eks/kubernetes.yaml'), 'utf8')).toMatch(/^  name: cart$/m);
     const verify = exec(bin(), ['verify', 'declaration.js'], consumer);
     expect({ status: verify.status, stderr: verify.stderr }).toEqual({ status: 0, stderr: '' });
     expect(verify.stdout).toMatch(/^eks kubernetes: exact/m);

@@ -64,7 +64,7 @@ describe('the multi-cloud example', () => {
   });
 
   test('the EKS NetworkPolicy of the orders service admits the ERP subnets on 443, and nothing else of them', () => {
-    const np = eks.manifests.find((m) => m.kind === 'NetworkPolicy' && m.metadata.name === 'orders-service-egress')!;
+    const np = eks.manifests.find((m) => m.kind === 'NetworkPolicy' && m.metadata.name === 'orders-service')!;
     const egress = spec(np).egress as { to: { ipBlock?: { cidr: string; except?: string[] } }[]; ports: { protocol: string; port: number }[] }[];
     const toErp = egress.filter((r) => r.to.some((p) => p.ipBlock?.cidr.startsWith('10.0.3')));
     expect(toErp).toHaveLength(1);

@@ -26,7 +26,7 @@ function synthError(topo: Topology): BulkheadError {
   throw new Error('synthesize did not fail');
 }
 
-/** A workload named `bg-restore-cart` next to `cart`, which grant `restore` reaches: both get the NetworkPolicy `bg-restore-cart-ingress`. */
+/** A workload named `bg-restore-cart` next to `cart`, which grant `restore` reaches: both get the NetworkPolicy `bg-restore-cart`. */
 function nameClash(b: Base): void {
   const clash = new Workload(b.topo, 'bg-restore-cart', { cluster: b.eks, namespace: 'shop', selector: { app: 'bg-restore-cart' }, ports: { grpc: Port.tcp(9090) } });
   b.web.allowTo(clash, Port.named('grpc'));
@@ -63,7 +63,7 @@ describe('layer errors: the catalogue', () => {
     const b = base();
     nameClash(b);
     const p = entry(synthError(b.topo), 'BH-NP-NAME-CLASH');
-    expect(p).toMatchObject({ severity: 'error', path: 'shop/eks', value: 'shop/bg-restore-cart-ingress' });
+    expect(p).toMatchObject({ severity: 'error', path: 'shop/eks', value: 'shop/bg-restore-cart' });
     expect(p?.message).toMatch(/two NetworkPolicies of the same namespace of cluster 'eks' would get the same name/);
     expect(p?.fix).toMatch(/rename the workload or the BreakGlass grant/);
   });
@@ -116,8 +116,8 @@ describe('layer errors come with the declaration\'s own problems, in one run', (
     });
     const codes = synthError(b.topo).problems.filter((p) => p.severity === 'error').map((p) => `${p.code} ${p.value ?? ''}`).sort();
     expect(codes).toContain('BH-ISTIO-PLAINTEXT-RANGE tcp/30000-30999');
-    expect(codes).toContain('BH-NP-NAME-CLASH shop/bg-restore-cart-ingress');
-    expect(codes).toContain('BH-NP-NAME-CLASH shop/bg-restore-web-ingress');
+    expect(codes).toContain('BH-NP-NAME-CLASH shop/bg-restore-cart');
+    expect(codes).toContain('BH-NP-NAME-CLASH shop/bg-restore-web');
     expect(codes).toContain('BH-DUPLICATE-GRANT "restore"');
   });
 

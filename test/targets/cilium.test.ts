@@ -25,6 +25,12 @@ const planPortSet = (ports: readonly PlanPort[]) => ports.map((p) => `${p.protoc
 const httpOf = (rules: readonly CiliumPortRule[] | undefined): CiliumHttpRule[] =>
   (rules ?? []).flatMap((r) => (r.rules && 'http' in r.rules ? r.rules.http : []));
 
+/** The DNS rule of the fixture's EKS cluster: kube-system/kube-dns on 53, through the DNS proxy. */
+const DNS: CiliumEgressRule = {
+  toEndpoints: [{ matchLabels: { [CILIUM_LABELS.cluster]: 'eks-eu', 'k8s-app': 'kube-dns', [CILIUM_LABELS.namespace]: 'kube-system' } }],
+  toPorts: [{ ports: [{ port: '53', protocol: 'TCP' }, { port: '53', protocol: 'UDP' }], rules: { dns: [{ matchPattern: '*' }] } }],
+};
+
 /** The fixture with the GKE cluster running Cilium too (ClusterMesh). */
 function meshPlan(): Plan {
   const p = fixturePlan();
@@ -68,14 +74,16 @@ describe('cilium target', () => {
       fromEndpoints: [{ matchLabels: { app: 'web', [CILIUM_LABELS.cluster]: 'eks-eu', [CILIUM_LABELS.namespace]: 'shop' } }],
       toPorts: [{ ports: [{ port: '9090', protocol: 'TCP' }], rules: { http: [{ method: 'POST', path: '^/cart\\.Cart/.*$' }] } }],
     }]);
-    expect(p.spec.egress).toBeUndefined();
+    // its only egress is DNS: the same rule as the namespace default-deny, L7 DNS rule included
+    expect(p.spec.egress).toEqual(policy(eks.manifests, 'shop', CILIUM_DEFAULT_DENY_NAME).spec.egress);
   });
 
   test('web: internet ingress by CIDR; egress to cart (L7), payment-api, and the GKE collector by pod CIDR', () => {
     const p = policy(eks.manifests, 'shop', 'web');
     expect(p.spec.ingress).toEqual([{ fromCIDRSet: [{ cidr: '0.0.0.0/0' }], toPorts: [{ ports: [{ port: '8080', protocol: 'TCP' }] }] }]);
     const egress = p.spec.egress ?? [];
-    expect(egress).toHaveLength(3);
+    expect(egress).toHaveLength(4);
+    expect(egress).toContainEqual(DNS);
     expect(egress).toContainEqual({ toCIDRSet: [{ cidr: '10.8.0.0/14' }], toPorts: [{ ports: [{ port: '8080', protocol: 'TCP' }] }] });
     expect(egress).toContainEqual({
       toEndpoints: [{ matchLabels: { app: 'payment-api', [CILIUM_LABELS.cluster]: 'eks-eu', [CILIUM_LABELS.namespace]: 'payments' } }],
@@ -93,9 +101,11 @@ describe('cilium target', () => {
       authentication: { mode: 'required' },
     }]);
     expect(p.spec.egress).toContainEqual({ toFQDNs: [{ matchName: 'api.stripe.com' }], toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }] });
-    expect(p.spec.egress).toHaveLength(2);
-    // The DNS rule toFQDNs depends on is in the namespace's default-deny policy.
-    expect(policy(eks.manifests, 'payments', CILIUM_DEFAULT_DENY_NAME).spec.egress?.[0].toPorts?.[0].rules).toEqual({ dns: [{ matchPattern: '*' }] });
+    expect(p.spec.egress).toHaveLength(3);
+    // The DNS rule toFQDNs depends on (the DNS proxy learns the addresses) is in the workload's
+    // own policy, as in the namespace's default-deny policy: without the latter it still works.
+    expect(p.spec.egress).toContainEqual(DNS);
+    expect(policy(eks.manifests, 'payments', CILIUM_DEFAULT_DENY_NAME).spec.egress).toEqual([DNS]);
   });
 
   test('internal tiers get no authentication requirement', () => {
@@ -114,10 +124,17 @@ describe('cilium target', () => {
       toPorts: [{ ports: [{ port: '5432', protocol: 'TCP' }] }],
       authentication: { mode: 'required' },
     }]);
-    expect(oncall.spec.egress?.[0].toEndpoints).toEqual([{ matchLabels: { app: 'payment-db', [CILIUM_LABELS.cluster]: 'eks-eu', [CILIUM_LABELS.namespace]: 'payments' } }]);
-    // The regular policies do not mention the grant's peer.
+    // the grant's egress section isolates egress: it carries the DNS rule too
+    expect(oncall.spec.egress).toEqual([{
+      toEndpoints: [{ matchLabels: { app: 'payment-db', [CILIUM_LABELS.cluster]: 'eks-eu', [CILIUM_LABELS.namespace]: 'payments' } }],
+      toPorts: [{ ports: [{ port: '5432', protocol: 'TCP' }] }],
+    }, DNS]);
+    expect(oncall.spec.ingress).toBeUndefined();
+    expect(db.spec.egress).toBeUndefined();
+    // The regular policies do not mention the grant's peer; oncall's own policy is its DNS.
     expect(JSON.stringify(policy(eks.manifests, 'payments', 'payment-db'))).not.toContain('oncall');
-    expect(cnps(eks.manifests).some((m) => m.metadata.namespace === 'ops' && m.metadata.name === 'oncall')).toBe(false);
+    expect(policy(eks.manifests, 'ops', 'oncall').spec.egress).toEqual([DNS]);
+    expect(policy(eks.manifests, 'ops', 'oncall').spec.ingress).toBeUndefined();
   });
 
   test('guardrails deny the world entity only in directions no declared flow needs', () => {
@@ -282,8 +299,15 @@ describe('cilium properties (random small plans)', () => {
               return (dir === 'in' ? p?.spec.ingress : p?.spec.egress) ?? [];
             })();
             const expected = new Set<string>();
+            const dnsEdge = (e: PlanEdge) => e.origin === 'platform' && e.peer.key === `platform:${c.name}:dns` && planPortSet(e.ports).every((x) => x === 'TCP/53' || x === 'UDP/53');
+            if (dir === 'out' && (rules.length > 0 || regular.some(dnsEdge))) {
+              // an egress section isolates egress: it carries the namespace default-deny's DNS rule, once
+              const dns = JSON.stringify(policy(out.manifests, w.namespace, CILIUM_DEFAULT_DENY_NAME).spec.egress?.[0]);
+              if (rules.filter((r) => JSON.stringify(r) === dns).length !== 1) return false;
+              expected.add(dns);
+            }
             for (const e of regular) {
-              if (dir === 'out' && e.peer.kind === 'platform') continue; // DNS: the namespace policy
+              if (dir === 'out' && dnsEdge(e)) continue; // the DNS rule, above
               const peer = expectedPeer(plan, c, e, dir);
               if (!peer) continue;
               // L7 rules apply to the TCP ports of a flow only.

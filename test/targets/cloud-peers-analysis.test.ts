@@ -79,13 +79,15 @@ describe('the analysis engine agrees with the plan on cloud flows', () => {
   });
 
   test('verify: a NetworkPolicy that opens another port to the VM subnet is over-permissive; one that drops the flow is missing', () => {
-    const wider = manifests.map((m) => (m.kind === 'NetworkPolicy' && m.metadata.name === 'orders-egress'
+    const wider = manifests.map((m) => (m.kind === 'NetworkPolicy' && m.metadata.name === 'orders'
       ? JSON.parse(JSON.stringify(m).replace('"port":8443', '"port":8443,"endPort":8450')) as KubeManifest : m));
     const over = verifySynthesis({ ...s, clusters: [{ ...s.clusters[0], manifests: wider }] });
     expect(over.findings.filter((f) => f.layer === 'kubernetes')).toEqual([
       { cluster: 'eks', layer: 'kubernetes', kind: 'over-permissive', src: 'shop/orders[Deployment]', dst: '10.20.1.128[cloud:corp/erp]', ports: 'TCP 8444-8450' },
     ]);
-    const dropped = manifests.filter((m) => !(m.kind === 'NetworkPolicy' && m.metadata.name === 'web-ingress'));
+    // web's ingress rules removed (its policy still isolates ingress)
+    const dropped = manifests.map((m) => (m.kind === 'NetworkPolicy' && m.metadata.name === 'web'
+      ? { ...m, spec: { ...(m as unknown as { spec: Record<string, unknown> }).spec, ingress: undefined } } as KubeManifest : m));
     const missing = verifySynthesis({ ...s, clusters: [{ ...s.clusters[0], manifests: dropped }] });
     expect(missing.findings.filter((f) => f.layer === 'kubernetes')).toEqual([
       { cluster: 'eks', layer: 'kubernetes', kind: 'missing', src: '10.20.3.128[cloud:corp/legacy]', dst: 'shop/web[Deployment]', ports: 'TCP 8080' },

@@ -49,13 +49,13 @@ describe('cloud peers end to end', () => {
     (rules ?? []).filter((r) => JSON.stringify(r).includes(`"${cidrs[0]}"`));
 
   test('NetworkPolicy admits the subnets on the flow ports, both directions', () => {
-    expect(withBlocks(find<NetworkPolicyManifest>(s, 'NetworkPolicy', 'web-egress', 'shop').spec.egress, erp.subnetCidrs)).toEqual([
+    expect(withBlocks(find<NetworkPolicyManifest>(s, 'NetworkPolicy', 'web', 'shop').spec.egress, erp.subnetCidrs)).toEqual([
       { to: erp.subnetCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: 443 }] },
     ]);
-    expect(find<NetworkPolicyManifest>(s, 'NetworkPolicy', 'cart-ingress', 'shop').spec.ingress).toEqual([
+    expect(find<NetworkPolicyManifest>(s, 'NetworkPolicy', 'cart', 'shop').spec.ingress).toEqual([
       { from: erp.subnetCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: 9090 }] },
     ]);
-    expect(withBlocks(find<NetworkPolicyManifest>(s, 'NetworkPolicy', 'cart-egress', 'shop').spec.egress, db.subnetCidrs)).toEqual([
+    expect(withBlocks(find<NetworkPolicyManifest>(s, 'NetworkPolicy', 'cart', 'shop').spec.egress, db.subnetCidrs)).toEqual([
       { to: db.subnetCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: 5432 }] },
     ]);
     expect(s.warnings.filter((w) => w.code === 'BH-NP-CLOUD-SUBNET')).toHaveLength(3);

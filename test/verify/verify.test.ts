@@ -64,8 +64,9 @@ describe('verify: the synthesized layers allow exactly the declaration', () => {
   describe('it catches what a layer gets wrong', () => {
     const s = synthesize(declareShop(undefined).topology);
 
-    test('a missing allow (the payment DB ingress policy deleted) is reported as missing, in that layer only', () => {
-      const r = verifySynthesis(altered(s, 'eks-prod', (ms) => ms.filter((m) => !(m.kind === 'NetworkPolicy' && m.metadata.name === 'payment-db-ingress'))));
+    test('a missing allow (the ingress rules of the payment DB policy deleted) is reported as missing, in that layer only', () => {
+      const r = verifySynthesis(altered(s, 'eks-prod', (ms) => ms.map((m) => (m.kind === 'NetworkPolicy' && m.metadata.name === 'payment-db'
+        ? { ...m, spec: { ...(m as unknown as { spec: Record<string, unknown> }).spec, ingress: undefined } } as KubeManifest : m))));
       expect(r.ok).toBe(false);
       expect(r.findings.map((f) => [f.layer, f.kind, f.src, f.dst, f.ports])).toEqual([
         ['kubernetes', 'missing', 'payments/payment-service[Deployment]', 'payments/payment-db[Deployment]', 'TCP 5432'],

@@ -10,7 +10,11 @@
  * - per workload with declared flows, `<workload>`: exactly its declared peers, both directions
  *   (pods by namespace, labels and, always, their cluster's `io.cilium.k8s.policy.cluster`, so
  *   that a selector means the same before and after Cilium 1.19 made local-cluster selection
- *   the default)
+ *   the default), and its DNS: a policy with an egress section puts the workload into egress
+ *   default deny, so every one (the BreakGlass ones too) carries the same DNS rule as the
+ *   namespace default-deny, L7 DNS rule included (applied before the default-deny, as GitOps
+ *   does, or without it, the workload still resolves names, and `toFQDNs` still learns
+ *   addresses through the DNS proxy); a workload with a DNS platform flow always has one
  *   (cloud workloads — VM fleets, managed services — by their subnet CIDRs, `toCIDRSet` /
  *   `fromCIDRSet`, with a `BH-CILIUM-CLOUD-SUBNET` warning: a subnet holds other instances too);
  * - per workload and BreakGlass grant, `bg-<grant>-<workload>`, carrying the grant's marks;
@@ -26,7 +30,7 @@ import { cmp, Problem, sortProblems, warningSeverity } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import { Plan, PlanCloudWorkload, PlanCluster, PlanEdge, PlanExternal, PlanHttpRule, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
-import { cloudBlocks, cloudKindText } from '../kubernetes/addressing';
+import { cloudBlocks, cloudKindText, coveredByDefaultDeny } from '../kubernetes/addressing';
 import { clusterPath, breakGlassMarks, layerMode, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
 import { RenderResult } from '../types';
 import { externalBlocks } from '../../plan/checks/addresses';
@@ -199,7 +203,8 @@ class CiliumRender {
     for (const w of this.idx.workloadsIn(this.cluster.name)) {
       const ins = splitEdges(w.calledBy);
       const outs = splitEdges(w.calls);
-      const main = this.workloadPolicy(w, objectName([w.name]), ins.regular, outs.regular, {}, { [ANNOTATIONS.source]: w.path }, `Bulkhead: declared flows of ${w.key}`);
+      const dns = outs.regular.some((e) => coveredByDefaultDeny(this.idx, this.cluster, e));
+      const main = this.workloadPolicy(w, objectName([w.name]), ins.regular, outs.regular, dns, {}, { [ANNOTATIONS.source]: w.path }, `Bulkhead: declared flows of ${w.key}`);
       if (main) out.push(main);
       const grants = [...new Set([...ins.byGrant.keys(), ...outs.byGrant.keys()])].sort(cmp);
       for (const g of grants) {
@@ -209,7 +214,7 @@ class CiliumRender {
           continue;
         }
         const marks = breakGlassMarks(grant);
-        const p = this.workloadPolicy(w, objectName(['bg', g, w.name]), ins.byGrant.get(g) ?? [], outs.byGrant.get(g) ?? [],
+        const p = this.workloadPolicy(w, objectName(['bg', g, w.name]), ins.byGrant.get(g) ?? [], outs.byGrant.get(g) ?? [], false,
           marks.labels, { ...marks.annotations, [ANNOTATIONS.source]: grant.path }, `Bulkhead: BreakGlass grant ${g} for ${w.key}, expires ${grant.expiresAt}`);
         if (p) out.push(p);
       }
@@ -294,7 +299,8 @@ class CiliumRender {
     if (ref.kind === 'cloud') return this.cloudPeer(edge, this.idx.cloud(ref.key));
     if (ref.kind === 'platform') {
       const p = this.idx.platformEndpoint(ref.key);
-      if (direction === 'out' && p.name === 'dns' && p.cluster === this.cluster.name) return { kind: 'covered' };
+      // DNS to the cluster resolver on 53 is the DNS rule every egress section carries
+      if (direction === 'out' && coveredByDefaultDeny(this.idx, this.cluster, edge)) return { kind: 'covered' };
       return this.podPeer(w.path, p);
     }
     const e = this.idx.external(ref.key);
@@ -353,12 +359,17 @@ class CiliumRender {
     return { ...to, ...(toPorts.length > 0 ? { toPorts } : {}) };
   }
 
+  /**
+   * A workload's policy: the rules of its edges, and the DNS rule in its egress section when it
+   * has one (`dns`: the workload has a DNS platform flow, so it gets an egress section anyway).
+   */
   private workloadPolicy(
-    w: PlanWorkload, name: string, ins: readonly PlanEdge[], outs: readonly PlanEdge[],
+    w: PlanWorkload, name: string, ins: readonly PlanEdge[], outs: readonly PlanEdge[], dns: boolean,
     labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>, description: string,
   ): CiliumNetworkPolicy | undefined {
     const ingress = dedupeSorted(ins.map((e) => this.ingressRule(w, e)).filter((r): r is CiliumIngressRule => r !== undefined));
-    const egress = dedupeSorted(outs.map((e) => this.egressRule(w, e)).filter((r): r is CiliumEgressRule => r !== undefined));
+    const rules = outs.map((e) => this.egressRule(w, e)).filter((r): r is CiliumEgressRule => r !== undefined);
+    const egress = dedupeSorted(rules.length > 0 || dns ? [...rules, this.dnsRule()] : []);
     if (ingress.length === 0 && egress.length === 0) return undefined;
     const spec: CiliumPolicySpec = {
       description,
@@ -375,19 +386,27 @@ class CiliumRender {
     };
   }
 
-  private namespacePolicy(ns: string): CiliumNetworkPolicy {
+  /**
+   * The DNS rule: to the cluster's `dns` platform endpoint (or, when it declares none,
+   * kube-system/k8s-app=kube-dns) on TCP and UDP 53, through the DNS proxy with every name
+   * allowed (`matchPattern: '*'`), which `toFQDNs` needs to learn the addresses of the names.
+   */
+  private dnsRule(): CiliumEgressRule {
     const dns = this.plan.platform.find((p) => p.cluster === this.cluster.name && p.name === 'dns');
-    if (!dns) {
-      this.warn(CILIUM_WARNINGS.dnsDefault, clusterPath(this.plan, this.cluster), `cluster ${this.cluster.name} declares no DNS platform endpoint: the default-deny policy allows DNS to kube-system/k8s-app=kube-dns`, undefined, 'declare the DNS platform flow of the topology');
-    }
-    const selector = this.endpointSelector(this.cluster.name, dns?.namespace ?? DNS_FALLBACK.namespace, dns?.selector ?? DNS_FALLBACK.selector);
-    const dnsRule: CiliumEgressRule = {
-      toEndpoints: [selector],
+    return {
+      toEndpoints: [this.endpointSelector(this.cluster.name, dns?.namespace ?? DNS_FALLBACK.namespace, dns?.selector ?? DNS_FALLBACK.selector)],
       toPorts: [{
         ports: [{ port: '53', protocol: 'TCP' }, { port: '53', protocol: 'UDP' }],
         rules: { dns: [{ matchPattern: '*' }] },
       }],
     };
+  }
+
+  private namespacePolicy(ns: string): CiliumNetworkPolicy {
+    const dns = this.plan.platform.find((p) => p.cluster === this.cluster.name && p.name === 'dns');
+    if (!dns) {
+      this.warn(CILIUM_WARNINGS.dnsDefault, clusterPath(this.plan, this.cluster), `cluster ${this.cluster.name} declares no DNS platform endpoint: the default-deny policy allows DNS to kube-system/k8s-app=kube-dns`, undefined, 'declare the DNS platform flow of the topology');
+    }
     return {
       apiVersion: CILIUM_API_VERSION,
       kind: 'CiliumNetworkPolicy',
@@ -397,7 +416,7 @@ class CiliumRender {
         endpointSelector: {},
         enableDefaultDeny: { egress: !this.audit, ingress: !this.audit },
         ingress: [{}],
-        egress: [dnsRule],
+        egress: [this.dnsRule()],
       },
     };
   }

@@ -259,15 +259,26 @@ export const DNS_PORTS: readonly SimplePort[] = [
 ];
 
 /**
- * Whether an edge is a DNS platform flow that the namespace default-deny already covers: a
+ * Whether an edge is a platform flow to this cluster's `dns` endpoint (the cluster resolver).
+ * The workload policies carry these edges like any other; the renderers also use them to give
+ * every policy that isolates egress its DNS rule.
+ *
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export function isClusterDns(index: PlanIndex, cluster: PlanCluster, edge: PlanEdge): boolean {
+  if (edge.origin !== 'platform' || edge.peer.kind !== 'platform') return false;
+  const ep = index.platformEndpoint(edge.peer.key);
+  return ep.name === 'dns' && ep.cluster === cluster.name;
+}
+
+/**
+ * Whether an edge is a DNS platform flow that the namespace default-deny covers as well: a
  * platform flow to this cluster's `dns` endpoint on UDP/TCP 53 only.
  *
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 export function coveredByDefaultDeny(index: PlanIndex, cluster: PlanCluster, edge: PlanEdge): boolean {
-  if (edge.origin !== 'platform' || edge.peer.kind !== 'platform') return false;
-  const ep = index.platformEndpoint(edge.peer.key);
-  return ep.name === 'dns' && ep.cluster === cluster.name && portsCovered(mergePorts(edge.ports), DNS_PORTS);
+  return isClusterDns(index, cluster, edge) && portsCovered(mergePorts(edge.ports), DNS_PORTS);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The `kubernetes` layer: `networking.k8s.io/v1` NetworkPolicy (per-namespace default-deny
- * with DNS, per-workload ingress and egress, separate BreakGlass objects). This module also
+ * with DNS; per workload one policy of both types, its DNS egress included; separate BreakGlass
+ * objects). This module also
  * holds the in-cluster break-glass reaper (core kinds), which `synthesize` emits for every
  * cluster holding a grant, whatever its layers.
  *

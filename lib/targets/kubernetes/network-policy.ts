@@ -7,8 +7,8 @@ import { BulkheadError, Problem } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanWorkload } from '../../plan/types';
 import { clusterPath, breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, splitEdges } from '../common';
-import { AddressBlock, cloudKindText, coveredByDefaultDeny, DNS_PORTS, mergePorts, portsKey, resolvePeer, SimplePort, uniqueSorted } from './addressing';
-import { NetworkPolicyManifest, NetworkPolicyPeer, NetworkPolicyPort } from './types';
+import { AddressBlock, cloudKindText, DNS_PORTS, isClusterDns, mergePorts, portsKey, resolvePeer, SimplePort, uniqueSorted } from './addressing';
+import { NetworkPolicyManifest, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from './types';
 import { WarningSink } from './warnings';
 
 /**
@@ -74,11 +74,24 @@ interface Ctx {
 /**
  * Renders the NetworkPolicies of one cluster:
  * - per namespace, `bulkhead-default-deny`: every pod isolated in both directions, egress to
- *   the cluster DNS (UDP and TCP 53) only;
- * - per workload with callers, `<workload>-ingress`, and per workload with calls,
- *   `<workload>-egress`: one rule per set of peers that share exactly the same ports;
- * - per BreakGlass grant and workload, `bg-<grant>-<workload>-ingress` / `-egress`, separate
- *   objects with the grant's labels and annotations.
+ *   the cluster DNS (UDP and TCP 53) only — for the pods no workload policy selects;
+ * - per workload, one policy named after the workload, `<workload>`, that lists both policy
+ *   types: its ingress rules (declared callers and platform flows into it) and its egress rules
+ *   (declared calls and platform flows out of it, the cluster DNS included), one rule per set of
+ *   peers that share exactly the same ports;
+ * - per BreakGlass grant and workload, `bg-<grant>-<workload>`, a separate object with the
+ *   grant's labels and annotations (the reaper deletes it at expiry), listing only the
+ *   directions the grant adds flows in; one that isolates egress also carries the workload's DNS
+ *   rule.
+ *
+ * Why the workload policy lists both types even where a direction has no rule: a policy type
+ * with no rule isolates that direction and allows nothing in it, which is exactly the
+ * declaration. So each workload policy states the workload's whole intent on its own: applied
+ * before the namespace default-deny (GitOps applies allows first), it cuts nothing the final
+ * state allows — its DNS rule is there — and if the default-deny is removed, the workload stays
+ * isolated in both directions. Kubelet probes still arrive: NetworkPolicy always admits
+ * traffic from the pod's own node. A break-glass policy only ever adds to the workload policy,
+ * so it lists only the directions it opens.
  *
  * NetworkPolicy has no audit mode: in `audit` topologies it renders the same policies (the
  * mesh and Cilium layers relax instead).
@@ -96,12 +109,13 @@ export function renderNetworkPolicies(plan: Plan, cluster: PlanCluster): Network
   const out: NetworkPolicyManifest[] = namespaces.map((ns) => defaultDeny(plan, ctx, ns));
   for (const w of workloads) {
     const ingress = splitEdges(w.calledBy);
-    const egress = splitEdges(w.calls.filter((e) => !coveredByDefaultDeny(index, cluster, e)));
-    const regular = workloadPolicy(ctx, w, ingress.regular, egress.regular, undefined);
-    out.push(...regular);
+    const egress = splitEdges(w.calls);
+    out.push(workloadPolicy(ctx, w, ingress.regular, egress.regular));
+    const dns = egress.regular.filter((e) => isClusterDns(index, cluster, e));
     const grants = uniqueSorted([...ingress.byGrant.keys(), ...egress.byGrant.keys()]);
     for (const g of grants) {
-      out.push(...workloadPolicy(ctx, w, ingress.byGrant.get(g) ?? [], egress.byGrant.get(g) ?? [], index.grant(g)));
+      const p = grantPolicy(ctx, w, ingress.byGrant.get(g) ?? [], egress.byGrant.get(g) ?? [], dns, index.grant(g));
+      if (p) out.push(p);
     }
   }
   const clashes = nameClashes(plan, cluster, out.map((m) => `${m.metadata.namespace ?? ''}/${m.metadata.name}`));
@@ -118,25 +132,19 @@ export const ERR_NP_NAME_CLASH = 'BH-NP-NAME-CLASH';
 
 /**
  * The `kubernetes` layer's constraints, checked without rendering: the NetworkPolicies of one
- * namespace must have distinct names. The names are those {@link renderNetworkPolicies} gives
- * (`bulkhead-default-deny`, `<workload>-ingress` / `-egress`, `bg-<grant>-<workload>-…`) for
- * each direction that has flows.
+ * namespace must have distinct names. The names are those {@link renderNetworkPolicies} gives:
+ * `bulkhead-default-deny`, `<workload>` for every workload, and `bg-<grant>-<workload>` for
+ * every grant that adds flows to or from the workload.
  *
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 export function validateNetworkPolicies(plan: Plan, cluster: PlanCluster): Problem[] {
-  const index = new PlanIndex(plan);
   const workloads = plan.workloads.filter((w) => w.cluster === cluster.name);
   const names = uniqueSorted([...cluster.namespaces, ...workloads.map((w) => w.namespace)]).map((ns) => `${ns}/${DEFAULT_DENY_NAME}`);
   for (const w of workloads) {
-    const ingress = splitEdges(w.calledBy);
-    const egress = splitEdges(w.calls.filter((e) => !coveredByDefaultDeny(index, cluster, e)));
-    const add = (prefix: string[], ins: readonly PlanEdge[], outs: readonly PlanEdge[]) => {
-      if (ins.length > 0) names.push(`${w.namespace}/${objectName([...prefix, 'ingress'])}`);
-      if (outs.length > 0) names.push(`${w.namespace}/${objectName([...prefix, 'egress'])}`);
-    };
-    add([w.name], ingress.regular, egress.regular);
-    for (const g of uniqueSorted([...ingress.byGrant.keys(), ...egress.byGrant.keys()])) add(['bg', g, w.name], ingress.byGrant.get(g) ?? [], egress.byGrant.get(g) ?? []);
+    names.push(`${w.namespace}/${objectName([w.name])}`);
+    const grants = new Set([...w.calledBy, ...w.calls].flatMap((e) => (e.origin === 'break-glass' && e.breakGlass ? [e.breakGlass] : [])));
+    for (const g of uniqueSorted([...grants])) names.push(`${w.namespace}/${objectName(['bg', g, w.name])}`);
   }
   return nameClashes(plan, cluster, names);
 }
@@ -151,7 +159,7 @@ function nameClashes(plan: Plan, cluster: PlanCluster, names: readonly string[])
   return [...clashes].sort(cmp).map((key) => ({
     severity: 'error', code: ERR_NP_NAME_CLASH, path: clusterPath(plan, cluster),
     message: `two NetworkPolicies of the same namespace of cluster '${cluster.name}' would get the same name`, value: key,
-    fix: 'rename the workload or the BreakGlass grant so that `<workload>-ingress`, `<workload>-egress` and `bg-<grant>-<workload>-…` stay distinct',
+    fix: 'rename the workload or the BreakGlass grant so that `bulkhead-default-deny`, `<workload>` and `bg-<grant>-<workload>` stay distinct',
   }));
 }
 
@@ -175,33 +183,47 @@ function defaultDeny(plan: Plan, ctx: Ctx, ns: string): NetworkPolicyManifest {
   };
 }
 
-function workloadPolicy(ctx: Ctx, w: PlanWorkload, inEdges: readonly PlanEdge[], outEdges: readonly PlanEdge[], grant: PlanBreakGlass | undefined): NetworkPolicyManifest[] {
-  const out: NetworkPolicyManifest[] = [];
-  const marks = grant ? breakGlassMarks({ ...grant, approvers: [...grant.approvers].sort() }) : undefined;
-  const labels = { [LABELS.workload]: w.name, ...(marks?.labels ?? {}) };
-  const annotations = { [ANNOTATIONS.source]: grant ? grant.path : w.path, ...(marks?.annotations ?? {}) };
-  const prefix = grant ? ['bg', grant.name, w.name] : [w.name];
-  const podSelector = () => ({ matchLabels: sortedRecord(w.selector) });
-
+function workloadPolicy(ctx: Ctx, w: PlanWorkload, inEdges: readonly PlanEdge[], outEdges: readonly PlanEdge[]): NetworkPolicyManifest {
   const ingress = rules(ctx, inEdges);
-  if (ingress.length > 0) {
-    out.push({
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: meta(LAYER, objectName([...prefix, 'ingress']), w.namespace, labels, annotations),
-      spec: { podSelector: podSelector(), policyTypes: ['Ingress'], ingress: ingress.map((r) => ({ from: r.peers, ports: r.ports })) },
-    });
-  }
   const egress = rules(ctx, outEdges);
-  if (egress.length > 0) {
-    out.push({
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: meta(LAYER, objectName([...prefix, 'egress']), w.namespace, labels, annotations),
-      spec: { podSelector: podSelector(), policyTypes: ['Egress'], egress: egress.map((r) => ({ to: r.peers, ports: r.ports })) },
-    });
-  }
-  return out;
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta(LAYER, objectName([w.name]), w.namespace, { [LABELS.workload]: w.name }, { [ANNOTATIONS.source]: w.path }),
+    spec: {
+      podSelector: { matchLabels: sortedRecord(w.selector) },
+      policyTypes: ['Ingress', 'Egress'],
+      ...(ingress.length > 0 ? { ingress: ingress.map((r) => ({ from: r.peers, ports: r.ports })) } : {}),
+      ...(egress.length > 0 ? { egress: egress.map((r) => ({ to: r.peers, ports: r.ports })) } : {}),
+    },
+  };
+}
+
+/**
+ * The policy of one BreakGlass grant for one workload: the directions the grant opens, and, where
+ * it isolates egress, the workload's DNS edges too (so that no policy isolates egress without
+ * DNS). None when no flow of the grant can be addressed.
+ */
+function grantPolicy(
+  ctx: Ctx, w: PlanWorkload, inEdges: readonly PlanEdge[], outEdges: readonly PlanEdge[], dns: readonly PlanEdge[], grant: PlanBreakGlass,
+): NetworkPolicyManifest | undefined {
+  const marks = breakGlassMarks({ ...grant, approvers: [...grant.approvers].sort() });
+  const ingress = rules(ctx, inEdges);
+  const granted = rules(ctx, outEdges);
+  const egress = granted.length > 0 ? rules(ctx, [...outEdges, ...dns]) : [];
+  if (ingress.length === 0 && egress.length === 0) return undefined;
+  const policyTypes: PolicyType[] = [...(ingress.length > 0 ? ['Ingress' as const] : []), ...(egress.length > 0 ? ['Egress' as const] : [])];
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta(LAYER, objectName(['bg', grant.name, w.name]), w.namespace, { [LABELS.workload]: w.name, ...marks.labels }, { [ANNOTATIONS.source]: grant.path, ...marks.annotations }),
+    spec: {
+      podSelector: { matchLabels: sortedRecord(w.selector) },
+      policyTypes,
+      ...(ingress.length > 0 ? { ingress: ingress.map((r) => ({ from: r.peers, ports: r.ports })) } : {}),
+      ...(egress.length > 0 ? { egress: egress.map((r) => ({ to: r.peers, ports: r.ports })) } : {}),
+    },
+  };
 }
 
 interface Rule {

@@ -37,7 +37,7 @@ const find = (kind: string, name: string): Obj => {
 // only NetworkPolicy (a Cluster without layers), besides the application's own objects
 assert.deepEqual([...new Set(objs.filter((o) => o.kind === 'NetworkPolicy' || o.apiVersion.includes('.io/')).map((o) => o.apiVersion))].sort(), ['networking.k8s.io/v1']);
 assert.equal(find('NetworkPolicy', 'bulkhead-default-deny').metadata.namespace, 'shop');
-const ingress = find('NetworkPolicy', 'cart-ingress');
+const ingress = find('NetworkPolicy', 'cart');
 assert.deepEqual(ingress.spec.podSelector.matchLabels, cart.matchLabels);
 assert.deepEqual(ingress.spec.ingress[0].ports, [{ protocol: 'TCP', port: 9090 }]);
 assert.deepEqual(ingress.spec.ingress[0].from, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: web.matchLabels } }]);
