@@ -183,7 +183,7 @@ export function fieldDifferences(expected: unknown, actual: unknown, at = ''): D
       return;
     }
     if (isObject(a) && isObject(b)) {
-      for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(cmp)) walk(a[k], b[k], p === '' ? fieldName(k) : `${p}.${fieldName(k)}`);
+      for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(cmp)) walk(a[k], b[k], joinField(p, k));
       return;
     }
     if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ path: p, change: 'changed', expected: a, actual: b });
@@ -192,9 +192,10 @@ export function fieldDifferences(expected: unknown, actual: unknown, at = ''): D
   return out;
 }
 
-/** A map key as a path segment: plain when it is a plain name, else quoted (`labels["app.kubernetes.io/name"]`). */
-function fieldName(k: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(k) ? k : `[${JSON.stringify(k)}]`;
+/** A field path and a map key: `a.b` for a plain name, else quoted (`labels["app.kubernetes.io/name"]`). */
+function joinField(p: string, k: string): string {
+  if (!/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(k)) return `${p}[${JSON.stringify(k)}]`;
+  return p === '' ? k : `${p}.${k}`;
 }
 
 interface Ident {
