@@ -40,7 +40,7 @@ import { AllowedConnection, AnalysisLayer, Connection, Endpoint, ExternalEndpoin
 export { CLUSTER_FACTS_FILE, clusterFactsText } from './cluster-facts';
 export type { ClusterFacts } from './cluster-facts';
 
-const FACT_KEYS = ['name', 'podCidrs', 'nodeCidrs', 'trustDomain', 'ciliumClusterName', 'clusterMesh', 'trusts', 'layers', 'cloud', 'region', 'network', 'environment'] as const;
+const FACT_KEYS = ['name', 'podCidrs', 'nodeCidrs', 'trustDomain', 'ciliumClusterName', 'clusterMesh', 'trusts', 'layers', 'cloud', 'region', 'network', 'environment', 'role'] as const;
 
 /**
  * Checks facts (from a file or the command line): known keys, strings, lists of CIDRs.
