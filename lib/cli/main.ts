@@ -111,6 +111,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     const multi = multiClusterOf(paths, opts);
     if (multi) {
       warn(io, multi.warnings);
+      io.stderr(multi.notes.map((n) => `note: ${n}\n`).join(''));
       io.stdout(formatConnectivity(multi.connectivity({ layer: opts.layer }), opts.format, { endpoints: multi.endpointIds }));
       return;
     }
@@ -148,8 +149,8 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       const multi = multiClusterOf(paths, opts);
       const analysis = multi ? undefined : Analysis.of(loadManifests(paths, { strict: opts.strict }), analysisOptions(opts));
       warn(io, multi ? multi.warnings : analysis!.warnings);
-      const src = multi ? multi.find(opts.from).endpoint : analysis!.find(opts.from);
-      const dst = multi ? multi.find(opts.to).endpoint : analysis!.find(opts.to);
+      const src = multi ? multi.endpointOf(opts.from) : analysis!.find(opts.from);
+      const dst = multi ? multi.endpointOf(opts.to) : analysis!.find(opts.to);
       const { protocol, port } = parsePort(opts.port, dst);
       if ((opts.httpPath !== undefined || opts.httpHost !== undefined || opts.httpHeader.length > 0) && opts.httpMethod === undefined) {
         throw new UsageError('--http-path, --http-host and --http-header need --http-method (for example --http-method GET)');
