@@ -34,6 +34,10 @@ const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'bh-drift-errors
 const folder = (name: string): ManifestFolder => ({ name, manifests: [] });
 
 describe('drift problem catalogue', () => {
+  test('the codes', () => {
+    expect(DRIFT_CODES).toEqual({ read: 'BH-DRIFT-READ', syntax: 'BH-DRIFT-YAML', object: 'BH-DRIFT-OBJECT', duplicate: 'BH-DRIFT-DUPLICATE' });
+  });
+
   test(`${DRIFT_CODES.read}: the committed tree does not exist`, () => {
     const missing = path.join(tmp(), 'nope');
     const p = only(thrown(() => compareFolders([folder('eks')], missing)), DRIFT_CODES.read);
