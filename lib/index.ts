@@ -19,4 +19,5 @@ export * from './synth';
 export * from './gitops';
 export * from './analysis';
 export * from './verify';
+export * from './drift';
 export * from './templates';

@@ -36,6 +36,13 @@ export interface ClusterFacts {
   readonly network?: string;
   /** The environment. @default - unknown */
   readonly environment?: string;
+  /**
+   * The cluster's role in the declaration: the construct id every environment gives it (`eks`
+   * for `eks-staging` and `eks-prod`), written when it differs from the name; `bulkhead diff`
+   * pairs the clusters of two environments by it.
+   * @default - the name
+   */
+  readonly role?: string;
 }
 
 /** The pod address ranges of a cluster, by address family ({@link podRangesOf}). */
@@ -80,6 +87,7 @@ export function clusterFactsText(facts: ClusterFacts): string {
   const out: FactsFile = {
     generator: 'bulkhead', kind: 'cluster', version: 1,
     name: facts.name,
+    ...(facts.role !== undefined && facts.role !== facts.name ? { role: facts.role } : {}),
     ...(facts.environment !== undefined ? { environment: facts.environment } : {}),
     ...(facts.cloud !== undefined ? { cloud: facts.cloud } : {}),
     ...(facts.region !== undefined ? { region: facts.region } : {}),
@@ -100,6 +108,7 @@ export function clusterFactsText(facts: ClusterFacts): string {
 export function clusterFactsOf(plan: Plan, cluster: PlanCluster): ClusterFacts {
   return {
     name: cluster.name,
+    ...(cluster.path !== undefined && cluster.path.split('/').pop() !== cluster.name ? { role: cluster.path.split('/').pop() } : {}),
     environment: plan.topology.environment,
     ...(cluster.cloud ? { cloud: cluster.cloud } : {}),
     ...(cluster.region ? { region: cluster.region } : {}),

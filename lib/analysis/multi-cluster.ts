@@ -30,17 +30,17 @@ import { ArgCheck } from '../core/entry';
 import { Problem } from '../core/errors';
 import { Analysis, AnalysisOptions } from './engine';
 import { INPUT_CODES, ProblemSet, inputError } from './errors';
-import { ALL_IPV4, Ipv4Range, parseCidr, rangeId } from './ipv4';
+import { ALL_IPV4, Ipv4Range, parseCidr, rangeId, rangesOverlap, rangeWithin } from './ipv4';
 import { LoadOptions, LoadedManifests, ManifestObject, loadManifests } from './loader';
 import { PortSet } from './portset';
 import { LabelSelector, isRecord } from './selector';
 import { CLUSTER_FACTS_FILE, ClusterFacts, podRangesOf } from './cluster-facts';
-import { AllowedConnection, AnalysisLayer, Connection, Endpoint, ExternalEndpoint, LayerSimulator, LayerVerdict, WorkloadEndpoint } from './types';
+import { AllowedConnection, AnalysisLayer, CloudEndpoint, Connection, Endpoint, ExternalEndpoint, LayerSimulator, LayerVerdict, WorkloadEndpoint } from './types';
 
 export { CLUSTER_FACTS_FILE, clusterFactsText } from './cluster-facts';
 export type { ClusterFacts } from './cluster-facts';
 
-const FACT_KEYS = ['name', 'podCidrs', 'nodeCidrs', 'trustDomain', 'ciliumClusterName', 'clusterMesh', 'trusts', 'layers', 'cloud', 'region', 'network', 'environment'] as const;
+const FACT_KEYS = ['name', 'podCidrs', 'nodeCidrs', 'trustDomain', 'ciliumClusterName', 'clusterMesh', 'trusts', 'layers', 'cloud', 'region', 'network', 'environment', 'role'] as const;
 
 /**
  * Checks facts (from a file or the command line): known keys, strings, lists of CIDRs.
@@ -193,8 +193,15 @@ export interface MultiClusterExplanation {
   readonly connection: Connection;
   /** Whether every layer of every side allows it. */
   readonly allowed: boolean;
-  /** The source's cluster, then the destination's (one side when both are in one cluster). */
+  /** The source's cluster, then the destination's (one side when both are in one cluster, or when one end is an address or a cloud endpoint). */
   readonly sides: readonly ClusterSide[];
+  /**
+   * What was not judged, and why: for an end that is an address or a cloud endpoint, only the
+   * layers of the workload's cluster decide (an address in another cluster's pod CIDRs is that
+   * cluster's pods by address, whose own layers are not consulted without naming the workload).
+   * @default - none: every side was judged
+   */
+  readonly notes?: readonly string[];
 }
 
 /** How one cluster's layer sees a workload of another cluster. */
@@ -620,38 +627,38 @@ export class MultiClusterAnalysis {
    * @param to the destination, written the same way
    */
   public explain(from: string, to: string, conn: Connection): MultiClusterExplanation {
-    const s = this.find(from);
-    const d = this.find(to);
-    if (s.cluster === d.cluster) {
+    const s = this.locate(from);
+    const d = this.locate(to);
+    if (s.cluster !== undefined && s.cluster === d.cluster) {
       const e = this.cluster(s.cluster).analysis.explain(s.endpoint, d.endpoint, conn);
       return { src: `${s.cluster}:${e.src}`, dst: `${d.cluster}:${e.dst}`, connection: conn, allowed: e.allowed, sides: [{ cluster: s.cluster, direction: 'local', layers: e.layers }] };
     }
-    if (s.endpoint.type !== 'workload' || d.endpoint.type !== 'workload') {
-      return inputError({ code: INPUT_CODES.input }, 'a cross-cluster connection joins two workloads', `${from} -> ${to}`, 'name a workload of each cluster, as <cluster>:<namespace>/<name>');
-    }
+    if (s.endpoint.type !== 'workload' || d.endpoint.type !== 'workload' || s.cluster === undefined || d.cluster === undefined) return this.explainOneSided(from, to, s, d, conn);
+    const sc = s.cluster;
+    const dc = d.cluster;
     const src = s.endpoint;
     const dst = d.endpoint;
-    const egress = this.consulted(s.cluster).map((sim) => {
-      const view = this.viewOf(sim.layer, s.cluster, d.cluster, 'egress');
+    const egress = this.consulted(sc).map((sim) => {
+      const view = this.viewOf(sim.layer, sc, dc, 'egress');
       const registry = sim.layer === 'istio' && view === 'identity';
-      let v = view === 'identity' && !registry ? sim.explain(src, this.remoteIdentity(d.cluster, dst), conn) : this.everyVerdict(this.remoteAddresses(d.cluster, dst), (peer) => sim.explain(src, peer, conn));
+      let v = view === 'identity' && !registry ? sim.explain(src, this.remoteIdentity(dc, dst), conn) : this.everyVerdict(this.remoteAddresses(dc, dst), (peer) => sim.explain(src, peer, conn));
       if (registry && !v.allowed && conn.protocol === 'TCP') {
-        const imp = this.sidecarImports(s.cluster, src, dst.namespace);
+        const imp = this.sidecarImports(sc, src, dst.namespace);
         if (imp.imports) {
-          v = { layer: v.layer, allowed: true, reasons: [{ policy: imp.sidecar ?? 'Istio default', ...(imp.sidecar ? { rule: 'spec.egress' } : {}), effect: 'allow', detail: `the services of namespace ${dst.namespace} (cluster ${d.cluster}, in the mesh's registry) are imported by ${src.id}'s Sidecar` }] };
+          v = { layer: v.layer, allowed: true, reasons: [{ policy: imp.sidecar ?? 'Istio default', ...(imp.sidecar ? { rule: 'spec.egress' } : {}), effect: 'allow', detail: `the services of namespace ${dst.namespace} (cluster ${dc}, in the mesh's registry) are imported by ${src.id}'s Sidecar` }] };
         }
       }
-      return registry ? this.withTrust(v, s.cluster, src, this.trustDomainOf(d.cluster), conn) : v;
+      return registry ? this.withTrust(v, sc, src, this.trustDomainOf(dc), conn) : v;
     });
-    const ingress = this.consulted(d.cluster).map((sim) => {
-      const view = this.viewOf(sim.layer, d.cluster, s.cluster, 'ingress');
-      const v = view === 'identity' ? sim.explain(this.remoteIdentity(s.cluster, src), dst, conn) : this.everyVerdict(this.remoteAddresses(s.cluster, src), (peer) => sim.explain(peer, dst, conn));
-      return sim.layer === 'istio' && view === 'identity' ? this.withTrust(v, d.cluster, dst, this.trustDomainOf(s.cluster), conn) : v;
+    const ingress = this.consulted(dc).map((sim) => {
+      const view = this.viewOf(sim.layer, dc, sc, 'ingress');
+      const v = view === 'identity' ? sim.explain(this.remoteIdentity(sc, src), dst, conn) : this.everyVerdict(this.remoteAddresses(sc, src), (peer) => sim.explain(peer, dst, conn));
+      return sim.layer === 'istio' && view === 'identity' ? this.withTrust(v, dc, dst, this.trustDomainOf(sc), conn) : v;
     });
     return {
-      src: `${s.cluster}:${src.id}`, dst: `${d.cluster}:${dst.id}`, connection: conn,
+      src: `${sc}:${src.id}`, dst: `${dc}:${dst.id}`, connection: conn,
       allowed: [...egress, ...ingress].every((v) => v.allowed),
-      sides: [{ cluster: s.cluster, direction: 'egress', layers: egress }, { cluster: d.cluster, direction: 'ingress', layers: ingress }],
+      sides: [{ cluster: sc, direction: 'egress', layers: egress }, { cluster: dc, direction: 'ingress', layers: ingress }],
     };
   }
 
@@ -659,6 +666,92 @@ export class MultiClusterAnalysis {
   private everyVerdict(peers: readonly ExternalEndpoint[], verdict: (peer: ExternalEndpoint) => LayerVerdict): LayerVerdict {
     const all = peers.map(verdict);
     return all.find((v) => !v.allowed) ?? all[0];
+  }
+
+  /**
+   * What the connectivity of several clusters does not judge, and why (for `connlist`): the
+   * ends that are not workloads of the given clusters.
+   */
+  public get notes(): string[] {
+    const names = this.clusters.map((c) => c.facts.name);
+    return [
+      'cross-cluster connections are listed between workloads, each judged by the source cluster\'s egress layers and the destination cluster\'s ingress layers',
+      'connections with addresses (external or not) are each cluster\'s own, <cluster>:<range>, judged by that cluster\'s layers only: what lies beyond the address (a firewall, a cloud network, the provider) is not judged',
+      ...(names.length > 1 ? [`a range of another cluster's pod CIDRs in a cluster's own list is those pods by address, as that cluster's layers see them: the other cluster's layers are not consulted there (see the workload pairs); pod CIDRs: ${this.clusters.map((c) => `${c.facts.name} ${(c.facts.podCidrs ?? []).join(',') || 'unknown'}`).join('; ')}`] : []),
+      'cloud endpoints are judged only where a cluster\'s input names them (its security groups, or --endpoints); the folders of cloud networks are not cluster folders and are not read',
+    ];
+  }
+
+  /**
+   * An end of {@link MultiClusterAnalysis.explain}: a workload (`<cluster>:<endpoint>`, or one
+   * only one cluster has), an address, or a cloud endpoint a cluster's input names.
+   */
+  public endpointOf(text: string): Endpoint | CloudEndpoint {
+    return this.locate(text).endpoint;
+  }
+
+  /** An end of an explanation: a workload or an address or cloud endpoint of a named cluster, a workload only one cluster has, or an address (no cluster). */
+  private locate(text: string): { readonly cluster?: string; readonly endpoint: Endpoint | CloudEndpoint; readonly text: string } {
+    const i = text.indexOf(':');
+    if (i > 0 && this.byName.has(text.slice(0, i))) {
+      const c = this.cluster(text.slice(0, i));
+      return { cluster: c.facts.name, endpoint: c.analysis.find(text.slice(i + 1)), text: text.slice(i + 1) };
+    }
+    try {
+      return { ...this.find(text), text };
+    } catch (e) {
+      // an address, or a cloud endpoint one cluster's input names
+      for (const c of this.clusters) {
+        let ep: Endpoint | CloudEndpoint;
+        try {
+          ep = c.analysis.find(text);
+        } catch {
+          continue;
+        }
+        if (ep.type === 'external') return { endpoint: ep, text };
+        if (ep.type === 'cloud') return { cluster: c.facts.name, endpoint: ep, text };
+      }
+      throw e;
+    }
+  }
+
+  /** An explanation where one end is an address or a cloud endpoint: the workload's cluster decides alone, and the notes say what is not judged. */
+  private explainOneSided(
+    from: string, to: string,
+    s: { readonly cluster?: string; readonly endpoint: Endpoint | CloudEndpoint; readonly text: string },
+    d: { readonly cluster?: string; readonly endpoint: Endpoint | CloudEndpoint; readonly text: string }, conn: Connection,
+  ): MultiClusterExplanation {
+    const outgoing = s.endpoint.type === 'workload';
+    const home = outgoing ? s : d;
+    const other = outgoing ? d : s;
+    if (home.endpoint.type !== 'workload' || home.cluster === undefined) {
+      return inputError({ code: INPUT_CODES.input }, 'neither end is a workload of the clusters given', `${from} -> ${to}`, 'name a workload as <cluster>:<namespace>/<name> at one end at least');
+    }
+    const c = this.cluster(home.cluster);
+    let peer: Endpoint | CloudEndpoint = other.endpoint;
+    if (peer.type === 'cloud') {
+      try {
+        peer = c.analysis.find(other.text);
+      } catch {
+        return inputError({ code: INPUT_CODES.input }, `the cloud endpoint ${other.text} is named by the input of ${other.cluster}, not by that of ${home.cluster}, whose layers decide the connection`, `${from} -> ${to}`, `give ${home.cluster}'s folder the endpoint too (--endpoints), or explain it within ${other.cluster}`);
+      }
+    }
+    const e = c.analysis.explain(outgoing ? home.endpoint : peer, outgoing ? peer : home.endpoint, conn);
+    const notes: string[] = [];
+    const dir = outgoing ? 'egress' : 'ingress';
+    if (peer.type === 'external') {
+      const p = peer;
+      const pods = this.clusters.filter((x) => x.facts.name !== home.cluster && this.podRanges(x.facts.name).some(([a, b]) => rangesOverlap(p.first, p.last, a, b) && (x.facts.podCidrs ?? []).length > 0));
+      for (const x of pods) {
+        const within = this.podRanges(x.facts.name).some(([a, b]) => rangeWithin(p.first, p.last, a, b));
+        notes.push(`${p.id} ${within ? 'lies in' : 'overlaps'} the pod CIDRs of ${x.facts.name}: only ${home.cluster}'s ${dir} layers are judged for an address; name the workload (${x.facts.name}:<namespace>/<name>) to judge ${x.facts.name}'s ${outgoing ? 'ingress' : 'egress'} layers too`);
+      }
+      if (pods.length === 0) notes.push(`${p.id} is outside the pod CIDRs of the other clusters: only ${home.cluster}'s ${dir} layers are judged; what lies beyond the address (a firewall, a cloud network, the provider) is not`);
+    } else if (peer.type === 'cloud') {
+      notes.push(`${peer.id} is a cloud endpoint: judged by ${home.cluster}'s layers, its cloud layers from the security groups and endpoints ${home.cluster}'s input holds; the cloud network's own folder is not read`);
+    }
+    const id = (x: { readonly cluster?: string; readonly endpoint: Endpoint | CloudEndpoint }): string => (x.cluster !== undefined && x.endpoint.type !== 'external' ? `${x.cluster}:${x.endpoint.id}` : x.endpoint.id);
+    return { src: id(s), dst: id(d), connection: conn, allowed: e.allowed, sides: [{ cluster: home.cluster, direction: dir, layers: e.layers }], notes };
   }
 
   private withTrust(v: LayerVerdict, cluster: string, w: WorkloadEndpoint, domain: string, conn: Connection): LayerVerdict {
@@ -695,6 +788,7 @@ export function formatMultiClusterExplanation(e: MultiClusterExplanation, format
       for (const r of l.reasons) lines.push(`    ${r.effect} ${r.policy}${r.rule ? ` ${r.rule}` : ''}: ${r.detail}`);
     }
   }
+  for (const n of e.notes ?? []) lines.push(`  note: ${n}`);
   const text = lines.join('\n') + '\n';
   return format === 'md' ? '```\n' + text + '```\n' : text;
 }

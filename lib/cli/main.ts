@@ -18,11 +18,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BulkheadError, Problem, formatProblems } from '../core/errors';
 import { foldersOf, synthesize, writeManifests } from '../synth';
-import { loadWithEndpoints, verify, VerifyReport } from '../verify';
+import { loadWithEndpoints, VerifyReport } from '../verify';
 import { LoadedManifests, loadManifests, loadObjects } from '../analysis/loader';
 import { DeclarationLoadError, isProgram, loadTopology } from './declaration';
 import { addGitOpsOptions, declaredControlPlanes, GitOpsCliOptions, gitopsFromCli } from '../gitops/cli';
 import { environmentDiffCommand, isEnvironmentDiff, synthesizeProgram } from './environments';
+import { registerVerify } from './verify';
 
 /** Where the command writes. */
 export interface CliIo {
@@ -110,6 +111,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     const multi = multiClusterOf(paths, opts);
     if (multi) {
       warn(io, multi.warnings);
+      io.stderr(multi.notes.map((n) => `note: ${n}\n`).join(''));
       io.stdout(formatConnectivity(multi.connectivity({ layer: opts.layer }), opts.format, { endpoints: multi.endpointIds }));
       return;
     }
@@ -147,8 +149,8 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       const multi = multiClusterOf(paths, opts);
       const analysis = multi ? undefined : Analysis.of(loadManifests(paths, { strict: opts.strict }), analysisOptions(opts));
       warn(io, multi ? multi.warnings : analysis!.warnings);
-      const src = multi ? multi.find(opts.from).endpoint : analysis!.find(opts.from);
-      const dst = multi ? multi.find(opts.to).endpoint : analysis!.find(opts.to);
+      const src = multi ? multi.endpointOf(opts.from) : analysis!.find(opts.from);
+      const dst = multi ? multi.endpointOf(opts.to) : analysis!.find(opts.to);
       const { protocol, port } = parsePort(opts.port, dst);
       if ((opts.httpPath !== undefined || opts.httpHost !== undefined || opts.httpHeader.length > 0) && opts.httpMethod === undefined) {
         throw new UsageError('--http-path, --http-host and --http-header need --http-method (for example --http-method GET)');
@@ -220,19 +222,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     if (opts.exitCode && changed) code = EXIT_FINDING;
   });
 
-  program
-    .command('verify')
-    .description('synthesize a declaration and check that every layer allows exactly what it declares')
-    .argument('<program>', 'a TypeScript or JavaScript file that exports the Topology (or a function returning it)')
-    .option('--export <name>', 'the export that holds the Topology, or a function returning it (default: topology, then default)')
-    .addOption(new Option('--format <format>', 'output format').choices(['txt', 'json']).default('txt'))
-    .action((file: string, opts: { export?: string; format: 'txt' | 'json' }) => {
-      const topology = loadTopology(file, opts.export);
-      const report = verify(topology);
-      warn(io, synthesize(topology).warnings);
-      io.stdout(opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatVerifyReport(report));
-      if (!report.ok) code = EXIT_FINDING;
-    });
+  registerVerify(program, io, (c) => { code = c; });
 
   addGitOpsOptions(program
     .command('synth')

@@ -128,6 +128,31 @@ describe('cross-cluster connections', () => {
     expect(multi.explain('shop/web', 'data/db', { protocol: 'TCP', port: 5432 }).allowed).toBe(false);
   });
 
+  test('explain with an address at one end: the workload\'s cluster decides alone, and the notes say what is not judged', () => {
+    // an address in b's pod CIDR: a's egress layers only (b's pods by address); b's layers are named as not consulted
+    const toPods = multi.explain('a:shop/api', '10.2.3.4', { protocol: 'TCP', port: 5432 });
+    expect(toPods.sides.map((s) => [s.cluster, s.direction])).toEqual([['a', 'egress']]);
+    expect(toPods.dst).toBe('10.2.3.4');
+    expect(toPods.allowed).toBe(toPods.sides[0].layers.every((l) => l.allowed));
+    expect(toPods.notes).toEqual(["10.2.3.4 lies in the pod CIDRs of b: only a's egress layers are judged for an address; name the workload (b:<namespace>/<name>) to judge b's ingress layers too"]);
+    // an address outside every cluster, as the source: b's ingress layers; Istio denies a caller without an identity
+    const fromOutside = multi.explain('198.51.100.7', 'b:data/db', { protocol: 'TCP', port: 5432 });
+    expect(fromOutside.sides.map((s) => [s.cluster, s.direction])).toEqual([['b', 'ingress']]);
+    expect(fromOutside.allowed).toBe(false);
+    expect(fromOutside.notes?.[0]).toMatch(/^198\.51\.100\.7 is outside the pod CIDRs of the other clusters: only b's ingress layers are judged; what lies beyond the address/);
+    expect(multi.endpointOf('198.51.100.7')).toMatchObject({ type: 'external', id: '198.51.100.7' });
+    // the same decision as the cluster's own analysis makes
+    const own = multi.cluster('a').analysis.explain(multi.cluster('a').analysis.find('shop/api'), multi.cluster('a').analysis.find('10.2.3.4'), { protocol: 'TCP', port: 5432 });
+    expect(toPods.allowed).toBe(own.allowed);
+    expect(() => multi.explain('198.51.100.7', '198.51.100.8', { protocol: 'TCP', port: 80 })).toThrow(/neither end is a workload of the clusters given/);
+  });
+
+  test('notes: what the multi-cluster connectivity does not judge, with every cluster\'s pod CIDRs', () => {
+    expect(multi.notes.join('\n')).toMatch(/judged by the source cluster's egress layers and the destination cluster's ingress layers/);
+    expect(multi.notes.join('\n')).toMatch(/pod CIDRs: a 10\.1\.0\.0\/16; b 10\.2\.0\.0\/16/);
+    expect(multi.notes.join('\n')).toMatch(/cloud endpoints are judged only where a cluster's input names them/);
+  });
+
   test('without the federation in b, b\'s istio layer denies: the caller\'s trust domain is not trusted', () => {
     const cs = loadClusters([dir]).map((c) => (c.facts.name !== 'b' ? c : {
       ...c, manifests: { ...c.manifests, objects: c.manifests.objects.filter((o) => o.kind !== 'ClusterFederatedTrustDomain') },

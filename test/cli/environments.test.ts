@@ -8,7 +8,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { EXIT_BAD_INPUT, EXIT_FINDING, EXIT_OK, run } from '../../lib/cli/main';
 import { diffEnvironments, formatEnvironmentDiff } from '../../lib/cli/environments';
-import { synthesize } from '../../lib/synth';
+import { foldersOf, synthesize, synthesizeEnvironments, writeManifests } from '../../lib/synth';
+import { standInWorkloads } from '../../lib/verify';
 import { declareEnvironments, shopClusters } from '../../examples/environments/declaration';
 
 const PROGRAM = path.join(__dirname, '../../examples/environments/declaration.ts');
@@ -40,14 +41,11 @@ describe('bulkhead synth of an Environments', () => {
     expect(Object.keys(record.files)).toContain('dev/gke-dev/spire.yaml');
   });
 
-  test('verify <file>#<environment> verifies that environment; an Environments without one, or an unknown one, is bad input with a fix', () => {
+  test('verify <file>#<environment> verifies that environment only; an unknown one is bad input with a fix', () => {
     const prod = cli('verify', `${PROGRAM}#prod`);
     expect(prod.code).toBe(EXIT_OK);
     expect(prod.out).toMatch(/eks-prod istio: exact/);
-    const none = cli('verify', PROGRAM);
-    expect(none.code).toBe(EXIT_BAD_INPUT);
-    expect(none.err).toMatch(/\[BH-CLI-DECLARATION\].*exports an Environments \(dev, prod, staging\), not one Topology/);
-    expect(none.err).toMatch(/declaration\.ts#staging/);
+    expect(prod.out).not.toMatch(/eks-(dev|staging)/);
     const unknown = cli('verify', `${PROGRAM}#qa`);
     expect(unknown.code).toBe(EXIT_BAD_INPUT);
     expect(unknown.err).toMatch(/has no environment 'qa' \(it has dev, prod, staging\)/);
@@ -97,5 +95,51 @@ describe('bulkhead diff between environments', () => {
     expect(r.code).toBe(EXIT_OK);
     expect(r.out).toMatch(/^## istio$/m);
     expect(r.out).toMatch(/^\| staging \| eks \| /m);
+  });
+});
+
+describe('bulkhead diff between environments across clusters', () => {
+  test('cross-cluster connections are compared too, the clusters paired by their role (eks -> gke), whatever each environment names them', () => {
+    const envs = declareEnvironments(undefined);
+    const d = diffEnvironments({ name: 'staging', synthesis: synthesize(envs.topology('staging')) }, { name: 'prod', synthesis: synthesize(envs.topology('prod')) });
+    const effective = d.layers.find((l) => l.layer === 'effective')!;
+    // staging's Istio audits: gke lets in what its NetworkPolicy admits from eks's pod range, prod's Istio only the declared caller
+    const cross = effective.onlyBefore.filter((e) => e.cluster === 'eks -> gke');
+    expect(cross.length).toBeGreaterThan(0);
+    expect(cross.every((e) => e.dst === '-/analytics/event-collector' && e.ports === 'TCP 8080')).toBe(true);
+    expect(cross.map((e) => e.src)).not.toContain('-/shop/cart-service'); // the declared cross-cluster flow is allowed in both
+    expect(effective.onlyAfter).toEqual([]);
+    expect(JSON.stringify(d)).not.toMatch(/eks-(staging|prod)|gke-(staging|prod)/);
+  });
+
+  describe('two folder sets (out/staging out/prod), with the applications\' workloads beside the policies', () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bh-envs-diff-')), 'out');
+    beforeAll(() => {
+      const s = synthesizeEnvironments(declareEnvironments(undefined));
+      writeManifests(foldersOf(s), out);
+      for (const e of s.environments) {
+        for (const c of e.synthesis.clusters) {
+          const items = standInWorkloads(e.synthesis.plan, c.cluster);
+          fs.writeFileSync(path.join(out, e.name, c.cluster.name, 'workloads.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+        }
+      }
+    });
+
+    test('the cluster facts name each cluster\'s role; an environment against itself differs in nothing (exit 0)', () => {
+      expect(JSON.parse(fs.readFileSync(path.join(out, 'prod', 'eks-prod', '.bulkhead-cluster.json'), 'utf8'))).toMatchObject({ name: 'eks-prod', role: 'eks', environment: 'prod' });
+      const r = cli('diff', path.join(out, 'prod'), path.join(out, 'prod'), '--exit-code');
+      expect(r.code).toBe(EXIT_OK);
+      expect(r.out).toMatch(/: 0\n# effective: .*: 0\n$/);
+    });
+
+    test('staging against prod: the cross-cluster pairs staging lets through and prod does not, by role and identity, in both directions', () => {
+      const r = cli('diff', path.join(out, 'staging'), path.join(out, 'prod'), '--exit-code');
+      expect(r.code).toBe(EXIT_FINDING);
+      expect(r.out).toMatch(/^# effective: allowed in .*prod, not in .*staging \(not tested there\): 0$/m);
+      expect(r.out).toMatch(/^- eks -> gke: -\/kube-system\/platform-dns => -\/analytics\/event-collector : TCP 8080$/m);
+      expect(r.out).not.toMatch(/^[-+] .*(eks|gke)-(staging|prod)/m);
+      const j = JSON.parse(cli('diff', path.join(out, 'prod'), path.join(out, 'staging'), '--format', 'json').out) as { layers: { layer: string; onlyAfter: { cluster: string }[] }[] };
+      expect(j.layers[0].onlyAfter.some((e) => e.cluster === 'eks -> gke')).toBe(true);
+    });
   });
 });

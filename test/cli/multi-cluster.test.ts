@@ -51,6 +51,17 @@ describe('bulkhead connlist / explain across clusters', () => {
     expect(conns.some((c) => c.src === 'b:data/db[Deployment]' && c.dst === 'a:shop/api[Deployment]')).toBe(false);
   });
 
+  test('explain to an address of the other cluster\'s pods: the source\'s egress layers, and a note on what is not judged; connlist prints its notes', () => {
+    const r = cli('explain', dir, '--from', 'a:shop/api', '--to', '10.2.0.9', '--port', 'tcp/5432');
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.out).toMatch(/^a:shop\/api\[Deployment\] => 10\.2\.0\.9 : TCP\/5432: (allowed|denied)$/m);
+    expect(r.out).toMatch(/^ {2}a kubernetes \(egress\): /m);
+    expect(r.out).not.toMatch(/^ {2}b /m);
+    expect(r.out).toMatch(/^ {2}note: 10\.2\.0\.9 lies in the pod CIDRs of b: only a's egress layers are judged for an address; name the workload \(b:<namespace>\/<name>\)/m);
+    const list = cli('connlist', dir);
+    expect(list.err).toMatch(/^note: connections with addresses \(external or not\) are each cluster's own/m);
+  });
+
   test('explain names both sides, per cluster and layer', () => {
     const r = cli('explain', path.join(dir, 'a'), path.join(dir, 'b'), '--from', 'a:shop/api', '--to', 'b:data/db', '--port', 'tcp/pg');
     expect(r.code).toBe(EXIT_OK);
