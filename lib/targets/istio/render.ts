@@ -432,6 +432,8 @@ class IstioRender {
     const byOps = new Map<string, { principals: Set<string>; ops: IstioOperation[] }>();
     const other = new Map<string, IstioRule>();
     for (const edge of edges) {
+      // An HBONE tunnel is the mesh's own transport: Istio authorizes the flows inside it.
+      if (edge.tunnel) continue;
       const src = this.source(w, edge);
       const ops = src && this.operations(w, edge);
       if (!src || !ops) continue;
@@ -516,13 +518,27 @@ class IstioRender {
         `ambient cluster ${this.cluster.name}: Bulkhead does not own Namespaces and Services; the output holds only if namespaces ${namespaces.join(', ')} carry istio.io/dataplane-mode=ambient${waypoints.length > 0 ? `, namespaces ${waypoints.join(', ')} carry istio.io/use-waypoint=${ISTIO_WAYPOINT_NAME}` : ''}${services.length > 0 ? `, and the Services callers address are named after their workloads (${services.join(', ')}): the waypoint policies attach to them` : ''}`,
         namespaces.join(','), `kubectl label namespace <ns> istio.io/dataplane-mode=ambient${waypoints.length > 0 ? ` (and istio.io/use-waypoint=${ISTIO_WAYPOINT_NAME} on ${waypoints.join(', ')})` : ''}`);
     }
+    // The HBONE tunnels inside the cluster are flows of the plan (lib/plan/phases/flows.ts), so
+    // the network layers admit them. Flows that cross to another cluster are not tunnelled there.
     const network = this.cluster.layers.filter((l) => l === 'kubernetes' || l === 'cilium');
-    if (network.length > 0 && namespaces.length > 0) {
+    const crossing = this.crossClusterFlows();
+    if (network.length > 0 && crossing.length > 0) {
       this.warn(ISTIO_AMBIENT_WARNINGS.hbone, path,
-        `ambient cluster ${this.cluster.name} tunnels the traffic between its pods over HBONE (TCP 15008 on the destination pod${waypoints.length > 0 ? ', and on the waypoints' : ''}), and the ${network.join(' and ')} layer${network.length > 1 ? 's' : ''} admit only the declared ports: a network policy enforced below the mesh refuses the tunnel`,
-        network.join(','), `admit TCP 15008 between the ambient pods${waypoints.length > 0 ? ' and the waypoints' : ''} in the network layers (a platform flow), or run the cluster without them`);
+        `ambient cluster ${this.cluster.name} has flows with other clusters (${crossing.join(', ')}): the ${network.join(' and ')} layer${network.length > 1 ? 's' : ''} admit them on their declared ports only, not over HBONE (TCP 15008) through east-west gateways as Istio ambient multicluster carries them`,
+        crossing.join(','), 'run these flows without ambient multicluster (sidecar mode, or plaintext by address), or admit the east-west gateways on TCP 15008 in the network layers by hand');
     }
     return waypoints.map(waypointGateway);
+  }
+
+  /** The ids of the flows between a workload of this cluster and a workload of another, sorted. */
+  private crossClusterFlows(): string[] {
+    const ids = new Set<string>();
+    for (const w of this.idx.workloadsIn(this.cluster.name)) {
+      for (const e of [...w.calls, ...w.calledBy]) {
+        if (e.peer.kind === 'workload' && this.idx.workload(e.peer.key).cluster !== this.cluster.name) ids.add(e.flowId);
+      }
+    }
+    return [...ids].sort(cmp);
   }
 
   private policy(
@@ -540,7 +556,7 @@ class IstioRender {
 
   /** The TCP ports a workload serves: its named ports and the ports of its incoming flows. */
   private servedPorts(w: PlanWorkload): string[] {
-    const fromFlows = istioPorts(w.calledBy.flatMap((e) => e.ports)).ports.map(Number);
+    const fromFlows = istioPorts(w.calledBy.filter((e) => !e.tunnel).flatMap((e) => e.ports)).ports.map(Number);
     const named = w.ports.filter((p) => p.protocol === Protocol.TCP).map((p) => p.port);
     return [...new Set([...fromFlows, ...named])].sort((a, b) => a - b).map(String);
   }
@@ -625,6 +641,7 @@ class IstioRender {
       const peers = peerNamespaces.get(w.namespace) ?? new Set<string>();
       peerNamespaces.set(w.namespace, peers);
       for (const edge of w.calls) {
+        if (edge.tunnel) continue;
         if (edge.peer.kind === 'cloud') {
           const c = this.idx.cloud(edge.peer.key);
           const entry = clouds.get(c.key) ?? { c, namespaces: new Set<string>(), ports: [], flows: new Set<string>() };
