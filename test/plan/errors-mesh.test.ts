@@ -2,7 +2,8 @@
  * Catalogue of the mesh problems of callers outside the mesh and of ambient mode across
  * clusters: a workload of a cluster without Istio calling a STRICT workload (error), the same
  * caller admitted by address where the destination accepts plaintext, HBONE across clusters,
- * and where Istio's audit mode comes from. Each entry asserts code, severity, path, message,
+ * where Istio's audit mode comes from, and what the ClusterNetworkPolicy guardrails cannot hold
+ * back across clusters. Each entry asserts code, severity, path, message,
  * value and fix.
  */
 import { BulkheadError, Problem } from '../../lib/core/errors';
@@ -100,5 +101,17 @@ describe('where audit mode comes from', () => {
     const p = one(synthesize(base({ mode: EnforcementMode.AUDIT }).topo, { now: NOW }).warnings, 'BH-ISTIO-AUDIT-MODE');
     expect(p.message).toMatch(/^the topology is in audit mode: /);
     expect(p.fix).toBe("switch the topology to mode 'enforce' to enforce the declared flows");
+  });
+});
+
+describe('ClusterNetworkPolicy guardrails across clusters', () => {
+  test('BH-CNP-REMOTE-INGRESS: the guardrails\' ingress side cannot name other clusters\' pods', () => {
+    const b = base();
+    new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes'] });
+    new Workload(b.topo, 'vault', { cluster: b.eks, namespace: 'sec', tier: new SensitiveTier(b.topo, 'keys', { level: Sensitivity.CRITICAL }) });
+    const p = one(synthesize(b.topo, { now: NOW }).warnings, 'BH-CNP-REMOTE-INGRESS');
+    expect(p).toMatchObject({ severity: 'warning', path: 'shop/eks', value: '10.9.0.0/16' });
+    expect(p.message).toMatch(/^ClusterNetworkPolicy ingress peers are pods and namespaces of this cluster only: in cluster 'eks' the guardrails of 'eks\/sec\/vault' cannot deny the pods of 'gke', which arrive by address \(10.9.0.0\/16\)/);
+    expect(p.fix).toMatch(/^rely on Cilium \(ClusterMesh identities and its clusterwide guardrails\) or Istio/);
   });
 });
