@@ -195,7 +195,8 @@ describe('Cilium warnings: the catalogue', () => {
 
   test('BH-CILIUM-REMOTE-CIDR: a peer in a cluster without Cilium is addressed by its pod CIDRs', () => {
     const b = base();
-    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes'] });
+    // gke runs Istio: a caller outside the mesh into a STRICT workload is refused (BH-ISTIO-NON-MESH-PLAINTEXT)
+    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes', 'istio'] });
     new Workload(b.topo, 'coll', { cluster: gke, namespace: 'an' }).allowTo(b.cart, Port.tcp(9090));
     const p = one(warnings(b.topo), 'BH-CILIUM-REMOTE-CIDR');
     expect(p).toMatchObject({ severity: 'warning', path: 'shop/cart', value: '10.9.0.0/16' });
@@ -205,7 +206,8 @@ describe('Cilium warnings: the catalogue', () => {
 
   test('BH-CILIUM-GUARDRAIL-SKIPPED (information)', () => {
     const b = base();
-    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes'] });
+    // gke runs Istio: a caller outside the mesh into a STRICT workload is refused (BH-ISTIO-NON-MESH-PLAINTEXT)
+    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes', 'istio'] });
     const vault = new Workload(b.topo, 'vault', { cluster: b.eks, namespace: 'vault', tier: vaultTier(b) });
     new Workload(b.topo, 'coll', { cluster: gke, namespace: 'an' }).allowTo(vault, Port.tcp(8200), { justification: 'reads its secret' });
     const p = one(warnings(b.topo), 'BH-CILIUM-GUARDRAIL-SKIPPED');
@@ -434,7 +436,8 @@ describe('ClusterNetworkPolicy, SPIRE and reaper warnings: the catalogue', () =>
 
   test('BH-CNP-INGRESS-UNSCOPED', () => {
     const b = base();
-    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes'] });
+    // gke runs Istio: a caller outside the mesh into a STRICT workload is refused (BH-ISTIO-NON-MESH-PLAINTEXT)
+    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes', 'istio'] });
     const vault = new Workload(b.topo, 'vault', { cluster: b.eks, namespace: 'vault', tier: vaultTier(b) });
     new Workload(b.topo, 'coll', { cluster: gke, namespace: 'an' }).allowTo(vault, Port.tcp(8200), { justification: 'reads its secret' });
     const p = one(warnings(b.topo), 'BH-CNP-INGRESS-UNSCOPED');
