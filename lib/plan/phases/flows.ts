@@ -377,6 +377,14 @@ interface DraftTunnel {
  *     the waypoint (those whose source has a mesh identity).
  *
  * Each tunnel admits exactly the sources of the flows it carries, never a whole namespace.
+ * The declared flows keep their own ports in every layer (a caller outside the mesh, or a pod
+ * opted out of ambient, still connects on them in plaintext).
+ *
+ * The analysis does not translate ports: its network simulators judge each connection on the
+ * port it names, so a declared flow and its tunnel are two connections (the declared port,
+ * and 15008 to the destination or the waypoint), both expected by verify in the kubernetes and
+ * cilium layers; the istio simulator judges the flows inside (verify expects there what each
+ * tunnel {@link PlanFlow.carries}, never 15008).
  * Tunnels of a BreakGlass flow belong to the grant (origin `break-glass`), so they leave with
  * it; the others have origin `platform`. Flows of origin `platform` (DNS, the control plane,
  * the metrics scraper, whose pods are outside the ambient namespaces) get no tunnel.
