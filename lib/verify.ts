@@ -291,7 +291,9 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
     const e = entities.find((x) => matches(x, w));
     if (e) entityOf.set(w.id, e);
   }
-  const intent = intendedPorts(plan, entityOf, loaded.workloads);
+  const intent = intendedPorts(plan, entityOf, loaded.workloads, false);
+  // Istio is judged on what an HBONE tunnel carries, the network layers on the tunnel's port.
+  const meshIntent = intendedPorts(plan, entityOf, loaded.workloads, true);
 
   const resolve: Record<string, string[]> = {};
   // An FQDN resolves to the address the external checks sample: inside its CIDRs when it
@@ -328,10 +330,10 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
     };
     // Pairs absent from both the intent and the layer's answer agree (nothing allowed): only
     // the union of the two sparse maps needs comparing.
-    for (const key of new Set([...intent.keys(), ...allowed.keys()])) {
+    for (const key of new Set([...(layer === 'istio' ? meshIntent : intent).keys(), ...allowed.keys()])) {
       const [src, dst] = key.split('\u0000');
       if (!inScope(src, dst)) continue;
-      const want = scope.intersect(intent.get(key) ?? PortSet.EMPTY);
+      const want = scope.intersect((layer === 'istio' ? meshIntent : intent).get(key) ?? PortSet.EMPTY);
       const got = scope.intersect(allowed.get(key) ?? PortSet.EMPTY);
       const over = got.subtract(want);
       const missing = want.subtract(got);
@@ -463,7 +465,7 @@ function portSet(ports: readonly PlanPort[]): PortSet {
 }
 
 /** Declared ports per ordered endpoint pair of the cluster (keys `src\0dst` by endpoint id). */
-function intendedPorts(plan: Plan, entityOf: Map<string, Entity>, endpoints: readonly WorkloadEndpoint[]): Map<string, PortSet> {
+function intendedPorts(plan: Plan, entityOf: Map<string, Entity>, endpoints: readonly WorkloadEndpoint[], mesh: boolean): Map<string, PortSet> {
   const byKey = new Map<string, string[]>();
   for (const w of endpoints) {
     const e = entityOf.get(w.id);
@@ -479,7 +481,7 @@ function intendedPorts(plan: Plan, entityOf: Map<string, Entity>, endpoints: rea
     for (const s of srcIds) {
       for (const d of dstIds) {
         const k = `${s}\u0000${d}`;
-        intent.set(k, (intent.get(k) ?? PortSet.EMPTY).union(portSet(f.ports)));
+        intent.set(k, (intent.get(k) ?? PortSet.EMPTY).union(portSet(mesh && f.tunnel ? f.carries ?? [] : f.ports)));
       }
     }
   }

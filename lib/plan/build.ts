@@ -25,7 +25,7 @@ import { Plan } from './types';
 import { mergePorts } from './ports';
 import { checkInput } from './input';
 import { assemble } from './phases/assemble';
-import { declaredFlows, grantFlows, platformFlows, readGrants, readStatements } from './phases/flows';
+import { declaredFlows, grantFlows, platformFlows, readGrants, readStatements, withAmbient } from './phases/flows';
 import { checkGuardrails } from './phases/guardrails';
 import { Declaration } from './phases/problems';
 import { resolve } from './phases/resolve';
@@ -84,5 +84,6 @@ export function planWithProblems(topology: Topology, options: BuildPlanOptions =
   const flows = [...declaredFlows(statements), ...platformFlows(d, r), ...inForce.flows];
   checkDeclaredFederation(r, flows, d.problems);
   const problems = sortProblems(d.problems.list);
-  return { plan: assemble({ declaration: d, resolution: r, flows, grants: inForce.grants, problems }), problems };
+  // Istio ambient mode: the waypoints' pods and the HBONE tunnels the data plane opens (phases/flows.ts).
+  return { plan: withAmbient(assemble({ declaration: d, resolution: r, flows, grants: inForce.grants, problems })), problems };
 }

@@ -123,7 +123,11 @@ export interface PlanBundleEndpoint {
 export interface PlanPlatformEndpoint {
   /** Stable key: `platform:<cluster>:<name>`. */
   readonly key: string;
-  /** `dns`, `mesh-control-plane`, `metrics`, or a user-declared platform service name. */
+  /**
+   * `dns`, `mesh-control-plane`, `metrics`, a user-declared platform service name, or
+   * `waypoint.<namespace>` for the pods of the Istio waypoint of a namespace of an ambient
+   * cluster (they live in that namespace; see `lib/plan/phases/flows.ts` `ambientFlows`).
+   */
   readonly name: string;
   /** Cluster it lives in. */
   readonly cluster: string;
@@ -371,6 +375,22 @@ export interface PlanFlow {
   readonly justification?: string;
   /** For origin `break-glass`: the grant's name. @default - not a break-glass flow */
   readonly breakGlass?: string;
+  /**
+   * `hbone` for the HBONE tunnel (TCP 15008) that an Istio ambient cluster's data plane opens
+   * for flows between its pods: pod to pod between two ambient workloads, source to waypoint
+   * and waypoint to destination where a waypoint serves the destination. The network layers
+   * (NetworkPolicy, Cilium, security groups) see the tunnel on `ports` and admit it; Istio
+   * authorizes the flows inside it, so the istio layer renders no rule for a tunnel and is
+   * judged on {@link carries} instead.
+   * @default - not a tunnel
+   */
+  readonly tunnel?: 'hbone';
+  /**
+   * For a tunnel: the TCP ports of the flows it carries (what ztunnel and the waypoint
+   * authorize), sorted and merged.
+   * @default - not a tunnel
+   */
+  readonly carries?: readonly PlanPort[];
 }
 
 /** One direction of a flow, seen from a workload. */
@@ -387,6 +407,10 @@ export interface PlanEdge {
   readonly origin: FlowOrigin;
   /** For origin `break-glass`: the grant's name. @default - not a break-glass flow */
   readonly breakGlass?: string;
+  /** The flow's {@link PlanFlow.tunnel}. @default - not a tunnel */
+  readonly tunnel?: 'hbone';
+  /** The flow's {@link PlanFlow.carries}. @default - not a tunnel */
+  readonly carries?: readonly PlanPort[];
 }
 
 /** A BreakGlass grant in force at synthesis time. */

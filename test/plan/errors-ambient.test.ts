@@ -1,7 +1,7 @@
 /**
  * Catalogue of the problems of Istio ambient mode: the declaration's mesh mode and waypoint
  * namespaces (planner errors), the renderer's warnings on what ztunnel cannot enforce and on
- * what Bulkhead does not own, and the analysis warning on a waypoint the input lacks. Each
+ * what Bulkhead does not own (BH-ISTIO-AMBIENT-HBONE is catalogued in errors-mesh.test.ts), and the analysis warning on a waypoint the input lacks. Each
  * entry asserts code, severity, path, message, value and fix.
  */
 import { Problem } from '../../lib/core/errors';
@@ -76,13 +76,6 @@ describe('ambient mode: renderer warnings', () => {
     expect(p).toMatchObject({ severity: 'warning', path: 'shop/eks', value: 'shop' });
     expect(p.message).toMatch(/ambient cluster eks has no Sidecar resource and ztunnel does not restrict outbound traffic: egress from shop to externals is not restricted by this layer/);
     expect(p.fix).toMatch(/enforce egress with the kubernetes or cilium layer/);
-  });
-
-  test('BH-ISTIO-AMBIENT-HBONE: the network layers must admit the HBONE tunnel', () => {
-    const p = one(synthesize(ambient().topo, { now: NOW }).warnings, 'BH-ISTIO-AMBIENT-HBONE');
-    expect(p).toMatchObject({ severity: 'warning', path: 'shop/eks', value: 'kubernetes,cilium' });
-    expect(p.message).toMatch(/^ambient cluster eks tunnels the traffic between its pods over HBONE \(TCP 15008 on the destination pod, and on the waypoints\), and the kubernetes and cilium layers admit only the declared ports: a network policy enforced below the mesh refuses the tunnel$/);
-    expect(p.fix).toMatch(/admit TCP 15008 between the ambient pods and the waypoints in the network layers/);
   });
 });
 

@@ -99,7 +99,8 @@ function withoutDns(p0: Plan): Plan {
 describe('NetworkPolicy warnings: the catalogue', () => {
   test('BH-NP-CROSS-CLUSTER', () => {
     const b = base();
-    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes'] });
+    // gke runs Istio too: a caller outside the mesh into cart (STRICT mTLS) would be refused
+    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes', 'istio'] });
     new Workload(b.topo, 'coll', { cluster: gke, namespace: 'an' }).allowTo(b.cart, Port.tcp(9090));
     const ws = warnings(b.topo).filter((w) => w.code === 'BH-NP-CROSS-CLUSTER');
     expect(ws.map((w) => [w.severity, w.path, w.value])).toEqual([['warning', 'shop/coll', 'eks/shop/cart'], ['warning', 'shop/coll', 'gke/an/coll']]);
@@ -194,7 +195,8 @@ describe('Cilium warnings: the catalogue', () => {
 
   test('BH-CILIUM-REMOTE-CIDR: a peer in a cluster without Cilium is addressed by its pod CIDRs', () => {
     const b = base();
-    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes'] });
+    // gke runs Istio: a caller outside the mesh into a STRICT workload is refused (BH-ISTIO-NON-MESH-PLAINTEXT)
+    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes', 'istio'] });
     new Workload(b.topo, 'coll', { cluster: gke, namespace: 'an' }).allowTo(b.cart, Port.tcp(9090));
     const p = one(warnings(b.topo), 'BH-CILIUM-REMOTE-CIDR');
     expect(p).toMatchObject({ severity: 'warning', path: 'shop/cart', value: '10.9.0.0/16' });
@@ -204,7 +206,8 @@ describe('Cilium warnings: the catalogue', () => {
 
   test('BH-CILIUM-GUARDRAIL-SKIPPED (information)', () => {
     const b = base();
-    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes'] });
+    // gke runs Istio: a caller outside the mesh into a STRICT workload is refused (BH-ISTIO-NON-MESH-PLAINTEXT)
+    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes', 'istio'] });
     const vault = new Workload(b.topo, 'vault', { cluster: b.eks, namespace: 'vault', tier: vaultTier(b) });
     new Workload(b.topo, 'coll', { cluster: gke, namespace: 'an' }).allowTo(vault, Port.tcp(8200), { justification: 'reads its secret' });
     const p = one(warnings(b.topo), 'BH-CILIUM-GUARDRAIL-SKIPPED');
@@ -370,16 +373,6 @@ describe('Istio warnings: the catalogue', () => {
     expect(p.fix).toBe('list the exact host names if you want DNS resolution');
   });
 
-  test('BH-ISTIO-SOURCE-OUTSIDE-MESH', () => {
-    const b = base();
-    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes'] });
-    new Workload(b.topo, 'coll', { cluster: gke, namespace: 'an' }).allowTo(b.cart, Port.tcp(9090));
-    const p = one(warnings(b.topo), 'BH-ISTIO-SOURCE-OUTSIDE-MESH');
-    expect(p).toMatchObject({ severity: 'warning', path: 'shop/cart', value: 'shop.example.com/ns/an/sa/coll' });
-    expect(p.message).toMatch(/the source gke\/an\/coll runs in cluster gke, which runs no Istio: it cannot present its identity over mTLS/);
-    expect(p.fix).toBe('run Istio in cluster gke, or relax mTLS for this destination');
-  });
-
   test('BH-ISTIO-FOREIGN-TRUST-DOMAIN', () => {
     const b = base();
     // gke runs no SPIRE (Istio's own CA) and declares no bundle endpoint: nothing federates the two trust domains
@@ -443,7 +436,8 @@ describe('ClusterNetworkPolicy, SPIRE and reaper warnings: the catalogue', () =>
 
   test('BH-CNP-INGRESS-UNSCOPED', () => {
     const b = base();
-    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes'] });
+    // gke runs Istio: a caller outside the mesh into a STRICT workload is refused (BH-ISTIO-NON-MESH-PLAINTEXT)
+    const gke = new Cluster(b.topo, 'gke', { cloud: 'gcp', podCidrs: ['10.9.0.0/16'], layers: ['kubernetes', 'istio'] });
     const vault = new Workload(b.topo, 'vault', { cluster: b.eks, namespace: 'vault', tier: vaultTier(b) });
     new Workload(b.topo, 'coll', { cluster: gke, namespace: 'an' }).allowTo(vault, Port.tcp(8200), { justification: 'reads its secret' });
     const p = one(warnings(b.topo), 'BH-CNP-INGRESS-UNSCOPED');

@@ -256,6 +256,7 @@ describe('cluster-network-policy target: aggregation and quotas', () => {
     expect(r.warnings.map((w) => [w.code, w.value])).toEqual([
       ['BH-CNP-INGRESS-UNSCOPED', 'd/x/remote'],
       ['BH-CNP-INGRESS-UNSCOPED', 'external:office'],
+      ['BH-CNP-REMOTE-INGRESS', '10.2.0.0/16'],
     ]);
   });
 

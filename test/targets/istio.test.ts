@@ -3,7 +3,7 @@ import { Protocol } from '../../lib/core/port';
 import { Plan, PlanCluster, PlanWorkload } from '../../lib/plan/types';
 import {
   AuthorizationPolicy, ISTIO_ALLOW_NOTHING_NAME, ISTIO_PURPOSE_ANNOTATION, ISTIO_SIDECAR_NAME, ISTIO_WARNINGS, IstioOperation, istioPorts, istioTarget,
-  PeerAuthentication, renderIstio, ServiceEntry, Sidecar,
+  ISTIO_ERRORS, PeerAuthentication, renderIstio, ServiceEntry, Sidecar, validateIstio,
 } from '../../lib/targets/istio';
 import { ClusterSPIFFEID, renderSpiffeIdTemplate, renderSpire } from '../../lib/targets/spire';
 import { KubeManifest } from '../../lib/targets/types';
@@ -138,11 +138,15 @@ describe('istio target', () => {
     }
   });
 
-  test('a source in a cluster without Istio is named, with a warning that it cannot present its identity', () => {
+  test('a source in a cluster without Istio sends plaintext: refused into a STRICT workload, admitted by its pod CIDRs where plaintext is accepted', () => {
     const p = fixturePlan();
     const noMeshEks: Plan = { ...p, clusters: p.clusters.map((c) => (c.name === 'eks-eu' ? { ...c, layers: c.layers.filter((l) => l !== 'istio') } : c)) };
-    const out = render(noMeshEks, 'gke-us');
-    expect(ap(out.manifests, 'analytics', 'collector').spec.rules?.[0].from?.[0].source.principals).toEqual(['shop.example.com/ns/shop/sa/web']);
+    const eksPods = noMeshEks.clusters.find((c) => c.name === 'eks-eu')?.podCidrs ?? [];
+    expect(() => render(noMeshEks, 'gke-us')).toThrow(/BH-ISTIO-NON-MESH-PLAINTEXT/);
+    expect(validateIstio(noMeshEks, noMeshEks.clusters.find((c) => c.name === 'gke-us') as PlanCluster).map((x) => x.code)).toEqual([ISTIO_ERRORS.nonMeshPlaintext]);
+    const audit: Plan = { ...noMeshEks, topology: { ...noMeshEks.topology, mode: 'audit' } };
+    const out = render(audit, 'gke-us');
+    expect(ap(out.manifests, 'analytics', 'collector').spec.rules?.[0].from?.[0].source).toEqual({ ipBlocks: [...eksPods].sort(), notPrincipals: ['*'] });
     expect(out.warnings.map((w) => [w.code, w.path])).toContainEqual([ISTIO_WARNINGS.sourceOutsideMesh, 'fixture/collector']);
   });
 
@@ -274,6 +278,13 @@ describe('istio properties (random small plans)', () => {
     fc.assert(fc.property(planArb, (plan) => {
       const audit = plan.topology.mode === 'audit';
       for (const c of plan.clusters.filter((x) => x.layers.includes('istio'))) {
+        // A caller outside the mesh into a STRICT workload is refused, by validate and by render alike.
+        const refused = validateIstio(plan, c);
+        if (refused.length > 0) {
+          if (refused.some((x) => x.code !== ISTIO_ERRORS.nonMeshPlaintext && x.code !== ISTIO_ERRORS.plaintextRange && x.code !== ISTIO_ERRORS.cloudPlaintext)) return false;
+          expect(() => renderIstio(plan, c)).toThrow();
+          continue;
+        }
         const out = renderIstio(plan, c);
         if (footguns(out.manifests).length > 0) return false;
         for (const m of out.manifests) if (schemaErrors(m).length > 0) return false;
@@ -295,7 +306,18 @@ describe('istio properties (random small plans)', () => {
               continue;
             }
             const src = e.peer.kind === 'workload' ? plan.workloads.find((x) => x.key === e.peer.key)! : plan.platform.find((x) => x.key === e.peer.key)!;
-            const td = plan.clusters.find((x) => x.name === src.cluster)!.trustDomain;
+            const srcCluster = plan.clusters.find((x) => x.name === src.cluster)!;
+            if (!srcCluster.layers.includes('istio')) {
+              // plaintext: admitted by its cluster's pod CIDRs, or not at all without them
+              if (srcCluster.podCidrs.length === 0) continue;
+              expected++;
+              const blocks = JSON.stringify([...new Set(srcCluster.podCidrs)].sort());
+              const hits = rules.filter((r) => JSON.stringify(r.from?.[0].source.ipBlocks) === blocks && JSON.stringify(r.from?.[0].source.notPrincipals) === '["*"]'
+                && JSON.stringify((r.to ?? []).map((t) => t.operation)) === JSON.stringify(expectedOps(ports, e.http)));
+              if (hits.length !== 1) return false;
+              continue;
+            }
+            const td = srcCluster.trustDomain;
             const principal = `${td}/ns/${src.namespace}/sa/${src.serviceAccount}`;
             const hits = rules.filter((r) => (r.from?.[0].source.principals ?? []).includes(principal)
               && JSON.stringify((r.to ?? []).map((t) => t.operation)) === JSON.stringify(expectedOps(ports, e.http)));
@@ -313,7 +335,9 @@ describe('istio properties (random small plans)', () => {
   test('deterministic under any reordering of the plan', () => {
     fc.assert(fc.property(planArb, fc.nat(), (plan, seed) => plan.clusters.every((c) => {
       const s = shufflePlan(plan, seed);
-      return JSON.stringify(renderIstio(plan, c)) === JSON.stringify(renderIstio(s, s.clusters.find((x) => x.name === c.name)!));
+      // A refused plan throws on the first refused flow met, which depends on the order: both must throw.
+      const run = (p: Plan, x: PlanCluster) => { try { return JSON.stringify(renderIstio(p, x)); } catch { return 'refused'; } };
+      return run(plan, c) === run(s, s.clusters.find((x) => x.name === c.name)!);
     })), { numRuns: 100 });
   });
 });

@@ -31,6 +31,7 @@ export function edgesOf(flows: readonly PlanFlow[], kind: PlanEndpointRef['kind'
   const calledBy = new Map<string, PlanEdge[]>();
   const edge = (f: PlanFlow, peer: PlanEndpointRef): PlanEdge => ({
     flowId: f.id, peer, ports: f.ports, http: f.http, origin: f.origin, ...(f.breakGlass ? { breakGlass: f.breakGlass } : {}),
+    ...(f.tunnel ? { tunnel: f.tunnel, carries: f.carries ?? [] } : {}),
   });
   const add = (m: Map<string, PlanEdge[]>, key: string, e: PlanEdge) => {
     const list = m.get(key);

@@ -13,8 +13,11 @@ import { shortHash } from '../../core/hash';
 import { Protocol } from '../../core/port';
 import { BreakGlass } from '../../model/break-glass';
 import { FlowStatement, IPeer } from '../../model/peer';
-import { FlowOrigin, PlanBreakGlass, PlanEndpointRef, PlanFlow, PlanHttpRule, PlanPort } from '../types';
+import {
+  FlowOrigin, Plan, PlanBreakGlass, PlanCluster, PlanEndpointRef, PlanFlow, PlanHttpRule, PlanPlatformEndpoint, PlanPort, PlanWorkload,
+} from '../types';
 import { mergePorts } from '../ports';
+import { edgesOf } from './assemble';
 import { checkHttpProtocol } from '../checks/http';
 import { Endpoint } from './endpoints';
 import { Declaration } from './problems';
@@ -23,6 +26,30 @@ import { checkDnsName, checkUnique, httpRules, resolvePorts } from './values';
 
 /** Port of the Istio control plane (xDS and CA) that every sidecar dials. */
 export const MESH_CONTROL_PLANE_PORT = 15012;
+
+/**
+ * Port of HBONE, the mTLS tunnel (HTTP CONNECT) of Istio ambient mode: ztunnel and the
+ * waypoints connect to the destination pod (or waypoint) on it.
+ *
+ * @see https://istio.io/latest/docs/ambient/architecture/hbone/
+ * @see https://istio.io/latest/docs/ambient/usage/networkpolicy/
+ */
+export const HBONE_PORT = 15008;
+
+/**
+ * Name of the waypoint Gateway of a namespace of an ambient cluster (and of its service account).
+ *
+ * @see https://istio.io/latest/docs/ambient/usage/waypoint/
+ */
+export const WAYPOINT_NAME = 'waypoint';
+
+/**
+ * The label the Istio gateway controller puts on the pods of every Gateway API Gateway it
+ * deploys (waypoints included), with the Gateway's name as value.
+ *
+ * @see https://istio.io/latest/docs/ambient/usage/waypoint/
+ */
+export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
 
 /** A flow a statement asks for, resolved to endpoints of the table, before the guardrails. */
 export interface CandidateFlow {
@@ -290,4 +317,160 @@ export function grantFlows(grants: readonly ResolvedGrant[]): { grants: PlanBrea
     });
   }
   return { grants: plans.sort((a, b) => cmp(a.name, b.name)), flows };
+}
+
+/** Whether a flow has L7 rules (methods or paths). */
+function hasL7(http: readonly PlanHttpRule[]): boolean {
+  return http.some((h) => h.methods.length > 0 || h.paths.length > 0);
+}
+
+/**
+ * The namespaces of an ambient cluster that get a waypoint: the declared ones
+ * (`ClusterProps.waypointNamespaces`), else those holding a destination workload of a flow with
+ * L7 rules, sorted. Empty for a cluster that is not ambient or runs no Istio.
+ *
+ * @see https://istio.io/latest/docs/ambient/usage/waypoint/
+ */
+export function planWaypointNamespaces(cluster: PlanCluster, flows: readonly PlanFlow[], workloads: ReadonlyMap<string, Pick<PlanWorkload, 'cluster' | 'namespace'>>): string[] {
+  if (cluster.meshMode !== 'ambient' || !cluster.layers.includes('istio')) return [];
+  if (cluster.waypointNamespaces) return [...cluster.waypointNamespaces];
+  const out = new Set<string>();
+  for (const f of flows) {
+    if (f.destination.kind !== 'workload' || !hasL7(f.http)) continue;
+    const w = workloads.get(f.destination.key);
+    if (w && w.cluster === cluster.name) out.add(w.namespace);
+  }
+  return [...out].sort(cmp);
+}
+
+/** The key of the waypoint platform endpoint of a namespace of a cluster. */
+export function waypointKey(cluster: string, namespace: string): string {
+  return `platform:${cluster}:${WAYPOINT_NAME}.${namespace}`;
+}
+
+/** A tunnel being gathered: its ends, origin, and the ports it carries. */
+interface DraftTunnel {
+  readonly source: PlanEndpointRef;
+  readonly destination: PlanEndpointRef;
+  readonly origin: FlowOrigin;
+  readonly breakGlass?: string;
+  readonly path: string;
+  readonly carries: PlanPort[];
+}
+
+/**
+ * What Istio ambient mode adds to a plan, for each cluster that runs Istio in ambient mode
+ * (`meshMode: 'ambient'`):
+ *
+ * - the pods of each waypoint, as a platform endpoint `waypoint.<namespace>` of the namespace
+ *   (label `gateway.networking.k8s.io/gateway-name: waypoint`, service account `waypoint`),
+ *   with their own platform flows to DNS and to the mesh control plane (xDS on 15012);
+ * - the HBONE tunnels (TCP 15008, {@link PlanFlow.tunnel} `hbone`) the data plane opens for the
+ *   flows between two workloads of the cluster (both captured by ztunnel). Upstream: "ambient's
+ *   secure L4 overlay will tunnel traffic between your pods over port 15008", and NetworkPolicy,
+ *   enforced outside the pod, sees that port:
+ *   - source → destination, where Istio admits the source at the destination's ztunnel
+ *     directly: the destination is served by no waypoint, or the flow has no L7 rules;
+ *   - source → the waypoint's pods, where a waypoint serves the destination's namespace
+ *     (traffic addressed to the destination's Service goes to the waypoint first);
+ *   - waypoint → destination, carrying the ports of every flow the Istio layer admits through
+ *     the waypoint (those whose source has a mesh identity).
+ *
+ * Each tunnel admits exactly the sources of the flows it carries, never a whole namespace.
+ * The declared flows keep their own ports in every layer (a caller outside the mesh, or a pod
+ * opted out of ambient, still connects on them in plaintext).
+ *
+ * The analysis does not translate ports: its network simulators judge each connection on the
+ * port it names, so a declared flow and its tunnel are two connections (the declared port,
+ * and 15008 to the destination or the waypoint), both expected by verify in the kubernetes and
+ * cilium layers; the istio simulator judges the flows inside (verify expects there what each
+ * tunnel {@link PlanFlow.carries}, never 15008).
+ * Tunnels of a BreakGlass flow belong to the grant (origin `break-glass`), so they leave with
+ * it; the others have origin `platform`. Flows of origin `platform` (DNS, the control plane,
+ * the metrics scraper, whose pods are outside the ambient namespaces) get no tunnel.
+ *
+ * @see https://istio.io/latest/docs/ambient/usage/networkpolicy/
+ * @see https://istio.io/latest/docs/ambient/architecture/hbone/
+ * @see https://istio.io/latest/docs/ambient/usage/waypoint/
+ */
+export function ambientAdditions(plan: Plan): { platform: PlanPlatformEndpoint[]; flows: PlanFlow[] } {
+  const platform: PlanPlatformEndpoint[] = [];
+  const flows: PlanFlow[] = [];
+  const workloads = new Map(plan.workloads.map((w) => [w.key, w]));
+  const clouds = new Map(plan.cloudWorkloads.map((c) => [c.key, c]));
+  for (const c of plan.clusters) {
+    const waypoints = new Set(planWaypointNamespaces(c, plan.flows, workloads));
+    if (c.meshMode !== 'ambient' || !c.layers.includes('istio')) continue;
+    const path = c.path ?? `${plan.topology.name}/${c.name}`;
+    const dns = plan.platform.find((p) => p.cluster === c.name && p.name === 'dns');
+    const control = plan.platform.find((p) => p.cluster === c.name && p.name === 'mesh-control-plane');
+    for (const ns of [...waypoints].sort(cmp)) {
+      const wp: PlanPlatformEndpoint = {
+        key: waypointKey(c.name, ns), name: `${WAYPOINT_NAME}.${ns}`, cluster: c.name, namespace: ns,
+        selector: { [GATEWAY_NAME_LABEL]: WAYPOINT_NAME }, serviceAccount: WAYPOINT_NAME,
+      };
+      platform.push(wp);
+      const ref: PlanEndpointRef = { kind: 'platform', key: wp.key };
+      if (dns) flows.push(finish({ path, source: ref, destination: { kind: 'platform', key: dns.key }, ports: [{ protocol: Protocol.TCP, port: 53 }, { protocol: Protocol.UDP, port: 53 }], http: [], origin: 'platform' }));
+      if (control) flows.push(finish({ path, source: ref, destination: { kind: 'platform', key: control.key }, ports: [{ protocol: Protocol.TCP, port: MESH_CONTROL_PLANE_PORT }], http: [], origin: 'platform' }));
+    }
+    const tunnels = new Map<string, DraftTunnel>();
+    const add = (source: PlanEndpointRef, destination: PlanEndpointRef, f: PlanFlow, tcp: readonly PlanPort[]) => {
+      const origin: FlowOrigin = f.origin === 'break-glass' ? 'break-glass' : 'platform';
+      const id = tunnelId(source, destination, origin === 'break-glass' ? f.breakGlass : undefined);
+      const t = tunnels.get(id) ?? { source, destination, origin, ...(origin === 'break-glass' && f.breakGlass ? { breakGlass: f.breakGlass } : {}), path: origin === 'break-glass' ? f.path : path, carries: [] };
+      t.carries.push(...tcp);
+      tunnels.set(id, t);
+    };
+    const inCluster = (ref: PlanEndpointRef) => (ref.kind === 'workload' ? workloads.get(ref.key) : undefined);
+    for (const f of plan.flows) {
+      if (f.tunnel || f.destination.kind !== 'workload') continue;
+      const dst = inCluster(f.destination);
+      if (!dst || dst.cluster !== c.name) continue;
+      const tcp = f.ports.filter((p) => p.protocol === Protocol.TCP);
+      if (tcp.length === 0) continue;
+      const served = waypoints.has(dst.namespace);
+      const src = inCluster(f.source);
+      if (f.origin !== 'platform' && src && src.cluster === c.name) {
+        if (!(served && hasL7(f.http))) add(f.source, f.destination, f, tcp);
+        if (served) add(f.source, { kind: 'platform', key: waypointKey(c.name, dst.namespace) }, f, tcp);
+      }
+      // The waypoint forwards what the Istio layer lets through it: the flows whose source has
+      // a mesh identity (a workload, a platform service, a VM with a SPIFFE identity).
+      const meshSource = f.source.kind === 'workload' || f.source.kind === 'platform' || (f.source.kind === 'cloud' && clouds.get(f.source.key)?.identity !== undefined);
+      if (served && meshSource) add({ kind: 'platform', key: waypointKey(c.name, dst.namespace) }, f.destination, f, tcp);
+    }
+    for (const [id, t] of [...tunnels].sort(([a], [b]) => cmp(a, b))) {
+      flows.push({
+        id, path: t.path, source: t.source, destination: t.destination, ports: [{ protocol: Protocol.TCP, port: HBONE_PORT }], http: [], origin: t.origin,
+        ...(t.breakGlass ? { breakGlass: t.breakGlass } : {}), tunnel: 'hbone', carries: mergePorts(t.carries),
+      });
+    }
+  }
+  return { platform, flows };
+}
+
+/** The id of an HBONE tunnel: `hbone:<src>-><dst>`, prefixed `bg:<grant>:` for a grant's. */
+function tunnelId(source: PlanEndpointRef, destination: PlanEndpointRef, grant: string | undefined): string {
+  const base = `hbone:${source.key}->${destination.key}`;
+  return grant ? `bg:${grant}:${base}` : base;
+}
+
+/**
+ * The plan with what Istio ambient mode adds ({@link ambientAdditions}): the waypoints' pods
+ * among the platform endpoints, the tunnels and the waypoints' platform flows among the flows
+ * (sorted by id), and every workload's edges recomputed. The plan itself when no cluster runs
+ * Istio in ambient mode.
+ */
+export function withAmbient(plan: Plan): Plan {
+  const add = ambientAdditions(plan);
+  if (add.platform.length === 0 && add.flows.length === 0) return plan;
+  const flows = [...plan.flows, ...add.flows].sort((a, b) => cmp(a.id, b.id));
+  const { calls, calledBy } = edgesOf(flows, 'workload');
+  return {
+    ...plan,
+    platform: [...plan.platform, ...add.platform].sort((a, b) => cmp(a.key, b.key)),
+    flows,
+    workloads: plan.workloads.map((w) => ({ ...w, calls: [...(calls.get(w.key) ?? [])], calledBy: [...(calledBy.get(w.key) ?? [])] })),
+  };
 }

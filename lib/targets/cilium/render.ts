@@ -31,6 +31,7 @@ import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import { Plan, PlanCloudWorkload, PlanCluster, PlanEdge, PlanExternal, PlanHttpRule, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
 import { cloudBlocks, cloudKindText, coveredByDefaultDeny } from '../kubernetes/addressing';
+import { waypointWorkloads } from '../istio/ambient';
 import { clusterPath, breakGlassMarks, layerMode, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
 import { RenderResult } from '../types';
 import { externalBlocks } from '../../plan/checks/addresses';
@@ -200,7 +201,8 @@ class CiliumRender {
         "to observe would-be drops, also run Cilium's policy audit mode (Helm value policyAuditMode: true) and watch Hubble policy verdicts");
     }
     for (const ns of this.cluster.namespaces) out.push(this.namespacePolicy(ns));
-    for (const w of this.idx.workloadsIn(this.cluster.name)) {
+    // Istio ambient: the waypoints' pods get policies of their own (lib/targets/istio/ambient.ts).
+    for (const w of [...this.idx.workloadsIn(this.cluster.name), ...waypointWorkloads(this.plan, this.cluster)]) {
       const ins = splitEdges(w.calledBy);
       const outs = splitEdges(w.calls);
       const dns = outs.regular.some((e) => coveredByDefaultDeny(this.idx, this.cluster, e));

@@ -32,7 +32,10 @@
  * - ingress peers cannot be addresses in v1alpha2: sources outside the cluster (externals,
  *   remote clusters, VM fleets) are neither passed nor denied by the guardrail, whose final ingress
  *   `Deny` covers the pods of this cluster; NetworkPolicy alone decides them
- *   (`BH-CNP-INGRESS-UNSCOPED`);
+ *   (`BH-CNP-INGRESS-UNSCOPED` for a declared source; `BH-CNP-REMOTE-INGRESS` for the pods of the
+ *   other clusters, declared or not). On egress the final `Deny` names every network, so
+ *   connections to remote pods are held back except where a declared flow passes them (by the
+ *   remote cluster's pod CIDRs, on the declared ports);
  * - FQDN externals without `cidrs` are passed as the public IPv4 space (everything but the
  *   RFC 1918, link-local and cluster ranges), as NetworkPolicy falls back (`BH-CNP-FQDN`);
  * - `except` blocks of externals are not expressible in `networks`: the whole CIDR is passed,
@@ -49,7 +52,7 @@ import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Protocol } from '../../core/port';
 import { Sensitivity } from '../../core/sensitivity';
 import { Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanWorkload } from '../../plan/types';
-import { breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
+import { breakGlassMarks, clusterPath, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
 import { ipv4Complement, mergePorts, portsKey, resolvePeer, SimplePort, sortCidrs, uniqueSorted } from '../kubernetes/addressing';
 import { WarningSink } from '../kubernetes/warnings';
 import { RenderResult, Target } from '../types';
@@ -115,6 +118,15 @@ export const BAND_WIDTH = 100;
  * @see https://network-policy-api.sigs.k8s.io/reference/spec/
  */
 export const WARN_CNP_INGRESS_UNSCOPED = 'BH-CNP-INGRESS-UNSCOPED';
+/**
+ * Warning: ClusterNetworkPolicy ingress peers are pods and namespaces only (v1alpha2 has no
+ * `networks` on ingress), so the guardrails cannot deny the pods of other clusters, which
+ * arrive by address; their egress `Deny` (every network) does hold back the guarded workloads'
+ * connections to them.
+ *
+ * @see https://network-policy-api.sigs.k8s.io/reference/spec/
+ */
+export const WARN_CNP_REMOTE_INGRESS = 'BH-CNP-REMOTE-INGRESS';
 /**
  * Warning: an FQDN external is passed as the public IPv4 space.
  *
@@ -222,7 +234,21 @@ function computeGuardrails(plan: Plan, cluster: PlanCluster): Guardrails {
       out.push(...pack(ctx, w, bgIn, bgOut, band, GUARDRAIL_OFFSET, ['bulkhead-bg', grant.name, w.namespace, w.name], grant, errors));
     }
   }
+  remoteIngress(plan, cluster, guarded, sink);
   return { manifests: sortManifests(out), warnings: sink.list(), errors };
+}
+
+/**
+ * `BH-CNP-REMOTE-INGRESS`, once per cluster with guarded workloads in a topology whose other
+ * clusters declare pod CIDRs: the guardrails' ingress side cannot name those addresses.
+ */
+function remoteIngress(plan: Plan, cluster: PlanCluster, guarded: readonly PlanWorkload[], sink: WarningSink): void {
+  const remote = plan.clusters.filter((c) => c.name !== cluster.name && c.podCidrs.length > 0);
+  if (guarded.length === 0 || remote.length === 0) return;
+  const cidrs = sortCidrs(uniqueSorted(remote.flatMap((c) => c.podCidrs)));
+  sink.warn(WARN_CNP_REMOTE_INGRESS, clusterPath(plan, cluster),
+    `ClusterNetworkPolicy ingress peers are pods and namespaces of this cluster only: in cluster '${cluster.name}' the guardrails of ${guarded.map((w) => `'${w.key}'`).join(', ')} cannot deny the pods of ${remote.map((c) => `'${c.name}'`).join(', ')}, which arrive by address (${cidrs.join(', ')}); the namespace default-deny NetworkPolicy holds them back, but any NetworkPolicy may admit them (the guardrails' egress Deny does hold back connections to them)`,
+    cidrs.join(','), 'rely on Cilium (ClusterMesh identities and its clusterwide guardrails) or Istio (STRICT mTLS and principals) for the guarded workloads across clusters, or keep their NetworkPolicies owned by Bulkhead alone');
 }
 
 /**

@@ -31,8 +31,11 @@
  */
 import { cmp } from '../../core/errors';
 import { Protocol } from '../../core/port';
-import { Plan, PlanCluster } from '../../plan/types';
-import { meta, PlanIndex, sortedRecord } from '../common';
+import { InternetEgress, Sensitivity } from '../../core/sensitivity';
+import { Plan, PlanCluster, PlanWorkload } from '../../plan/types';
+import { HBONE_PORT, WAYPOINT_NAME } from '../../plan/phases/flows';
+import { edgesOf } from '../../plan/phases/assemble';
+import { clusterPath, meta, PlanIndex, sortedRecord } from '../common';
 import { GATEWAY_API_VERSION, IstioOperation, IstioRule, WaypointGateway } from './types';
 
 /**
@@ -41,7 +44,7 @@ import { GATEWAY_API_VERSION, IstioOperation, IstioRule, WaypointGateway } from 
  *
  * @see https://istio.io/latest/docs/ambient/usage/waypoint/
  */
-export const ISTIO_WAYPOINT_NAME = 'waypoint';
+export const ISTIO_WAYPOINT_NAME = WAYPOINT_NAME;
 
 /**
  * The labels of ambient mode.
@@ -72,7 +75,11 @@ export const ISTIO_AMBIENT_WARNINGS = {
   labels: 'BH-ISTIO-AMBIENT-LABELS',
   /** No REGISTRY_ONLY egress allow-list in ambient mode: egress to externals is enforced by the network layers only. */
   egress: 'BH-ISTIO-AMBIENT-EGRESS',
-  /** Ambient traffic between pods is tunnelled over HBONE (TCP 15008), which the cluster's network layers must admit. */
+  /**
+   * Flows between an ambient cluster and another cluster: the network layers admit them on their
+   * declared ports, not over HBONE through east-west gateways (the tunnels inside the cluster are
+   * flows of the plan, which the network layers admit).
+   */
   hbone: 'BH-ISTIO-AMBIENT-HBONE',
 } as const;
 
@@ -127,17 +134,14 @@ export function rulePorts(rules: readonly IstioRule[]): string[] | undefined {
 
 /**
  * The namespaces of an ambient cluster that get a waypoint: the declared ones, else those
- * holding a destination of a flow with L7 rules. Empty for a cluster that is not ambient.
+ * holding a destination of a flow with L7 rules. The plan holds each waypoint's pods as the
+ * platform endpoint `waypoint.<namespace>` (see `lib/plan/phases/flows.ts`), which this
+ * reads. Empty for a cluster that is not ambient or runs no Istio.
  */
 export function waypointNamespaces(plan: Plan, cluster: PlanCluster): string[] {
   if (cluster.meshMode !== 'ambient') return [];
-  if (cluster.waypointNamespaces) return [...cluster.waypointNamespaces];
-  const idx = new PlanIndex(plan);
-  const out = new Set<string>();
-  for (const w of idx.workloadsIn(cluster.name)) {
-    if (w.calledBy.some((e) => e.http.some((h) => h.methods.length > 0 || h.paths.length > 0))) out.add(w.namespace);
-  }
-  return [...out].sort(cmp);
+  const prefix = `${ISTIO_WAYPOINT_NAME}.`;
+  return plan.platform.filter((p) => p.cluster === cluster.name && p.name === `${prefix}${p.namespace}`).map((p) => p.namespace).sort(cmp);
 }
 
 /**
@@ -199,6 +203,7 @@ export function ambientStandIns(plan: Plan, cluster: PlanCluster): AmbientStandI
     const ports = new Map<number, string>();
     for (const p of w.ports) if (p.protocol === Protocol.TCP && !ports.has(p.port)) ports.set(p.port, p.name);
     for (const e of w.calledBy) {
+      if (e.tunnel) continue;
       for (const p of e.ports) {
         if (p.protocol === Protocol.TCP && p.endPort === undefined && !ports.has(p.port)) ports.set(p.port, `port-${p.port}`);
       }
@@ -210,5 +215,45 @@ export function ambientStandIns(plan: Plan, cluster: PlanCluster): AmbientStandI
       spec: { selector: w.selector, ports: [...ports].sort(([a], [b]) => a - b).map(([port, name]) => ({ name, port, targetPort: port, protocol: 'TCP' as const })) },
     });
   }
+  return out;
+}
+
+const WAYPOINT_WORKLOADS = new WeakMap<Plan, Map<string, PlanWorkload[]>>();
+
+/**
+ * The pods of the waypoints of an ambient cluster, as workloads the network renderers
+ * (NetworkPolicy, Cilium) give policies of their own, so that the namespace default deny does
+ * not cut them off: one per waypoint of a namespace Bulkhead isolates, named `waypoint`,
+ * selected by `gateway.networking.k8s.io/gateway-name: waypoint`, with its flows (the HBONE
+ * tunnels from the sources and to the destinations it serves, DNS, the mesh control plane) as
+ * its edges. Its tier asks for nothing (no guardrails, no mutual authentication): the
+ * waypoint is the mesh's own proxy. Empty for a cluster that is not ambient or runs no Istio.
+ *
+ * @example
+ * const workloads = [...plan.workloads.filter((w) => w.cluster === cluster.name), ...waypointWorkloads(plan, cluster)];
+ */
+export function waypointWorkloads(plan: Plan, cluster: PlanCluster): PlanWorkload[] {
+  let byCluster = WAYPOINT_WORKLOADS.get(plan);
+  if (!byCluster) {
+    byCluster = new Map();
+    WAYPOINT_WORKLOADS.set(plan, byCluster);
+  }
+  const known = byCluster.get(cluster.name);
+  if (known) return known;
+  const isolated = new Set(cluster.namespaces);
+  const endpoints = plan.platform.filter((p) => p.cluster === cluster.name && p.name === `${ISTIO_WAYPOINT_NAME}.${p.namespace}` && isolated.has(p.namespace));
+  const { calls, calledBy } = endpoints.length > 0 ? edgesOf(plan.flows, 'platform') : { calls: new Map(), calledBy: new Map() };
+  const out = endpoints.map((p): PlanWorkload => ({
+    key: p.key, path: clusterPath(plan, cluster), cluster: cluster.name, namespace: p.namespace, name: ISTIO_WAYPOINT_NAME,
+    serviceAccount: p.serviceAccount, selector: p.selector, podLabels: {},
+    ports: [{ name: 'hbone', port: HBONE_PORT, protocol: Protocol.TCP }],
+    spiffeId: `spiffe://${waypointPrincipal(cluster, p.namespace)}`,
+    tier: {
+      level: Sensitivity.INTERNAL, name: ISTIO_WAYPOINT_NAME, mtls: 'STRICT', mutualAuth: false, maxSvidTtlSeconds: 86400,
+      internetEgress: InternetEgress.NONE, auditLogging: false, guardrails: false,
+    },
+    calls: [...(calls.get(p.key) ?? [])], calledBy: [...(calledBy.get(p.key) ?? [])],
+  }));
+  byCluster.set(cluster.name, out);
   return out;
 }

@@ -115,6 +115,11 @@ export const ISTIO_ERRORS = {
    * STRICT: it cannot present a certificate, so the sidecar would reject every connection.
    */
   cloudPlaintext: 'BH-ISTIO-CLOUD-PLAINTEXT',
+  /**
+   * A workload of a cluster that runs no Istio calls a workload whose mTLS mode is STRICT: it
+   * sends plaintext, which the mesh rejects before authorization.
+   */
+  nonMeshPlaintext: 'BH-ISTIO-NON-MESH-PLAINTEXT',
 } as const;
 
 /**
@@ -145,7 +150,11 @@ export const ISTIO_WARNINGS = {
   externalNoPorts: 'BH-ISTIO-EXTERNAL-NO-PORTS',
   /** A flow of a BreakGlass grant that is not in force was dropped. */
   grantMissing: 'BH-ISTIO-GRANT-MISSING',
-  /** A source runs in a cluster without Istio: it has no sidecar to present its identity over mTLS. */
+  /**
+   * A source runs in a cluster without Istio: it sends plaintext and has no principal, so it is
+   * admitted by its cluster's pod CIDRs (into a destination that accepts plaintext), or not at
+   * all when that cluster declares none.
+   */
   sourceOutsideMesh: 'BH-ISTIO-SOURCE-OUTSIDE-MESH',
   /** A principal of another trust domain: the mesh must trust that domain's root (federation) for the rule to match. */
   foreignTrustDomain: 'BH-ISTIO-FOREIGN-TRUST-DOMAIN',
@@ -227,9 +236,15 @@ class IstioRender {
     if (!this.cluster.layers.includes('istio')) return { manifests: [], warnings: [] };
     const out: IstioManifest[] = [];
     if (this.audit) {
+      // Say where the audit comes from: the layer's own entry of layerModes, or the topology's mode.
+      const own = this.plan.topology.layerModes?.istio === 'audit';
+      const env = this.plan.topology.labelEnvironment ? ` of environment ${this.plan.topology.environment}` : '';
+      const where = own
+        ? `the istio layer is in audit mode (layerModes.istio: 'audit'${this.plan.topology.mode === 'enforce' ? `; the topology${env} enforces` : ''})`
+        : `the topology${env} is in audit mode`;
       this.warn(ISTIO_WARNINGS.auditMode, this.plan.topology.name,
-        'the topology is in audit mode: PeerAuthentication is PERMISSIVE, no ALLOW policy, allow-nothing policy or REGISTRY_ONLY Sidecar is emitted, and the declared rules are rendered as AUDIT policies, so Istio denies nothing',
-        'audit', "switch the topology to mode 'enforce' to enforce the declared flows");
+        `${where}: PeerAuthentication is PERMISSIVE, no ALLOW policy, allow-nothing policy or REGISTRY_ONLY Sidecar is emitted, and the declared rules are rendered as AUDIT policies, so Istio denies nothing`,
+        'audit', own ? "set layerModes.istio to 'enforce' (or leave it out) to enforce the declared flows" : "switch the topology to mode 'enforce' to enforce the declared flows");
     }
     for (const ns of this.cluster.namespaces) {
       out.push(this.peerAuthentication(ns, 'default', undefined, this.audit ? 'PERMISSIVE' : 'STRICT'));
@@ -298,7 +313,11 @@ class IstioRender {
 
   private source(w: PlanWorkload, edge: PlanEdge): IstioSource | undefined {
     const ref = edge.peer;
-    if (ref.kind === 'workload') return { principals: [this.principal(w, this.idx.workload(ref.key))] };
+    if (ref.kind === 'workload') {
+      const src = this.idx.workload(ref.key);
+      if (!this.clusterOf(src.cluster).layers.includes('istio')) return this.nonMeshSource(w, edge, src);
+      return { principals: [this.principal(w, src)] };
+    }
     if (ref.kind === 'platform') {
       const p = this.idx.platformEndpoint(ref.key);
       if (!p.serviceAccount) {
@@ -385,13 +404,36 @@ class IstioRender {
     return { ipBlocks: cidrs, ...(internal.length > 0 ? { notIpBlocks: uniqSorted(internal) } : {}), notPrincipals: ['*'] };
   }
 
+  /**
+   * The source of a workload of a cluster that runs no Istio: it has no sidecar or ztunnel, so
+   * it sends plaintext and has no principal (a principal rule would never match). STRICT mTLS
+   * rejects plaintext before authorization, so the flow is refused at synthesis
+   * (`BH-ISTIO-NON-MESH-PLAINTEXT`) except into a public-tier workload (whose ports for such
+   * flows are PERMISSIVE at port level, as for CIDR externals), one whose tier asks for
+   * PERMISSIVE mTLS, or in audit mode. It is then matched by its cluster's pod CIDRs and
+   * `notPrincipals: ["*"]` (plaintext only), with `BH-ISTIO-SOURCE-OUTSIDE-MESH`: every pod of
+   * that cluster is admitted, as the network layers admit it.
+   *
+   * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source
+   * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
+   */
+  private nonMeshSource(w: PlanWorkload, edge: PlanEdge, src: PlanWorkload): IstioSource | undefined {
+    const problem = nonMeshPlaintextProblem(this.plan, this.cluster, w, edge, src);
+    if (problem) throw new BulkheadError([problem]);
+    const c = this.clusterOf(src.cluster);
+    const cidrs = uniqSorted(c.podCidrs);
+    if (cidrs.length === 0) {
+      this.warn(ISTIO_WARNINGS.sourceOutsideMesh, w.path, `the source ${src.key} runs in cluster ${c.name}, which runs no Istio and declares no pod CIDRs: it sends plaintext and has no principal, so this layer does not allow flow ${edge.flowId}`, src.key, `run Istio in cluster ${c.name}, or declare its pod CIDRs`);
+      return undefined;
+    }
+    this.warn(ISTIO_WARNINGS.sourceOutsideMesh, w.path, `the source ${src.key} runs in cluster ${c.name}, which runs no Istio: it sends plaintext and has no principal, so Istio admits flow ${edge.flowId} by the pod CIDRs of ${c.name} (${cidrs.join(', ')}), and every pod of that cluster gets it too`, cidrs.join(','), `run Istio in cluster ${c.name} (its workloads then present their identity over mTLS)`);
+    return { ipBlocks: cidrs, notPrincipals: ['*'] };
+  }
+
   /** The principal of a pod source, with warnings where the mesh cannot authenticate it as written. */
   private principal(w: PlanWorkload, p: PlanWorkload | PlanPlatformEndpoint): string {
     const c = this.clusterOf(p.cluster);
     const principal = istioPrincipal(c, p);
-    if (!c.layers.includes('istio')) {
-      this.warn(ISTIO_WARNINGS.sourceOutsideMesh, w.path, `the source ${p.key} runs in cluster ${c.name}, which runs no Istio: it cannot present its identity over mTLS, so the rule naming it will not match`, principal, `run Istio in cluster ${c.name}, or relax mTLS for this destination`);
-    }
     if (c.trustDomain !== this.cluster.trustDomain && !federatedHere(this.plan, this.cluster, c.trustDomain)) {
       this.warn(ISTIO_WARNINGS.foreignTrustDomain, w.path, `the source ${p.key} belongs to trust domain ${c.trustDomain}, not ${this.cluster.trustDomain}: the mesh of cluster ${this.cluster.name} must trust that domain's root for the principal to match`, principal, FOREIGN_TD_FIX);
     }
@@ -432,6 +474,8 @@ class IstioRender {
     const byOps = new Map<string, { principals: Set<string>; ops: IstioOperation[] }>();
     const other = new Map<string, IstioRule>();
     for (const edge of edges) {
+      // An HBONE tunnel is the mesh's own transport: Istio authorizes the flows inside it.
+      if (edge.tunnel) continue;
       const src = this.source(w, edge);
       const ops = src && this.operations(w, edge);
       if (!src || !ops) continue;
@@ -516,13 +560,27 @@ class IstioRender {
         `ambient cluster ${this.cluster.name}: Bulkhead does not own Namespaces and Services; the output holds only if namespaces ${namespaces.join(', ')} carry istio.io/dataplane-mode=ambient${waypoints.length > 0 ? `, namespaces ${waypoints.join(', ')} carry istio.io/use-waypoint=${ISTIO_WAYPOINT_NAME}` : ''}${services.length > 0 ? `, and the Services callers address are named after their workloads (${services.join(', ')}): the waypoint policies attach to them` : ''}`,
         namespaces.join(','), `kubectl label namespace <ns> istio.io/dataplane-mode=ambient${waypoints.length > 0 ? ` (and istio.io/use-waypoint=${ISTIO_WAYPOINT_NAME} on ${waypoints.join(', ')})` : ''}`);
     }
+    // The HBONE tunnels inside the cluster are flows of the plan (lib/plan/phases/flows.ts), so
+    // the network layers admit them. Flows that cross to another cluster are not tunnelled there.
     const network = this.cluster.layers.filter((l) => l === 'kubernetes' || l === 'cilium');
-    if (network.length > 0 && namespaces.length > 0) {
+    const crossing = this.crossClusterFlows();
+    if (network.length > 0 && crossing.length > 0) {
       this.warn(ISTIO_AMBIENT_WARNINGS.hbone, path,
-        `ambient cluster ${this.cluster.name} tunnels the traffic between its pods over HBONE (TCP 15008 on the destination pod${waypoints.length > 0 ? ', and on the waypoints' : ''}), and the ${network.join(' and ')} layer${network.length > 1 ? 's' : ''} admit only the declared ports: a network policy enforced below the mesh refuses the tunnel`,
-        network.join(','), `admit TCP 15008 between the ambient pods${waypoints.length > 0 ? ' and the waypoints' : ''} in the network layers (a platform flow), or run the cluster without them`);
+        `ambient cluster ${this.cluster.name} has flows with other clusters (${crossing.join(', ')}): the ${network.join(' and ')} layer${network.length > 1 ? 's' : ''} admit them on their declared ports only, not over HBONE (TCP 15008) through east-west gateways as Istio ambient multicluster carries them`,
+        crossing.join(','), 'run these flows without ambient multicluster (sidecar mode, or plaintext by address), or admit the east-west gateways on TCP 15008 in the network layers by hand');
     }
     return waypoints.map(waypointGateway);
+  }
+
+  /** The ids of the flows between a workload of this cluster and a workload of another, sorted. */
+  private crossClusterFlows(): string[] {
+    const ids = new Set<string>();
+    for (const w of this.idx.workloadsIn(this.cluster.name)) {
+      for (const e of [...w.calls, ...w.calledBy]) {
+        if (e.peer.kind === 'workload' && this.idx.workload(e.peer.key).cluster !== this.cluster.name) ids.add(e.flowId);
+      }
+    }
+    return [...ids].sort(cmp);
   }
 
   private policy(
@@ -540,7 +598,7 @@ class IstioRender {
 
   /** The TCP ports a workload serves: its named ports and the ports of its incoming flows. */
   private servedPorts(w: PlanWorkload): string[] {
-    const fromFlows = istioPorts(w.calledBy.flatMap((e) => e.ports)).ports.map(Number);
+    const fromFlows = istioPorts(w.calledBy.filter((e) => !e.tunnel).flatMap((e) => e.ports)).ports.map(Number);
     const named = w.ports.filter((p) => p.protocol === Protocol.TCP).map((p) => p.port);
     return [...new Set([...fromFlows, ...named])].sort((a, b) => a - b).map(String);
   }
@@ -625,6 +683,7 @@ class IstioRender {
       const peers = peerNamespaces.get(w.namespace) ?? new Set<string>();
       peerNamespaces.set(w.namespace, peers);
       for (const edge of w.calls) {
+        if (edge.tunnel) continue;
         if (edge.peer.kind === 'cloud') {
           const c = this.idx.cloud(edge.peer.key);
           const entry = clouds.get(c.key) ?? { c, namespaces: new Set<string>(), ports: [], flows: new Set<string>() };
@@ -733,8 +792,9 @@ export function validateIstio(plan: Plan, cluster: PlanCluster): Problem[] {
   const idx = new PlanIndex(plan);
   return idx.workloadsIn(cluster.name).flatMap((w) => {
     const cloud = w.calledBy.flatMap((e) => {
-      if (e.peer.kind !== 'cloud') return [];
-      const problem = cloudPlaintextProblem(plan, cluster, w, e, idx.cloud(e.peer.key));
+      if (e.tunnel) return [];
+      const problem = e.peer.kind === 'cloud' ? cloudPlaintextProblem(plan, cluster, w, e, idx.cloud(e.peer.key))
+        : e.peer.kind === 'workload' ? nonMeshPlaintextProblem(plan, cluster, w, e, idx.workload(e.peer.key)) : undefined;
       return problem ? [problem] : [];
     });
     if (w.tier.mtls === 'PERMISSIVE') return cloud;
@@ -761,12 +821,35 @@ function cloudPlaintextProblem(plan: Plan, cluster: PlanCluster, w: PlanWorkload
   };
 }
 
+/**
+ * The error of a flow from a workload of a cluster that runs no Istio into a workload whose mTLS
+ * is STRICT (enforce mode, a tier other than public that does not ask for PERMISSIVE): the
+ * caller has no sidecar or ztunnel, so it sends plaintext, which STRICT mTLS rejects before any
+ * authorization. Undefined when the flow can be rendered (or the source runs Istio).
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
+ */
+function nonMeshPlaintextProblem(plan: Plan, cluster: PlanCluster, w: PlanWorkload, edge: PlanEdge, src: PlanWorkload): Problem | undefined {
+  const sc = plan.clusters.find((c) => c.name === src.cluster);
+  if (!sc || sc.layers.includes('istio')) return undefined;
+  if (edge.ports.every((p) => p.protocol !== Protocol.TCP)) return undefined;
+  if (layerMode(plan, 'istio') === 'audit' || w.tier.mtls === 'PERMISSIVE' || w.tier.level === Sensitivity.PUBLIC) return undefined;
+  return {
+    severity: 'error', code: ISTIO_ERRORS.nonMeshPlaintext, path: plan.flows.find((f) => f.id === edge.flowId)?.path ?? w.path,
+    message: `in cluster ${cluster.name}, ${w.key} (tier ${w.tier.name}, STRICT mTLS) accepts flow ${edge.flowId} from ${src.key}, whose cluster ${sc.name} runs no Istio: the caller sends plaintext, so the mesh would reject its connections before authorization`,
+    value: src.key,
+    fix: `run Istio in cluster ${sc.name} (with a trust domain this mesh trusts), or route the caller through an ingress gateway declared as the source, or give the tier of ${w.name} PERMISSIVE mTLS`,
+  };
+}
+
 /** The TCP ports, ranges expanded, on which a public-tier workload receives flows from CIDR externals. */
 function plaintextPorts(idx: PlanIndex, w: PlanWorkload): number[] {
   if (w.tier.level !== Sensitivity.PUBLIC) return [];
   const ports = new Set<number>();
   for (const e of w.calledBy) {
-    const plaintext = e.peer.kind === 'external' ? idx.external(e.peer.key).cidrs.length > 0 : e.peer.kind === 'cloud' && idx.cloud(e.peer.key).identity === undefined;
+    const plaintext = e.peer.kind === 'external' ? idx.external(e.peer.key).cidrs.length > 0
+      : e.peer.kind === 'cloud' ? idx.cloud(e.peer.key).identity === undefined
+        : e.peer.kind === 'workload' && !(idx.plan.clusters.find((c) => c.name === idx.workload(e.peer.key).cluster)?.layers.includes('istio') ?? true);
     if (!plaintext) continue;
     for (const p of e.ports) {
       if (p.protocol !== Protocol.TCP) continue;

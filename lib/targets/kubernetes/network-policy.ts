@@ -10,6 +10,7 @@ import { clusterPath, breakGlassMarks, meta, objectName, PlanIndex, sortedRecord
 import { AddressBlock, cloudKindText, DNS_PORTS, isClusterDns, mergePorts, portsKey, resolvePeer, SimplePort, uniqueSorted } from './addressing';
 import { NetworkPolicyManifest, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from './types';
 import { WarningSink } from './warnings';
+import { waypointWorkloads } from '../istio/ambient';
 
 /**
  * The name of the per-namespace default-deny NetworkPolicy.
@@ -103,7 +104,8 @@ export function renderNetworkPolicies(plan: Plan, cluster: PlanCluster): Network
   const sink = new WarningSink();
   const flowPaths = new Map(plan.flows.map((f) => [f.id, f.path]));
   const ctx: Ctx = { index, cluster, sink, flowPaths };
-  const workloads = plan.workloads.filter((w) => w.cluster === cluster.name).sort((a, b) => cmp(a.key, b.key));
+  // Istio ambient: the waypoints' pods get policies of their own (lib/targets/istio/ambient.ts).
+  const workloads = [...plan.workloads.filter((w) => w.cluster === cluster.name), ...waypointWorkloads(plan, cluster)].sort((a, b) => cmp(a.key, b.key));
   const namespaces = uniqueSorted([...cluster.namespaces, ...workloads.map((w) => w.namespace)]);
 
   const out: NetworkPolicyManifest[] = namespaces.map((ns) => defaultDeny(plan, ctx, ns));
@@ -139,7 +141,7 @@ export const ERR_NP_NAME_CLASH = 'BH-NP-NAME-CLASH';
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 export function validateNetworkPolicies(plan: Plan, cluster: PlanCluster): Problem[] {
-  const workloads = plan.workloads.filter((w) => w.cluster === cluster.name);
+  const workloads = [...plan.workloads.filter((w) => w.cluster === cluster.name), ...waypointWorkloads(plan, cluster)];
   const names = uniqueSorted([...cluster.namespaces, ...workloads.map((w) => w.namespace)]).map((ns) => `${ns}/${DEFAULT_DENY_NAME}`);
   for (const w of workloads) {
     names.push(`${w.namespace}/${objectName([w.name])}`);
