@@ -32,6 +32,8 @@ export interface TopologyReportOptions extends ReportDataOptions {
   readonly clock?: Date;
   /** The page title. @default - the topology's name and environment */
   readonly title?: string;
+  /** Run verify and show its result. @default true */
+  readonly verify?: boolean;
 }
 
 /**
@@ -72,7 +74,7 @@ export function reportOfTopology(topology: Topology, options: TopologyReportOpti
     facts: clusterFactsOf(s.plan, c.cluster),
     analysis: Analysis.of(loadWithEndpoints(s.plan, c.cluster, c.manifests), { trustDomain: c.cluster.trustDomain, clusterName: c.cluster.ciliumClusterName, podCidrs: c.cluster.podCidrs, resolve }),
   })));
-  const report = verify(topology, { now: options.clock });
+  const report = options.verify === false ? undefined : verify(topology, { now: options.clock });
   const env = s.plan.topology.environment;
   return buildReportData({
     title: options.title ?? `${s.plan.topology.name}${env ? ` (${env})` : ''}`,
@@ -80,9 +82,18 @@ export function reportOfTopology(topology: Topology, options: TopologyReportOpti
     analysis,
     plan: s.plan,
     warnings: s.warnings,
-    verify: report,
+    ...(report ? { verify: report } : {}),
     resolved: names,
-  }, { ...options, ...(options.now === undefined && options.clock ? { now: options.clock.toISOString() } : {}) });
+  }, { ...reportDataOptions(options), ...(options.now === undefined && options.clock ? { now: options.clock.toISOString() } : {}) });
+}
+
+function reportDataOptions(o: TopologyReportOptions): ReportDataOptions {
+  return {
+    ...(o.groupBy !== undefined ? { groupBy: o.groupBy } : {}),
+    ...(o.generatedAt !== undefined ? { generatedAt: o.generatedAt } : {}),
+    ...(o.now !== undefined ? { now: o.now } : {}),
+    ...(o.maxExplanations !== undefined ? { maxExplanations: o.maxExplanations } : {}),
+  };
 }
 
 /** Options of {@link reportOfManifests}. */
