@@ -645,21 +645,22 @@ function grantsOfManifests(multi: MultiClusterAnalysis, now: string | undefined)
   const found = new Map<string, { expiresAt: string; reason?: string; ticket?: string; approvers: Set<string>; objects: Set<string> }>();
   for (const c of multi.clusters) {
     for (const o of c.analysis.input.objects) {
-      const meta = (o as { metadata?: { name?: unknown; namespace?: unknown; labels?: unknown; annotations?: unknown } }).metadata;
+      const meta = (o.raw as { metadata?: { labels?: unknown; annotations?: unknown } }).metadata;
       const labels = (meta?.labels ?? {}) as Record<string, unknown>;
       const annotations = (meta?.annotations ?? {}) as Record<string, unknown>;
       const name = labels[LABELS.breakGlass];
       if (typeof name !== 'string') continue;
       const epoch = Number(labels[LABELS.expiresAt]);
-      const expiresAt = typeof annotations[ANNOTATIONS.expires] === 'string' ? annotations[ANNOTATIONS.expires] as string
+      const expires = annotations[ANNOTATIONS.expires];
+      // a YAML reader may have made an unquoted timestamp a Date
+      const expiresAt = typeof expires === 'string' ? expires : expires instanceof Date && !Number.isNaN(expires.getTime()) ? expires.toISOString().replace('.000Z', 'Z')
         : Number.isFinite(epoch) && epoch > 0 ? new Date(epoch * 1000).toISOString().replace('.000Z', 'Z') : 'unknown';
       const g = found.get(name) ?? { expiresAt, approvers: new Set<string>(), objects: new Set<string>() };
       const text = (k: string): string | undefined => (typeof annotations[k] === 'string' ? annotations[k] as string : undefined);
       g.reason ??= text(ANNOTATIONS.reason);
       g.ticket ??= text(ANNOTATIONS.ticket);
       for (const a of (text(ANNOTATIONS.approvers) ?? '').split(',').map((x) => x.trim()).filter((x) => x)) g.approvers.add(a);
-      const kind = (o as { kind?: unknown }).kind;
-      g.objects.add(`${c.facts.name}: ${String(kind)} ${typeof meta?.namespace === 'string' ? `${meta.namespace}/` : ''}${String(meta?.name)}`);
+      g.objects.add(`${c.facts.name}: ${o.kind} ${o.namespace !== undefined ? `${o.namespace}/` : ''}${o.name}`);
       found.set(name, g);
     }
   }
