@@ -70,10 +70,16 @@ function main(argv: readonly string[]): void {
   const sizes = parseSizes(argv, [5000]);
   const verify = !argv.includes('--no-verify');
   const out = arg('--out');
-  const rows: ReportRow[] = [benchReport('example', declareShop(undefined).topology, EXAMPLE_NOW, { verify, out })];
-  for (const n of sizes) rows.push(benchReport(`generated-${n}`, generateTopology(undefined, { workloads: n }).topology, GENERATED_NOW, { verify, out }));
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   const mb = (b: number): string => (b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : `${(b / 1e3).toFixed(0)} kB`);
+  const rows: ReportRow[] = [];
+  const add = (r: ReportRow): void => {
+    rows.push(r);
+    // progress, as each input is done (the larger ones take minutes)
+    process.stderr.write(`${r.input}: data ${s(r.dataMs)}, render ${s(r.renderMs)}, ${mb(r.bytes)}\n`);
+  };
+  add(benchReport('example', declareShop(undefined).topology, EXAMPLE_NOW, { verify, out }));
+  for (const n of sizes) add(benchReport(`generated-${n}`, generateTopology(undefined, { workloads: n }).topology, GENERATED_NOW, { verify, out }));
   process.stdout.write(table(
     ['input', 'workloads', 'nodes', 'matrix rows', 'allowed flows', 'data', 'render', 'total', 'size'],
     rows.map((r) => [r.input, String(r.workloads), String(r.nodes), String(r.rows), String(r.flows), s(r.dataMs), s(r.renderMs), s(r.dataMs + r.renderMs), mb(r.bytes)]),

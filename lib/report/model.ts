@@ -11,7 +11,7 @@ import { formatIpv4, parseCidr, parseIpv4 } from '../analysis/ipv4';
 import { MultiClusterAnalysis, MultiClusterExplanation } from '../analysis/multi-cluster';
 import { L4Protocol, PortSet } from '../analysis/portset';
 import { SIMULATORS } from '../analysis/simulators';
-import { AllowedConnection, AnalysisLayer, Reason } from '../analysis/types';
+import { AllowedConnection, AnalysisLayer, Reason, WorkloadEndpoint } from '../analysis/types';
 import { Plan, PlanTier } from '../plan/types';
 import { VerifyReport } from '../verify';
 
@@ -419,22 +419,13 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
     if (r) row.ranges.push(r);
     return row;
   };
-  const runs = (layer: AnalysisLayer): boolean => [...present.values()].some((ls) => ls.includes(layer));
-  for (const layer of layers) {
-    if (!runs(layer)) continue;
-    for (const c of multi.connectivity({ layer })) {
-      const sc = splitId(c.src).cluster;
-      const dc = splitId(c.dst).cluster;
-      // a pair is judged by a layer only where one of its clusters runs it
-      if (!(present.get(sc) ?? []).includes(layer) && !(present.get(dc) ?? []).includes(layer)) continue;
-      const ports = c.ports.intersect(enforcedScope(layer));
-      if (ports.isEmpty()) continue;
-      const row = rowOf(c);
-      row.layers.set(layer, (row.layers.get(layer) ?? PortSet.EMPTY).union(ports));
-      if (!row.sample) row.sample = { src: c.src, dst: c.dst, ports, effective: false };
-    }
+  const effective = multi.connectivity();
+  for (const c of layerConnectivity(multi, layers, present, effective)) {
+    const row = rowOf(c);
+    row.layers.set(c.layer, (row.layers.get(c.layer) ?? PortSet.EMPTY).union(c.ports));
+    if (!row.sample) row.sample = { src: c.src, dst: c.dst, ports: c.ports, effective: false };
   }
-  for (const c of multi.connectivity()) {
+  for (const c of effective) {
     const row = rowOf(c);
     row.effective = row.effective.union(c.ports);
     if (!row.sample || !row.sample.effective) row.sample = { src: c.src, dst: c.dst, ports: c.ports, effective: true };
@@ -557,6 +548,57 @@ export function disagreeing(layers: readonly AnalysisLayer[], ports: ReadonlyMap
     }
   }
   return false;
+}
+
+/**
+ * What each layer allows, within the protocols it enforces ({@link enforcedScope}): the pairs
+ * within each cluster from that cluster's analysis, and the pairs across clusters as both sides
+ * judge them. A layer with a narrower scope (Istio: TCP) is asked across clusters only about the
+ * pairs another layer allows something between, or the effective connectivity does: it would
+ * otherwise list nearly every pair for the protocols it leaves to the network layers.
+ */
+function layerConnectivity(multi: MultiClusterAnalysis, layers: readonly AnalysisLayer[], present: ReadonlyMap<string, readonly AnalysisLayer[]>, effective: readonly AllowedConnection[]): (AllowedConnection & { layer: AnalysisLayer })[] {
+  const out: (AllowedConnection & { layer: AnalysisLayer })[] = [];
+  const runs = (cluster: string, layer: AnalysisLayer): boolean => (present.get(cluster) ?? []).includes(layer);
+  const wide = layers.filter((l) => enforcedScope(l).isAll());
+  const narrow = layers.filter((l) => !enforcedScope(l).isAll());
+  for (const c of multi.clusters) {
+    for (const layer of layers) {
+      if (!runs(c.facts.name, layer)) continue;
+      for (const a of c.analysis.connectivity({ layer, scope: enforcedScope(layer) })) {
+        out.push({ layer, src: `${c.facts.name}:${a.src}`, dst: `${c.facts.name}:${a.dst}`, ports: a.ports });
+      }
+    }
+  }
+  if (multi.clusters.length < 2) return out;
+  const candidates = new Set<string>();
+  const crossOf = (a: AllowedConnection): boolean => splitId(a.src).cluster !== splitId(a.dst).cluster;
+  for (const layer of wide) {
+    for (const a of multi.connectivity({ layer, crossOnly: true })) {
+      const sc = splitId(a.src).cluster;
+      const dc = splitId(a.dst).cluster;
+      // a pair is judged by a layer only where one of its clusters runs it
+      if (!runs(sc, layer) && !runs(dc, layer)) continue;
+      out.push({ layer, ...a });
+      candidates.add(`${a.src}\u0000${a.dst}`);
+    }
+  }
+  for (const a of effective) if (crossOf(a)) candidates.add(`${a.src}\u0000${a.dst}`);
+  const workload = new Map<string, WorkloadEndpoint>(multi.clusters.flatMap((c) => c.analysis.context.workloads.map((w): [string, WorkloadEndpoint] => [`${c.facts.name}:${w.id}`, w])));
+  for (const key of [...candidates].sort(cmp)) {
+    const [src, dst] = key.split('\u0000');
+    const sw = workload.get(src);
+    const dw = workload.get(dst);
+    if (!sw || !dw) continue;
+    const sc = splitId(src).cluster;
+    const dc = splitId(dst).cluster;
+    for (const layer of narrow) {
+      if (!runs(sc, layer) && !runs(dc, layer)) continue;
+      const ports = multi.crossPorts(sc, sw, dc, dw, layer).intersect(enforcedScope(layer));
+      if (!ports.isEmpty()) out.push({ layer, src, dst, ports });
+    }
+  }
+  return out;
 }
 
 function levelRank(level: string): number {
