@@ -24,6 +24,7 @@ import { DeclarationLoadError, isProgram, loadTopology } from './declaration';
 import { addGitOpsOptions, declaredControlPlanes, GitOpsCliOptions, gitopsFromCli } from '../gitops/cli';
 import { environmentDiffCommand, isEnvironmentDiff, synthesizeProgram } from './environments';
 import { registerVerify } from './verify';
+import { registerReport } from './report';
 
 /** Where the command writes. */
 export interface CliIo {
@@ -237,6 +238,8 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       io.stdout(`${files.map((f) => path.join(opts.out, f)).join('\n')}\n`);
       warn(io, [...('environments' in s ? s.environments.flatMap((e) => e.synthesis.warnings) : s.warnings), ...gitops.warnings]);
     });
+
+  registerReport(program);
 
   try {
     program.parse([...argv], { from: 'user' });

@@ -1,0 +1,90 @@
+/**
+ * Report benchmark: `bulkhead report` generation time and file size, for the e-commerce example
+ * and for generated topologies (`generateTopology`, 5,000 workloads by default). For each input,
+ * in one process:
+ *
+ *   data     `reportOfTopology`: synthesis, the analysis of every cluster (per-layer and effective
+ *            connectivity, across clusters), the explanations, and verify
+ *   render   `renderReportHtml`: the dagre layouts of every view and the page
+ *
+ * Prints the nodes, matrix rows, allowed flows, the times and the file size.
+ *
+ *   npx ts-node --transpile-only bench/report.ts [--sizes 5000] [--no-verify] [--out <dir>]
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { declareShop, EXAMPLE_NOW } from '../examples/ecommerce/declaration';
+import { renderReportHtml, reportOfTopology } from '../lib/report';
+import { Topology } from '../lib';
+import { GENERATED_NOW, generateTopology } from './generate';
+import { parseSizes, table } from './harness';
+
+/** One row of the benchmark. */
+export interface ReportRow {
+  /** What was reported. */
+  readonly input: string;
+  /** Workloads declared. */
+  readonly workloads: number;
+  /** Graph nodes (workloads, platform services, externals). */
+  readonly nodes: number;
+  /** Matrix rows (pairs some layer allows something between). */
+  readonly rows: number;
+  /** Flows every layer allows (graph edges). */
+  readonly flows: number;
+  /** Milliseconds: the report data (synthesis, analysis, explanations, verify). */
+  readonly dataMs: number;
+  /** Milliseconds: layouts and page. */
+  readonly renderMs: number;
+  /** The page's size in bytes. */
+  readonly bytes: number;
+}
+
+/** Reports one topology and measures it. */
+export function benchReport(input: string, topology: Topology, clock: Date, options: { verify?: boolean; out?: string } = {}): ReportRow {
+  const t0 = process.hrtime.bigint();
+  const data = reportOfTopology(topology, { clock, verify: options.verify });
+  const t1 = process.hrtime.bigint();
+  const html = renderReportHtml(data);
+  const t2 = process.hrtime.bigint();
+  if (options.out) {
+    fs.mkdirSync(options.out, { recursive: true });
+    fs.writeFileSync(path.join(options.out, `report-${input}.html`), html);
+  }
+  return {
+    input,
+    workloads: data.nodes.filter((n) => n.kind === 'workload').length,
+    nodes: data.nodes.length,
+    rows: data.flows.length,
+    flows: data.flows.filter((f) => f.effective !== '').length,
+    dataMs: Number(t1 - t0) / 1e6,
+    renderMs: Number(t2 - t1) / 1e6,
+    bytes: Buffer.byteLength(html),
+  };
+}
+
+function main(argv: readonly string[]): void {
+  const arg = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const sizes = parseSizes(argv, [5000]);
+  const verify = !argv.includes('--no-verify');
+  const out = arg('--out');
+  const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+  const mb = (b: number): string => (b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : `${(b / 1e3).toFixed(0)} kB`);
+  const rows: ReportRow[] = [];
+  const add = (r: ReportRow): void => {
+    rows.push(r);
+    // progress, as each input is done (the larger ones take minutes)
+    process.stderr.write(`${r.input}: data ${s(r.dataMs)}, render ${s(r.renderMs)}, ${mb(r.bytes)}\n`);
+  };
+  add(benchReport('example', declareShop(undefined).topology, EXAMPLE_NOW, { verify, out }));
+  for (const n of sizes) add(benchReport(`generated-${n}`, generateTopology(undefined, { workloads: n }).topology, GENERATED_NOW, { verify, out }));
+  process.stdout.write(table(
+    ['input', 'workloads', 'nodes', 'matrix rows', 'allowed flows', 'data', 'render', 'total', 'size'],
+    rows.map((r) => [r.input, String(r.workloads), String(r.nodes), String(r.rows), String(r.flows), s(r.dataMs), s(r.renderMs), s(r.dataMs + r.renderMs), mb(r.bytes)]),
+  ) + '\n');
+  if (!verify) process.stdout.write('(verify not run: --no-verify)\n');
+}
+
+if (require.main === module) main(process.argv.slice(2));

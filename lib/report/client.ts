@@ -1,0 +1,301 @@
+/**
+ * The page's own script and style, inlined into the report (no network access is needed to
+ * open it). The script reads the report's data from a JSON element and builds every dynamic
+ * element with `textContent` and `createElement`, never from HTML text.
+ */
+
+/** The report's style sheet. */
+export const REPORT_CSS = `
+*{box-sizing:border-box}
+body{font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+header{background:#1d2330;color:#fff;padding:10px 18px;display:flex;gap:18px;align-items:center;flex-wrap:wrap}
+header h1{font-size:17px;margin:0}
+header nav a{color:#cfd6e4;margin-right:12px;text-decoration:none}
+header .meta{color:#9aa4b8;font-size:12px}
+main{padding:12px 18px}
+section{background:#fff;border:1px solid #dde1e8;border-radius:6px;margin:0 0 14px;padding:10px 14px}
+h2{font-size:15px;margin:4px 0 10px}
+table{border-collapse:collapse;width:100%;font-size:12px}
+th,td{border-bottom:1px solid #e6e9ef;padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#f0f2f6;position:sticky;top:0}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+.graph-wrap{display:flex;gap:12px;align-items:flex-start}
+#graph-box{flex:1;overflow:auto;max-height:72vh;border:1px solid #e6e9ef;border-radius:4px;background:#fcfcfd;min-height:200px}
+#panel{width:420px;max-height:72vh;overflow:auto;border:1px solid #e6e9ef;border-radius:4px;padding:8px;background:#fff}
+.toolbar{display:flex;gap:8px;align-items:center;margin-bottom:8px;flex-wrap:wrap}
+.toolbar input[type=search]{width:260px;padding:4px 6px}
+button{font:inherit;padding:2px 8px;cursor:pointer}
+#search-results{list-style:none;margin:4px 0;padding:0;max-height:180px;overflow:auto}
+#search-results li{cursor:pointer;padding:1px 4px}
+#search-results li:hover{background:#eef2ff}
+svg.graph text{font-size:11px;text-anchor:middle;fill:#1d2330;pointer-events:none}
+svg.graph .node text.sub{font-size:9.5px;fill:#5b6475}
+svg.graph .node{cursor:pointer}
+svg.graph .node rect{fill:#e8eefc;stroke:#6b7fa8;stroke-width:1}
+svg.graph .node.group rect{fill:#eef0f4;stroke:#4a5366;stroke-width:1.5}
+svg.graph .node.collapsed rect{stroke-dasharray:4 2}
+svg.graph .node.kind-external rect{fill:#fff4e0;stroke:#c77700;stroke-width:1.5}
+svg.graph .node.kind-platform rect{fill:#f1f1f1;stroke:#999}
+svg.graph .node.level-critical rect{fill:#fde2e2;stroke:#b42318}
+svg.graph .node.level-highly-sensitive rect{fill:#feeadb;stroke:#c4541a}
+svg.graph .node.level-sensitive rect{fill:#fff6d6;stroke:#a67c00}
+svg.graph .node.level-public rect{fill:#e5f6ea;stroke:#2f7d45}
+svg.graph .node.hit rect{stroke:#0b57d0;stroke-width:3}
+svg.graph .cluster rect{fill:none;stroke:#b8c0cf;stroke-dasharray:3 3}
+svg.graph .cluster text{text-anchor:start;font-weight:600;fill:#4a5366;pointer-events:auto;cursor:pointer}
+svg.graph .edge{cursor:pointer}
+svg.graph .edge .line{fill:none;stroke:#7d8799;stroke-width:1.2}
+svg.graph .edge .hit{fill:none;stroke:transparent;stroke-width:9}
+svg.graph .edge.cross .line{stroke:#7b3fe4;stroke-dasharray:6 3;stroke-width:1.6}
+svg.graph .edge.external .line{stroke:#c77700;stroke-width:1.6}
+svg.graph .edge.break-glass .line{stroke:#d92d20;stroke-width:2.2}
+svg.graph .edge.selected .line{stroke:#0b57d0;stroke-width:3}
+svg.graph .arrowhead{fill:#7d8799}
+.legend span{display:inline-block;margin-right:12px;font-size:12px}
+.legend i{display:inline-block;width:22px;height:0;border-top:2px solid #7d8799;vertical-align:middle;margin-right:4px}
+.legend i.cross{border-top:2px dashed #7b3fe4}.legend i.external{border-color:#c77700}.legend i.break-glass{border-color:#d92d20;border-top-width:3px}
+tr.disagree td{background:#fff1f0}
+td.deny{color:#8a93a3}
+td.differs{font-weight:600;color:#b42318}
+.ok{color:#2f7d45;font-weight:600}.bad{color:#b42318;font-weight:600}.warn{color:#a66300;font-weight:600}
+#matrix-table tbody tr{cursor:pointer}
+#matrix-table tbody tr:hover td{background:#eef2ff}
+.reason{margin:2px 0 2px 12px}
+.verdict{margin:6px 0 2px;font-weight:600}
+.small{font-size:12px;color:#5b6475}
+details summary{cursor:pointer}
+`;
+
+/** The report's script (plain ES2017, run once the page has loaded). */
+export const REPORT_JS = String.raw`
+(function () {
+  'use strict';
+  var data = JSON.parse(document.getElementById('bh-data').textContent);
+  var nodesById = {};
+  data.nodes.forEach(function (n) { nodesById[n.id] = n; });
+  var groupsById = {};
+  data.groups.forEach(function (g, i) { g.index = i; groupsById[g.id] = g; });
+  var box = document.getElementById('graph-box');
+  var panel = document.getElementById('panel');
+  var crumbs = document.getElementById('crumbs');
+  var current = null;
+  var zoom = 1;
+
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+  function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
+
+  function show(viewId, label) {
+    var tpl = document.getElementById('view-' + viewId);
+    if (!tpl) return;
+    clear(box);
+    box.appendChild(document.importNode(tpl.content, true));
+    current = viewId;
+    var svg = box.querySelector('svg');
+    // start fitted to the box's width (never enlarged)
+    zoom = svg ? Math.max(0.1, Math.min(1, (box.clientWidth - 4) / Number(svg.getAttribute('viewBox').split(' ')[2]))) : 1;
+    applyZoom();
+    clear(crumbs);
+    if (viewId !== 'overview' && document.getElementById('view-overview')) {
+      var back = el('button', 'overview');
+      back.addEventListener('click', function () { show('overview'); });
+      crumbs.appendChild(back);
+    }
+    if (viewId !== 'full' && document.getElementById('view-full')) {
+      var all = el('button', 'every workload');
+      all.addEventListener('click', function () { show('full'); });
+      crumbs.appendChild(all);
+    }
+    crumbs.appendChild(el('span', ' ' + (label || (viewId === 'overview' ? 'overview (one node per ' + data.groupBy + ')' : viewId === 'full' ? 'every workload' : '')), 'small'));
+  }
+  function applyZoom() {
+    var svg = box.querySelector('svg');
+    if (!svg) return;
+    var w = Number(svg.getAttribute('viewBox').split(' ')[2]);
+    var h = Number(svg.getAttribute('viewBox').split(' ')[3]);
+    svg.setAttribute('width', String(Math.round(w * zoom)));
+    svg.setAttribute('height', String(Math.round(h * zoom)));
+  }
+  function openGroup(id) {
+    var g = groupsById[id];
+    if (!g) return;
+    show('g' + g.index, g.kind + ' ' + g.label);
+  }
+
+  function flowLine(f) {
+    var li = el('li');
+    var a = el('a', label(f.src) + ' → ' + label(f.dst) + ' : ' + (f.effective || 'nothing (effective)'));
+    a.href = '#';
+    a.addEventListener('click', function (ev) { ev.preventDefault(); explainFlow(f.id); });
+    li.appendChild(a);
+    if (f.cross) li.appendChild(el('span', ' cross-cluster', 'small'));
+    if (f.breakGlass) li.appendChild(el('span', ' break-glass ' + f.breakGlass, 'bad'));
+    return li;
+  }
+  function label(id) { var n = nodesById[id]; return n ? (n.cluster ? n.cluster + ':' + n.label : n.label) : id; }
+
+  function explainFlow(i) {
+    var f = data.flows[i];
+    clear(panel);
+    panel.appendChild(el('h3', label(f.src) + ' → ' + label(f.dst)));
+    panel.setAttribute('data-flow', String(i));
+    var t = el('table');
+    var head = el('tr'); head.appendChild(el('th', 'layer')); head.appendChild(el('th', 'allows'));
+    t.appendChild(head);
+    Object.keys(f.layers).forEach(function (l) {
+      var r = el('tr'); r.appendChild(el('td', l)); r.appendChild(el('td', f.layers[l] || 'nothing', f.layers[l] === f.effective ? '' : 'differs'));
+      t.appendChild(r);
+    });
+    var r = el('tr'); r.appendChild(el('td', 'effective')); r.appendChild(el('td', f.effective || 'nothing'));
+    t.appendChild(r);
+    panel.appendChild(t);
+    if (f.ranges) panel.appendChild(el('p', 'addresses: ' + f.ranges, 'small mono'));
+    if (f.cross) panel.appendChild(el('p', 'cross-cluster flow: both clusters must allow it (egress side, then ingress side)', 'small'));
+    if (f.breakGlass) panel.appendChild(el('p', 'break-glass grant ' + f.breakGlass, 'bad'));
+    if (f.disagreement) panel.appendChild(el('p', 'the layers disagree on this pair', 'bad'));
+    var e = f.x ? expand(f.x) : null;
+    if (!e) { panel.appendChild(el('p', 'no explanation was computed for this flow (over the limit)', 'small')); return; }
+    var x = el('div', null, 'explanation');
+    x.appendChild(el('p', 'explain ' + e.connection + ': ' + (e.allowed ? 'allowed' : 'denied'), e.allowed ? 'ok' : 'bad'));
+    e.sides.forEach(function (s) {
+      s.layers.forEach(function (l) {
+        x.appendChild(el('div', s.cluster + ' ' + l.layer + (s.direction !== 'local' ? ' (' + s.direction + ')' : '') + ': ' + (l.allowed ? 'allowed' : 'denied') + (l.l7 ? ' (for some HTTP requests)' : ''), 'verdict ' + (l.allowed ? 'ok' : 'bad')));
+        l.reasons.forEach(function (rs) {
+          x.appendChild(el('div', rs.effect + ' ' + rs.policy + (rs.rule ? ' ' + rs.rule : '') + ': ' + rs.detail, 'reason mono'));
+        });
+      });
+    });
+    panel.appendChild(x);
+  }
+
+  function expand(x) {
+    var S = data.strings;
+    return {
+      connection: x[0], allowed: x[1] === 1,
+      sides: x[2].map(function (s) {
+        return { cluster: s[0], direction: s[1], layers: s[2].map(function (l) {
+          return { layer: l[0], allowed: l[1] === 1, l7: l[2] === 1, reasons: l[3].map(function (r) {
+            return { effect: r[0], policy: S[r[1]], rule: r[2] < 0 ? undefined : S[r[2]], detail: S[r[3]] };
+          }) };
+        }) };
+      }),
+    };
+  }
+
+  function showFlows(title, ids) {
+    clear(panel);
+    panel.appendChild(el('h3', title));
+    if (ids.length === 1) { explainFlow(ids[0]); return; }
+    var ul = el('ul');
+    ids.forEach(function (i) { ul.appendChild(flowLine(data.flows[i])); });
+    panel.appendChild(ul);
+  }
+  function showNode(id) {
+    var n = nodesById[id];
+    if (!n) return;
+    clear(panel);
+    panel.appendChild(el('h3', label(id)));
+    panel.setAttribute('data-node', id);
+    var dl = el('p', [n.kind, n.tier ? 'tier ' + n.tier : '', n.domain ? 'domain ' + n.domain : '', n.detail || ''].filter(Boolean).join(' · '), 'small');
+    panel.appendChild(dl);
+    var ul = el('ul');
+    data.flows.forEach(function (f) { if (f.effective && (f.src === id || f.dst === id)) ul.appendChild(flowLine(f)); });
+    panel.appendChild(el('div', 'allowed flows:'));
+    panel.appendChild(ul);
+  }
+
+  box.addEventListener('click', function (ev) {
+    var t = ev.target;
+    while (t && t !== box && !(t.getAttribute && (t.getAttribute('data-flows') !== null || t.getAttribute('data-node') !== null || t.getAttribute('data-group') !== null))) t = t.parentNode;
+    if (!t || t === box) return;
+    var sel = box.querySelectorAll('.selected');
+    for (var i = 0; i < sel.length; i++) sel[i].classList.remove('selected');
+    if (t.getAttribute('data-flows') !== null) {
+      t.classList.add('selected');
+      var ids = t.getAttribute('data-flows').split(',').filter(Boolean).map(Number);
+      showFlows(ids.length + ' flow(s)', ids);
+    } else if (t.getAttribute('data-node') !== null) {
+      showNode(t.getAttribute('data-node'));
+    } else {
+      openGroup(t.getAttribute('data-group'));
+    }
+  });
+
+  // search
+  var input = document.getElementById('search');
+  var results = document.getElementById('search-results');
+  function find(q) {
+    q = q.trim().toLowerCase();
+    if (!q) return [];
+    return data.nodes.filter(function (n) { return n.id.toLowerCase().indexOf(q) >= 0 || n.label.toLowerCase().indexOf(q) >= 0; }).slice(0, 50);
+  }
+  function reveal(n) {
+    var g = groupsById[n.group];
+    if (document.getElementById('view-full') && current === 'full') { /* stay */ } else if (g) openGroup(g.id);
+    var hits = box.querySelectorAll('[data-node]');
+    for (var i = 0; i < hits.length; i++) {
+      if (hits[i].getAttribute('data-node') === n.id) {
+        hits[i].classList.add('hit');
+        if (hits[i].scrollIntoView) hits[i].scrollIntoView({ block: 'center', inline: 'center' });
+      }
+    }
+    showNode(n.id);
+  }
+  input.addEventListener('input', function () {
+    clear(results);
+    find(input.value).forEach(function (n) {
+      var li = el('li', label(n.id) + (n.kind === 'external' ? ' (external)' : ''));
+      li.setAttribute('data-result', n.id);
+      li.addEventListener('click', function () { reveal(n); });
+      results.appendChild(li);
+    });
+  });
+  input.addEventListener('keydown', function (ev) {
+    if (ev.key === 'Enter') { var r = find(input.value); if (r.length > 0) reveal(r[0]); }
+  });
+  document.getElementById('zoom-in').addEventListener('click', function () { zoom = Math.min(4, zoom * 1.25); applyZoom(); });
+  document.getElementById('zoom-out').addEventListener('click', function () { zoom = Math.max(0.1, zoom / 1.25); applyZoom(); });
+
+  // matrix
+  var mfilter = document.getElementById('matrix-filter');
+  var monly = document.getElementById('matrix-disagree');
+  var mbody = document.querySelector('#matrix-table tbody');
+  var mmore = document.getElementById('matrix-more');
+  var mcount = document.getElementById('matrix-count');
+  var limit = 200;
+  function renderMatrix() {
+    clear(mbody);
+    var q = mfilter.value.trim().toLowerCase();
+    var rows = data.flows.filter(function (f) {
+      if (monly.checked && !f.disagreement) return false;
+      return !q || label(f.src).toLowerCase().indexOf(q) >= 0 || label(f.dst).toLowerCase().indexOf(q) >= 0;
+    });
+    rows.slice(0, limit).forEach(function (f) {
+      var tr = el('tr', null, f.disagreement ? 'disagree' : '');
+      tr.setAttribute('data-flow', String(f.id));
+      tr.appendChild(el('td', label(f.src), 'mono'));
+      tr.appendChild(el('td', label(f.dst) + (f.cross ? ' ⇄' : ''), 'mono'));
+      data.layers.forEach(function (l) {
+        var has = Object.prototype.hasOwnProperty.call(f.layers, l);
+        var v = has ? (f.layers[l] || 'denied') : 'n/a';
+        tr.appendChild(el('td', v, !has || !f.layers[l] ? 'deny' : f.layers[l] !== f.effective ? 'differs' : ''));
+      });
+      tr.appendChild(el('td', f.effective || 'denied', f.effective ? '' : 'deny'));
+      tr.addEventListener('click', function () { explainFlow(f.id); document.getElementById('graph').scrollIntoView(); });
+      mbody.appendChild(tr);
+    });
+    mcount.textContent = rows.length + ' pair(s)' + (rows.length > limit ? ', showing ' + limit : '');
+    mmore.style.display = rows.length > limit ? '' : 'none';
+  }
+  mfilter.addEventListener('input', function () { limit = 200; renderMatrix(); });
+  monly.addEventListener('change', function () { limit = 200; renderMatrix(); });
+  mmore.addEventListener('click', function () { limit += 1000; renderMatrix(); });
+  renderMatrix();
+
+  show(document.getElementById('view-full') ? 'full' : 'overview');
+})();
+`;

@@ -1,0 +1,721 @@
+/**
+ * The data model of the HTML report: everything the page shows, computed once from the
+ * analysis engine (per-layer and effective connectivity, explanations), the plan (tiers,
+ * domains, break-glass grants) and verify's result. Plain, JSON-serializable and sorted, so
+ * the same input gives the same model, and the same bytes once rendered.
+ */
+import { cmp, Problem } from '../core/errors';
+import { ANNOTATIONS, LABELS } from '../core/names';
+import { isExternalId } from '../analysis/format';
+import { formatIpv4, parseCidr, parseIpv4 } from '../analysis/ipv4';
+import { MultiClusterAnalysis, MultiClusterExplanation } from '../analysis/multi-cluster';
+import { L4Protocol, PortSet } from '../analysis/portset';
+import { SIMULATORS } from '../analysis/simulators';
+import { AllowedConnection, AnalysisLayer, Reason, WorkloadEndpoint } from '../analysis/types';
+import { Plan, PlanTier } from '../plan/types';
+import { VerifyReport } from '../verify';
+
+/** How workloads are aggregated in the overview graph. */
+export type ReportGroupBy = 'domain' | 'namespace';
+
+/** What the report was made from. */
+export interface ReportInput {
+  /** The title of the page (the declaration's or the folders' name). */
+  readonly title: string;
+  /** `declaration`: a program was synthesized and verified; `manifests`: folders were analysed. */
+  readonly source: 'declaration' | 'manifests';
+  /** The analysis of every cluster (one cluster is a multi-cluster analysis of one). */
+  readonly analysis: MultiClusterAnalysis;
+  /** The plan of the declaration. @default - none (manifests) */
+  readonly plan?: Plan;
+  /** Synthesis warnings (declaration) or loader and simulator warnings (manifests). @default - none */
+  readonly warnings?: readonly Problem[];
+  /** verify's result (declaration). @default - none */
+  readonly verify?: VerifyReport;
+  /**
+   * Addresses that stand for named externals (an FQDN resolved for the analysis), address →
+   * external name.
+   * @default - none
+   */
+  readonly resolved?: Readonly<Record<string, string>>;
+}
+
+/** Options of {@link buildReportData}. */
+export interface ReportDataOptions {
+  /** How the overview aggregates workloads. @default 'domain' (workloads without a domain by namespace) */
+  readonly groupBy?: ReportGroupBy;
+  /** Text shown as the generation time (the report holds no clock reading otherwise). @default - none */
+  readonly generatedAt?: string;
+  /** The time that decides which break-glass grants found in manifests are in force and how long they have left, RFC 3339. @default - none (expiries shown as they are) */
+  readonly now?: string;
+  /** At most this many flows get a precomputed explanation (effective flows first, then disagreements). @default 20000 */
+  readonly maxExplanations?: number;
+}
+
+/** A cluster of the report. */
+export interface ReportCluster {
+  /** Name. */
+  readonly name: string;
+  /** The simulated layers present in its manifests, in report order. */
+  readonly layers: readonly AnalysisLayer[];
+  /** Its trust domain. */
+  readonly trustDomain: string;
+  /** Cloud and region, when known. @default - unknown */
+  readonly where?: string;
+}
+
+/** A node of the graph: a workload or a set of external addresses. */
+export interface ReportNode {
+  /** Id: `<cluster>:<ns>/<name>[<Kind>]` for a workload, `ext:<name>` for an external. */
+  readonly id: string;
+  /** Short label (`ns/name`, the external's name). */
+  readonly label: string;
+  /** What it is. */
+  readonly kind: 'workload' | 'platform' | 'external';
+  /** The cluster. @default - none (externals) */
+  readonly cluster?: string;
+  /** Namespace. @default - none (externals) */
+  readonly namespace?: string;
+  /** Tier name. @default - unknown */
+  readonly tier?: string;
+  /** Tier level (`critical` … `public`). @default - unknown */
+  readonly level?: string;
+  /** Domain. @default - in no domain */
+  readonly domain?: string;
+  /** The group it belongs to (see {@link ReportGroup}). */
+  readonly group: string;
+  /** For an external: its FQDNs and CIDRs as declared. @default - none */
+  readonly detail?: string;
+}
+
+/** A group of nodes, drawn as one node in the overview. */
+export interface ReportGroup {
+  /** Id: `domain:<name>`, `ns:<cluster>/<namespace>` or `external`. */
+  readonly id: string;
+  /** Label. */
+  readonly label: string;
+  /** What it groups. */
+  readonly kind: 'domain' | 'namespace' | 'external';
+  /** Node ids, sorted. */
+  readonly members: readonly string[];
+  /** The tier levels of its members, sorted. */
+  readonly levels: readonly string[];
+  /** Clusters its members are in, sorted. */
+  readonly clusters: readonly string[];
+}
+
+/** One layer's verdict in an explanation. */
+export interface ReportLayerVerdict {
+  /** The layer. */
+  readonly layer: AnalysisLayer;
+  /** Allowed. */
+  readonly allowed: boolean;
+  /** Allowed only for some HTTP requests. @default false */
+  readonly l7?: boolean;
+  /** The rules and defaults that decided it. */
+  readonly reasons: readonly Reason[];
+}
+
+/** The explain view of one flow, for one connection on a representative port. */
+export interface ReportExplanation {
+  /** The connection judged: `TCP/443 from a to b`. */
+  readonly connection: string;
+  /** Allowed by every layer of every side. */
+  readonly allowed: boolean;
+  /** Per side (one for a flow within a cluster; egress then ingress across clusters). */
+  readonly sides: readonly { readonly cluster: string; readonly direction: string; readonly layers: readonly ReportLayerVerdict[] }[];
+}
+
+/**
+ * One row of the connectivity matrix: a pair of nodes that some layer allows something
+ * between, with what each layer and the effective connectivity allow.
+ */
+export interface ReportFlow {
+  /** Index in {@link ReportData.flows}. */
+  readonly id: number;
+  /** Source node id. */
+  readonly src: string;
+  /** Destination node id. */
+  readonly dst: string;
+  /** The ends are in different clusters. */
+  readonly cross: boolean;
+  /** One end is outside the clusters. */
+  readonly external: boolean;
+  /** Per layer consulted for the pair: the ports it allows (`''`: nothing). */
+  readonly layers: Readonly<Partial<Record<AnalysisLayer, string>>>;
+  /** The ports every layer allows together (`''`: nothing). */
+  readonly effective: string;
+  /** Layers consulted for the pair disagree on what is allowed. */
+  readonly disagreement: boolean;
+  /** For an external end: the address ranges concerned, merged. @default - none */
+  readonly ranges?: string;
+  /** The break-glass grant the flow belongs to, if any. @default - none */
+  readonly breakGlass?: string;
+  /** The explain view. @default - not computed (over {@link ReportDataOptions.maxExplanations}) */
+  readonly explanation?: ReportExplanation;
+}
+
+/** A tier and its controls. */
+export interface ReportTier {
+  /** Tier name. */
+  readonly name: string;
+  /** Level. */
+  readonly level: string;
+  /** Controls, as shown (mTLS, mutual auth, SVID TTL, internet egress, audit logging, guardrails). @default - unknown (manifests) */
+  readonly controls?: Readonly<Record<string, string>>;
+  /** How many workloads it holds. */
+  readonly workloads: number;
+}
+
+/** A break-glass grant in force. */
+export interface ReportGrant {
+  /** Name. */
+  readonly name: string;
+  /** Start, RFC 3339. @default - unknown */
+  readonly startsAt?: string;
+  /** Expiry, RFC 3339. */
+  readonly expiresAt: string;
+  /** Time left at {@link ReportDataOptions.now}, when given. @default - not computed */
+  readonly remaining?: string;
+  /** Why. @default - unknown */
+  readonly reason?: string;
+  /** Ticket. @default - none */
+  readonly ticket?: string;
+  /** Approvers. */
+  readonly approvers: readonly string[];
+  /** What it opens, as `src → dst : ports`, or the objects that carry it. */
+  readonly grants: readonly string[];
+}
+
+/** Everything the report shows. */
+export interface ReportData {
+  /** Title. */
+  readonly title: string;
+  /** What it was made from. */
+  readonly source: 'declaration' | 'manifests';
+  /** The generation time as given. @default - none */
+  readonly generatedAt?: string;
+  /** How the overview aggregates. */
+  readonly groupBy: ReportGroupBy;
+  /** Clusters, sorted by name. */
+  readonly clusters: readonly ReportCluster[];
+  /** Layers present anywhere, in report order. */
+  readonly layers: readonly AnalysisLayer[];
+  /** Nodes, sorted by id. */
+  readonly nodes: readonly ReportNode[];
+  /** Groups, sorted by id. */
+  readonly groups: readonly ReportGroup[];
+  /** Matrix rows (pairs some layer allows), sorted by source then destination. */
+  readonly flows: readonly ReportFlow[];
+  /** Tiers, most sensitive first. */
+  readonly tiers: readonly ReportTier[];
+  /** Break-glass grants in force, sorted by name. */
+  readonly grants: readonly ReportGrant[];
+  /** Acknowledged warnings. */
+  readonly acknowledged: readonly Problem[];
+  /** The other warnings. */
+  readonly warnings: readonly Problem[];
+  /** verify's result, for a declaration. @default - none */
+  readonly verify?: VerifyReport;
+  /** How many flows have no precomputed explanation (over the limit). */
+  readonly unexplained: number;
+}
+
+const LEVEL_ORDER = ['critical', 'highly-sensitive', 'sensitive', 'internal', 'public'];
+const PROTOCOL_PREFERENCE: readonly L4Protocol[] = ['TCP', 'UDP', 'SCTP'];
+/** The node every address outside the clusters that no declared external names goes to. */
+export const OTHER_EXTERNAL = 'ext:other';
+
+/** Splits a multi-cluster endpoint id `<cluster>:<id>`. */
+function splitId(id: string): { cluster: string; rest: string } {
+  const i = id.indexOf(':');
+  return { cluster: id.slice(0, i), rest: id.slice(i + 1) };
+}
+
+/** `ns/name[Kind]` → its parts. */
+function workloadParts(rest: string): { namespace: string; name: string } {
+  const m = /^([^/]*)\/(.*?)(\[[^\]]*\])?$/.exec(rest);
+  return m ? { namespace: m[1], name: m[2] } : { namespace: '', name: rest };
+}
+
+function rangeOf(id: string): [number, number] {
+  const [a, b] = id.split('-');
+  const first = parseIpv4(a) ?? 0;
+  return [first, b === undefined ? first : parseIpv4(b) ?? first];
+}
+
+function rangeText(r: readonly [number, number]): string {
+  return r[0] === r[1] ? formatIpv4(r[0]) : `${formatIpv4(r[0])}-${formatIpv4(r[1])}`;
+}
+
+function mergeRanges(ranges: readonly (readonly [number, number])[]): [number, number][] {
+  const sorted = [...ranges].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const out: [number, number][] = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+/** A representative connection of a port set: the first port of TCP, else UDP, else SCTP. */
+export function representativePort(ports: PortSet): { protocol: L4Protocol; port: number } | undefined {
+  for (const p of PROTOCOL_PREFERENCE) {
+    const r = ports.rangesOf(p);
+    if (r.length > 0) return { protocol: p, port: r[0][0] };
+  }
+  return undefined;
+}
+
+/** Named externals of a plan, as address ranges (declared CIDRs, and the addresses their FQDNs were resolved to). */
+interface NamedExternal {
+  readonly id: string;
+  readonly name: string;
+  readonly ranges: readonly (readonly [number, number])[];
+  readonly detail: string;
+}
+
+function namedExternals(plan: Plan | undefined, resolved: Readonly<Record<string, string>>): NamedExternal[] {
+  if (!plan) return [];
+  return plan.externals.map((x) => {
+    const ranges: [number, number][] = [];
+    for (const c of x.cidrs) {
+      const p = parseCidr(c);
+      if (p.family === 'ipv4') ranges.push([p.range[0], p.range[1]]);
+    }
+    for (const [address, name] of Object.entries(resolved)) {
+      const a = parseIpv4(address);
+      if (name === x.name && a !== undefined) ranges.push([a, a]);
+    }
+    const detail = [...x.fqdns, ...x.cidrs, ...x.except.map((e) => `except ${e}`)].join(', ');
+    return { id: `ext:${x.name}`, name: x.name, ranges, detail };
+  });
+}
+
+/** The node an external address range belongs to: the named external that contains it, else {@link OTHER_EXTERNAL}. */
+function externalNodeOf(named: readonly NamedExternal[], range: readonly [number, number]): string {
+  // the most specific external that holds the whole range
+  let best: { id: string; size: number } | undefined;
+  for (const x of named) {
+    for (const r of x.ranges) {
+      if (r[0] <= range[0] && range[1] <= r[1] && (!best || r[1] - r[0] < best.size)) best = { id: x.id, size: r[1] - r[0] };
+    }
+  }
+  return best ? best.id : OTHER_EXTERNAL;
+}
+
+/**
+ * The ports a layer enforces: Istio authorizes TCP only (sidecars and ztunnel do not intercept
+ * UDP or SCTP), so its answer on other protocols says nothing; the other layers enforce every protocol.
+ */
+export function enforcedScope(layer: AnalysisLayer): PortSet {
+  return layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
+}
+
+interface Row {
+  src: string;
+  dst: string;
+  srcCluster: string;
+  dstCluster: string;
+  layers: Map<AnalysisLayer, PortSet>;
+  effective: PortSet;
+  ranges: [number, number][];
+  /** A raw connection to explain: multi-cluster ids and its ports. */
+  sample?: { src: string; dst: string; ports: PortSet; effective: boolean };
+}
+
+function tierControls(t: PlanTier): Record<string, string> {
+  return {
+    mTLS: t.mtls,
+    'mutual auth': t.mutualAuth ? 'yes' : 'no',
+    'max SVID TTL': `${t.maxSvidTtlSeconds} s`,
+    'internet egress': String(t.internetEgress),
+    'audit logging': t.auditLogging ? 'yes' : 'no',
+    guardrails: t.guardrails ? 'yes' : 'no',
+  };
+}
+
+/** `2h 5m` for a number of seconds. */
+export function durationText(seconds: number): string {
+  if (seconds <= 0) return 'expired';
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const parts = [...(d ? [`${d}d`] : []), ...(h ? [`${h}h`] : []), ...(m || (!d && !h) ? [`${m}m`] : [])];
+  return parts.join(' ');
+}
+
+/**
+ * Builds the report's data from the analysis (and, for a declaration, its plan and verify's
+ * result). Deterministic: the same input gives an equal model, whatever the order the
+ * analysis lists things in.
+ */
+export function buildReportData(input: ReportInput, options: ReportDataOptions = {}): ReportData {
+  const multi = input.analysis;
+  const plan = input.plan;
+  const groupBy = options.groupBy ?? 'domain';
+  const maxExplanations = options.maxExplanations ?? 20000;
+  const order = SIMULATORS.map((s) => s.layer);
+  const present = new Map<string, AnalysisLayer[]>(multi.clusters.map((c) => [c.facts.name, order.filter((l) => c.analysis.presentLayers.includes(l))]));
+  const layers = order.filter((l) => [...present.values()].some((ls) => ls.includes(l)));
+  const clusters: ReportCluster[] = multi.clusters.map((c) => ({
+    name: c.facts.name,
+    layers: present.get(c.facts.name) ?? [],
+    trustDomain: c.analysis.context.trustDomain,
+    ...(c.facts.cloud || c.facts.region ? { where: [c.facts.cloud, c.facts.region].filter((x) => x).join(' ') } : {}),
+  })).sort((a, b) => cmp(a.name, b.name));
+
+  // Workload nodes.
+  const planWorkloads = new Map((plan?.workloads ?? []).map((w) => [`${w.cluster}/${w.namespace}/${w.name}`, w]));
+  const platform = new Map((plan?.platform ?? []).map((p) => [`${p.cluster}/${p.namespace}/platform-${p.name}`, p]));
+  const nodes = new Map<string, ReportNode>();
+  const groupOf = (domain: string | undefined, cluster: string, namespace: string): string =>
+    (groupBy === 'domain' && domain ? `domain:${domain}` : `ns:${cluster}/${namespace}`);
+  for (const c of multi.clusters) {
+    for (const w of c.analysis.context.workloads) {
+      const id = `${c.facts.name}:${w.id}`;
+      const key = `${c.facts.name}/${w.namespace}/${w.name}`;
+      const pw = planWorkloads.get(key);
+      const pp = platform.get(key);
+      const domain = pw ? pw.domain : plan ? undefined : w.labels[LABELS.domain];
+      const level = pw ? pw.tier.level : plan ? undefined : w.labels[LABELS.tier];
+      const tier = pw ? pw.tier.name : level;
+      nodes.set(id, {
+        id,
+        label: `${w.namespace}/${pw?.name ?? pp?.name ?? w.name}`,
+        kind: pp ? 'platform' : 'workload',
+        cluster: c.facts.name,
+        namespace: w.namespace,
+        ...(tier !== undefined ? { tier } : {}),
+        ...(level !== undefined ? { level: String(level) } : {}),
+        ...(domain !== undefined ? { domain } : {}),
+        group: groupOf(domain, c.facts.name, w.namespace),
+      });
+    }
+  }
+  const named = namedExternals(plan, input.resolved ?? {});
+  const nodeOf = (id: string): { node: string; cluster: string; range?: [number, number] } => {
+    const { cluster, rest } = splitId(id);
+    if (isExternalId(rest)) {
+      const range = rangeOf(rest);
+      return { node: externalNodeOf(named, range), cluster, range };
+    }
+    return { node: id, cluster };
+  };
+
+  // Rows: per-layer and effective connectivity, joined by node pair.
+  const rows = new Map<string, Row>();
+  const rowOf = (c: AllowedConnection): Row => {
+    const s = nodeOf(c.src);
+    const d = nodeOf(c.dst);
+    const key = `${s.node}\u0000${d.node}`;
+    let row = rows.get(key);
+    if (!row) {
+      row = { src: s.node, dst: d.node, srcCluster: s.cluster, dstCluster: d.cluster, layers: new Map(), effective: PortSet.EMPTY, ranges: [] };
+      rows.set(key, row);
+    }
+    const r = s.range ?? d.range;
+    if (r) row.ranges.push(r);
+    return row;
+  };
+  const effective = multi.connectivity();
+  for (const c of layerConnectivity(multi, layers, present, effective)) {
+    const row = rowOf(c);
+    row.layers.set(c.layer, (row.layers.get(c.layer) ?? PortSet.EMPTY).union(c.ports));
+    if (!row.sample) row.sample = { src: c.src, dst: c.dst, ports: c.ports, effective: false };
+  }
+  for (const c of effective) {
+    const row = rowOf(c);
+    row.effective = row.effective.union(c.ports);
+    if (!row.sample || !row.sample.effective) row.sample = { src: c.src, dst: c.dst, ports: c.ports, effective: true };
+  }
+
+  // Break-glass flows of the plan, by node pair.
+  const grantOfPair = new Map<string, string>();
+  if (plan) {
+    const nodeOfKey = new Map<string, string>();
+    for (const n of nodes.values()) {
+      if (n.kind !== 'workload' || n.cluster === undefined) continue;
+      const { namespace, name } = workloadParts(splitId(n.id).rest);
+      nodeOfKey.set(`${n.cluster}/${namespace}/${name}`, n.id);
+    }
+    for (const f of plan.flows) {
+      if (f.origin !== 'break-glass' || !f.breakGlass) continue;
+      const s = nodeOfKey.get(f.source.key);
+      const d = nodeOfKey.get(f.destination.key);
+      if (s && d) grantOfPair.set(`${s}\u0000${d}`, f.breakGlass);
+    }
+  }
+
+  const sortedRows = [...rows.entries()].sort((a, b) => cmp(a[1].src, b[1].src) || cmp(a[1].dst, b[1].dst)).map(([k, r]) => ({ key: k, row: r }));
+  // Explanations: effective flows first, then the disagreements, up to the limit.
+  const consultedOf = (r: Row): AnalysisLayer[] => {
+    const a = present.get(r.srcCluster) ?? [];
+    const b = present.get(r.dstCluster) ?? [];
+    return layers.filter((l) => a.includes(l) || b.includes(l));
+  };
+  const disagrees = (r: Row): boolean => disagreeing(consultedOf(r), r.layers);
+  const explainOrder = [
+    ...sortedRows.filter((x) => !x.row.effective.isEmpty()),
+    ...sortedRows.filter((x) => x.row.effective.isEmpty() && disagrees(x.row)),
+  ];
+  const explanations = new Map<string, ReportExplanation>();
+  for (const { key, row } of explainOrder.slice(0, maxExplanations)) {
+    const e = explainRow(multi, row);
+    if (e) explanations.set(key, e);
+  }
+
+  const flows: ReportFlow[] = sortedRows.map(({ key, row }, id) => {
+    const consulted = consultedOf(row);
+    const perLayer: Partial<Record<AnalysisLayer, string>> = {};
+    for (const l of consulted) perLayer[l] = portsText(row.layers.get(l) ?? PortSet.EMPTY);
+    const grant = grantOfPair.get(key);
+    const explanation = explanations.get(key);
+    return {
+      id,
+      src: row.src,
+      dst: row.dst,
+      cross: row.srcCluster !== row.dstCluster,
+      external: row.src.startsWith('ext:') || row.dst.startsWith('ext:'),
+      layers: perLayer,
+      effective: portsText(row.effective),
+      disagreement: disagrees(row),
+      ...(row.ranges.length > 0 ? { ranges: mergeRanges(row.ranges).map(rangeText).join(', ') } : {}),
+      ...(grant ? { breakGlass: grant } : {}),
+      ...(explanation ? { explanation } : {}),
+    };
+  });
+
+  // External nodes that some flow touches.
+  for (const f of flows) {
+    for (const id of [f.src, f.dst]) {
+      if (!id.startsWith('ext:') || nodes.has(id)) continue;
+      const x = named.find((n) => n.id === id);
+      nodes.set(id, { id, label: x ? x.name : 'other addresses', kind: 'external', group: 'external', ...(x ? { detail: x.detail } : { detail: 'addresses outside the clusters that no declared external names' }) });
+    }
+  }
+  const nodeList = [...nodes.values()].sort((a, b) => cmp(a.id, b.id));
+
+  const groups = new Map<string, { members: string[]; levels: Set<string>; clusters: Set<string> }>();
+  for (const n of nodeList) {
+    const g = groups.get(n.group) ?? { members: [], levels: new Set<string>(), clusters: new Set<string>() };
+    g.members.push(n.id);
+    if (n.level) g.levels.add(n.level);
+    if (n.cluster) g.clusters.add(n.cluster);
+    groups.set(n.group, g);
+  }
+  const groupList: ReportGroup[] = [...groups.entries()].map(([id, g]) => ({
+    id,
+    label: id === 'external' ? 'outside the clusters' : id.startsWith('domain:') ? id.slice('domain:'.length) : id.slice('ns:'.length),
+    kind: id === 'external' ? 'external' as const : id.startsWith('domain:') ? 'domain' as const : 'namespace' as const,
+    members: g.members,
+    levels: [...g.levels].sort((a, b) => levelRank(a) - levelRank(b) || cmp(a, b)),
+    clusters: [...g.clusters].sort(cmp),
+  })).sort((a, b) => cmp(a.id, b.id));
+
+  const warnings = [...(input.warnings ?? [])];
+  return {
+    title: input.title,
+    source: input.source,
+    ...(options.generatedAt !== undefined ? { generatedAt: options.generatedAt } : {}),
+    groupBy,
+    clusters,
+    layers,
+    nodes: nodeList,
+    groups: groupList,
+    flows,
+    tiers: tiersOf(plan, nodeList),
+    grants: plan ? grantsOfPlan(plan, options.now) : grantsOfManifests(multi, options.now),
+    acknowledged: warnings.filter((w) => w.acknowledged),
+    warnings: warnings.filter((w) => !w.acknowledged),
+    ...(input.verify ? { verify: input.verify } : {}),
+    unexplained: Math.max(0, explainOrder.length - maxExplanations) + sortedRows.length - explainOrder.length,
+  };
+}
+
+/**
+ * Whether layers disagree on a pair: two of them allow different ports within the protocols
+ * both enforce (see {@link enforcedScope}).
+ */
+export function disagreeing(layers: readonly AnalysisLayer[], ports: ReadonlyMap<AnalysisLayer, PortSet>): boolean {
+  for (let i = 0; i < layers.length; i++) {
+    for (let j = i + 1; j < layers.length; j++) {
+      const scope = enforcedScope(layers[i]).intersect(enforcedScope(layers[j]));
+      const a = (ports.get(layers[i]) ?? PortSet.EMPTY).intersect(scope);
+      const b = (ports.get(layers[j]) ?? PortSet.EMPTY).intersect(scope);
+      if (!a.equals(b)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * What each layer allows, within the protocols it enforces ({@link enforcedScope}): the pairs
+ * within each cluster from that cluster's analysis, and the pairs across clusters as both sides
+ * judge them. A layer with a narrower scope (Istio: TCP) is asked across clusters only about the
+ * pairs another layer allows something between, or the effective connectivity does: it would
+ * otherwise list nearly every pair for the protocols it leaves to the network layers.
+ */
+function layerConnectivity(multi: MultiClusterAnalysis, layers: readonly AnalysisLayer[], present: ReadonlyMap<string, readonly AnalysisLayer[]>, effective: readonly AllowedConnection[]): (AllowedConnection & { layer: AnalysisLayer })[] {
+  const out: (AllowedConnection & { layer: AnalysisLayer })[] = [];
+  const runs = (cluster: string, layer: AnalysisLayer): boolean => (present.get(cluster) ?? []).includes(layer);
+  const wide = layers.filter((l) => enforcedScope(l).isAll());
+  const narrow = layers.filter((l) => !enforcedScope(l).isAll());
+  for (const c of multi.clusters) {
+    for (const layer of layers) {
+      if (!runs(c.facts.name, layer)) continue;
+      for (const a of c.analysis.connectivity({ layer, scope: enforcedScope(layer) })) {
+        out.push({ layer, src: `${c.facts.name}:${a.src}`, dst: `${c.facts.name}:${a.dst}`, ports: a.ports });
+      }
+    }
+  }
+  if (multi.clusters.length < 2) return out;
+  const candidates = new Set<string>();
+  const crossOf = (a: AllowedConnection): boolean => splitId(a.src).cluster !== splitId(a.dst).cluster;
+  for (const layer of wide) {
+    for (const a of multi.connectivity({ layer, crossOnly: true })) {
+      const sc = splitId(a.src).cluster;
+      const dc = splitId(a.dst).cluster;
+      // a pair is judged by a layer only where one of its clusters runs it
+      if (!runs(sc, layer) && !runs(dc, layer)) continue;
+      out.push({ layer, ...a });
+      candidates.add(`${a.src}\u0000${a.dst}`);
+    }
+  }
+  for (const a of effective) if (crossOf(a)) candidates.add(`${a.src}\u0000${a.dst}`);
+  const workload = new Map<string, WorkloadEndpoint>(multi.clusters.flatMap((c) => c.analysis.context.workloads.map((w): [string, WorkloadEndpoint] => [`${c.facts.name}:${w.id}`, w])));
+  for (const key of [...candidates].sort(cmp)) {
+    const [src, dst] = key.split('\u0000');
+    const sw = workload.get(src);
+    const dw = workload.get(dst);
+    if (!sw || !dw) continue;
+    const sc = splitId(src).cluster;
+    const dc = splitId(dst).cluster;
+    for (const layer of narrow) {
+      if (!runs(sc, layer) && !runs(dc, layer)) continue;
+      const ports = multi.crossPorts(sc, sw, dc, dw, layer).intersect(enforcedScope(layer));
+      if (!ports.isEmpty()) out.push({ layer, src, dst, ports });
+    }
+  }
+  return out;
+}
+
+function levelRank(level: string): number {
+  const i = LEVEL_ORDER.indexOf(level);
+  return i < 0 ? LEVEL_ORDER.length : i;
+}
+
+function portsText(p: PortSet): string {
+  return p.isEmpty() ? '' : p.toString();
+}
+
+function explainRow(multi: MultiClusterAnalysis, row: Row): ReportExplanation | undefined {
+  const sample = row.sample;
+  if (!sample) return undefined;
+  const port = representativePort(row.effective.isEmpty() ? sample.ports : row.effective);
+  if (!port) return undefined;
+  let e: MultiClusterExplanation;
+  try {
+    e = multi.explain(endpointText(sample.src), endpointText(sample.dst), { protocol: port.protocol, port: port.port });
+  } catch {
+    return undefined;
+  }
+  return {
+    connection: `${port.protocol}/${port.port} from ${e.src} to ${e.dst}`,
+    allowed: e.allowed,
+    sides: e.sides.map((s) => ({
+      cluster: s.cluster,
+      direction: s.direction,
+      layers: s.layers.map((l) => ({ layer: l.layer, allowed: l.allowed, ...(l.l7Restricted ? { l7: true } : {}), reasons: l.reasons.map((r) => ({ ...r })) })),
+    })),
+  };
+}
+
+/** An endpoint id as explain takes it: an external range stands for its first address. */
+function endpointText(id: string): string {
+  const { cluster, rest } = splitId(id);
+  return isExternalId(rest) ? `${cluster}:${rest.split('-')[0]}` : id;
+}
+
+function tiersOf(plan: Plan | undefined, nodes: readonly ReportNode[]): ReportTier[] {
+  const counts = new Map<string, number>();
+  for (const n of nodes) if (n.tier !== undefined) counts.set(n.tier, (counts.get(n.tier) ?? 0) + 1);
+  const out = new Map<string, ReportTier>();
+  if (plan) {
+    for (const w of [...plan.workloads, ...plan.cloudWorkloads]) {
+      if (out.has(w.tier.name)) continue;
+      out.set(w.tier.name, { name: w.tier.name, level: String(w.tier.level), controls: tierControls(w.tier), workloads: 0 });
+    }
+    const all = [...plan.workloads, ...plan.cloudWorkloads];
+    for (const [name, t] of out) out.set(name, { ...t, workloads: all.filter((w) => w.tier.name === name).length });
+  } else {
+    for (const n of nodes) if (n.tier !== undefined && !out.has(n.tier)) out.set(n.tier, { name: n.tier, level: n.level ?? n.tier, workloads: counts.get(n.tier) ?? 0 });
+  }
+  return [...out.values()].sort((a, b) => levelRank(a.level) - levelRank(b.level) || cmp(a.name, b.name));
+}
+
+function remainingOf(expiresAt: string, now: string | undefined): string | undefined {
+  if (now === undefined) return undefined;
+  const t = Date.parse(expiresAt);
+  const n = Date.parse(now);
+  if (Number.isNaN(t) || Number.isNaN(n)) return undefined;
+  return durationText(Math.floor((t - n) / 1000));
+}
+
+function grantsOfPlan(plan: Plan, now: string | undefined): ReportGrant[] {
+  const byId = new Map(plan.flows.map((f) => [f.id, f]));
+  return plan.breakGlass.map((g) => {
+    const remaining = remainingOf(g.expiresAt, now);
+    return {
+      name: g.name,
+      startsAt: g.startsAt,
+      expiresAt: g.expiresAt,
+      ...(remaining !== undefined ? { remaining } : {}),
+      reason: g.reason,
+      ...(g.ticket ? { ticket: g.ticket } : {}),
+      approvers: [...g.approvers],
+      grants: g.flowIds.map((id) => {
+        const f = byId.get(id);
+        return f ? `${f.source.key} → ${f.destination.key} : ${f.ports.map((p) => `${p.protocol} ${p.port}${p.endPort ? `-${p.endPort}` : ''}`).join(', ')}` : id;
+      }),
+    };
+  }).sort((a, b) => cmp(a.name, b.name));
+}
+
+function grantsOfManifests(multi: MultiClusterAnalysis, now: string | undefined): ReportGrant[] {
+  const found = new Map<string, { expiresAt: string; reason?: string; ticket?: string; approvers: Set<string>; objects: Set<string> }>();
+  for (const c of multi.clusters) {
+    for (const o of c.analysis.input.objects) {
+      const meta = (o.raw as { metadata?: { labels?: unknown; annotations?: unknown } }).metadata;
+      const labels = (meta?.labels ?? {}) as Record<string, unknown>;
+      const annotations = (meta?.annotations ?? {}) as Record<string, unknown>;
+      const name = labels[LABELS.breakGlass];
+      if (typeof name !== 'string') continue;
+      const epoch = Number(labels[LABELS.expiresAt]);
+      const expires = annotations[ANNOTATIONS.expires];
+      // a YAML reader may have made an unquoted timestamp a Date
+      const expiresAt = typeof expires === 'string' ? expires : expires instanceof Date && !Number.isNaN(expires.getTime()) ? expires.toISOString().replace('.000Z', 'Z')
+        : Number.isFinite(epoch) && epoch > 0 ? new Date(epoch * 1000).toISOString().replace('.000Z', 'Z') : 'unknown';
+      const g = found.get(name) ?? { expiresAt, approvers: new Set<string>(), objects: new Set<string>() };
+      const text = (k: string): string | undefined => (typeof annotations[k] === 'string' ? annotations[k] as string : undefined);
+      g.reason ??= text(ANNOTATIONS.reason);
+      g.ticket ??= text(ANNOTATIONS.ticket);
+      for (const a of (text(ANNOTATIONS.approvers) ?? '').split(',').map((x) => x.trim()).filter((x) => x)) g.approvers.add(a);
+      g.objects.add(`${c.facts.name}: ${o.kind} ${o.namespace !== undefined ? `${o.namespace}/` : ''}${o.name}`);
+      found.set(name, g);
+    }
+  }
+  return [...found.entries()].map(([name, g]) => {
+    const remaining = remainingOf(g.expiresAt, now);
+    return {
+      name,
+      expiresAt: g.expiresAt,
+      ...(remaining !== undefined ? { remaining } : {}),
+      ...(g.reason !== undefined ? { reason: g.reason } : {}),
+      ...(g.ticket !== undefined ? { ticket: g.ticket } : {}),
+      approvers: [...g.approvers].sort(cmp),
+      grants: [...g.objects].sort(cmp),
+    };
+  }).sort((a, b) => cmp(a.name, b.name));
+}
