@@ -23,6 +23,7 @@ import { LoadedManifests, loadManifests, loadObjects } from '../analysis/loader'
 import { DeclarationLoadError, isProgram, loadTopology } from './declaration';
 import { addGitOpsOptions, declaredControlPlanes, GitOpsCliOptions, gitopsFromCli } from '../gitops/cli';
 import { environmentDiffCommand, isEnvironmentDiff, synthesizeProgram } from './environments';
+import { registerInfer } from './infer';
 
 /** Where the command writes. */
 export interface CliIo {
@@ -247,6 +248,8 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
       io.stdout(`${files.map((f) => path.join(opts.out, f)).join('\n')}\n`);
       warn(io, [...('environments' in s ? s.environments.flatMap((e) => e.synthesis.warnings) : s.warnings), ...gitops.warnings]);
     });
+
+  registerInfer(program, { ...io, exit: (c) => { code = c; } });
 
   try {
     program.parse([...argv], { from: 'user' });
