@@ -51,7 +51,7 @@ export interface AgainstReport {
 export function compareWithPlan(inference: Inference, plan: Plan): AgainstReport {
   const byKey = new Map(inference.workloads.map((w) => [w.key, w]));
   const externals = new Map(inference.externals.map((x) => [x.name, x]));
-  const usedPorts = new Map<string, Set<string>>();
+  const usedPorts = new Map<string, Set<number>>();
   const matchesEnd = (e: InferredEnd, ref: PlanFlow['source']): boolean => {
     if (e.kind === 'workload') {
       if (ref.kind !== 'workload' && ref.kind !== 'platform') return false;
@@ -70,13 +70,14 @@ export function compareWithPlan(inference: Inference, plan: Plan): AgainstReport
     const pairs = plan.flows.filter((p) => matchesEnd(f.source, p.source) && matchesEnd(f.destination, p.destination));
     const onPort = pairs.filter((p) => p.ports.some((x) => x.protocol === f.protocol && x.port <= f.port && (x.endPort ?? x.port) >= f.port));
     const ok = onPort.filter((p) => httpAllowed(f.http, p.http));
+    // A declared flow is in use on a port when traffic was seen there, even if some of its requests fall outside the flow's HTTP rules (those are denied below).
+    for (const p of onPort) {
+      const s = usedPorts.get(p.id) ?? new Set<number>();
+      if (s.size < 4096) s.add(portKey(f.protocol, f.port));
+      usedPorts.set(p.id, s);
+    }
     if (ok.length > 0) {
       allowed++;
-      for (const p of ok) {
-        const s = usedPorts.get(p.id) ?? new Set<string>();
-        s.add(`${f.protocol}/${f.port}`);
-        usedPorts.set(p.id, s);
-      }
       continue;
     }
     const reason = pairs.length === 0 ? 'no declared flow between them'
@@ -89,11 +90,21 @@ export function compareWithPlan(inference: Inference, plan: Plan): AgainstReport
   const name = (ref: PlanFlow['source']): string => ref.key;
   for (const p of plan.flows) {
     if (p.origin !== 'declared') continue;
-    const used = usedPorts.get(p.id) ?? new Set<string>();
-    const never = p.ports.filter((x) => ![...used].some((u) => {
-      const [proto, port] = u.split('/');
-      return proto === x.protocol && Number(port) >= x.port && Number(port) <= (x.endPort ?? x.port);
-    })).map(portText);
+    const used = usedPorts.get(p.id) ?? new Set<number>();
+    const never: string[] = [];
+    for (const x of p.ports) {
+      // the unused stretches of the range
+      let start: number | undefined;
+      const end = x.endPort ?? x.port;
+      for (let n = x.port; n <= end + 1; n++) {
+        const free = n <= end && !used.has(portKey(x.protocol, n));
+        if (free && start === undefined) start = n;
+        if (!free && start !== undefined) {
+          never.push(portText({ protocol: x.protocol, port: start, ...(n - 1 > start ? { endPort: n - 1 } : {}) }));
+          start = undefined;
+        }
+      }
+    }
     if (never.length > 0) unobserved.push({ id: p.id, path: p.path, source: name(p.source), destination: name(p.destination), ports: never });
   }
   return { denied, unobserved: unobserved.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), allowed };
@@ -137,6 +148,10 @@ function fqdnMatch(pattern: string, name: string): boolean {
   const p = pattern.toLowerCase();
   const n = name.toLowerCase();
   return p.startsWith('*.') ? n.endsWith(p.slice(1)) && n.length > p.length - 1 : p === n;
+}
+
+function portKey(protocol: string, port: number): number {
+  return (protocol === 'TCP' ? 0 : protocol === 'UDP' ? 1 : 2) * 65536 + port;
 }
 
 function portText(p: { protocol: string; port: number; endPort?: number }): string {

@@ -25,7 +25,7 @@ export interface GenerateOptions {
   readonly header?: readonly string[];
 }
 
-const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'let', 'static', 'yield', 'await', 'topology', 'Cluster', 'DomainBoundary', 'External', 'Port', 'Topology', 'Workload']);
+const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'let', 'static', 'yield', 'await', 'topology', 'Cluster', 'DomainBoundary', 'External', 'Port', 'SensitiveTier', 'Sensitivity', 'Topology', 'Workload']);
 
 /** Writes the declaration program. */
 export function generateProgram(inference: Inference, options: GenerateOptions = {}): string {
@@ -59,7 +59,11 @@ export function generateProgram(inference: Inference, options: GenerateOptions =
   out(' * `bulkhead infer <logs> --against <this file>` on newer traffic, and with `bulkhead verify`).');
   for (const h of options.header ?? []) out(` * ${h.replace(/\*\//g, '* /')}`);
   out(' */');
-  const used = ['Cluster', ...(useDomains ? ['DomainBoundary'] : []), ...(inference.externals.length > 0 ? ['External'] : []), 'Port', 'Topology', 'Workload'];
+  // Workloads an outside address calls: an External presents no mesh identity, and only the
+  // public tier accepts plaintext callers.
+  const reachedFromOutside = new Set(inference.flows.filter((f) => f.source.kind === 'external' && f.destination.kind === 'workload').map((f) => (f.destination as { key: string }).key));
+  const publicTier = reachedFromOutside.size > 0;
+  const used = ['Cluster', ...(useDomains ? ['DomainBoundary'] : []), ...(inference.externals.length > 0 ? ['External'] : []), 'Port', ...(publicTier ? ['SensitiveTier', 'Sensitivity'] : []), 'Topology', 'Workload'];
   out(`import { ${used.join(', ')} } from ${q(options.importFrom ?? 'bulkhead')};`);
   out();
   out(`/** The inferred topology. */`);
@@ -82,6 +86,14 @@ export function generateProgram(inference: Inference, options: GenerateOptions =
       ...(c.trustDomain && c.trustDomain !== trustDomain ? [`trustDomain: ${q(c.trustDomain)}`] : []),
     ];
     out(`const ${v} = new Cluster(topology, ${q(topId(c.name, 'cluster'))}, { ${props.join(', ')} });`);
+  }
+
+  let tierVar = '';
+  if (publicTier) {
+    tierVar = ident(['edge', 'tier']);
+    out();
+    out('// Workloads that outside addresses call are in the public tier (it accepts callers without a mesh identity).');
+    out(`const ${tierVar} = new SensitiveTier(topology, ${q(topId('edge', 'tier'))}, { level: Sensitivity.PUBLIC });`);
   }
 
   // Domains, suggested from namespaces.
@@ -114,7 +126,8 @@ export function generateProgram(inference: Inference, options: GenerateOptions =
     ids.add(id);
     const v = ident([w.namespace, w.name, ...(clusters.length > 1 ? [w.cluster] : [])]);
     workloadVar.set(w.key, v);
-    out(`const ${v} = new Workload(${scope}, ${q(id)}, { ${workloadProps(w, id, clusterVar.get(w.cluster) as string).join(', ')} });`);
+    const props = [...workloadProps(w, id, clusterVar.get(w.cluster) as string), ...(reachedFromOutside.has(w.key) ? [`tier: ${tierVar}`] : [])];
+    out(`const ${v} = new Workload(${scope}, ${q(id)}, { ${props.join(', ')} });`);
   }
 
   // Externals.
