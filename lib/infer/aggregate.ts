@@ -288,7 +288,7 @@ export class Aggregator {
     if (folded.size > 0) {
       externalNames.set('internet', { name: 'internet', cidrs: ['0.0.0.0/0'], fqdns: [] });
       const where = [...new Set([...folded].map((f) => f.split('\u0000').slice(0, 4).join(' ')))].sort();
-      warnings.push({ severity: 'warning', code: INFER_CODES.unmapped, path: 'input', message: `more than ${this.foldAbove} distinct outside addresses on one workload port: folded into the External 'internet' (0.0.0.0/0), wider than what was seen`, value: where.slice(0, 10).join('; ').replace(/\u0000/g, ' '), fix: 'narrow the internet External by hand if these addresses have a known range, or raise --fold-externals' });
+      warnings.push({ severity: 'warning', code: INFER_CODES.folded, path: 'input', message: `more than ${this.foldAbove} distinct outside addresses on one workload port: folded into the External 'internet' (0.0.0.0/0), wider than what was seen`, value: where.slice(0, 10).join('; ').replace(/\u0000/g, ' '), fix: 'narrow the internet External by hand if these addresses have a known range, or raise --fold-externals' });
     }
     // Keep the externals a flow still names.
     const named = new Set<string>();

@@ -26,6 +26,8 @@ export const INFER_CODES = {
   cluster: 'BH-INFER-CLUSTER',
   /** Traffic of an address inside a cluster that no input manifest maps to a workload (warning). */
   unmapped: 'BH-INFER-UNMAPPED',
+  /** More outside addresses on one workload port than `foldExternalsAbove`: folded into one `internet` External, wider than what was seen (warning). */
+  folded: 'BH-INFER-FOLDED',
   /** No flow was observed: the declaration would isolate every workload (warning). */
   empty: 'BH-INFER-EMPTY',
   /** More malformed records than are listed one by one: the rest are counted. */
