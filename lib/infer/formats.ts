@@ -216,7 +216,9 @@ export function readEnvoy(line: string): LineResult {
   const a = (x: typeof remote): { ip: string; port: number } | undefined => (x === 'bad' ? undefined : x);
   const method = text('method');
   const http: ObservedHttp | undefined = method ? { method: method.toUpperCase(), path: pathOfUrl(text('path') ?? '/') } : undefined;
-  const names = [...new Set([text('authority')?.replace(/:\d+$/, ''), text('requested_server_name'), hostOfCluster(cluster)].filter((n): n is string => n !== undefined && /^[a-z0-9*]([a-z0-9.-]*[a-z0-9])?$/i.test(n) && ipaddr.isValid(n) === false))].sort();
+  // Names of the destination outside the clusters: a Service's cluster-local names are no such name.
+  const names = [...new Set([text('authority')?.replace(/:\d+$/, ''), text('requested_server_name'), hostOfCluster(cluster)].filter((n): n is string => n !== undefined
+    && /^[a-z0-9*]([a-z0-9.-]*[a-z0-9])?$/i.test(n) && n.includes('.') && !/\.(svc|cluster\.local)$|\.svc\./i.test(n) && !/^outbound_/.test(n) && ipaddr.isValid(n) === false))].sort();
   if (inbound) {
     // At the destination's sidecar: the peer called this pod's address and port.
     const from = a(remote);
