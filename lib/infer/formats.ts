@@ -150,8 +150,8 @@ export function readHubble(line: string): LineResult {
 
 /** A Hubble endpoint, or why it cannot be read. */
 function endOf(ep: unknown, ip: unknown, names: readonly string[] | undefined): ObservedEnd | string {
-  if (ip !== undefined && ip !== '' && (typeof ip !== 'string' || !ipaddr.isValid(ip))) return `the address ${show(ip)} is not an IP address`;
-  const address = typeof ip === 'string' && ip !== '' ? normalizeIp(ip) : undefined;
+  const address = typeof ip === 'string' && ip !== '' ? canonicalIp(ip) : undefined;
+  if (ip !== undefined && ip !== '' && (typeof ip !== 'string' || address === null)) return `the address ${show(ip)} is not an IP address`;
   if (ep === undefined || ep === null) return { ...(address ? { ip: address } : {}), ...(names?.length ? { names } : {}) };
   if (!isRecord(ep)) return 'the endpoint is not an object';
   const labels: Record<string, string> = {};
@@ -282,14 +282,16 @@ function vpcReader(): LineReader {
       if (!protocol) return { kind: 'skip', reason: 'protocol' };
       const src = f('srcaddr');
       const dst = f('dstaddr');
-      if (!ipaddr.isValid(src)) return bad('srcaddr is not an IP address', src, VPC_FIX);
-      if (!ipaddr.isValid(dst)) return bad('dstaddr is not an IP address', dst, VPC_FIX);
+      const srcIp = canonicalIp(src);
+      const dstIp = canonicalIp(dst);
+      if (srcIp === null) return bad('srcaddr is not an IP address', src, VPC_FIX);
+      if (dstIp === null) return bad('dstaddr is not an IP address', dst, VPC_FIX);
       const sport = Number(f('srcport'));
       const dport = Number(f('dstport'));
       if (!/^\d+$/.test(f('srcport')) || sport > 65535) return bad('srcport is not a port', f('srcport'), VPC_FIX);
       if (!/^\d+$/.test(f('dstport')) || !isPort(dport)) return bad('dstport is not a port (1-65535)', f('dstport'), VPC_FIX);
       // A VPC record does not say who opened the connection; both directions are logged.
-      return { kind: 'record', record: { source: { ip: normalizeIp(src) }, destination: { ip: normalizeIp(dst) }, protocol, port: dport, ambiguousSourcePort: sport } };
+      return { kind: 'record', record: { source: { ip: srcIp }, destination: { ip: dstIp }, protocol, port: dport, ambiguousSourcePort: sport } };
     },
   };
 }
@@ -304,8 +306,9 @@ function indexes(columns: readonly string[]): Record<string, number> {
 function addressOf(text: string | undefined): { ip: string; port: number } | undefined | 'bad' {
   if (text === undefined) return undefined;
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  if (!m || !ipaddr.isValid(m[1]) || Number(m[2]) > 65535) return 'bad';
-  return { ip: normalizeIp(m[1]), port: Number(m[2]) };
+  const ip = m ? canonicalIp(m[1]) : null;
+  if (!m || ip === null || Number(m[2]) > 65535) return 'bad';
+  return { ip, port: Number(m[2]) };
 }
 
 /** The host of an Istio outbound cluster name: `outbound|443||api.stripe.com` → `api.stripe.com`. */
@@ -322,6 +325,18 @@ export function pathOfUrl(url: string): string {
   if (scheme) p = p.slice(scheme[0].length);
   p = p.split(/[?#]/)[0];
   return p.startsWith('/') ? p : `/${p}`;
+}
+
+const ipMemo = new Map<string, string | null>();
+
+/** The canonical text of an address, or null when it is none (memoized: logs repeat their addresses). */
+function canonicalIp(ip: string): string | null {
+  const hit = ipMemo.get(ip);
+  if (hit !== undefined) return hit;
+  const v = ipaddr.isValid(ip) ? normalizeIp(ip) : null;
+  if (ipMemo.size >= 100_000) ipMemo.clear();
+  ipMemo.set(ip, v);
+  return v;
 }
 
 /** The canonical text of an address (IPv6 compressed). */

@@ -115,6 +115,8 @@ export class Inventory {
   /** Problems found while reading the manifests. */
   public readonly problems: readonly Problem[];
   private readonly byIp = new Map<string, { cluster: string; workload?: InferWorkload; service?: InferService }>();
+  private readonly cache = new Map<string, Resolved>();
+  private readonly byNamespace = new Map<string, InferWorkload[]>();
   private readonly ranges: { cluster: string; kind: 'pod' | 'node'; net: [ipaddr.IPv4 | ipaddr.IPv6, number] }[] = [];
 
   /** Builds the mapping from what {@link loadInventory} read (use that function to read manifests). */
@@ -122,6 +124,10 @@ export class Inventory {
     this.clusters = [...clusters].sort((a, b) => cmp(a.name, b.name));
     this.workloads = [...workloads].sort((a, b) => cmp(a.key, b.key));
     this.problems = problems;
+    for (const w of this.workloads) {
+      const k = `${w.cluster}/${w.namespace}`;
+      this.byNamespace.set(k, [...(this.byNamespace.get(k) ?? []), w]);
+    }
     for (const c of this.clusters) {
       for (const [kind, list] of [['pod', c.podCidrs], ['node', c.nodeCidrs]] as const) {
         for (const cidr of list) {
@@ -145,8 +151,7 @@ export class Inventory {
   /** The workload whose selector the pod labels satisfy, in a namespace (the most specific selector). */
   public workloadOfPod(cluster: string, namespace: string, labels: Readonly<Record<string, string>>): InferWorkload | undefined {
     let best: InferWorkload | undefined;
-    for (const w of this.workloads) {
-      if (w.cluster !== cluster || w.namespace !== namespace) continue;
+    for (const w of this.byNamespace.get(`${cluster}/${namespace}`) ?? []) {
       if (!Object.entries(w.selector).every(([k, v]) => labels[k] === v)) continue;
       if (!best || Object.keys(w.selector).length > Object.keys(best.selector).length) best = w;
     }
@@ -175,13 +180,24 @@ export class Inventory {
    * Service port becomes its target port).
    */
   public resolve(end: ObservedEnd, port?: number): Resolved {
+    // Records repeat the same few ends: remember what each resolved to (bounded).
+    const key = `${end.cluster ?? ''}|${end.namespace ?? ''}|${end.podName ?? (end.labels ? JSON.stringify(end.labels) : '')}|${end.workload ?? ''}|${end.reserved ?? ''}|${end.ip ?? ''}|${port ?? ''}|${end.names?.join(',') ?? ''}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const r = this.resolveUncached(end, port);
+    if (this.cache.size >= 200_000) this.cache.clear();
+    this.cache.set(key, r);
+    return r;
+  }
+
+  private resolveUncached(end: ObservedEnd, port?: number): Resolved {
     if (end.reserved !== undefined && end.reserved !== 'world' && end.reserved !== 'unknown') return { kind: 'node' };
     const clusters = end.cluster !== undefined && this.clusters.some((c) => c.name === end.cluster) ? [end.cluster]
       : end.ip !== undefined && this.clusterOf(end.ip) !== undefined ? [this.clusterOf(end.ip) as string] : this.clusters.map((c) => c.name);
     if (end.namespace !== undefined && end.reserved !== 'world') {
       for (const c of clusters) {
         const w = (end.labels ? this.workloadOfPod(c, end.namespace, end.labels) : undefined)
-          ?? this.workloads.find((x) => x.cluster === c && x.namespace === end.namespace && (x.name === end.workload || (end.podName !== undefined && podOf(end.podName, x.name))));
+          ?? (this.byNamespace.get(`${c}/${end.namespace}`) ?? []).find((x) => x.name === end.workload || (end.podName !== undefined && podOf(end.podName, x.name)));
         if (w) return { kind: 'workload', workload: w, ...(port !== undefined ? { port } : {}) };
       }
       if (end.ip === undefined || this.rangeOf(end.ip)?.kind === 'pod' || !this.byIp.has(end.ip)) {
