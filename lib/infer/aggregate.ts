@@ -200,14 +200,11 @@ export class Aggregator {
     if (h && /^[A-Z]+$/.test(h.method)) {
       acc.http ??= new Map();
       const p = generalizePath(h.path);
-      let methods = acc.http.get(p);
-      if (!methods) {
-        methods = new Set();
-        acc.http.set(p, methods);
-        // bound the paths kept per flow: cut them to their first segment when they grow
-        if (acc.http.size > 256) acc.http = collapse(acc.http);
-      }
+      const methods = acc.http.get(p) ?? new Set<string>();
       methods.add(h.method);
+      if (methods.size === 1) acc.http.set(p, methods);
+      // bound the paths kept per flow: cut them to their first segment when they grow
+      if (acc.http.size > 256) acc.http = collapse(acc.http);
     } else {
       acc.l4 = true;
     }

@@ -253,6 +253,8 @@ export function loadInventory(sources: readonly ManifestSource[], options: Inven
     } catch (e) {
       problems.push({ severity: 'error', code: INFER_CODES.manifest, path: path.join(dir, CLUSTER_FACTS_FILE), message: `the cluster facts cannot be read: ${(e as Error).message.split('\n')[0]}`, fix: 'fix or remove the facts file, and give the cluster with --manifests <cluster>=<path> and --pod-cidr' });
     }
+    // The facts file beside the manifests describes its cluster only: not another cluster named on the command line.
+    if (source.cluster !== undefined && facts?.name !== undefined && facts.name !== source.cluster) facts = undefined;
     const name = source.cluster ?? facts?.name ?? options.defaultCluster ?? 'cluster';
     const c = cluster(name);
     for (const x of facts?.podCidrs ?? []) c.podCidrs.add(x);
