@@ -5,6 +5,7 @@
  * the distinct generalized paths, at most a few per flow), never with the number of records.
  */
 import * as fs from 'fs';
+import * as readline from 'readline';
 import { StringDecoder } from 'string_decoder';
 import { Problem } from '../core/errors';
 import { detectFormat, LineReader, readerFor } from './formats';
@@ -229,6 +230,36 @@ export class Aggregator {
       this.line(reader, text, `${file}:${n}`);
       return true;
     }, (message) => this.problems.push({ severity: 'error', code: INFER_CODES.file, path: file, message: `the file cannot be read: ${message}`, fix: 'give a readable flow-log file' }));
+  }
+
+  /**
+   * Reads a stream (a file, standard input, a `hubble observe -o json --follow` pipe) one line
+   * at a time with `readline`; resolves when the stream ends. The format is detected from the
+   * first record unless given.
+   *
+   * @param name the stream's name in problems (`name:line`)
+   */
+  public async stream(input: NodeJS.ReadableStream, name: string, format?: FlowFormat): Promise<void> {
+    let reader: LineReader | undefined = format ? readerFor(format) : undefined;
+    let n = 0;
+    const lines = readline.createInterface({ input, crlfDelay: Infinity });
+    for await (const text of lines) {
+      n++;
+      if (!reader) {
+        if (text.trim() === '') {
+          this.lines++;
+          continue;
+        }
+        const f = detectFormat(text);
+        if (!f) {
+          this.problems.push({ severity: 'error', code: INFER_CODES.format, path: `${name}:${n}`, message: 'the format of the stream is not recognised: the first record is neither a Hubble flow (JSON), an Istio/Envoy JSON access-log entry, nor a VPC flow log record', value: text.length > 160 ? `${text.slice(0, 157)}...` : text, fix: 'give --format hubble, envoy or vpc' });
+          lines.close();
+          return;
+        }
+        reader = readerFor(f);
+      }
+      this.line(reader, text, `${name}:${n}`);
+    }
   }
 
   /** Errors found so far (malformed lines, unknown formats, unreadable files), with a count of those not listed. */

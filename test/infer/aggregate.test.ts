@@ -56,3 +56,17 @@ test('lines are read one at a time, across chunk boundaries, with CRLF and witho
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a stream read with readline gives the same flows as the file', async () => {
+  const file = path.join(__dirname, '..', 'fixtures', 'flows', 'hubble.jsonl');
+  const a = new Aggregator(inv);
+  a.file(file);
+  const b = new Aggregator(inv);
+  await b.stream(fs.createReadStream(file), 'hubble.jsonl');
+  expect(b.errors()).toEqual([]);
+  expect(b.result().flows).toEqual(a.result().flows);
+  const c = new Aggregator(inv);
+  const { Readable } = await import('stream');
+  await c.stream(Readable.from(['src,dst\n']), 'stdin');
+  expect(c.errors().map((p) => `${p.code} ${p.path}`)).toEqual(['BH-INFER-FORMAT stdin:1']);
+});
