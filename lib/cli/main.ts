@@ -25,6 +25,7 @@ import { addGitOpsOptions, declaredControlPlanes, GitOpsCliOptions, gitopsFromCl
 import { environmentDiffCommand, isEnvironmentDiff, synthesizeProgram } from './environments';
 import { registerVerify } from './verify';
 import { registerReport } from './report';
+import { registerInfer } from './infer';
 
 /** Where the command writes. */
 export interface CliIo {
@@ -240,6 +241,7 @@ export function run(argv: readonly string[], io: CliIo = processIo()): number {
     });
 
   registerReport(program);
+  registerInfer(program, { ...io, exit: (c) => { code = c; } });
 
   try {
     program.parse([...argv], { from: 'user' });

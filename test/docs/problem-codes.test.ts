@@ -22,6 +22,7 @@ const CATALOGUE_FILES = (): string[] => [
   'test/targets/aws/errors-aws.test.ts',
   'test/analysis/aws/problems-catalogue.test.ts',
   'test/gitops/errors-gitops.test.ts',
+  'test/infer/errors-infer.test.ts',
 ];
 
 /** Other files that catalogue specific codes, each with the reason it is not in a catalogue file. */
