@@ -15,7 +15,7 @@ import { clusterFactsOf } from './analysis/cluster-facts';
 import { MultiClusterAnalysis, SideMatrix } from './analysis/multi-cluster';
 import { AUDIT_LAYERS, Topology } from './model/topology';
 import { judgedBy } from './core/layers';
-import { Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
+import { Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
 import { synthesize, Synthesis } from './synth';
 import { ambientStandIns } from './targets/istio/ambient';
 import { layerMode } from './targets/common';
@@ -287,8 +287,9 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
   const loaded = loadWithEndpoints(plan, cluster, [...manifests, ...extra]);
 
   const entityOf = new Map<string, Entity>();
+  const firstMatch = entityFinder(entities);
   for (const w of loaded.workloads) {
-    const e = entities.find((x) => matches(x, w));
+    const e = firstMatch(w);
     if (e) entityOf.set(w.id, e);
   }
   const intent = intendedPorts(plan, entityOf, loaded.workloads);
@@ -313,9 +314,9 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
     for (const a of analysis.connectivity({ layer, scope })) {
       allowed.set(`${a.src}\u0000${a.dst}`, a.ports);
       const range = addressRange(a.dst);
-      if (range) toAddresses.set(a.src, [...(toAddresses.get(a.src) ?? []), { range, ports: a.ports }]);
+      if (range) push(toAddresses, a.src, { range, ports: a.ports });
       const source = addressRange(a.src);
-      if (source) fromAddresses.set(a.dst, [...(fromAddresses.get(a.dst) ?? []), { range: source, ports: a.ports }]);
+      if (source) push(fromAddresses, a.dst, { range: source, ports: a.ports });
     }
     const findings: VerifyFinding[] = [];
     if (layer === 'istio') notes.add(`${cluster.name}: istio is judged on TCP only; UDP and SCTP are enforced by the network layers`);
@@ -356,6 +357,13 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
   return { cluster, results, analysis, workloads: loaded.workloads, entityOf, judged };
 }
 
+/** Appends a value to the list of a key. */
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const at = m.get(k);
+  if (at) at.push(v);
+  else m.set(k, [v]);
+}
+
 function entitiesOf(plan: Plan, cluster: PlanCluster): Entity[] {
   return [
     ...plan.workloads.filter((w) => w.cluster === cluster.name).map((w) => workloadEntity(w)),
@@ -365,6 +373,68 @@ function entitiesOf(plan: Plan, cluster: PlanCluster): Entity[] {
 
 function matches(e: Entity, w: WorkloadEndpoint): boolean {
   return w.namespace === e.namespace && Object.entries(e.selector).every(([k, v]) => w.labels[k] === v);
+}
+
+/** The index key of one label of a namespace. */
+function labelKey(namespace: string, k: string, v: string): string {
+  return `${namespace}\u0000${k}\u0000${v}`;
+}
+
+/**
+ * A function giving, for an endpoint, the first of `entities` (in their order) that selects it:
+ * the entities are indexed by namespace and one label of their selector, so each endpoint is
+ * matched only against the entities that name one of its labels.
+ */
+function entityFinder(entities: readonly Entity[]): (w: WorkloadEndpoint) => Entity | undefined {
+  const byLabel = new Map<string, number[]>();
+  const bare = new Map<string, number[]>();
+  entities.forEach((e, i) => {
+    const first = Object.keys(e.selector).sort(cmp)[0];
+    const k = first === undefined ? e.namespace : labelKey(e.namespace, first, e.selector[first]);
+    const index = first === undefined ? bare : byLabel;
+    const at = index.get(k);
+    if (at) at.push(i);
+    else index.set(k, [i]);
+  });
+  return (w) => {
+    let best = Infinity;
+    const consider = (list: readonly number[] | undefined) => {
+      for (const i of list ?? []) {
+        if (i >= best) break;
+        if (matches(entities[i], w)) best = i;
+      }
+    };
+    consider(bare.get(w.namespace));
+    for (const [k, v] of Object.entries(w.labels)) consider(byLabel.get(labelKey(w.namespace, k, v)));
+    return best === Infinity ? undefined : entities[best];
+  };
+}
+
+/** Whether some endpoint is selected by the entity: endpoints indexed by namespace and label. */
+function selectedAny(endpoints: readonly WorkloadEndpoint[]): (e: Entity) => boolean {
+  const byLabel = new Map<string, number[]>();
+  const inNamespace = new Set<string>();
+  endpoints.forEach((w, i) => {
+    inNamespace.add(w.namespace);
+    for (const [k, v] of Object.entries(w.labels)) {
+      const key = labelKey(w.namespace, k, v);
+      const at = byLabel.get(key);
+      if (at) at.push(i);
+      else byLabel.set(key, [i]);
+    }
+  });
+  return (e) => {
+    const keys = Object.keys(e.selector);
+    if (keys.length === 0) return inNamespace.has(e.namespace);
+    // the rarest of the selector's labels
+    let rarest: readonly number[] = [];
+    let size = Infinity;
+    for (const k of keys) {
+      const at = byLabel.get(labelKey(e.namespace, k, e.selector[k])) ?? [];
+      if (at.length < size) [rarest, size] = [at, at.length];
+    }
+    return rarest.some((i) => matches(e, endpoints[i]));
+  };
 }
 
 /**
@@ -400,7 +470,8 @@ export function standInWorkloads(plan: Plan, cluster: PlanCluster, objects: read
 }
 
 function standInsFor(plan: Plan, cluster: PlanCluster, loaded: LoadedManifests): StandInWorkload[] {
-  return entitiesOf(plan, cluster).filter((e) => !loaded.workloads.some((w) => matches(e, w))).map(standIn);
+  const selected = selectedAny(loaded.workloads);
+  return entitiesOf(plan, cluster).filter((e) => !selected(e)).map(standIn);
 }
 
 /** A stand-in Deployment of {@link standInWorkloads}. */
@@ -467,7 +538,10 @@ function intendedPorts(plan: Plan, entityOf: Map<string, Entity>, endpoints: rea
   const byKey = new Map<string, string[]>();
   for (const w of endpoints) {
     const e = entityOf.get(w.id);
-    if (e) byKey.set(e.key, [...(byKey.get(e.key) ?? []), w.id]);
+    if (!e) continue;
+    const at = byKey.get(e.key);
+    if (at) at.push(w.id);
+    else byKey.set(e.key, [w.id]);
   }
   const local = (ref: PlanEndpointRef) => (ref.kind === 'external' ? undefined : byKey.get(ref.key));
   const intent = new Map<string, PortSet>();
@@ -495,6 +569,14 @@ function externalChecks(
   let checked = 0;
   const sim = analysis.simulator(layer);
   const externals = new Map(plan.externals.map((x, i) => [x.key, { x, i }]));
+  const byKey = new Map<string, WorkloadEndpoint[]>();
+  for (const w of endpoints) {
+    const k = entityOf.get(w.id)?.key;
+    if (k === undefined) continue;
+    const at = byKey.get(k);
+    if (at) at.push(w);
+    else byKey.set(k, [w]);
+  }
   for (const f of plan.flows) {
     const outward = f.destination.kind === 'external';
     const ext = externals.get(outward ? f.destination.key : f.source.key);
@@ -505,7 +587,7 @@ function externalChecks(
       notes.add(`${cluster.name}: external ${ext.x.name} has no address outside its except ranges to sample`);
       continue;
     }
-    const eps = endpoints.filter((w) => entityOf.get(w.id)?.key === other.key);
+    const eps = byKey.get(other.key) ?? [];
     if (eps.length === 0) continue;
     // Istio does not police traffic from outside the mesh to FQDN-only sources, nor does it match sources by name.
     if (!outward && ext.x.cidrs.length === 0) continue;
@@ -656,6 +738,8 @@ function cloudChecks(
 
 /** `a.b.c.d-e.f.g.h` or `a.b.c.d` (an external address range of the connectivity list) as numbers. */
 function addressRange(id: string): Ipv4Range | undefined {
+  // endpoint ids (`ns/name[Kind]`) are never addresses
+  if (!/^[0-9.]+(-[0-9.]+)?$/.test(id)) return undefined;
   const [first, last, ...rest] = id.split('-');
   if (rest.length > 0) return undefined;
   const a = parseIpv4(first);
@@ -701,11 +785,18 @@ function fqdnApproximations(
   const externals = new Map(plan.externals.map((x) => [x.key, x]));
   const clusters = new Map(plan.clusters.map((c) => [c.name, c]));
   const workloads = new Map(plan.workloads.map((w) => [w.key, w]));
+  const callsOf = new Map<string, PlanFlow[]>();
+  for (const f of plan.flows) {
+    if (f.source.kind !== 'workload') continue;
+    const at = callsOf.get(f.source.key);
+    if (at) at.push(f);
+    else callsOf.set(f.source.key, [f]);
+  }
   for (const ep of endpoints) {
     const entity = entityOf.get(ep.id);
     const allowed = toAddresses.get(ep.id);
     if (!entity?.managed || !allowed) continue;
-    const calls = plan.flows.filter((f) => f.source.kind === 'workload' && f.source.key === entity.key);
+    const calls = callsOf.get(entity.key) ?? [];
     // What the declaration itself gives as addresses, per flow.
     const declared = calls.flatMap((f) => {
       if (f.destination.kind === 'external') {
@@ -891,16 +982,37 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
       for (const k of m.nonEmpty) {
         const key = row ? Math.floor(k / width) : k % width;
         const v = row ? k % width : Math.floor(k / width);
-        hit.set(key, [...(hit.get(key) ?? []), v]);
+        const at = hit.get(key);
+        if (at) at.push(v);
+        else hit.set(key, [v]);
       }
       nonEmptyRows.set(m, hit);
     }
     return hit;
   };
+  // The positions of plan keys in a list of managed endpoints (a key may have several).
+  const positions = new WeakMap<readonly { key: string }[], Map<string, number[]>>();
+  const positionsOf = (list: readonly { key: string }[]): Map<string, number[]> => {
+    let hit = positions.get(list);
+    if (!hit) {
+      hit = new Map();
+      for (const [j, x] of list.entries()) {
+        const at = hit.get(x.key);
+        if (at) at.push(j);
+        else hit.set(x.key, [j]);
+      }
+      positions.set(list, hit);
+    }
+    return hit;
+  };
+  const declaredIn = (keys: ReadonlySet<string> | undefined, list: readonly { key: string }[], out: Set<number>): void => {
+    if (!keys) return;
+    const at = positionsOf(list);
+    for (const k of keys) for (const j of at.get(k) ?? []) out.add(j);
+  };
   const candidates = (m: SideMatrix, i: number, declaredOnly: boolean, srcKey: string, dests: readonly { key: string }[]): number[] => {
-    const want = outOf.get(srcKey);
     const out = new Set<number>();
-    dests.forEach((d, j) => { if (want?.has(d.key)) out.add(j); });
+    declaredIn(outOf.get(srcKey), dests, out);
     if (!declaredOnly) {
       const rows = byRow(m, dests.length, true);
       if (rows) for (const j of rows.get(i) ?? []) out.add(j);
@@ -909,14 +1021,16 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
     return [...out].sort((x, y) => x - y);
   };
   const candidatesOf = (m: SideMatrix, j: number, dstKey: string, sources: readonly { key: string }[], width: number): number[] => {
-    const want = inOf.get(dstKey);
     const out = new Set<number>();
-    sources.forEach((s, i) => { if (want?.has(s.key)) out.add(i); });
+    declaredIn(inOf.get(dstKey), sources, out);
     const cols = byRow(m, width, false);
     if (cols) for (const i of cols.get(j) ?? []) out.add(i);
     else sources.forEach((_, i) => out.add(i));
     return [...out].sort((x, y) => x - y);
   };
+  // The ports declared between one workload and those of `others` (its declared peers present there).
+  const declaredToward = (key: string, peers: ReadonlyMap<string, ReadonlySet<string>>, others: ReadonlyMap<string, readonly number[]>, pairKey: (peer: string) => string): PortSet =>
+    PortSet.unionAll([...peers.get(key) ?? []].filter((k) => others.has(k)).map((k) => declared.get(pairKey(k)) ?? PortSet.EMPTY));
   const podsIds = new Map(runs.map((r) => [r.cluster.name, `${r.cluster.name}:pods[${multi.remoteAddress(r.cluster.name).id}]`]));
   const podsId = (cluster: string): string => podsIds.get(cluster)!;
   for (const a of runs) {
@@ -950,7 +1064,7 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
             const peer = multi.remoteAddress(B);
             const got = scope.intersect(matrix(i, 0));
             // declared: the flows to B's workloads; tolerated besides: what CIDR externals covering B's pods give
-            const want = scope.intersect(PortSet.unionAll(dests.map((d) => declared.get(`${s.key}\u0000${d.key}`) ?? PortSet.EMPTY)));
+            const want = scope.intersect(declaredToward(s.key, outOf, positionsOf(dests), (k) => `${s.key}\u0000${k}`));
             const tolerated = want.union(scope.intersect(declaredAt(byKey.get(s.key)?.out, [peer.first, peer.last])));
             judge(e, at, `${A}:${s.w.id}`, podsId(B), want, got, layer !== 'istio', tolerated);
           }
@@ -975,7 +1089,7 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
           } else {
             const peer = multi.remoteAddress(A);
             const got = scope.intersect(matrix(0, j));
-            const want = scope.intersect(PortSet.unionAll(sources.map((x) => declared.get(`${x.key}\u0000${d.key}`) ?? PortSet.EMPTY)));
+            const want = scope.intersect(declaredToward(d.key, inOf, positionsOf(sources), (k) => `${k}\u0000${d.key}`));
             const tolerated = want.union(scope.intersect(declaredAt(byKey.get(d.key)?.in, [peer.first, peer.last])));
             judge(e, at, podsId(A), `${B}:${d.w.id}`, want, got, true, tolerated);
           }
