@@ -12,6 +12,7 @@ import { formatIpv4, Ipv4Range, parseCidr, parseIpv4 } from './analysis/ipv4';
 import { Analysis, AnalysisLayer, LoadedManifests, loadObjects, PortSet, WorkloadEndpoint } from './analysis';
 import { verifyAws } from './analysis/verify-aws';
 import { clusterFactsOf } from './analysis/cluster-facts';
+import { WORKLOAD_KINDS } from './analysis/loader';
 import { MultiClusterAnalysis, SideMatrix } from './analysis/multi-cluster';
 import { AUDIT_LAYERS, Topology } from './model/topology';
 import { judgedBy } from './core/layers';
@@ -448,9 +449,21 @@ export function loadWithEndpoints(plan: Plan, cluster: PlanCluster, given: reado
     && o.metadata.name === a.metadata.name && (o.metadata.namespace ?? '') === (a.metadata.namespace ?? '');
   const ambient = ambientStandIns(plan, cluster).filter((a) => !given.some((o) => same(o, a)));
   const objects = ambient.length > 0 ? [...given, ...ambient] : given;
-  const loaded = loadObjects(objects, cluster.name);
-  const standIns = standInsFor(plan, cluster, loaded);
-  return standIns.length > 0 ? loadObjects([...objects, ...standIns], cluster.name) : loaded;
+  // Which declared workloads the objects run needs their workloads only (and the wrappers that
+  // may hold them): a first load of those, then one full load with the stand-ins. A problem in
+  // the objects is raised by the full load, as it would be without stand-ins.
+  let standIns: StandInWorkload[];
+  try {
+    standIns = standInsFor(plan, cluster, loadObjects(objects.filter(mayHoldWorkloads), cluster.name));
+  } catch {
+    return loadObjects(objects, cluster.name);
+  }
+  return loadObjects(standIns.length > 0 ? [...objects, ...standIns] : objects, cluster.name);
+}
+
+/** Whether an object is a workload, or a List wrapper that may hold one (what decides a workload's endpoint). */
+function mayHoldWorkloads(o: unknown): boolean {
+  return isRecord(o) && typeof o.kind === 'string' && (WORKLOAD_KINDS.includes(o.kind) || o.kind.endsWith('List'));
 }
 
 /**
@@ -750,11 +763,20 @@ function addressRange(id: string): Ipv4Range | undefined {
 /** The IPv4 ranges of CIDRs minus except ranges (IPv6 and invalid entries are left out). */
 function cidrRanges(cidrs: readonly string[], except: readonly string[] = []): Interval[] {
   const ranges = (xs: readonly string[]) => xs.flatMap((x) => {
-    const c = parseCidr(x);
-    return c.family === 'ipv4' ? [c.range] : [];
+    let r = CIDR_RANGES.get(x);
+    if (r === undefined) {
+      const c = parseCidr(x);
+      r = c.family === 'ipv4' ? [c.range] : [];
+      if (CIDR_RANGES.size > 100_000) CIDR_RANGES.clear();
+      CIDR_RANGES.set(x, r);
+    }
+    return r;
   });
   return subtractIntervals(mergeIntervals(ranges(cidrs)), ranges(except));
 }
+
+/** The IPv4 range of each CIDR text met (none for IPv6 and invalid text): the same CIDRs recur in every flow. */
+const CIDR_RANGES = new Map<string, readonly Interval[]>();
 
 /** Minimal CIDRs covering exactly an inclusive IPv4 range. */
 function rangeCidrs([first, last]: Interval): string[] {
@@ -782,6 +804,7 @@ function fqdnApproximations(
   toAddresses: ReadonlyMap<string, readonly { range: Ipv4Range; ports: PortSet }[]>,
 ): VerifyApproximation[] {
   const out: VerifyApproximation[] = [];
+  const externalIndex = new Map(plan.externals.map((x, j) => [x.key, j]));
   const externals = new Map(plan.externals.map((x) => [x.key, x]));
   const clusters = new Map(plan.clusters.map((c) => [c.name, c]));
   const workloads = new Map(plan.workloads.map((w) => [w.key, w]));
@@ -829,7 +852,7 @@ function fqdnApproximations(
       }
       // The FQDN's own addresses (as the analysis resolved it) are what the declaration means:
       // a layer that opens only those is exact.
-      const own = sampleAddress(x, plan.externals.indexOf(x));
+      const own = sampleAddress(x, externalIndex.get(x.key) ?? -1);
       const resolved = own === undefined ? [] : cidrRanges([own]);
       for (const g of byPorts.values()) {
         const merged = mergeIntervals(g.ranges);
@@ -848,6 +871,18 @@ function fqdnApproximations(
 
 /** An address inside the external (not in its except ranges); FQDN-only externals get their test address. */
 function sampleAddress(x: PlanExternal, index: number): string | undefined {
+  const key = `${index}\u0000${x.cidrs.join(',')}\u0000${x.except.join(',')}`;
+  const hit = SAMPLES.get(x);
+  if (hit && hit.key === key) return hit.address;
+  const address = sampleAddressOf(x, index);
+  SAMPLES.set(x, { key, address });
+  return address;
+}
+
+/** The sample address of each external (by its index and ranges), computed once. */
+const SAMPLES = new WeakMap<PlanExternal, { key: string; address: string | undefined }>();
+
+function sampleAddressOf(x: PlanExternal, index: number): string | undefined {
   if (x.cidrs.length === 0) return [...FQDN_TEST_BASE, 10 + (index % 200)].join('.');
   const except = x.except.map((e) => ipaddr.parseCIDR(e));
   for (const cidr of x.cidrs) {
