@@ -191,9 +191,9 @@ describe('verify (sparse) agrees with a dense pair-by-pair reference', () => {
         const s = mutations.reduce(apply, synthesize(topology));
         if (agree(s)) withFindings++;
       },
-    ), { numRuns: 25 });
+    ), { numRuns: 15 });
     // the mutations are not idle: a good share of the runs have findings to compare
-    expect(withFindings).toBeGreaterThan(3);
+    expect(withFindings).toBeGreaterThan(2);
   });
 
   test('the generated declarations themselves verify exact or approximate, with no finding, in both', () => {
