@@ -12,10 +12,11 @@ import { formatIpv4, Ipv4Range, parseCidr, parseIpv4 } from './analysis/ipv4';
 import { Analysis, AnalysisLayer, LoadedManifests, loadObjects, PortSet, WorkloadEndpoint } from './analysis';
 import { verifyAws } from './analysis/verify-aws';
 import { clusterFactsOf } from './analysis/cluster-facts';
+import { WORKLOAD_KINDS } from './analysis/loader';
 import { MultiClusterAnalysis, SideMatrix } from './analysis/multi-cluster';
 import { AUDIT_LAYERS, Topology } from './model/topology';
 import { judgedBy } from './core/layers';
-import { Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
+import { Plan, PlanCluster, PlanEndpointRef, PlanExternal, PlanFlow, PlanPlatformEndpoint, PlanPort, PlanWorkload } from './plan/types';
 import { synthesize, Synthesis } from './synth';
 import { ambientStandIns } from './targets/istio/ambient';
 import { layerMode } from './targets/common';
@@ -287,8 +288,9 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
   const loaded = loadWithEndpoints(plan, cluster, [...manifests, ...extra]);
 
   const entityOf = new Map<string, Entity>();
+  const firstMatch = entityFinder(entities);
   for (const w of loaded.workloads) {
-    const e = entities.find((x) => matches(x, w));
+    const e = firstMatch(w);
     if (e) entityOf.set(w.id, e);
   }
   const intent = intendedPorts(plan, entityOf, loaded.workloads, false);
@@ -315,9 +317,9 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
     for (const a of analysis.connectivity({ layer, scope })) {
       allowed.set(`${a.src}\u0000${a.dst}`, a.ports);
       const range = addressRange(a.dst);
-      if (range) toAddresses.set(a.src, [...(toAddresses.get(a.src) ?? []), { range, ports: a.ports }]);
+      if (range) push(toAddresses, a.src, { range, ports: a.ports });
       const source = addressRange(a.src);
-      if (source) fromAddresses.set(a.dst, [...(fromAddresses.get(a.dst) ?? []), { range: source, ports: a.ports }]);
+      if (source) push(fromAddresses, a.dst, { range: source, ports: a.ports });
     }
     const findings: VerifyFinding[] = [];
     if (layer === 'istio') notes.add(`${cluster.name}: istio is judged on TCP only; UDP and SCTP are enforced by the network layers`);
@@ -358,6 +360,13 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
   return { cluster, results, analysis, workloads: loaded.workloads, entityOf, judged };
 }
 
+/** Appends a value to the list of a key. */
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const at = m.get(k);
+  if (at) at.push(v);
+  else m.set(k, [v]);
+}
+
 function entitiesOf(plan: Plan, cluster: PlanCluster): Entity[] {
   return [
     ...plan.workloads.filter((w) => w.cluster === cluster.name).map((w) => workloadEntity(w)),
@@ -367,6 +376,68 @@ function entitiesOf(plan: Plan, cluster: PlanCluster): Entity[] {
 
 function matches(e: Entity, w: WorkloadEndpoint): boolean {
   return w.namespace === e.namespace && Object.entries(e.selector).every(([k, v]) => w.labels[k] === v);
+}
+
+/** The index key of one label of a namespace. */
+function labelKey(namespace: string, k: string, v: string): string {
+  return `${namespace}\u0000${k}\u0000${v}`;
+}
+
+/**
+ * A function giving, for an endpoint, the first of `entities` (in their order) that selects it:
+ * the entities are indexed by namespace and one label of their selector, so each endpoint is
+ * matched only against the entities that name one of its labels.
+ */
+function entityFinder(entities: readonly Entity[]): (w: WorkloadEndpoint) => Entity | undefined {
+  const byLabel = new Map<string, number[]>();
+  const bare = new Map<string, number[]>();
+  entities.forEach((e, i) => {
+    const first = Object.keys(e.selector).sort(cmp)[0];
+    const k = first === undefined ? e.namespace : labelKey(e.namespace, first, e.selector[first]);
+    const index = first === undefined ? bare : byLabel;
+    const at = index.get(k);
+    if (at) at.push(i);
+    else index.set(k, [i]);
+  });
+  return (w) => {
+    let best = Infinity;
+    const consider = (list: readonly number[] | undefined) => {
+      for (const i of list ?? []) {
+        if (i >= best) break;
+        if (matches(entities[i], w)) best = i;
+      }
+    };
+    consider(bare.get(w.namespace));
+    for (const [k, v] of Object.entries(w.labels)) consider(byLabel.get(labelKey(w.namespace, k, v)));
+    return best === Infinity ? undefined : entities[best];
+  };
+}
+
+/** Whether some endpoint is selected by the entity: endpoints indexed by namespace and label. */
+function selectedAny(endpoints: readonly WorkloadEndpoint[]): (e: Entity) => boolean {
+  const byLabel = new Map<string, number[]>();
+  const inNamespace = new Set<string>();
+  endpoints.forEach((w, i) => {
+    inNamespace.add(w.namespace);
+    for (const [k, v] of Object.entries(w.labels)) {
+      const key = labelKey(w.namespace, k, v);
+      const at = byLabel.get(key);
+      if (at) at.push(i);
+      else byLabel.set(key, [i]);
+    }
+  });
+  return (e) => {
+    const keys = Object.keys(e.selector);
+    if (keys.length === 0) return inNamespace.has(e.namespace);
+    // the rarest of the selector's labels
+    let rarest: readonly number[] = [];
+    let size = Infinity;
+    for (const k of keys) {
+      const at = byLabel.get(labelKey(e.namespace, k, e.selector[k])) ?? [];
+      if (at.length < size) [rarest, size] = [at, at.length];
+    }
+    return rarest.some((i) => matches(e, endpoints[i]));
+  };
 }
 
 /**
@@ -380,9 +451,21 @@ export function loadWithEndpoints(plan: Plan, cluster: PlanCluster, given: reado
     && o.metadata.name === a.metadata.name && (o.metadata.namespace ?? '') === (a.metadata.namespace ?? '');
   const ambient = ambientStandIns(plan, cluster).filter((a) => !given.some((o) => same(o, a)));
   const objects = ambient.length > 0 ? [...given, ...ambient] : given;
-  const loaded = loadObjects(objects, cluster.name);
-  const standIns = standInsFor(plan, cluster, loaded);
-  return standIns.length > 0 ? loadObjects([...objects, ...standIns], cluster.name) : loaded;
+  // Which declared workloads the objects run needs their workloads only (and the wrappers that
+  // may hold them): a first load of those, then one full load with the stand-ins. A problem in
+  // the objects is raised by the full load, as it would be without stand-ins.
+  let standIns: StandInWorkload[];
+  try {
+    standIns = standInsFor(plan, cluster, loadObjects(objects.filter(mayHoldWorkloads), cluster.name));
+  } catch {
+    return loadObjects(objects, cluster.name);
+  }
+  return loadObjects(standIns.length > 0 ? [...objects, ...standIns] : objects, cluster.name);
+}
+
+/** Whether an object is a workload, or a List wrapper that may hold one (what decides a workload's endpoint). */
+function mayHoldWorkloads(o: unknown): boolean {
+  return isRecord(o) && typeof o.kind === 'string' && (WORKLOAD_KINDS.includes(o.kind) || o.kind.endsWith('List'));
 }
 
 /**
@@ -402,7 +485,8 @@ export function standInWorkloads(plan: Plan, cluster: PlanCluster, objects: read
 }
 
 function standInsFor(plan: Plan, cluster: PlanCluster, loaded: LoadedManifests): StandInWorkload[] {
-  return entitiesOf(plan, cluster).filter((e) => !loaded.workloads.some((w) => matches(e, w))).map(standIn);
+  const selected = selectedAny(loaded.workloads);
+  return entitiesOf(plan, cluster).filter((e) => !selected(e)).map(standIn);
 }
 
 /** A stand-in Deployment of {@link standInWorkloads}. */
@@ -469,7 +553,10 @@ function intendedPorts(plan: Plan, entityOf: Map<string, Entity>, endpoints: rea
   const byKey = new Map<string, string[]>();
   for (const w of endpoints) {
     const e = entityOf.get(w.id);
-    if (e) byKey.set(e.key, [...(byKey.get(e.key) ?? []), w.id]);
+    if (!e) continue;
+    const at = byKey.get(e.key);
+    if (at) at.push(w.id);
+    else byKey.set(e.key, [w.id]);
   }
   const local = (ref: PlanEndpointRef) => (ref.kind === 'external' ? undefined : byKey.get(ref.key));
   const intent = new Map<string, PortSet>();
@@ -497,6 +584,14 @@ function externalChecks(
   let checked = 0;
   const sim = analysis.simulator(layer);
   const externals = new Map(plan.externals.map((x, i) => [x.key, { x, i }]));
+  const byKey = new Map<string, WorkloadEndpoint[]>();
+  for (const w of endpoints) {
+    const k = entityOf.get(w.id)?.key;
+    if (k === undefined) continue;
+    const at = byKey.get(k);
+    if (at) at.push(w);
+    else byKey.set(k, [w]);
+  }
   for (const f of plan.flows) {
     const outward = f.destination.kind === 'external';
     const ext = externals.get(outward ? f.destination.key : f.source.key);
@@ -507,7 +602,7 @@ function externalChecks(
       notes.add(`${cluster.name}: external ${ext.x.name} has no address outside its except ranges to sample`);
       continue;
     }
-    const eps = endpoints.filter((w) => entityOf.get(w.id)?.key === other.key);
+    const eps = byKey.get(other.key) ?? [];
     if (eps.length === 0) continue;
     // Istio does not police traffic from outside the mesh to FQDN-only sources, nor does it match sources by name.
     if (!outward && ext.x.cidrs.length === 0) continue;
@@ -658,6 +753,8 @@ function cloudChecks(
 
 /** `a.b.c.d-e.f.g.h` or `a.b.c.d` (an external address range of the connectivity list) as numbers. */
 function addressRange(id: string): Ipv4Range | undefined {
+  // endpoint ids (`ns/name[Kind]`) are never addresses
+  if (!/^[0-9.]+(-[0-9.]+)?$/.test(id)) return undefined;
   const [first, last, ...rest] = id.split('-');
   if (rest.length > 0) return undefined;
   const a = parseIpv4(first);
@@ -668,11 +765,20 @@ function addressRange(id: string): Ipv4Range | undefined {
 /** The IPv4 ranges of CIDRs minus except ranges (IPv6 and invalid entries are left out). */
 function cidrRanges(cidrs: readonly string[], except: readonly string[] = []): Interval[] {
   const ranges = (xs: readonly string[]) => xs.flatMap((x) => {
-    const c = parseCidr(x);
-    return c.family === 'ipv4' ? [c.range] : [];
+    let r = CIDR_RANGES.get(x);
+    if (r === undefined) {
+      const c = parseCidr(x);
+      r = c.family === 'ipv4' ? [c.range] : [];
+      if (CIDR_RANGES.size > 100_000) CIDR_RANGES.clear();
+      CIDR_RANGES.set(x, r);
+    }
+    return r;
   });
   return subtractIntervals(mergeIntervals(ranges(cidrs)), ranges(except));
 }
+
+/** The IPv4 range of each CIDR text met (none for IPv6 and invalid text): the same CIDRs recur in every flow. */
+const CIDR_RANGES = new Map<string, readonly Interval[]>();
 
 /** Minimal CIDRs covering exactly an inclusive IPv4 range. */
 function rangeCidrs([first, last]: Interval): string[] {
@@ -700,14 +806,22 @@ function fqdnApproximations(
   toAddresses: ReadonlyMap<string, readonly { range: Ipv4Range; ports: PortSet }[]>,
 ): VerifyApproximation[] {
   const out: VerifyApproximation[] = [];
+  const externalIndex = new Map(plan.externals.map((x, j) => [x.key, j]));
   const externals = new Map(plan.externals.map((x) => [x.key, x]));
   const clusters = new Map(plan.clusters.map((c) => [c.name, c]));
   const workloads = new Map(plan.workloads.map((w) => [w.key, w]));
+  const callsOf = new Map<string, PlanFlow[]>();
+  for (const f of plan.flows) {
+    if (f.source.kind !== 'workload') continue;
+    const at = callsOf.get(f.source.key);
+    if (at) at.push(f);
+    else callsOf.set(f.source.key, [f]);
+  }
   for (const ep of endpoints) {
     const entity = entityOf.get(ep.id);
     const allowed = toAddresses.get(ep.id);
     if (!entity?.managed || !allowed) continue;
-    const calls = plan.flows.filter((f) => f.source.kind === 'workload' && f.source.key === entity.key);
+    const calls = callsOf.get(entity.key) ?? [];
     // What the declaration itself gives as addresses, per flow.
     const declared = calls.flatMap((f) => {
       if (f.destination.kind === 'external') {
@@ -740,7 +854,7 @@ function fqdnApproximations(
       }
       // The FQDN's own addresses (as the analysis resolved it) are what the declaration means:
       // a layer that opens only those is exact.
-      const own = sampleAddress(x, plan.externals.indexOf(x));
+      const own = sampleAddress(x, externalIndex.get(x.key) ?? -1);
       const resolved = own === undefined ? [] : cidrRanges([own]);
       for (const g of byPorts.values()) {
         const merged = mergeIntervals(g.ranges);
@@ -759,6 +873,18 @@ function fqdnApproximations(
 
 /** An address inside the external (not in its except ranges); FQDN-only externals get their test address. */
 function sampleAddress(x: PlanExternal, index: number): string | undefined {
+  const key = `${index}\u0000${x.cidrs.join(',')}\u0000${x.except.join(',')}`;
+  const hit = SAMPLES.get(x);
+  if (hit && hit.key === key) return hit.address;
+  const address = sampleAddressOf(x, index);
+  SAMPLES.set(x, { key, address });
+  return address;
+}
+
+/** The sample address of each external (by its index and ranges), computed once. */
+const SAMPLES = new WeakMap<PlanExternal, { key: string; address: string | undefined }>();
+
+function sampleAddressOf(x: PlanExternal, index: number): string | undefined {
   if (x.cidrs.length === 0) return [...FQDN_TEST_BASE, 10 + (index % 200)].join('.');
   const except = x.except.map((e) => ipaddr.parseCIDR(e));
   for (const cidr of x.cidrs) {
@@ -893,16 +1019,37 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
       for (const k of m.nonEmpty) {
         const key = row ? Math.floor(k / width) : k % width;
         const v = row ? k % width : Math.floor(k / width);
-        hit.set(key, [...(hit.get(key) ?? []), v]);
+        const at = hit.get(key);
+        if (at) at.push(v);
+        else hit.set(key, [v]);
       }
       nonEmptyRows.set(m, hit);
     }
     return hit;
   };
+  // The positions of plan keys in a list of managed endpoints (a key may have several).
+  const positions = new WeakMap<readonly { key: string }[], Map<string, number[]>>();
+  const positionsOf = (list: readonly { key: string }[]): Map<string, number[]> => {
+    let hit = positions.get(list);
+    if (!hit) {
+      hit = new Map();
+      for (const [j, x] of list.entries()) {
+        const at = hit.get(x.key);
+        if (at) at.push(j);
+        else hit.set(x.key, [j]);
+      }
+      positions.set(list, hit);
+    }
+    return hit;
+  };
+  const declaredIn = (keys: ReadonlySet<string> | undefined, list: readonly { key: string }[], out: Set<number>): void => {
+    if (!keys) return;
+    const at = positionsOf(list);
+    for (const k of keys) for (const j of at.get(k) ?? []) out.add(j);
+  };
   const candidates = (m: SideMatrix, i: number, declaredOnly: boolean, srcKey: string, dests: readonly { key: string }[]): number[] => {
-    const want = outOf.get(srcKey);
     const out = new Set<number>();
-    dests.forEach((d, j) => { if (want?.has(d.key)) out.add(j); });
+    declaredIn(outOf.get(srcKey), dests, out);
     if (!declaredOnly) {
       const rows = byRow(m, dests.length, true);
       if (rows) for (const j of rows.get(i) ?? []) out.add(j);
@@ -911,14 +1058,16 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
     return [...out].sort((x, y) => x - y);
   };
   const candidatesOf = (m: SideMatrix, j: number, dstKey: string, sources: readonly { key: string }[], width: number): number[] => {
-    const want = inOf.get(dstKey);
     const out = new Set<number>();
-    sources.forEach((s, i) => { if (want?.has(s.key)) out.add(i); });
+    declaredIn(inOf.get(dstKey), sources, out);
     const cols = byRow(m, width, false);
     if (cols) for (const i of cols.get(j) ?? []) out.add(i);
     else sources.forEach((_, i) => out.add(i));
     return [...out].sort((x, y) => x - y);
   };
+  // The ports declared between one workload and those of `others` (its declared peers present there).
+  const declaredToward = (key: string, peers: ReadonlyMap<string, ReadonlySet<string>>, others: ReadonlyMap<string, readonly number[]>, pairKey: (peer: string) => string): PortSet =>
+    PortSet.unionAll([...peers.get(key) ?? []].filter((k) => others.has(k)).map((k) => declared.get(pairKey(k)) ?? PortSet.EMPTY));
   const podsIds = new Map(runs.map((r) => [r.cluster.name, `${r.cluster.name}:pods[${multi.remoteAddress(r.cluster.name).id}]`]));
   const podsId = (cluster: string): string => podsIds.get(cluster)!;
   for (const a of runs) {
@@ -952,7 +1101,7 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
             const peer = multi.remoteAddress(B);
             const got = scope.intersect(matrix(i, 0));
             // declared: the flows to B's workloads; tolerated besides: what CIDR externals covering B's pods give
-            const want = scope.intersect(PortSet.unionAll(dests.map((d) => declared.get(`${s.key}\u0000${d.key}`) ?? PortSet.EMPTY)));
+            const want = scope.intersect(declaredToward(s.key, outOf, positionsOf(dests), (k) => `${s.key}\u0000${k}`));
             const tolerated = want.union(scope.intersect(declaredAt(byKey.get(s.key)?.out, [peer.first, peer.last])));
             judge(e, at, `${A}:${s.w.id}`, podsId(B), want, got, layer !== 'istio', tolerated);
           }
@@ -977,7 +1126,7 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
           } else {
             const peer = multi.remoteAddress(A);
             const got = scope.intersect(matrix(0, j));
-            const want = scope.intersect(PortSet.unionAll(sources.map((x) => declared.get(`${x.key}\u0000${d.key}`) ?? PortSet.EMPTY)));
+            const want = scope.intersect(declaredToward(d.key, inOf, positionsOf(sources), (k) => `${k}\u0000${d.key}`));
             const tolerated = want.union(scope.intersect(declaredAt(byKey.get(d.key)?.in, [peer.first, peer.last])));
             judge(e, at, podsId(A), `${B}:${d.w.id}`, want, got, true, tolerated);
           }

@@ -682,6 +682,28 @@ export const TRUST_DOMAIN_CODE = 'BH-AN-TRUST-DOMAIN';
 function selectNothing(manifests: LoadedManifests): Problem[] {
   if (manifests.workloads.length === 0) return [];
   const out: Problem[] = [];
+  // the workloads by namespace, and by namespace and label, so that each selector is tried only
+  // on the workloads that carry one of the values it requires
+  const byNamespace = new Map<string, WorkloadEndpoint[]>();
+  const byLabel = new Map<string, WorkloadEndpoint[]>();
+  const add = (m: Map<string, WorkloadEndpoint[]>, k: string, w: WorkloadEndpoint): void => {
+    const at = m.get(k);
+    if (at) at.push(w);
+    else m.set(k, [w]);
+  };
+  for (const w of manifests.workloads) {
+    add(byNamespace, w.namespace, w);
+    for (const [k, v] of Object.entries(w.labels)) add(byLabel, `${w.namespace}\u0000${k}\u0000${v}`, w);
+  }
+  const candidates = (namespace: string, sel: LabelSelector): readonly WorkloadEndpoint[] => {
+    let best = byNamespace.get(namespace) ?? [];
+    for (const r of sel.requirements) {
+      if (r.operator !== 'In') continue;
+      const union = r.values.flatMap((v) => byLabel.get(`${namespace}\u0000${r.key}\u0000${v}`) ?? []);
+      if (union.length < best.length) best = union;
+    }
+    return best;
+  };
   const check = (o: LoadedManifests['objects'][number], field: string, raw: unknown, labelsOnly: boolean): void => {
     if (o.namespace === undefined) return;
     const at = { source: o.source, object: describe(o), field };
@@ -697,7 +719,7 @@ function selectNothing(manifests: LoadedManifests): Problem[] {
       if (reqs.some((r) => /^(io\.kubernetes\.|io\.cilium\.|reserved:|[a-z0-9-]+:)/.test(r.key))) return;
       sel = LabelSelector.of(reqs);
     }
-    if (manifests.workloads.some((w) => w.namespace === o.namespace && sel.matches(w.labels))) return;
+    if (candidates(o.namespace, sel).some((w) => sel.matches(w.labels))) return;
     out.push(inputWarning(at, INPUT_CODES.selectsNothing, `the policy selects no workload of the input (namespace ${o.namespace}, selector ${sel.toString() || '{}'}): it changes nothing the analysis reports`, 'check the selector labels and the namespace, or add the workload manifests to the input'));
   };
   for (const o of manifests.objects) {
