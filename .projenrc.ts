@@ -96,7 +96,7 @@ const project = new typescript.TypeScriptProject({
     'puppeteer-core@^25.16.0',
     '@sparticuz/chromium@^153.0.0',
   ],
-  gitignore: ['/out/', '/bench/out/', '*.tsbuildinfo'],
+  gitignore: ['/out/', '/bench/out/', '*.tsbuildinfo', '!/test/fixtures/flows/*.log'],
   // The package ships only what a user needs (see `files` below), not a denylist.
   npmignoreEnabled: false,
 });

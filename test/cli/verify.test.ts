@@ -98,13 +98,13 @@ describe('bulkhead verify --against <folder> (drift)', () => {
     const file = path.join(dir, 'prod', 'eks-prod', 'kubernetes.yaml');
     const text = fs.readFileSync(file, 'utf8');
     // the ingress controller's egress to the web front end, TCP 8080
-    const at = text.indexOf('name: ingress-controller-egress');
+    const at = text.indexOf('\n  name: ingress-controller\n');
     expect(at).toBeGreaterThan(0);
     const port = text.indexOf('port: 8080', at);
     fs.writeFileSync(file, `${text.slice(0, port)}port: 8081${text.slice(port + 'port: 8080'.length)}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: hand-made\n  namespace: shop\nspec:\n  podSelector: {}\n  ingress:\n    - {}\n`);
     const r = cli('verify', PROGRAM, '--against', dir);
     expect(r.code).toBe(EXIT_FINDING);
-    expect(r.out).toMatch(/^changed prod\/eks-prod: NetworkPolicy ingress\/ingress-controller-egress \(prod\/eks-prod\/kubernetes\.yaml\)$/m);
+    expect(r.out).toMatch(/^changed prod\/eks-prod: NetworkPolicy ingress\/ingress-controller \(prod\/eks-prod\/kubernetes\.yaml\)$/m);
     expect(r.out).toMatch(/^ {2}changed spec\.egress\[\d+\]\.ports\[0\]\.port: 8080 -> 8081$/m);
     expect(r.out).toMatch(/^foreign prod\/eks-prod: NetworkPolicy shop\/hand-made .*not written by Bulkhead/m);
     // verify of what is committed: the declared port is missing, the hand-made policy over-permissive

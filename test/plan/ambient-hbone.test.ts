@@ -110,10 +110,11 @@ describe('the rendered network layers', () => {
 
   test('NetworkPolicy: the waypoint\'s pods get policies of their own, admitting exactly web in and reaching exactly cart, on 15008', () => {
     const nps = manifests.filter((m) => m.kind === 'NetworkPolicy') as Np[];
-    const ingress = nps.find((m) => m.metadata.namespace === 'shop' && m.metadata.name === 'waypoint-ingress');
+    // one policy of both types per workload, the waypoint's pods included
+    const ingress = nps.find((m) => m.metadata.namespace === 'shop' && m.metadata.name === 'waypoint');
     expect(ingress?.spec.podSelector.matchLabels).toEqual({ [GATEWAY_NAME_LABEL]: 'waypoint' });
     expect(ingress?.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: expect.objectContaining({ 'app.kubernetes.io/name': 'web' }) } }], ports: [{ protocol: 'TCP', port: HBONE_PORT }] }]);
-    const egress = nps.find((m) => m.metadata.namespace === 'shop' && m.metadata.name === 'waypoint-egress');
+    const egress = ingress;
     const targets = (egress?.spec.egress ?? []).map((r) => `${JSON.stringify(r.to)} ${(r.ports ?? []).map((p) => p.port).join(',')}`);
     expect(targets.some((t) => t.includes('"cart"') && t.endsWith(' 15008'))).toBe(true);
     expect(targets.some((t) => t.includes('istiod') || t.includes('15012'))).toBe(true);
@@ -165,6 +166,11 @@ function without(s: Synthesis, drop: (m: KubeManifest) => boolean): Synthesis {
   return { ...s, clusters: s.clusters.map((c) => ({ ...c, manifests: c.manifests.filter((m) => !drop(m)) })) };
 }
 
+/** The synthesis with one object's ingress rules removed (its egress kept). */
+function withoutIngressOf(s: Synthesis, pick: (m: KubeManifest) => boolean): Synthesis {
+  return { ...s, clusters: s.clusters.map((c) => ({ ...c, manifests: c.manifests.map((m) => (pick(m) ? { ...m, spec: { ...(m as Np).spec, ingress: [] } } as KubeManifest : m)) })) };
+}
+
 describe('verify of an ambient cluster with every layer', () => {
   const synthesis = synthesize(shop().topo, { now: NOW });
 
@@ -174,8 +180,8 @@ describe('verify of an ambient cluster with every layer', () => {
     expect(report.layers.map((l) => `${l.layer}:${l.status}`)).toEqual(['kubernetes:exact', 'cilium:exact', 'istio:exact']);
   });
 
-  test('the waypoint\'s ingress NetworkPolicy removed: web → waypoint on 15008 is missing in the kubernetes layer, and nowhere else', () => {
-    const report = verifySynthesis(without(synthesis, (m) => m.kind === 'NetworkPolicy' && m.metadata.name === 'waypoint-ingress'));
+  test('the waypoint\'s NetworkPolicy ingress rules removed: web → waypoint on 15008 is missing in the kubernetes layer, and nowhere else', () => {
+    const report = verifySynthesis(withoutIngressOf(synthesis, (m) => m.kind === 'NetworkPolicy' && m.metadata.namespace === 'shop' && m.metadata.name === 'waypoint'));
     expect(report.findings).toEqual([{ cluster: 'eks', layer: 'kubernetes', kind: 'missing', src: 'shop/web[Deployment]', dst: 'shop/platform-waypoint.shop[Deployment]', ports: 'TCP 15008' }]);
   });
 

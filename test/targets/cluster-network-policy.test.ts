@@ -254,9 +254,9 @@ describe('cluster-network-policy target: aggregation and quotas', () => {
     expect(ingress).toEqual([{ name: 'deny-all-other-pods', action: 'Deny', from: [{ namespaces: {} }] }]);
     expect(egress.find((x) => x.name === 'pass-tcp-9000')?.to).toEqual([{ networks: ['10.2.0.0/16'] }]);
     expect(r.warnings.map((w) => [w.code, w.value])).toEqual([
+      ['BH-CNP-REMOTE-INGRESS', '10.2.0.0/16'],
       ['BH-CNP-INGRESS-UNSCOPED', 'd/x/remote'],
       ['BH-CNP-INGRESS-UNSCOPED', 'external:office'],
-      ['BH-CNP-REMOTE-INGRESS', '10.2.0.0/16'],
     ]);
   });
 
