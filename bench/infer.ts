@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { generateProgram, inferFromFiles } from '../lib/infer';
 import { argValue, intOption, loadNote, measure, mib, replyToParent, runChild, scratchDir, sec, table } from './harness';
+import { prng } from './generate';
 
 /** One row of the benchmark. */
 export interface InferRow {
@@ -40,23 +41,11 @@ const NAMESPACES = 20;
 const PER_NAMESPACE = 20;
 const FLOWS = 2000;
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface W { ns: string; name: string; ip: string; port: number }
 
 /** Writes the manifests and the three log files; returns their paths and size. */
 export function generateInput(dir: string, records: number, seed: number): { manifests: string; logs: string[]; bytes: number } {
-  const rand = rng(seed);
+  const rand = prng(seed);
   const workloads: W[] = [];
   for (let n = 0; n < NAMESPACES; n++) {
     for (let i = 0; i < PER_NAMESPACE; i++) workloads.push({ ns: `ns${n}`, name: `svc${i}`, ip: `10.20.${n}.${i + 10}`, port: 8000 + (i % 7) });

@@ -16,6 +16,8 @@
  *   npm run bench -- --no-pulumi                    leave out the Pulumi host (500 workloads, slow under mocks)
  *   npm run bench -- --no-namespace                 leave out the crowded namespace (2,500 → 20,000 workloads)
  *   npm run bench -- --namespace-sizes 5000,20000   other sizes for it
+ *   npm run bench -- --report-sizes 1000            sizes of the report benchmark (500 by default, plus the example)
+ *   npm run bench -- --infer-records 100000         records of the infer benchmark (1,000,000 by default)
  *
  * Extra benchmarks: each script of EXTRA_BENCHES present in this folder runs after the others
  * (`<script> --sizes … --seed … --repeat …`), its stdout printed as a section; its lines
@@ -112,7 +114,9 @@ async function main(argv: readonly string[]): Promise<void> {
     for (const script of EXTRA_BENCHES) {
       if (!fs.existsSync(path.join(__dirname, script))) continue;
       log(`extra benchmark ${script}`);
-      const r = await runScript(script, ['--sizes', sizes.join(','), '--seed', String(seed), '--repeat', String(repeat)]);
+      // The report takes minutes per thousand workloads: it runs on the example and the sizes of --report-sizes (500 by default).
+      const own = script === 'report.ts' ? ['--sizes', argValue(argv, '--report-sizes') ?? '500'] : script === 'infer.ts' ? ['--records', argValue(argv, '--infer-records') ?? '1000000'] : ['--sizes', sizes.join(',')];
+      const r = await runScript(script, [...own, '--seed', String(seed), '--repeat', String(repeat)]);
       extraLines.push(...parseSummaryLines(r.stdout));
       extraSections.push(`${script}\n${r.stdout.split('\n').filter((l) => !l.startsWith('SUMMARY\t')).join('\n').trim()}${r.error ? `\n${r.error}` : ''}`);
     }
