@@ -74,6 +74,43 @@ function attrs(data: Readonly<Record<string, string>> | undefined): string {
 }
 
 /**
+ * At most this many edges per node are routed by dagre; dagre's crossing reduction grows much
+ * faster than the edges, so a dense view (every group talks to the DNS and to the outside, say)
+ * routes each node's heaviest edges and draws the rest straight between the placed nodes.
+ */
+export const ROUTED_EDGES_PER_NODE = 3;
+
+/** The edges dagre routes: all when few; else, per source node, those of most flows (ties by destination), within the budget. */
+function routedEdges(edges: readonly ViewEdge[], nodeCount: number): Set<ViewEdge> {
+  const budget = Math.max(ROUTED_EDGES_PER_NODE * nodeCount, 64);
+  if (edges.length <= budget) return new Set(edges);
+  const bySource = new Map<string, ViewEdge[]>();
+  for (const e of edges) bySource.set(e.from, [...(bySource.get(e.from) ?? []), e]);
+  const out = new Set<ViewEdge>();
+  for (const list of bySource.values()) {
+    const heaviest = [...list].sort((a, b) => b.flows.length - a.flows.length || cmp(a.to, b.to)).slice(0, ROUTED_EDGES_PER_NODE);
+    for (const e of heaviest) out.add(e);
+  }
+  return out;
+}
+
+/** A straight edge between two placed nodes, from the source's border to the destination's. */
+function straight(g: dagre.graphlib.Graph, e: ViewEdge): { x: number; y: number }[] {
+  const a = g.node(`n\u0000${e.from}`);
+  const b = g.node(`n\u0000${e.to}`);
+  if (!a || !b || a.x === undefined || b.x === undefined) return [];
+  const toward = (from: typeof a, to: typeof a): { x: number; y: number } => {
+    const dx = to.x - from.x;
+    const dy = to.y - from.y;
+    const hw = (from.width ?? 0) / 2;
+    const hh = (from.height ?? 0) / 2;
+    const t = Math.min(dx === 0 ? Infinity : hw / Math.abs(dx), dy === 0 ? Infinity : hh / Math.abs(dy), 1);
+    return { x: from.x + dx * t, y: from.y + dy * t };
+  };
+  return [toward(a, b), toward(b, a)];
+}
+
+/**
  * Lays a view out with dagre and returns it as an SVG element (text). Deterministic: nodes
  * and edges are added in sorted order and coordinates are rounded to a tenth of a pixel.
  */
@@ -90,8 +127,9 @@ export function layoutSvg(view: GraphView): string {
     if (n.parent !== undefined) g.setParent(`n\u0000${n.id}`, `c\u0000${n.parent}`);
   }
   const known = new Set(nodes.map((n) => n.id));
-  const edges = view.edges.filter((e) => known.has(e.from) && known.has(e.to)).sort((a, b) => cmp(a.from, b.from) || cmp(a.to, b.to));
-  for (const e of edges) if (e.from !== e.to) g.setEdge(`n\u0000${e.from}`, `n\u0000${e.to}`, {});
+  const edges = view.edges.filter((e) => known.has(e.from) && known.has(e.to) && e.from !== e.to).sort((a, b) => cmp(a.from, b.from) || cmp(a.to, b.to));
+  const routed = routedEdges(edges, nodes.length);
+  for (const e of edges) if (routed.has(e)) g.setEdge(`n\u0000${e.from}`, `n\u0000${e.to}`, {});
   dagre.layout(g);
   const graph = g.graph();
   const width = Math.ceil(graph.width ?? 0) + 2;
@@ -107,9 +145,7 @@ export function layoutSvg(view: GraphView): string {
     out.push(`<g class="cluster"${attrs(c.data)}><rect x="${n1(l.x - w / 2)}" y="${n1(l.y - h / 2)}" width="${n1(w)}" height="${n1(h)}" rx="6"/><text x="${n1(l.x - w / 2 + 8)}" y="${n1(l.y - h / 2 + 15)}">${escapeHtml(clip(c.label))}</text></g>`);
   }
   for (const e of edges) {
-    if (e.from === e.to) continue;
-    const l = g.edge(`n\u0000${e.from}`, `n\u0000${e.to}`);
-    const pts = (l?.points ?? []) as { x: number; y: number }[];
+    const pts = routed.has(e) ? ((g.edge(`n\u0000${e.from}`, `n\u0000${e.to}`)?.points ?? []) as { x: number; y: number }[]) : straight(g, e);
     if (pts.length === 0) continue;
     const d = `M${pts.map((p) => `${n1(p.x)},${n1(p.y)}`).join('L')}`;
     const title = `${e.from} → ${e.to} (${e.flows.length} flow${e.flows.length === 1 ? '' : 's'})`;

@@ -1,5 +1,5 @@
 /** The dagre layout as SVG: every node and edge drawn, input text escaped, deterministic. */
-import { layoutSvg, GraphView } from '../../lib/report/layout';
+import { layoutSvg, GraphView, ROUTED_EDGES_PER_NODE } from '../../lib/report/layout';
 
 const view: GraphView = {
   nodes: [
@@ -49,4 +49,20 @@ test('boxes around groups (compound layout)', () => {
   });
   expect(svg.match(/<g class="cluster"/g)).toHaveLength(2);
   expect(svg).toContain('<g class="cluster" data-group="ns:shop"><rect');
+});
+
+test('a dense view (every node talks to every other): every edge is still drawn, the heaviest routed by dagre, the rest straight between the placed nodes; deterministic', () => {
+  const ids = Array.from({ length: 30 }, (_, i) => `n${String(i).padStart(2, '0')}`);
+  const dense: GraphView = {
+    nodes: ids.map((id) => ({ id, label: id, classes: [], data: { node: id } })),
+    edges: ids.flatMap((a, i) => ids.filter((b) => b !== a).map((b, j) => ({ from: a, to: b, flows: Array.from({ length: 1 + ((i + j) % 4) }, (_, k) => i * 100 + j * 4 + k), classes: [] }))),
+  };
+  expect(dense.edges.length).toBeGreaterThan(ROUTED_EDGES_PER_NODE * ids.length);
+  const svg = layoutSvg(dense);
+  expect(svg.match(/<g class="edge/g)).toHaveLength(dense.edges.length);
+  // every edge has a drawn path: routed ones with dagre's bends, straight ones with two points
+  const paths = svg.match(/<path class="line" d="M[\d.,L-]+"/g) ?? [];
+  expect(paths).toHaveLength(dense.edges.length);
+  expect(paths.filter((p) => (p.match(/L/g) ?? []).length === 1).length).toBeGreaterThan(0);
+  expect(layoutSvg({ nodes: [...dense.nodes].reverse(), edges: [...dense.edges].reverse() })).toBe(svg);
 });
