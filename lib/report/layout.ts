@@ -85,7 +85,11 @@ function routedEdges(edges: readonly ViewEdge[], nodeCount: number): Set<ViewEdg
   const budget = Math.max(ROUTED_EDGES_PER_NODE * nodeCount, 64);
   if (edges.length <= budget) return new Set(edges);
   const bySource = new Map<string, ViewEdge[]>();
-  for (const e of edges) bySource.set(e.from, [...(bySource.get(e.from) ?? []), e]);
+  for (const e of edges) {
+    const list = bySource.get(e.from);
+    if (list) list.push(e);
+    else bySource.set(e.from, [e]);
+  }
   const out = new Set<ViewEdge>();
   for (const list of bySource.values()) {
     const heaviest = [...list].sort((a, b) => b.flows.length - a.flows.length || cmp(a.to, b.to)).slice(0, ROUTED_EDGES_PER_NODE);
