@@ -109,10 +109,9 @@ interface PlanMaps {
 const PLAN_MAPS = new WeakMap<Plan, PlanMaps>();
 
 function planMaps(plan: Plan): PlanMaps {
+  // keyed by the plan object: a copy of a plan with other lists is another object, with maps of its own
   const known = PLAN_MAPS.get(plan);
-  // the same lists: a copy of a plan with other lists gets maps of its own
-  if (known && known.workloads.size === plan.workloads.length && known.externals.size === plan.externals.length && known.platform.size === plan.platform.length
-    && known.grants.size === plan.breakGlass.length && known.clouds.size === (plan.cloudWorkloads ?? []).length) return known;
+  if (known) return known;
   const maps: PlanMaps = { workloads: new Map(), externals: new Map(), platform: new Map(), grants: new Map(), clouds: new Map(), byCluster: new Map() };
   for (const w of plan.workloads) {
     maps.workloads.set(w.key, w);
