@@ -65,12 +65,14 @@ const OPTIONS: jsyaml.DumpOptions = {
   // quote YAML 1.1 booleans (`yes`, `no`, `on`, `off`, `y`, `n`) too
   noCompatMode: false,
   quotingType: '"',
+  // numbers as JSON has them: `-0` is `0`, and a number JSON cannot hold (NaN, ±Infinity) is `null`
+  replacer: (_key: string, v: unknown): unknown => (typeof v !== 'number' ? v : !Number.isFinite(v) ? null : v === 0 ? 0 : v),
 };
 
 /**
  * One YAML document of a value (a manifest), ending with a newline. Map keys keep their order;
- * `undefined` map values are left out and `undefined` list items are written as `null` (as
- * `JSON.stringify` does); strings that any YAML reader would take for another type are quoted.
+ * `undefined` map values are left out and `undefined` list items are written as `null`, `-0` as
+ * `0` and non-finite numbers as `null` (as `JSON.stringify` does); strings that any YAML reader would take for another type are quoted.
  */
 export function dumpYaml(value: unknown): string {
   return jsyaml.dump(value, OPTIONS);
