@@ -8,10 +8,10 @@ import { cmp, Problem } from '../core/errors';
 import { ANNOTATIONS, LABELS } from '../core/names';
 import { isExternalId } from '../analysis/format';
 import { formatIpv4, parseCidr, parseIpv4 } from '../analysis/ipv4';
-import { MultiClusterAnalysis, MultiClusterExplanation } from '../analysis/multi-cluster';
+import { MultiClusterAnalysis, MultiClusterExplanation, SideMatrix } from '../analysis/multi-cluster';
 import { L4Protocol, PortSet } from '../analysis/portset';
 import { SIMULATORS } from '../analysis/simulators';
-import { AllowedConnection, AnalysisLayer, Reason, WorkloadEndpoint } from '../analysis/types';
+import { AllowedConnection, AnalysisLayer, Reason } from '../analysis/types';
 import { Plan, PlanTier } from '../plan/types';
 import { VerifyReport } from '../verify';
 
@@ -419,8 +419,8 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
     if (r) row.ranges.push(r);
     return row;
   };
-  const effective = multi.connectivity();
-  for (const c of layerConnectivity(multi, layers, present, effective)) {
+  const { perLayer, effective } = connectivityOf(multi, layers, present);
+  for (const c of perLayer) {
     const row = rowOf(c);
     row.layers.set(c.layer, (row.layers.get(c.layer) ?? PortSet.EMPTY).union(c.ports));
     if (!row.sample) row.sample = { src: c.src, dst: c.dst, ports: c.ports, effective: false };
@@ -550,55 +550,82 @@ export function disagreeing(layers: readonly AnalysisLayer[], ports: ReadonlyMap
   return false;
 }
 
+/** A connection one layer allows. */
+type LayerConnection = AllowedConnection & { readonly layer: AnalysisLayer };
+
 /**
- * What each layer allows, within the protocols it enforces ({@link enforcedScope}): the pairs
- * within each cluster from that cluster's analysis, and the pairs across clusters as both sides
- * judge them. A layer with a narrower scope (Istio: TCP) is asked across clusters only about the
- * pairs another layer allows something between, or the effective connectivity does: it would
- * otherwise list nearly every pair for the protocols it leaves to the network layers.
+ * What each layer allows, within the protocols it enforces ({@link enforcedScope}), and what
+ * every layer allows together (the effective connectivity): the pairs within each cluster from
+ * that cluster's analysis, and the pairs across clusters as both sides judge them. Across
+ * clusters each side's answer is computed once per pair (the layer's bulk query, see
+ * {@link MultiClusterAnalysis.sideMatrix}) and serves both the layer's row and the effective
+ * one. A layer with a narrower scope (Istio: TCP) is listed across clusters only for the pairs
+ * another layer allows something between: it would otherwise list nearly every pair for the
+ * protocols it leaves to the network layers.
  */
-function layerConnectivity(multi: MultiClusterAnalysis, layers: readonly AnalysisLayer[], present: ReadonlyMap<string, readonly AnalysisLayer[]>, effective: readonly AllowedConnection[]): (AllowedConnection & { layer: AnalysisLayer })[] {
-  const out: (AllowedConnection & { layer: AnalysisLayer })[] = [];
+function connectivityOf(multi: MultiClusterAnalysis, layers: readonly AnalysisLayer[], present: ReadonlyMap<string, readonly AnalysisLayer[]>): { perLayer: LayerConnection[]; effective: AllowedConnection[] } {
+  const perLayer: LayerConnection[] = [];
+  const effective: AllowedConnection[] = [];
   const runs = (cluster: string, layer: AnalysisLayer): boolean => (present.get(cluster) ?? []).includes(layer);
+  for (const c of multi.clusters) {
+    const n = c.facts.name;
+    for (const layer of layers) {
+      if (!runs(n, layer)) continue;
+      for (const a of c.analysis.connectivity({ layer, scope: enforcedScope(layer) })) perLayer.push({ layer, src: `${n}:${a.src}`, dst: `${n}:${a.dst}`, ports: a.ports });
+    }
+    for (const a of c.analysis.connectivity()) effective.push({ src: `${n}:${a.src}`, dst: `${n}:${a.dst}`, ports: a.ports });
+  }
   const wide = layers.filter((l) => enforcedScope(l).isAll());
   const narrow = layers.filter((l) => !enforcedScope(l).isAll());
-  for (const c of multi.clusters) {
-    for (const layer of layers) {
-      if (!runs(c.facts.name, layer)) continue;
-      for (const a of c.analysis.connectivity({ layer, scope: enforcedScope(layer) })) {
-        out.push({ layer, src: `${c.facts.name}:${a.src}`, dst: `${c.facts.name}:${a.dst}`, ports: a.ports });
+  for (const a of multi.clusters) {
+    for (const b of multi.clusters) {
+      if (a === b) continue;
+      const A = a.facts.name;
+      const B = b.facts.name;
+      const srcs = a.analysis.context.workloads;
+      const dsts = b.analysis.context.workloads;
+      // per layer judged for the pair: the egress side (A runs it) and the ingress side (B runs it)
+      const sidesOf = (layer: AnalysisLayer): SideMatrix[] => [
+        ...multi.consulted(A, layer).map((sim) => multi.sideMatrix(sim, 'egress', A, srcs, B, dsts)),
+        ...multi.consulted(B, layer).map((sim) => multi.sideMatrix(sim, 'ingress', A, srcs, B, dsts)),
+      ];
+      const wideSides = wide.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, sides: sidesOf(l) }));
+      const narrowSides = narrow.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, sides: sidesOf(l), scope: enforcedScope(l) }));
+      const judged = (sides: readonly SideMatrix[], i: number, j: number): PortSet => {
+        let ports = PortSet.ALL;
+        for (const side of sides) {
+          ports = ports.intersect(side(i, j));
+          if (ports.isEmpty()) break;
+        }
+        return ports;
+      };
+      for (let i = 0; i < srcs.length; i++) {
+        const src = `${A}:${srcs[i].id}`;
+        for (let j = 0; j < dsts.length; j++) {
+          let together = PortSet.ALL;
+          let any = false;
+          const dst = `${B}:${dsts[j].id}`;
+          for (const w of wideSides) {
+            const ports = judged(w.sides, i, j);
+            together = together.isEmpty() ? together : together.intersect(ports);
+            if (!ports.isEmpty()) {
+              any = true;
+              perLayer.push({ layer: w.layer, src, dst, ports });
+            }
+          }
+          if (!any && wideSides.length > 0) continue;
+          for (const x of narrowSides) {
+            const ports = judged(x.sides, i, j);
+            together = together.isEmpty() ? together : together.intersect(ports);
+            const scoped = ports.intersect(x.scope);
+            if (!scoped.isEmpty()) perLayer.push({ layer: x.layer, src, dst, ports: scoped });
+          }
+          if (!together.isEmpty()) effective.push({ src, dst, ports: together });
+        }
       }
     }
   }
-  if (multi.clusters.length < 2) return out;
-  const candidates = new Set<string>();
-  const crossOf = (a: AllowedConnection): boolean => splitId(a.src).cluster !== splitId(a.dst).cluster;
-  for (const layer of wide) {
-    for (const a of multi.connectivity({ layer, crossOnly: true })) {
-      const sc = splitId(a.src).cluster;
-      const dc = splitId(a.dst).cluster;
-      // a pair is judged by a layer only where one of its clusters runs it
-      if (!runs(sc, layer) && !runs(dc, layer)) continue;
-      out.push({ layer, ...a });
-      candidates.add(`${a.src}\u0000${a.dst}`);
-    }
-  }
-  for (const a of effective) if (crossOf(a)) candidates.add(`${a.src}\u0000${a.dst}`);
-  const workload = new Map<string, WorkloadEndpoint>(multi.clusters.flatMap((c) => c.analysis.context.workloads.map((w): [string, WorkloadEndpoint] => [`${c.facts.name}:${w.id}`, w])));
-  for (const key of [...candidates].sort(cmp)) {
-    const [src, dst] = key.split('\u0000');
-    const sw = workload.get(src);
-    const dw = workload.get(dst);
-    if (!sw || !dw) continue;
-    const sc = splitId(src).cluster;
-    const dc = splitId(dst).cluster;
-    for (const layer of narrow) {
-      if (!runs(sc, layer) && !runs(dc, layer)) continue;
-      const ports = multi.crossPorts(sc, sw, dc, dw, layer).intersect(enforcedScope(layer));
-      if (!ports.isEmpty()) out.push({ layer, src, dst, ports });
-    }
-  }
-  return out;
+  return { perLayer, effective };
 }
 
 function levelRank(level: string): number {
