@@ -19,11 +19,11 @@ import { buildReportData, ReportData, ReportDataOptions } from './model';
 export { escapeHtml, jsonForScript } from './escape';
 export { layoutSvg } from './layout';
 export type { GraphView, ViewCluster, ViewEdge, ViewNode } from './layout';
-export { buildReportData, durationText, OTHER_EXTERNAL, representativePort } from './model';
+export { buildReportData, DEFAULT_MAX_EXPLANATIONS, durationText, OTHER_EXTERNAL, representativePort } from './model';
 export type {
   ReportCluster, ReportData, ReportDataOptions, ReportExplanation, ReportFlow, ReportGrant, ReportGroup, ReportGroupBy, ReportInput, ReportLayerVerdict, ReportNode, ReportTier,
 } from './model';
-export { renderReportHtml } from './html';
+export { MATRIX_BY_WORKLOAD_LIMIT, PAGE_DATA_VERSION, pageData, renderReportHtml } from './html';
 export { FULL_VIEW_LIMIT, drawnFlows, flowsByNode, fullView, groupView, overviewView } from './views';
 
 /** Options of {@link reportOfTopology}. */

@@ -48,7 +48,7 @@ export interface ReportDataOptions {
   readonly generatedAt?: string;
   /** The time that decides which break-glass grants found in manifests are in force and how long they have left, RFC 3339. @default - none (expiries shown as they are) */
   readonly now?: string;
-  /** At most this many flows get a precomputed explanation (effective flows first, then disagreements). @default 20000 */
+  /** At most this many flows get a precomputed explanation (effective flows first, then disagreements). @default 2000 */
   readonly maxExplanations?: number;
 }
 
@@ -221,6 +221,9 @@ export interface ReportData {
   readonly unexplained: number;
 }
 
+/** How many flows get an explanation in the page unless told otherwise (the others point at `bulkhead explain`). */
+export const DEFAULT_MAX_EXPLANATIONS = 2000;
+
 const LEVEL_ORDER = ['critical', 'highly-sensitive', 'sensitive', 'internal', 'public'];
 const PROTOCOL_PREFERENCE: readonly L4Protocol[] = ['TCP', 'UDP', 'SCTP'];
 /** The node every address outside the clusters that no declared external names goes to. */
@@ -355,7 +358,7 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
   const multi = input.analysis;
   const plan = input.plan;
   const groupBy = options.groupBy ?? 'domain';
-  const maxExplanations = options.maxExplanations ?? 20000;
+  const maxExplanations = options.maxExplanations ?? DEFAULT_MAX_EXPLANATIONS;
   const order = SIMULATORS.map((s) => s.layer);
   const present = new Map<string, AnalysisLayer[]>(multi.clusters.map((c) => [c.facts.name, order.filter((l) => c.analysis.presentLayers.includes(l))]));
   const layers = order.filter((l) => [...present.values()].some((ls) => ls.includes(l)));
