@@ -36,6 +36,7 @@ svg.graph .node.group rect{fill:#eef0f4;stroke:#4a5366;stroke-width:1.5}
 svg.graph .node.collapsed rect{stroke-dasharray:4 2}
 svg.graph .node.kind-external rect{fill:#fff4e0;stroke:#c77700;stroke-width:1.5}
 svg.graph .node.kind-platform rect{fill:#f1f1f1;stroke:#999}
+svg.graph .node.kind-cloud rect,svg.graph .node.kind-network rect{fill:#e6f4f8;stroke:#1b6f8a;stroke-width:1.5}
 svg.graph .node.level-critical rect{fill:#fde2e2;stroke:#b42318}
 svg.graph .node.level-highly-sensitive rect{fill:#feeadb;stroke:#c4541a}
 svg.graph .node.level-sensitive rect{fill:#fff6d6;stroke:#a67c00}
@@ -75,8 +76,8 @@ export const REPORT_JS = String.raw`
   var raw = JSON.parse(document.getElementById('bh-data').textContent);
   var S = raw.strings;
   function str(i) { return i < 0 ? undefined : S[i]; }
-  var KINDS = ['workload', 'platform', 'external'];
-  var GROUP_KINDS = ['domain', 'namespace', 'external'];
+  var KINDS = ['workload', 'platform', 'external', 'cloud'];
+  var GROUP_KINDS = ['domain', 'namespace', 'external', 'network'];
   var groups = raw.groups.map(function (g, i) {
     return { index: i, id: S[g[0]], label: S[g[1]], kind: GROUP_KINDS[g[2]], levels: g[3].map(str), clusters: g[4].map(str), members: [] };
   });

@@ -42,9 +42,9 @@ function verifySection(v: VerifyReport | undefined, source: ReportData['source']
  * and not with the length of their names. The page's script decodes it (`PAGE_DATA_VERSION`).
  *
  * - `nodes`: `[id, label, kind, cluster, namespace, tier, level, domain, group, detail]`;
- *   kind 0 workload, 1 platform, 2 external; -1 for an absent field; group is an index into `groups`.
+ *   kind 0 workload, 1 platform, 2 external, 3 cloud endpoint; -1 for an absent field; group is an index into `groups`.
  * - `groups`: `[id, label, kind, levels[], clusters[]]`; kind 0 domain, 1 namespace, 2 external
- *   (members are the nodes naming the group).
+ *   3 cloud network (members are the nodes naming the group).
  * - `flows`: `[src, dst, flags, effective, …one per layer of `layers`, ranges, breakGlass, explanation]`:
  *   src and dst are node indices; flags 1 cross-cluster, 2 external, 4 disagreement; the ports
  *   are string indices (-1: the layer runs in neither cluster of the pair); explanation is an
@@ -82,8 +82,8 @@ export function pageData(data: ReportData): unknown {
   };
   const groupIndex = new Map(data.groups.map((g, i) => [g.id, i]));
   const nodeIndex = new Map(data.nodes.map((n, i) => [n.id, i]));
-  const KINDS = { workload: 0, platform: 1, external: 2 } as const;
-  const GROUP_KINDS = { domain: 0, namespace: 1, external: 2 } as const;
+  const KINDS = { workload: 0, platform: 1, external: 2, cloud: 3 } as const;
+  const GROUP_KINDS = { domain: 0, namespace: 1, external: 2, network: 3 } as const;
   const nodes = data.nodes.map((n) => [
     intern(n.id), intern(n.label), KINDS[n.kind], intern(n.cluster), intern(n.namespace), intern(n.tier), intern(n.level), intern(n.domain), groupIndex.get(n.group) ?? -1, intern(n.detail),
   ]);

@@ -13,6 +13,8 @@ import { Topology } from '../model/topology';
 import { Plan } from '../plan/types';
 import { synthesize } from '../synth';
 import { loadWithEndpoints, verify } from '../verify';
+import { loadObjects } from '../analysis/loader';
+import { AwsSimulator } from '../analysis/simulators/aws';
 import { renderReportHtml } from './html';
 import { buildReportData, ReportData, ReportDataOptions } from './model';
 
@@ -74,6 +76,9 @@ export function reportOfTopology(topology: Topology, options: TopologyReportOpti
     facts: clusterFactsOf(s.plan, c.cluster),
     analysis: Analysis.of(loadWithEndpoints(s.plan, c.cluster, c.manifests), { trustDomain: c.cluster.trustDomain, clusterName: c.cluster.ciliumClusterName, podCidrs: c.cluster.podCidrs, resolve }),
   })));
+  // the networks' security groups (Crossplane objects), judged by the aws layer
+  const networkObjects = s.networks.flatMap((n) => n.manifests);
+  const cloud = networkObjects.some((m) => m.apiVersion.startsWith('ec2.aws.upbound.io/')) ? new AwsSimulator(loadObjects(networkObjects, 'aws').objects).cloud : undefined;
   const report = options.verify === false ? undefined : verify(topology, { now: options.clock });
   const env = s.plan.topology.environment;
   return buildReportData({
@@ -84,6 +89,7 @@ export function reportOfTopology(topology: Topology, options: TopologyReportOpti
     warnings: s.warnings,
     ...(report ? { verify: report } : {}),
     resolved: names,
+    ...(cloud ? { cloud } : {}),
   }, { ...reportDataOptions(options), ...(options.now === undefined && options.clock ? { now: options.clock.toISOString() } : {}) });
 }
 

@@ -11,7 +11,7 @@ import { formatIpv4, parseCidr, parseIpv4 } from '../analysis/ipv4';
 import { MultiClusterAnalysis, MultiClusterExplanation, SideMatrix } from '../analysis/multi-cluster';
 import { L4Protocol, PortSet } from '../analysis/portset';
 import { SIMULATORS } from '../analysis/simulators';
-import { AllowedConnection, AnalysisLayer, Reason } from '../analysis/types';
+import { AllowedConnection, AnalysisLayer, CloudEndpoint, CloudLayer, Reason } from '../analysis/types';
 import { Plan, PlanTier } from '../plan/types';
 import { VerifyReport } from '../verify';
 
@@ -38,6 +38,13 @@ export interface ReportInput {
    * @default - none
    */
   readonly resolved?: Readonly<Record<string, string>>;
+  /**
+   * The cloud security-group layer of the declaration's networks (the `aws` simulator over the
+   * networks' Crossplane objects): its cloud endpoints become nodes, and what it allows between
+   * them rows of the `aws` layer.
+   * @default - none
+   */
+  readonly cloud?: CloudLayer;
 }
 
 /** Options of {@link buildReportData}. */
@@ -70,9 +77,9 @@ export interface ReportNode {
   readonly id: string;
   /** Short label (`ns/name`, the external's name). */
   readonly label: string;
-  /** What it is. */
-  readonly kind: 'workload' | 'platform' | 'external';
-  /** The cluster. @default - none (externals) */
+  /** What it is (`cloud`: a VM fleet or managed service of a cloud network, judged by its security groups). */
+  readonly kind: 'workload' | 'platform' | 'external' | 'cloud';
+  /** The cluster (for a cloud endpoint: its network). @default - none (externals) */
   readonly cluster?: string;
   /** Namespace. @default - none (externals) */
   readonly namespace?: string;
@@ -90,12 +97,12 @@ export interface ReportNode {
 
 /** A group of nodes, drawn as one node in the overview. */
 export interface ReportGroup {
-  /** Id: `domain:<name>`, `ns:<cluster>/<namespace>` or `external`. */
+  /** Id: `domain:<name>`, `ns:<cluster>/<namespace>`, `network:<network>` or `external`. */
   readonly id: string;
   /** Label. */
   readonly label: string;
   /** What it groups. */
-  readonly kind: 'domain' | 'namespace' | 'external';
+  readonly kind: 'domain' | 'namespace' | 'external' | 'network';
   /** Node ids, sorted. */
   readonly members: readonly string[];
   /** The tier levels of its members, sorted. */
@@ -326,6 +333,8 @@ interface Row {
   ranges: [number, number][];
   /** A raw connection to explain: multi-cluster ids and its ports. */
   sample?: { src: string; dst: string; ports: PortSet; effective: boolean };
+  /** For a pair of cloud endpoints: the endpoints, explained by the cloud layer. */
+  cloudPair?: readonly [CloudEndpoint, CloudEndpoint, string];
 }
 
 function tierControls(t: PlanTier): Record<string, string> {
@@ -397,6 +406,28 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
       });
     }
   }
+  // Cloud endpoints (VM fleets, managed services) of the networks, and what their groups allow between them.
+  const cloudEndpoints = (input.cloud?.endpoints ?? []).filter((e) => e.id.startsWith('cloud:'));
+  const networkOfCloud = (e: CloudEndpoint): string => e.network ?? e.vpc;
+  const cloudPlan = new Map((plan?.cloudWorkloads ?? []).map((w) => [w.key, w]));
+  for (const e of cloudEndpoints) {
+    const pw = cloudPlan.get(e.id);
+    const network = networkOfCloud(e);
+    nodes.set(e.id, {
+      id: e.id,
+      label: e.id.slice('cloud:'.length),
+      kind: 'cloud',
+      cluster: network,
+      ...(pw ? { tier: pw.tier.name, level: String(pw.tier.level) } : {}),
+      ...(pw?.domain ? { domain: pw.domain } : {}),
+      group: groupBy === 'domain' && pw?.domain ? `domain:${pw.domain}` : `network:${network}`,
+      detail: `security groups ${e.groups.join(', ')}${e.ranges.length > 0 ? ` · ${e.ranges.join(', ')}` : ''}`,
+    });
+  }
+  if (cloudEndpoints.length > 0) {
+    for (const e of cloudEndpoints) present.set(networkOfCloud(e), ['aws']);
+    if (!layers.includes('aws')) layers.splice(order.filter((l) => layers.includes(l) || l === 'aws').indexOf('aws'), 0, 'aws');
+  }
   const named = namedExternals(plan, input.resolved ?? {});
   const nodeOf = (id: string): { node: string; cluster: string; range?: [number, number] } => {
     const { cluster, rest } = splitId(id);
@@ -433,6 +464,16 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
     row.effective = row.effective.union(c.ports);
     if (!row.sample || !row.sample.effective) row.sample = { src: c.src, dst: c.dst, ports: c.ports, effective: true };
   }
+  for (const a of cloudEndpoints) {
+    for (const b of cloudEndpoints) {
+      if (a === b) continue;
+      const ports = input.cloud!.allowedPorts(a, b);
+      if (ports.isEmpty()) continue;
+      const key = `${a.id}\u0000${b.id}`;
+      // the groups are the only layer between two cloud endpoints: what they allow is the effective connectivity
+      rows.set(key, { src: a.id, dst: b.id, srcCluster: networkOfCloud(a), dstCluster: networkOfCloud(b), layers: new Map([['aws', ports]]), effective: ports, ranges: [], cloudPair: [a, b, networkOfCloud(a)] });
+    }
+  }
 
   // Break-glass flows of the plan, by node pair.
   const grantOfPair = new Map<string, string>();
@@ -465,7 +506,7 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
   ];
   const explanations = new Map<string, ReportExplanation>();
   for (const { key, row } of explainOrder.slice(0, maxExplanations)) {
-    const e = explainRow(multi, row);
+    const e = row.cloudPair ? explainCloudRow(input.cloud!, row) : explainRow(multi, row);
     if (e) explanations.set(key, e);
   }
 
@@ -510,8 +551,8 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
   }
   const groupList: ReportGroup[] = [...groups.entries()].map(([id, g]) => ({
     id,
-    label: id === 'external' ? 'outside the clusters' : id.startsWith('domain:') ? id.slice('domain:'.length) : id.slice('ns:'.length),
-    kind: id === 'external' ? 'external' as const : id.startsWith('domain:') ? 'domain' as const : 'namespace' as const,
+    label: id === 'external' ? 'outside the clusters' : id.startsWith('domain:') ? id.slice('domain:'.length) : id.startsWith('network:') ? `network ${id.slice('network:'.length)}` : id.slice('ns:'.length),
+    kind: id === 'external' ? 'external' as const : id.startsWith('domain:') ? 'domain' as const : id.startsWith('network:') ? 'network' as const : 'namespace' as const,
     members: g.members,
     levels: [...g.levels].sort((a, b) => levelRank(a) - levelRank(b) || cmp(a, b)),
     clusters: [...g.clusters].sort(cmp),
@@ -659,6 +700,18 @@ function explainRow(multi: MultiClusterAnalysis, row: Row): ReportExplanation | 
       direction: s.direction,
       layers: s.layers.map((l) => ({ layer: l.layer, allowed: l.allowed, ...(l.l7Restricted ? { l7: true } : {}), reasons: l.reasons.map((r) => ({ ...r })) })),
     })),
+  };
+}
+
+function explainCloudRow(cloud: CloudLayer, row: Row): ReportExplanation | undefined {
+  const [a, b, network] = row.cloudPair!;
+  const port = representativePort(row.effective);
+  if (!port) return undefined;
+  const v = cloud.explain(a, b, { protocol: port.protocol, port: port.port });
+  return {
+    connection: `${port.protocol}/${port.port} from ${a.id} to ${b.id}`,
+    allowed: v.allowed,
+    sides: [{ cluster: network, direction: 'local', layers: [{ layer: v.layer, allowed: v.allowed, reasons: v.reasons.map((r) => ({ ...r })) }] }],
   };
 }
 
