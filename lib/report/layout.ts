@@ -151,8 +151,10 @@ export function layoutSvg(view: GraphView): string {
   for (const e of edges) {
     const pts = routed.has(e) ? ((g.edge(`n\u0000${e.from}`, `n\u0000${e.to}`)?.points ?? []) as { x: number; y: number }[]) : straight(g, e);
     if (pts.length === 0) continue;
-    const d = `M${pts.map((p) => `${n1(p.x)},${n1(p.y)}`).join('L')}`;
-    const title = `${e.from} → ${e.to} (${e.flows.length} flow${e.flows.length === 1 ? '' : 's'})`;
+    // whole pixels: an edge's path needs no finer grain, and a large view holds many
+    const d = `M${pts.map((p) => `${Math.round(p.x)},${Math.round(p.y)}`).join('L')}`;
+    // the ends are the data attributes and the nodes' own titles: the edge's title counts its flows
+    const title = `${e.flows.length} flow${e.flows.length === 1 ? '' : 's'}`;
     // the page finds an edge's flows from its ends (see the page's script), so the edge does not list them
     out.push(`<g class="${['edge', ...e.classes].join(' ')}" data-from="${escapeHtml(e.from)}" data-to="${escapeHtml(e.to)}"><title>${escapeHtml(title)}</title><path class="hit" d="${d}"/><path class="line" d="${d}" marker-end="url(#arrow)"/></g>`);
   }

@@ -499,7 +499,9 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
     const b = present.get(r.dstCluster) ?? [];
     return layers.filter((l) => a.includes(l) || b.includes(l));
   };
-  const disagrees = (r: Row): boolean => disagreeing(consultedOf(r), r.layers);
+  // decided once per row: the explanations' order and the rows both read it
+  const disagreement = new Map<Row, boolean>(sortedRows.map((x) => [x.row, disagreeing(consultedOf(x.row), x.row.layers)]));
+  const disagrees = (r: Row): boolean => disagreement.get(r) === true;
   const explainOrder = [
     ...sortedRows.filter((x) => !x.row.effective.isEmpty()),
     ...sortedRows.filter((x) => x.row.effective.isEmpty() && disagrees(x.row)),
