@@ -6,8 +6,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, Option } from 'commander';
 import { BulkheadError } from '../core/errors';
-import { isProgram, loadTopology } from './declaration';
-import { renderReportHtml, reportOfManifests, reportOfTopology, ReportGroupBy } from '../report';
+import { DeclarationLoadError, environmentSide, isProgram, loadDeclaration, loadTopology } from './declaration';
+import { Environments } from '../model/environment';
+import { DEFAULT_MAX_EXPLANATIONS, renderReportHtml, reportOfManifests, reportOfTopology, ReportGroupBy } from '../report';
 
 /** The options of `bulkhead report`. */
 interface ReportCliOptions {
@@ -43,7 +44,7 @@ export function registerReport(program: Command): void {
     .option('--title <text>', 'the page title (default: the topology name, or the paths)')
     .option('--generated-at <text>', 'a generation time to print in the page (default: none, so the same input gives the same bytes)')
     .option('--now <time>', 'RFC 3339 time that decides which break-glass grants are in force and how long they have left (default: the declaration\'s clock; for manifests, no time left is shown)')
-    .option('--max-explanations <n>', 'at most this many flows get an explanation in the page', '20000')
+    .option('--max-explanations <n>', 'at most this many flows get an explanation in the page (effective flows first, then disagreements); the page gives the bulkhead explain command for the others', String(DEFAULT_MAX_EXPLANATIONS))
     .option('--strict', 'treat every loader warning as an error (manifests)', false)
     .option('--resolve <name=ip>', 'resolve an FQDN for FQDN rules (manifests; repeatable)', collect, [])
     .action((inputs: string[], opts: ReportCliOptions) => {
@@ -63,7 +64,7 @@ export function registerReport(program: Command): void {
       };
       const program_ = inputs.length === 1 && (isProgram(inputs[0]) || /\.(ts|js|cjs|mts|cts)#[^#/\\]+$/.test(inputs[0]));
       const data = program_
-        ? reportOfTopology(loadTopology(inputs[0], opts.export), { ...common, ...(clock ? { clock } : {}) })
+        ? reportOfTopology(topologyOf(inputs[0], opts.export, opts.out), { ...common, ...(clock ? { clock } : {}) })
         : reportOfManifests(inputs, { ...common, load: { strict: opts.strict }, analysis: { resolve: resolveOf(opts.resolve) } });
       const html = renderReportHtml(data);
       fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
@@ -73,6 +74,27 @@ export function registerReport(program: Command): void {
       if (out.writeOut) out.writeOut(line);
       else process.stdout.write(line);
     });
+}
+
+/**
+ * The Topology a report is made of: the program's, or the environment its `#<environment>`
+ * names. A report shows one environment: an Environments without `#<environment>` is refused
+ * with the command for each of its environments.
+ */
+function topologyOf(file: string, exportName: string | undefined, out: string): ReturnType<typeof loadTopology> {
+  if (!environmentSide(file)) {
+    const d = loadDeclaration(file, exportName);
+    if (Environments.isEnvironments(d)) {
+      const ext = path.extname(out);
+      const base = out.slice(0, out.length - ext.length);
+      throw new DeclarationLoadError(
+        file,
+        `${file} declares the environments ${d.names.join(', ')}: a report shows one environment, name it with #<environment>`,
+        `make one report per environment: ${d.names.map((n) => `bulkhead report '${file}#${n}' --out ${base}-${n}${ext || '.html'}`).join('; ')}`,
+      );
+    }
+  }
+  return loadTopology(file, exportName);
 }
 
 function resolveOf(list: readonly string[]): Record<string, string[]> {

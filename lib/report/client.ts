@@ -36,6 +36,7 @@ svg.graph .node.group rect{fill:#eef0f4;stroke:#4a5366;stroke-width:1.5}
 svg.graph .node.collapsed rect{stroke-dasharray:4 2}
 svg.graph .node.kind-external rect{fill:#fff4e0;stroke:#c77700;stroke-width:1.5}
 svg.graph .node.kind-platform rect{fill:#f1f1f1;stroke:#999}
+svg.graph .node.kind-cloud rect,svg.graph .node.kind-network rect{fill:#e6f4f8;stroke:#1b6f8a;stroke-width:1.5}
 svg.graph .node.level-critical rect{fill:#fde2e2;stroke:#b42318}
 svg.graph .node.level-highly-sensitive rect{fill:#feeadb;stroke:#c4541a}
 svg.graph .node.level-sensitive rect{fill:#fff6d6;stroke:#a67c00}
@@ -63,6 +64,7 @@ td.differs{font-weight:600;color:#b42318}
 .reason{margin:2px 0 2px 12px}
 .verdict{margin:6px 0 2px;font-weight:600}
 .small{font-size:12px;color:#5b6475}
+pre.explain-command{white-space:pre-wrap;word-break:break-all;background:#f0f2f6;padding:4px 6px;border-radius:3px}
 details summary{cursor:pointer}
 `;
 
@@ -70,11 +72,38 @@ details summary{cursor:pointer}
 export const REPORT_JS = String.raw`
 (function () {
   'use strict';
-  var data = JSON.parse(document.getElementById('bh-data').textContent);
+  // the page's data (see pageData in html.ts): a string table and records as arrays of indices
+  var raw = JSON.parse(document.getElementById('bh-data').textContent);
+  var S = raw.strings;
+  function str(i) { return i < 0 ? undefined : S[i]; }
+  var KINDS = ['workload', 'platform', 'external', 'cloud'];
+  var GROUP_KINDS = ['domain', 'namespace', 'external', 'network'];
+  var groups = raw.groups.map(function (g, i) {
+    return { index: i, id: S[g[0]], label: S[g[1]], kind: GROUP_KINDS[g[2]], levels: g[3].map(str), clusters: g[4].map(str), members: [] };
+  });
+  var nodes = raw.nodes.map(function (n, i) {
+    var g = groups[n[8]];
+    var o = { index: i, id: S[n[0]], label: S[n[1]], kind: KINDS[n[2]], cluster: str(n[3]), namespace: str(n[4]), tier: str(n[5]), level: str(n[6]), domain: str(n[7]), group: g ? g.id : undefined, gi: n[8], detail: str(n[9]) };
+    if (g) g.members.push(o.id);
+    return o;
+  });
+  var L = raw.layers.length;
+  var flows = raw.flows.map(function (t, i) {
+    var layers = {};
+    for (var k = 0; k < L; k++) if (t[4 + k] >= 0) layers[raw.layers[k]] = S[t[4 + k]];
+    return {
+      id: i, si: t[0], di: t[1], src: nodes[t[0]].id, dst: nodes[t[1]].id,
+      cross: (t[2] & 1) !== 0, external: (t[2] & 2) !== 0, disagreement: (t[2] & 4) !== 0,
+      effective: S[t[3]], layers: layers, ranges: str(t[4 + L]), breakGlass: str(t[5 + L]), xi: t[6 + L],
+    };
+  });
+  var data = { groupBy: raw.groupBy, layers: raw.layers, nodes: nodes, groups: groups, flows: flows, source: raw.source, unexplained: raw.unexplained };
+  // read by tests and by anyone scripting the page
+  window.bulkheadReport = data;
   var nodesById = {};
   data.nodes.forEach(function (n) { nodesById[n.id] = n; });
   var groupsById = {};
-  data.groups.forEach(function (g, i) { g.index = i; groupsById[g.id] = g; });
+  data.groups.forEach(function (g) { groupsById[g.id] = g; });
   var box = document.getElementById('graph-box');
   var panel = document.getElementById('panel');
   var crumbs = document.getElementById('crumbs');
@@ -157,8 +186,12 @@ export const REPORT_JS = String.raw`
     if (f.cross) panel.appendChild(el('p', 'cross-cluster flow: both clusters must allow it (egress side, then ingress side)', 'small'));
     if (f.breakGlass) panel.appendChild(el('p', 'break-glass grant ' + f.breakGlass, 'bad'));
     if (f.disagreement) panel.appendChild(el('p', 'the layers disagree on this pair', 'bad'));
-    var e = f.x ? expand(f.x) : null;
-    if (!e) { panel.appendChild(el('p', 'no explanation was computed for this flow (over the limit)', 'small')); return; }
+    var e = f.xi >= 0 ? expand(f.xi) : null;
+    if (!e) {
+      panel.appendChild(el('p', 'The page holds no explanation of this flow (it holds those of the first flows, up to --max-explanations). To see it, run on the ' + (data.source === 'declaration' ? 'synthesized manifests (bulkhead synth)' : 'same manifests') + ':', 'small'));
+      panel.appendChild(el('pre', explainCommand(f), 'mono explain-command'));
+      return;
+    }
     var x = el('div', null, 'explanation');
     x.appendChild(el('p', 'explain ' + e.connection + ': ' + (e.allowed ? 'allowed' : 'denied'), e.allowed ? 'ok' : 'bad'));
     e.sides.forEach(function (s) {
@@ -172,18 +205,27 @@ export const REPORT_JS = String.raw`
     panel.appendChild(x);
   }
 
-  function expand(x) {
-    var S = data.strings;
+  function expand(xi) {
+    var x = raw.explanations[xi];
     return {
-      connection: x[0], allowed: x[1] === 1,
-      sides: x[2].map(function (s) {
-        return { cluster: s[0], direction: s[1], layers: s[2].map(function (l) {
-          return { layer: l[0], allowed: l[1] === 1, l7: l[2] === 1, reasons: l[3].map(function (r) {
-            return { effect: r[0], policy: S[r[1]], rule: r[2] < 0 ? undefined : S[r[2]], detail: S[r[3]] };
+      connection: S[x[0]], allowed: x[1] === 1,
+      sides: x[2].map(function (sd) {
+        return { cluster: S[sd[0]], direction: S[sd[1]], layers: sd[2].map(function (l) {
+          return { layer: S[l[0]], allowed: l[1] === 1, l7: l[2] === 1, reasons: l[3].map(function (ri) {
+            var r = raw.reasons[ri];
+            return { effect: S[r[0]], policy: S[r[1]], rule: str(r[2]), detail: S[r[3]] };
           }) };
         }) };
       }),
     };
+  }
+  // the command that explains a flow the page holds no explanation of
+  function explainCommand(f) {
+    var ports = f.effective || Object.keys(f.layers).map(function (l) { return f.layers[l]; }).filter(Boolean)[0] || '';
+    var m = /(TCP|UDP|SCTP) (\d+)/.exec(ports);
+    var port = m ? m[1].toLowerCase() + '/' + m[2] : 'tcp/<port>';
+    var end = function (id) { var n = nodesById[id]; return n && n.kind === 'external' ? '<address>' : id; };
+    return 'bulkhead explain <manifest folders> --from ' + end(f.src) + ' --to ' + end(f.dst) + ' --port ' + port;
   }
 
   function showFlows(title, ids) {
@@ -208,15 +250,31 @@ export const REPORT_JS = String.raw`
     panel.appendChild(ul);
   }
 
+  // the allowed flows an edge of the current view stands for: those whose ends are drawn as its ends
+  function viewEnd(n) {
+    if (current === 'full') return n.id;
+    if (current !== 'overview' && current && current.charAt(0) === 'g' && n.gi === Number(current.slice(1))) return n.id;
+    return n.group;
+  }
+  function edgeFlows(from, to) {
+    var out = [];
+    for (var i = 0; i < flows.length; i++) {
+      var f = flows[i];
+      if (f.effective && viewEnd(nodes[f.si]) === from && viewEnd(nodes[f.di]) === to) out.push(i);
+    }
+    return out;
+  }
+  window.bulkheadReport.edgeFlows = edgeFlows;
+
   box.addEventListener('click', function (ev) {
     var t = ev.target;
-    while (t && t !== box && !(t.getAttribute && (t.getAttribute('data-flows') !== null || t.getAttribute('data-node') !== null || t.getAttribute('data-group') !== null))) t = t.parentNode;
+    while (t && t !== box && !(t.getAttribute && (t.getAttribute('data-from') !== null || t.getAttribute('data-node') !== null || t.getAttribute('data-group') !== null))) t = t.parentNode;
     if (!t || t === box) return;
     var sel = box.querySelectorAll('.selected');
     for (var i = 0; i < sel.length; i++) sel[i].classList.remove('selected');
-    if (t.getAttribute('data-flows') !== null) {
+    if (t.getAttribute('data-from') !== null) {
       t.classList.add('selected');
-      var ids = t.getAttribute('data-flows').split(',').filter(Boolean).map(Number);
+      var ids = edgeFlows(t.getAttribute('data-from'), t.getAttribute('data-to'));
       showFlows(ids.length + ' flow(s)', ids);
     } else if (t.getAttribute('data-node') !== null) {
       showNode(t.getAttribute('data-node'));
@@ -260,20 +318,68 @@ export const REPORT_JS = String.raw`
   document.getElementById('zoom-in').addEventListener('click', function () { zoom = Math.min(4, zoom * 1.25); applyZoom(); });
   document.getElementById('zoom-out').addEventListener('click', function () { zoom = Math.max(0.1, zoom / 1.25); applyZoom(); });
 
-  // matrix
+  // matrix: by group (pairs of groups, counted) or by workload, filtered, shown a page at a time
   var mfilter = document.getElementById('matrix-filter');
   var monly = document.getElementById('matrix-disagree');
+  var mlevel = document.getElementById('matrix-level');
+  var mback = document.getElementById('matrix-back');
   var mbody = document.querySelector('#matrix-table tbody');
+  var mhead = document.querySelector('#matrix-table thead tr');
   var mmore = document.getElementById('matrix-more');
   var mcount = document.getElementById('matrix-count');
   var limit = 200;
+  // a drill-down from a row of groups: [source group index, destination group index]
+  var drill = null;
+  function groupLabel(i) { var g = groups[i]; return g ? (g.kind === 'domain' ? 'domain ' + g.label : g.label) : '?'; }
+  function matrixRows() {
+    var q = mfilter.value.trim().toLowerCase();
+    return flows.filter(function (f) {
+      if (monly.checked && !f.disagreement) return false;
+      if (drill && (nodes[f.si].gi !== drill[0] || nodes[f.di].gi !== drill[1])) return false;
+      if (!q) return true;
+      return label(f.src).toLowerCase().indexOf(q) >= 0 || label(f.dst).toLowerCase().indexOf(q) >= 0
+        || (mlevel.value === 'group' && (groupLabel(nodes[f.si].gi).toLowerCase().indexOf(q) >= 0 || groupLabel(nodes[f.di].gi).toLowerCase().indexOf(q) >= 0));
+    });
+  }
+  function setHead(first, second) {
+    var ths = mhead.querySelectorAll('th');
+    ths[0].textContent = first;
+    ths[1].textContent = second;
+  }
   function renderMatrix() {
     clear(mbody);
-    var q = mfilter.value.trim().toLowerCase();
-    var rows = data.flows.filter(function (f) {
-      if (monly.checked && !f.disagreement) return false;
-      return !q || label(f.src).toLowerCase().indexOf(q) >= 0 || label(f.dst).toLowerCase().indexOf(q) >= 0;
-    });
+    var rows = matrixRows();
+    mback.style.display = drill ? '' : 'none';
+    if (mlevel.value === 'group' && !drill) {
+      setHead('source group', 'destination group');
+      var by = {};
+      var keys = [];
+      rows.forEach(function (f) {
+        var k = nodes[f.si].gi + ',' + nodes[f.di].gi;
+        var a = by[k];
+        if (!a) { a = by[k] = { s: nodes[f.si].gi, d: nodes[f.di].gi, pairs: 0, allowed: 0, disagree: 0, cross: false, layers: {} }; keys.push(k); }
+        a.pairs++;
+        if (f.effective) a.allowed++;
+        if (f.disagreement) a.disagree++;
+        if (f.cross) a.cross = true;
+        Object.keys(f.layers).forEach(function (l) { if (f.layers[l]) a.layers[l] = (a.layers[l] || 0) + 1; });
+      });
+      keys.slice(0, limit).forEach(function (k) {
+        var a = by[k];
+        var tr = el('tr', null, a.disagree ? 'disagree' : '');
+        tr.setAttribute('data-groups', groups[a.s].id + ' ' + groups[a.d].id);
+        tr.appendChild(el('td', groupLabel(a.s), 'mono'));
+        tr.appendChild(el('td', groupLabel(a.d) + (a.cross ? ' ⇄' : ''), 'mono'));
+        data.layers.forEach(function (l) { tr.appendChild(el('td', (a.layers[l] || 0) + ' of ' + a.pairs, a.layers[l] ? '' : 'deny')); });
+        tr.appendChild(el('td', a.allowed + ' allowed' + (a.disagree ? ', ' + a.disagree + ' disagree' : ''), a.allowed ? '' : 'deny'));
+        tr.addEventListener('click', function () { drill = [a.s, a.d]; limit = 200; renderMatrix(); });
+        mbody.appendChild(tr);
+      });
+      mcount.textContent = keys.length + ' pair(s) of groups, ' + rows.length + ' pair(s) of workloads' + (keys.length > limit ? ', showing ' + limit : '');
+      mmore.style.display = keys.length > limit ? '' : 'none';
+      return;
+    }
+    setHead('source', 'destination');
     rows.slice(0, limit).forEach(function (f) {
       var tr = el('tr', null, f.disagreement ? 'disagree' : '');
       tr.setAttribute('data-flow', String(f.id));
@@ -288,14 +394,17 @@ export const REPORT_JS = String.raw`
       tr.addEventListener('click', function () { explainFlow(f.id); document.getElementById('graph').scrollIntoView(); });
       mbody.appendChild(tr);
     });
-    mcount.textContent = rows.length + ' pair(s)' + (rows.length > limit ? ', showing ' + limit : '');
+    mcount.textContent = (drill ? groupLabel(drill[0]) + ' → ' + groupLabel(drill[1]) + ': ' : '') + rows.length + ' pair(s)' + (rows.length > limit ? ', showing ' + limit : '');
     mmore.style.display = rows.length > limit ? '' : 'none';
   }
   mfilter.addEventListener('input', function () { limit = 200; renderMatrix(); });
   monly.addEventListener('change', function () { limit = 200; renderMatrix(); });
+  mlevel.addEventListener('change', function () { limit = 200; drill = null; renderMatrix(); });
+  mback.addEventListener('click', function () { limit = 200; drill = null; renderMatrix(); });
   mmore.addEventListener('click', function () { limit += 1000; renderMatrix(); });
   renderMatrix();
 
   show(document.getElementById('view-full') ? 'full' : 'overview');
+  window.bulkheadReport.ready = true;
 })();
 `;

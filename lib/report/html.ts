@@ -36,11 +36,29 @@ function verifySection(v: VerifyReport | undefined, source: ReportData['source']
   return `<section id="verify"><h2>Verify: per cluster and layer</h2>${verdict}${table(['cluster', 'layer', 'status', 'pairs', 'findings', 'approximations', 'audited'], rows, true)}${findings}${approx}${notes}</section>`;
 }
 
-/** The page's data: the report's nodes, groups and flows, with the explanations' texts interned in one table. */
+/**
+ * The page's data, compact: one string table, and every record as an array of numbers
+ * (string-table indices, node and group indices, flags) so that its size grows with the rows
+ * and not with the length of their names. The page's script decodes it (`PAGE_DATA_VERSION`).
+ *
+ * - `nodes`: `[id, label, kind, cluster, namespace, tier, level, domain, group, detail]`;
+ *   kind 0 workload, 1 platform, 2 external, 3 cloud endpoint; -1 for an absent field; group is an index into `groups`.
+ * - `groups`: `[id, label, kind, levels[], clusters[]]`; kind 0 domain, 1 namespace, 2 external
+ *   3 cloud network (members are the nodes naming the group).
+ * - `flows`: `[src, dst, flags, effective, …one per layer of `layers`, ranges, breakGlass, explanation]`:
+ *   src and dst are node indices; flags 1 cross-cluster, 2 external, 4 disagreement; the ports
+ *   are string indices (-1: the layer runs in neither cluster of the pair); explanation is an
+ *   index into `explanations` or -1.
+ * - `explanations`: `[connection, allowed, sides]`, a side `[cluster, direction, layers]`, a layer
+ *   `[layer, allowed, l7, reasons]`, each reason an index into `reasons`.
+ * - `reasons`: `[effect, policy, rule, detail]`, deduplicated (a policy's default-deny reads the
+ *   same for many flows).
+ */
 export function pageData(data: ReportData): unknown {
   const strings: string[] = [];
   const index = new Map<string, number>();
-  const intern = (t: string): number => {
+  const intern = (t: string | undefined): number => {
+    if (t === undefined) return -1;
     let i = index.get(t);
     if (i === undefined) {
       i = strings.length;
@@ -49,22 +67,55 @@ export function pageData(data: ReportData): unknown {
     }
     return i;
   };
+  const reasons: number[][] = [];
+  const reasonIndex = new Map<string, number>();
+  const reasonOf = (r: { effect: string; policy: string; rule?: string; detail: string }): number => {
+    const tuple = [intern(r.effect), intern(r.policy), intern(r.rule), intern(r.detail)];
+    const key = tuple.join(',');
+    let i = reasonIndex.get(key);
+    if (i === undefined) {
+      i = reasons.length;
+      reasons.push(tuple);
+      reasonIndex.set(key, i);
+    }
+    return i;
+  };
+  const groupIndex = new Map(data.groups.map((g, i) => [g.id, i]));
+  const nodeIndex = new Map(data.nodes.map((n, i) => [n.id, i]));
+  const KINDS = { workload: 0, platform: 1, external: 2, cloud: 3 } as const;
+  const GROUP_KINDS = { domain: 0, namespace: 1, external: 2, network: 3 } as const;
+  const nodes = data.nodes.map((n) => [
+    intern(n.id), intern(n.label), KINDS[n.kind], intern(n.cluster), intern(n.namespace), intern(n.tier), intern(n.level), intern(n.domain), groupIndex.get(n.group) ?? -1, intern(n.detail),
+  ]);
+  const groups = data.groups.map((g) => [intern(g.id), intern(g.label), GROUP_KINDS[g.kind], g.levels.map(intern), g.clusters.map(intern)]);
+  const explanations: unknown[] = [];
   const flows = data.flows.map((f) => {
-    const { explanation, ...rest } = f;
-    if (!explanation) return rest;
-    return {
-      ...rest,
-      x: [explanation.connection, explanation.allowed ? 1 : 0, explanation.sides.map((sd) => [sd.cluster, sd.direction, sd.layers.map((l) => [
-        l.layer, l.allowed ? 1 : 0, l.l7 ? 1 : 0, l.reasons.map((r) => [r.effect, intern(r.policy), r.rule === undefined ? -1 : intern(r.rule), intern(r.detail)]),
-      ])])],
-    };
+    let x = -1;
+    if (f.explanation) {
+      const e = f.explanation;
+      x = explanations.length;
+      explanations.push([intern(e.connection), e.allowed ? 1 : 0, e.sides.map((sd) => [intern(sd.cluster), intern(sd.direction), sd.layers.map((l) => [
+        intern(l.layer), l.allowed ? 1 : 0, l.l7 ? 1 : 0, l.reasons.map(reasonOf),
+      ])])]);
+    }
+    const flags = (f.cross ? 1 : 0) | (f.external ? 2 : 0) | (f.disagreement ? 4 : 0);
+    return [
+      nodeIndex.get(f.src) ?? -1, nodeIndex.get(f.dst) ?? -1, flags, intern(f.effective),
+      ...data.layers.map((l) => intern(f.layers[l])), intern(f.ranges), intern(f.breakGlass), x,
+    ];
   });
-  return { groupBy: data.groupBy, layers: data.layers, nodes: data.nodes, groups: data.groups, flows, strings };
+  return { version: PAGE_DATA_VERSION, source: data.source, groupBy: data.groupBy, layers: data.layers, strings, nodes, groups, flows, explanations, reasons, unexplained: data.unexplained };
 }
+
+/** The version of {@link pageData}'s layout, read by the page's script. */
+export const PAGE_DATA_VERSION = 2;
 
 function problemRows(ps: readonly Problem[]): string[][] {
   return ps.map((p) => [p.code, p.severity, p.path, p.message, p.fix]);
 }
+
+/** Above this many matrix rows the matrix opens aggregated by group (a click drills down to the workloads). */
+export const MATRIX_BY_WORKLOAD_LIMIT = 500;
 
 /**
  * Renders the report's data as one HTML page. Deterministic: the same data gives the same
@@ -112,11 +163,11 @@ export function renderReportHtml(data: ReportData): string {
     `<div class="graph-wrap"><div id="graph-box"></div><div id="panel"><p class="small">Click an edge to see which policy and rule in each layer decides it; click a node for its flows.</p></div></div>`,
     '</section>',
     '<section id="matrix"><h2>Connectivity per layer, and effective</h2>',
-    '<p class="small">Every pair some layer allows something between. A row is marked where the layers consulted for the pair disagree; n/a: the layer runs in neither cluster of the pair. Click a row for its explanation.</p>',
-    '<div class="toolbar"><input type="search" id="matrix-filter" placeholder="filter by endpoint"><label><input type="checkbox" id="matrix-disagree"> disagreements only</label><span id="matrix-count" class="small"></span></div>',
+    '<p class="small">Every pair some layer allows something between. A row is marked where the layers consulted for the pair disagree; n/a: the layer runs in neither cluster of the pair. By group, a row counts the pairs of workloads between two groups that each layer allows something between: click it for those pairs. By workload, click a row for its explanation.</p>',
+    `<div class="toolbar"><select id="matrix-level"><option value="group"${data.flows.length > MATRIX_BY_WORKLOAD_LIMIT ? ' selected' : ''}>by group (${data.groupBy === 'domain' ? 'domain, else namespace' : 'namespace'})</option><option value="node"${data.flows.length > MATRIX_BY_WORKLOAD_LIMIT ? '' : ' selected'}>by workload</option></select><input type="search" id="matrix-filter" placeholder="filter by endpoint or group"><label><input type="checkbox" id="matrix-disagree"> disagreements only</label><button id="matrix-back" type="button" style="display:none">all pairs</button><span id="matrix-count" class="small"></span></div>`,
     `<table id="matrix-table"><thead><tr><th>source</th><th>destination</th>${layerHeads}<th>effective</th></tr></thead><tbody></tbody></table>`,
     '<button id="matrix-more" type="button">show more</button>',
-    data.unexplained > 0 ? `<p class="small">${h(String(data.unexplained))} pair(s) have no precomputed explanation.</p>` : '',
+    data.unexplained > 0 ? `<p class="small">${h(String(data.unexplained))} pair(s) have no explanation in the page (over --max-explanations); the panel gives the bulkhead explain command for each.</p>` : '',
     '</section>',
     verifySection(data.verify, data.source),
     `<section id="controls"><h2>Break-glass grants in force</h2>${grants}<h2>Tiers and their controls</h2>${tiers}</section>`,

@@ -13,17 +13,19 @@ import { Topology } from '../model/topology';
 import { Plan } from '../plan/types';
 import { synthesize } from '../synth';
 import { loadWithEndpoints, verify } from '../verify';
+import { loadObjects } from '../analysis/loader';
+import { AwsSimulator } from '../analysis/simulators/aws';
 import { renderReportHtml } from './html';
 import { buildReportData, ReportData, ReportDataOptions } from './model';
 
 export { escapeHtml, jsonForScript } from './escape';
 export { layoutSvg } from './layout';
 export type { GraphView, ViewCluster, ViewEdge, ViewNode } from './layout';
-export { buildReportData, durationText, OTHER_EXTERNAL, representativePort } from './model';
+export { buildReportData, DEFAULT_MAX_EXPLANATIONS, durationText, OTHER_EXTERNAL, representativePort } from './model';
 export type {
   ReportCluster, ReportData, ReportDataOptions, ReportExplanation, ReportFlow, ReportGrant, ReportGroup, ReportGroupBy, ReportInput, ReportLayerVerdict, ReportNode, ReportTier,
 } from './model';
-export { renderReportHtml } from './html';
+export { MATRIX_BY_WORKLOAD_LIMIT, PAGE_DATA_VERSION, pageData, renderReportHtml } from './html';
 export { FULL_VIEW_LIMIT, drawnFlows, flowsByNode, fullView, groupView, overviewView } from './views';
 
 /** Options of {@link reportOfTopology}. */
@@ -74,6 +76,9 @@ export function reportOfTopology(topology: Topology, options: TopologyReportOpti
     facts: clusterFactsOf(s.plan, c.cluster),
     analysis: Analysis.of(loadWithEndpoints(s.plan, c.cluster, c.manifests), { trustDomain: c.cluster.trustDomain, clusterName: c.cluster.ciliumClusterName, podCidrs: c.cluster.podCidrs, resolve }),
   })));
+  // the networks' security groups (Crossplane objects), judged by the aws layer
+  const networkObjects = s.networks.flatMap((n) => n.manifests);
+  const cloud = networkObjects.some((m) => m.apiVersion.startsWith('ec2.aws.upbound.io/')) ? new AwsSimulator(loadObjects(networkObjects, 'aws').objects).cloud : undefined;
   const report = options.verify === false ? undefined : verify(topology, { now: options.clock });
   const env = s.plan.topology.environment;
   return buildReportData({
@@ -84,6 +89,7 @@ export function reportOfTopology(topology: Topology, options: TopologyReportOpti
     warnings: s.warnings,
     ...(report ? { verify: report } : {}),
     resolved: names,
+    ...(cloud ? { cloud } : {}),
   }, { ...reportDataOptions(options), ...(options.now === undefined && options.clock ? { now: options.clock.toISOString() } : {}) });
 }
 

@@ -38,7 +38,7 @@ export interface ViewEdge {
   readonly from: string;
   /** Destination node id. */
   readonly to: string;
-  /** Flow indices (into the report's flows) it stands for, ascending. */
+  /** Flow indices (into the report's flows) it stands for, ascending (counted in the edge's title; the page finds them from the edge's ends). */
   readonly flows: readonly number[];
   /** CSS classes (`cross`, `external`, `break-glass`). */
   readonly classes: readonly string[];
@@ -151,9 +151,12 @@ export function layoutSvg(view: GraphView): string {
   for (const e of edges) {
     const pts = routed.has(e) ? ((g.edge(`n\u0000${e.from}`, `n\u0000${e.to}`)?.points ?? []) as { x: number; y: number }[]) : straight(g, e);
     if (pts.length === 0) continue;
-    const d = `M${pts.map((p) => `${n1(p.x)},${n1(p.y)}`).join('L')}`;
-    const title = `${e.from} → ${e.to} (${e.flows.length} flow${e.flows.length === 1 ? '' : 's'})`;
-    out.push(`<g class="${['edge', ...e.classes].join(' ')}" data-flows="${e.flows.join(',')}"><title>${escapeHtml(title)}</title><path class="hit" d="${d}"/><path class="line" d="${d}" marker-end="url(#arrow)"/></g>`);
+    // whole pixels: an edge's path needs no finer grain, and a large view holds many
+    const d = `M${pts.map((p) => `${Math.round(p.x)},${Math.round(p.y)}`).join('L')}`;
+    // the ends are the data attributes and the nodes' own titles: the edge's title counts its flows
+    const title = `${e.flows.length} flow${e.flows.length === 1 ? '' : 's'}`;
+    // the page finds an edge's flows from its ends (see the page's script), so the edge does not list them
+    out.push(`<g class="${['edge', ...e.classes].join(' ')}" data-from="${escapeHtml(e.from)}" data-to="${escapeHtml(e.to)}"><title>${escapeHtml(title)}</title><path class="hit" d="${d}"/><path class="line" d="${d}" marker-end="url(#arrow)"/></g>`);
   }
   for (const n of nodes) {
     const l = g.node(`n\u0000${n.id}`);

@@ -8,10 +8,10 @@ import { cmp, Problem } from '../core/errors';
 import { ANNOTATIONS, LABELS } from '../core/names';
 import { isExternalId } from '../analysis/format';
 import { formatIpv4, parseCidr, parseIpv4 } from '../analysis/ipv4';
-import { MultiClusterAnalysis, MultiClusterExplanation } from '../analysis/multi-cluster';
+import { MultiClusterAnalysis, MultiClusterExplanation, SideMatrix } from '../analysis/multi-cluster';
 import { L4Protocol, PortSet } from '../analysis/portset';
 import { SIMULATORS } from '../analysis/simulators';
-import { AllowedConnection, AnalysisLayer, Reason, WorkloadEndpoint } from '../analysis/types';
+import { AllowedConnection, AnalysisLayer, CloudEndpoint, CloudLayer, Reason } from '../analysis/types';
 import { Plan, PlanTier } from '../plan/types';
 import { VerifyReport } from '../verify';
 
@@ -38,6 +38,13 @@ export interface ReportInput {
    * @default - none
    */
   readonly resolved?: Readonly<Record<string, string>>;
+  /**
+   * The cloud security-group layer of the declaration's networks (the `aws` simulator over the
+   * networks' Crossplane objects): its cloud endpoints become nodes, and what it allows between
+   * them rows of the `aws` layer.
+   * @default - none
+   */
+  readonly cloud?: CloudLayer;
 }
 
 /** Options of {@link buildReportData}. */
@@ -48,7 +55,7 @@ export interface ReportDataOptions {
   readonly generatedAt?: string;
   /** The time that decides which break-glass grants found in manifests are in force and how long they have left, RFC 3339. @default - none (expiries shown as they are) */
   readonly now?: string;
-  /** At most this many flows get a precomputed explanation (effective flows first, then disagreements). @default 20000 */
+  /** At most this many flows get a precomputed explanation (effective flows first, then disagreements). @default 2000 */
   readonly maxExplanations?: number;
 }
 
@@ -70,9 +77,9 @@ export interface ReportNode {
   readonly id: string;
   /** Short label (`ns/name`, the external's name). */
   readonly label: string;
-  /** What it is. */
-  readonly kind: 'workload' | 'platform' | 'external';
-  /** The cluster. @default - none (externals) */
+  /** What it is (`cloud`: a VM fleet or managed service of a cloud network, judged by its security groups). */
+  readonly kind: 'workload' | 'platform' | 'external' | 'cloud';
+  /** The cluster (for a cloud endpoint: its network). @default - none (externals) */
   readonly cluster?: string;
   /** Namespace. @default - none (externals) */
   readonly namespace?: string;
@@ -90,12 +97,12 @@ export interface ReportNode {
 
 /** A group of nodes, drawn as one node in the overview. */
 export interface ReportGroup {
-  /** Id: `domain:<name>`, `ns:<cluster>/<namespace>` or `external`. */
+  /** Id: `domain:<name>`, `ns:<cluster>/<namespace>`, `network:<network>` or `external`. */
   readonly id: string;
   /** Label. */
   readonly label: string;
   /** What it groups. */
-  readonly kind: 'domain' | 'namespace' | 'external';
+  readonly kind: 'domain' | 'namespace' | 'external' | 'network';
   /** Node ids, sorted. */
   readonly members: readonly string[];
   /** The tier levels of its members, sorted. */
@@ -221,6 +228,9 @@ export interface ReportData {
   readonly unexplained: number;
 }
 
+/** How many flows get an explanation in the page unless told otherwise (the others point at `bulkhead explain`). */
+export const DEFAULT_MAX_EXPLANATIONS = 2000;
+
 const LEVEL_ORDER = ['critical', 'highly-sensitive', 'sensitive', 'internal', 'public'];
 const PROTOCOL_PREFERENCE: readonly L4Protocol[] = ['TCP', 'UDP', 'SCTP'];
 /** The node every address outside the clusters that no declared external names goes to. */
@@ -323,6 +333,8 @@ interface Row {
   ranges: [number, number][];
   /** A raw connection to explain: multi-cluster ids and its ports. */
   sample?: { src: string; dst: string; ports: PortSet; effective: boolean };
+  /** For a pair of cloud endpoints: the endpoints, explained by the cloud layer. */
+  cloudPair?: readonly [CloudEndpoint, CloudEndpoint, string];
 }
 
 function tierControls(t: PlanTier): Record<string, string> {
@@ -355,7 +367,7 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
   const multi = input.analysis;
   const plan = input.plan;
   const groupBy = options.groupBy ?? 'domain';
-  const maxExplanations = options.maxExplanations ?? 20000;
+  const maxExplanations = options.maxExplanations ?? DEFAULT_MAX_EXPLANATIONS;
   const order = SIMULATORS.map((s) => s.layer);
   const present = new Map<string, AnalysisLayer[]>(multi.clusters.map((c) => [c.facts.name, order.filter((l) => c.analysis.presentLayers.includes(l))]));
   const layers = order.filter((l) => [...present.values()].some((ls) => ls.includes(l)));
@@ -394,6 +406,28 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
       });
     }
   }
+  // Cloud endpoints (VM fleets, managed services) of the networks, and what their groups allow between them.
+  const cloudEndpoints = (input.cloud?.endpoints ?? []).filter((e) => e.id.startsWith('cloud:'));
+  const networkOfCloud = (e: CloudEndpoint): string => e.network ?? e.vpc;
+  const cloudPlan = new Map((plan?.cloudWorkloads ?? []).map((w) => [w.key, w]));
+  for (const e of cloudEndpoints) {
+    const pw = cloudPlan.get(e.id);
+    const network = networkOfCloud(e);
+    nodes.set(e.id, {
+      id: e.id,
+      label: e.id.slice('cloud:'.length),
+      kind: 'cloud',
+      cluster: network,
+      ...(pw ? { tier: pw.tier.name, level: String(pw.tier.level) } : {}),
+      ...(pw?.domain ? { domain: pw.domain } : {}),
+      group: groupBy === 'domain' && pw?.domain ? `domain:${pw.domain}` : `network:${network}`,
+      detail: `security groups ${e.groups.join(', ')}${e.ranges.length > 0 ? ` · ${e.ranges.join(', ')}` : ''}`,
+    });
+  }
+  if (cloudEndpoints.length > 0) {
+    for (const e of cloudEndpoints) present.set(networkOfCloud(e), ['aws']);
+    if (!layers.includes('aws')) layers.splice(order.filter((l) => layers.includes(l) || l === 'aws').indexOf('aws'), 0, 'aws');
+  }
   const named = namedExternals(plan, input.resolved ?? {});
   const nodeOf = (id: string): { node: string; cluster: string; range?: [number, number] } => {
     const { cluster, rest } = splitId(id);
@@ -419,8 +453,8 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
     if (r) row.ranges.push(r);
     return row;
   };
-  const effective = multi.connectivity();
-  for (const c of layerConnectivity(multi, layers, present, effective)) {
+  const { perLayer, effective } = connectivityOf(multi, layers, present);
+  for (const c of perLayer) {
     const row = rowOf(c);
     row.layers.set(c.layer, (row.layers.get(c.layer) ?? PortSet.EMPTY).union(c.ports));
     if (!row.sample) row.sample = { src: c.src, dst: c.dst, ports: c.ports, effective: false };
@@ -429,6 +463,16 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
     const row = rowOf(c);
     row.effective = row.effective.union(c.ports);
     if (!row.sample || !row.sample.effective) row.sample = { src: c.src, dst: c.dst, ports: c.ports, effective: true };
+  }
+  for (const a of cloudEndpoints) {
+    for (const b of cloudEndpoints) {
+      if (a === b) continue;
+      const ports = input.cloud!.allowedPorts(a, b);
+      if (ports.isEmpty()) continue;
+      const key = `${a.id}\u0000${b.id}`;
+      // the groups are the only layer between two cloud endpoints: what they allow is the effective connectivity
+      rows.set(key, { src: a.id, dst: b.id, srcCluster: networkOfCloud(a), dstCluster: networkOfCloud(b), layers: new Map([['aws', ports]]), effective: ports, ranges: [], cloudPair: [a, b, networkOfCloud(a)] });
+    }
   }
 
   // Break-glass flows of the plan, by node pair.
@@ -455,14 +499,16 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
     const b = present.get(r.dstCluster) ?? [];
     return layers.filter((l) => a.includes(l) || b.includes(l));
   };
-  const disagrees = (r: Row): boolean => disagreeing(consultedOf(r), r.layers);
+  // decided once per row: the explanations' order and the rows both read it
+  const disagreement = new Map<Row, boolean>(sortedRows.map((x) => [x.row, disagreeing(consultedOf(x.row), x.row.layers)]));
+  const disagrees = (r: Row): boolean => disagreement.get(r) === true;
   const explainOrder = [
     ...sortedRows.filter((x) => !x.row.effective.isEmpty()),
     ...sortedRows.filter((x) => x.row.effective.isEmpty() && disagrees(x.row)),
   ];
   const explanations = new Map<string, ReportExplanation>();
   for (const { key, row } of explainOrder.slice(0, maxExplanations)) {
-    const e = explainRow(multi, row);
+    const e = row.cloudPair ? explainCloudRow(input.cloud!, row) : explainRow(multi, row);
     if (e) explanations.set(key, e);
   }
 
@@ -507,8 +553,8 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
   }
   const groupList: ReportGroup[] = [...groups.entries()].map(([id, g]) => ({
     id,
-    label: id === 'external' ? 'outside the clusters' : id.startsWith('domain:') ? id.slice('domain:'.length) : id.slice('ns:'.length),
-    kind: id === 'external' ? 'external' as const : id.startsWith('domain:') ? 'domain' as const : 'namespace' as const,
+    label: id === 'external' ? 'outside the clusters' : id.startsWith('domain:') ? id.slice('domain:'.length) : id.startsWith('network:') ? `network ${id.slice('network:'.length)}` : id.slice('ns:'.length),
+    kind: id === 'external' ? 'external' as const : id.startsWith('domain:') ? 'domain' as const : id.startsWith('network:') ? 'network' as const : 'namespace' as const,
     members: g.members,
     levels: [...g.levels].sort((a, b) => levelRank(a) - levelRank(b) || cmp(a, b)),
     clusters: [...g.clusters].sort(cmp),
@@ -550,55 +596,82 @@ export function disagreeing(layers: readonly AnalysisLayer[], ports: ReadonlyMap
   return false;
 }
 
+/** A connection one layer allows. */
+type LayerConnection = AllowedConnection & { readonly layer: AnalysisLayer };
+
 /**
- * What each layer allows, within the protocols it enforces ({@link enforcedScope}): the pairs
- * within each cluster from that cluster's analysis, and the pairs across clusters as both sides
- * judge them. A layer with a narrower scope (Istio: TCP) is asked across clusters only about the
- * pairs another layer allows something between, or the effective connectivity does: it would
- * otherwise list nearly every pair for the protocols it leaves to the network layers.
+ * What each layer allows, within the protocols it enforces ({@link enforcedScope}), and what
+ * every layer allows together (the effective connectivity): the pairs within each cluster from
+ * that cluster's analysis, and the pairs across clusters as both sides judge them. Across
+ * clusters each side's answer is computed once per pair (the layer's bulk query, see
+ * {@link MultiClusterAnalysis.sideMatrix}) and serves both the layer's row and the effective
+ * one. A layer with a narrower scope (Istio: TCP) is listed across clusters only for the pairs
+ * another layer allows something between: it would otherwise list nearly every pair for the
+ * protocols it leaves to the network layers.
  */
-function layerConnectivity(multi: MultiClusterAnalysis, layers: readonly AnalysisLayer[], present: ReadonlyMap<string, readonly AnalysisLayer[]>, effective: readonly AllowedConnection[]): (AllowedConnection & { layer: AnalysisLayer })[] {
-  const out: (AllowedConnection & { layer: AnalysisLayer })[] = [];
+function connectivityOf(multi: MultiClusterAnalysis, layers: readonly AnalysisLayer[], present: ReadonlyMap<string, readonly AnalysisLayer[]>): { perLayer: LayerConnection[]; effective: AllowedConnection[] } {
+  const perLayer: LayerConnection[] = [];
+  const effective: AllowedConnection[] = [];
   const runs = (cluster: string, layer: AnalysisLayer): boolean => (present.get(cluster) ?? []).includes(layer);
+  for (const c of multi.clusters) {
+    const n = c.facts.name;
+    for (const layer of layers) {
+      if (!runs(n, layer)) continue;
+      for (const a of c.analysis.connectivity({ layer, scope: enforcedScope(layer) })) perLayer.push({ layer, src: `${n}:${a.src}`, dst: `${n}:${a.dst}`, ports: a.ports });
+    }
+    for (const a of c.analysis.connectivity()) effective.push({ src: `${n}:${a.src}`, dst: `${n}:${a.dst}`, ports: a.ports });
+  }
   const wide = layers.filter((l) => enforcedScope(l).isAll());
   const narrow = layers.filter((l) => !enforcedScope(l).isAll());
-  for (const c of multi.clusters) {
-    for (const layer of layers) {
-      if (!runs(c.facts.name, layer)) continue;
-      for (const a of c.analysis.connectivity({ layer, scope: enforcedScope(layer) })) {
-        out.push({ layer, src: `${c.facts.name}:${a.src}`, dst: `${c.facts.name}:${a.dst}`, ports: a.ports });
+  for (const a of multi.clusters) {
+    for (const b of multi.clusters) {
+      if (a === b) continue;
+      const A = a.facts.name;
+      const B = b.facts.name;
+      const srcs = a.analysis.context.workloads;
+      const dsts = b.analysis.context.workloads;
+      // per layer judged for the pair: the egress side (A runs it) and the ingress side (B runs it)
+      const sidesOf = (layer: AnalysisLayer): SideMatrix[] => [
+        ...multi.consulted(A, layer).map((sim) => multi.sideMatrix(sim, 'egress', A, srcs, B, dsts)),
+        ...multi.consulted(B, layer).map((sim) => multi.sideMatrix(sim, 'ingress', A, srcs, B, dsts)),
+      ];
+      const wideSides = wide.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, sides: sidesOf(l) }));
+      const narrowSides = narrow.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, sides: sidesOf(l), scope: enforcedScope(l) }));
+      const judged = (sides: readonly SideMatrix[], i: number, j: number): PortSet => {
+        let ports = PortSet.ALL;
+        for (const side of sides) {
+          ports = ports.intersect(side(i, j));
+          if (ports.isEmpty()) break;
+        }
+        return ports;
+      };
+      for (let i = 0; i < srcs.length; i++) {
+        const src = `${A}:${srcs[i].id}`;
+        for (let j = 0; j < dsts.length; j++) {
+          let together = PortSet.ALL;
+          let any = false;
+          const dst = `${B}:${dsts[j].id}`;
+          for (const w of wideSides) {
+            const ports = judged(w.sides, i, j);
+            together = together.isEmpty() ? together : together.intersect(ports);
+            if (!ports.isEmpty()) {
+              any = true;
+              perLayer.push({ layer: w.layer, src, dst, ports });
+            }
+          }
+          if (!any && wideSides.length > 0) continue;
+          for (const x of narrowSides) {
+            const ports = judged(x.sides, i, j);
+            together = together.isEmpty() ? together : together.intersect(ports);
+            const scoped = ports.intersect(x.scope);
+            if (!scoped.isEmpty()) perLayer.push({ layer: x.layer, src, dst, ports: scoped });
+          }
+          if (!together.isEmpty()) effective.push({ src, dst, ports: together });
+        }
       }
     }
   }
-  if (multi.clusters.length < 2) return out;
-  const candidates = new Set<string>();
-  const crossOf = (a: AllowedConnection): boolean => splitId(a.src).cluster !== splitId(a.dst).cluster;
-  for (const layer of wide) {
-    for (const a of multi.connectivity({ layer, crossOnly: true })) {
-      const sc = splitId(a.src).cluster;
-      const dc = splitId(a.dst).cluster;
-      // a pair is judged by a layer only where one of its clusters runs it
-      if (!runs(sc, layer) && !runs(dc, layer)) continue;
-      out.push({ layer, ...a });
-      candidates.add(`${a.src}\u0000${a.dst}`);
-    }
-  }
-  for (const a of effective) if (crossOf(a)) candidates.add(`${a.src}\u0000${a.dst}`);
-  const workload = new Map<string, WorkloadEndpoint>(multi.clusters.flatMap((c) => c.analysis.context.workloads.map((w): [string, WorkloadEndpoint] => [`${c.facts.name}:${w.id}`, w])));
-  for (const key of [...candidates].sort(cmp)) {
-    const [src, dst] = key.split('\u0000');
-    const sw = workload.get(src);
-    const dw = workload.get(dst);
-    if (!sw || !dw) continue;
-    const sc = splitId(src).cluster;
-    const dc = splitId(dst).cluster;
-    for (const layer of narrow) {
-      if (!runs(sc, layer) && !runs(dc, layer)) continue;
-      const ports = multi.crossPorts(sc, sw, dc, dw, layer).intersect(enforcedScope(layer));
-      if (!ports.isEmpty()) out.push({ layer, src, dst, ports });
-    }
-  }
-  return out;
+  return { perLayer, effective };
 }
 
 function levelRank(level: string): number {
@@ -629,6 +702,18 @@ function explainRow(multi: MultiClusterAnalysis, row: Row): ReportExplanation | 
       direction: s.direction,
       layers: s.layers.map((l) => ({ layer: l.layer, allowed: l.allowed, ...(l.l7Restricted ? { l7: true } : {}), reasons: l.reasons.map((r) => ({ ...r })) })),
     })),
+  };
+}
+
+function explainCloudRow(cloud: CloudLayer, row: Row): ReportExplanation | undefined {
+  const [a, b, network] = row.cloudPair!;
+  const port = representativePort(row.effective);
+  if (!port) return undefined;
+  const v = cloud.explain(a, b, { protocol: port.protocol, port: port.port });
+  return {
+    connection: `${port.protocol}/${port.port} from ${a.id} to ${b.id}`,
+    allowed: v.allowed,
+    sides: [{ cluster: network, direction: 'local', layers: [{ layer: v.layer, allowed: v.allowed, reasons: v.reasons.map((r) => ({ ...r })) }] }],
   };
 }
 

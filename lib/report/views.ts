@@ -24,7 +24,7 @@ function levelClass(level: string | undefined): string {
 }
 
 function groupNode(g: ReportGroup, collapsed: boolean): ViewNode {
-  const count = `${g.members.length} ${g.kind === 'external' ? 'destination' : 'workload'}${g.members.length === 1 ? '' : 's'}`;
+  const count = `${g.members.length} ${g.kind === 'external' ? 'destination' : g.kind === 'network' ? 'cloud endpoint' : 'workload'}${g.members.length === 1 ? '' : 's'}`;
   return {
     id: g.id,
     label: g.label,

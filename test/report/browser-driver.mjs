@@ -64,9 +64,7 @@ try {
 
   // an edge: payment-service → fraud-detection, clicked in the view the search opened
   const clicked = await page.evaluate(() => {
-    const data = JSON.parse(document.getElementById('bh-data').textContent);
-    const f = data.flows.find((x) => x.src === 'eks-prod:payments/payment-service[Deployment]' && x.dst === 'eks-prod:payments/fraud-detection[Deployment]');
-    const e = [...document.querySelectorAll('#graph-box svg g.edge')].find((g) => g.getAttribute('data-flows') === String(f.id));
+    const e = [...document.querySelectorAll('#graph-box svg g.edge')].find((g) => g.getAttribute('data-from') === 'eks-prod:payments/payment-service[Deployment]' && g.getAttribute('data-to') === 'eks-prod:payments/fraud-detection[Deployment]');
     if (!e) return false;
     e.scrollIntoView({ block: 'center', inline: 'center' });
     return true;
@@ -74,9 +72,7 @@ try {
   out.edgeFound = clicked;
   if (clicked) {
     const box = await page.evaluate(() => {
-      const data = JSON.parse(document.getElementById('bh-data').textContent);
-      const f = data.flows.find((x) => x.src === 'eks-prod:payments/payment-service[Deployment]' && x.dst === 'eks-prod:payments/fraud-detection[Deployment]');
-      const p = [...document.querySelectorAll('#graph-box svg g.edge')].find((g) => g.getAttribute('data-flows') === String(f.id)).querySelector('path.hit');
+      const p = [...document.querySelectorAll('#graph-box svg g.edge')].find((g) => g.getAttribute('data-from') === 'eks-prod:payments/payment-service[Deployment]' && g.getAttribute('data-to') === 'eks-prod:payments/fraud-detection[Deployment]').querySelector('path.hit');
       const len = p.getTotalLength();
       const pt = p.getPointAtLength(len / 2);
       const m = p.getScreenCTM();

@@ -126,3 +126,24 @@ describe('bad options are coded problems', () => {
     expect(r.err).toMatch(/--out/);
   });
 });
+
+describe('an Environments', () => {
+  const ENVS = path.join(__dirname, '../../examples/environments/declaration.ts');
+
+  test('without #<environment> is refused, listing its environments and the command for each', () => {
+    const out = path.join(tmp, 'envs.html');
+    const r = cli('report', ENVS, '--out', out);
+    expect(r.code).toBe(EXIT_BAD_INPUT);
+    expect(r.err).toMatch(/BH-CLI-DECLARATION/);
+    expect(r.err).toMatch(/declares the environments dev, prod, staging/);
+    for (const env of ['dev', 'prod', 'staging']) expect(r.err).toContain(`bulkhead report '${ENVS}#${env}' --out ${path.join(tmp, `envs-${env}.html`)}`);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('with #<environment> reports that environment', () => {
+    const out = path.join(tmp, 'envs-prod.html');
+    const r = cli('report', `${ENVS}#prod`, '--out', out);
+    expect(r.code).toBe(EXIT_OK);
+    expect(fs.readFileSync(out, 'utf8')).toContain('(prod)');
+  });
+});

@@ -20,8 +20,8 @@ test('draws every node and every edge between two drawn nodes, with the data the
   expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" class="graph" width="')).toBe(true);
   expect(svg.match(/<g class="node/g)).toHaveLength(3);
   expect(svg.match(/<g class="edge/g)).toHaveLength(2);
-  expect(svg).toContain('<g class="edge" data-flows="0">');
-  expect(svg).toContain('<g class="edge external" data-flows="1,2">');
+  expect(svg).toContain('<g class="edge" data-from="a" data-to="b">');
+  expect(svg).toContain('<g class="edge external" data-from="b" data-to="c">');
   expect(svg).toContain('data-group="external"');
   // laid out: every node is placed with a translation, every edge has a path
   expect(svg.match(/transform="translate\(\d+(\.\d)?,\d+(\.\d)?\)"/g)).toHaveLength(3);

@@ -8,7 +8,13 @@ import { declareShop, EXAMPLE_NOW } from '../../examples/ecommerce/declaration';
 import { PortSet } from '../../lib/analysis/portset';
 import { AnalysisLayer } from '../../lib/analysis/types';
 import { disagreeing, durationText, enforcedScope, representativePort } from '../../lib/report/model';
-import { ReportData, reportOfTopology } from '../../lib/report';
+import { pageData, ReportData, reportOfTopology } from '../../lib/report';
+import { Port } from '../../lib/core/port';
+import { LAYERS } from '../../lib/core/layers';
+import { Cluster } from '../../lib/model/cluster';
+import { Workload } from '../../lib/model/workload';
+import { base, NOW } from '../plan/declare';
+import { managed, network, vm } from '../plan/declare-cloud';
 
 jest.setTimeout(180_000);
 
@@ -124,4 +130,41 @@ test('durationText', () => {
   expect(durationText(90061)).toBe('1d 1h 1m');
   expect(durationText(30)).toBe('0m');
   expect(durationText(0)).toBe('expired');
+});
+
+describe('a declaration with a cloud network: the aws security-group layer', () => {
+  const cloudData = (() => {
+    const b = base();
+    const vpc = network(b.topo, 'vpc');
+    const eks = new Cluster(b.topo, 'eks2', { cloud: 'aws', region: 'eu-west-1', podCidrs: ['10.0.128.0/17'], layers: [...LAYERS], network: vpc });
+    const erp = vm(b.topo, 'erp', vpc);
+    const db = managed(b.topo, 'orders-db', vpc);
+    new Workload(b.topo, 'api', { cluster: eks, namespace: 'orders', securityGroup: true, ports: { http: Port.tcp(8080) } });
+    erp.allowTo(db, Port.POSTGRES);
+    return reportOfTopology(b.topo, { clock: NOW });
+  })();
+
+  test('its cloud endpoints are nodes of their network, and the aws layer is a column', () => {
+    expect(cloudData.layers).toContain('aws');
+    const clouds = cloudData.nodes.filter((n) => n.kind === 'cloud').map((n) => [n.id, n.cluster, n.group]);
+    expect(clouds).toEqual([['cloud:vpc/erp', 'vpc', 'network:vpc'], ['cloud:vpc/orders-db', 'vpc', 'network:vpc']]);
+    expect(cloudData.groups.find((g) => g.id === 'network:vpc')).toMatchObject({ kind: 'network', members: ['cloud:vpc/erp', 'cloud:vpc/orders-db'] });
+  });
+
+  test('what the groups allow between cloud endpoints is a row of the aws layer, explained by the groups\' rules', () => {
+    const f = cloudData.flows.find((x) => x.src === 'cloud:vpc/erp' && x.dst === 'cloud:vpc/orders-db')!;
+    expect(f).toMatchObject({ layers: { aws: 'TCP 5432' }, effective: 'TCP 5432', disagreement: false });
+    expect(f.explanation?.allowed).toBe(true);
+    expect(f.explanation?.sides[0].layers[0].layer).toBe('aws');
+    expect(f.explanation?.sides[0].layers[0].reasons.some((r) => r.effect === 'allow' && /SecurityGroup/.test(r.policy))).toBe(true);
+    // the database calls nothing: no row the other way
+    expect(cloudData.flows.find((x) => x.src === 'cloud:vpc/orders-db' && x.dst === 'cloud:vpc/erp')).toBeUndefined();
+    // the page holds them
+    const page = pageData(cloudData) as { nodes: number[][]; strings: string[] };
+    expect(page.nodes.filter((n) => n[2] === 3).map((n) => page.strings[n[0]])).toEqual(['cloud:vpc/erp', 'cloud:vpc/orders-db']);
+  });
+
+  test('verify judges the network\'s aws layer', () => {
+    expect(cloudData.verify?.layers.filter((l) => l.layer === 'aws').map((l) => [l.cluster, l.status])).toEqual([['vpc', 'exact']]);
+  });
 });
