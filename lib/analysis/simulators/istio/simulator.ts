@@ -104,7 +104,7 @@ import { Problem } from '../../../core/errors';
 import { ProblemSet, inputError } from '../../errors';
 import { L4Protocol, L4_PROTOCOLS, PortSet } from '../../portset';
 import { isRecord } from '../../selector';
-import { AllowedPair, AnalysisContext, Connection, Endpoint, LayerSimulator, LayerVerdict, Reason, SourceRef, WorkloadEndpoint } from '../../types';
+import { AllowedPair, AnalysisContext, CandidatePairs, Connection, Endpoint, LayerSimulator, LayerVerdict, Reason, SourceRef, WorkloadEndpoint } from '../../types';
 import {
   PortSetTable, at, cmpStr, containerPortsKey, emitPairs, endpointClasses, labelsKey, portSetFromDecisions, reason, sortRanges, withSource,
 } from '../common';
@@ -193,8 +193,9 @@ export interface IstioSimulator extends LayerSimulator {
    * allowed on UDP and SCTP, and asking about TCP alone keeps the answer small.
    *
    * @param scope the ports asked about @default PortSet.ALL
+   * @param candidates only these pairs are asked about @default - every pair
    */
-  allowedPairs(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope?: PortSet): readonly AllowedPair[];
+  allowedPairs(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope?: PortSet, candidates?: CandidatePairs): readonly AllowedPair[];
 }
 
 /**
@@ -441,8 +442,11 @@ class IstioLayer implements IstioSimulator {
    * @param scope only these ports are asked about: every answer is intersected with it, and
    *   pairs with nothing in it are left out (Istio allows all of UDP and SCTP, so asking about
    *   TCP only keeps the answer sparse) @default PortSet.ALL
+   * @param candidates only these pairs are asked about: the answers are the same, given per
+   *   candidate pair, so the work grows with the candidates instead of the classes' members
+   *   @default - every pair
    */
-  public allowedPairs(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope: PortSet = PortSet.ALL): AllowedPair[] {
+  public allowedPairs(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope: PortSet = PortSet.ALL, candidates?: CandidatePairs): AllowedPair[] {
     const out: AllowedPair[] = [];
     const table = new PortSetTable();
     const everywhere = table.id(scope);
@@ -520,19 +524,47 @@ class IstioLayer implements IstioSimulator {
     const result = new Int32Array(C);
     const stamp = new Int32Array(C);
     const everything = srcCls.srcMembers.flat();
-    dstCls.reps.forEach((dst, d) => {
-      if (dst.type !== 'workload') return;
-      const dstIdx = dstCls.dstMembers[d];
-      if (this.ambient(dst)) {
-        // ztunnel and the waypoint: each source class is judged on its own
+    const srcClassOf = new Int32Array(sources.length);
+    srcCls.srcMembers.forEach((members, c) => {
+      for (const i of members) srcClassOf[i] = c;
+    });
+    // every pair of a source class with the destinations given, or only the candidate pairs among them
+    const emitClasses = (dstIdx: readonly number[], idOf: (c: number) => number): void => {
+      if (!candidates) {
         for (let c = 0; c < C; c++) {
-          const id = judge(srcCls.reps[c], dst);
+          const id = idOf(c);
           if (id !== 0) emitPairs(out, srcCls.srcMembers[c], dstIdx, sources, destinations, table.set(id));
         }
         return;
       }
+      for (const j of dstIdx) {
+        const did = destinations[j].id;
+        for (const i of candidates.sourcesOf(j)) {
+          if (sources[i].id === did) continue;
+          const id = idOf(srcClassOf[i]);
+          if (id !== 0) out.push({ src: i, dst: j, ports: table.set(id) });
+        }
+      }
+    };
+    const judged = new Int32Array(C);
+    dstCls.reps.forEach((dst, d) => {
+      if (dst.type !== 'workload') return;
+      const dstIdx = dstCls.dstMembers[d];
+      if (this.ambient(dst)) {
+        // ztunnel and the waypoint: each source class is judged on its own (once, when asked)
+        emitClasses(dstIdx, (c) => {
+          if (stamp[c] !== d + 1) {
+            stamp[c] = d + 1;
+            judged[c] = judge(srcCls.reps[c], dst);
+          }
+          return judged[c];
+        });
+        return;
+      }
       if (!this.inMesh(dst)) {
-        if (everywhere !== 0) emitPairs(out, everything, dstIdx, sources, destinations, table.set(everywhere));
+        if (everywhere === 0) return;
+        if (candidates) emitClasses(dstIdx, () => everywhere);
+        else emitPairs(out, everything, dstIdx, sources, destinations, table.set(everywhere));
         return;
       }
       // classes one of the destination's source conditions sets apart get their own answer
@@ -559,16 +591,13 @@ class IstioLayer implements IstioSimulator {
         const c = list.find((x) => stamp[x] !== d + 1);
         return c === undefined ? 0 : judge(srcCls.reps[c], dst);
       });
-      if (shared.every((id) => id === 0)) {
+      if (shared.every((id) => id === 0) && !candidates) {
         for (const c of special.sort((a, b) => a - b)) {
           if (result[c] !== 0) emitPairs(out, srcCls.srcMembers[c], dstIdx, sources, destinations, table.set(result[c]));
         }
         return;
       }
-      for (let c = 0; c < C; c++) {
-        const id = stamp[c] === d + 1 ? result[c] : shared[kindIndex[c]];
-        if (id !== 0) emitPairs(out, srcCls.srcMembers[c], dstIdx, sources, destinations, table.set(id));
-      }
+      emitClasses(dstIdx, (c) => (stamp[c] === d + 1 ? result[c] : shared[kindIndex[c]]));
     });
 
     // outbound: from workloads to external ranges
