@@ -550,6 +550,7 @@ class IstioLayer implements IstioSimulator {
     dstCls.reps.forEach((dst, d) => {
       if (dst.type !== 'workload') return;
       const dstIdx = dstCls.dstMembers[d];
+      if (candidates && dstIdx.every((j) => candidates.sourcesOf(j).length === 0)) return;
       if (this.ambient(dst)) {
         // ztunnel and the waypoint: each source class is judged on its own (once, when asked)
         emitClasses(dstIdx, (c) => {
@@ -577,6 +578,12 @@ class IstioLayer implements IstioSimulator {
           if (stamp[c] === d + 1) continue;
           stamp[c] = d + 1;
           special.push(c);
+          result[c] = -1;
+        }
+      }
+      // judged when first asked: classes with the same answers to every condition share one judgement
+      const specialId = (c: number): number => {
+        if (result[c] < 0) {
           const sig = `${kinds[c]}|${tables.map((x) => x.codes[c]).join('')}`;
           let id = bySig.get(sig);
           if (id === undefined) {
@@ -585,19 +592,25 @@ class IstioLayer implements IstioSimulator {
           }
           result[c] = id;
         }
-      }
+        return result[c];
+      };
       // the others share one answer per kind of source, given by any of them
-      const shared = byKind.map((list) => {
-        const c = list.find((x) => stamp[x] !== d + 1);
-        return c === undefined ? 0 : judge(srcCls.reps[c], dst);
-      });
-      if (shared.every((id) => id === 0) && !candidates) {
+      const shared = [-1, -1, -1];
+      const sharedId = (k: number): number => {
+        if (shared[k] < 0) {
+          const c = byKind[k].find((x) => stamp[x] !== d + 1);
+          shared[k] = c === undefined ? 0 : judge(srcCls.reps[c], dst);
+        }
+        return shared[k];
+      };
+      if (!candidates && [0, 1, 2].every((k) => sharedId(k) === 0)) {
         for (const c of special.sort((a, b) => a - b)) {
-          if (result[c] !== 0) emitPairs(out, srcCls.srcMembers[c], dstIdx, sources, destinations, table.set(result[c]));
+          const id = specialId(c);
+          if (id !== 0) emitPairs(out, srcCls.srcMembers[c], dstIdx, sources, destinations, table.set(id));
         }
         return;
       }
-      emitClasses(dstIdx, (c) => (stamp[c] === d + 1 ? result[c] : shared[kindIndex[c]]));
+      emitClasses(dstIdx, (c) => (stamp[c] === d + 1 ? specialId(c) : sharedId(kindIndex[c])));
     });
 
     // outbound: from workloads to external ranges
