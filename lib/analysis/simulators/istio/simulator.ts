@@ -116,7 +116,7 @@ import { decodeServiceEntry } from './decode/serviceentry';
 import { readMeta } from './decode/shared';
 import { decodeSidecar } from './decode/sidecar';
 import { DecodedPeerAuthentication, DecodedServiceEntry, DecodedSidecar, OutboundMode, PortProtocol, ServicePort, selects } from './model';
-import { MtlsDecision, mtlsModeOf } from './peerauthn';
+import { MtlsDecision, MtlsLevels, mtlsLevelsOf, mtlsModeAt } from './peerauthn';
 import { serviceEntryCovers, serviceEntryVisible } from './serviceentry';
 import { sidecarOf } from './sidecar';
 import { AmbientService, isAmbient, readAmbientService, readWaypoint, servicesOf, Waypoint, WaypointResolution, waypointOf } from './waypoint';
@@ -175,6 +175,13 @@ export interface IstioSimulatorOptions {
    * @default - errors name the object and the field only
    */
   readonly sourceOf?: (object: unknown) => SourceRef | undefined;
+}
+
+/** The enforced policies of a destination by action. */
+interface EnforcedPolicies {
+  readonly custom: readonly AuthorizationPolicyKind[];
+  readonly deny: readonly AuthorizationPolicyKind[];
+  readonly allow: readonly AuthorizationPolicyKind[];
 }
 
 /**
@@ -252,6 +259,8 @@ class IstioLayer implements IstioSimulator {
   private readonly waypoints: Waypoint[] = [];
   private readonly waypointCache = new Map<string, WaypointResolution>();
   private readonly selectionCache = new Map<string, PortSelection>();
+  private readonly mtlsCache = new Map<string, MtlsLevels>();
+  private readonly enforcedCache = new Map<string, EnforcedPolicies>();
   /** Compiled condition values, and the source addresses the rules name. */
   private readonly atoms: AtomTable;
 
@@ -383,20 +392,31 @@ class IstioLayer implements IstioSimulator {
 
   /** Whether {@link decide} allows: the same decision, without the reasons. */
   private decideAllowed(dst: WorkloadEndpoint, f: Facts): boolean {
-    const policies = this.policiesFor(dst);
+    const { custom, deny, allow } = this.enforcedFor(dst);
     if (this.customAnswer === 'deny') {
-      for (const p of policies) {
-        if (p.dryRun || p.action !== 'CUSTOM') continue;
+      for (const p of custom) {
         const t = p.rules.map((r) => evalRule(r, f, p.action)).find((x) => x !== 'no');
         if (t === 'yes') return false;
       }
     }
-    for (const p of policies) {
-      if (p.dryRun || p.action !== 'DENY') continue;
+    for (const p of deny) {
       if (p.rules.some((r) => evalRule(r, f, p.action) === 'yes')) return false;
     }
-    const allows = policies.filter((p) => !p.dryRun && p.action === 'ALLOW');
-    return allows.length === 0 || allows.some((p) => p.rules.some((r) => evalRule(r, f, p.action) !== 'no'));
+    return allow.length === 0 || allow.some((p) => p.rules.some((r) => evalRule(r, f, p.action) !== 'no'));
+  }
+
+  /** The enforced (not dry-run) CUSTOM, DENY and ALLOW policies of a destination, in order. */
+  private enforcedFor(dst: WorkloadEndpoint): EnforcedPolicies {
+    const hit = this.enforcedCache.get(dst.id);
+    if (hit) return hit;
+    const policies = this.policiesFor(dst).filter((p) => !p.dryRun);
+    const out = {
+      custom: policies.filter((p) => p.action === 'CUSTOM'),
+      deny: policies.filter((p) => p.action === 'DENY'),
+      allow: policies.filter((p) => p.action === 'ALLOW'),
+    };
+    this.enforcedCache.set(dst.id, out);
+    return out;
   }
 
   /** The ports where a decision about `dst` can change: those its policies name, and its own. */
@@ -824,7 +844,12 @@ class IstioLayer implements IstioSimulator {
   }
 
   private mtlsMode(dst: WorkloadEndpoint, port: number): MtlsDecision {
-    return mtlsModeOf(this.peerAuthn, this.root, dst, port);
+    let levels = this.mtlsCache.get(dst.id);
+    if (!levels) {
+      levels = mtlsLevelsOf(this.peerAuthn, this.root, dst);
+      this.mtlsCache.set(dst.id, levels);
+    }
+    return mtlsModeAt(levels, port);
   }
 
   private portKind(dst: WorkloadEndpoint, port: number): IstioPortProtocol {
