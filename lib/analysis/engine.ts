@@ -15,6 +15,7 @@ import {
   AllowedConnection,
   AnalysisContext,
   AnalysisLayer,
+  CandidatePairs,
   CloudEndpoint,
   CloudEndpointSpec,
   CloudLayer,
@@ -252,7 +253,7 @@ export class Analysis {
     for (const sim of ordered) {
       const next: Map<number, PortSet>[] = sources.map(() => new Map());
       if (sim.allowedPairs) {
-        for (const p of sim.allowedPairs(sources, dests, scope)) {
+        for (const p of sim.allowedPairs(sources, dests, scope, current && candidatesOf(current, dests.length))) {
           if (skip(sources[p.src], dests[p.dst])) continue;
           if (current === undefined) {
             const ports = scope ? p.ports.intersect(scope) : p.ports;
@@ -784,6 +785,15 @@ function cloudConnectivity(layer: CloudLayer, options: ConnectivityOptions): All
     }
   }
   return out;
+}
+
+/** The pairs allowed so far, as candidates of the next bulk query (sources of each destination, ascending). */
+function candidatesOf(current: readonly Map<number, PortSet>[], destinations: number): CandidatePairs {
+  const bySrc: number[][] = Array.from({ length: destinations }, () => []);
+  current.forEach((row, i) => {
+    for (const j of row.keys()) bySrc[j].push(i);
+  });
+  return { sourcesOf: (dst) => bySrc[dst] };
 }
 
 function external(first: number, last: number): ExternalEndpoint {

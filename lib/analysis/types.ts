@@ -292,13 +292,24 @@ export interface LayerSimulator {
    * to `destinations[j]`, exactly once, with the same ports as {@link allowedPorts}. Pairs of
    * two external endpoints may be returned or not; the engine drops them. Order is not
    * significant. With `scope`, a simulator may leave out ports outside it (the engine
-   * intersects every answer with the scope anyway).
+   * intersects every answer with the scope anyway). With `candidates`, only the pairs it lists
+   * are asked about: a simulator may leave out every other pair (the engine keeps only the
+   * candidates anyway), so the work can grow with the candidates instead of the endpoint pairs.
    */
-  allowedPairs?(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope?: PortSet): readonly AllowedPair[];
+  allowedPairs?(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope?: PortSet, candidates?: CandidatePairs): readonly AllowedPair[];
   /** Things the layer could not simulate exactly (ignored fields, unknown kinds). @default - none */
   readonly warnings?: readonly Problem[];
   /** For a layer that polices cloud endpoints: its answers about them. @default - the layer polices no cloud endpoint */
   readonly cloud?: CloudLayer;
+}
+
+/**
+ * The pairs a bulk query is asked about, by index into its sources and destinations (the pairs
+ * the layers consulted before it allowed).
+ */
+export interface CandidatePairs {
+  /** The indices of the candidate sources of a destination, ascending. */
+  sourcesOf(dst: number): readonly number[];
 }
 
 /** One pair found by {@link LayerSimulator.allowedPairs}: indices into its arguments, and the ports. */

@@ -261,6 +261,33 @@ describe('Istio simulator: allowedPairs', () => {
     }), { numRuns: 150 });
   });
 
+  test('with candidates: the same answers on every candidate pair (sidecar and ambient destinations)', () => {
+    fc.assert(fc.property(workloadsArb, fc.subarray(EXTERNALS), configArb, fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }), fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(PortSet.ALL, PortSet.allOf('TCP')),
+      (ws, exts, objects, ambient, seed, scope) => {
+        // some workloads in ambient mode (label on the workload), the rest with sidecars
+        const all = ws.map((w, i): WorkloadEndpoint => (ambient[i] ? { ...w, labels: { ...w.labels, 'istio.io/dataplane-mode': 'ambient' } } : w));
+        const ctx = context(all, { resolve: RESOLVE });
+        const sim = createIstioSimulator(objects, ctx);
+        const endpoints: Endpoint[] = [...ctx.workloads, ...exts];
+        // a pseudo-random subset of the pairs as candidates
+        const bySrc: number[][] = endpoints.map(() => []);
+        let x = seed;
+        endpoints.forEach((_, i) => endpoints.forEach((__, j) => {
+          x = (x * 1103515245 + 12345) & 0x7fffffff;
+          if (x % 3 !== 0) bySrc[j].push(i);
+        }));
+        const inCandidates = (k: string): boolean => {
+          const [i, j] = k.split('>').map(Number);
+          return bySrc[j].includes(i);
+        };
+        const only = (m: Map<string, string>): Map<string, string> => new Map([...m].filter(([k]) => inCandidates(k)));
+        const got = bulk(sim.allowedPairs(endpoints, endpoints, scope, { sourcesOf: (j) => bySrc[j] }), endpoints, endpoints);
+        expect(only(got)).toEqual(only(perPair(sim, endpoints, endpoints, scope)));
+        // inbound answers are given for candidates only
+        for (const k of got.keys()) if (endpoints[Number(k.split('>')[1])].type === 'workload') expect(inCandidates(k)).toBe(true);
+      }), { numRuns: 300 });
+  });
+
   test('an input without Istio objects allows everything between distinct endpoints', () => {
     const ws = [workload('a', 'x'), workload('a', 'y'), workload('b', 'x')];
     const sim = createIstioSimulator([], context(ws));

@@ -28,9 +28,30 @@ export function peerAuthenticationSelects(p: DecodedPeerAuthentication, w: Workl
 
 /** The mTLS mode of a port of a destination, from the PeerAuthentications (oldest first). */
 export function mtlsModeOf(policies: readonly DecodedPeerAuthentication[], rootNamespace: string, dst: WorkloadEndpoint, port: number): MtlsDecision {
+  return mtlsModeAt(mtlsLevelsOf(policies, rootNamespace, dst), port);
+}
+
+/** The PeerAuthentications that apply to a destination, one per level (the oldest of each). */
+export interface MtlsLevels {
+  /** Mesh-wide. @default - none */
+  readonly mesh?: DecodedPeerAuthentication;
+  /** Namespace-wide. @default - none */
+  readonly ns?: DecodedPeerAuthentication;
+  /** Workload (selector). @default - none */
+  readonly wl?: DecodedPeerAuthentication;
+}
+
+/** The PeerAuthentications of each level that apply to a destination (its ports' modes follow from them). */
+export function mtlsLevelsOf(policies: readonly DecodedPeerAuthentication[], rootNamespace: string, dst: WorkloadEndpoint): MtlsLevels {
   const mesh = policies.find((p) => p.namespace === rootNamespace && !p.selector);
   const ns = policies.find((p) => p.namespace === dst.namespace && !p.selector);
   const wl = policies.find((p) => p.namespace === dst.namespace && p.selector !== undefined && selects(p.selector, dst.labels));
+  return { mesh, ns, wl };
+}
+
+/** The mTLS mode of a port, given the PeerAuthentications of each level that apply to its workload. */
+export function mtlsModeAt(levels: MtlsLevels, port: number): MtlsDecision {
+  const { mesh, ns, wl } = levels;
   let out: MtlsDecision = { mode: 'PERMISSIVE' };
   for (const p of [mesh, ns, wl]) {
     if (p && p.mode !== 'UNSET') out = { mode: p.mode, ref: p.ref, field: 'spec.mtls.mode' };

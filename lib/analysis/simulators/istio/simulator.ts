@@ -104,7 +104,7 @@ import { Problem } from '../../../core/errors';
 import { ProblemSet, inputError } from '../../errors';
 import { L4Protocol, L4_PROTOCOLS, PortSet } from '../../portset';
 import { isRecord } from '../../selector';
-import { AllowedPair, AnalysisContext, Connection, Endpoint, LayerSimulator, LayerVerdict, Reason, SourceRef, WorkloadEndpoint } from '../../types';
+import { AllowedPair, AnalysisContext, CandidatePairs, Connection, Endpoint, LayerSimulator, LayerVerdict, Reason, SourceRef, WorkloadEndpoint } from '../../types';
 import {
   PortSetTable, at, cmpStr, containerPortsKey, emitPairs, endpointClasses, labelsKey, portSetFromDecisions, reason, sortRanges, withSource,
 } from '../common';
@@ -116,7 +116,7 @@ import { decodeServiceEntry } from './decode/serviceentry';
 import { readMeta } from './decode/shared';
 import { decodeSidecar } from './decode/sidecar';
 import { DecodedPeerAuthentication, DecodedServiceEntry, DecodedSidecar, OutboundMode, PortProtocol, ServicePort, selects } from './model';
-import { MtlsDecision, mtlsModeOf } from './peerauthn';
+import { MtlsDecision, MtlsLevels, mtlsLevelsOf, mtlsModeAt } from './peerauthn';
 import { serviceEntryCovers, serviceEntryVisible } from './serviceentry';
 import { sidecarOf } from './sidecar';
 import { AmbientService, isAmbient, readAmbientService, readWaypoint, servicesOf, Waypoint, WaypointResolution, waypointOf } from './waypoint';
@@ -177,6 +177,13 @@ export interface IstioSimulatorOptions {
   readonly sourceOf?: (object: unknown) => SourceRef | undefined;
 }
 
+/** The enforced policies of a destination by action. */
+interface EnforcedPolicies {
+  readonly custom: readonly AuthorizationPolicyKind[];
+  readonly deny: readonly AuthorizationPolicyKind[];
+  readonly allow: readonly AuthorizationPolicyKind[];
+}
+
 /**
  * The Istio simulator: a {@link LayerSimulator} with the warnings it met while reading.
  * `present` is true when the input holds an AuthorizationPolicy, PeerAuthentication,
@@ -193,8 +200,9 @@ export interface IstioSimulator extends LayerSimulator {
    * allowed on UDP and SCTP, and asking about TCP alone keeps the answer small.
    *
    * @param scope the ports asked about @default PortSet.ALL
+   * @param candidates only these pairs are asked about @default - every pair
    */
-  allowedPairs(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope?: PortSet): readonly AllowedPair[];
+  allowedPairs(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope?: PortSet, candidates?: CandidatePairs): readonly AllowedPair[];
 }
 
 /**
@@ -251,6 +259,8 @@ class IstioLayer implements IstioSimulator {
   private readonly waypoints: Waypoint[] = [];
   private readonly waypointCache = new Map<string, WaypointResolution>();
   private readonly selectionCache = new Map<string, PortSelection>();
+  private readonly mtlsCache = new Map<string, MtlsLevels>();
+  private readonly enforcedCache = new Map<string, EnforcedPolicies>();
   /** Compiled condition values, and the source addresses the rules name. */
   private readonly atoms: AtomTable;
 
@@ -382,20 +392,31 @@ class IstioLayer implements IstioSimulator {
 
   /** Whether {@link decide} allows: the same decision, without the reasons. */
   private decideAllowed(dst: WorkloadEndpoint, f: Facts): boolean {
-    const policies = this.policiesFor(dst);
+    const { custom, deny, allow } = this.enforcedFor(dst);
     if (this.customAnswer === 'deny') {
-      for (const p of policies) {
-        if (p.dryRun || p.action !== 'CUSTOM') continue;
+      for (const p of custom) {
         const t = p.rules.map((r) => evalRule(r, f, p.action)).find((x) => x !== 'no');
         if (t === 'yes') return false;
       }
     }
-    for (const p of policies) {
-      if (p.dryRun || p.action !== 'DENY') continue;
+    for (const p of deny) {
       if (p.rules.some((r) => evalRule(r, f, p.action) === 'yes')) return false;
     }
-    const allows = policies.filter((p) => !p.dryRun && p.action === 'ALLOW');
-    return allows.length === 0 || allows.some((p) => p.rules.some((r) => evalRule(r, f, p.action) !== 'no'));
+    return allow.length === 0 || allow.some((p) => p.rules.some((r) => evalRule(r, f, p.action) !== 'no'));
+  }
+
+  /** The enforced (not dry-run) CUSTOM, DENY and ALLOW policies of a destination, in order. */
+  private enforcedFor(dst: WorkloadEndpoint): EnforcedPolicies {
+    const hit = this.enforcedCache.get(dst.id);
+    if (hit) return hit;
+    const policies = this.policiesFor(dst).filter((p) => !p.dryRun);
+    const out = {
+      custom: policies.filter((p) => p.action === 'CUSTOM'),
+      deny: policies.filter((p) => p.action === 'DENY'),
+      allow: policies.filter((p) => p.action === 'ALLOW'),
+    };
+    this.enforcedCache.set(dst.id, out);
+    return out;
   }
 
   /** The ports where a decision about `dst` can change: those its policies name, and its own. */
@@ -441,8 +462,11 @@ class IstioLayer implements IstioSimulator {
    * @param scope only these ports are asked about: every answer is intersected with it, and
    *   pairs with nothing in it are left out (Istio allows all of UDP and SCTP, so asking about
    *   TCP only keeps the answer sparse) @default PortSet.ALL
+   * @param candidates only these pairs are asked about: the answers are the same, given per
+   *   candidate pair, so the work grows with the candidates instead of the classes' members
+   *   @default - every pair
    */
-  public allowedPairs(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope: PortSet = PortSet.ALL): AllowedPair[] {
+  public allowedPairs(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope: PortSet = PortSet.ALL, candidates?: CandidatePairs): AllowedPair[] {
     const out: AllowedPair[] = [];
     const table = new PortSetTable();
     const everywhere = table.id(scope);
@@ -520,19 +544,48 @@ class IstioLayer implements IstioSimulator {
     const result = new Int32Array(C);
     const stamp = new Int32Array(C);
     const everything = srcCls.srcMembers.flat();
-    dstCls.reps.forEach((dst, d) => {
-      if (dst.type !== 'workload') return;
-      const dstIdx = dstCls.dstMembers[d];
-      if (this.ambient(dst)) {
-        // ztunnel and the waypoint: each source class is judged on its own
+    const srcClassOf = new Int32Array(sources.length);
+    srcCls.srcMembers.forEach((members, c) => {
+      for (const i of members) srcClassOf[i] = c;
+    });
+    // every pair of a source class with the destinations given, or only the candidate pairs among them
+    const emitClasses = (dstIdx: readonly number[], idOf: (c: number) => number): void => {
+      if (!candidates) {
         for (let c = 0; c < C; c++) {
-          const id = judge(srcCls.reps[c], dst);
+          const id = idOf(c);
           if (id !== 0) emitPairs(out, srcCls.srcMembers[c], dstIdx, sources, destinations, table.set(id));
         }
         return;
       }
+      for (const j of dstIdx) {
+        const did = destinations[j].id;
+        for (const i of candidates.sourcesOf(j)) {
+          if (sources[i].id === did) continue;
+          const id = idOf(srcClassOf[i]);
+          if (id !== 0) out.push({ src: i, dst: j, ports: table.set(id) });
+        }
+      }
+    };
+    const judged = new Int32Array(C);
+    dstCls.reps.forEach((dst, d) => {
+      if (dst.type !== 'workload') return;
+      const dstIdx = dstCls.dstMembers[d];
+      if (candidates && dstIdx.every((j) => candidates.sourcesOf(j).length === 0)) return;
+      if (this.ambient(dst)) {
+        // ztunnel and the waypoint: each source class is judged on its own (once, when asked)
+        emitClasses(dstIdx, (c) => {
+          if (stamp[c] !== d + 1) {
+            stamp[c] = d + 1;
+            judged[c] = judge(srcCls.reps[c], dst);
+          }
+          return judged[c];
+        });
+        return;
+      }
       if (!this.inMesh(dst)) {
-        if (everywhere !== 0) emitPairs(out, everything, dstIdx, sources, destinations, table.set(everywhere));
+        if (everywhere === 0) return;
+        if (candidates) emitClasses(dstIdx, () => everywhere);
+        else emitPairs(out, everything, dstIdx, sources, destinations, table.set(everywhere));
         return;
       }
       // classes one of the destination's source conditions sets apart get their own answer
@@ -545,6 +598,12 @@ class IstioLayer implements IstioSimulator {
           if (stamp[c] === d + 1) continue;
           stamp[c] = d + 1;
           special.push(c);
+          result[c] = -1;
+        }
+      }
+      // judged when first asked: classes with the same answers to every condition share one judgement
+      const specialId = (c: number): number => {
+        if (result[c] < 0) {
           const sig = `${kinds[c]}|${tables.map((x) => x.codes[c]).join('')}`;
           let id = bySig.get(sig);
           if (id === undefined) {
@@ -553,22 +612,25 @@ class IstioLayer implements IstioSimulator {
           }
           result[c] = id;
         }
-      }
+        return result[c];
+      };
       // the others share one answer per kind of source, given by any of them
-      const shared = byKind.map((list) => {
-        const c = list.find((x) => stamp[x] !== d + 1);
-        return c === undefined ? 0 : judge(srcCls.reps[c], dst);
-      });
-      if (shared.every((id) => id === 0)) {
+      const shared = [-1, -1, -1];
+      const sharedId = (k: number): number => {
+        if (shared[k] < 0) {
+          const c = byKind[k].find((x) => stamp[x] !== d + 1);
+          shared[k] = c === undefined ? 0 : judge(srcCls.reps[c], dst);
+        }
+        return shared[k];
+      };
+      if (!candidates && [0, 1, 2].every((k) => sharedId(k) === 0)) {
         for (const c of special.sort((a, b) => a - b)) {
-          if (result[c] !== 0) emitPairs(out, srcCls.srcMembers[c], dstIdx, sources, destinations, table.set(result[c]));
+          const id = specialId(c);
+          if (id !== 0) emitPairs(out, srcCls.srcMembers[c], dstIdx, sources, destinations, table.set(id));
         }
         return;
       }
-      for (let c = 0; c < C; c++) {
-        const id = stamp[c] === d + 1 ? result[c] : shared[kindIndex[c]];
-        if (id !== 0) emitPairs(out, srcCls.srcMembers[c], dstIdx, sources, destinations, table.set(id));
-      }
+      emitClasses(dstIdx, (c) => (stamp[c] === d + 1 ? specialId(c) : sharedId(kindIndex[c])));
     });
 
     // outbound: from workloads to external ranges
@@ -782,7 +844,12 @@ class IstioLayer implements IstioSimulator {
   }
 
   private mtlsMode(dst: WorkloadEndpoint, port: number): MtlsDecision {
-    return mtlsModeOf(this.peerAuthn, this.root, dst, port);
+    let levels = this.mtlsCache.get(dst.id);
+    if (!levels) {
+      levels = mtlsLevelsOf(this.peerAuthn, this.root, dst);
+      this.mtlsCache.set(dst.id, levels);
+    }
+    return mtlsModeAt(levels, port);
   }
 
   private portKind(dst: WorkloadEndpoint, port: number): IstioPortProtocol {
