@@ -332,16 +332,21 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
     };
     // Pairs absent from both the intent and the layer's answer agree (nothing allowed): only
     // the union of the two sparse maps needs comparing.
-    for (const key of new Set([...(layer === 'istio' ? meshIntent : intent).keys(), ...allowed.keys()])) {
-      const [src, dst] = key.split('\u0000');
-      if (!inScope(src, dst)) continue;
-      const want = scope.intersect((layer === 'istio' ? meshIntent : intent).get(key) ?? PortSet.EMPTY);
-      const got = scope.intersect(allowed.get(key) ?? PortSet.EMPTY);
+    const wanted = layer === 'istio' ? meshIntent : intent;
+    const compare = (key: string, declared: PortSet, given: PortSet): void => {
+      const sep = key.indexOf('\u0000');
+      const src = key.slice(0, sep);
+      const dst = key.slice(sep + 1);
+      if (!inScope(src, dst)) return;
+      const want = scope.intersect(declared);
+      const got = scope.intersect(given);
       const over = got.subtract(want);
       const missing = want.subtract(got);
       if (!over.isEmpty()) findings.push({ cluster: cluster.name, layer, kind: 'over-permissive', src, dst, ports: over.toString() });
       if (!missing.isEmpty()) findings.push({ cluster: cluster.name, layer, kind: 'missing', src, dst, ports: missing.toString() });
-    }
+    };
+    for (const [key, ports] of wanted) compare(key, ports, allowed.get(key) ?? PortSet.EMPTY);
+    for (const [key, ports] of allowed) if (!wanted.has(key)) compare(key, PortSet.EMPTY, ports);
     const managed = loaded.workloads.filter((w) => entityOf.get(w.id)?.managed).length;
     const unmanaged = loaded.workloads.filter((w) => entityOf.get(w.id) && !entityOf.get(w.id)?.managed).length;
     const pairs = managed * (managed - 1) + (layer === 'istio' ? 1 : 2) * managed * unmanaged;
@@ -565,10 +570,12 @@ function intendedPorts(plan: Plan, entityOf: Map<string, Entity>, endpoints: rea
     const dstIds = local(f.destination);
     // cross-cluster flows are judged by crossClusterChecks
     if (!srcIds || !dstIds) continue;
+    const ports = portSet(mesh && f.tunnel ? f.carries ?? [] : f.ports);
     for (const s of srcIds) {
       for (const d of dstIds) {
         const k = `${s}\u0000${d}`;
-        intent.set(k, (intent.get(k) ?? PortSet.EMPTY).union(portSet(mesh && f.tunnel ? f.carries ?? [] : f.ports)));
+        const had = intent.get(k);
+        intent.set(k, had === undefined ? ports : had.union(ports));
       }
     }
   }
@@ -606,8 +613,8 @@ function externalChecks(
     if (eps.length === 0) continue;
     // Istio does not police traffic from outside the mesh to FQDN-only sources, nor does it match sources by name.
     if (!outward && ext.x.cidrs.length === 0) continue;
+    const ip = analysis.endpoint(address);
     for (const w of eps) {
-      const ip = analysis.endpoint(address);
       for (const p of f.ports) {
         checked++;
         // a declared flow is allowed when the port lets through what it may carry (plain TCP or the declared HTTP requests)

@@ -54,12 +54,12 @@ export class PortSet {
 
   /** Whether the set is empty. */
   public isEmpty(): boolean {
-    return L4_PROTOCOLS.every((p) => this.ranges[p].length === 0);
+    return this.ranges.SCTP.length === 0 && this.ranges.TCP.length === 0 && this.ranges.UDP.length === 0;
   }
 
   /** Whether the set holds every port of TCP, UDP and SCTP. */
   public isAll(): boolean {
-    return L4_PROTOCOLS.every((p) => this.ranges[p].length === 1 && this.ranges[p][0][0] === 1 && this.ranges[p][0][1] === 65535);
+    return whole(this.ranges.SCTP) && whole(this.ranges.TCP) && whole(this.ranges.UDP);
   }
 
   /** Set union. */
@@ -71,6 +71,8 @@ export class PortSet {
 
   /** Set intersection. */
   public intersect(other: PortSet): PortSet {
+    if (other === this || other === PortSet.ALL) return this;
+    if (this === PortSet.ALL) return other;
     return this.map((p) => {
       const out: PortRange[] = [];
       for (const [a, b] of this.ranges[p]) {
@@ -86,6 +88,7 @@ export class PortSet {
 
   /** Set difference: this minus other. */
   public subtract(other: PortSet): PortSet {
+    if (other === this || this === PortSet.EMPTY) return PortSet.EMPTY;
     return this.map((p) => subtractIntervals(this.ranges[p], other.ranges[p]));
   }
 
@@ -113,6 +116,11 @@ export class PortSet {
   private map(f: (p: L4Protocol) => PortRange[]): PortSet {
     return new PortSet({ SCTP: f('SCTP'), TCP: f('TCP'), UDP: f('UDP') });
   }
+}
+
+/** Whether the ranges of a protocol are its every port. */
+function whole(rs: readonly PortRange[]): boolean {
+  return rs.length === 1 && rs[0][0] === 1 && rs[0][1] === 65535;
 }
 
 function normalize(ranges: PortRange[]): PortRange[] {

@@ -77,10 +77,9 @@ export function crdKind(group: string, kind: string): CrdKindInfo | undefined {
 
 /** Checks a value against a schema: removes unknown fields and lists the missing required ones. */
 export function checkAgainstSchema(value: unknown, schema: CompactSchema): SchemaCheck {
-  const unknown: string[] = [];
-  const missing: string[] = [];
-  const out = walk(value, schema, '', unknown, missing);
-  return { value: out, unknown, missing };
+  const w = new SchemaWalk();
+  const out = w.walk(value, schema);
+  return { value: out, unknown: w.unknown, missing: w.missing };
 }
 
 function resolve(s: CompactSchema): CompactSchema {
@@ -100,47 +99,69 @@ function join(base: string, key: string): string {
   return base === '' ? k : `${base}.${k}`;
 }
 
-/** Walks a value; returns the value itself when nothing was dropped (no copy), a copy otherwise. */
-function walk(value: unknown, schema: CompactSchema, at: string, unknown: string[], missing: string[]): unknown {
-  const s = resolve(schema);
-  if (typeof s === 'string') return value;
-  if (Array.isArray(s)) {
-    if (!Array.isArray(value)) return value;
-    const item = (s as readonly [CompactSchema])[0];
-    let out: unknown[] | undefined;
-    value.forEach((v, i) => {
-      const w = walk(v, item, `${at}[${i}]`, unknown, missing);
-      if (w !== v && out === undefined) out = value.slice(0, i);
-      if (out !== undefined) out.push(w);
-    });
+/**
+ * One walk of {@link checkAgainstSchema}: the path to the value walked is kept as a stack of
+ * keys and item indices, written out only for an unknown or missing field.
+ */
+class SchemaWalk {
+  public readonly unknown: string[] = [];
+  public readonly missing: string[] = [];
+  private readonly segs: (string | number)[] = [];
+
+  private path(last?: string): string {
+    let at = '';
+    for (const x of this.segs) at = typeof x === 'number' ? `${at}[${x}]` : join(at, x);
+    return last === undefined ? at : join(at, last);
+  }
+
+  /** Walks a value; returns the value itself when nothing was dropped (no copy), a copy otherwise. */
+  public walk(value: unknown, schema: CompactSchema): unknown {
+    const s = resolve(schema);
+    if (typeof s === 'string') return value;
+    if (Array.isArray(s)) {
+      if (!Array.isArray(value)) return value;
+      const item = (s as readonly [CompactSchema])[0];
+      let out: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i];
+        this.segs.push(i);
+        const w = this.walk(v, item);
+        this.segs.pop();
+        if (w !== v && out === undefined) out = value.slice(0, i);
+        if (out !== undefined) out.push(w);
+      }
+      return out ?? value;
+    }
+    const o = s as MappingSchema;
+    if (!isRecord(value)) return value;
+    let out: Record<string, unknown> | undefined;
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const v = value[k];
+      const known = o.p?.[k];
+      let w: unknown;
+      let keep = true;
+      if (known !== undefined || o.m !== undefined) {
+        this.segs.push(k);
+        w = this.walk(v, known ?? (o.m as CompactSchema));
+        this.segs.pop();
+      } else if (o.o === 1) w = v;
+      else {
+        this.unknown.push(this.path(k));
+        keep = false;
+      }
+      if ((!keep || w !== v) && out === undefined) {
+        out = {};
+        for (const prev of keys.slice(0, i)) out[prev] = value[prev];
+      }
+      if (out !== undefined && keep) out[k] = w;
+    }
+    for (const r of o.r ?? []) {
+      if (value[r] === undefined || value[r] === null) this.missing.push(this.path(r));
+    }
     return out ?? value;
   }
-  const o = s as Exclude<CompactSchema, string | readonly [CompactSchema]>;
-  if (!isRecord(value)) return value;
-  let out: Record<string, unknown> | undefined;
-  const keys = Object.keys(value);
-  keys.forEach((k, i) => {
-    const v = value[k];
-    const known = o.p?.[k];
-    let w: unknown;
-    let keep = true;
-    if (known !== undefined) w = walk(v, known, join(at, k), unknown, missing);
-    else if (o.m !== undefined) w = walk(v, o.m, join(at, k), unknown, missing);
-    else if (o.o === 1) w = v;
-    else {
-      unknown.push(join(at, k));
-      keep = false;
-    }
-    if ((!keep || w !== v) && out === undefined) {
-      out = {};
-      for (const prev of keys.slice(0, i)) out[prev] = value[prev];
-    }
-    if (out !== undefined && keep) out[k] = w;
-  });
-  for (const r of o.r ?? []) {
-    if (value[r] === undefined || value[r] === null) missing.push(join(at, r));
-  }
-  return out ?? value;
 }
 
 /** The schema of `apiVersion/kind`; throws when the generated schemas do not have it (a programming error). */
@@ -271,52 +292,112 @@ function byPlace<T>(table: Readonly<Record<string, T>> | undefined, place: strin
  */
 export function shapeProblems(value: unknown, spec: ShapeSpec, at: string = ''): ShapeProblem[] {
   const out: ShapeProblem[] = [];
+  if (value === undefined || value === null) return out;
   const words = (place: string, expected: ShapeExpected): ShapeWords => byPlace(spec.mistyped, place) ?? (spec.defaults ?? DEFAULT_WORDS)(expected);
-  const opaque = new Set<string>();
-  const isOpaque = (place: string): boolean => {
-    if (spec.opaque === undefined) return false;
-    if (opaque.has(place)) return true;
-    const hit = spec.opaque.some((k) => k === place || (k.startsWith('*.') && (place.endsWith(k.slice(1)) || place === k.slice(2))));
-    if (hit) opaque.add(place);
-    return hit;
+  // The field path is kept as a stack of keys and item indices, written out for a problem only.
+  const segs: (string | number)[] = [];
+  const field = (): string => {
+    let f = at;
+    for (const x of segs) f = typeof x === 'number' ? `${f}[${x}]` : f === '' ? x : `${f}.${x}`;
+    return f;
   };
-  const visit = (v: unknown, schema: CompactSchema, field: string, place: string): void => {
-    if (isOpaque(place)) return;
-    const s = resolve(schema);
+  const visit = (v: unknown, node: PlaceNode): void => {
+    if (node.opaque) return;
+    const s = node.schema;
     if (typeof s === 'string') {
       const e = EXPECTED[s];
-      if (e && !e[1](v)) out.push({ field, place, value: v, words: words(place, e[0]) });
+      if (e && !e[1](v)) out.push({ field: field(), place: node.place, value: v, words: words(node.place, e[0]) });
       return;
     }
     if (Array.isArray(s)) {
       if (!Array.isArray(v)) {
-        out.push({ field, place, value: v, words: words(place, 'a list') });
+        out.push({ field: field(), place: node.place, value: v, words: words(node.place, 'a list') });
         return;
       }
-      const item = (s as readonly [CompactSchema])[0];
-      v.forEach((x, i) => visit(x, item, `${field}[${i}]`, `${place}[]`));
+      const item = itemNode(spec, node);
+      for (let i = 0; i < v.length; i++) {
+        segs.push(i);
+        visit(v[i], item);
+        segs.pop();
+      }
       return;
     }
     if (!isRecord(v)) {
-      out.push({ field, place, value: v, words: words(place, 'a mapping') });
+      out.push({ field: field(), place: node.place, value: v, words: words(node.place, 'a mapping') });
       return;
     }
-    const o = s as Exclude<CompactSchema, string | readonly [CompactSchema]>;
-    for (const [k, x] of Object.entries(v)) {
-      const f = field === '' ? k : `${field}.${k}`;
+    const o = s as MappingSchema;
+    for (const k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+      const x = v[k];
       const known = o.p !== undefined && Object.prototype.hasOwnProperty.call(o.p, k) ? o.p[k] : undefined;
       if (known !== undefined) {
-        if (x !== undefined && x !== null) visit(x, known, f, place === '' ? k : `${place}.${k}`);
+        if (x === undefined || x === null) continue;
+        segs.push(k);
+        visit(x, fieldNode(spec, node, k, known));
+        segs.pop();
       } else if (o.m !== undefined) {
-        visit(x, o.m, f, place === '' ? '*' : `${place}.*`);
-      } else if (o.o !== 1 && spec.unknown !== undefined && !(byPlace(spec.extra, place) ?? []).includes(k)) {
-        const w = spec.unknown(Object.keys(o.p ?? {}).sort(), place);
-        if (w !== undefined) out.push({ field: f, place, value: k, words: w });
+        segs.push(k);
+        visit(x, valuesNode(spec, node, o.m));
+        segs.pop();
+      } else if (o.o !== 1 && spec.unknown !== undefined && !(byPlace(spec.extra, node.place) ?? []).includes(k)) {
+        const w = spec.unknown(Object.keys(o.p ?? {}).sort(), node.place);
+        if (w !== undefined) {
+          segs.push(k);
+          out.push({ field: field(), place: node.place, value: k, words: w });
+          segs.pop();
+        }
       }
     }
   };
-  if (value !== undefined && value !== null) visit(value, spec.schema, at, at.replace(/\[\d+\]/g, '[]'));
+  visit(value, rootNode(spec, at.replace(/\[\d+\]/g, '[]')));
   return out;
+}
+
+/** A mapping schema. */
+type MappingSchema = Exclude<CompactSchema, string | readonly [CompactSchema]>;
+
+/**
+ * One place of a {@link ShapeSpec} (`spec.ingress[].from`): its resolved schema, whether it is
+ * opaque, and the places below it, made once per spec and place, as objects are checked.
+ */
+interface PlaceNode {
+  readonly place: string;
+  readonly schema: CompactSchema;
+  readonly opaque: boolean;
+  readonly fields: Map<string, PlaceNode>;
+  item?: PlaceNode;
+  values?: PlaceNode;
+}
+
+/** The places of each spec met, by the place of the value checked. */
+const PLACES = new WeakMap<ShapeSpec, Map<string, PlaceNode>>();
+
+function placeNode(spec: ShapeSpec, place: string, schema: CompactSchema): PlaceNode {
+  const opaque = spec.opaque !== undefined && spec.opaque.some((k) => k === place || (k.startsWith('*.') && (place.endsWith(k.slice(1)) || place === k.slice(2))));
+  return { place, schema: resolve(schema), opaque, fields: new Map() };
+}
+
+function rootNode(spec: ShapeSpec, place: string): PlaceNode {
+  let roots = PLACES.get(spec);
+  if (!roots) PLACES.set(spec, (roots = new Map()));
+  let n = roots.get(place);
+  if (!n) roots.set(place, (n = placeNode(spec, place, spec.schema)));
+  return n;
+}
+
+function fieldNode(spec: ShapeSpec, parent: PlaceNode, key: string, schema: CompactSchema): PlaceNode {
+  let n = parent.fields.get(key);
+  if (!n) parent.fields.set(key, (n = placeNode(spec, parent.place === '' ? key : `${parent.place}.${key}`, schema)));
+  return n;
+}
+
+function valuesNode(spec: ShapeSpec, parent: PlaceNode, schema: CompactSchema): PlaceNode {
+  return (parent.values ??= placeNode(spec, parent.place === '' ? '*' : `${parent.place}.*`, schema));
+}
+
+function itemNode(spec: ShapeSpec, parent: PlaceNode): PlaceNode {
+  return (parent.item ??= placeNode(spec, `${parent.place}[]`, (parent.schema as readonly [CompactSchema])[0]));
 }
 
 /**

@@ -248,7 +248,10 @@ export class CiliumDecoder {
     if (fields[`${p}Requires`] !== undefined) {
       inputError(at(ref, `${path}.${p}Requires`), `${p}Requires is deprecated since Cilium 1.17 and removed in 1.19; the analysis does not model it`, fields[`${p}Requires`], `express the requirement in ${p}Endpoints of every rule instead`);
     }
-    const present = l3Fields.filter((f) => fields[f] !== undefined && fields[f] !== null);
+    // the peer fields set, in the order of l3Fields (a rule sets few fields: look at those it has)
+    const present: string[] = [];
+    for (const k of Object.keys(fields)) if (fields[k] !== undefined && fields[k] !== null && l3Fields.includes(k)) present.push(k);
+    if (present.length > 1) present.sort((a, b) => l3Fields.indexOf(a) - l3Fields.indexOf(b));
     const kinds = new Set(present.map((f) => (f.endsWith('CIDR') || f.endsWith('CIDRSet') ? 'cidr' : f)));
     if (kinds.size > 1) {
       inputError(at(ref, path), `combining ${present.join(' and ')} in one rule is not supported by Cilium`, present, 'write one rule per kind of peer');

@@ -25,7 +25,7 @@ import { PortSet } from '../../../portset';
 import { ShapeSpec, fieldNames, kindSchema, namedSchema, schemaAt } from '../../../schema';
 import { LabelSelector } from '../../../selector';
 import { AddressBoundaries, DecodedRule, Dir, NamedPort, PeerMatch, RulePorts } from '../model';
-import { LABEL_SELECTORS, item, locator, shapedSpec, sub } from './shared';
+import { LABEL_SELECTORS, item, locator, parseSelector, shapedSpec, sub } from './shared';
 
 /** A decoded NetworkPolicy. */
 export interface DecodedNetworkPolicy {
@@ -88,7 +88,7 @@ export function decodeNetworkPolicy(o: ManifestObject): DecodedNetworkPolicy {
   const at = locator(o, describe(o));
   const spec = shapedSpec<K.NetworkPolicySpec>(o, describe(o), SHAPE);
   if (!spec) return inputError(at('spec'), 'a NetworkPolicy needs a spec', o.raw.spec, SPEC_FIX);
-  const podSelector = LabelSelector.parse(spec.podSelector, at('spec.podSelector'));
+  const podSelector = parseSelector(spec.podSelector, () => at('spec.podSelector'));
   const ingressRaw = spec.ingress ?? [];
   const egressRaw = spec.egress ?? [];
   let types: Set<string>;
@@ -148,9 +148,9 @@ function decodePeer(p: K.NetworkPolicyPeer, ns: string, at: InputLocation, bound
     bounds.push(c.range, ...excepts);
     return { t: 'ips', ranges: subtractIntervals([c.range], excepts), byAddress: false };
   }
-  const podSel = LabelSelector.parse(p.podSelector, sub(at, 'podSelector'));
+  const podSel = parseSelector(p.podSelector, () => sub(at, 'podSelector'));
   if (!hasNs) return { t: 'pods', ns, podSel };
-  const nsSel = LabelSelector.parse(p.namespaceSelector, sub(at, 'namespaceSelector'));
+  const nsSel = parseSelector(p.namespaceSelector, () => sub(at, 'namespaceSelector'));
   return { t: 'pods', nsSel, podSel };
 }
 

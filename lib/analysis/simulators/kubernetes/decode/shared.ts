@@ -47,17 +47,52 @@ export function shapedSpec<T>(o: ManifestObject, object: string, shape: ShapeSpe
   return decodeShape<T>(o.raw.spec, shape, { source: o.source, object }, 'spec');
 }
 
+/**
+ * A label selector read by `LabelSelector.parse`, remembered by its text: generated policies
+ * repeat the same selectors many times. Only selectors made of strings (and nulls) are
+ * remembered, whose JSON text says everything the parser reads; a malformed one throws
+ * before it is remembered, so every occurrence is checked.
+ *
+ * @param value the selector as written
+ * @param at where it is, for problems (made only when needed)
+ */
+export function parseSelector(value: unknown, at: () => InputLocation): LabelSelector {
+  if (value === undefined || value === null) return LabelSelector.EVERYTHING;
+  const key = plainText(value, 0) ? JSON.stringify(value) : undefined;
+  const hit = key === undefined ? undefined : SELECTORS.get(key);
+  if (hit) return hit;
+  const sel = LabelSelector.parse(value, at());
+  if (key !== undefined) {
+    if (SELECTORS.size >= 50_000) SELECTORS.clear();
+    SELECTORS.set(key, sel);
+  }
+  return sel;
+}
+
+/** The selectors met, by JSON text. */
+const SELECTORS = new Map<string, LabelSelector>();
+
+/** Whether a value holds only strings and nulls, in lists and plain mappings (at most four deep). */
+function plainText(v: unknown, depth: number): boolean {
+  if (typeof v === 'string' || v === null) return true;
+  if (depth > 3 || typeof v !== 'object') return false;
+  if (Array.isArray(v)) return v.every((x) => plainText(x, depth + 1));
+  if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+  for (const k of Object.keys(v)) if (!plainText((v as Record<string, unknown>)[k], depth + 1)) return false;
+  return true;
+}
+
 /** A `pods` peer or subject of the cluster-wide kinds: namespaceSelector and podSelector. */
 export function decodeNamespacedPod(v: { readonly namespaceSelector?: unknown; readonly podSelector?: unknown }, at: InputLocation): PeerMatch {
   if (v.podSelector === undefined || v.podSelector === null) inputError(sub(at, 'podSelector'), 'pods needs a podSelector', v, 'add podSelector ({} selects every pod)');
   return {
     t: 'pods',
-    nsSel: LabelSelector.parse(v.namespaceSelector, sub(at, 'namespaceSelector')),
-    podSel: LabelSelector.parse(v.podSelector, sub(at, 'podSelector')),
+    nsSel: parseSelector(v.namespaceSelector, () => sub(at, 'namespaceSelector')),
+    podSel: parseSelector(v.podSelector, () => sub(at, 'podSelector')),
   };
 }
 
 /** A `namespaces` peer or subject of the cluster-wide kinds: every pod of the selected namespaces. */
 export function decodeNamespaces(v: unknown, at: InputLocation): PeerMatch {
-  return { t: 'pods', nsSel: LabelSelector.parse(v, at), podSel: LabelSelector.EVERYTHING };
+  return { t: 'pods', nsSel: parseSelector(v, () => at), podSel: LabelSelector.EVERYTHING };
 }
