@@ -31,9 +31,9 @@ import * as path from 'path';
 import { AnalysisRow, benchAnalysis, reportAnalysis, VERIFY_TIMEOUT_MS, verifyTimedOut } from './analysis';
 import { benchCloud, cloudOption, CloudRow, reportCloud } from './cloud';
 import { argValue, intOption, parseSizes, scratchDir, sec, table } from './harness';
-import { Prepared, prepare } from './prepare';
+import { Prepared, PreparedFile, prepare } from './prepare';
 import { benchPulumi, PULUMI_TARGET, PulumiRow, reportPulumi } from './pulumi';
-import { NamespaceRow, parseNamespaceTable, parseSummaryLines, reportSummary, SummaryLine } from './summary';
+import { countNetworkPolicies, NamespaceRow, NetworkPolicyCounts, parseNamespaceTable, parseSummaryLines, reportSummary, SummaryLine } from './summary';
 import { benchSynth, DEFAULT_SIZES, reportSynth, SynthRow } from './synth';
 
 /** Benchmarks of other commands, run when their script is present in this folder (see the module documentation). */
@@ -71,6 +71,7 @@ async function main(argv: readonly string[]): Promise<void> {
     // Size by size (prepare, then its runs), so that the inputs and the runs of one size are
     // close together in time.
     const prepared: Prepared[] = [];
+    const networkPolicies = new Map<number, NetworkPolicyCounts>();
     const synthRows: SynthRow[] = [];
     const analysisRows: AnalysisRow[] = [];
     const cloudRows: CloudRow[] = [];
@@ -84,6 +85,7 @@ async function main(argv: readonly string[]): Promise<void> {
       log(`prepare ${size}: generate, synthesize, write input${cloud ? ` (with ${cloud.vms} VM fleets and ${cloud.managedServices} managed services)` : ''}`);
       const p = await prepare(size, seed, path.join(dir, `input-${size}.json`), { profile: argv.includes('--profile'), ...(cloud ? { cloud } : {}) });
       prepared.push(p);
+      networkPolicies.set(size, countNetworkPolicies(JSON.parse(fs.readFileSync(p.file, 'utf8')) as PreparedFile));
       if (only !== 'analysis') synthRows.push(...await benchSynth([p], { repeat, profile: argv.includes('--profile'), log }));
       if (cloud) cloudRows.push(...await benchCloud([p], { verify: !argv.includes('--no-verify'), log }));
       if (only !== 'synth') {
@@ -145,7 +147,7 @@ async function main(argv: readonly string[]): Promise<void> {
     if (pulumiRows.length) sections.push(reportPulumi(pulumiRows, repeat).text);
     if (namespaceText) sections.push(`One crowded namespace (plan-namespace.ts)\n${namespaceText}`);
     sections.push(...extraSections);
-    sections.push(reportSummary({ prepared, synth: synthRows, analysis: analysisRows, pulumi: pulumiRows, namespace: namespaceRows, extra: extraLines, load }));
+    sections.push(reportSummary({ prepared, synth: synthRows, analysis: analysisRows, pulumi: pulumiRows, namespace: namespaceRows, extra: extraLines, load, networkPolicies }));
     process.stdout.write(`\n${sections.join('\n\n' + '='.repeat(100) + '\n\n')}\n\nbenchmark time: ${sec(Date.now() - started)} s\n`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -211,8 +211,9 @@ export function reportSynth(rows: readonly SynthRow[], repeat: number): { text: 
   out.push('Where the time goes (wall ms, measured inside the runs above). a: synthesis = validation + plan + renderers (renderers timed by');
   out.push('wrapping each target), cdk8s = ApiObject creation + app.synthYaml(); b: objects = ApiObject creation, synthYaml = app.synthYaml()');
   const layers = [...new Set(rows.flatMap((r) => Object.keys(r.bulkhead.phases).filter((k) => k.startsWith('render:'))))];
+  out.push('cpu columns: CPU time (user+system) of a\'s synthesis and of its cdk8s part (ApiObjects + synthYaml), and of all of b (ms)');
   out.push(table(
-    ['workloads', 'a total', 'a plan+validate', ...layers.map((l) => l.replace('render:', '')), 'a cdk8s', 'b total', 'b objects', 'b synthYaml', 'a − b', 'a cdk8s − b'],
+    ['workloads', 'a total', 'a plan+validate', ...layers.map((l) => l.replace('render:', '')), 'a cdk8s', 'b total', 'b objects', 'b synthYaml', 'a − b', 'a cdk8s − b', 'a synthesis cpu', 'a cdk8s cpu', 'b cpu', 'a cdk8s cpu / b cpu'],
     rows.map((r) => {
       const ph = r.bulkhead.phases;
       return [
@@ -220,6 +221,8 @@ export function reportSynth(rows: readonly SynthRow[], repeat: number): { text: 
         ...layers.map((l) => (ph[l] ?? 0).toFixed(0)),
         (ph.cdk8s ?? 0).toFixed(0), r.baseline.measurement.ms.toFixed(0), (r.baseline.phases.objects ?? 0).toFixed(0), (r.baseline.phases.synthYaml ?? 0).toFixed(0),
         (r.bulkhead.measurement.ms - r.baseline.measurement.ms).toFixed(0), ((ph.cdk8s ?? 0) - r.baseline.measurement.ms).toFixed(0),
+        (ph['cpu:synthesis'] ?? 0).toFixed(0), (ph['cpu:cdk8s'] ?? 0).toFixed(0), r.baseline.measurement.cpuMs.toFixed(0),
+        ((ph['cpu:cdk8s'] ?? 0) / r.baseline.measurement.cpuMs).toFixed(2),
       ];
     }),
   ));
@@ -321,12 +324,18 @@ function bulkheadCase(argv: readonly string[]): SynthCase {
   const layers = timedNetworkLayers((ms) => { renderMs['render:aws'] = (renderMs['render:aws'] ?? 0) + ms; });
   let synthesisMs = 0;
   let cdk8sMs = 0;
+  let synthesisCpuMs = 0;
+  let cdk8sCpuMs = 0;
   const phase = () => {
     const charts = new TopologyCharts(app, 'segmentation', { topology, printWarnings: false, targets, layers });
     // The synthesis the charts would compute on app.synthYaml(), computed first to time it apart.
+    const c0 = cpuMs();
     [, synthesisMs] = timed(() => charts.synthesis);
+    const c1 = cpuMs();
     const [yaml, ms] = timed(() => app.synthYaml());
     cdk8sMs = ms;
+    synthesisCpuMs = c1 - c0;
+    cdk8sCpuMs = cpuMs() - c1;
     return yaml;
   };
   if (argv.includes('--profile')) {
@@ -337,7 +346,7 @@ function bulkheadCase(argv: readonly string[]): SynthCase {
   const rendering = Object.values(renderMs).reduce((x, y) => x + y, 0);
   return {
     measurement, ...digest(yaml), objects: countObjects(app),
-    phases: { synthesis: synthesisMs, plan: synthesisMs - rendering, ...renderMs, cdk8s: cdk8sMs },
+    phases: { synthesis: synthesisMs, plan: synthesisMs - rendering, ...renderMs, cdk8s: cdk8sMs, 'cpu:synthesis': synthesisCpuMs, 'cpu:cdk8s': cdk8sCpuMs },
   };
 }
 
@@ -413,6 +422,12 @@ function floorsCase(argv: readonly string[]): FloorsCase {
   const js = measure(each((m) => jsyaml.dump(m, { noRefs: true, lineWidth: -1 }))).measurement;
   const yaml = measure(each((m) => YAML.stringify(m, { lineWidth: 0, sortMapEntries: false, aliasDuplicateObjects: false }))).measurement;
   return { yaml, jsyaml: js, json, objects: objects.length };
+}
+
+/** CPU time of this process so far (user + system), in milliseconds. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 function digest(yaml: string): { sha256: string; bytes: number } {

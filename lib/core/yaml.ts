@@ -19,6 +19,20 @@ const YAML11_NUMBER_FORMS: readonly RegExp[] = [
   /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/, /^[-+]?\.(?:inf|Inf|INF)$/, /^\.(?:nan|NaN|NAN)$/,
 ];
 
+/** {@link YAML11_NUMBER_FORMS} as one expression (js-yaml tests every plain string against it). */
+const YAML11_NUMBER = new RegExp(YAML11_NUMBER_FORMS.map((r) => `(?:${r.source})`).join('|'));
+
+/**
+ * Whether a string can be one of {@link YAML11_NUMBER_FORMS} at all: after an optional sign, each
+ * form starts with a digit, a dot or an exponent. Most strings of a manifest (names, labels,
+ * kinds) start with a letter and are settled by this test alone.
+ */
+function mayBeYaml11Number(s: string): boolean {
+  let c = s.charCodeAt(0);
+  if (c === 0x2b || c === 0x2d) c = s.charCodeAt(1); // + or -
+  return (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x45 || c === 0x65; // 0-9 . E e
+}
+
 /**
  * A type the writer never produces: it only makes js-yaml quote a string that a YAML 1.1 reader
  * would take for a number when written plain (js-yaml quotes any string an implicit type of its
@@ -26,7 +40,7 @@ const YAML11_NUMBER_FORMS: readonly RegExp[] = [
  */
 const YAML11_NUMBERS = new jsyaml.Type('tag:bulkhead.io,2026:yaml11-number', {
   kind: 'scalar',
-  resolve: (s: string | null): boolean => typeof s === 'string' && s.length > 0 && YAML11_NUMBER_FORMS.some((r) => r.test(s)),
+  resolve: (s: string | null): boolean => typeof s === 'string' && mayBeYaml11Number(s) && YAML11_NUMBER.test(s),
   construct: (s: string): string => s,
 });
 
@@ -65,9 +79,31 @@ const OPTIONS: jsyaml.DumpOptions = {
   // quote YAML 1.1 booleans (`yes`, `no`, `on`, `off`, `y`, `n`) too
   noCompatMode: false,
   quotingType: '"',
-  // numbers as JSON has them: `-0` is `0`, and a number JSON cannot hold (NaN, ±Infinity) is `null`
+};
+
+/**
+ * {@link OPTIONS} for a value that holds a number JSON would write otherwise: `-0` is written `0`,
+ * and a number JSON cannot hold (NaN, ±Infinity) `null`. js-yaml calls a replacer on every map
+ * value and list item, so it is used only for the values that need it (see {@link hasOddNumber}).
+ */
+const OPTIONS_ODD_NUMBERS: jsyaml.DumpOptions = {
+  ...OPTIONS,
   replacer: (_key: string, v: unknown): unknown => (typeof v !== 'number' ? v : !Number.isFinite(v) ? null : v === 0 ? 0 : v),
 };
+
+/** Whether a value holds, anywhere js-yaml would write it, `-0`, NaN or an infinity. */
+function hasOddNumber(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v) || (v === 0 && 1 / v < 0);
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (hasOddNumber(v[i])) return true;
+    return false;
+  }
+  for (const k in v) {
+    if (Object.prototype.hasOwnProperty.call(v, k) && hasOddNumber((v as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}
 
 /**
  * One YAML document of a value (a manifest), ending with a newline. Map keys keep their order;
@@ -75,7 +111,7 @@ const OPTIONS: jsyaml.DumpOptions = {
  * `0` and non-finite numbers as `null` (as `JSON.stringify` does); strings that any YAML reader would take for another type are quoted.
  */
 export function dumpYaml(value: unknown): string {
-  return jsyaml.dump(value, OPTIONS);
+  return jsyaml.dump(value, hasOddNumber(value) ? OPTIONS_ODD_NUMBERS : OPTIONS);
 }
 
 /** Multi-document YAML of values (manifests), in the given order, `---` between documents. */

@@ -97,6 +97,21 @@ describe('dumpYaml', () => {
     expect(readBack(dumpYaml(value))[0]).toEqual(asJson(value));
   });
 
+  test('-0, NaN and infinities deep inside a value, and beside plain numbers, are written as JSON has them', () => {
+    const value = { a: { b: [{ c: 1 }, { d: [2, [3, -0]] }] }, e: 'x', f: [Infinity] };
+    expect(readBack(dumpYaml(value))[0]).toEqual(asJson(value));
+    expect(dumpYaml(value)).toContain('- 0\n');
+    expect(dumpYaml({ a: [1, 2], b: 0 })).toBe('a:\n  - 1\n  - 2\nb: 0\n');
+  });
+
+  test('property: number-like strings (signs, dots, exponents, underscores, colons) read back as strings in every reader', () => {
+    const numberish = fc.string({ unit: fc.constantFrom('+', '-', '0', '1', '7', '9', '.', '_', ':', 'e', 'E', 'x', 'b', 'o', 'a', 'f', 'i', 'n', 'N'), minLength: 1, maxLength: 7 });
+    fc.assert(fc.property(fc.array(numberish, { minLength: 1, maxLength: 8 }), (xs) => {
+      const value = { list: xs, map: Object.fromEntries(xs.map((x) => [x, x])) };
+      expect(readBack(dumpYaml(value))[0]).toEqual(asJson(value));
+    }), { numRuns: 300 });
+  });
+
   test('property: any manifest with tricky strings reads back deep-equal, in every reader', () => {
     fc.assert(fc.property(fc.array(trickyManifest, { minLength: 1, maxLength: 3 }), (ms) => {
       const text = dumpYamlDocuments(ms);
