@@ -16,6 +16,7 @@ function soaked(params) {
     delete p.path;
   }
   if (process.env.FC_SEED !== undefined) p.seed = Number(process.env.FC_SEED);
+  if (process.env.FC_SOAK_LOG === '1') process.stderr.write(`fc.assert numRuns=${p.numRuns} seed=${p.seed ?? 'random'}\n`);
   return p;
 }
 
