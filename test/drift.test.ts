@@ -5,13 +5,13 @@
  */
 import * as fc from 'fast-check';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { compareFolders, compareObjects, fieldDifferences, formatDriftReport, normalizeObject, readCommittedFolder } from '../lib/drift';
 import { foldersOf, synthesize, writeManifests } from '../lib/synth';
 import { Port } from '../lib/core/port';
 import { base } from './plan/declare';
+import { tempDir } from './util/tmp';
 
 function synthesized() {
   const b = base();
@@ -21,7 +21,7 @@ function synthesized() {
 
 function committedTree(): { root: string; folders: ReturnType<typeof synthesized> } {
   const folders = synthesized();
-  const root = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bh-drift-')), 'out');
+  const root = path.join(tempDir('bh-drift-'), 'out');
   writeManifests(folders, root);
   return { root, folders };
 }
@@ -163,7 +163,7 @@ describe('compareFolders on a committed tree', () => {
   test('a single output folder may be the committed folder itself; a folder not committed has every object missing', () => {
     const { root, folders } = committedTree();
     expect(compareFolders(folders, path.join(root, 'eks')).ok).toBe(true);
-    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'bh-drift-empty-'));
+    const empty = tempDir('bh-drift-empty-');
     fs.mkdirSync(path.join(empty, 'other'));
     const two = [...folders, { ...folders[0], name: 'gke' }];
     const r = compareFolders(two, root);
@@ -173,7 +173,7 @@ describe('compareFolders on a committed tree', () => {
   });
 
   test('readCommittedFolder unwraps a List and skips dot files and sub-folders', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bh-drift-list-'));
+    const dir = tempDir('bh-drift-list-');
     fs.writeFileSync(path.join(dir, 'all.yaml'), YAML.stringify({ apiVersion: 'v1', kind: 'List', items: [np('a'), np('b')] }));
     fs.writeFileSync(path.join(dir, '.bulkhead-cluster.json'), '{}');
     fs.mkdirSync(path.join(dir, 'sub'));

@@ -6,6 +6,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { buildApp } from '../../examples/ecommerce/main';
 import { BulkheadError, Cluster, Port, Sensitivity, SensitiveTier, Topology, Workload } from '../../lib';
 import { BindableWorkload, bindWorkload, TopologyCharts } from '../../lib/cdk8s';
+import { tempDir } from '../util/tmp';
 
 const NOW = () => new Date('2026-11-22T21:00:00Z');
 
@@ -174,7 +175,7 @@ describe('one TopologyCharts per topology', () => {
 
 describe('charts of clusters only', () => {
   test('a chart asked for by a name that is no cluster (a typo) is BH-CDK8S-CHART-UNKNOWN at synthesis, and nothing is written', () => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-chart-'));
+    const outdir = tempDir('bulkhead-chart-');
     const app = new App({ outdir });
     const { topology, cluster } = small(app);
     const charts = new TopologyCharts(app, 'seg', { topology, printWarnings: false });

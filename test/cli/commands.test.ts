@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EXIT_BAD_INPUT, EXIT_FINDING, EXIT_OK, run } from '../../lib/cli/main';
+import { tempDir } from '../util/tmp';
 
 function cli(...argv: string[]) {
   let out = '';
@@ -39,7 +40,7 @@ describe('bulkhead verify / synth / diff on declarations', () => {
   });
 
   test('synth: one folder per cluster, one file per layer', () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-synth-'));
+    const out = tempDir('bulkhead-synth-');
     const r = cli('synth', path.join(FIX, 'shop.ts'), '--out', out);
     expect(r.code).toBe(EXIT_OK);
     expect(fs.readdirSync(out).sort()).toEqual(['.bulkhead-manifest.json', 'eks-prod', 'gke-analytics']);

@@ -4,13 +4,13 @@
  * between two environments by workload identity.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { EXIT_BAD_INPUT, EXIT_FINDING, EXIT_OK, run } from '../../lib/cli/main';
 import { diffEnvironments, formatEnvironmentDiff } from '../../lib/cli/environments';
 import { foldersOf, synthesize, synthesizeEnvironments, writeManifests } from '../../lib/synth';
 import { standInWorkloads } from '../../lib/verify';
 import { declareEnvironments, shopClusters } from '../../examples/environments/declaration';
+import { tempDir } from '../util/tmp';
 
 const PROGRAM = path.join(__dirname, '../../examples/environments/declaration.ts');
 
@@ -23,7 +23,7 @@ function cli(...argv: string[]) {
 
 describe('bulkhead synth of an Environments', () => {
   test('writes out/<environment>/<cluster>/<layer>.yaml for every environment, each object labelled with its environment', () => {
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bh-envs-')), 'out');
+    const out = path.join(tempDir('bh-envs-'), 'out');
     const r = cli('synth', PROGRAM, '--out', out);
     expect(r.code).toBe(EXIT_OK);
     const dirs = fs.readdirSync(out).filter((f) => !f.startsWith('.')).sort();
@@ -113,7 +113,7 @@ describe('bulkhead diff between environments across clusters', () => {
   });
 
   describe('two folder sets (out/staging out/prod), with the applications\' workloads beside the policies', () => {
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bh-envs-diff-')), 'out');
+    const out = path.join(tempDir('bh-envs-diff-'), 'out');
     beforeAll(() => {
       const s = synthesizeEnvironments(declareEnvironments(undefined));
       writeManifests(foldersOf(s), out);

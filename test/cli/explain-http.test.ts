@@ -4,9 +4,9 @@
  * trust domain (given, inferred from the input, else cluster.local), each said in the output.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { EXIT_BAD_INPUT, EXIT_FINDING, EXIT_OK, run } from '../../lib/cli/main';
+import { tempDir } from '../util/tmp';
 
 function cli(...argv: string[]): { code: number; out: string; err: string } {
   let out = '';
@@ -30,7 +30,7 @@ const policy = {
 const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'shop' }, spec: { selector: { app: 'api' }, ports: [{ name: 'http-api', port: 80, targetPort: 8080 }] } };
 
 function folder(objects: unknown[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-explain-'));
+  const dir = tempDir('bulkhead-explain-');
   fs.writeFileSync(path.join(dir, 'all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
   return dir;
 }

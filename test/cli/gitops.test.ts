@@ -3,10 +3,10 @@
  * folders, the options they are made from, and bad options as coded problems with nothing written.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { EXIT_BAD_INPUT, EXIT_OK, run } from '../../lib/cli/main';
+import { tempDir } from '../util/tmp';
 
 function cli(...argv: string[]) {
   let out = '';
@@ -16,7 +16,7 @@ function cli(...argv: string[]) {
 }
 
 const SHOP = path.join(__dirname, 'fixtures', 'shop.ts');
-const tmp = (): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-cli-gitops-')), 'out');
+const tmp = (): string => path.join(tempDir('bulkhead-cli-gitops-'), 'out');
 
 describe('bulkhead synth --gitops', () => {
   test('argocd: a kustomization per cluster folder and the ApplicationSet from --repo-url, --revision and --path', () => {
@@ -44,7 +44,7 @@ describe('bulkhead synth --gitops', () => {
   });
 
   test('flux: Kustomizations per cluster with --source-ref and --depends-on; --path defaults to a relative --out', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-cli-gitops-'));
+    const dir = tempDir('bulkhead-cli-gitops-');
     const cwd = process.cwd();
     process.chdir(dir);
     try {

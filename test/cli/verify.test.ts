@@ -5,10 +5,10 @@
  * committed manifests themselves.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { EXIT_FINDING, EXIT_OK, run } from '../../lib/cli/main';
 import { formatProgramVerify, ProgramVerify } from '../../lib/cli/verify';
+import { tempDir } from '../util/tmp';
 
 const PROGRAM = path.join(__dirname, '../../examples/environments/declaration.ts');
 
@@ -21,13 +21,13 @@ function cli(...argv: string[]) {
 
 let tree = '';
 beforeAll(() => {
-  tree = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bh-verify-against-')), 'out');
+  tree = path.join(tempDir('bh-verify-against-'), 'out');
   expect(cli('synth', PROGRAM, '--out', tree).code).toBe(EXIT_OK);
 });
 
 /** A fresh copy of the committed tree, to edit. */
 function copyOfTree(): string {
-  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bh-verify-copy-')), 'out');
+  const dir = path.join(tempDir('bh-verify-copy-'), 'out');
   fs.cpSync(tree, dir, { recursive: true });
   return dir;
 }

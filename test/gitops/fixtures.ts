@@ -4,13 +4,12 @@
  * where kubectl is installed.
  */
 import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { declareShop } from '../../examples/ecommerce/declaration';
 import { declareMultiCloud } from '../../examples/multi-cloud/declaration';
 import { foldersOf, ManifestFolder, synthesize, writeManifests } from '../../lib/synth';
 import { KubeManifest } from '../../lib/targets/types';
+import { tempDir } from '../util/tmp';
 
 let shop: ManifestFolder[] | undefined;
 let multi: ManifestFolder[] | undefined;
@@ -56,7 +55,7 @@ export function kustomizeBuild(dir: string): Record<string, unknown>[] {
 
 /** Writes folders into a new temporary folder; returns it. */
 export function writeTemp(folders: readonly ManifestFolder[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-gitops-'));
+  const dir = tempDir('bulkhead-gitops-');
   const out = path.join(dir, 'out');
   writeManifests(folders, out);
   return out;

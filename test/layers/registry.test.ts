@@ -4,7 +4,6 @@
  * the cdk8s host and the Pulumi host (see pulumi-host.test.ts).
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import { Testing } from 'cdk8s';
@@ -30,6 +29,7 @@ import { KubeManifest } from '../../lib/targets/types';
 import { verify } from '../../lib/verify';
 import { base, NOW } from '../plan/declare';
 import { network, TEST_LAYER, testNetworkLayer, withNetworks } from './network-layer';
+import { tempDir } from '../util/tmp';
 
 afterEach(() => jest.restoreAllMocks());
 
@@ -233,7 +233,7 @@ describe('determinism', () => {
 });
 
 describe('a network layer through writeManifests and the cdk8s host', () => {
-  const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-layers-'));
+  const tmp = () => tempDir('bulkhead-layers-');
 
   test('writes <out>/<cloud>/<account>/<region>/<layer>.yaml, recorded; networks of one account and region share the folder', () => {
     withNetworks([network('vpc-a'), network('vpc-b', { vpcId: 'vpc-b' }), network('vpc-c', { region: 'us-east-1' })], { eks: 'vpc-a' });

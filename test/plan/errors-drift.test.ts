@@ -4,11 +4,11 @@
  * the file, the value and the fix; every problem of the tree is reported at once.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { BulkheadError, Problem } from '../../lib/core/errors';
 import { DRIFT_CODES, compareFolders, compareObjects, readCommittedFolder } from '../../lib/drift';
 import { ManifestFolder } from '../../lib/synth';
+import { tempDir } from '../util/tmp';
 
 function thrown(f: () => unknown): BulkheadError {
   try {
@@ -30,7 +30,7 @@ function only(e: BulkheadError, code: string): Problem {
   return found[0];
 }
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'bh-drift-errors-'));
+const tmp = (): string => tempDir('bh-drift-errors-');
 const folder = (name: string): ManifestFolder => ({ name, manifests: [] });
 
 describe('drift problem catalogue', () => {

@@ -12,10 +12,10 @@
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { declareShop, EXAMPLE_NOW } from '../../examples/ecommerce/declaration';
 import { renderReportHtml, reportOfTopology } from '../../lib/report';
+import { tempDir } from '../util/tmp';
 
 jest.setTimeout(180_000);
 
@@ -44,7 +44,7 @@ let flows: { id: number; src: string; dst: string }[];
 
 beforeAll(() => {
   const { topology } = declareShop(undefined);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-report-'));
+  const dir = tempDir('bulkhead-report-');
   const file = path.join(dir, 'report.html');
   const data = reportOfTopology(topology, { clock: EXAMPLE_NOW });
   flows = data.flows.map((f) => ({ id: f.id, src: f.src, dst: f.dst }));

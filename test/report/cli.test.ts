@@ -4,13 +4,13 @@
  * problems.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { EXIT_BAD_INPUT, EXIT_OK, run } from '../../lib/cli/main';
 import { synthesize } from '../../lib/synth';
 import { standInWorkloads } from '../../lib/verify';
 import { topology } from '../cli/fixtures/shop';
+import { tempDir } from '../util/tmp';
 
 jest.setTimeout(300_000);
 
@@ -22,7 +22,7 @@ function cli(...argv: string[]) {
 }
 
 const SHOP = path.join(__dirname, '../cli/fixtures/shop.ts');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bulkhead-report-cli-'));
+const tmp = tempDir('bulkhead-report-cli-');
 
 /** Everything that would make the browser fetch something. */
 function fetches(html: string): string[] {
