@@ -91,14 +91,16 @@ export function breakGlassMarks(bg: PlanBreakGlass): { labels: Record<string, st
 /**
  * A deep copy of plain JSON data (objects, arrays, strings, numbers, booleans, null), the same
  * value as `JSON.parse(JSON.stringify(value))` without the text in between: object fields whose
- * value is undefined (or a function) are left out, and such array items become null.
+ * value is undefined (or a function) are left out, and such array items become null; -0 becomes
+ * 0, and NaN and the infinities null.
  */
 export function jsonCopy<T>(value: T): T {
   return copyValue(value) as T;
 }
 
 function copyValue(v: unknown): unknown {
-  if (v === null || typeof v !== 'object') return typeof v === 'number' && !Number.isFinite(v) ? null : v;
+  if (typeof v === 'number') return Number.isFinite(v) ? (v === 0 ? 0 : v) : null; // -0 reads back as 0
+  if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) {
     const out: unknown[] = new Array(v.length);
     for (let i = 0; i < v.length; i++) {
