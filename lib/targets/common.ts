@@ -88,6 +88,37 @@ export function breakGlassMarks(bg: PlanBreakGlass): { labels: Record<string, st
   };
 }
 
+/**
+ * A deep copy of plain JSON data (objects, arrays, strings, numbers, booleans, null), the same
+ * value as `JSON.parse(JSON.stringify(value))` without the text in between: object fields whose
+ * value is undefined (or a function) are left out, and such array items become null; -0 becomes
+ * 0, and NaN and the infinities null.
+ */
+export function jsonCopy<T>(value: T): T {
+  return copyValue(value) as T;
+}
+
+function copyValue(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? (v === 0 ? 0 : v) : null; // -0 reads back as 0
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      out[i] = x === undefined || typeof x === 'function' || typeof x === 'symbol' ? null : copyValue(x);
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x: unknown = (v as Record<string, unknown>)[k];
+    if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: copyValue(x), enumerable: true, writable: true, configurable: true });
+    else out[k] = copyValue(x);
+  }
+  return out;
+}
+
 /** Sorts manifests by (apiVersion, kind, namespace, name). */
 export function sortManifests<T extends KubeManifest>(ms: readonly T[]): T[] {
   // each key computed once (not twice per comparison); the sort is stable, as before
@@ -104,6 +135,7 @@ interface PlanMaps {
   readonly grants: Map<string, PlanBreakGlass>;
   readonly clouds: Map<string, PlanCloudWorkload>;
   readonly byCluster: Map<string, PlanWorkload[]>;
+  readonly flowPaths: Map<string, string>;
 }
 
 const PLAN_MAPS = new WeakMap<Plan, PlanMaps>();
@@ -112,7 +144,7 @@ function planMaps(plan: Plan): PlanMaps {
   // keyed by the plan object: a copy of a plan with other lists is another object, with maps of its own
   const known = PLAN_MAPS.get(plan);
   if (known) return known;
-  const maps: PlanMaps = { workloads: new Map(), externals: new Map(), platform: new Map(), grants: new Map(), clouds: new Map(), byCluster: new Map() };
+  const maps: PlanMaps = { workloads: new Map(), externals: new Map(), platform: new Map(), grants: new Map(), clouds: new Map(), byCluster: new Map(), flowPaths: new Map() };
   for (const w of plan.workloads) {
     maps.workloads.set(w.key, w);
     const list = maps.byCluster.get(w.cluster);
@@ -124,6 +156,7 @@ function planMaps(plan: Plan): PlanMaps {
   for (const g of plan.breakGlass) maps.grants.set(g.name, g);
   // A plan written before cloud workloads existed has no such list: read it as empty.
   for (const c of plan.cloudWorkloads ?? []) maps.clouds.set(c.key, c);
+  for (const f of plan.flows) maps.flowPaths.set(f.id, f.path);
   PLAN_MAPS.set(plan, maps);
   return maps;
 }
@@ -136,6 +169,8 @@ export class PlanIndex {
   private readonly grants: Map<string, PlanBreakGlass>;
   private readonly clouds: Map<string, PlanCloudWorkload>;
   private readonly byCluster: Map<string, PlanWorkload[]>;
+  /** The construct path of each flow of the plan, by flow id (where problems about a flow are reported). */
+  public readonly flowPaths: ReadonlyMap<string, string>;
 
   constructor(public readonly plan: Plan) {
     const maps = planMaps(plan);
@@ -145,6 +180,7 @@ export class PlanIndex {
     this.grants = maps.grants;
     this.clouds = maps.clouds;
     this.byCluster = maps.byCluster;
+    this.flowPaths = maps.flowPaths;
   }
 
   /** The workload with this key (throws when missing: the plan is inconsistent). */

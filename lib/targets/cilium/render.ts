@@ -183,11 +183,16 @@ class CiliumRender {
   private readonly audit: boolean;
   private readonly warnings = new Map<string, Problem>();
   private readonly flowPaths: ReadonlyMap<string, string>;
+  /** The Cilium HTTP rules of each HTTP rule list of the plan (a flow's list is shared by its edges). */
+  private readonly httpRules = new Map<readonly PlanHttpRule[], readonly CiliumHttpRule[]>();
+  /** The cluster's `dns` platform endpoint, looked up once. */
+  private readonly dns: PlanPlatformEndpoint | undefined;
 
   constructor(private readonly plan: Plan, private readonly cluster: PlanCluster) {
     this.idx = new PlanIndex(plan);
     this.clusters = new Map(plan.clusters.map((c) => [c.name, c]));
-    this.flowPaths = new Map(plan.flows.map((f) => [f.id, f.path]));
+    this.flowPaths = this.idx.flowPaths;
+    this.dns = plan.platform.find((p) => p.cluster === cluster.name && p.name === 'dns');
     this.audit = layerMode(plan, 'cilium') === 'audit';
   }
 
@@ -321,7 +326,7 @@ class CiliumRender {
   }
 
   private portRules(w: PlanWorkload, edge: PlanEdge): CiliumPortRule[] {
-    const http = this.audit ? [] : ciliumHttpRules(edge.http);
+    const http = this.audit || edge.http.length === 0 ? [] : this.ciliumHttp(edge.http);
     const tcp = edge.ports.filter((p) => p.protocol === Protocol.TCP);
     const other = edge.ports.filter((p) => p.protocol !== Protocol.TCP);
     if (http.length > 0 && other.length > 0) {
@@ -335,6 +340,16 @@ class CiliumRender {
       for (const c of chunk(ciliumPorts(edge.ports), CILIUM_MAX_PORTS_PER_RULE)) rules.push({ ports: c });
     }
     return rules;
+  }
+
+  /** {@link ciliumHttpRules} of a list, computed once per list; each call returns rules of its own. */
+  private ciliumHttp(http: readonly PlanHttpRule[]): CiliumHttpRule[] {
+    let known = this.httpRules.get(http);
+    if (!known) {
+      known = ciliumHttpRules(http);
+      this.httpRules.set(http, known);
+    }
+    return known.map((r) => ({ ...r }));
   }
 
   private ingressRule(w: PlanWorkload, edge: PlanEdge): CiliumIngressRule | undefined {
@@ -394,7 +409,7 @@ class CiliumRender {
    * allowed (`matchPattern: '*'`), which `toFQDNs` needs to learn the addresses of the names.
    */
   private dnsRule(): CiliumEgressRule {
-    const dns = this.plan.platform.find((p) => p.cluster === this.cluster.name && p.name === 'dns');
+    const dns = this.dns;
     return {
       toEndpoints: [this.endpointSelector(this.cluster.name, dns?.namespace ?? DNS_FALLBACK.namespace, dns?.selector ?? DNS_FALLBACK.selector)],
       toPorts: [{
@@ -405,7 +420,7 @@ class CiliumRender {
   }
 
   private namespacePolicy(ns: string): CiliumNetworkPolicy {
-    const dns = this.plan.platform.find((p) => p.cluster === this.cluster.name && p.name === 'dns');
+    const dns = this.dns;
     if (!dns) {
       this.warn(CILIUM_WARNINGS.dnsDefault, clusterPath(this.plan, this.cluster), `cluster ${this.cluster.name} declares no DNS platform endpoint: the default-deny policy allows DNS to kube-system/k8s-app=kube-dns`, undefined, 'declare the DNS platform flow of the topology');
     }

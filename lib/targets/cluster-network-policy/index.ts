@@ -214,7 +214,7 @@ function guardrails(plan: Plan, cluster: PlanCluster): Guardrails {
 function computeGuardrails(plan: Plan, cluster: PlanCluster): Guardrails {
   const index = new PlanIndex(plan);
   const sink = new WarningSink();
-  const ctx: Ctx = { index, cluster, sink, flowPaths: new Map(plan.flows.map((f) => [f.id, f.path])) };
+  const ctx: Ctx = { index, cluster, sink, flowPaths: index.flowPaths };
   const guarded = plan.workloads.filter((w) => w.cluster === cluster.name && w.tier.guardrails).sort((a, b) => cmp(a.key, b.key));
   const out: ClusterNetworkPolicyManifest[] = [];
   const errors: Problem[] = [];

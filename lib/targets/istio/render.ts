@@ -50,7 +50,7 @@ import { Protocol } from '../../core/port';
 import { Sensitivity } from '../../core/sensitivity';
 import { Plan, PlanCloudWorkload, PlanCluster, PlanEdge, PlanExternal, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
 import { cloudBlocks, cloudKindText } from '../kubernetes/addressing';
-import { clusterPath, breakGlassMarks, layerMode, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
+import { clusterPath, breakGlassMarks, jsonCopy, layerMode, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
 import { RenderResult } from '../types';
 import { cloudPrincipal, istioPrincipal, spiffeTrustDomain } from '../spire/identity';
 import {
@@ -540,7 +540,7 @@ class IstioRender {
         metadata: meta('istio', objectName([name, ISTIO_WAYPOINT_NAME]), w.namespace, { [LABELS.workload]: w.name, ...labels }, {
           ...annotations, [ISTIO_PURPOSE_ANNOTATION]: `enforced by the waypoint of namespace ${w.namespace} for traffic addressed to Service ${w.name}`,
         }),
-        spec: { targetRefs: [{ group: '', kind: 'Service', name: w.name }], action, rules: JSON.parse(JSON.stringify(viaWaypoint)) as IstioRule[] },
+        spec: { targetRefs: [{ group: '', kind: 'Service', name: w.name }], action, rules: jsonCopy(viaWaypoint) },
       });
     }
     return out;
@@ -592,7 +592,7 @@ class IstioRender {
       apiVersion: ISTIO_SECURITY_API_VERSION,
       kind: 'AuthorizationPolicy',
       metadata: meta('istio', name, w.namespace, { [LABELS.workload]: w.name, ...labels }, annotations),
-      spec: { selector: { matchLabels: sortedRecord(w.selector) }, action, rules: JSON.parse(JSON.stringify(rules)) as IstioRule[] },
+      spec: { selector: { matchLabels: sortedRecord(w.selector) }, action, rules: jsonCopy([...rules]) },
     };
   }
 

@@ -70,6 +70,15 @@ interface Ctx {
   readonly cluster: PlanCluster;
   readonly sink: WarningSink;
   readonly flowPaths: ReadonlyMap<string, string>;
+  /** Pod peers of this cluster by endpoint reference, with their JSON key (resolved once per render). */
+  readonly pods: Map<string, PodsPeer | null>;
+}
+
+/** A pod peer of the cluster: namespace, sorted selector, and the JSON text of its NetworkPolicy peer. */
+interface PodsPeer {
+  readonly namespace: string;
+  readonly selector: Readonly<Record<string, string>>;
+  readonly key: string;
 }
 
 /**
@@ -102,8 +111,7 @@ interface Ctx {
 export function renderNetworkPolicies(plan: Plan, cluster: PlanCluster): NetworkPolicyRender {
   const index = new PlanIndex(plan);
   const sink = new WarningSink();
-  const flowPaths = new Map(plan.flows.map((f) => [f.id, f.path]));
-  const ctx: Ctx = { index, cluster, sink, flowPaths };
+  const ctx: Ctx = { index, cluster, sink, flowPaths: index.flowPaths, pods: new Map() };
   // Istio ambient: the waypoints' pods get policies of their own (lib/targets/istio/ambient.ts).
   const workloads = [...plan.workloads.filter((w) => w.cluster === cluster.name), ...waypointWorkloads(plan, cluster)].sort((a, b) => cmp(a.key, b.key));
   const namespaces = uniqueSorted([...cluster.namespaces, ...workloads.map((w) => w.namespace)]);
@@ -240,13 +248,18 @@ interface Rule {
  */
 function rules(ctx: Ctx, edges: readonly PlanEdge[]): Rule[] {
   const perPeer = new Map<string, { peer: NetworkPolicyPeer; ports: SimplePort[] }>();
+  const add = (key: string, peer: () => NetworkPolicyPeer, ports: readonly SimplePort[]): void => {
+    const entry = perPeer.get(key);
+    if (entry) entry.ports.push(...ports);
+    else perPeer.set(key, { peer: peer(), ports: [...ports] });
+  };
   for (const e of edges) {
-    for (const peer of npPeers(ctx, e)) {
-      const key = JSON.stringify(peer);
-      const entry = perPeer.get(key) ?? { peer, ports: [] };
-      entry.ports.push(...e.ports);
-      perPeer.set(key, entry);
+    const pods = podsOfCluster(ctx, e);
+    if (pods) {
+      add(pods.key, () => podsPeer(pods.namespace, pods.selector), e.ports);
+      continue;
     }
+    for (const peer of npPeers(ctx, e)) add(JSON.stringify(peer), () => peer, e.ports);
   }
   const byPorts = new Map<string, { ports: SimplePort[]; peers: Map<string, NetworkPolicyPeer> }>();
   for (const [key, { peer, ports }] of perPeer) {
@@ -263,6 +276,25 @@ function rules(ctx: Ctx, edges: readonly PlanEdge[]): Rule[] {
       peers: [...g.peers.entries()].sort(([a], [b]) => cmp(a, b)).map(([, p]) => p),
       ports: g.ports.map(npPort),
     }));
+}
+
+/**
+ * The peer of an edge when it is pods of this cluster (a workload or platform endpoint of the
+ * cluster), resolved once per render; undefined for every other peer (see {@link npPeers}).
+ */
+function podsOfCluster(ctx: Ctx, e: PlanEdge): PodsPeer | undefined {
+  if (e.peer.kind !== 'workload' && e.peer.kind !== 'platform') return undefined;
+  const id = `${e.peer.kind}:${e.peer.key}`;
+  const known = ctx.pods.get(id);
+  if (known !== undefined) return known ?? undefined;
+  const r = resolvePeer(ctx.index, ctx.cluster, e.peer);
+  if (r.kind !== 'pods') {
+    ctx.pods.set(id, null);
+    return undefined;
+  }
+  const pods: PodsPeer = { namespace: r.namespace, selector: r.selector, key: JSON.stringify(podsPeer(r.namespace, r.selector)) };
+  ctx.pods.set(id, pods);
+  return pods;
 }
 
 function npPeers(ctx: Ctx, e: PlanEdge): NetworkPolicyPeer[] {
