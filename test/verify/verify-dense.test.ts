@@ -144,7 +144,10 @@ function apply(s: Synthesis, m: Mutation): Synthesis {
         return ms;
       case 'allow-all': {
         const ns = x.metadata.namespace ?? 'default';
-        return [...ms, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: `allow-all-${ms.length}`, namespace: ns }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{}], egress: [{}] } } as KubeManifest];
+        // a name no policy of the namespace has (a drop between two allow-alls shortens the list, so its length may repeat)
+        let k = 0;
+        while (ms.some((o) => o.kind === 'NetworkPolicy' && o.metadata.name === `allow-all-${k}` && (o.metadata.namespace ?? 'default') === ns)) k++;
+        return [...ms, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: `allow-all-${k}`, namespace: ns }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{}], egress: [{}] } } as KubeManifest];
       }
     }
   });
