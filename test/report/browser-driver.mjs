@@ -3,18 +3,11 @@
 // load, so browser.test.ts runs this file with plain Node and asserts on its output.
 //
 //   node browser-driver.mjs <report.html> <screenshot.png>
-import chromium from '@sparticuz/chromium';
-import puppeteer from 'puppeteer-core';
+import { recordingPage } from './browser-page.mjs';
 
 const [file, shot] = process.argv.slice(2);
-const out = { errors: [], requests: [] };
-const browser = await puppeteer.launch({ args: chromium.args, executablePath: await chromium.executablePath(), headless: true });
+const { browser, page, out } = await recordingPage();
 try {
-  const page = await browser.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') out.errors.push(m.text()); });
-  page.on('pageerror', (e) => out.errors.push(String(e)));
-  page.on('request', (r) => { if (!/^(file|data):/.test(r.url())) out.requests.push(r.url()); });
-  await page.setViewport({ width: 1400, height: 1000 });
   const t0 = Date.now();
   await page.goto(`file://${file}`, { waitUntil: 'load' });
   out.loadMs = Date.now() - t0;

@@ -2,18 +2,11 @@
 // separate Node script) and prints what it observed, with loose timings, as JSON.
 //
 //   node browser-large-driver.mjs <report.html> <query> <expected node id>
-import chromium from '@sparticuz/chromium';
-import puppeteer from 'puppeteer-core';
+import { recordingPage } from './browser-page.mjs';
 
 const [file, query, expected] = process.argv.slice(2);
-const out = { errors: [], requests: [] };
-const browser = await puppeteer.launch({ args: chromium.args, executablePath: await chromium.executablePath(), headless: true });
+const { browser, page, out } = await recordingPage();
 try {
-  const page = await browser.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') out.errors.push(m.text()); });
-  page.on('pageerror', (e) => out.errors.push(String(e)));
-  page.on('request', (r) => { if (!/^(file|data):/.test(r.url())) out.requests.push(r.url()); });
-  await page.setViewport({ width: 1400, height: 1000 });
   const t0 = Date.now();
   await page.goto(`file://${file}`, { waitUntil: 'load' });
   await page.waitForFunction(() => window.bulkheadReport && window.bulkheadReport.ready === true, { timeout: 120000 });
