@@ -5,9 +5,10 @@
  * the same input gives the same model, and the same bytes once rendered.
  */
 import { cmp, Problem } from '../core/errors';
+import { mergeIntervals } from '../core/intervals';
 import { ANNOTATIONS, LABELS } from '../core/names';
 import { isExternalId } from '../analysis/format';
-import { formatIpv4, parseCidr, parseIpv4 } from '../analysis/ipv4';
+import { parseCidr, parseIpv4, rangeId } from '../analysis/ipv4';
 import { MultiClusterAnalysis, MultiClusterExplanation, SideMatrix } from '../analysis/multi-cluster';
 import { L4Protocol, PortSet } from '../analysis/portset';
 import { SIMULATORS } from '../analysis/simulators';
@@ -252,21 +253,6 @@ function rangeOf(id: string): [number, number] {
   const [a, b] = id.split('-');
   const first = parseIpv4(a) ?? 0;
   return [first, b === undefined ? first : parseIpv4(b) ?? first];
-}
-
-function rangeText(r: readonly [number, number]): string {
-  return r[0] === r[1] ? formatIpv4(r[0]) : `${formatIpv4(r[0])}-${formatIpv4(r[1])}`;
-}
-
-function mergeRanges(ranges: readonly (readonly [number, number])[]): [number, number][] {
-  const sorted = [...ranges].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  const out: [number, number][] = [];
-  for (const [a, b] of sorted) {
-    const last = out[out.length - 1];
-    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
-  }
-  return out;
 }
 
 /** A representative connection of a port set: the first port of TCP, else UDP, else SCTP. */
@@ -527,7 +513,7 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
       layers: perLayer,
       effective: portsText(row.effective),
       disagreement: disagrees(row),
-      ...(row.ranges.length > 0 ? { ranges: mergeRanges(row.ranges).map(rangeText).join(', ') } : {}),
+      ...(row.ranges.length > 0 ? { ranges: mergeIntervals(row.ranges).map(([a, b]) => rangeId(a, b)).join(', ') } : {}),
       ...(grant ? { breakGlass: grant } : {}),
       ...(explanation ? { explanation } : {}),
     };
