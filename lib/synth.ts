@@ -570,7 +570,9 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
     for (const [file, text] of Object.entries(c.files ?? {}).sort(([a], [b]) => cmp(a, b))) content.set(`${dir}/${file}`, text);
   }
   const files = [...content.keys()].sort(cmp);
-  const record: OutputRecord = { generator: 'bulkhead', version: 1, files: Object.fromEntries(files.map((f) => [f, sha256(content.get(f)!)])) };
+  // each text encoded once: hashed, compared and written as these bytes
+  const bytes = new Map(files.map((f) => [f, Buffer.from(content.get(f)!, 'utf8')]));
+  const record: OutputRecord = { generator: 'bulkhead', version: 1, files: Object.fromEntries(files.map((f) => [f, sha256(bytes.get(f)!)])) };
   const recordText = JSON.stringify(record, null, 2) + '\n';
 
   const problem = (code: string, where: string, message: string, fix: string, value?: string): Problem => ({ severity: 'error', code, path: where, message, ...(value === undefined ? {} : { value }), fix });
@@ -637,7 +639,7 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
       for (const f of files) {
         const abs = path.join(staging, ...f.split('/'));
         fs.mkdirSync(path.dirname(abs), { recursive: true });
-        fs.writeFileSync(abs, content.get(f)!);
+        fs.writeFileSync(abs, bytes.get(f)!);
       }
       fs.writeFileSync(path.join(staging, OUTPUT_RECORD_FILE), recordText);
     });

@@ -66,7 +66,32 @@ const DOUBLE_QUOTED_BLOCK = new jsyaml.Type('tag:bulkhead.io,2026:double-quoted-
   represent: (s: object): string => doubleQuoted(s as unknown as string),
 });
 
-const SCHEMA = jsyaml.DEFAULT_SCHEMA.extend({ implicit: [YAML11_NUMBERS, DOUBLE_QUOTED_BLOCK] });
+/**
+ * js-yaml's float type, writing numbers as JSON would: `-0` as `0`, and a number JSON cannot hold
+ * (NaN, ±Infinity) as `null` (js-yaml would write `-0.0`, `.nan`, `.inf`). Integers other than
+ * `-0` are js-yaml's int type and never reach it. It takes the tag of the float type, so the
+ * schema holds it in that type's place (reading is unchanged).
+ */
+const JSON_FLOAT = ((): jsyaml.Type => {
+  // js-yaml exports its types (`types`), the type definitions do not declare them
+  const float = (jsyaml as unknown as { readonly types: { readonly float: jsyaml.Type } }).types.float;
+  const represent = float.represent as (n: object, style: string | null) => string;
+  return new jsyaml.Type('tag:yaml.org,2002:float', {
+    kind: 'scalar',
+    resolve: (s: string) => float.resolve(s),
+    construct: (s: string) => float.construct(s),
+    predicate: (n: object) => float.predicate?.(n) === true,
+    represent: (n: object): string => {
+      const x = n as unknown as number;
+      if (!Number.isFinite(x)) return 'null';
+      if (x === 0) return '0';
+      return represent(n, float.defaultStyle);
+    },
+    ...(float.defaultStyle ? { defaultStyle: float.defaultStyle } : {}),
+  });
+})();
+
+const SCHEMA = jsyaml.DEFAULT_SCHEMA.extend({ implicit: [JSON_FLOAT, YAML11_NUMBERS, DOUBLE_QUOTED_BLOCK] });
 
 const OPTIONS: jsyaml.DumpOptions = {
   schema: SCHEMA,
@@ -82,36 +107,12 @@ const OPTIONS: jsyaml.DumpOptions = {
 };
 
 /**
- * {@link OPTIONS} for a value that holds a number JSON would write otherwise: `-0` is written `0`,
- * and a number JSON cannot hold (NaN, ±Infinity) `null`. js-yaml calls a replacer on every map
- * value and list item, so it is used only for the values that need it (see {@link hasOddNumber}).
- */
-const OPTIONS_ODD_NUMBERS: jsyaml.DumpOptions = {
-  ...OPTIONS,
-  replacer: (_key: string, v: unknown): unknown => (typeof v !== 'number' ? v : !Number.isFinite(v) ? null : v === 0 ? 0 : v),
-};
-
-/** Whether a value holds, anywhere js-yaml would write it, `-0`, NaN or an infinity. */
-function hasOddNumber(v: unknown): boolean {
-  if (typeof v === 'number') return !Number.isFinite(v) || (v === 0 && 1 / v < 0);
-  if (typeof v !== 'object' || v === null) return false;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (hasOddNumber(v[i])) return true;
-    return false;
-  }
-  for (const k in v) {
-    if (Object.prototype.hasOwnProperty.call(v, k) && hasOddNumber((v as Record<string, unknown>)[k])) return true;
-  }
-  return false;
-}
-
-/**
  * One YAML document of a value (a manifest), ending with a newline. Map keys keep their order;
  * `undefined` map values are left out and `undefined` list items are written as `null`, `-0` as
  * `0` and non-finite numbers as `null` (as `JSON.stringify` does); strings that any YAML reader would take for another type are quoted.
  */
 export function dumpYaml(value: unknown): string {
-  return jsyaml.dump(value, hasOddNumber(value) ? OPTIONS_ODD_NUMBERS : OPTIONS);
+  return jsyaml.dump(value, OPTIONS);
 }
 
 /** Multi-document YAML of values (manifests), in the given order, `---` between documents. */
