@@ -37,10 +37,33 @@ export function clusterPath(plan: Plan, cluster: PlanCluster): string {
 
 /** Sorts keys of a string map (for byte-stable output). */
 export function sortedRecord(r: Readonly<Record<string, string>>): Record<string, string> {
-  const keys = Object.keys(r).sort();
+  const keys = Object.keys(r);
+  // most records arrive sorted already (the plan sorts its selectors): sort only when not
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1] > keys[i]) {
+      keys.sort();
+      break;
+    }
+  }
   const out: Record<string, string> = {};
   for (const k of keys) out[k] = r[k];
   return out;
+}
+
+const SORTED_LABELS = new WeakMap<Readonly<Record<string, string>>, Readonly<Record<string, string>>>();
+
+/**
+ * {@link sortedRecord} of a plan's label map (a selector, pod labels), computed once per map and
+ * shared: every object that selects the same pods holds the same map. Emitted objects may share
+ * such parts, since nothing downstream (hosts, writer, analysis) changes an object it is given.
+ */
+export function sortedLabels(r: Readonly<Record<string, string>>): Record<string, string> {
+  let known = SORTED_LABELS.get(r);
+  if (!known) {
+    known = sortedRecord(r);
+    SORTED_LABELS.set(r, known);
+  }
+  return known as Record<string, string>;
 }
 
 export { shortHash } from '../core/hash';
@@ -220,6 +243,8 @@ export class PlanIndex {
 
 /** Splits edges into the ordinary ones and those of each BreakGlass grant (by grant name, sorted). */
 export function splitEdges(edges: readonly PlanEdge[]): { regular: PlanEdge[]; byGrant: Map<string, PlanEdge[]> } {
+  // most workloads hold no BreakGlass edge: one copy, no grouping
+  if (!edges.some((e) => e.origin === 'break-glass' && e.breakGlass)) return { regular: [...edges], byGrant: new Map() };
   const regular: PlanEdge[] = [];
   const byGrant = new Map<string, PlanEdge[]>();
   for (const e of edges) {

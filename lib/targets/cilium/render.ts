@@ -32,7 +32,7 @@ import { Protocol } from '../../core/port';
 import { Plan, PlanCloudWorkload, PlanCluster, PlanEdge, PlanExternal, PlanHttpRule, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
 import { cloudBlocks, cloudKindText, coveredByDefaultDeny } from '../kubernetes/addressing';
 import { waypointWorkloads } from '../istio/ambient';
-import { clusterPath, breakGlassMarks, layerMode, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
+import { clusterPath, breakGlassMarks, layerMode, meta, objectName, PlanIndex, sortedLabels, sortManifests, splitEdges } from '../common';
 import { RenderResult } from '../types';
 import { externalBlocks } from '../../plan/checks/addresses';
 import {
@@ -105,7 +105,7 @@ const DNS_FALLBACK = { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dn
 
 /** Where a peer resolves to, in Cilium terms. */
 type Peer =
-  | { readonly kind: 'endpoints'; readonly selector: CiliumSelector }
+  | { readonly kind: 'endpoints'; readonly selector: CiliumSelector; readonly json: string }
   | { readonly kind: 'cidrs'; readonly cidrs: readonly CiliumCidrRule[]; readonly world: boolean }
   | { readonly kind: 'fqdns'; readonly fqdns: readonly CiliumFqdnSelector[] }
   | { readonly kind: 'covered' }
@@ -171,11 +171,46 @@ function chunk<T>(xs: readonly T[], n: number): T[][] {
   return out;
 }
 
-function dedupeSorted<T>(xs: readonly T[]): T[] {
-  const m = new Map<string, T>();
-  for (const x of xs) m.set(JSON.stringify(x), x);
-  return [...m.entries()].sort(([a], [b]) => cmp(a, b)).map(([, v]) => v);
+/** A rule with its JSON text, computed once per distinct rule of a render (rules are sorted and de-duplicated by it). */
+interface Keyed<T> {
+  readonly value: T;
+  readonly json: string;
 }
+
+function keyed<T>(value: T): Keyed<T> {
+  return { value, json: JSON.stringify(value) };
+}
+
+/** The rules sorted by their JSON text, each text once. */
+function dedupeSorted<T>(xs: readonly Keyed<T>[]): T[] {
+  const sorted = xs.length > 1 ? [...xs].sort((a, b) => cmp(a.json, b.json)) : xs;
+  const out: T[] = [];
+  let last: string | undefined;
+  for (const x of sorted) {
+    if (x.json === last) continue;
+    out.push(x.value);
+    last = x.json;
+  }
+  return out;
+}
+
+/** The port rules of an edge's ports and HTTP rules, once per distinct ports and rules of a render. */
+interface PortRules {
+  readonly rules: CiliumPortRule[];
+  /** The non-TCP ports of HTTP-constrained ports, named in `BH-CILIUM-L7-NON-TCP` (each time they are used). */
+  readonly nonTcp?: string;
+}
+
+/** The HTTP rules of a flow in Cilium form, with their JSON text. */
+interface HttpRules {
+  readonly rules: readonly CiliumHttpRule[];
+  readonly json: string;
+}
+
+const NO_HTTP: HttpRules = { rules: [], json: '' };
+
+/** A rule of a memoized peer and port rules: ingress without and with authentication, egress. */
+type RuleSlot = 0 | 1 | 2;
 
 class CiliumRender {
   private readonly idx: PlanIndex;
@@ -184,9 +219,21 @@ class CiliumRender {
   private readonly warnings = new Map<string, Problem>();
   private readonly flowPaths: ReadonlyMap<string, string>;
   /** The Cilium HTTP rules of each HTTP rule list of the plan (a flow's list is shared by its edges). */
-  private readonly httpRules = new Map<readonly PlanHttpRule[], readonly CiliumHttpRule[]>();
+  private readonly httpRules = new Map<readonly PlanHttpRule[], HttpRules>();
   /** The cluster's `dns` platform endpoint, looked up once. */
   private readonly dns: PlanPlatformEndpoint | undefined;
+  /** Peers Cilium selects by labels, by endpoint: one selector object per endpoint, shared by every rule naming it. */
+  private readonly endpointPeers = new Map<PlanWorkload | PlanPlatformEndpoint, Peer>();
+  /** Port rules by the identity of an edge's port and HTTP lists (a flow's lists are shared by its edges). */
+  private readonly portRulesOf = new WeakMap<readonly PlanPort[], Map<HttpRules, PortRules>>();
+  /** Port rules by content (flows with equal ports and HTTP rules share them). */
+  private readonly portRulesByText = new Map<string, PortRules>();
+  /** The rules of a peer selected by labels, by port rules and slot. */
+  private readonly peerRules = new Map<Peer, Map<PortRules, Keyed<CiliumIngressRule | CiliumEgressRule>[]>>();
+  /** Whether an edge is DNS the default deny covers, per edge. */
+  private readonly covered = new Map<PlanEdge, boolean>();
+  /** The DNS rule, built once. */
+  private dnsRuleKeyed: Keyed<CiliumEgressRule> | undefined;
 
   constructor(private readonly plan: Plan, private readonly cluster: PlanCluster) {
     this.idx = new PlanIndex(plan);
@@ -210,7 +257,7 @@ class CiliumRender {
     for (const w of [...this.idx.workloadsIn(this.cluster.name), ...waypointWorkloads(this.plan, this.cluster)]) {
       const ins = splitEdges(w.calledBy);
       const outs = splitEdges(w.calls);
-      const dns = outs.regular.some((e) => coveredByDefaultDeny(this.idx, this.cluster, e));
+      const dns = outs.regular.some((e) => this.coveredDns(e));
       const main = this.workloadPolicy(w, objectName([w.name]), ins.regular, outs.regular, dns, {}, { [ANNOTATIONS.source]: w.path }, `Bulkhead: declared flows of ${w.key}`);
       if (main) out.push(main);
       const grants = [...new Set([...ins.byGrant.keys(), ...outs.byGrant.keys()])].sort(cmp);
@@ -234,8 +281,21 @@ class CiliumRender {
   }
 
   private warn(code: string, path: string, message: string, value: string | undefined, fix: string): void {
+    // the severity follows from the code: the other fields tell problems apart
+    const key = `${code}\u0000${path}\u0000${message}\u0000${value === undefined ? '\u0001' : value}\u0000${fix}`;
+    if (this.warnings.has(key)) return;
     const p: Problem = { severity: warningSeverity(code), code, path, message, ...(value === undefined ? {} : { value }), fix };
-    this.warnings.set(JSON.stringify(p), p);
+    this.warnings.set(key, p);
+  }
+
+  /** {@link coveredByDefaultDeny}, once per edge. */
+  private coveredDns(edge: PlanEdge): boolean {
+    let known = this.covered.get(edge);
+    if (known === undefined) {
+      known = coveredByDefaultDeny(this.idx, this.cluster, edge);
+      this.covered.set(edge, known);
+    }
+    return known;
   }
 
   /**
@@ -257,9 +317,14 @@ class CiliumRender {
   }
 
   private podPeer(where: string, p: PlanWorkload | PlanPlatformEndpoint): Peer {
+    const known = this.endpointPeers.get(p);
+    if (known) return known;
     const pc = this.clusters.get(p.cluster);
     if (p.cluster === this.cluster.name || (pc && pc.layers.includes('cilium'))) {
-      return { kind: 'endpoints', selector: this.endpointSelector(p.cluster, p.namespace, p.selector) };
+      const selector = this.endpointSelector(p.cluster, p.namespace, p.selector);
+      const peer: Peer = { kind: 'endpoints', selector, json: JSON.stringify(selector) };
+      this.endpointPeers.set(p, peer);
+      return peer;
     }
     const cidrs = pc?.podCidrs ?? [];
     if (cidrs.length === 0) {
@@ -307,7 +372,7 @@ class CiliumRender {
     if (ref.kind === 'platform') {
       const p = this.idx.platformEndpoint(ref.key);
       // DNS to the cluster resolver on 53 is the DNS rule every egress section carries
-      if (direction === 'out' && coveredByDefaultDeny(this.idx, this.cluster, edge)) return { kind: 'covered' };
+      if (direction === 'out' && this.coveredDns(edge)) return { kind: 'covered' };
       return this.podPeer(w.path, p);
     }
     const e = this.idx.external(ref.key);
@@ -325,55 +390,92 @@ class CiliumRender {
     return this.externalPeer(e);
   }
 
-  private portRules(w: PlanWorkload, edge: PlanEdge): CiliumPortRule[] {
-    const http = this.audit || edge.http.length === 0 ? [] : this.ciliumHttp(edge.http);
-    const tcp = edge.ports.filter((p) => p.protocol === Protocol.TCP);
-    const other = edge.ports.filter((p) => p.protocol !== Protocol.TCP);
-    if (http.length > 0 && other.length > 0) {
-      this.warn(CILIUM_WARNINGS.l7NonTcp, w.path, `HTTP rules apply to TCP only: the non-TCP ports of flow ${edge.flowId} are allowed at L4`, other.map((p) => `${p.protocol}/${p.port}`).join(','), 'declare HTTP constraints on TCP ports only');
+  /**
+   * The port rules of an edge, computed once per distinct ports and HTTP rules of the render
+   * (the rules are shared by every policy that uses them; nothing changes an emitted object).
+   */
+  private portRules(w: PlanWorkload, edge: PlanEdge): PortRules {
+    const http = this.audit || edge.http.length === 0 ? NO_HTTP : this.ciliumHttp(edge.http);
+    let byHttp = this.portRulesOf.get(edge.ports);
+    if (!byHttp) {
+      byHttp = new Map();
+      this.portRulesOf.set(edge.ports, byHttp);
     }
-    const rules: CiliumPortRule[] = [];
-    if (http.length > 0) {
-      for (const c of chunk(ciliumPorts(tcp), CILIUM_MAX_PORTS_PER_RULE)) rules.push({ ports: c, rules: { http } });
-      for (const c of chunk(ciliumPorts(other), CILIUM_MAX_PORTS_PER_RULE)) rules.push({ ports: c });
-    } else {
-      for (const c of chunk(ciliumPorts(edge.ports), CILIUM_MAX_PORTS_PER_RULE)) rules.push({ ports: c });
+    let known = byHttp.get(http);
+    if (!known) {
+      let text = http.json;
+      for (const p of edge.ports) text += `|${p.protocol}/${p.port}/${p.endPort ?? ''}`;
+      known = this.portRulesByText.get(text);
+      if (!known) {
+        known = buildPortRules(edge.ports, http.rules);
+        this.portRulesByText.set(text, known);
+      }
+      byHttp.set(http, known);
     }
-    return rules;
+    if (known.nonTcp !== undefined) {
+      this.warn(CILIUM_WARNINGS.l7NonTcp, w.path, `HTTP rules apply to TCP only: the non-TCP ports of flow ${edge.flowId} are allowed at L4`, known.nonTcp, 'declare HTTP constraints on TCP ports only');
+    }
+    return known;
   }
 
-  /** {@link ciliumHttpRules} of a list, computed once per list; each call returns rules of its own. */
-  private ciliumHttp(http: readonly PlanHttpRule[]): CiliumHttpRule[] {
+  /** {@link ciliumHttpRules} of a list, computed once per list. */
+  private ciliumHttp(http: readonly PlanHttpRule[]): HttpRules {
     let known = this.httpRules.get(http);
     if (!known) {
-      known = ciliumHttpRules(http);
+      const rules = ciliumHttpRules(http);
+      known = { rules, json: JSON.stringify(rules) };
       this.httpRules.set(http, known);
     }
-    return known.map((r) => ({ ...r }));
+    return known;
   }
 
-  private ingressRule(w: PlanWorkload, edge: PlanEdge): CiliumIngressRule | undefined {
+  /** A rule of a peer, once per peer selected by labels, port rules and slot (built by `make`). */
+  private rule<T extends CiliumIngressRule | CiliumEgressRule>(peer: Peer, ports: PortRules, slot: RuleSlot, make: () => T): Keyed<T> {
+    if (peer.kind !== 'endpoints') return keyed(make());
+    let byPorts = this.peerRules.get(peer);
+    if (!byPorts) {
+      byPorts = new Map();
+      this.peerRules.set(peer, byPorts);
+    }
+    let slots = byPorts.get(ports);
+    if (!slots) {
+      slots = [];
+      byPorts.set(ports, slots);
+    }
+    let known = slots[slot] as Keyed<T> | undefined;
+    if (!known) {
+      known = keyed(make());
+      slots[slot] = known;
+    }
+    return known;
+  }
+
+  private ingressRule(w: PlanWorkload, edge: PlanEdge): Keyed<CiliumIngressRule> | undefined {
     const peer = this.peer(w, edge, 'in');
     if (peer.kind === 'none' || peer.kind === 'covered' || peer.kind === 'fqdns') return undefined;
-    const toPorts = this.portRules(w, edge);
+    const ports = this.portRules(w, edge);
+    const toPorts = ports.rules;
     let auth = w.tier.mutualAuth && !this.audit;
     if (auth && peer.kind === 'cidrs') {
       this.warn(CILIUM_WARNINGS.authUnmanagedSource, w.path, `tier ${w.tier.name} demands mutual authentication, but the source of flow ${edge.flowId} is addressed by CIDR and has no Cilium identity: this rule is rendered without authentication`, edge.peer.key, 'route the source through a Cilium-managed workload (such as an ingress gateway) to keep mutual authentication');
       auth = false;
     }
-    return {
+    return this.rule(peer, ports, auth ? 1 : 0, (): CiliumIngressRule => ({
       ...(peer.kind === 'endpoints' ? { fromEndpoints: [peer.selector] } : { fromCIDRSet: peer.cidrs }),
       ...(toPorts.length > 0 ? { toPorts } : {}),
       ...(auth ? { authentication: { mode: 'required' as const } } : {}),
-    };
+    }));
   }
 
-  private egressRule(w: PlanWorkload, edge: PlanEdge): CiliumEgressRule | undefined {
+  private egressRule(w: PlanWorkload, edge: PlanEdge): Keyed<CiliumEgressRule> | undefined {
     const peer = this.peer(w, edge, 'out');
     if (peer.kind === 'none' || peer.kind === 'covered') return undefined;
-    const toPorts = this.portRules(w, edge);
-    const to = peer.kind === 'endpoints' ? { toEndpoints: [peer.selector] } : peer.kind === 'cidrs' ? { toCIDRSet: peer.cidrs } : { toFQDNs: peer.fqdns };
-    return { ...to, ...(toPorts.length > 0 ? { toPorts } : {}) };
+    const ports = this.portRules(w, edge);
+    const toPorts = ports.rules;
+    return this.rule(peer, ports, 2, (): CiliumEgressRule => {
+      const to = peer.kind === 'endpoints' ? { toEndpoints: [peer.selector] } : peer.kind === 'cidrs' ? { toCIDRSet: peer.cidrs } : { toFQDNs: peer.fqdns };
+      return { ...to, ...(toPorts.length > 0 ? { toPorts } : {}) };
+    });
   }
 
   /**
@@ -384,13 +486,23 @@ class CiliumRender {
     w: PlanWorkload, name: string, ins: readonly PlanEdge[], outs: readonly PlanEdge[], dns: boolean,
     labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>, description: string,
   ): CiliumNetworkPolicy | undefined {
-    const ingress = dedupeSorted(ins.map((e) => this.ingressRule(w, e)).filter((r): r is CiliumIngressRule => r !== undefined));
-    const rules = outs.map((e) => this.egressRule(w, e)).filter((r): r is CiliumEgressRule => r !== undefined);
-    const egress = dedupeSorted(rules.length > 0 || dns ? [...rules, this.dnsRule()] : []);
+    const inRules: Keyed<CiliumIngressRule>[] = [];
+    for (const e of ins) {
+      const r = this.ingressRule(w, e);
+      if (r) inRules.push(r);
+    }
+    const outRules: Keyed<CiliumEgressRule>[] = [];
+    for (const e of outs) {
+      const r = this.egressRule(w, e);
+      if (r) outRules.push(r);
+    }
+    if (outRules.length > 0 || dns) outRules.push(this.dnsRuleOnce());
+    const ingress = dedupeSorted(inRules);
+    const egress = dedupeSorted(outRules);
     if (ingress.length === 0 && egress.length === 0) return undefined;
     const spec: CiliumPolicySpec = {
       description,
-      endpointSelector: { matchLabels: sortedRecord(w.selector) },
+      endpointSelector: { matchLabels: sortedLabels(w.selector) },
       ...(this.audit ? { enableDefaultDeny: { egress: false, ingress: false } } : {}),
       ...(ingress.length > 0 ? { ingress } : {}),
       ...(egress.length > 0 ? { egress } : {}),
@@ -408,6 +520,11 @@ class CiliumRender {
    * kube-system/k8s-app=kube-dns) on TCP and UDP 53, through the DNS proxy with every name
    * allowed (`matchPattern: '*'`), which `toFQDNs` needs to learn the addresses of the names.
    */
+  private dnsRuleOnce(): Keyed<CiliumEgressRule> {
+    if (!this.dnsRuleKeyed) this.dnsRuleKeyed = keyed(this.dnsRule());
+    return this.dnsRuleKeyed;
+  }
+
   private dnsRule(): CiliumEgressRule {
     const dns = this.dns;
     return {
@@ -433,7 +550,7 @@ class CiliumRender {
         endpointSelector: {},
         enableDefaultDeny: { egress: !this.audit, ingress: !this.audit },
         ingress: [{}],
-        egress: [this.dnsRule()],
+        egress: [this.dnsRuleOnce().value],
       },
     };
   }
@@ -470,6 +587,20 @@ class CiliumRender {
       },
     };
   }
+}
+
+/** The port rules of plan ports (TCP ports with the HTTP rules when there are any, the others at L4), in chunks Cilium accepts. */
+function buildPortRules(ports: readonly PlanPort[], http: readonly CiliumHttpRule[]): PortRules {
+  const rules: CiliumPortRule[] = [];
+  if (http.length === 0) {
+    for (const c of chunk(ciliumPorts(ports), CILIUM_MAX_PORTS_PER_RULE)) rules.push({ ports: c });
+    return { rules };
+  }
+  const tcp = ports.filter((p) => p.protocol === Protocol.TCP);
+  const other = ports.filter((p) => p.protocol !== Protocol.TCP);
+  for (const c of chunk(ciliumPorts(tcp), CILIUM_MAX_PORTS_PER_RULE)) rules.push({ ports: c, rules: { http: [...http] } });
+  for (const c of chunk(ciliumPorts(other), CILIUM_MAX_PORTS_PER_RULE)) rules.push({ ports: c });
+  return other.length > 0 ? { rules, nonTcp: other.map((p) => `${p.protocol}/${p.port}`).join(',') } : { rules };
 }
 
 /**

@@ -50,7 +50,7 @@ import { Protocol } from '../../core/port';
 import { Sensitivity } from '../../core/sensitivity';
 import { Plan, PlanCloudWorkload, PlanCluster, PlanEdge, PlanExternal, PlanPlatformEndpoint, PlanPort, PlanWorkload } from '../../plan/types';
 import { cloudBlocks, cloudKindText } from '../kubernetes/addressing';
-import { clusterPath, breakGlassMarks, jsonCopy, layerMode, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
+import { clusterPath, breakGlassMarks, jsonCopy, layerMode, meta, objectName, PlanIndex, sortedLabels, sortManifests, splitEdges } from '../common';
 import { RenderResult } from '../types';
 import { cloudPrincipal, istioPrincipal, spiffeTrustDomain } from '../spire/identity';
 import {
@@ -209,8 +209,64 @@ export function istioPorts(ports: readonly PlanPort[]): IstioPorts {
   return { ports: [...nums].sort((a, b) => a - b).map(String), unconstrained, nonTcp };
 }
 
+/** The HTTP rules of an edge without any (a key of the operations memo). */
+const NO_HTTP: object = {};
+
+/**
+ * The operations of an edge's ports and HTTP rules (OR); an empty list means any operation,
+ * undefined that Istio cannot see the flow at all (no TCP port).
+ */
+function operationsOf(edge: PlanEdge): Operations {
+  const p = istioPorts(edge.ports);
+  const ports = p.unconstrained ? undefined : p.ports;
+  const ops = p.ports.length === 0 && !p.unconstrained ? undefined : operationList(edge, ports);
+  const to = (ops ?? []).map((operation) => ({ operation }));
+  return {
+    ops, to, json: JSON.stringify(ops) ?? '', toJson: JSON.stringify(to), unconstrained: p.unconstrained,
+    ...(p.nonTcp.length > 0 ? { nonTcp: p.nonTcp.map((x) => `${x.protocol}/${x.port}`).join(',') } : {}),
+  };
+}
+
+function operationList(edge: PlanEdge, ports: string[] | undefined): IstioOperation[] {
+  if (edge.http.length === 0) return ports ? [{ ports }] : [];
+  const ops = edge.http.map((r): IstioOperation => ({
+    ...(ports ? { ports } : {}),
+    ...(r.methods.length > 0 ? { methods: uniqSorted(r.methods) } : {}),
+    ...(r.paths.length > 0 ? { paths: uniqSorted(r.paths) } : {}),
+  }));
+  // An empty operation matches every request: OR-ed with the others it makes the rule match any
+  // operation, which is written as no `to` at all (never as an empty operation).
+  if (ops.some((o) => Object.keys(o).length === 0)) return [];
+  return [...new Map(ops.map((o) => [JSON.stringify(o), o])).entries()].sort(([a], [b]) => cmp(a, b)).map(([, o]) => o);
+}
+
 function uniqSorted(xs: Iterable<string>): string[] {
   return [...new Set(xs)].sort(cmp);
+}
+
+/**
+ * The operations of an edge's ports and HTTP rules (see `IstioRender.operations`), once per
+ * distinct ports and rules of a render, with what the warnings about them name.
+ */
+interface Operations {
+  /** The operations; undefined when Istio cannot see the flow at all. */
+  readonly ops: IstioOperation[] | undefined;
+  /** The rule's `to` of the operations (shared by every rule that uses them). */
+  readonly to: { operation: IstioOperation }[];
+  /** JSON text of `ops`. */
+  readonly json: string;
+  /** JSON text of `to`. */
+  readonly toJson: string;
+  /** The non-TCP ports, as `BH-ISTIO-NON-TCP` names them; undefined when none. */
+  readonly nonTcp?: string;
+  /** Whether a range is too wide to expand (`BH-ISTIO-PORT-RANGE`). */
+  readonly unconstrained: boolean;
+}
+
+/** The principal of a pod source, and whether its trust domain is one the mesh must be told to trust. */
+interface Principal {
+  readonly principal: string;
+  readonly foreign: boolean;
 }
 
 class IstioRender {
@@ -223,6 +279,14 @@ class IstioRender {
   private readonly waypoints: ReadonlySet<string>;
   private readonly warnings = new Map<string, Problem>();
   private auditEmitted = false;
+  /** Operations by the identity of an edge's port list, then of its HTTP rules. */
+  private readonly operationsOf = new WeakMap<readonly PlanPort[], Map<object, Operations>>();
+  /** Operations by content: the ports' text and the HTTP rules' number. */
+  private readonly operationsByText = new Map<string, Operations>();
+  /** A number per HTTP rule list (a flow's list is shared by its edges). */
+  private readonly httpIds = new Map<object, number>();
+  /** Principals of pod sources, by source. */
+  private readonly principals = new Map<PlanWorkload | PlanPlatformEndpoint, Principal>();
 
   constructor(private readonly plan: Plan, private readonly cluster: PlanCluster) {
     this.idx = new PlanIndex(plan);
@@ -262,8 +326,11 @@ class IstioRender {
   }
 
   private warn(code: string, path: string, message: string, value: string | undefined, fix: string): void {
+    // the severity follows from the code: the other fields tell problems apart
+    const key = `${code}\u0000${path}\u0000${message}\u0000${value === undefined ? '\u0001' : value}\u0000${fix}`;
+    if (this.warnings.has(key)) return;
     const p: Problem = { severity: warningSeverity(code), code, path, message, ...(value === undefined ? {} : { value }), fix };
-    this.warnings.set(JSON.stringify(p), p);
+    this.warnings.set(key, p);
   }
 
   private peerAuthentication(ns: string, name: string, w: PlanWorkload | undefined, mode: 'STRICT' | 'PERMISSIVE', permissivePorts: readonly number[] = []): PeerAuthentication {
@@ -273,7 +340,7 @@ class IstioRender {
       kind: 'PeerAuthentication',
       metadata: meta('istio', name, ns, w ? { [LABELS.workload]: w.name } : {}, w ? { [ANNOTATIONS.source]: w.path } : {}),
       spec: {
-        ...(w ? { selector: { matchLabels: sortedRecord(w.selector) } } : {}),
+        ...(w ? { selector: { matchLabels: sortedLabels(w.selector) } } : {}),
         mtls: { mode },
         ...(permissivePorts.length > 0 ? { portLevelMtls } : {}),
       },
@@ -433,8 +500,13 @@ class IstioRender {
   /** The principal of a pod source, with warnings where the mesh cannot authenticate it as written. */
   private principal(w: PlanWorkload, p: PlanWorkload | PlanPlatformEndpoint): string {
     const c = this.clusterOf(p.cluster);
-    const principal = istioPrincipal(c, p);
-    if (c.trustDomain !== this.cluster.trustDomain && !federatedHere(this.plan, this.cluster, c.trustDomain)) {
+    let known = this.principals.get(p);
+    if (!known) {
+      known = { principal: istioPrincipal(c, p), foreign: c.trustDomain !== this.cluster.trustDomain && !federatedHere(this.plan, this.cluster, c.trustDomain) };
+      this.principals.set(p, known);
+    }
+    const principal = known.principal;
+    if (known.foreign) {
       this.warn(ISTIO_WARNINGS.foreignTrustDomain, w.path, `the source ${p.key} belongs to trust domain ${c.trustDomain}, not ${this.cluster.trustDomain}: the mesh of cluster ${this.cluster.name} must trust that domain's root for the principal to match`, principal, FOREIGN_TD_FIX);
     }
     return principal;
@@ -446,55 +518,73 @@ class IstioRender {
     return c;
   }
 
-  /** The operations of a flow (OR); an empty list means any operation. Undefined when Istio cannot see the flow at all. */
-  private operations(w: PlanWorkload, edge: PlanEdge): IstioOperation[] | undefined {
-    const p = istioPorts(edge.ports);
-    if (p.nonTcp.length > 0) {
-      this.warn(ISTIO_WARNINGS.nonTcp, w.path, `Istio authorizes TCP traffic only: the non-TCP ports of flow ${edge.flowId} are left to the network layers`, p.nonTcp.map((x) => `${x.protocol}/${x.port}`).join(','), 'nothing to do; NetworkPolicy and Cilium enforce these ports');
+  /**
+   * The operations of a flow (OR); an empty list means any operation. Undefined when Istio cannot
+   * see the flow at all. Computed once per distinct ports and HTTP rules; the warnings name each
+   * flow that needs them.
+   */
+  private operations(w: PlanWorkload, edge: PlanEdge): Operations {
+    const http: object = edge.http.length === 0 ? NO_HTTP : edge.http;
+    let byHttp = this.operationsOf.get(edge.ports);
+    if (!byHttp) {
+      byHttp = new Map();
+      this.operationsOf.set(edge.ports, byHttp);
     }
-    if (p.unconstrained) {
+    let known = byHttp.get(http);
+    if (!known) {
+      let id = this.httpIds.get(http);
+      if (id === undefined) {
+        id = this.httpIds.size;
+        this.httpIds.set(http, id);
+      }
+      let text = String(id);
+      for (const p of edge.ports) text += `|${p.protocol}/${p.port}/${p.endPort ?? ''}`;
+      known = this.operationsByText.get(text);
+      if (!known) {
+        known = operationsOf(edge);
+        this.operationsByText.set(text, known);
+      }
+      byHttp.set(http, known);
+    }
+    if (known.nonTcp !== undefined) {
+      this.warn(ISTIO_WARNINGS.nonTcp, w.path, `Istio authorizes TCP traffic only: the non-TCP ports of flow ${edge.flowId} are left to the network layers`, known.nonTcp, 'nothing to do; NetworkPolicy and Cilium enforce these ports');
+    }
+    if (known.unconstrained) {
       this.warn(ISTIO_WARNINGS.portRange, w.path, `flow ${edge.flowId} has a port range wider than ${ISTIO_MAX_RANGE_EXPANSION} ports, which Istio cannot express: its rule does not constrain ports (the network layers still do)`, edge.ports.map((x) => `${x.port}-${x.endPort ?? x.port}`).join(','), 'declare the few ports the flow needs instead of a wide range');
     }
-    if (p.ports.length === 0 && !p.unconstrained) return undefined;
-    const ports = p.unconstrained ? undefined : p.ports;
-    if (edge.http.length === 0) return ports ? [{ ports }] : [];
-    const ops = edge.http.map((r): IstioOperation => ({
-      ...(ports ? { ports } : {}),
-      ...(r.methods.length > 0 ? { methods: uniqSorted(r.methods) } : {}),
-      ...(r.paths.length > 0 ? { paths: uniqSorted(r.paths) } : {}),
-    }));
-    // An empty operation matches every request: OR-ed with the others it makes the rule match any
-    // operation, which is written as no `to` at all (never as an empty operation).
-    if (ops.some((o) => Object.keys(o).length === 0)) return [];
-    return [...new Map(ops.map((o) => [JSON.stringify(o), o])).entries()].sort(([a], [b]) => cmp(a, b)).map(([, o]) => o);
+    return known;
   }
 
   /** ALLOW-side rules for the edges: principals merged per identical operations, CIDR sources one rule each. */
   private rules(w: PlanWorkload, edges: readonly PlanEdge[]): IstioRule[] {
-    const byOps = new Map<string, { principals: Set<string>; ops: IstioOperation[] }>();
+    const byOps = new Map<string, { principals: Set<string>; ops: Operations }>();
     const other = new Map<string, IstioRule>();
     for (const edge of edges) {
       // An HBONE tunnel is the mesh's own transport: Istio authorizes the flows inside it.
       if (edge.tunnel) continue;
       const src = this.source(w, edge);
       const ops = src && this.operations(w, edge);
-      if (!src || !ops) continue;
-      const to = ops.length > 0 ? { to: ops.map((operation) => ({ operation })) } : {};
+      if (!src || !ops || !ops.ops) continue;
       if (src.principals) {
-        const k = JSON.stringify(ops);
-        const g = byOps.get(k) ?? { principals: new Set<string>(), ops };
-        src.principals.forEach((x) => g.principals.add(x));
-        byOps.set(k, g);
+        const g = byOps.get(ops.json);
+        if (g) src.principals.forEach((x) => g.principals.add(x));
+        else byOps.set(ops.json, { principals: new Set(src.principals), ops });
       } else {
-        const rule: IstioRule = { from: [{ source: src }], ...to };
+        const rule: IstioRule = { from: [{ source: src }], ...(ops.to.length > 0 ? { to: ops.to } : {}) };
         other.set(JSON.stringify(rule), rule);
       }
     }
-    const rules: IstioRule[] = [...other.values()];
+    const rules: { json: string; rule: IstioRule }[] = [];
+    for (const [json, rule] of other) rules.push({ json, rule });
     for (const g of byOps.values()) {
-      rules.push({ from: [{ source: { principals: uniqSorted(g.principals) } }], ...(g.ops.length > 0 ? { to: g.ops.map((operation) => ({ operation })) } : {}) });
+      const principals = uniqSorted(g.principals);
+      const to = g.ops.to.length > 0 ? g.ops.to : undefined;
+      // the JSON text of the rule below, written out
+      const json = `{"from":[{"source":{"principals":${JSON.stringify(principals)}}}]${to ? `,"to":${g.ops.toJson}` : ''}}`;
+      rules.push({ json, rule: { from: [{ source: { principals } }], ...(to ? { to } : {}) } });
     }
-    return rules.map((r) => [JSON.stringify(r), r] as const).sort(([a], [b]) => cmp(a, b)).map(([, r]) => r);
+    if (rules.length > 1) rules.sort((a, b) => cmp(a.json, b.json));
+    return rules.map((r) => r.rule);
   }
 
   /**
@@ -592,7 +682,8 @@ class IstioRender {
       apiVersion: ISTIO_SECURITY_API_VERSION,
       kind: 'AuthorizationPolicy',
       metadata: meta('istio', name, w.namespace, { [LABELS.workload]: w.name, ...labels }, annotations),
-      spec: { selector: { matchLabels: sortedRecord(w.selector) }, action, rules: jsonCopy([...rules]) },
+      // rules may share parts with other objects (nothing changes an emitted object)
+      spec: { selector: { matchLabels: sortedLabels(w.selector) }, action, rules: [...rules] },
     };
   }
 

@@ -5,8 +5,8 @@
  */
 import { BulkheadError, Problem } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
-import { Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanWorkload } from '../../plan/types';
-import { clusterPath, breakGlassMarks, meta, objectName, PlanIndex, sortedRecord, splitEdges } from '../common';
+import { Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanPort, PlanWorkload } from '../../plan/types';
+import { clusterPath, breakGlassMarks, meta, objectName, PlanIndex, sortedLabels, sortedRecord, splitEdges } from '../common';
 import { AddressBlock, cloudKindText, DNS_PORTS, isClusterDns, mergePorts, portsKey, resolvePeer, SimplePort, uniqueSorted } from './addressing';
 import { NetworkPolicyManifest, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from './types';
 import { WarningSink } from './warnings';
@@ -70,15 +70,25 @@ interface Ctx {
   readonly cluster: PlanCluster;
   readonly sink: WarningSink;
   readonly flowPaths: ReadonlyMap<string, string>;
-  /** Pod peers of this cluster by endpoint reference, with their JSON key (resolved once per render). */
-  readonly pods: Map<string, PodsPeer | null>;
+  /** Pod peers of this cluster by endpoint kind and key, with their JSON key (resolved once per render). */
+  readonly pods: { readonly workload: Map<string, PodsPeer | null>; readonly platform: Map<string, PodsPeer | null> };
+  /** The merged ports of each port list of the plan (a flow's list is shared by its edges). */
+  readonly portsOf: WeakMap<readonly PlanPort[], MergedPorts>;
+  /** Merged ports by their text, so that equal port sets share their NetworkPolicy ports. */
+  readonly portsByKey: Map<string, MergedPorts>;
 }
 
-/** A pod peer of the cluster: namespace, sorted selector, and the JSON text of its NetworkPolicy peer. */
+/** A pod peer of the cluster: its NetworkPolicy peer (shared by every rule naming it) and the peer's JSON text. */
 interface PodsPeer {
-  readonly namespace: string;
-  readonly selector: Readonly<Record<string, string>>;
+  readonly peer: NetworkPolicyPeer;
   readonly key: string;
+}
+
+/** A merged port set: the ports, their text ({@link portsKey}) and their NetworkPolicy form. */
+interface MergedPorts {
+  readonly ports: SimplePort[];
+  readonly key: string;
+  readonly np: NetworkPolicyPort[];
 }
 
 /**
@@ -111,7 +121,9 @@ interface PodsPeer {
 export function renderNetworkPolicies(plan: Plan, cluster: PlanCluster): NetworkPolicyRender {
   const index = new PlanIndex(plan);
   const sink = new WarningSink();
-  const ctx: Ctx = { index, cluster, sink, flowPaths: index.flowPaths, pods: new Map() };
+  const ctx: Ctx = {
+    index, cluster, sink, flowPaths: index.flowPaths, pods: { workload: new Map(), platform: new Map() }, portsOf: new WeakMap(), portsByKey: new Map(),
+  };
   // Istio ambient: the waypoints' pods get policies of their own (lib/targets/istio/ambient.ts).
   const workloads = [...plan.workloads.filter((w) => w.cluster === cluster.name), ...waypointWorkloads(plan, cluster)].sort((a, b) => cmp(a.key, b.key));
   const namespaces = uniqueSorted([...cluster.namespaces, ...workloads.map((w) => w.namespace)]);
@@ -201,7 +213,7 @@ function workloadPolicy(ctx: Ctx, w: PlanWorkload, inEdges: readonly PlanEdge[],
     kind: 'NetworkPolicy',
     metadata: meta(LAYER, objectName([w.name]), w.namespace, { [LABELS.workload]: w.name }, { [ANNOTATIONS.source]: w.path }),
     spec: {
-      podSelector: { matchLabels: sortedRecord(w.selector) },
+      podSelector: { matchLabels: sortedLabels(w.selector) },
       policyTypes: ['Ingress', 'Egress'],
       ...(ingress.length > 0 ? { ingress: ingress.map((r) => ({ from: r.peers, ports: r.ports })) } : {}),
       ...(egress.length > 0 ? { egress: egress.map((r) => ({ to: r.peers, ports: r.ports })) } : {}),
@@ -247,35 +259,59 @@ interface Rule {
  * port that was not declared for it.
  */
 function rules(ctx: Ctx, edges: readonly PlanEdge[]): Rule[] {
-  const perPeer = new Map<string, { peer: NetworkPolicyPeer; ports: SimplePort[] }>();
-  const add = (key: string, peer: () => NetworkPolicyPeer, ports: readonly SimplePort[]): void => {
+  // per peer, the ports of its first edge, and of every further one
+  const perPeer = new Map<string, { peer: NetworkPolicyPeer; first: readonly PlanPort[]; more?: PlanPort[] }>();
+  const add = (key: string, peer: NetworkPolicyPeer, ports: readonly PlanPort[]): void => {
     const entry = perPeer.get(key);
-    if (entry) entry.ports.push(...ports);
-    else perPeer.set(key, { peer: peer(), ports: [...ports] });
+    if (!entry) perPeer.set(key, { peer, first: ports });
+    else if (entry.more) entry.more.push(...ports);
+    else entry.more = [...entry.first, ...ports];
   };
   for (const e of edges) {
     const pods = podsOfCluster(ctx, e);
     if (pods) {
-      add(pods.key, () => podsPeer(pods.namespace, pods.selector), e.ports);
+      add(pods.key, pods.peer, e.ports);
       continue;
     }
-    for (const peer of npPeers(ctx, e)) add(JSON.stringify(peer), () => peer, e.ports);
+    for (const peer of npPeers(ctx, e)) add(JSON.stringify(peer), peer, e.ports);
   }
-  const byPorts = new Map<string, { ports: SimplePort[]; peers: Map<string, NetworkPolicyPeer> }>();
-  for (const [key, { peer, ports }] of perPeer) {
-    const merged = mergePorts(ports);
-    if (merged.length === 0) continue;
-    const pk = portsKey(merged);
-    const group = byPorts.get(pk) ?? { ports: merged, peers: new Map() };
-    group.peers.set(key, peer);
-    byPorts.set(pk, group);
+  const byPorts = new Map<string, { ports: MergedPorts; peers: { key: string; peer: NetworkPolicyPeer }[] }>();
+  for (const [key, { peer, first, more }] of perPeer) {
+    const merged = more ? mergedPorts(ctx, more) : mergedPortsOf(ctx, first);
+    if (merged.ports.length === 0) continue;
+    const group = byPorts.get(merged.key);
+    if (group) group.peers.push({ key, peer });
+    else byPorts.set(merged.key, { ports: merged, peers: [{ key, peer }] });
   }
-  return [...byPorts.entries()]
-    .sort(([a], [b]) => cmp(a, b))
-    .map(([, g]) => ({
-      peers: [...g.peers.entries()].sort(([a], [b]) => cmp(a, b)).map(([, p]) => p),
-      ports: g.ports.map(npPort),
-    }));
+  const groups = [...byPorts.values()];
+  if (groups.length > 1) groups.sort((a, b) => cmp(a.ports.key, b.ports.key));
+  return groups.map((g) => {
+    // the keys of one group are distinct (one entry per peer)
+    if (g.peers.length > 1) g.peers.sort((a, b) => cmp(a.key, b.key));
+    return { peers: g.peers.map((p) => p.peer), ports: g.ports.np };
+  });
+}
+
+/** The merged ports of a plan port list, once per list. */
+function mergedPortsOf(ctx: Ctx, ports: readonly PlanPort[]): MergedPorts {
+  let known = ctx.portsOf.get(ports);
+  if (!known) {
+    known = mergedPorts(ctx, ports);
+    ctx.portsOf.set(ports, known);
+  }
+  return known;
+}
+
+/** The merged ports of a port list, the same object for every equal set. */
+function mergedPorts(ctx: Ctx, ports: readonly PlanPort[]): MergedPorts {
+  const merged = mergePorts(ports);
+  const key = portsKey(merged);
+  let known = ctx.portsByKey.get(key);
+  if (!known) {
+    known = { ports: merged, key, np: merged.map(npPort) };
+    ctx.portsByKey.set(key, known);
+  }
+  return known;
 }
 
 /**
@@ -284,16 +320,17 @@ function rules(ctx: Ctx, edges: readonly PlanEdge[]): Rule[] {
  */
 function podsOfCluster(ctx: Ctx, e: PlanEdge): PodsPeer | undefined {
   if (e.peer.kind !== 'workload' && e.peer.kind !== 'platform') return undefined;
-  const id = `${e.peer.kind}:${e.peer.key}`;
-  const known = ctx.pods.get(id);
+  const byKey = ctx.pods[e.peer.kind];
+  const known = byKey.get(e.peer.key);
   if (known !== undefined) return known ?? undefined;
   const r = resolvePeer(ctx.index, ctx.cluster, e.peer);
   if (r.kind !== 'pods') {
-    ctx.pods.set(id, null);
+    byKey.set(e.peer.key, null);
     return undefined;
   }
-  const pods: PodsPeer = { namespace: r.namespace, selector: r.selector, key: JSON.stringify(podsPeer(r.namespace, r.selector)) };
-  ctx.pods.set(id, pods);
+  const peer = podsPeer(r.namespace, r.selector);
+  const pods: PodsPeer = { peer, key: JSON.stringify(peer) };
+  byKey.set(e.peer.key, pods);
   return pods;
 }
 
