@@ -17,7 +17,7 @@
  */
 import { rangesOverlap, rangeWithin } from '../../ipv4';
 import { HttpRequest, WorkloadEndpoint } from '../../types';
-import { Tri, triAnd, triNot, triOr } from '../common';
+import { Tri } from '../common';
 import { Action, DecodedAuthorizationPolicy, DecodedAuthzRule, DecodedCond, DecodedValue, selects } from './model';
 
 const ALL_IPV4_RANGE: readonly [number, number] = [0, 0xffffffff];
@@ -111,6 +111,11 @@ export class AuthorizationPolicyKind {
       when: r.when.map(cond),
       httpOnlyFields: r.httpOnlyFields,
     }));
+  }
+
+  /** Attached to gateways or waypoints (`targetRef` / `targetRefs`) rather than bound to workloads by selector. */
+  public get attached(): boolean {
+    return this.decoded.attached;
   }
 
   /**
@@ -291,10 +296,55 @@ function suffixPattern(a: string, pattern: string): boolean {
 
 /** Whether a condition matches; an unknown value resolves to the safe side (`wantMatch`). */
 export function evalCond(c: Cond, f: Facts, wantMatch: boolean): Tri {
-  const resolve = (x: AtomResult, want: boolean): Tri => (x === 'unknown' ? (want ? 'yes' : 'no') : x);
-  const pos = c.values.length > 0 ? triOr(c.values.map((a) => resolve(a(f), wantMatch))) : 'yes';
-  const neg = c.notValues.length > 0 ? triNot(triOr(c.notValues.map((a) => resolve(a(f), !wantMatch)))) : 'yes';
-  return triAnd([pos, neg]);
+  // values ORed (`yes` when there are none), then AND NOT (notValues ORed); atoms are pure, so
+  // the first `yes` decides a disjunction
+  let pos: Tri = 'yes';
+  if (c.values.length > 0) {
+    pos = 'no';
+    for (const a of c.values) {
+      const x = a(f);
+      const v: Tri = x === 'unknown' ? (wantMatch ? 'yes' : 'no') : x;
+      if (v === 'yes') {
+        pos = 'yes';
+        break;
+      }
+      if (v === 'some') pos = 'some';
+    }
+    if (pos === 'no') return 'no';
+  }
+  if (c.notValues.length === 0) return pos;
+  let neg: Tri = 'no';
+  for (const a of c.notValues) {
+    const x = a(f);
+    const v: Tri = x === 'unknown' ? (wantMatch ? 'no' : 'yes') : x;
+    if (v === 'yes') return 'no';
+    if (v === 'some') neg = 'some';
+  }
+  // not(neg): `no` → `yes`, `some` → `some`
+  return neg === 'some' ? 'some' : pos;
+}
+
+/** The conjunction of the conditions a filter chain keeps (`yes` when there are none). */
+function allConds(conds: readonly Cond[], f: Facts, wantMatch: boolean, tcp: boolean): Tri {
+  let out: Tri = 'yes';
+  for (const c of conds) {
+    if (tcp && c.httpOnly) continue;
+    const v = evalCond(c, f, wantMatch);
+    if (v === 'no') return 'no';
+    if (v === 'some') out = 'some';
+  }
+  return out;
+}
+
+/** The disjunction of the entries of `from` or `to`, each a conjunction of conditions (`no` when there are none). */
+function anyEntry(entries: readonly (readonly Cond[])[], f: Facts, wantMatch: boolean, tcp: boolean): Tri {
+  let out: Tri = 'no';
+  for (const e of entries) {
+    const v = allConds(e, f, wantMatch, tcp);
+    if (v === 'yes') return 'yes';
+    if (v === 'some') out = 'some';
+  }
+  return out;
 }
 
 /**
@@ -303,14 +353,15 @@ export function evalCond(c: Cond, f: Facts, wantMatch: boolean): Tri {
  */
 export function evalRule(r: Rule, f: Facts, action: Action): Tri {
   const wantMatch = action !== 'ALLOW';
-  if (f.mode === 'tcp' && action === 'ALLOW' && r.httpOnlyFields.length > 0) return 'no';
-  const keep = (c: Cond): boolean => !(f.mode === 'tcp' && c.httpOnly);
-  const all = (conds: readonly Cond[]): Tri => triAnd(conds.filter(keep).map((c) => evalCond(c, f, wantMatch)));
-  const from = r.from ? triOr(r.from.map(all)) : 'yes';
+  const tcp = f.mode === 'tcp';
+  if (tcp && action === 'ALLOW' && r.httpOnlyFields.length > 0) return 'no';
+  const from = r.from ? anyEntry(r.from, f, wantMatch, tcp) : 'yes';
   if (from === 'no') return 'no';
-  const to = r.to ? triOr(r.to.map(all)) : 'yes';
+  const to = r.to ? anyEntry(r.to, f, wantMatch, tcp) : 'yes';
   if (to === 'no') return 'no';
-  return triAnd([from, to, all(r.when)]);
+  const when = allConds(r.when, f, wantMatch, tcp);
+  if (when === 'no') return 'no';
+  return from === 'yes' && to === 'yes' && when === 'yes' ? 'yes' : 'some';
 }
 
 /** Whether a policy has conditions that need the peer identity. */

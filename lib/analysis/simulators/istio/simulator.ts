@@ -109,6 +109,7 @@ import {
   PortSetTable, at, cmpStr, containerPortsKey, emitPairs, endpointClasses, labelsKey, portSetFromDecisions, reason, sortRanges, withSource,
 } from '../common';
 import { AtomResult, AtomTable, AuthorizationPolicyKind, Facts, SourceAddress, evalRule, usesIdentity } from './authz';
+import { EnforcedPolicies, InboundInfo, InboundPortSets, NamespaceIndex, SourceFacts, allowedWith, enforcedOf, slotsOf, tcpRanges } from './bulk';
 import { decodeAuthorizationPolicy } from './decode/authz';
 import { decodePeerAuthentication } from './decode/peerauthn';
 import { decodeServicePorts } from './decode/service';
@@ -177,13 +178,6 @@ export interface IstioSimulatorOptions {
   readonly sourceOf?: (object: unknown) => SourceRef | undefined;
 }
 
-/** The enforced policies of a destination by action. */
-interface EnforcedPolicies {
-  readonly custom: readonly AuthorizationPolicyKind[];
-  readonly deny: readonly AuthorizationPolicyKind[];
-  readonly allow: readonly AuthorizationPolicyKind[];
-}
-
 /**
  * The Istio simulator: a {@link LayerSimulator} with the warnings it met while reading.
  * `present` is true when the input holds an AuthorizationPolicy, PeerAuthentication,
@@ -236,6 +230,9 @@ interface Decision {
 
 const DEFAULT = 'Istio default';
 
+/** Every TCP port. */
+const TCP_PORTS = PortSet.allOf('TCP');
+
 class IstioLayer implements IstioSimulator {
   public readonly layer = 'istio' as const;
   public readonly present: boolean;
@@ -249,7 +246,18 @@ class IstioLayer implements IstioSimulator {
   private readonly sidecars: readonly DecodedSidecar[];
   private readonly serviceEntries: readonly DecodedServiceEntry[];
   private readonly outboundPoints: readonly number[];
+  /** The policies bound by selector (not attached to a gateway or waypoint), by namespace. */
+  private readonly authzByNs: NamespaceIndex<AuthorizationPolicyKind>;
+  /** The policies attached to gateways or waypoints (`targetRef` / `targetRefs`). */
+  private readonly attachedAuthz: readonly AuthorizationPolicyKind[];
+  private readonly peerAuthnByNs: NamespaceIndex<DecodedPeerAuthentication>;
+  private readonly sidecarsByNs: NamespaceIndex<DecodedSidecar>;
+  private servicesByNs: NamespaceIndex<ServicePort> = new NamespaceIndex([], () => '');
+  private ambientServicesByNs: NamespaceIndex<AmbientService> = new NamespaceIndex([], () => '');
   private readonly pointsCache = new Map<string, readonly number[]>();
+  private readonly inboundCache = new Map<string, InboundInfo>();
+  private readonly keysCache = new Map<AuthorizationPolicyKind, readonly string[]>();
+  private readonly inboundSets = new InboundPortSets();
   private readonly boundaries: { readonly ingress: readonly (readonly [number, number])[]; readonly egress: readonly (readonly [number, number])[] };
   private readonly policiesCache = new Map<string, readonly AuthorizationPolicyKind[]>();
   private readonly warningSet = new ProblemSet();
@@ -295,6 +303,10 @@ class IstioLayer implements IstioSimulator {
     this.authz = authz.sort(byRef);
     this.peerAuthn = pa.sort(byAge);
     this.sidecars = sc.sort(byAge);
+    this.authzByNs = new NamespaceIndex(this.authz.filter((p) => !p.attached), (p) => p.namespace);
+    this.attachedAuthz = this.authz.filter((p) => p.attached);
+    this.peerAuthnByNs = new NamespaceIndex(this.peerAuthn, (p) => p.namespace);
+    this.sidecarsByNs = new NamespaceIndex(this.sidecars, (x) => x.namespace);
     this.serviceEntries = se.sort(byRef);
     this.outboundPoints = [...new Set(se.flatMap((s) => s.ports.map((p) => p.number)))].sort((a, b) => a - b);
     this.present = present;
@@ -303,11 +315,12 @@ class IstioLayer implements IstioSimulator {
       egress: sortRanges(se.flatMap((s) => s.ranges)),
     };
     this.services.sort((a, b) => cmpStr(a.ref, b.ref) || cmpStr(a.field, b.field));
+    this.servicesByNs = new NamespaceIndex(this.services, (x) => x.namespace);
     if (this.services.length > 0 && !options.portProtocol) {
       // every port a Service targets: its selection (and any conflict) is known up front
       for (const w of ctx.workloads) {
-        for (const sv of this.services) {
-          if (sv.namespace !== w.namespace || !selects(sv.selector, w.labels)) continue;
+        for (const sv of this.servicesByNs.of(w.namespace)) {
+          if (!selects(sv.selector, w.labels)) continue;
           const port = typeof sv.target === 'number' ? sv.target : w.ports.find((p) => p.name === sv.target && p.protocol === 'TCP')?.port;
           if (port !== undefined) this.portSelection(w, port);
         }
@@ -317,6 +330,7 @@ class IstioLayer implements IstioSimulator {
       this.warningSet.warn('BH-AN-ISTIO-POD-ADDRESS', [...this.atoms.addressRules].sort().slice(0, 3).join('; ') + (this.atoms.addressRules.size > 3 ? `; and ${this.atoms.addressRules.size - 3} more` : ''), 'ipBlocks / remoteIpBlocks / source.ip match the source address of pods too; pods without a known address (no Pod status in the input, no pod CIDRs given) may have any address, so such a rule is taken to match them for DENY and not to match them for ALLOW', 'add the Pods (with status.podIP) to the input, or analyse through verify, which passes the cluster\'s pod CIDRs');
     }
     this.ambientServices.sort((a, b) => cmpStr(a.ref, b.ref));
+    this.ambientServicesByNs = new NamespaceIndex(this.ambientServices, (x) => x.namespace);
     this.waypoints.sort((a, b) => cmpStr(a.ref, b.ref));
     for (const p of this.authz) {
       const stray = p.gatewayRefs().filter((g) => !this.waypoints.some((w) => `${w.namespace}/${w.name}` === g));
@@ -365,6 +379,7 @@ class IstioLayer implements IstioSimulator {
   }
 
   public allowedPorts(src: Endpoint, dst: Endpoint): PortSet {
+    if (dst.type === 'workload' && !this.options.portProtocol) return this.inboundPorts(this.inboundInfo(dst), this.sourceFacts(src));
     const points = dst.type === 'workload' ? this.inboundPoints(dst) : this.outboundPoints;
     return portSetFromDecisions(
       L4_PROTOCOLS,
@@ -386,37 +401,110 @@ class IstioLayer implements IstioSimulator {
     const principal = plain || mode === 'DISABLE' || src.type !== 'workload' ? undefined : `${src.trustDomain ?? this.ctx.trustDomain}/ns/${src.namespace}/sa/${src.serviceAccount}`;
     const base = { principal, source: this.sourceAddress(src), port };
     const kind = this.portKind(dst, port);
-    if (kind !== 'http' && this.decideAllowed(dst, { ...base, mode: 'tcp' })) return true;
-    return kind !== 'tcp' && this.decideAllowed(dst, { ...base, mode: 'http' });
-  }
-
-  /** Whether {@link decide} allows: the same decision, without the reasons. */
-  private decideAllowed(dst: WorkloadEndpoint, f: Facts): boolean {
-    const { custom, deny, allow } = this.enforcedFor(dst);
-    if (this.customAnswer === 'deny') {
-      for (const p of custom) {
-        const t = p.rules.map((r) => evalRule(r, f, p.action)).find((x) => x !== 'no');
-        if (t === 'yes') return false;
-      }
-    }
-    for (const p of deny) {
-      if (p.rules.some((r) => evalRule(r, f, p.action) === 'yes')) return false;
-    }
-    return allow.length === 0 || allow.some((p) => p.rules.some((r) => evalRule(r, f, p.action) !== 'no'));
+    const enforced = this.enforcedFor(dst);
+    if (kind !== 'http' && allowedWith(enforced, { ...base, mode: 'tcp' }, this.customAnswer)) return true;
+    return kind !== 'tcp' && allowedWith(enforced, { ...base, mode: 'http' }, this.customAnswer);
   }
 
   /** The enforced (not dry-run) CUSTOM, DENY and ALLOW policies of a destination, in order. */
   private enforcedFor(dst: WorkloadEndpoint): EnforcedPolicies {
     const hit = this.enforcedCache.get(dst.id);
     if (hit) return hit;
-    const policies = this.policiesFor(dst).filter((p) => !p.dryRun);
-    const out = {
-      custom: policies.filter((p) => p.action === 'CUSTOM'),
-      deny: policies.filter((p) => p.action === 'DENY'),
-      allow: policies.filter((p) => p.action === 'ALLOW'),
-    };
+    const out = enforcedOf(this.policiesFor(dst));
     this.enforcedCache.set(dst.id, out);
     return out;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Inbound, judged per slot (see ./bulk.ts): the same decisions as inboundAllowed
+
+  /** What a source shows the inbound decision (see {@link inboundAllowed} and {@link ambientInbound}). */
+  private sourceFacts(ep: Endpoint): SourceFacts {
+    const plain = ep.type === 'external' || !this.inMesh(ep);
+    if (plain || ep.type !== 'workload') return { plain: true, source: this.sourceAddress(ep) };
+    return { plain, principal: `${ep.trustDomain ?? this.ctx.trustDomain}/ns/${ep.namespace}/sa/${ep.serviceAccount}`, source: this.sourceAddress(ep) };
+  }
+
+  /** The inbound facts of a destination workload, computed once (without a custom port protocol). */
+  private inboundInfo(dst: WorkloadEndpoint): InboundInfo {
+    const hit = this.inboundCache.get(dst.id);
+    if (hit) return hit;
+    const kind = this.ambient(dst) ? 'ambient' : this.inMesh(dst) ? 'sidecar' : 'open';
+    const enforced = this.enforcedFor(dst);
+    let info: InboundInfo;
+    if (kind === 'open') {
+      info = { kind, slots: [], hasGap: false, mtls: [], proto: [], enforced, keys: [] };
+    } else {
+      const { slots, hasGap } = slotsOf(this.inboundPoints(dst));
+      const resolution = kind === 'ambient' ? this.waypointFor(dst) : undefined;
+      const wp = resolution?.waypoint;
+      const attached = wp ? this.waypointPolicies(dst) : [];
+      const keys = [...new Set([...this.policiesFor(dst), ...attached].flatMap((p) => this.keysOf(p)))].sort();
+      info = {
+        kind, slots, hasGap, enforced, keys,
+        mtls: slots.map((port) => this.mtlsMode(dst, port).mode),
+        proto: slots.map((port) => this.portKind(dst, port)),
+        ...(wp ? { waypoint: { enforced: enforcedOf(attached), hop: slots.map(() => undefined), principal: `${this.ctx.trustDomain}/ns/${wp.namespace}/sa/${wp.name}` } } : {}),
+      };
+    }
+    this.inboundCache.set(dst.id, info);
+    return info;
+  }
+
+  /** The keys of the source conditions of a policy's rules (see {@link AtomTable.sourceAtomKeys}), sorted. */
+  private keysOf(p: AuthorizationPolicyKind): readonly string[] {
+    let keys = this.keysCache.get(p);
+    if (!keys) {
+      const set = new Set<string>();
+      for (const r of p.rules) {
+        for (const c of [...(r.from ?? []).flat(), ...(r.to ?? []).flat(), ...r.when]) {
+          for (const a of [...c.values, ...c.notValues]) {
+            const k = this.atoms.sourceAtomKeys.get(a);
+            if (k !== undefined) set.add(k);
+          }
+        }
+      }
+      keys = [...set].sort();
+      this.keysCache.set(p, keys);
+    }
+    return keys;
+  }
+
+  /** The ports {@link inboundAllowed} allows from a source with these facts, judged once per slot. */
+  private inboundPorts(info: InboundInfo, sf: SourceFacts): PortSet {
+    if (info.kind === 'open') return PortSet.ALL;
+    const allowed = info.slots.map((_, i) => this.slotAllowed(info, sf, i));
+    return this.inboundSets.of(tcpRanges(info, allowed));
+  }
+
+  /**
+   * Whether the destination admits a TCP connection from a source with these facts at the
+   * port of a slot (application `any`): {@link inboundAllowed} for a sidecar, the allowed of
+   * {@link ambientInbound} in ambient mode.
+   */
+  private slotAllowed(info: InboundInfo, sf: SourceFacts, slot: number): boolean {
+    const port = info.slots[slot];
+    const mtls = info.mtls[slot];
+    if (mtls === 'STRICT' && sf.plain) return false;
+    const proto = info.proto[slot];
+    if (info.kind === 'sidecar') return this.chainAllowed(info.enforced, mtls === 'DISABLE' ? undefined : sf.principal, sf.source, port, proto);
+    // ambient: addressed to the pod directly (the ztunnel, L4 only), else through the waypoint
+    if (allowedWith(info.enforced, { principal: sf.principal, source: sf.source, port, mode: 'tcp' }, this.customAnswer)) return true;
+    const w = info.waypoint;
+    if (!w || sf.principal === undefined) return false;
+    let hop = w.hop[slot];
+    if (hop === undefined) {
+      // the waypoint's own address is not known: it lies in the pod CIDRs (see ambientInbound)
+      hop = allowedWith(info.enforced, { principal: w.principal, source: this.podSource(), port, mode: 'tcp' }, this.customAnswer);
+      w.hop[slot] = hop;
+    }
+    return hop && this.chainAllowed(w.enforced, sf.principal, sf.source, port, proto);
+  }
+
+  /** Whether a sidecar (or waypoint) allows a connection on a port of this protocol: raw TCP on the TCP chain, HTTP on the HTTP chain, either when sniffed. */
+  private chainAllowed(e: EnforcedPolicies, principal: string | undefined, source: SourceAddress, port: number, proto: IstioPortProtocol): boolean {
+    if (proto !== 'http' && allowedWith(e, { principal, source, port, mode: 'tcp' }, this.customAnswer)) return true;
+    return proto !== 'tcp' && allowedWith(e, { principal, source, port, mode: 'http' }, this.customAnswer);
   }
 
   /** The ports where a decision about `dst` can change: those its policies name, and its own. */
@@ -426,10 +514,8 @@ class IstioLayer implements IstioSimulator {
     const set = new Set<number>(dst.ports.map((p) => p.port));
     for (const p of this.policiesFor(dst)) for (const n of p.points) set.add(n);
     if (this.ambient(dst)) for (const p of this.waypointPolicies(dst)) for (const n of p.points) set.add(n);
-    for (const sv of this.services) if (typeof sv.target === 'number' && sv.namespace === dst.namespace && selects(sv.selector, dst.labels)) set.add(sv.target);
-    for (const p of this.peerAuthn) {
-      if (p.namespace === dst.namespace || p.namespace === this.root) for (const n of p.portLevel.keys()) set.add(n);
-    }
+    for (const sv of this.servicesByNs.of(dst.namespace)) if (typeof sv.target === 'number' && selects(sv.selector, dst.labels)) set.add(sv.target);
+    for (const p of this.peerAuthnByNs.of(dst.namespace, this.root)) for (const n of p.portLevel.keys()) set.add(n);
     const out = [...set].sort((a, b) => a - b);
     this.pointsCache.set(dst.id, out);
     return out;
@@ -468,30 +554,61 @@ class IstioLayer implements IstioSimulator {
    */
   public allowedPairs(sources: readonly Endpoint[], destinations: readonly Endpoint[], scope: PortSet = PortSet.ALL, candidates?: CandidatePairs): AllowedPair[] {
     const out: AllowedPair[] = [];
-    const table = new PortSetTable();
-    const everywhere = table.id(scope);
-    const judge = (src: Endpoint, dst: Endpoint): number => table.meet(table.id(this.allowedPorts(src, dst)), everywhere);
+    this.bulk(sources, destinations, scope, candidates,
+      (srcIdx, dstIdx, ports) => emitPairs(out, srcIdx, dstIdx, sources, destinations, ports),
+      (i, j, ports) => out.push({ src: i, dst: j, ports }));
+    return out;
+  }
 
-    // source classes for inbound traffic: kind and the facts source conditions see
+  /**
+   * The bulk query: every allowed pair, given as blocks (every pair of the given sources and
+   * destinations but an endpoint with itself, with the same ports) or, with candidates, as
+   * single pairs (inbound; outbound answers are blocks).
+   */
+  private bulk(
+    sources: readonly Endpoint[], destinations: readonly Endpoint[], scope: PortSet, candidates: CandidatePairs | undefined,
+    block: (srcIdx: readonly number[], dstIdx: readonly number[], ports: PortSet) => void,
+    pair: (src: number, dst: number, ports: PortSet) => void,
+  ): void {
+    const table = new PortSetTable();
+    const ids = new Map<PortSet, number>();
+    const idOf = (ps: PortSet): number => {
+      let id = ids.get(ps);
+      if (id === undefined) {
+        id = table.id(ps);
+        ids.set(ps, id);
+      }
+      return id;
+    };
+    const everywhere = table.id(scope);
+    // a workload destination allows every UDP and SCTP port (Istio captures TCP only)
+    const judgesTcp = !scope.intersect(TCP_PORTS).isEmpty();
+    const custom = this.options.portProtocol !== undefined;
+
+    // source classes for inbound traffic: kind (0 mesh workload, 1 workload without sidecar, 2 external) and the facts source conditions see
     const srcCls = endpointClasses(sources, [], (ep) => this.inboundSourceKey(ep));
     const C = srcCls.reps.length;
-    const kinds: string[] = srcCls.reps.map((ep) => this.inboundSourceKey(ep).split('|', 1)[0]);
-    const facts: Facts[] = srcCls.reps.map((ep, c) => ({
-      principal: kinds[c] === 'm' && ep.type === 'workload' ? `${ep.trustDomain ?? this.ctx.trustDomain}/ns/${ep.namespace}/sa/${ep.serviceAccount}` : undefined,
-      source: this.sourceAddress(ep),
-      port: 0,
-      mode: 'tcp',
-    }));
+    const kindIndex = Uint8Array.from(srcCls.reps, (ep) => (ep.type === 'external' ? 2 : this.inMesh(ep) ? 0 : 1));
+    const sourceFacts = srcCls.reps.map((ep) => this.sourceFacts(ep));
+    const facts: Facts[] = sourceFacts.map((sf) => ({ principal: sf.principal, source: sf.source, port: 0, mode: 'tcp' }));
+    const judge = (c: number, dst: WorkloadEndpoint, info: InboundInfo | undefined): number => {
+      if (!judgesTcp) return everywhere;
+      const ps = info ? this.inboundPorts(info, sourceFacts[c]) : this.allowedPorts(srcCls.reps[c], dst);
+      return table.meet(idOf(ps), everywhere);
+    };
     // per source condition value: its answer per source class, the most common one, and the exceptions
     const CODE: Record<AtomResult, number> = { no: 0, yes: 1, some: 2, unknown: 3 };
     const atomTables = new Map<string, { codes: Uint8Array; common: number; odd: readonly number[] }>();
     const byPrincipal = new Map<string, number[]>();
     facts.forEach((f, c) => {
-      if (f.principal !== undefined) byPrincipal.set(f.principal, [...(byPrincipal.get(f.principal) ?? []), c]);
+      if (f.principal === undefined) return;
+      const at = byPrincipal.get(f.principal);
+      if (at) at.push(c);
+      else byPrincipal.set(f.principal, [c]);
     });
     const atomTable = (key: string): { codes: Uint8Array; common: number; odd: readonly number[] } => {
       let t = atomTables.get(key);
-      const exact = /^p:([^*].*[^*]|[^*])$/.exec(key);
+      const exact = t ? null : /^p:([^*].*[^*]|[^*])$/.exec(key);
       if (!t && exact) {
         // an exact principal matches the classes of that principal only
         const codes = new Uint8Array(C);
@@ -516,29 +633,9 @@ class IstioLayer implements IstioSimulator {
       }
       return t;
     };
-    const policyKeys = new Map<AuthorizationPolicyKind, readonly string[]>();
-    const keysOf = (p: AuthorizationPolicyKind): readonly string[] => {
-      let keys = policyKeys.get(p);
-      if (!keys) {
-        const set = new Set<string>();
-        for (const r of p.rules) {
-          for (const c of [...(r.from ?? []).flat(), ...(r.to ?? []).flat(), ...r.when]) {
-            for (const a of [...c.values, ...c.notValues]) {
-              const k = this.atoms.sourceAtomKeys.get(a);
-              if (k !== undefined) set.add(k);
-            }
-          }
-        }
-        keys = [...set].sort();
-        policyKeys.set(p, keys);
-      }
-      return keys;
-    };
 
     // inbound: destination workload classes
     const dstCls = endpointClasses([], destinations, (ep) => this.inboundDestinationKey(ep));
-    const KIND_INDEX: Record<string, number> = { m: 0, x: 1, e: 2 };
-    const kindIndex = Uint8Array.from(kinds, (k) => KIND_INDEX[k]);
     const byKind: number[][] = [[], [], []];
     kindIndex.forEach((k, c) => byKind[k].push(c));
     const result = new Int32Array(C);
@@ -553,7 +650,7 @@ class IstioLayer implements IstioSimulator {
       if (!candidates) {
         for (let c = 0; c < C; c++) {
           const id = idOf(c);
-          if (id !== 0) emitPairs(out, srcCls.srcMembers[c], dstIdx, sources, destinations, table.set(id));
+          if (id !== 0) block(srcCls.srcMembers[c], dstIdx, table.set(id));
         }
         return;
       }
@@ -562,34 +659,23 @@ class IstioLayer implements IstioSimulator {
         for (const i of candidates.sourcesOf(j)) {
           if (sources[i].id === did) continue;
           const id = idOf(srcClassOf[i]);
-          if (id !== 0) out.push({ src: i, dst: j, ports: table.set(id) });
+          if (id !== 0) pair(i, j, table.set(id));
         }
       }
     };
-    const judged = new Int32Array(C);
     dstCls.reps.forEach((dst, d) => {
       if (dst.type !== 'workload') return;
       const dstIdx = dstCls.dstMembers[d];
       if (candidates && dstIdx.every((j) => candidates.sourcesOf(j).length === 0)) return;
-      if (this.ambient(dst)) {
-        // ztunnel and the waypoint: each source class is judged on its own (once, when asked)
-        emitClasses(dstIdx, (c) => {
-          if (stamp[c] !== d + 1) {
-            stamp[c] = d + 1;
-            judged[c] = judge(srcCls.reps[c], dst);
-          }
-          return judged[c];
-        });
-        return;
-      }
-      if (!this.inMesh(dst)) {
+      const info = custom ? undefined : this.inboundInfo(dst);
+      if (info ? info.kind === 'open' : !this.ambient(dst) && !this.inMesh(dst)) {
         if (everywhere === 0) return;
         if (candidates) emitClasses(dstIdx, () => everywhere);
-        else emitPairs(out, everything, dstIdx, sources, destinations, table.set(everywhere));
+        else block(everything, dstIdx, table.set(everywhere));
         return;
       }
       // classes one of the destination's source conditions sets apart get their own answer
-      const keys = [...new Set(this.policiesFor(dst).flatMap(keysOf))].sort();
+      const keys = info ? info.keys : [...new Set([...this.policiesFor(dst), ...(this.ambient(dst) ? this.waypointPolicies(dst) : [])].flatMap((p) => this.keysOf(p)))].sort();
       const tables = keys.map(atomTable);
       const bySig = new Map<string, number>();
       const special: number[] = [];
@@ -604,10 +690,11 @@ class IstioLayer implements IstioSimulator {
       // judged when first asked: classes with the same answers to every condition share one judgement
       const specialId = (c: number): number => {
         if (result[c] < 0) {
-          const sig = `${kinds[c]}|${tables.map((x) => x.codes[c]).join('')}`;
+          let sig = String(kindIndex[c]);
+          for (const x of tables) sig += x.codes[c];
           let id = bySig.get(sig);
           if (id === undefined) {
-            id = judge(srcCls.reps[c], dst);
+            id = judge(c, dst, info);
             bySig.set(sig, id);
           }
           result[c] = id;
@@ -619,14 +706,14 @@ class IstioLayer implements IstioSimulator {
       const sharedId = (k: number): number => {
         if (shared[k] < 0) {
           const c = byKind[k].find((x) => stamp[x] !== d + 1);
-          shared[k] = c === undefined ? 0 : judge(srcCls.reps[c], dst);
+          shared[k] = c === undefined ? 0 : judge(c, dst, info);
         }
         return shared[k];
       };
       if (!candidates && [0, 1, 2].every((k) => sharedId(k) === 0)) {
         for (const c of special.sort((a, b) => a - b)) {
           const id = specialId(c);
-          if (id !== 0) emitPairs(out, srcCls.srcMembers[c], dstIdx, sources, destinations, table.set(id));
+          if (id !== 0) block(srcCls.srcMembers[c], dstIdx, table.set(id));
         }
         return;
       }
@@ -640,12 +727,11 @@ class IstioLayer implements IstioSimulator {
       outCls.reps.forEach((src, g) => {
         if (src.type !== 'workload') return;
         for (const { ep, d } of extDst) {
-          const id = judge(src, ep);
-          if (id !== 0) emitPairs(out, outCls.srcMembers[g], dstCls.dstMembers[d], sources, destinations, table.set(id));
+          const id = table.meet(idOf(this.allowedPorts(src, ep)), everywhere);
+          if (id !== 0) block(outCls.srcMembers[g], dstCls.dstMembers[d], table.set(id));
         }
       });
     }
-    return out;
   }
 
   /** Sources the inbound decision cannot tell apart get the same key; its first field is the kind. */
@@ -653,7 +739,12 @@ class IstioLayer implements IstioSimulator {
     if (ep.type === 'external') return `e|${ep.first}|${ep.last}`;
     // ipBlocks match pod addresses too: pods with different known addresses differ
     const addr = ep.addresses && this.atoms.namesAddresses ? ep.addresses.join(',') : '';
-    return this.inMesh(ep) ? `m|${ep.namespace}|${ep.serviceAccount}|${addr}` : `x|${addr}`;
+    return this.inMesh(ep) ? `m|${ep.trustDomain ?? ''}|${ep.namespace}|${ep.serviceAccount}|${addr}` : `x|${addr}`;
+  }
+
+  /** The source address of a pod whose address is not known: in the pod CIDRs, when they are known. */
+  private podSource(): SourceAddress {
+    return this.ctx.podCidrs && this.ctx.podCidrs.length > 0 ? { kind: 'pod', ranges: this.ctx.podCidrs } : { kind: 'pod' };
   }
 
   /** The source address Istio matches `ipBlocks` against: an external range, or a pod's address. */
@@ -838,7 +929,7 @@ class IstioLayer implements IstioSimulator {
   private policiesFor(dst: WorkloadEndpoint): readonly AuthorizationPolicyKind[] {
     const hit = this.policiesCache.get(dst.id);
     if (hit) return hit;
-    const out = this.authz.filter((p) => p.selects(dst, this.root));
+    const out = this.authzByNs.of(dst.namespace, this.root).filter((p) => p.selects(dst, this.root));
     this.policiesCache.set(dst.id, out);
     return out;
   }
@@ -846,7 +937,7 @@ class IstioLayer implements IstioSimulator {
   private mtlsMode(dst: WorkloadEndpoint, port: number): MtlsDecision {
     let levels = this.mtlsCache.get(dst.id);
     if (!levels) {
-      levels = mtlsLevelsOf(this.peerAuthn, this.root, dst);
+      levels = mtlsLevelsOf(this.peerAuthnByNs.of(dst.namespace, this.root), this.root, dst);
       this.mtlsCache.set(dst.id, levels);
     }
     return mtlsModeAt(levels, port);
@@ -868,7 +959,7 @@ class IstioLayer implements IstioSimulator {
     const key = `${dst.id}|${port}`;
     const hit = this.selectionCache.get(key);
     if (hit) return hit;
-    const hits = this.services.filter((s) => s.namespace === dst.namespace && selects(s.selector, dst.labels)
+    const hits = this.servicesByNs.of(dst.namespace).filter((s) => selects(s.selector, dst.labels)
       && (typeof s.target === 'number' ? s.target === port : dst.ports.some((p) => p.name === s.target && p.port === port && p.protocol === 'TCP')));
     const declared = hits.filter((h) => h.protocol !== 'auto');
     let out: PortSelection;
@@ -908,7 +999,7 @@ class IstioLayer implements IstioSimulator {
   private waypointFor(dst: WorkloadEndpoint): WaypointResolution {
     const hit = this.waypointCache.get(dst.id);
     if (hit) return hit;
-    const r = waypointOf(this.waypoints, this.ambientServices, dst);
+    const r = waypointOf(this.waypoints, this.ambientServicesByNs.of(dst.namespace), dst);
     this.waypointCache.set(dst.id, r);
     return r;
   }
@@ -917,8 +1008,8 @@ class IstioLayer implements IstioSimulator {
   private waypointPolicies(dst: WorkloadEndpoint): readonly AuthorizationPolicyKind[] {
     const waypoint = this.waypointFor(dst).waypoint;
     if (!waypoint) return [];
-    const services = servicesOf(this.ambientServices, dst);
-    return this.authz.filter((p) => p.attachedTo(services, waypoint));
+    const services = servicesOf(this.ambientServicesByNs.of(dst.namespace), dst);
+    return this.attachedAuthz.filter((p) => p.attachedTo(services, waypoint));
   }
 
   /**
@@ -962,7 +1053,7 @@ class IstioLayer implements IstioSimulator {
     }
     const at = this.waypointDecision(dst, conn, { principal, source: this.sourceAddress(src), port: conn.port });
     const hopPrincipal = `${this.ctx.trustDomain}/ns/${waypoint.namespace}/sa/${waypoint.name}`;
-    const hop = this.decide(dst, { principal: hopPrincipal, source: this.sourceAddress({ ...dst, addresses: undefined }), port: conn.port, mode: 'tcp' });
+    const hop = this.decide(dst, { principal: hopPrincipal, source: this.podSource(), port: conn.port, mode: 'tcp' });
     const via = at.allowed && hop.allowed;
     const allowed = via || direct.allowed;
     const l7 = allowed && !direct.allowed && at.l7;
@@ -1030,7 +1121,7 @@ class IstioLayer implements IstioSimulator {
   }
 
   private sidecarFor(src: WorkloadEndpoint): DecodedSidecar | undefined {
-    return sidecarOf(this.sidecars, this.root, src);
+    return sidecarOf(this.sidecarsByNs.of(src.namespace, this.root), this.root, src);
   }
 }
 function verdict(allowed: boolean, l7: boolean, reasons: readonly Reason[], assumed?: LayerVerdict['assumed']): LayerVerdict {
