@@ -293,9 +293,12 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
     const e = firstMatch(w);
     if (e) entityOf.set(w.id, e);
   }
-  const intent = intendedPorts(plan, entityOf, loaded.workloads, false);
+  const workloads = loaded.workloads;
+  const entityAt = workloads.map((w) => entityOf.get(w.id));
+  const members = membersOf(entityAt);
+  const intent = intendedPorts(plan, members, false);
   // Istio is judged on what an HBONE tunnel carries, the network layers on the tunnel's port.
-  const meshIntent = intendedPorts(plan, entityOf, loaded.workloads, true);
+  const meshIntent = intendedPorts(plan, members, true);
 
   const resolve: Record<string, string[]> = {};
   // An FQDN resolves to the address the external checks sample: inside its CIDRs when it
@@ -308,45 +311,73 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
   const analysis = Analysis.of(loaded, { trustDomain: cluster.trustDomain, clusterName: cluster.ciliumClusterName, resolve, podCidrs: cluster.podCidrs });
   const results: VerifyLayerResult[] = [];
   const judged = [...new Set(cluster.layers.map((l) => judgedBy(l)).filter((l): l is AnalysisLayer => l !== undefined))];
+  const W = workloads.length;
   for (const layer of judged) {
     // Istio authorizes TCP only (sidecars do not intercept UDP or SCTP): judge it on TCP.
     const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
-    const allowed = new Map<string, PortSet>();
     const toAddresses = new Map<string, { range: Ipv4Range; ports: PortSet }[]>();
     const fromAddresses = new Map<string, { range: Ipv4Range; ports: PortSet }[]>();
-    for (const a of analysis.connectivity({ layer, scope })) {
-      allowed.set(`${a.src}\u0000${a.dst}`, a.ports);
-      const range = addressRange(a.dst);
-      if (range) push(toAddresses, a.src, { range, ports: a.ports });
-      const source = addressRange(a.src);
-      if (source) push(fromAddresses, a.dst, { range: source, ports: a.ports });
-    }
     const findings: VerifyFinding[] = [];
     if (layer === 'istio') notes.add(`${cluster.name}: istio is judged on TCP only; UDP and SCTP are enforced by the network layers`);
-    const inScope = (src: string, dst: string): boolean => {
-      const se = entityOf.get(src);
-      const de = entityOf.get(dst);
-      if (src === dst || !se || !de || (!se.managed && !de.managed)) return false;
+    const inScope = (i: number, j: number): boolean => {
+      const se = entityAt[i];
+      const de = entityAt[j];
+      if (i === j || !se || !de || (!se.managed && !de.managed)) return false;
       // Istio enforces at the destination: services Bulkhead does not manage are out of its scope.
       return layer !== 'istio' || de.managed;
     };
     // Pairs absent from both the intent and the layer's answer agree (nothing allowed): only
-    // the union of the two sparse maps needs comparing.
+    // the union of the two sparse sets needs comparing, pair by pair of endpoint indices, and
+    // the port sets of a pair's two answers are compared once per distinct couple of sets.
     const wanted = layer === 'istio' ? meshIntent : intent;
-    const compare = (key: string, declared: PortSet, given: PortSet): void => {
-      const sep = key.indexOf('\u0000');
-      const src = key.slice(0, sep);
-      const dst = key.slice(sep + 1);
-      if (!inScope(src, dst)) return;
-      const want = scope.intersect(declared);
-      const got = scope.intersect(given);
-      const over = got.subtract(want);
-      const missing = want.subtract(got);
-      if (!over.isEmpty()) findings.push({ cluster: cluster.name, layer, kind: 'over-permissive', src, dst, ports: over.toString() });
-      if (!missing.isEmpty()) findings.push({ cluster: cluster.name, layer, kind: 'missing', src, dst, ports: missing.toString() });
+    const verdicts = new Map<PortSet, Map<PortSet, readonly [string | undefined, string | undefined]>>();
+    const verdictOf = (declared: PortSet, given: PortSet): readonly [string | undefined, string | undefined] => {
+      let row = verdicts.get(declared);
+      if (!row) verdicts.set(declared, (row = new Map()));
+      let v = row.get(given);
+      if (!v) {
+        const want = scope.intersect(declared);
+        const got = scope.intersect(given);
+        const over = got.subtract(want);
+        const missing = want.subtract(got);
+        v = [over.isEmpty() ? undefined : over.toString(), missing.isEmpty() ? undefined : missing.toString()];
+        row.set(given, v);
+      }
+      return v;
     };
-    for (const [key, ports] of wanted) compare(key, ports, allowed.get(key) ?? PortSet.EMPTY);
-    for (const [key, ports] of allowed) if (!wanted.has(key)) compare(key, PortSet.EMPTY, ports);
+    const compare = (i: number, j: number, declared: PortSet, given: PortSet): void => {
+      if (!inScope(i, j)) return;
+      const [over, missing] = verdictOf(declared, given);
+      if (over === undefined && missing === undefined) return;
+      const src = workloads[i].id;
+      const dst = workloads[j].id;
+      if (over !== undefined) findings.push({ cluster: cluster.name, layer, kind: 'over-permissive', src, dst, ports: over });
+      if (missing !== undefined) findings.push({ cluster: cluster.name, layer, kind: 'missing', src, dst, ports: missing });
+    };
+    const answer = analysis.layerPairs(layer, scope);
+    const seen = new Set<number>();
+    for (const p of answer.pairs) {
+      if (p.src < W && p.dst < W) {
+        seen.add(p.src * W + p.dst);
+        const se = entityAt[p.src];
+        const de = entityAt[p.dst];
+        compare(p.src, p.dst, (se && de ? wanted.get(se.key)?.get(de.key) : undefined) ?? PortSet.EMPTY, p.ports);
+        continue;
+      }
+      const s = answer.sources[p.src];
+      const d = answer.destinations[p.dst];
+      if (d.type === 'external') push(toAddresses, s.id, { range: [d.first, d.last], ports: p.ports });
+      if (s.type === 'external') push(fromAddresses, d.id, { range: [s.first, s.last], ports: p.ports });
+    }
+    for (const [sk, row] of wanted) {
+      const srcs = members.get(sk);
+      if (!srcs) continue;
+      for (const [dk, ports] of row) {
+        for (const d of members.get(dk) ?? []) {
+          for (const i of srcs) if (!seen.has(i * W + d)) compare(i, d, ports, PortSet.EMPTY);
+        }
+      }
+    }
     const managed = loaded.workloads.filter((w) => entityOf.get(w.id)?.managed).length;
     const unmanaged = loaded.workloads.filter((w) => entityOf.get(w.id) && !entityOf.get(w.id)?.managed).length;
     const pairs = managed * (managed - 1) + (layer === 'istio' ? 1 : 2) * managed * unmanaged;
@@ -553,33 +584,33 @@ function portSet(ports: readonly PlanPort[]): PortSet {
   return PortSet.unionAll(ports.map((p) => PortSet.of(p.protocol, p.port, p.endPort ?? p.port)));
 }
 
-/** Declared ports per ordered endpoint pair of the cluster (keys `src\0dst` by endpoint id). */
-function intendedPorts(plan: Plan, entityOf: Map<string, Entity>, endpoints: readonly WorkloadEndpoint[], mesh: boolean): Map<string, PortSet> {
-  const byKey = new Map<string, string[]>();
-  for (const w of endpoints) {
-    const e = entityOf.get(w.id);
-    if (!e) continue;
-    const at = byKey.get(e.key);
-    if (at) at.push(w.id);
-    else byKey.set(e.key, [w.id]);
-  }
-  const local = (ref: PlanEndpointRef) => (ref.kind === 'external' ? undefined : byKey.get(ref.key));
-  const intent = new Map<string, PortSet>();
+/**
+ * Declared ports per ordered pair of plan keys of the cluster (source key → destination key →
+ * ports), for the flows whose both ends have endpoints here ({@link membersOf}): every endpoint
+ * pair of the two keys is declared those ports.
+ */
+function intendedPorts(plan: Plan, members: ReadonlyMap<string, readonly number[]>, mesh: boolean): Map<string, Map<string, PortSet>> {
+  const local = (ref: PlanEndpointRef): boolean => ref.kind !== 'external' && members.has(ref.key);
+  const intent = new Map<string, Map<string, PortSet>>();
   for (const f of plan.flows) {
-    const srcIds = local(f.source);
-    const dstIds = local(f.destination);
     // cross-cluster flows are judged by crossClusterChecks
-    if (!srcIds || !dstIds) continue;
+    if (!local(f.source) || !local(f.destination)) continue;
     const ports = portSet(mesh && f.tunnel ? f.carries ?? [] : f.ports);
-    for (const s of srcIds) {
-      for (const d of dstIds) {
-        const k = `${s}\u0000${d}`;
-        const had = intent.get(k);
-        intent.set(k, had === undefined ? ports : had.union(ports));
-      }
-    }
+    let row = intent.get(f.source.key);
+    if (!row) intent.set(f.source.key, (row = new Map()));
+    const had = row.get(f.destination.key);
+    row.set(f.destination.key, had === undefined ? ports : had.union(ports));
   }
   return intent;
+}
+
+/** The indices of the endpoints of each plan key (an entity may select several endpoints). */
+function membersOf(entityAt: readonly (Entity | undefined)[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  entityAt.forEach((e, i) => {
+    if (e) push(out, e.key, i);
+  });
+  return out;
 }
 
 /** Checks that declared flows with externals are allowed, on a sample address of the external. */

@@ -13,6 +13,7 @@ import { PortSet } from './portset';
 import { SIMULATORS, SimulatorRegistration } from './simulators';
 import {
   AllowedConnection,
+  AllowedPair,
   AnalysisContext,
   AnalysisLayer,
   CandidatePairs,
@@ -72,6 +73,16 @@ export interface ConnectivityOptions {
    * @default - every port
    */
   readonly scope?: PortSet;
+}
+
+/** The answer of {@link Analysis.layerPairs}: endpoints, and the allowed pairs by index into them. */
+export interface LayerPairs {
+  /** The sources: the workloads (in the context's order), then the external ranges split at the layer's ingress boundaries. */
+  readonly sources: readonly Endpoint[];
+  /** The destinations: the workloads, then the external ranges split at the layer's egress boundaries. */
+  readonly destinations: readonly Endpoint[];
+  /** Every pair with allowed ports (never empty; never an endpoint with itself, nor two external ranges), each once, in no particular order. */
+  readonly pairs: readonly AllowedPair[];
 }
 
 /** IPv4 ranges that split the external address space: ingress ones split sources, egress ones destinations. */
@@ -290,6 +301,44 @@ export class Analysis {
       for (const [j, ports] of row) out.push({ src: sources[i].id, dst: dests[j].id, ports });
     });
     return out.sort((x, y) => cmp(x.src, y.src) || cmp(x.dst, y.dst));
+  }
+
+  /**
+   * The allowed pairs of one layer by index, before any id is written: the endpoints the
+   * connectivity list would name (the workloads, and the external IPv4 ranges split at the
+   * layer's boundaries) and every pair with a non-empty set of allowed ports, in no particular
+   * order. The same pairs and ports as {@link Analysis.connectivity} with `layer` (and `scope`)
+   * lists, for callers that compare them with other sparse sets (verify) and need no sorted
+   * text. A cloud layer's pairs are not given here (see {@link Analysis.connectivity}).
+   *
+   * @param layer the layer (a cluster layer)
+   * @param scope only these ports @default - every port
+   * @throws AnalysisInputError when the layer is not registered
+   */
+  public layerPairs(layer: AnalysisLayer, scope?: PortSet): LayerPairs {
+    const sim = this.simulator(layer);
+    const b = sim.addressBoundaries();
+    const sources: Endpoint[] = [...this.context.workloads, ...externals(b.ingress)];
+    const destinations: Endpoint[] = [...this.context.workloads, ...externals(b.egress)];
+    const pairs: AllowedPair[] = [];
+    const skip = (s: Endpoint, d: Endpoint): boolean => s.id === d.id || (s.type === 'external' && d.type === 'external');
+    if (sim.allowedPairs) {
+      for (const p of sim.allowedPairs(sources, destinations, scope)) {
+        if (skip(sources[p.src], destinations[p.dst])) continue;
+        const ports = scope ? p.ports.intersect(scope) : p.ports;
+        if (!ports.isEmpty()) pairs.push(ports === p.ports ? p : { src: p.src, dst: p.dst, ports });
+      }
+    } else {
+      sources.forEach((s, i) => {
+        destinations.forEach((d, j) => {
+          if (skip(s, d)) return;
+          const all = sim.allowedPorts(s, d);
+          const ports = scope ? all.intersect(scope) : all;
+          if (!ports.isEmpty()) pairs.push({ src: i, dst: j, ports });
+        });
+      });
+    }
+    return { sources, destinations, pairs };
   }
 
   /**

@@ -13,7 +13,7 @@ export type { CompactSchema, CrdKindInfo, SchemaCheck } from './schema';
 export { LabelSelector } from './selector';
 export type { LabelRequirement } from './selector';
 export { Analysis, connectivity, diff, explain } from './engine';
-export type { AddressBoundaries, AnalysisOptions, ChangedConnection, ConnectivityOptions, DiffResult, Explanation, LayerDiff } from './engine';
+export type { AddressBoundaries, AnalysisOptions, ChangedConnection, ConnectivityOptions, DiffResult, Explanation, LayerDiff, LayerPairs } from './engine';
 export { OUTPUT_FORMATS, endpointLabel, formatConnectivity, formatDiff, formatExplanation, formatLayerDiff, isExternalId } from './format';
 export type { FormatOptions, JsonConnection, OutputFormat } from './format';
 export { AWS_SIMULATOR, CILIUM_SIMULATOR, ISTIO_SIMULATOR, KUBERNETES_SIMULATOR, SIMULATORS } from './simulators';
