@@ -265,19 +265,27 @@ export function declaredFlows(candidates: readonly CandidateFlow[]): PlanFlow[] 
   // Justifications are collected per flow and joined once at the end. Joining them as the
   // statements come ("a; b", then "a") gave a text that depended on statement order
   // ("a; b" or "a; a; b"), and a lone justification was kept untrimmed.
-  const groups = new Map<string, DraftGroup>();
+  // Grouped by source key, then destination key (strings the endpoints keep, their hashes
+  // cached), then kinds and rules: no key text is built per candidate.
+  const groups = new Map<string, Map<string, DraftGroup[]>>();
+  const order: DraftGroup[] = [];
   for (const c of candidates) {
     const source = c.source.ref;
     const destination = c.destination.ref;
     const httpText = c.http.length === 0 ? '' : JSON.stringify(c.http);
-    // Every candidate is of origin 'declared' and of no grant: the key is the sides and the rules.
-    const key = `${source.kind}:${source.key}|${destination.kind}:${destination.key}|${httpText}`;
+    let bySource = groups.get(source.key);
+    if (!bySource) groups.set(source.key, (bySource = new Map()));
+    let list = bySource.get(destination.key);
+    if (!list) bySource.set(destination.key, (list = []));
+    // Every candidate is of origin 'declared' and of no grant: a group is the sides and the rules.
+    const g = list.find((x) => x.httpText === httpText && x.draft.source.kind === source.kind && x.draft.destination.kind === destination.kind);
     const j = c.justification?.trim();
-    const g = groups.get(key);
     if (!g) {
       // The candidate's ports are copied only when a second candidate adds to them.
       const draft: DraftFlow = { path: c.path, source, destination, ports: c.ports as PlanPort[], http: c.http, origin: 'declared' };
-      groups.set(key, { draft, httpText, ownPorts: false, justifications: j ? [j] : [] });
+      const group: DraftGroup = { draft, httpText, ownPorts: false, justifications: j ? [j] : [] };
+      list.push(group);
+      order.push(group);
     } else {
       if (!g.ownPorts) {
         g.draft.ports = [...g.draft.ports];
@@ -288,7 +296,7 @@ export function declaredFlows(candidates: readonly CandidateFlow[]): PlanFlow[] 
     }
   }
   const out: PlanFlow[] = [];
-  for (const g of groups.values()) {
+  for (const g of order) {
     const j = g.justifications.length <= 1 ? g.justifications : [...new Set(g.justifications)].sort();
     g.draft.justification = j.length ? j.join('; ') : undefined;
     out.push(finish(g.draft, g.httpText || undefined));
