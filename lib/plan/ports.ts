@@ -7,6 +7,12 @@ import { PlanPort } from './types';
 
 /** Sorts ports and merges overlapping or adjacent ranges of one protocol. */
 export function mergePorts(ports: readonly PlanPort[]): PlanPort[] {
+  if (ports.length === 1) return [single(ports[0])];
+  if (ports.length === 2 && ports[0].protocol !== ports[1].protocol) {
+    // Two protocols (such as DNS on TCP and UDP): nothing to merge, only the order to fix.
+    const [a, b] = ports[0].protocol < ports[1].protocol ? [ports[0], ports[1]] : [ports[1], ports[0]];
+    return [single(a), single(b)];
+  }
   const byProto = new Map<Protocol, PlanPort[]>();
   for (const p of ports) {
     const list = byProto.get(p.protocol);
@@ -41,4 +47,11 @@ export function mergePorts(ports: readonly PlanPort[]): PlanPort[] {
     flush();
   }
   return out;
+}
+
+/** One port as {@link mergePorts} writes it: a single port keeps its name, a range loses it. */
+function single(p: PlanPort): PlanPort {
+  const end = p.endPort ?? p.port;
+  if (end === p.port) return p.name ? { protocol: p.protocol, port: p.port, name: p.name } : { protocol: p.protocol, port: p.port };
+  return { protocol: p.protocol, port: p.port, endPort: end };
 }

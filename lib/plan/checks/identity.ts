@@ -35,7 +35,9 @@ export function checkSharedIdentities(workloads: readonly IdentifiedWorkload[], 
   const byId = new Map<string, IdentifiedWorkload[]>();
   for (const w of [...workloads].sort((a, b) => cmp(a.path, b.path))) {
     if (!w.layers.some((l) => IDENTITY_LAYERS.includes(l))) continue;
-    byId.set(w.spiffeId, [...(byId.get(w.spiffeId) ?? []), w]);
+    const list = byId.get(w.spiffeId);
+    if (list) list.push(w);
+    else byId.set(w.spiffeId, [w]);
   }
   for (const [id, list] of byId) {
     const first = list[0];

@@ -29,29 +29,52 @@ export interface EdgesOfKind {
 export function edgesOf(flows: readonly PlanFlow[], kind: PlanEndpointRef['kind']): EdgesOfKind {
   const calls = new Map<string, PlanEdge[]>();
   const calledBy = new Map<string, PlanEdge[]>();
-  const edge = (f: PlanFlow, peer: PlanEndpointRef): PlanEdge => ({
-    flowId: f.id, peer, ports: f.ports, http: f.http, origin: f.origin, ...(f.breakGlass ? { breakGlass: f.breakGlass } : {}),
-    ...(f.tunnel ? { tunnel: f.tunnel, carries: f.carries ?? [] } : {}),
-  });
-  const add = (m: Map<string, PlanEdge[]>, key: string, e: PlanEdge) => {
-    const list = m.get(key);
-    if (list) list.push(e);
-    else m.set(key, [e]);
-  };
   for (const f of flows) {
-    if (f.source.kind === kind) add(calls, f.source.key, edge(f, f.destination));
-    if (f.destination.kind === kind) add(calledBy, f.destination.key, edge(f, f.source));
+    if (f.source.kind === kind) addEdge(calls, f.source.key, edgeOf(f, f.destination));
+    if (f.destination.kind === kind) addEdge(calledBy, f.destination.key, edgeOf(f, f.source));
   }
-  const order = (a: PlanEdge, b: PlanEdge) => cmp(a.peer.key, b.peer.key) || cmp(a.flowId, b.flowId);
-  for (const list of [...calls.values(), ...calledBy.values()]) list.sort(order);
+  for (const list of calls.values()) sortEdges(list);
+  for (const list of calledBy.values()) sortEdges(list);
   return { calls, calledBy };
+}
+
+/** A flow seen from one of its ends, `peer` being the other. */
+function edgeOf(f: PlanFlow, peer: PlanEndpointRef): PlanEdge {
+  const e: { -readonly [K in keyof PlanEdge]: PlanEdge[K] } = { flowId: f.id, peer, ports: f.ports, http: f.http, origin: f.origin };
+  if (f.breakGlass) e.breakGlass = f.breakGlass;
+  if (f.tunnel) {
+    e.tunnel = f.tunnel;
+    e.carries = f.carries ?? [];
+  }
+  return e;
+}
+
+function addEdge(m: Map<string, PlanEdge[]>, key: string, e: PlanEdge): void {
+  const list = m.get(key);
+  if (list) list.push(e);
+  else m.set(key, [e]);
+}
+
+function edgeOrder(a: PlanEdge, b: PlanEdge): number {
+  return cmp(a.peer.key, b.peer.key) || cmp(a.flowId, b.flowId);
+}
+
+/** Sorts edges by peer key then flow id; a list already in that order (the usual case) is left as it is. */
+function sortEdges(list: PlanEdge[]): void {
+  for (let i = 1; i < list.length; i++) {
+    if (edgeOrder(list[i - 1], list[i]) > 0) {
+      list.sort(edgeOrder);
+      return;
+    }
+  }
 }
 
 /** The plan's workloads with their edges, sorted by key. */
 export function workloadsWithEdges(r: Resolution, flows: readonly PlanFlow[]): PlanWorkload[] {
   const { calls, calledBy } = edgesOf(flows, 'workload');
   return [...r.workloads.values()]
-    .map((w) => ({ ...w.plan, calls: [...(calls.get(w.plan.key) ?? [])], calledBy: [...(calledBy.get(w.plan.key) ?? [])] }))
+    // each list is this workload's own (edgesOf builds fresh ones): no copy needed
+    .map((w) => ({ ...w.plan, calls: calls.get(w.plan.key) ?? [], calledBy: calledBy.get(w.plan.key) ?? [] }))
     .sort((a, b) => cmp(a.key, b.key));
 }
 

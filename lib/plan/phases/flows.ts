@@ -221,15 +221,40 @@ interface DraftFlow {
 }
 
 /** A plan flow from its parts: ports merged, the id derived from the content. */
-function finish(d: DraftFlow): PlanFlow {
+function finish(d: DraftFlow, httpText?: string): PlanFlow {
   const ports = mergePorts(d.ports);
   const base = d.origin === 'break-glass' ? `bg:${d.breakGlass}:${d.source.key}->${d.destination.key}` : `${d.source.key}->${d.destination.key}`;
-  const id = d.http.length ? `${base}#${shortHash(JSON.stringify(d.http))}` : base;
-  return {
-    id, path: d.path, source: d.source, destination: d.destination, ports, http: d.http, origin: d.origin,
-    ...(d.justification ? { justification: d.justification } : {}),
-    ...(d.breakGlass ? { breakGlass: d.breakGlass } : {}),
-  };
+  const id = d.http.length ? `${base}#${httpHash(httpText ?? JSON.stringify(d.http))}` : base;
+  const flow: PlanFlow = { id, path: d.path, source: d.source, destination: d.destination, ports, http: d.http, origin: d.origin };
+  if (d.justification) (flow as { justification?: string }).justification = d.justification;
+  if (d.breakGlass) (flow as { breakGlass?: string }).breakGlass = d.breakGlass;
+  return flow;
+}
+
+/**
+ * The short hash of a flow's HTTP rules (their JSON), remembered: many flows carry the same
+ * rules (those of one export), and the hash is a pure function of the text.
+ */
+const HTTP_HASHES = new Map<string, string>();
+function httpHash(text: string): string {
+  let h = HTTP_HASHES.get(text);
+  if (h === undefined) {
+    h = shortHash(text);
+    if (HTTP_HASHES.size >= 65536) HTTP_HASHES.clear();
+    HTTP_HASHES.set(text, h);
+  }
+  return h;
+}
+
+/** A group of candidates of one source, destination and HTTP rules, being merged. */
+interface DraftGroup {
+  readonly draft: DraftFlow;
+  /** The JSON of the HTTP rules (`''` when there are none). */
+  readonly httpText: string;
+  /** Whether `draft.ports` is the group's own array (not a candidate's). */
+  ownPorts: boolean;
+  /** The trimmed, non-empty justifications, in statement order. */
+  readonly justifications: string[];
 }
 
 /**
@@ -237,25 +262,46 @@ function finish(d: DraftFlow): PlanFlow {
  * flow (ports merged, justifications joined), in the order first declared.
  */
 export function declaredFlows(candidates: readonly CandidateFlow[]): PlanFlow[] {
-  const groups = new Map<string, DraftFlow>();
   // Justifications are collected per flow and joined once at the end. Joining them as the
   // statements come ("a; b", then "a") gave a text that depended on statement order
   // ("a; b" or "a; a; b"), and a lone justification was kept untrimmed.
-  const justifications = new Map<string, string[]>();
+  // Grouped by source key, then destination key (strings the endpoints keep, their hashes
+  // cached), then kinds and rules: no key text is built per candidate.
+  const groups = new Map<string, Map<string, DraftGroup[]>>();
+  const order: DraftGroup[] = [];
   for (const c of candidates) {
-    const d: DraftFlow = { path: c.path, source: c.source.ref, destination: c.destination.ref, ports: [...c.ports], http: c.http, origin: 'declared', justification: c.justification };
-    const key = `${d.source.kind}:${d.source.key}|${d.destination.kind}:${d.destination.key}|${JSON.stringify(d.http)}|${d.origin}|${d.breakGlass ?? ''}`;
-    const j = d.justification?.trim();
-    justifications.set(key, [...(justifications.get(key) ?? []), ...(j ? [j] : [])]);
-    const g = groups.get(key);
-    if (!g) groups.set(key, d);
-    else g.ports.push(...d.ports);
+    const source = c.source.ref;
+    const destination = c.destination.ref;
+    const httpText = c.http.length === 0 ? '' : JSON.stringify(c.http);
+    let bySource = groups.get(source.key);
+    if (!bySource) groups.set(source.key, (bySource = new Map()));
+    let list = bySource.get(destination.key);
+    if (!list) bySource.set(destination.key, (list = []));
+    // Every candidate is of origin 'declared' and of no grant: a group is the sides and the rules.
+    const g = list.find((x) => x.httpText === httpText && x.draft.source.kind === source.kind && x.draft.destination.kind === destination.kind);
+    const j = c.justification?.trim();
+    if (!g) {
+      // The candidate's ports are copied only when a second candidate adds to them.
+      const draft: DraftFlow = { path: c.path, source, destination, ports: c.ports as PlanPort[], http: c.http, origin: 'declared' };
+      const group: DraftGroup = { draft, httpText, ownPorts: false, justifications: j ? [j] : [] };
+      list.push(group);
+      order.push(group);
+    } else {
+      if (!g.ownPorts) {
+        g.draft.ports = [...g.draft.ports];
+        g.ownPorts = true;
+      }
+      for (const port of c.ports) g.draft.ports.push(port);
+      if (j) g.justifications.push(j);
+    }
   }
-  return [...groups.entries()].map(([key, g]) => {
-    const j = [...new Set(justifications.get(key))].sort();
-    g.justification = j.length ? j.join('; ') : undefined;
-    return finish(g);
-  });
+  const out: PlanFlow[] = [];
+  for (const g of order) {
+    const j = g.justifications.length <= 1 ? g.justifications : [...new Set(g.justifications)].sort();
+    g.draft.justification = j.length ? j.join('; ') : undefined;
+    out.push(finish(g.draft, g.httpText || undefined));
+  }
+  return out;
 }
 
 /**
@@ -266,22 +312,37 @@ export function declaredFlows(candidates: readonly CandidateFlow[]): PlanFlow[] 
 export function platformFlows(d: Declaration, r: Resolution): PlanFlow[] {
   const path = d.topology.node.path;
   const out: PlanFlow[] = [];
+  // The plan is read-only once built: the flows of one kind share their port list, their
+  // (empty) HTTP rules and the reference to their platform endpoint.
+  const http: readonly PlanHttpRule[] = [];
+  const dnsPorts = mergePorts([{ protocol: Protocol.TCP, port: 53 }, { protocol: Protocol.UDP, port: 53 }]);
+  const controlPorts = mergePorts([{ protocol: Protocol.TCP, port: MESH_CONTROL_PLANE_PORT }]);
+  const byCluster = new Map<string, { pe: PlanPlatformEndpoint; ref: PlanEndpointRef }[]>();
+  for (const pe of r.platform) {
+    const list = byCluster.get(pe.cluster);
+    const entry = { pe, ref: { kind: 'platform', key: pe.key } as PlanEndpointRef };
+    if (list) list.push(entry);
+    else byCluster.set(pe.cluster, [entry]);
+  }
   for (const w of r.workloads.values()) {
-    const c = w.plan.cluster;
     const ref: PlanEndpointRef = { kind: 'workload', key: w.plan.key };
-    for (const pe of r.platform.filter((x) => x.cluster === c)) {
-      const peRef: PlanEndpointRef = { kind: 'platform', key: pe.key };
+    for (const { pe, ref: peRef } of byCluster.get(w.plan.cluster) ?? []) {
       if (pe.name === 'dns') {
-        out.push(finish({ path, source: ref, destination: peRef, ports: [{ protocol: Protocol.TCP, port: 53 }, { protocol: Protocol.UDP, port: 53 }], http: [], origin: 'platform' }));
+        out.push(platformFlow(path, ref, peRef, dnsPorts, http));
       } else if (pe.name === 'mesh-control-plane') {
-        out.push(finish({ path, source: ref, destination: peRef, ports: [{ protocol: Protocol.TCP, port: MESH_CONTROL_PLANE_PORT }], http: [], origin: 'platform' }));
+        out.push(platformFlow(path, ref, peRef, controlPorts, http));
       } else if (pe.name === 'metrics') {
         const m = w.plan.ports.find((x) => x.name === 'metrics');
-        if (m) out.push(finish({ path, source: peRef, destination: ref, ports: [{ protocol: m.protocol, port: m.port, name: 'metrics' }], http: [], origin: 'platform' }));
+        if (m) out.push(platformFlow(path, peRef, ref, [{ protocol: m.protocol, port: m.port, name: 'metrics' }], http));
       }
     }
   }
   return out;
+}
+
+/** A platform flow, as {@link finish} builds it from ports already merged. */
+function platformFlow(path: string, source: PlanEndpointRef, destination: PlanEndpointRef, ports: readonly PlanPort[], http: readonly PlanHttpRule[]): PlanFlow {
+  return { id: `${source.key}->${destination.key}`, path, source, destination, ports, http, origin: 'platform' };
 }
 
 function iso(d: Date): string {
@@ -471,6 +532,6 @@ export function withAmbient(plan: Plan): Plan {
     ...plan,
     platform: [...plan.platform, ...add.platform].sort((a, b) => cmp(a.key, b.key)),
     flows,
-    workloads: plan.workloads.map((w) => ({ ...w, calls: [...(calls.get(w.key) ?? [])], calledBy: [...(calledBy.get(w.key) ?? [])] })),
+    workloads: plan.workloads.map((w) => ({ ...w, calls: calls.get(w.key) ?? [], calledBy: calledBy.get(w.key) ?? [] })),
   };
 }

@@ -392,6 +392,8 @@ export const readWorkloads: EndpointReader = (d, r) => {
   const inNamespace = new Map<string, ResolvedWorkload[]>();
   const namespacesOf = new Map<PlanCluster, Set<string>>();
   const reserved = new Map<string, PlatformNamespaces>();
+  const validPortNames = new Set<string>();
+  const tiers = new Map<SensitiveTier | undefined, EndpointTier>();
   for (const w of d.of(Workload)) {
     const cluster = r.clusters.get(w.cluster);
     if (!cluster) {
@@ -420,7 +422,8 @@ export const readWorkloads: EndpointReader = (d, r) => {
 
     const ports: PlanNamedPort[] = [];
     for (const [name, port] of Object.entries(w.props.ports ?? {}).sort(([a], [b]) => cmp(a, b))) {
-      const valid = p.value(w, () => Port.named(name));
+      // A name checked once is valid for every workload (the check reads the name only).
+      const valid = validPortNames.has(name) || (p.value(w, () => Port.named(name)) !== undefined && validPortNames.add(name) !== undefined);
       if (!Port.isPort(port)) {
         p.error('BH-PORT', w, `port '${name}' is not a Port`, port, 'use Port.tcp(9090) or similar');
         continue;
@@ -433,7 +436,10 @@ export const readWorkloads: EndpointReader = (d, r) => {
     }
 
     const domain = DomainBoundary.find(w);
-    const tier = tierOf(w.props.tier ?? domain?.props.tier);
+    const declaredTier = w.props.tier ?? domain?.props.tier;
+    // One tier for every workload of a SensitiveTier (or of none): the plan is read-only.
+    let tier = tiers.get(declaredTier);
+    if (!tier) tiers.set(declaredTier, (tier = tierOf(declaredTier)));
     const podLabels: Record<string, string> = { [LABELS.tier]: tier.plan.level, [LABELS.workload]: w.peerName };
     if (domain) podLabels[LABELS.domain] = domain.domainName;
     const plan: ResolvedWorkload['plan'] = {

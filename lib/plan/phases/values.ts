@@ -115,7 +115,9 @@ function isList(h: HttpMatch | readonly HttpMatch[]): h is readonly HttpMatch[] 
 
 /** A copy of a string record with its keys in sorted order. */
 export function sortedRecord(r: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(r).sort()) out[k] = r[k];
+  return out;
 }
 
 /** `tcp/9090`, `tcp/8000-8100`. */
