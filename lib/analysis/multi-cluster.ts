@@ -35,7 +35,7 @@ import { LoadOptions, LoadedManifests, ManifestObject, loadManifests } from './l
 import { PortSet } from './portset';
 import { LabelSelector, isRecord } from './selector';
 import { CLUSTER_FACTS_FILE, ClusterFacts, podRangesOf } from './cluster-facts';
-import { AllowedConnection, AnalysisLayer, CloudEndpoint, Connection, Endpoint, ExternalEndpoint, LayerSimulator, LayerVerdict, WorkloadEndpoint } from './types';
+import { AllowedConnection, AnalysisLayer, CandidatePairs, CloudEndpoint, Connection, Endpoint, ExternalEndpoint, LayerSimulator, LayerVerdict, WorkloadEndpoint } from './types';
 
 export { CLUSTER_FACTS_FILE, clusterFactsText } from './cluster-facts';
 export type { ClusterFacts } from './cluster-facts';
@@ -509,16 +509,18 @@ export class MultiClusterAnalysis {
    * {@link MultiClusterAnalysis.sidePorts} for every pair of `sources` (workloads of
    * `srcCluster`) and `destinations` (of `dstCluster`) at once: the layer's bulk query where it
    * has one and it sees the peers by identity, one query per local workload where it sees them
-   * by address. Returns the ports of pair `(i, j)`; with `scope`, ports outside it may be left out.
+   * by address. Returns the ports of pair `(i, j)`; with `scope`, ports outside it may be left out;
+   * with `candidates`, a bulk query may leave out every other pair (they read as nothing allowed).
    */
   public sideMatrix(
     sim: LayerSimulator, direction: 'egress' | 'ingress', srcCluster: string, sources: readonly WorkloadEndpoint[], dstCluster: string, destinations: readonly WorkloadEndpoint[], scope?: PortSet,
+    candidates?: CandidatePairs,
   ): SideMatrix {
     const tcp = PortSet.allOf('TCP');
     const bulk = (srcs: readonly Endpoint[], dsts: readonly Endpoint[]): SideMatrix => {
       if (!sim.allowedPairs) return (i, j) => sim.allowedPorts(srcs[i], dsts[j]);
       const m = new Map<number, PortSet>();
-      for (const p of sim.allowedPairs(srcs, dsts, scope)) m.set(p.src * dsts.length + p.dst, p.ports);
+      for (const p of sim.allowedPairs(srcs, dsts, scope, candidates)) m.set(p.src * dsts.length + p.dst, p.ports);
       const f: SideMatrix = (i, j) => m.get(i * dsts.length + j) ?? PortSet.EMPTY;
       return Object.assign(f, { nonEmpty: [...m.keys()] });
     };

@@ -118,23 +118,60 @@ export const REPORT_JS = String.raw`
   }
   function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
 
+  // the views, built and laid out (by the embedded dagre) when first opened, then kept
+  var G = reportGraph(dagre);
+  var byNode = new Map(nodes.map(function (n) { return [n.id, n]; }));
+  var flowsOf = null;
+  var drawn = {};
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+  function toDom(e) {
+    var x = document.createElementNS(SVG_NS, e.tag);
+    e.attrs.forEach(function (a) { if (a[0] !== 'xmlns') x.setAttribute(a[0], a[1]); });
+    if (e.text !== undefined) x.textContent = e.text;
+    (e.children || []).forEach(function (c) { x.appendChild(toDom(c)); });
+    return x;
+  }
+  function hasView(viewId) {
+    if (viewId === 'overview') return true;
+    if (viewId === 'full') return raw.full === true;
+    return viewId.charAt(0) === 'g' && groups[Number(viewId.slice(1))] !== undefined;
+  }
+  function viewOf(viewId) {
+    if (viewId === 'overview') return G.overviewView(data);
+    if (viewId === 'full') return G.fullView(data);
+    flowsOf = flowsOf || G.flowsByNode(data);
+    return G.groupView(data, groups[Number(viewId.slice(1))], byNode, flowsOf);
+  }
+  function svgOf(viewId) {
+    if (!drawn[viewId]) {
+      var t0 = Date.now();
+      drawn[viewId] = toDom(G.layout(viewOf(viewId)));
+      layoutMs[viewId] = Date.now() - t0;
+    }
+    return drawn[viewId];
+  }
+  var layoutMs = {};
+  window.bulkheadReport.layoutMs = layoutMs;
   function show(viewId, label) {
-    var tpl = document.getElementById('view-' + viewId);
-    if (!tpl) return;
+    if (!hasView(viewId)) return;
     clear(box);
-    box.appendChild(document.importNode(tpl.content, true));
+    var svg = svgOf(viewId);
+    // a view opened again starts without the last selection and search highlight
+    var sel = svg.querySelectorAll('g.selected, g.node.hit');
+    for (var i = 0; i < sel.length; i++) { sel[i].classList.remove('selected'); sel[i].classList.remove('hit'); }
+    box.appendChild(svg);
     current = viewId;
-    var svg = box.querySelector('svg');
+    box.setAttribute('data-view', viewId);
     // start fitted to the box's width (never enlarged)
-    zoom = svg ? Math.max(0.1, Math.min(1, (box.clientWidth - 4) / Number(svg.getAttribute('viewBox').split(' ')[2]))) : 1;
+    zoom = Math.max(0.1, Math.min(1, (box.clientWidth - 4) / Number(svg.getAttribute('viewBox').split(' ')[2])));
     applyZoom();
     clear(crumbs);
-    if (viewId !== 'overview' && document.getElementById('view-overview')) {
+    if (viewId !== 'overview') {
       var back = el('button', 'overview');
       back.addEventListener('click', function () { show('overview'); });
       crumbs.appendChild(back);
     }
-    if (viewId !== 'full' && document.getElementById('view-full')) {
+    if (viewId !== 'full' && hasView('full')) {
       var all = el('button', 'every workload');
       all.addEventListener('click', function () { show('full'); });
       crumbs.appendChild(all);
@@ -293,7 +330,7 @@ export const REPORT_JS = String.raw`
   }
   function reveal(n) {
     var g = groupsById[n.group];
-    if (document.getElementById('view-full') && current === 'full') { /* stay */ } else if (g) openGroup(g.id);
+    if (current === 'full') { /* stay */ } else if (g) openGroup(g.id);
     var hits = box.querySelectorAll('[data-node]');
     for (var i = 0; i < hits.length; i++) {
       if (hits[i].getAttribute('data-node') === n.id) {
@@ -404,7 +441,7 @@ export const REPORT_JS = String.raw`
   mmore.addEventListener('click', function () { limit += 1000; renderMatrix(); });
   renderMatrix();
 
-  show(document.getElementById('view-full') ? 'full' : 'overview');
+  show(hasView('full') ? 'full' : 'overview');
   window.bulkheadReport.ready = true;
 })();
 `;

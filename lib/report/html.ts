@@ -5,10 +5,11 @@
 import { Problem } from '../core/errors';
 import { VerifyReport } from '../verify';
 import { REPORT_CSS, REPORT_JS } from './client';
+import { dagreBrowserSource } from './dagre-source';
 import { escapeHtml as h, jsonForScript } from './escape';
-import { layoutSvg } from './layout';
+import { reportGraph } from './graph';
 import { ReportData } from './model';
-import { flowsByNode, FULL_VIEW_LIMIT, fullView, groupView, overviewView } from './views';
+import { FULL_VIEW_LIMIT } from './views';
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], raw = false): string {
   const cell = (c: string): string => (raw ? c : h(c));
@@ -104,11 +105,11 @@ export function pageData(data: ReportData): unknown {
       ...data.layers.map((l) => intern(f.layers[l])), intern(f.ranges), intern(f.breakGlass), x,
     ];
   });
-  return { version: PAGE_DATA_VERSION, source: data.source, groupBy: data.groupBy, layers: data.layers, strings, nodes, groups, flows, explanations, reasons, unexplained: data.unexplained };
+  return { version: PAGE_DATA_VERSION, source: data.source, groupBy: data.groupBy, full: data.nodes.length <= FULL_VIEW_LIMIT, layers: data.layers, strings, nodes, groups, flows, explanations, reasons, unexplained: data.unexplained };
 }
 
 /** The version of {@link pageData}'s layout, read by the page's script. */
-export const PAGE_DATA_VERSION = 2;
+export const PAGE_DATA_VERSION = 3;
 
 function problemRows(ps: readonly Problem[]): string[][] {
   return ps.map((p) => [p.code, p.severity, p.path, p.message, p.fix]);
@@ -119,16 +120,10 @@ export const MATRIX_BY_WORKLOAD_LIMIT = 500;
 
 /**
  * Renders the report's data as one HTML page. Deterministic: the same data gives the same
- * bytes (the page holds no time unless the data's `generatedAt` is set).
+ * bytes (the page holds no time unless the data's `generatedAt` is set). The page holds the
+ * data and lays each graph view out itself when it is first opened (dagre is embedded).
  */
 export function renderReportHtml(data: ReportData): string {
-  const byNode = new Map(data.nodes.map((n) => [n.id, n]));
-  const flowsOf = flowsByNode(data);
-  const templates: string[] = [];
-  templates.push(`<template id="view-overview">${layoutSvg(overviewView(data))}</template>`);
-  if (data.nodes.length <= FULL_VIEW_LIMIT) templates.push(`<template id="view-full">${layoutSvg(fullView(data))}</template>`);
-  data.groups.forEach((g, i) => templates.push(`<template id="view-g${i}">${layoutSvg(groupView(data, g, byNode, flowsOf))}</template>`));
-
   const drawn = data.flows.filter((f) => f.effective !== '').length;
   const disagreements = data.flows.filter((f) => f.disagreement).length;
   const clusters = table(['cluster', 'where', 'trust domain', 'layers'], data.clusters.map((c) => [c.name, c.where ?? '', c.trustDomain, c.layers.join(', ')]));
@@ -173,9 +168,9 @@ export function renderReportHtml(data: ReportData): string {
     `<section id="controls"><h2>Break-glass grants in force</h2>${grants}<h2>Tiers and their controls</h2>${tiers}</section>`,
     `<section id="warnings"><h2>Acknowledged warnings</h2>${ack}${other}</section>`,
     '</main>',
-    templates.join('\n'),
     `<script type="application/json" id="bh-data">${jsonForScript(pageData(data))}</script>`,
-    `<script>${REPORT_JS}</script>`,
+    // one script: the layout library, the views (the same function the generator's tests run), the page
+    `<script>${dagreBrowserSource()}\nvar reportGraph = ${reportGraph.toString()};\n${REPORT_JS}</script>`,
     '</body></html>',
     '',
   ].join('\n');

@@ -12,7 +12,7 @@ import { parseCidr, parseIpv4, rangeId } from '../analysis/ipv4';
 import { MultiClusterAnalysis, MultiClusterExplanation, SideMatrix } from '../analysis/multi-cluster';
 import { L4Protocol, PortSet } from '../analysis/portset';
 import { SIMULATORS } from '../analysis/simulators';
-import { AllowedConnection, AnalysisLayer, CloudEndpoint, CloudLayer, Reason } from '../analysis/types';
+import { AllowedConnection, AnalysisLayer, CandidatePairs, CloudEndpoint, CloudLayer, Reason } from '../analysis/types';
 import { Plan, PlanTier } from '../plan/types';
 import { VerifyReport } from '../verify';
 
@@ -161,6 +161,35 @@ export interface ReportFlow {
   readonly breakGlass?: string;
   /** The explain view. @default - not computed (over {@link ReportDataOptions.maxExplanations}) */
   readonly explanation?: ReportExplanation;
+  /** The {@link ReportBlock} the row belongs to (an index into {@link ReportData.blocks}). @default - none: a row of its own */
+  readonly block?: number;
+}
+
+/**
+ * Matrix rows that give the same answer: every pair of `sources` × `destinations` is a row
+ * (in {@link ReportData.flows}, marked with the block's index) with exactly these ports in
+ * every layer and nothing allowed together. The page shows a block as one row per pair of
+ * groups with a count, and lists its pairs on demand; nothing is left out, only said once.
+ * Typically a destination no Istio AuthorizationPolicy selects: Istio allows every source
+ * while the network layers deny them.
+ */
+export interface ReportBlock {
+  /** Index in {@link ReportData.blocks}. */
+  readonly id: number;
+  /** Source node ids, sorted. */
+  readonly sources: readonly string[];
+  /** Destination node ids, sorted. */
+  readonly destinations: readonly string[];
+  /** Per layer consulted: the ports it allows on every pair (`''`: nothing). */
+  readonly layers: Readonly<Partial<Record<AnalysisLayer, string>>>;
+  /** The ends are in different clusters. */
+  readonly cross: boolean;
+  /** The layers disagree on every pair of the block. */
+  readonly disagreement: boolean;
+  /** Pairs: sources × destinations. */
+  readonly pairs: number;
+  /** The row of its first pair (its first source to its first destination), which holds the block's explanation when one is held. */
+  readonly sample: number;
 }
 
 /** A tier and its controls. */
@@ -215,6 +244,8 @@ export interface ReportData {
   readonly groups: readonly ReportGroup[];
   /** Matrix rows (pairs some layer allows), sorted by source then destination. */
   readonly flows: readonly ReportFlow[];
+  /** Rows that give the same answer, said once (see {@link ReportBlock}). */
+  readonly blocks: readonly ReportBlock[];
   /** Tiers, most sensitive first. */
   readonly tiers: readonly ReportTier[];
   /** Break-glass grants in force, sorted by name. */
@@ -228,6 +259,9 @@ export interface ReportData {
   /** How many flows have no precomputed explanation (over the limit). */
   readonly unexplained: number;
 }
+
+/** A block holds at least this many pairs; fewer rows of one answer stay rows of their own. */
+export const BLOCK_MIN_PAIRS = 8;
 
 /** How many flows get an explanation in the page unless told otherwise (the others point at `bulkhead explain`). */
 export const DEFAULT_MAX_EXPLANATIONS = 2000;
@@ -488,9 +522,61 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
   // decided once per row: the explanations' order and the rows both read it
   const disagreement = new Map<Row, boolean>(sortedRows.map((x) => [x.row, disagreeing(consultedOf(x.row), x.row.layers)]));
   const disagrees = (r: Row): boolean => disagreement.get(r) === true;
+  // per row, the ports of each layer consulted, as text (the rows, the blocks and their classes read it)
+  const textsOf = (r: Row): Partial<Record<AnalysisLayer, string>> => {
+    const out: Partial<Record<AnalysisLayer, string>> = {};
+    for (const l of consultedOf(r)) out[l] = portsText(r.layers.get(l) ?? PortSet.EMPTY);
+    return out;
+  };
+  const texts = new Map<Row, Partial<Record<AnalysisLayer, string>>>(sortedRows.map((x) => [x.row, textsOf(x.row)]));
+  const idOfKey = new Map(sortedRows.map((x, i) => [x.key, i]));
+
+  // Blocks: rows of one answer (every layer's ports, nothing allowed together) between every
+  // source and every destination of a rectangle; by answer, then destination, then the same sources
+  const blockOfKey = new Map<string, number>();
+  const blocks: ReportBlock[] = [];
+  {
+    const byAnswer = new Map<string, Map<string, string[]>>();
+    for (const { key, row } of sortedRows) {
+      if (!row.effective.isEmpty() || row.ranges.length > 0 || row.cloudPair || grantOfPair.has(key) || row.src.startsWith('ext:') || row.dst.startsWith('ext:')) continue;
+      const t = texts.get(row)!;
+      const answer = `${row.srcCluster !== row.dstCluster ? 1 : 0}\u0000${layers.map((l) => (l in t ? `${l}=${t[l]}` : '')).join('\u0000')}`;
+      let byDst = byAnswer.get(answer);
+      if (!byDst) byAnswer.set(answer, (byDst = new Map()));
+      const list = byDst.get(row.dst);
+      if (list) list.push(row.src);
+      else byDst.set(row.dst, [row.src]);
+    }
+    for (const byDst of byAnswer.values()) {
+      const bySources = new Map<string, { sources: string[]; destinations: string[] }>();
+      for (const [dst, sources] of byDst) {
+        const k = sources.join('\u0000');
+        const r = bySources.get(k);
+        if (r) r.destinations.push(dst);
+        else bySources.set(k, { sources, destinations: [dst] });
+      }
+      for (const r of bySources.values()) {
+        const pairs = r.sources.length * r.destinations.length;
+        if (pairs < BLOCK_MIN_PAIRS) continue;
+        const destinations = [...r.destinations].sort(cmp);
+        const id = blocks.length;
+        const first = rows.get(`${r.sources[0]}\u0000${destinations[0]}`)!;
+        for (const a of r.sources) for (const b of destinations) blockOfKey.set(`${a}\u0000${b}`, id);
+        blocks.push({
+          id, sources: r.sources, destinations, layers: texts.get(first)!, cross: first.srcCluster !== first.dstCluster, disagreement: disagrees(first), pairs,
+          sample: idOfKey.get(`${r.sources[0]}\u0000${destinations[0]}`)!,
+        });
+      }
+    }
+  }
+
+  // Explanations: one pair of each block first (up to half the limit: a block stands for many
+  // rows), then the effective flows, then the other disagreements, up to the limit.
+  const blockSamples = blocks.slice(0, Math.floor(maxExplanations / 2)).map((b) => sortedRows[b.sample]);
   const explainOrder = [
+    ...blockSamples,
     ...sortedRows.filter((x) => !x.row.effective.isEmpty()),
-    ...sortedRows.filter((x) => x.row.effective.isEmpty() && disagrees(x.row)),
+    ...sortedRows.filter((x) => x.row.effective.isEmpty() && disagrees(x.row) && !blockOfKey.has(x.key)),
   ];
   const explanations = new Map<string, ReportExplanation>();
   for (const { key, row } of explainOrder.slice(0, maxExplanations)) {
@@ -499,23 +585,22 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
   }
 
   const flows: ReportFlow[] = sortedRows.map(({ key, row }, id) => {
-    const consulted = consultedOf(row);
-    const perLayer: Partial<Record<AnalysisLayer, string>> = {};
-    for (const l of consulted) perLayer[l] = portsText(row.layers.get(l) ?? PortSet.EMPTY);
     const grant = grantOfPair.get(key);
     const explanation = explanations.get(key);
+    const block = blockOfKey.get(key);
     return {
       id,
       src: row.src,
       dst: row.dst,
       cross: row.srcCluster !== row.dstCluster,
       external: row.src.startsWith('ext:') || row.dst.startsWith('ext:'),
-      layers: perLayer,
+      layers: texts.get(row)!,
       effective: portsText(row.effective),
       disagreement: disagrees(row),
       ...(row.ranges.length > 0 ? { ranges: mergeIntervals(row.ranges).map(([a, b]) => rangeId(a, b)).join(', ') } : {}),
       ...(grant ? { breakGlass: grant } : {}),
       ...(explanation ? { explanation } : {}),
+      ...(block !== undefined ? { block } : {}),
     };
   });
 
@@ -557,12 +642,13 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
     nodes: nodeList,
     groups: groupList,
     flows,
+    blocks,
     tiers: tiersOf(plan, nodeList),
     grants: plan ? grantsOfPlan(plan, options.now) : grantsOfManifests(multi, options.now),
     acknowledged: warnings.filter((w) => w.acknowledged),
     warnings: warnings.filter((w) => !w.acknowledged),
     ...(input.verify ? { verify: input.verify } : {}),
-    unexplained: Math.max(0, explainOrder.length - maxExplanations) + sortedRows.length - explainOrder.length,
+    unexplained: sortedRows.length - explanations.size,
   };
 }
 
@@ -616,13 +702,29 @@ function connectivityOf(multi: MultiClusterAnalysis, layers: readonly AnalysisLa
       const B = b.facts.name;
       const srcs = a.analysis.context.workloads;
       const dsts = b.analysis.context.workloads;
-      // per layer judged for the pair: the egress side (A runs it) and the ingress side (B runs it)
-      const sidesOf = (layer: AnalysisLayer): SideMatrix[] => [
-        ...multi.consulted(A, layer).map((sim) => multi.sideMatrix(sim, 'egress', A, srcs, B, dsts)),
-        ...multi.consulted(B, layer).map((sim) => multi.sideMatrix(sim, 'ingress', A, srcs, B, dsts)),
-      ];
-      const wideSides = wide.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, sides: sidesOf(l) }));
-      const narrowSides = narrow.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, sides: sidesOf(l), scope: enforcedScope(l) }));
+      const nd = dsts.length;
+      // the pairs still in question, by destination (ascending sources), or every pair
+      type Pairs = number[][] | undefined;
+      const fromKeys = (keys: readonly number[], within: Pairs): number[][] => {
+        const by: number[][] = Array.from({ length: nd }, () => []);
+        const keep = within ? new Set(within.flatMap((ss, j) => ss.map((i) => i * nd + j))) : undefined;
+        for (const k of [...keys].sort((x, y) => x - y)) if (!keep || keep.has(k)) by[k % nd].push(Math.floor(k / nd));
+        return by;
+      };
+      const asCandidates = (p: Pairs): CandidatePairs | undefined => (p ? { sourcesOf: (dst) => p[dst] } : undefined);
+      // one layer's sides, each bulk query asked only about the pairs the sides before it left
+      // (the egress side: A runs it; the ingress side: B runs it); the pairs it may allow
+      const sidesOf = (layer: AnalysisLayer, within: Pairs): { sides: SideMatrix[]; pairs: Pairs } => {
+        const sides: SideMatrix[] = [];
+        let pairs = within;
+        const add = (m: SideMatrix): void => {
+          sides.push(m);
+          if (m.nonEmpty) pairs = fromKeys(m.nonEmpty, pairs);
+        };
+        for (const sim of multi.consulted(A, layer)) add(multi.sideMatrix(sim, 'egress', A, srcs, B, dsts, undefined, asCandidates(pairs)));
+        for (const sim of multi.consulted(B, layer)) add(multi.sideMatrix(sim, 'ingress', A, srcs, B, dsts, undefined, asCandidates(pairs)));
+        return { sides, pairs };
+      };
       const judged = (sides: readonly SideMatrix[], i: number, j: number): PortSet => {
         let ports = PortSet.ALL;
         for (const side of sides) {
@@ -631,29 +733,45 @@ function connectivityOf(multi: MultiClusterAnalysis, layers: readonly AnalysisLa
         }
         return ports;
       };
-      for (let i = 0; i < srcs.length; i++) {
-        const src = `${A}:${srcs[i].id}`;
-        for (let j = 0; j < dsts.length; j++) {
-          let together = PortSet.ALL;
-          let any = false;
-          const dst = `${B}:${dsts[j].id}`;
-          for (const w of wideSides) {
-            const ports = judged(w.sides, i, j);
-            together = together.isEmpty() ? together : together.intersect(ports);
-            if (!ports.isEmpty()) {
-              any = true;
-              perLayer.push({ layer: w.layer, src, dst, ports });
-            }
-          }
-          if (!any && wideSides.length > 0) continue;
-          for (const x of narrowSides) {
-            const ports = judged(x.sides, i, j);
-            together = together.isEmpty() ? together : together.intersect(ports);
-            const scoped = ports.intersect(x.scope);
-            if (!scoped.isEmpty()) perLayer.push({ layer: x.layer, src, dst, ports: scoped });
-          }
-          if (!together.isEmpty()) effective.push({ src, dst, ports: together });
+      const wideSides = wide.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, ...sidesOf(l, undefined) }));
+      // a row needs some wide layer to allow something: the union of their pairs (every pair when one of them cannot say)
+      let rows: Pairs = wideSides.length === 0 || wideSides.some((w) => w.pairs === undefined) ? undefined : Array.from({ length: nd }, () => []);
+      if (rows) {
+        const union: Set<number>[] = Array.from({ length: nd }, () => new Set<number>());
+        for (const w of wideSides) w.pairs!.forEach((ss, j) => { for (const i of ss) union[j].add(i); });
+        rows = union.map((u) => [...u].sort((x, y) => x - y));
+      }
+      const narrowSides = narrow.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, sides: sidesOf(l, rows).sides, scope: enforcedScope(l) }));
+      const visit = (i: number, j: number): void => {
+        // most pairs have nothing allowed by any wide layer: nothing is built for them
+        let hits: [AnalysisLayer, PortSet][] | undefined;
+        for (const w of wideSides) {
+          const ports = judged(w.sides, i, j);
+          if (!ports.isEmpty()) (hits ??= []).push([w.layer, ports]);
         }
+        if (!hits && wideSides.length > 0) return;
+        const src = `${A}:${srcs[i].id}`;
+        const dst = `${B}:${dsts[j].id}`;
+        let together = !hits || hits.length === wideSides.length ? PortSet.ALL : PortSet.EMPTY;
+        for (const [layer, ports] of hits ?? []) {
+          together = together.isEmpty() ? together : together.intersect(ports);
+          perLayer.push({ layer, src, dst, ports });
+        }
+        for (const x of narrowSides) {
+          const ports = judged(x.sides, i, j);
+          together = together.isEmpty() ? together : together.intersect(ports);
+          const scoped = ports.intersect(x.scope);
+          if (!scoped.isEmpty()) perLayer.push({ layer: x.layer, src, dst, ports: scoped });
+        }
+        if (!together.isEmpty()) effective.push({ src, dst, ports: together });
+      };
+      if (rows) {
+        // source-major, as the pairs are listed
+        const bySource: number[][] = Array.from({ length: srcs.length }, () => []);
+        rows.forEach((ss, j) => { for (const i of ss) bySource[i].push(j); });
+        bySource.forEach((ds, i) => { for (const j of ds) visit(i, j); });
+      } else {
+        for (let i = 0; i < srcs.length; i++) for (let j = 0; j < nd; j++) visit(i, j);
       }
     }
   }

@@ -24,7 +24,7 @@ const data: ReportData = {
     flow(4, 'ext:internet', 'a:shop/web'),
     flow(5, 'a:shop/web', 'ext:internet', { effective: '', layers: { kubernetes: 'TCP 443', cilium: '' }, disagreement: true }),
   ],
-  tiers: [], grants: [], acknowledged: [], warnings: [], unexplained: 0,
+  blocks: [], tiers: [], grants: [], acknowledged: [], warnings: [], unexplained: 0,
 };
 
 test('overview: one node per group, the allowed flows between groups aggregated and marked', () => {
