@@ -197,6 +197,8 @@ function dedupeSorted<T>(xs: readonly Keyed<T>[]): T[] {
 /** The port rules of an edge's ports and HTTP rules, once per distinct ports and rules of a render. */
 interface PortRules {
   readonly rules: CiliumPortRule[];
+  /** JSON text of `rules`. */
+  readonly json: string;
   /** The non-TCP ports of HTTP-constrained ports, named in `BH-CILIUM-L7-NON-TCP` (each time they are used). */
   readonly nonTcp?: string;
 }
@@ -209,8 +211,8 @@ interface HttpRules {
 
 const NO_HTTP: HttpRules = { rules: [], json: '' };
 
-/** A rule of a memoized peer and port rules: ingress without and with authentication, egress. */
-type RuleSlot = 0 | 1 | 2;
+/** Cilium's mutual authentication of a rule. */
+const REQUIRED = { mode: 'required' } as const;
 
 class CiliumRender {
   private readonly idx: PlanIndex;
@@ -220,16 +222,18 @@ class CiliumRender {
   private readonly flowPaths: ReadonlyMap<string, string>;
   /** The Cilium HTTP rules of each HTTP rule list of the plan (a flow's list is shared by its edges). */
   private readonly httpRules = new Map<readonly PlanHttpRule[], HttpRules>();
+  /** The Cilium HTTP rules by the JSON text of the plan's rules (equal lists share them). */
+  private readonly httpRulesByText = new Map<string, HttpRules>();
   /** The cluster's `dns` platform endpoint, looked up once. */
   private readonly dns: PlanPlatformEndpoint | undefined;
   /** Peers Cilium selects by labels, by endpoint: one selector object per endpoint, shared by every rule naming it. */
   private readonly endpointPeers = new Map<PlanWorkload | PlanPlatformEndpoint, Peer>();
   /** Port rules by the identity of an edge's port and HTTP lists (a flow's lists are shared by its edges). */
-  private readonly portRulesOf = new WeakMap<readonly PlanPort[], Map<HttpRules, PortRules>>();
+  private readonly portRulesOf = new Map<readonly PlanPort[], Map<HttpRules, PortRules>>();
   /** Port rules by content (flows with equal ports and HTTP rules share them). */
   private readonly portRulesByText = new Map<string, PortRules>();
   /** The rules of a peer selected by labels, by port rules and slot. */
-  private readonly peerRules = new Map<Peer, Map<PortRules, Keyed<CiliumIngressRule | CiliumEgressRule>[]>>();
+  private readonly peerRules = new Map<Peer, Map<PortRules, (Keyed<CiliumIngressRule> | Keyed<CiliumEgressRule> | undefined)[]>>();
   /** Whether an edge is DNS the default deny covers, per edge. */
   private readonly covered = new Map<PlanEdge, boolean>();
   /** The DNS rule, built once. */
@@ -290,6 +294,7 @@ class CiliumRender {
 
   /** {@link coveredByDefaultDeny}, once per edge. */
   private coveredDns(edge: PlanEdge): boolean {
+    if (edge.origin !== 'platform' || edge.peer.kind !== 'platform') return false;
     let known = this.covered.get(edge);
     if (known === undefined) {
       known = coveredByDefaultDeny(this.idx, this.cluster, edge);
@@ -422,30 +427,14 @@ class CiliumRender {
   private ciliumHttp(http: readonly PlanHttpRule[]): HttpRules {
     let known = this.httpRules.get(http);
     if (!known) {
-      const rules = ciliumHttpRules(http);
-      known = { rules, json: JSON.stringify(rules) };
+      const text = JSON.stringify(http);
+      known = this.httpRulesByText.get(text);
+      if (!known) {
+        const rules = ciliumHttpRules(http);
+        known = { rules, json: JSON.stringify(rules) };
+        this.httpRulesByText.set(text, known);
+      }
       this.httpRules.set(http, known);
-    }
-    return known;
-  }
-
-  /** A rule of a peer, once per peer selected by labels, port rules and slot (built by `make`). */
-  private rule<T extends CiliumIngressRule | CiliumEgressRule>(peer: Peer, ports: PortRules, slot: RuleSlot, make: () => T): Keyed<T> {
-    if (peer.kind !== 'endpoints') return keyed(make());
-    let byPorts = this.peerRules.get(peer);
-    if (!byPorts) {
-      byPorts = new Map();
-      this.peerRules.set(peer, byPorts);
-    }
-    let slots = byPorts.get(ports);
-    if (!slots) {
-      slots = [];
-      byPorts.set(ports, slots);
-    }
-    let known = slots[slot] as Keyed<T> | undefined;
-    if (!known) {
-      known = keyed(make());
-      slots[slot] = known;
     }
     return known;
   }
@@ -460,11 +449,34 @@ class CiliumRender {
       this.warn(CILIUM_WARNINGS.authUnmanagedSource, w.path, `tier ${w.tier.name} demands mutual authentication, but the source of flow ${edge.flowId} is addressed by CIDR and has no Cilium identity: this rule is rendered without authentication`, edge.peer.key, 'route the source through a Cilium-managed workload (such as an ingress gateway) to keep mutual authentication');
       auth = false;
     }
-    return this.rule(peer, ports, auth ? 1 : 0, (): CiliumIngressRule => ({
-      ...(peer.kind === 'endpoints' ? { fromEndpoints: [peer.selector] } : { fromCIDRSet: peer.cidrs }),
-      ...(toPorts.length > 0 ? { toPorts } : {}),
-      ...(auth ? { authentication: { mode: 'required' as const } } : {}),
-    }));
+    if (peer.kind !== 'endpoints') return keyed({ fromCIDRSet: peer.cidrs, ...(toPorts.length > 0 ? { toPorts } : {}) });
+    // a peer selected by labels: its rule once per port rules and authentication, its JSON text written out
+    const slots = this.slotsOf(peer, ports);
+    const slot = auth ? 1 : 0;
+    let known = slots[slot] as Keyed<CiliumIngressRule> | undefined;
+    if (!known) {
+      const from = [peer.selector];
+      const value: CiliumIngressRule = toPorts.length === 0 ? (auth ? { fromEndpoints: from, authentication: REQUIRED } : { fromEndpoints: from })
+        : auth ? { fromEndpoints: from, toPorts, authentication: REQUIRED } : { fromEndpoints: from, toPorts };
+      known = { value, json: `{"fromEndpoints":[${peer.json}]${toPorts.length > 0 ? `,"toPorts":${ports.json}` : ''}${auth ? ',"authentication":{"mode":"required"}' : ''}}` };
+      slots[slot] = known;
+    }
+    return known;
+  }
+
+  /** The rules of a peer selected by labels with these port rules: ingress, ingress with authentication, egress. */
+  private slotsOf(peer: Peer, ports: PortRules): (Keyed<CiliumIngressRule> | Keyed<CiliumEgressRule> | undefined)[] {
+    let byPorts = this.peerRules.get(peer);
+    if (!byPorts) {
+      byPorts = new Map();
+      this.peerRules.set(peer, byPorts);
+    }
+    let slots = byPorts.get(ports);
+    if (!slots) {
+      slots = [undefined, undefined, undefined];
+      byPorts.set(ports, slots);
+    }
+    return slots;
   }
 
   private egressRule(w: PlanWorkload, edge: PlanEdge): Keyed<CiliumEgressRule> | undefined {
@@ -472,10 +484,21 @@ class CiliumRender {
     if (peer.kind === 'none' || peer.kind === 'covered') return undefined;
     const ports = this.portRules(w, edge);
     const toPorts = ports.rules;
-    return this.rule(peer, ports, 2, (): CiliumEgressRule => {
-      const to = peer.kind === 'endpoints' ? { toEndpoints: [peer.selector] } : peer.kind === 'cidrs' ? { toCIDRSet: peer.cidrs } : { toFQDNs: peer.fqdns };
-      return { ...to, ...(toPorts.length > 0 ? { toPorts } : {}) };
-    });
+    if (peer.kind !== 'endpoints') {
+      const to = peer.kind === 'cidrs' ? { toCIDRSet: peer.cidrs } : { toFQDNs: peer.fqdns };
+      return keyed({ ...to, ...(toPorts.length > 0 ? { toPorts } : {}) });
+    }
+    const slots = this.slotsOf(peer, ports);
+    let known = slots[2] as Keyed<CiliumEgressRule> | undefined;
+    if (!known) {
+      const to = [peer.selector];
+      known = {
+        value: toPorts.length > 0 ? { toEndpoints: to, toPorts } : { toEndpoints: to },
+        json: `{"toEndpoints":[${peer.json}]${toPorts.length > 0 ? `,"toPorts":${ports.json}` : ''}}`,
+      };
+      slots[2] = known;
+    }
+    return known;
   }
 
   /**
@@ -594,13 +617,14 @@ function buildPortRules(ports: readonly PlanPort[], http: readonly CiliumHttpRul
   const rules: CiliumPortRule[] = [];
   if (http.length === 0) {
     for (const c of chunk(ciliumPorts(ports), CILIUM_MAX_PORTS_PER_RULE)) rules.push({ ports: c });
-    return { rules };
+    return { rules, json: JSON.stringify(rules) };
   }
   const tcp = ports.filter((p) => p.protocol === Protocol.TCP);
   const other = ports.filter((p) => p.protocol !== Protocol.TCP);
   for (const c of chunk(ciliumPorts(tcp), CILIUM_MAX_PORTS_PER_RULE)) rules.push({ ports: c, rules: { http: [...http] } });
   for (const c of chunk(ciliumPorts(other), CILIUM_MAX_PORTS_PER_RULE)) rules.push({ ports: c });
-  return other.length > 0 ? { rules, nonTcp: other.map((p) => `${p.protocol}/${p.port}`).join(',') } : { rules };
+  const json = JSON.stringify(rules);
+  return other.length > 0 ? { rules, json, nonTcp: other.map((p) => `${p.protocol}/${p.port}`).join(',') } : { rules, json };
 }
 
 /**

@@ -280,11 +280,13 @@ class IstioRender {
   private readonly warnings = new Map<string, Problem>();
   private auditEmitted = false;
   /** Operations by the identity of an edge's port list, then of its HTTP rules. */
-  private readonly operationsOf = new WeakMap<readonly PlanPort[], Map<object, Operations>>();
+  private readonly operationsOf = new Map<readonly PlanPort[], Map<object, Operations>>();
   /** Operations by content: the ports' text and the HTTP rules' number. */
   private readonly operationsByText = new Map<string, Operations>();
-  /** A number per HTTP rule list (a flow's list is shared by its edges). */
+  /** A number per HTTP rule list (a flow's list is shared by its edges), the same for equal lists. */
   private readonly httpIds = new Map<object, number>();
+  /** The numbers of HTTP rule lists, by their JSON text. */
+  private readonly httpIdsByText = new Map<string, number>();
   /** Principals of pod sources, by source. */
   private readonly principals = new Map<PlanWorkload | PlanPlatformEndpoint, Principal>();
 
@@ -534,7 +536,12 @@ class IstioRender {
     if (!known) {
       let id = this.httpIds.get(http);
       if (id === undefined) {
-        id = this.httpIds.size;
+        const text = http === NO_HTTP ? '' : JSON.stringify(http);
+        id = this.httpIdsByText.get(text);
+        if (id === undefined) {
+          id = this.httpIdsByText.size;
+          this.httpIdsByText.set(text, id);
+        }
         this.httpIds.set(http, id);
       }
       let text = String(id);

@@ -73,7 +73,7 @@ interface Ctx {
   /** Pod peers of this cluster by endpoint kind and key, with their JSON key (resolved once per render). */
   readonly pods: { readonly workload: Map<string, PodsPeer | null>; readonly platform: Map<string, PodsPeer | null> };
   /** The merged ports of each port list of the plan (a flow's list is shared by its edges). */
-  readonly portsOf: WeakMap<readonly PlanPort[], MergedPorts>;
+  readonly portsOf: Map<readonly PlanPort[], MergedPorts>;
   /** Merged ports by their text, so that equal port sets share their NetworkPolicy ports. */
   readonly portsByKey: Map<string, MergedPorts>;
 }
@@ -122,7 +122,7 @@ export function renderNetworkPolicies(plan: Plan, cluster: PlanCluster): Network
   const index = new PlanIndex(plan);
   const sink = new WarningSink();
   const ctx: Ctx = {
-    index, cluster, sink, flowPaths: index.flowPaths, pods: { workload: new Map(), platform: new Map() }, portsOf: new WeakMap(), portsByKey: new Map(),
+    index, cluster, sink, flowPaths: index.flowPaths, pods: { workload: new Map(), platform: new Map() }, portsOf: new Map(), portsByKey: new Map(),
   };
   // Istio ambient: the waypoints' pods get policies of their own (lib/targets/istio/ambient.ts).
   const workloads = [...plan.workloads.filter((w) => w.cluster === cluster.name), ...waypointWorkloads(plan, cluster)].sort((a, b) => cmp(a.key, b.key));
