@@ -25,7 +25,7 @@ export type { AwsDecoded } from './decode';
 export { buildEndpoints } from './endpoints';
 export type { AwsEndpoints } from './endpoints';
 export { RuleIndex, referenceUnreachable, rulePorts } from './security-group';
-export type { DirectionVerdict, SecurityGroupVerdict, Side, Traffic } from './security-group';
+export type { DirectionVerdict, SecurityGroupVerdict, Side, SidePair, Traffic } from './security-group';
 export type { AwsGroup, AwsLink, AwsModel, AwsPeer, AwsPrefixList, AwsProtocol, AwsRule } from './model';
 
 /** The `aws` layer's simulator. */
@@ -68,6 +68,9 @@ export class AwsSimulator implements LayerSimulator {
       endpoints,
       explain: (src, dst, conn) => this.explainCloud(src, dst, conn),
       allowedPorts: (src, dst, family = 'ipv4') => this.index.allowedPorts(cachedSide(src, family), cachedSide(dst, family), family),
+      allowedPairs: (sources, destinations, family = 'ipv4') => this.index.allowedPairs(
+        sources.map((p) => cachedSide(p, family)), destinations.map((p) => cachedSide(p, family)), family, (i, j) => sources[i].id === destinations[j].id,
+      ),
       addressBoundaries: () => boundaries,
     };
   }
