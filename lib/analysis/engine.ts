@@ -825,6 +825,13 @@ function cloudConnectivity(layer: CloudLayer, options: ConnectivityOptions): All
   const sources: CloudPeer[] = [...layer.endpoints, ...externals([...b.ingress, ...extra.ingress])];
   const dests: CloudPeer[] = [...layer.endpoints, ...externals([...b.egress, ...extra.egress])];
   const out: AllowedConnection[] = [];
+  if (layer.allowedPairs) {
+    for (const p of layer.allowedPairs(sources, dests)) {
+      const ports = options.scope ? p.ports.intersect(options.scope) : p.ports;
+      if (!ports.isEmpty()) out.push({ src: sources[p.src].id, dst: dests[p.dst].id, ports });
+    }
+    return out;
+  }
   for (const s of sources) {
     for (const d of dests) {
       if (s.id === d.id || (s.type === 'external' && d.type === 'external')) continue;

@@ -147,6 +147,13 @@ export interface CloudLayer {
   explain(src: CloudPeer, dst: CloudPeer, conn: Connection): LayerVerdict;
   /** The ports allowed from `src` to `dst` (agrees with {@link CloudLayer.explain} on every port). */
   allowedPorts(src: CloudPeer, dst: CloudPeer, family?: 'ipv4' | 'ipv6'): PortSet;
+  /**
+   * Optional bulk query: every pair `(i, j)` with `sources[i].id !== destinations[j].id`, not
+   * both outside every group, whose {@link CloudLayer.allowedPorts} is not empty, exactly once,
+   * with the same ports; found from the rules (the work grows with the pairs the rules name,
+   * not with every pair). Order is not significant.
+   */
+  allowedPairs?(sources: readonly CloudPeer[], destinations: readonly CloudPeer[], family?: 'ipv4' | 'ipv6'): readonly AllowedPair[];
   /** IPv4 ranges named by the rules: ingress ones split sources, egress ones destinations. */
   addressBoundaries(): { readonly ingress: readonly (readonly [number, number])[]; readonly egress: readonly (readonly [number, number])[] };
 }

@@ -25,7 +25,7 @@ export type { AwsDecoded } from './decode';
 export { buildEndpoints } from './endpoints';
 export type { AwsEndpoints } from './endpoints';
 export { RuleIndex, referenceUnreachable, rulePorts } from './security-group';
-export type { DirectionVerdict, SecurityGroupVerdict, Side, Traffic } from './security-group';
+export type { DirectionVerdict, SecurityGroupVerdict, Side, SidePair, Traffic } from './security-group';
 export type { AwsGroup, AwsLink, AwsModel, AwsPeer, AwsPrefixList, AwsProtocol, AwsRule } from './model';
 
 /** The `aws` layer's simulator. */
@@ -68,6 +68,9 @@ export class AwsSimulator implements LayerSimulator {
       endpoints,
       explain: (src, dst, conn) => this.explainCloud(src, dst, conn),
       allowedPorts: (src, dst, family = 'ipv4') => this.index.allowedPorts(cachedSide(src, family), cachedSide(dst, family), family),
+      allowedPairs: (sources, destinations, family = 'ipv4') => this.index.allowedPairs(
+        sources.map((p) => cachedSide(p, family)), destinations.map((p) => cachedSide(p, family)), family, (i, j) => sources[i].id === destinations[j].id,
+      ),
       addressBoundaries: () => boundaries,
     };
   }
@@ -139,6 +142,7 @@ export class AwsSimulator implements LayerSimulator {
       const er = parseRange(text)?.range;
       return er ? [{ e, text, er }] : [];
     }));
+    const partial = new Map<string, typeof memberRanges>();
     for (const r of this.model.rules) {
       const path = objectPath(r.source, r.ref);
       const why = referenceUnreachable(this.model, r);
@@ -155,9 +159,14 @@ export class AwsSimulator implements LayerSimulator {
       }
       const ranges = peerRanges(this.model, r);
       if (!ranges) continue;
-      for (const { e, text, er } of memberRanges) {
-        const partial = ranges.find((x) => rangesMeet(x, er) && !rangeWithinRange(er, x));
-        if (!partial) continue;
+      // the members a rule's ranges cover partly, found once per distinct list of ranges (many rules name the same ones)
+      const key = ranges.map((x) => `${x.family}:${x.first}-${x.last}`).join(',');
+      let partly = partial.get(key);
+      if (!partly) {
+        partly = memberRanges.filter(({ er }) => ranges.some((x) => rangesMeet(x, er) && !rangeWithinRange(er, x)));
+        partial.set(key, partly);
+      }
+      for (const { e, text, er } of partly) {
         const addr = er.family === 'ipv4' ? e.ipv4 : e.ipv6;
         out.push({
           severity: 'warning', code: AWS_CODES.standIn, path,

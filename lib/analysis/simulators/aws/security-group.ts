@@ -169,15 +169,42 @@ function direction(model: AwsModel, side: Side, other: Side, t: Traffic, dir: 'e
   return { policed: true, allowed: false, unreachable };
 }
 
+/** A rule with what the port queries need of it, computed once: its ports and its peer's ranges. */
+interface PortedRule {
+  readonly rule: AwsRule;
+  /** Its TCP, UDP and SCTP ports (never empty: rules without any are left out). */
+  readonly ports: PortSet;
+  /** Its peer's ranges (a CIDR, a prefix list's entries); undefined for a group reference. */
+  readonly ranges?: readonly AddressRange[];
+}
+
+/** One pair found by {@link RuleIndex.allowedPairs}: indices into its arguments, and the ports. */
+export interface SidePair {
+  /** Index into the sources. */
+  readonly src: number;
+  /** Index into the destinations. */
+  readonly dst: number;
+  /** The allowed ports (never empty). */
+  readonly ports: PortSet;
+}
+
 /** The rules of each group, by direction, in name order (an index over the model). */
 export class RuleIndex {
   private readonly byGroup = new Map<string, AwsRule[]>();
+  /** Per group and direction, its rules that allow some TCP, UDP or SCTP port, in model order. */
+  private readonly ported = new Map<string, { readonly ingress: PortedRule[]; readonly egress: PortedRule[] }>();
 
   constructor(public readonly model: AwsModel) {
     for (const r of model.rules) {
       const l = this.byGroup.get(r.group);
       if (l) l.push(r);
       else this.byGroup.set(r.group, [r]);
+      const ports = rulePorts(r);
+      if (ports.isEmpty()) continue;
+      let g = this.ported.get(r.group);
+      if (!g) this.ported.set(r.group, (g = { ingress: [], egress: [] }));
+      const ranges = peerRanges(model, r);
+      g[r.direction].push(ranges ? { rule: r, ports, ranges } : { rule: r, ports });
     }
   }
 
@@ -208,19 +235,156 @@ export class RuleIndex {
     return out.intersect(this.directionPorts(dst, src, family, 'ingress'));
   }
 
+  /**
+   * Every pair `(i, j)` whose {@link allowedPorts} is not empty (the pairs of two sides outside
+   * every group are left out), found without testing every pair: a pair can only be allowed
+   * when an ingress rule of the destination's groups names the source (its group, or a range
+   * holding it), or, for a destination outside every group, when an egress rule of the
+   * source's groups names a range holding the destination. Those candidates are collected
+   * from indexes of the sides (members by group, addresses and ranges sorted) and each is
+   * judged by {@link allowedPorts}, so the answers are the same.
+   *
+   * @param sources the sources
+   * @param destinations the destinations
+   * @param family the IP family
+   * @param skip pairs to leave out (for example an endpoint with itself) @default - none
+   */
+  public allowedPairs(sources: readonly Side[], destinations: readonly Side[], family: IpFamily, skip?: (src: number, dst: number) => boolean): SidePair[] {
+    const out: SidePair[] = [];
+    const srcIndex = new SideIndex(sources, family);
+    const stamp = new Int32Array(sources.length);
+    const cands: number[] = [];
+    const judge = (i: number, j: number): void => {
+      if (skip?.(i, j)) return;
+      const ports = this.allowedPorts(sources[i], destinations[j], family);
+      if (!ports.isEmpty()) out.push({ src: i, dst: j, ports });
+    };
+    // destinations in groups: the sources their ingress rules name
+    destinations.forEach((d, j) => {
+      if (d.kind !== 'member' || d.noAddress) return;
+      cands.length = 0;
+      const add = (i: number): void => {
+        if (stamp[i] === j + 1) return;
+        stamp[i] = j + 1;
+        cands.push(i);
+      };
+      for (const name of d.groups) {
+        for (const pr of this.ported.get(name)?.ingress ?? []) {
+          if (pr.ranges) {
+            for (const r of pr.ranges) if (r.family === family) srcIndex.within(r, add);
+          } else if (pr.rule.peer.kind === 'group') {
+            for (const i of srcIndex.members(pr.rule.peer.group)) add(i);
+          }
+        }
+      }
+      cands.sort((a, b) => a - b);
+      for (const i of cands) judge(i, j);
+    });
+    // destinations outside every group: the sources in groups whose egress rules name a range holding them
+    const outside = new SideIndex(destinations, family);
+    const bySource = new Map<number, Set<number>>();
+    sources.forEach((s, i) => {
+      if (s.kind !== 'member' || s.noAddress) return;
+      for (const name of s.groups) {
+        for (const pr of this.ported.get(name)?.egress ?? []) {
+          for (const r of pr.ranges ?? []) {
+            if (r.family !== family) continue;
+            outside.outsideWithin(r, (j) => {
+              const at = bySource.get(j);
+              if (at) at.add(i);
+              else bySource.set(j, new Set([i]));
+            });
+          }
+        }
+      }
+    });
+    for (const j of [...bySource.keys()].sort((a, b) => a - b)) {
+      for (const i of [...(bySource.get(j) ?? [])].sort((a, b) => a - b)) judge(i, j);
+    }
+    return out;
+  }
+
   private directionPorts(side: Side, other: Side, family: IpFamily, dir: 'egress' | 'ingress'): PortSet {
     if (side.kind !== 'member') return PortSet.ALL;
-    const sets: PortSet[] = [];
+    let one: PortSet | undefined;
+    let more: PortSet[] | undefined;
     for (const name of side.groups) {
-      for (const rule of this.rulesOf(name)) {
-        if (rule.direction !== dir) continue;
-        const ports = rulePorts(rule);
-        if (ports.isEmpty()) continue;
-        if (peerMatch(this.model, rule, other, family) === undefined) sets.push(ports);
+      for (const pr of this.ported.get(name)?.[dir] ?? []) {
+        if (!this.ruleMatches(pr, other, family)) continue;
+        if (one === undefined) one = pr.ports;
+        else (more ??= [one]).push(pr.ports);
       }
     }
-    return PortSet.unionAll(sets);
+    return more ? PortSet.unionAll(more) : one ?? PortSet.EMPTY;
   }
+
+  /** Whether a rule's peer matches the other side: {@link peerMatch} finds no reason against it. */
+  private ruleMatches(pr: PortedRule, other: Side, family: IpFamily): boolean {
+    if (pr.ranges) {
+      return pr.ranges.some((r) => r.family === family && (other.kind === 'member'
+        ? other.address !== undefined && rangeHolds(r, other.address)
+        : rangeWithinRange(other.range, r)));
+    }
+    const peer = pr.rule.peer;
+    if (peer.kind !== 'group' || other.kind !== 'member' || !other.groups.includes(peer.group) || other.public) return false;
+    return reach(this.model, pr.rule) === undefined;
+  }
+}
+
+/** Sides indexed for the candidates of a bulk query: members by group, member addresses and outside ranges sorted. */
+class SideIndex {
+  private readonly byGroup = new Map<string, number[]>();
+  /** Members with an address of the family, by address. */
+  private readonly addresses: { readonly value: bigint; readonly i: number }[] = [];
+  /** Sides outside every group, by first address. */
+  private readonly ranges: { readonly first: bigint; readonly last: bigint; readonly i: number }[] = [];
+
+  constructor(sides: readonly Side[], family: IpFamily) {
+    sides.forEach((s, i) => {
+      if (s.kind === 'member') {
+        for (const g of s.groups) {
+          const at = this.byGroup.get(g);
+          if (at) at.push(i);
+          else this.byGroup.set(g, [i]);
+        }
+        if (s.address && s.address.family === family) this.addresses.push({ value: s.address.value, i });
+      } else if (s.range.family === family) {
+        this.ranges.push({ first: s.range.first, last: s.range.last, i });
+      }
+    });
+    this.addresses.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.i - b.i));
+    this.ranges.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : a.i - b.i));
+  }
+
+  /** The members of a group. */
+  public members(group: string): readonly number[] {
+    return this.byGroup.get(group) ?? [];
+  }
+
+  /** Calls `f` with every member whose address the range holds and every outside side that lies within it. */
+  public within(r: AddressRange, f: (i: number) => void): void {
+    for (let k = lowerBound(this.addresses, r.first, (x) => x.value); k < this.addresses.length && this.addresses[k].value <= r.last; k++) f(this.addresses[k].i);
+    this.outsideWithin(r, f);
+  }
+
+  /** Calls `f` with every outside side that lies within the range. */
+  public outsideWithin(r: AddressRange, f: (i: number) => void): void {
+    for (let k = lowerBound(this.ranges, r.first, (x) => x.first); k < this.ranges.length && this.ranges[k].first <= r.last; k++) {
+      if (this.ranges[k].last <= r.last) f(this.ranges[k].i);
+    }
+  }
+}
+
+/** The first index whose key is at least `v` (the items sorted by key). */
+function lowerBound<T>(items: readonly T[], v: bigint, key: (x: T) => bigint): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key(items[mid]) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 const L4: readonly [L4Protocol, number][] = [['TCP', IP_PROTOCOLS.tcp], ['UDP', IP_PROTOCOLS.udp], ['SCTP', IP_PROTOCOLS.sctp]];

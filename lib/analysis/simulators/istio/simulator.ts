@@ -598,7 +598,10 @@ class IstioLayer implements IstioSimulator {
     };
     // per source condition value: its answer per source class, the most common one, and the exceptions
     const CODE: Record<AtomResult, number> = { no: 0, yes: 1, some: 2, unknown: 3 };
-    const atomTables = new Map<string, { codes: Uint8Array; common: number; odd: readonly number[] }>();
+    /** Per key: the answer per class (`exact`: yes for the classes of that principal, no for the others), the most common one, and the exceptions. */
+    type AtomAnswers = { readonly codes?: Uint8Array; readonly exact?: string; readonly common: number; readonly odd: readonly number[] };
+    const atomTables = new Map<string, AtomAnswers>();
+    const codeOf = (t: AtomAnswers, c: number): number => (t.codes ? t.codes[c] : facts[c].principal === t.exact ? CODE.yes : CODE.no);
     const byPrincipal = new Map<string, number[]>();
     facts.forEach((f, c) => {
       if (f.principal === undefined) return;
@@ -606,15 +609,12 @@ class IstioLayer implements IstioSimulator {
       if (at) at.push(c);
       else byPrincipal.set(f.principal, [c]);
     });
-    const atomTable = (key: string): { codes: Uint8Array; common: number; odd: readonly number[] } => {
+    const atomTable = (key: string): AtomAnswers => {
       let t = atomTables.get(key);
-      const exact = t ? null : /^p:([^*].*[^*]|[^*])$/.exec(key);
-      if (!t && exact) {
+      if (!t && key.startsWith('p:') && key.length > 2 && key[2] !== '*' && key[key.length - 1] !== '*') {
         // an exact principal matches the classes of that principal only
-        const codes = new Uint8Array(C);
-        const odd = byPrincipal.get(exact[1]) ?? [];
-        for (const c of odd) codes[c] = CODE.yes;
-        t = { codes, common: CODE.no, odd };
+        const exact = key.slice(2);
+        t = { exact, common: CODE.no, odd: byPrincipal.get(exact) ?? [] };
         atomTables.set(key, t);
       }
       if (!t) {
@@ -691,7 +691,7 @@ class IstioLayer implements IstioSimulator {
       const specialId = (c: number): number => {
         if (result[c] < 0) {
           let sig = String(kindIndex[c]);
-          for (const x of tables) sig += x.codes[c];
+          for (const x of tables) sig += codeOf(x, c);
           let id = bySig.get(sig);
           if (id === undefined) {
             id = judge(c, dst, info);
@@ -724,6 +724,27 @@ class IstioLayer implements IstioSimulator {
     const extDst = dstCls.reps.map((ep, d) => ({ ep, d })).filter((x) => x.ep.type === 'external');
     if (extDst.length > 0) {
       const outCls = endpointClasses(sources, [], (ep) => this.outboundSourceKey(ep));
+      if (candidates) {
+        // per candidate pair, each class judged once per destination range when first asked
+        const groupOf = new Int32Array(sources.length);
+        outCls.srcMembers.forEach((members, g) => {
+          for (const i of members) groupOf[i] = g;
+        });
+        const answer = new Int32Array(outCls.reps.length);
+        for (const { ep, d } of extDst) {
+          answer.fill(-1);
+          for (const j of dstCls.dstMembers[d]) {
+            for (const i of candidates.sourcesOf(j)) {
+              const g = groupOf[i];
+              const src = outCls.reps[g];
+              if (src.type !== 'workload') continue;
+              if (answer[g] < 0) answer[g] = table.meet(idOf(this.allowedPorts(src, ep)), everywhere);
+              if (answer[g] !== 0) pair(i, j, table.set(answer[g]));
+            }
+          }
+        }
+        return;
+      }
       outCls.reps.forEach((src, g) => {
         if (src.type !== 'workload') return;
         for (const { ep, d } of extDst) {
