@@ -165,8 +165,11 @@ export function validateNetworkPolicies(plan: Plan, cluster: PlanCluster): Probl
   const names = uniqueSorted([...cluster.namespaces, ...workloads.map((w) => w.namespace)]).map((ns) => `${ns}/${DEFAULT_DENY_NAME}`);
   for (const w of workloads) {
     names.push(`${w.namespace}/${objectName([w.name])}`);
-    const grants = new Set([...w.calledBy, ...w.calls].flatMap((e) => (e.origin === 'break-glass' && e.breakGlass ? [e.breakGlass] : [])));
-    for (const g of uniqueSorted([...grants])) names.push(`${w.namespace}/${objectName(['bg', g, w.name])}`);
+    const grants = new Set<string>();
+    for (const edges of [w.calledBy, w.calls]) {
+      for (const e of edges) if (e.origin === 'break-glass' && e.breakGlass) grants.add(e.breakGlass);
+    }
+    if (grants.size > 0) for (const g of uniqueSorted([...grants])) names.push(`${w.namespace}/${objectName(['bg', g, w.name])}`);
   }
   return nameClashes(plan, cluster, names);
 }
