@@ -26,8 +26,31 @@ export function layerMode(plan: Plan, layer: LayerName): 'enforce' | 'audit' {
  */
 export function withEnvironmentLabel<T extends KubeManifest>(plan: Plan, manifest: T): T {
   if (!plan.topology.labelEnvironment) return manifest;
-  const labels = sortedRecord({ ...(manifest.metadata.labels ?? {}), [LABELS.environment]: plan.topology.environment });
+  const labels = withSortedKey(manifest.metadata.labels ?? {}, LABELS.environment, plan.topology.environment);
   return { ...manifest, metadata: { ...manifest.metadata, labels } };
+}
+
+/**
+ * `sortedRecord({ ...r, [key]: value })`: when the keys of `r` are sorted already (the labels
+ * of every emitted object are), the key is put in its place without sorting.
+ */
+function withSortedKey(r: Readonly<Record<string, string>>, key: string, value: string): Record<string, string> {
+  const keys = Object.keys(r);
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1] > keys[i]) return sortedRecord({ ...r, [key]: value });
+  }
+  const out: Record<string, string> = {};
+  let placed = false;
+  for (const k of keys) {
+    if (!placed && k >= key) {
+      out[key] = value;
+      placed = true;
+      if (k === key) continue;
+    }
+    out[k] = r[k];
+  }
+  if (!placed) out[key] = value;
+  return out;
 }
 
 /** Where problems about a whole cluster are reported: its construct path. */
@@ -142,12 +165,33 @@ function copyValue(v: unknown): unknown {
   return out;
 }
 
+/**
+ * Sorts a list in place, as `xs.sort(order)` does; a list already in order (the usual case for
+ * short lists) is left as it is, without the allocations of a sort.
+ */
+export function sortInPlace<T>(xs: T[], order: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < xs.length; i++) {
+    if (order(xs[i - 1], xs[i]) > 0) return xs.sort(order);
+  }
+  return xs;
+}
+
 /** Sorts manifests by (apiVersion, kind, namespace, name). */
 export function sortManifests<T extends KubeManifest>(ms: readonly T[]): T[] {
-  // each key computed once (not twice per comparison); the sort is stable, as before
-  const keyed = ms.map((m) => ({ m, k: `${m.apiVersion}\u0000${m.kind}\u0000${m.metadata.namespace ?? ''}\u0000${m.metadata.name}` }));
-  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-  return keyed.map((x) => x.m);
+  // field by field, which is the order of the joined key `apiVersion NUL kind NUL namespace NUL
+  // name` (no field holds a NUL); the sort is stable, as before
+  return [...ms].sort(manifestOrder);
+}
+
+function manifestOrder(a: KubeManifest, b: KubeManifest): number {
+  if (a.apiVersion !== b.apiVersion) return a.apiVersion < b.apiVersion ? -1 : 1;
+  if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
+  const an = a.metadata.namespace ?? '';
+  const bn = b.metadata.namespace ?? '';
+  if (an !== bn) return an < bn ? -1 : 1;
+  const x = a.metadata.name;
+  const y = b.metadata.name;
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** The look-up maps of a plan, built once per plan (a plan is not changed once built). */

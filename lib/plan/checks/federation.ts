@@ -101,6 +101,10 @@ export class FederationIndex {
   private readonly clusters: Map<string, PlanCluster>;
   private readonly podCluster = new Map<string, string>();
   private readonly cloud = new Map<string, PlanCloudIdentity | undefined>();
+  /** The sides looked up so far, by kind then key (the view is not changed once indexed). */
+  private readonly sides: Record<PlanEndpointRef['kind'], Map<string, IdentitySide | undefined>> = { workload: new Map(), external: new Map(), platform: new Map(), cloud: new Map() };
+  /** The bundle endpoints looked up so far, by trust domain. */
+  private readonly bundles = new Map<string, { readonly endpoint: PlanBundleEndpoint; readonly cluster: PlanCluster } | undefined>();
 
   /** @param view the plan (or what resolved of it) */
   constructor(private readonly view: FederationView) {
@@ -112,6 +116,14 @@ export class FederationIndex {
 
   /** The identity a flow endpoint presents; undefined for Externals and cloud workloads without one. */
   public side(ref: PlanEndpointRef): IdentitySide | undefined {
+    const known = this.sides[ref.kind];
+    if (known.has(ref.key)) return known.get(ref.key);
+    const s = this.sideOf(ref);
+    known.set(ref.key, s);
+    return s;
+  }
+
+  private sideOf(ref: PlanEndpointRef): IdentitySide | undefined {
     if (ref.kind === 'external') return undefined;
     if (ref.kind === 'cloud') {
       const id = this.cloud.get(ref.key);
@@ -132,8 +144,11 @@ export class FederationIndex {
 
   /** The declared bundle endpoint of a trust domain and the cluster that declares it (the first by name). */
   public bundleEndpoint(trustDomain: string): { readonly endpoint: PlanBundleEndpoint; readonly cluster: PlanCluster } | undefined {
+    if (this.bundles.has(trustDomain)) return this.bundles.get(trustDomain);
     const c = this.clustersOf(trustDomain).find((x) => x.bundleEndpoint !== undefined);
-    return c?.bundleEndpoint ? { endpoint: c.bundleEndpoint, cluster: c } : undefined;
+    const found = c?.bundleEndpoint ? { endpoint: c.bundleEndpoint, cluster: c } : undefined;
+    this.bundles.set(trustDomain, found);
+    return found;
   }
 
   /** The clusters of a trust domain, by name. */
@@ -162,6 +177,21 @@ export class FederationIndex {
   public get flows(): FederationView['flows'] {
     return this.view.flows;
   }
+}
+
+const INDEXES = new WeakMap<FederationView, FederationIndex>();
+
+/**
+ * The {@link FederationIndex} of a plan, made once per plan (a plan is not changed once built)
+ * and shared by every renderer that reads it.
+ */
+export function federationIndexOf(view: FederationView): FederationIndex {
+  let idx = INDEXES.get(view);
+  if (!idx) {
+    idx = new FederationIndex(view);
+    INDEXES.set(view, idx);
+  }
+  return idx;
 }
 
 /**

@@ -106,7 +106,7 @@ const DNS_FALLBACK = { namespace: 'kube-system', selector: { 'k8s-app': 'kube-dn
 /** Where a peer resolves to, in Cilium terms. */
 type Peer =
   | { readonly kind: 'endpoints'; readonly selector: CiliumSelector; readonly json: string }
-  | { readonly kind: 'cidrs'; readonly cidrs: readonly CiliumCidrRule[]; readonly world: boolean }
+  | { readonly kind: 'cidrs'; readonly cidrs: readonly CiliumCidrRule[]; readonly world: boolean; readonly shared?: boolean }
   | { readonly kind: 'fqdns'; readonly fqdns: readonly CiliumFqdnSelector[] }
   | { readonly kind: 'covered' }
   | { readonly kind: 'none' };
@@ -228,11 +228,13 @@ class CiliumRender {
   private readonly dns: PlanPlatformEndpoint | undefined;
   /** Peers Cilium selects by labels, by endpoint: one selector object per endpoint, shared by every rule naming it. */
   private readonly endpointPeers = new Map<PlanWorkload | PlanPlatformEndpoint, Peer>();
+  /** Pods of clusters that run no Cilium, addressed by their cluster's pod CIDRs: one peer per endpoint, shared by every rule naming it. */
+  private readonly remotePeers = new Map<PlanWorkload | PlanPlatformEndpoint, Peer>();
   /** Port rules by the identity of an edge's port and HTTP lists (a flow's lists are shared by its edges). */
   private readonly portRulesOf = new Map<readonly PlanPort[], Map<HttpRules, PortRules>>();
   /** Port rules by content (flows with equal ports and HTTP rules share them). */
   private readonly portRulesByText = new Map<string, PortRules>();
-  /** The rules of a peer selected by labels, by port rules and slot. */
+  /** The rules of each shared peer (selected by labels, or of a cluster without Cilium), by port rules and slot. */
   private readonly peerRules = new Map<Peer, Map<PortRules, (Keyed<CiliumIngressRule> | Keyed<CiliumEgressRule> | undefined)[]>>();
   /** Whether an edge is DNS the default deny covers, per edge. */
   private readonly covered = new Map<PlanEdge, boolean>();
@@ -337,7 +339,12 @@ class CiliumRender {
       return { kind: 'none' };
     }
     this.warn(CILIUM_WARNINGS.remoteCidr, where, `the peer ${p.key} is in cluster ${p.cluster}, which runs no Cilium: it is addressed by that cluster's pod CIDRs, so any pod of that cluster matches`, cidrs.join(','), `run Cilium ClusterMesh in cluster ${p.cluster} for label-based selection`);
-    return { kind: 'cidrs', cidrs: cidrs.map((cidr) => ({ cidr })), world: true };
+    let remote = this.remotePeers.get(p);
+    if (!remote) {
+      remote = { kind: 'cidrs', cidrs: cidrs.map((cidr) => ({ cidr })), world: true, shared: true };
+      this.remotePeers.set(p, remote);
+    }
+    return remote;
   }
 
   /** An External by its address set; one whose except ranges cover every cidr is reached by nothing. */
@@ -449,7 +456,17 @@ class CiliumRender {
       this.warn(CILIUM_WARNINGS.authUnmanagedSource, w.path, `tier ${w.tier.name} demands mutual authentication, but the source of flow ${edge.flowId} is addressed by CIDR and has no Cilium identity: this rule is rendered without authentication`, edge.peer.key, 'route the source through a Cilium-managed workload (such as an ingress gateway) to keep mutual authentication');
       auth = false;
     }
-    if (peer.kind !== 'endpoints') return keyed({ fromCIDRSet: peer.cidrs, ...(toPorts.length > 0 ? { toPorts } : {}) });
+    if (peer.kind !== 'endpoints') {
+      if (!peer.shared) return keyed({ fromCIDRSet: peer.cidrs, ...(toPorts.length > 0 ? { toPorts } : {}) });
+      // a peer of a cluster without Cilium: its rule once per port rules
+      const slots = this.slotsOf(peer, ports);
+      let rule = slots[3] as Keyed<CiliumIngressRule> | undefined;
+      if (!rule) {
+        rule = keyed({ fromCIDRSet: peer.cidrs, ...(toPorts.length > 0 ? { toPorts } : {}) });
+        slots[3] = rule;
+      }
+      return rule;
+    }
     // a peer selected by labels: its rule once per port rules and authentication, its JSON text written out
     const slots = this.slotsOf(peer, ports);
     const slot = auth ? 1 : 0;
@@ -464,7 +481,10 @@ class CiliumRender {
     return known;
   }
 
-  /** The rules of a peer selected by labels with these port rules: ingress, ingress with authentication, egress. */
+  /**
+   * The rules of a shared peer with these port rules: ingress, ingress with authentication,
+   * egress (a peer selected by labels), ingress and egress (a peer of a cluster without Cilium).
+   */
   private slotsOf(peer: Peer, ports: PortRules): (Keyed<CiliumIngressRule> | Keyed<CiliumEgressRule> | undefined)[] {
     let byPorts = this.peerRules.get(peer);
     if (!byPorts) {
@@ -473,7 +493,7 @@ class CiliumRender {
     }
     let slots = byPorts.get(ports);
     if (!slots) {
-      slots = [undefined, undefined, undefined];
+      slots = [undefined, undefined, undefined, undefined, undefined];
       byPorts.set(ports, slots);
     }
     return slots;
@@ -485,8 +505,14 @@ class CiliumRender {
     const ports = this.portRules(w, edge);
     const toPorts = ports.rules;
     if (peer.kind !== 'endpoints') {
+      const shared = peer.kind === 'cidrs' && peer.shared === true;
+      const slots = shared ? this.slotsOf(peer, ports) : undefined;
+      const cached = slots?.[4] as Keyed<CiliumEgressRule> | undefined;
+      if (cached) return cached;
       const to = peer.kind === 'cidrs' ? { toCIDRSet: peer.cidrs } : { toFQDNs: peer.fqdns };
-      return keyed({ ...to, ...(toPorts.length > 0 ? { toPorts } : {}) });
+      const rule = keyed({ ...to, ...(toPorts.length > 0 ? { toPorts } : {}) });
+      if (slots) slots[4] = rule;
+      return rule;
     }
     const slots = this.slotsOf(peer, ports);
     let known = slots[2] as Keyed<CiliumEgressRule> | undefined;

@@ -53,11 +53,11 @@ import { Protocol } from '../../core/port';
 import { Sensitivity } from '../../core/sensitivity';
 import { Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanWorkload } from '../../plan/types';
 import { breakGlassMarks, clusterPath, meta, objectName, PlanIndex, sortedRecord, sortManifests, splitEdges } from '../common';
-import { ipv4Complement, mergePorts, portsKey, resolvePeer, SimplePort, sortCidrs, uniqueSorted } from '../kubernetes/addressing';
+import { ipv4Complement, mergePorts, portsKey, ResolvedPeer, resolvePeer, SimplePort, sortCidrs, uniqueSorted } from '../kubernetes/addressing';
 import { WarningSink } from '../kubernetes/warnings';
 import { RenderResult, Target } from '../types';
 import {
-  ClusterNetworkPolicyManifest, CnpAction, CnpDestinationPort, CnpEgressPeer, CnpEgressRule, CnpIngressPeer, CnpIngressRule, CnpProtocol,
+  ClusterNetworkPolicyManifest, CnpAction, CnpDestinationPort, CnpEgressPeer, CnpEgressRule, CnpIngressPeer, CnpIngressRule, CnpPods, CnpProtocol,
 } from './types';
 
 export * from './types';
@@ -154,6 +154,24 @@ interface Ctx {
   readonly cluster: PlanCluster;
   readonly sink: WarningSink;
   readonly flowPaths: ReadonlyMap<string, string>;
+  /** The pods peer of each resolved endpoint of the cluster and its JSON text, made once per peer. */
+  readonly pods: Map<ResolvedPeer, PodsPeer>;
+}
+
+/** A pods peer (the same object in every rule naming it) and its JSON text. */
+interface PodsPeer {
+  readonly peer: { readonly pods: CnpPods };
+  readonly key: string;
+}
+
+function podsPeer(ctx: Ctx, r: ResolvedPeer & { kind: 'pods' }): PodsPeer {
+  let known = ctx.pods.get(r);
+  if (!known) {
+    const peer = { pods: podsOf(r.namespace, r.selector) };
+    known = { peer, key: JSON.stringify(peer) };
+    ctx.pods.set(r, known);
+  }
+  return known;
 }
 
 /**
@@ -214,7 +232,7 @@ function guardrails(plan: Plan, cluster: PlanCluster): Guardrails {
 function computeGuardrails(plan: Plan, cluster: PlanCluster): Guardrails {
   const index = new PlanIndex(plan);
   const sink = new WarningSink();
-  const ctx: Ctx = { index, cluster, sink, flowPaths: index.flowPaths };
+  const ctx: Ctx = { index, cluster, sink, flowPaths: index.flowPaths, pods: new Map() };
   const guarded = plan.workloads.filter((w) => w.cluster === cluster.name && w.tier.guardrails).sort((a, b) => cmp(a.key, b.key));
   const out: ClusterNetworkPolicyManifest[] = [];
   const errors: Problem[] = [];
@@ -332,11 +350,10 @@ function ingressPasses(ctx: Ctx, w: PlanWorkload, edges: readonly PlanEdge[]): C
         e.peer.key, 'rely on the NetworkPolicy, Cilium and Istio layers for this source, or keep guarded workloads reachable only from inside the cluster');
       continue;
     }
-    const peer: CnpIngressPeer = { pods: podsOf(r.namespace, r.selector) };
-    const key = JSON.stringify(peer);
-    const entry = perPeer.get(key) ?? { peer, ports: [] };
-    entry.ports.push(...e.ports);
-    perPeer.set(key, entry);
+    const { peer, key } = podsPeer(ctx, r);
+    const entry = perPeer.get(key);
+    if (entry) entry.ports.push(...e.ports);
+    else perPeer.set(key, { peer, ports: [...e.ports] });
   }
   return groups(perPeer, new Map(), undefined).flatMap((g) => passRules(g).map(({ name, peers, protocols }): CnpIngressRule => ({ name, action: PASS, from: peers, protocols })));
 }
@@ -347,11 +364,10 @@ function egressPasses(ctx: Ctx, w: PlanWorkload, edges: readonly PlanEdge[]): Cn
   for (const e of edges) {
     const r = resolvePeer(ctx.index, ctx.cluster, e.peer);
     if (r.kind === 'pods') {
-      const peer: CnpEgressPeer = { pods: podsOf(r.namespace, r.selector) };
-      const key = JSON.stringify(peer);
-      const entry = perPeer.get(key) ?? { peer, ports: [] };
-      entry.ports.push(...e.ports);
-      perPeer.set(key, entry);
+      const { peer, key } = podsPeer(ctx, r);
+      const entry = perPeer.get(key);
+      if (entry) entry.ports.push(...e.ports);
+      else perPeer.set(key, { peer, ports: [...e.ports] });
       continue;
     }
     if (r.kind === 'unreachable') {

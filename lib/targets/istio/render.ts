@@ -58,7 +58,7 @@ import {
   IstioRule, IstioSource, PeerAuthentication, ServiceEntry, ServiceEntryPort, Sidecar,
 } from './types';
 import { externalBlocks } from '../../plan/checks/addresses';
-import { FederationIndex } from '../../plan/checks/federation';
+import { federationIndexOf } from '../../plan/checks/federation';
 import {
   ISTIO_AMBIENT_WARNINGS, ISTIO_WAYPOINT_NAME, l4Rule, ruleIsL7, ruleIsMesh, rulePorts, waypointGateway, waypointNamespaces, waypointPrincipal,
 } from './ambient';
@@ -940,14 +940,34 @@ function nonMeshPlaintextProblem(plan: Plan, cluster: PlanCluster, w: PlanWorklo
   };
 }
 
+const WITHOUT_ISTIO = new WeakMap<Plan, ReadonlySet<string>>();
+
+/** The names of the plan's clusters that run no Istio (the first cluster of each name decides), once per plan. */
+function clustersWithoutIstio(plan: Plan): ReadonlySet<string> {
+  let known = WITHOUT_ISTIO.get(plan);
+  if (!known) {
+    const seen = new Set<string>();
+    const out = new Set<string>();
+    for (const c of plan.clusters) {
+      if (seen.has(c.name)) continue;
+      seen.add(c.name);
+      if (!c.layers.includes('istio')) out.add(c.name);
+    }
+    known = out;
+    WITHOUT_ISTIO.set(plan, known);
+  }
+  return known;
+}
+
 /** The TCP ports, ranges expanded, on which a public-tier workload receives flows from CIDR externals. */
 function plaintextPorts(idx: PlanIndex, w: PlanWorkload): number[] {
   if (w.tier.level !== Sensitivity.PUBLIC) return [];
   const ports = new Set<number>();
+  const outside = clustersWithoutIstio(idx.plan);
   for (const e of w.calledBy) {
     const plaintext = e.peer.kind === 'external' ? idx.external(e.peer.key).cidrs.length > 0
       : e.peer.kind === 'cloud' ? idx.cloud(e.peer.key).identity === undefined
-        : e.peer.kind === 'workload' && !(idx.plan.clusters.find((c) => c.name === idx.workload(e.peer.key).cluster)?.layers.includes('istio') ?? true);
+        : e.peer.kind === 'workload' && outside.has(idx.workload(e.peer.key).cluster);
     if (!plaintext) continue;
     for (const p of e.ports) {
       if (p.protocol !== Protocol.TCP) continue;
@@ -979,8 +999,6 @@ function parse(cidr: string): Cidr[] {
 /** The fix of `BH-ISTIO-FOREIGN-TRUST-DOMAIN`. */
 const FOREIGN_TD_FIX = "federate the trust domains: run SPIRE in this cluster and declare the other trust domain's spireBundleEndpoint (SPIRE then gives the workloads its bundle), or use one trust domain";
 
-const FEDERATION_INDEXES = new WeakMap<Plan, FederationIndex>();
-
 /**
  * Whether the workloads of `cluster` receive the bundle of trust domain `td` from the SPIRE
  * layer: the cluster runs SPIRE and a cluster of `td` declares its bundle endpoint (the SPIRE
@@ -991,10 +1009,6 @@ const FEDERATION_INDEXES = new WeakMap<Plan, FederationIndex>();
  */
 function federatedHere(plan: Plan, cluster: PlanCluster, td: string | undefined): boolean {
   if (td === undefined || !cluster.layers.includes('spire')) return false;
-  let idx = FEDERATION_INDEXES.get(plan);
-  if (!idx) {
-    idx = new FederationIndex(plan);
-    FEDERATION_INDEXES.set(plan, idx);
-  }
+  const idx = federationIndexOf(plan);
   return idx.bundleEndpoint(td) !== undefined;
 }

@@ -7,7 +7,7 @@
 import { mergePorts as mergePlanPorts } from '../../plan/ports';
 import { Cidr } from '../../core/cidr';
 import { Protocol } from '../../core/port';
-import { PlanCloudWorkload, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanPort } from '../../plan/types';
+import { Plan, PlanCloudWorkload, PlanCluster, PlanEdge, PlanEndpointRef, PlanExternal, PlanPort } from '../../plan/types';
 import { PlanIndex, sortedRecord } from '../common';
 import { externalBlocks } from '../../plan/checks/addresses';
 
@@ -79,6 +79,28 @@ export type ResolvedPeer =
  * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 export function resolvePeer(index: PlanIndex, cluster: PlanCluster, ref: PlanEndpointRef): ResolvedPeer {
+  // A plan is not changed once built: each endpoint resolves once per plan and cluster, and
+  // the result is shared by every caller (none changes it).
+  let byCluster = RESOLVED.get(index.plan);
+  if (!byCluster) {
+    byCluster = new WeakMap();
+    RESOLVED.set(index.plan, byCluster);
+  }
+  let byKind = byCluster.get(cluster);
+  if (!byKind) {
+    byKind = { workload: new Map(), external: new Map(), platform: new Map(), cloud: new Map() };
+    byCluster.set(cluster, byKind);
+  }
+  const known = byKind[ref.kind].get(ref.key);
+  if (known) return known;
+  const resolved = resolveUncached(index, cluster, ref);
+  byKind[ref.kind].set(ref.key, resolved);
+  return resolved;
+}
+
+const RESOLVED = new WeakMap<Plan, WeakMap<PlanCluster, Record<PlanEndpointRef['kind'], Map<string, ResolvedPeer>>>>();
+
+function resolveUncached(index: PlanIndex, cluster: PlanCluster, ref: PlanEndpointRef): ResolvedPeer {
   if (ref.kind === 'external') return resolveExternal(index.external(ref.key), cluster);
   if (ref.kind === 'cloud') return resolveCloud(index.cloud(ref.key));
   const ep = ref.kind === 'workload' ? index.workload(ref.key) : index.platformEndpoint(ref.key);

@@ -6,7 +6,7 @@
 import { BulkheadError, Problem } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
 import { Plan, PlanBreakGlass, PlanCluster, PlanEdge, PlanPort, PlanWorkload } from '../../plan/types';
-import { clusterPath, breakGlassMarks, meta, objectName, PlanIndex, sortedLabels, sortedRecord, splitEdges } from '../common';
+import { clusterPath, breakGlassMarks, meta, objectName, PlanIndex, sortedLabels, sortedRecord, sortInPlace, splitEdges } from '../common';
 import { AddressBlock, cloudKindText, DNS_PORTS, isClusterDns, mergePorts, portsKey, resolvePeer, SimplePort, uniqueSorted } from './addressing';
 import { NetworkPolicyManifest, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from './types';
 import { WarningSink } from './warnings';
@@ -165,8 +165,11 @@ export function validateNetworkPolicies(plan: Plan, cluster: PlanCluster): Probl
   const names = uniqueSorted([...cluster.namespaces, ...workloads.map((w) => w.namespace)]).map((ns) => `${ns}/${DEFAULT_DENY_NAME}`);
   for (const w of workloads) {
     names.push(`${w.namespace}/${objectName([w.name])}`);
-    const grants = new Set([...w.calledBy, ...w.calls].flatMap((e) => (e.origin === 'break-glass' && e.breakGlass ? [e.breakGlass] : [])));
-    for (const g of uniqueSorted([...grants])) names.push(`${w.namespace}/${objectName(['bg', g, w.name])}`);
+    const grants = new Set<string>();
+    for (const edges of [w.calledBy, w.calls]) {
+      for (const e of edges) if (e.origin === 'break-glass' && e.breakGlass) grants.add(e.breakGlass);
+    }
+    if (grants.size > 0) for (const g of uniqueSorted([...grants])) names.push(`${w.namespace}/${objectName(['bg', g, w.name])}`);
   }
   return nameClashes(plan, cluster, names);
 }
@@ -284,12 +287,20 @@ function rules(ctx: Ctx, edges: readonly PlanEdge[]): Rule[] {
     else byPorts.set(merged.key, { ports: merged, peers: [{ key, peer }] });
   }
   const groups = [...byPorts.values()];
-  if (groups.length > 1) groups.sort((a, b) => cmp(a.ports.key, b.ports.key));
+  sortInPlace(groups, byPortsKey);
   return groups.map((g) => {
     // the keys of one group are distinct (one entry per peer)
-    if (g.peers.length > 1) g.peers.sort((a, b) => cmp(a.key, b.key));
+    sortInPlace(g.peers, byKey);
     return { peers: g.peers.map((p) => p.peer), ports: g.ports.np };
   });
+}
+
+function byPortsKey(a: { ports: MergedPorts }, b: { ports: MergedPorts }): number {
+  return cmp(a.ports.key, b.ports.key);
+}
+
+function byKey(a: { key: string }, b: { key: string }): number {
+  return cmp(a.key, b.key);
 }
 
 /** The merged ports of a plan port list, once per list. */

@@ -36,7 +36,7 @@
 import { Duration } from '../../core/duration';
 import { BulkheadError, cmp, Problem, sortProblems } from '../../core/errors';
 import { ANNOTATIONS, LABELS } from '../../core/names';
-import { endpointSpiffeId, FederationIndex } from '../../plan/checks/federation';
+import { endpointSpiffeId, FederationIndex, federationIndexOf } from '../../plan/checks/federation';
 import { Plan, PlanCloudIdentity, PlanCloudWorkload, PlanCluster, PlanEdge, PlanWorkload } from '../../plan/types';
 import { clusterPath, meta, PlanIndex, shortHash, sortedRecord, sortManifests } from '../common';
 import { RenderResult } from '../types';
@@ -117,7 +117,7 @@ class SpireRender {
 
   constructor(private readonly plan: Plan, private readonly cluster: PlanCluster) {
     this.idx = new PlanIndex(plan);
-    this.federation = new FederationIndex(plan);
+    this.federation = federationIndexOf(plan);
   }
 
   public run(): RenderResult {
@@ -196,7 +196,7 @@ class SpireRender {
         spiffeID: c.identity.spiffeId,
         parentID: c.identity.parentId,
         selectors: [...new Set(c.identity.selectors)].sort(cmp),
-        x509SVIDTTL: Duration.seconds(ttl).toGoString(),
+        x509SVIDTTL: goDuration(ttl),
         ...(federatesWith.length > 0 ? { federatesWith: [...federatesWith] } : {}),
       },
     };
@@ -215,7 +215,7 @@ class SpireRender {
         spiffeIDTemplate: SPIFFE_ID_TEMPLATE,
         podSelector: { matchLabels: sortedRecord(w.selector) },
         namespaceSelector: { matchLabels: { [LABELS.namespaceName]: w.namespace } },
-        ttl: Duration.seconds(w.tier.maxSvidTtlSeconds).toGoString(),
+        ttl: goDuration(w.tier.maxSvidTtlSeconds),
         ...(federatesWith.length > 0 ? { federatesWith: [...federatesWith] } : {}),
       },
     };
@@ -258,6 +258,18 @@ export function renderSpire(plan: Plan, cluster: PlanCluster): RenderResult {
   const errors = validateSpire(plan, cluster);
   if (errors.length > 0) throw new BulkheadError(errors);
   return new SpireRender(plan, cluster).run();
+}
+
+const GO_DURATIONS = new Map<number, string>();
+
+/** `Duration.seconds(seconds).toGoString()`, made once per number of seconds (tiers share a few). */
+function goDuration(seconds: number): string {
+  let text = GO_DURATIONS.get(seconds);
+  if (text === undefined) {
+    text = Duration.seconds(seconds).toGoString();
+    GO_DURATIONS.set(seconds, text);
+  }
+  return text;
 }
 
 /** A VM fleet with its SPIFFE identity. */
