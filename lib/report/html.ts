@@ -8,7 +8,7 @@ import { REPORT_CSS, REPORT_JS } from './client';
 import { dagreBrowserSource } from './dagre-source';
 import { escapeHtml as h, jsonForScript } from './escape';
 import { reportGraph } from './graph';
-import { ReportData } from './model';
+import { ReportData, ReportFlow } from './model';
 import { FULL_VIEW_LIMIT } from './views';
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], raw = false): string {
@@ -46,10 +46,17 @@ function verifySection(v: VerifyReport | undefined, source: ReportData['source']
  *   kind 0 workload, 1 platform, 2 external, 3 cloud endpoint; -1 for an absent field; group is an index into `groups`.
  * - `groups`: `[id, label, kind, levels[], clusters[]]`; kind 0 domain, 1 namespace, 2 external
  *   3 cloud network (members are the nodes naming the group).
- * - `flows`: `[src, dst, flags, effective, …one per layer of `layers`, ranges, breakGlass, explanation]`:
+ * - `flows`: the rows of no block, `[src, dst, flags, effective, …one per layer of `layers`, ranges, breakGlass, explanation, id]`:
  *   src and dst are node indices; flags 1 cross-cluster, 2 external, 4 disagreement; the ports
  *   are string indices (-1: the layer runs in neither cluster of the pair); explanation is an
- *   index into `explanations` or -1.
+ *   index into `explanations` or -1; id is the row's index in the report's flows.
+ * - `sets`: lists of node indices, ascending, deduplicated (blocks of one answer often share
+ *   their sources).
+ * - `blocks`: the rows said once as rectangles (`ReportBlock`), `[sources, destinations,
+ *   flags, …one per layer of `layers`, explanation]`: sources and destinations index `sets`;
+ *   flags and ports as for a flow (nothing is allowed together on a block's pairs); explanation
+ *   (or -1) is that of the block's first pair (its first source to its first destination). The
+ *   page lists a block's pairs itself, so the data grows with the blocks and not with their pairs.
  * - `explanations`: `[connection, allowed, sides]`, a side `[cluster, direction, layers]`, a layer
  *   `[layer, allowed, l7, reasons]`, each reason an index into `reasons`.
  * - `reasons`: `[effect, policy, rule, detail]`, deduplicated (a policy's default-deny reads the
@@ -90,26 +97,46 @@ export function pageData(data: ReportData): unknown {
   ]);
   const groups = data.groups.map((g) => [intern(g.id), intern(g.label), GROUP_KINDS[g.kind], g.levels.map(intern), g.clusters.map(intern)]);
   const explanations: unknown[] = [];
-  const flows = data.flows.map((f) => {
-    let x = -1;
-    if (f.explanation) {
-      const e = f.explanation;
-      x = explanations.length;
-      explanations.push([intern(e.connection), e.allowed ? 1 : 0, e.sides.map((sd) => [intern(sd.cluster), intern(sd.direction), sd.layers.map((l) => [
-        intern(l.layer), l.allowed ? 1 : 0, l.l7 ? 1 : 0, l.reasons.map(reasonOf),
-      ])])]);
+  const explanationOf = (e: ReportFlow['explanation']): number => {
+    if (!e) return -1;
+    explanations.push([intern(e.connection), e.allowed ? 1 : 0, e.sides.map((sd) => [intern(sd.cluster), intern(sd.direction), sd.layers.map((l) => [
+      intern(l.layer), l.allowed ? 1 : 0, l.l7 ? 1 : 0, l.reasons.map(reasonOf),
+    ])])]);
+    return explanations.length - 1;
+  };
+  const flags = (f: { cross: boolean; external?: boolean; disagreement: boolean }): number => (f.cross ? 1 : 0) | (f.external ? 2 : 0) | (f.disagreement ? 4 : 0);
+  const flows: number[][] = [];
+  for (const f of data.flows) {
+    if (f.block !== undefined && data.blocks[f.block] !== undefined) continue;
+    flows.push([
+      nodeIndex.get(f.src) ?? -1, nodeIndex.get(f.dst) ?? -1, flags(f), intern(f.effective),
+      ...data.layers.map((l) => intern(f.layers[l])), intern(f.ranges), intern(f.breakGlass), explanationOf(f.explanation), f.id,
+    ]);
+  }
+  const sets: number[][] = [];
+  const setIndex = new Map<string, number>();
+  const setOf = (ids: readonly string[]): number => {
+    const members = ids.map((id) => nodeIndex.get(id) ?? -1).sort((a, b) => a - b);
+    const key = members.join(',');
+    let i = setIndex.get(key);
+    if (i === undefined) {
+      i = sets.length;
+      sets.push(members);
+      setIndex.set(key, i);
     }
-    const flags = (f.cross ? 1 : 0) | (f.external ? 2 : 0) | (f.disagreement ? 4 : 0);
-    return [
-      nodeIndex.get(f.src) ?? -1, nodeIndex.get(f.dst) ?? -1, flags, intern(f.effective),
-      ...data.layers.map((l) => intern(f.layers[l])), intern(f.ranges), intern(f.breakGlass), x,
-    ];
-  });
-  return { version: PAGE_DATA_VERSION, source: data.source, groupBy: data.groupBy, full: data.nodes.length <= FULL_VIEW_LIMIT, layers: data.layers, strings, nodes, groups, flows, explanations, reasons, unexplained: data.unexplained };
+    return i;
+  };
+  const blocks = data.blocks.map((b) => [
+    setOf(b.sources), setOf(b.destinations), flags(b), ...data.layers.map((l) => intern(b.layers[l])), explanationOf(data.flows[b.sample]?.explanation),
+  ]);
+  return {
+    version: PAGE_DATA_VERSION, source: data.source, groupBy: data.groupBy, full: data.nodes.length <= FULL_VIEW_LIMIT, layers: data.layers,
+    strings, nodes, groups, flows, sets, blocks, explanations, reasons, unexplained: data.unexplained,
+  };
 }
 
 /** The version of {@link pageData}'s layout, read by the page's script. */
-export const PAGE_DATA_VERSION = 3;
+export const PAGE_DATA_VERSION = 4;
 
 function problemRows(ps: readonly Problem[]): string[][] {
   return ps.map((p) => [p.code, p.severity, p.path, p.message, p.fix]);
