@@ -247,7 +247,7 @@ export const REPORT_JS = String.raw`
       var b = blocks[f.block];
       panel.appendChild(el('p', 'One of ' + b.pairs + ' pairs (' + b.sources.length + ' source(s) × ' + b.destinations.length + ' destination(s)) that every layer answers alike.', 'small'));
       if (!e && b.xi >= 0) {
-        panel.appendChild(el('p', 'The explanation of its first pair, ' + label(nodes[b.sources[0]].id) + ' → ' + label(nodes[b.destinations[0]].id) + ', reads the same rules; to see this pair\'s own, run on the ' + (data.source === 'declaration' ? 'synthesized manifests (bulkhead synth)' : 'same manifests') + ':', 'small'));
+        panel.appendChild(el('p', 'Below, the explanation of its first pair, ' + label(nodes[b.sources[0]].id) + ' → ' + label(nodes[b.destinations[0]].id) + ' (the same answer; the rules that give it may differ). To see this pair\'s own, run on the ' + (data.source === 'declaration' ? 'synthesized manifests (bulkhead synth)' : 'same manifests') + ':', 'small'));
         panel.appendChild(el('pre', explainCommand(f), 'mono explain-command'));
         e = expand(b.xi);
       }

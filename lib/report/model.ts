@@ -739,7 +739,7 @@ export function disagreeing(layers: readonly AnalysisLayer[], ports: ReadonlyMap
 }
 
 /** A connection one layer allows. */
-type LayerConnection = AllowedConnection & { readonly layer: AnalysisLayer };
+export type LayerConnection = AllowedConnection & { readonly layer: AnalysisLayer };
 
 /**
  * What each layer allows, within the protocols it enforces ({@link enforcedScope}), and what
@@ -749,9 +749,19 @@ type LayerConnection = AllowedConnection & { readonly layer: AnalysisLayer };
  * {@link MultiClusterAnalysis.sideMatrix}) and serves both the layer's row and the effective
  * one. A layer with a narrower scope (Istio: TCP) is listed across clusters only for the pairs
  * another layer allows something between: it would otherwise list nearly every pair for the
- * protocols it leaves to the network layers.
+ * protocols it leaves to the network layers. The pairs in question narrow side by side: a wide
+ * layer's later sides, and the narrow layers, are asked only about the pairs its earlier sides
+ * allow something on.
+ *
+ * @param multi the analysis
+ * @param layers the layers, in report order
+ * @param present the layers each cluster runs
+ * @param exhaustive judge every pair of every couple of clusters with each wide layer's sides
+ *   (the reference the narrowing is tested against; it gives the same connections)
  */
-function connectivityOf(multi: MultiClusterAnalysis, layers: readonly AnalysisLayer[], present: ReadonlyMap<string, readonly AnalysisLayer[]>): { perLayer: LayerConnection[]; effective: AllowedConnection[] } {
+export function connectivityOf(
+  multi: MultiClusterAnalysis, layers: readonly AnalysisLayer[], present: ReadonlyMap<string, readonly AnalysisLayer[]>, exhaustive = false,
+): { perLayer: LayerConnection[]; effective: AllowedConnection[] } {
   const perLayer: LayerConnection[] = [];
   const effective: AllowedConnection[] = [];
   const runs = (cluster: string, layer: AnalysisLayer): boolean => (present.get(cluster) ?? []).includes(layer);
@@ -784,12 +794,22 @@ function connectivityOf(multi: MultiClusterAnalysis, layers: readonly AnalysisLa
       const asCandidates = (p: Pairs): CandidatePairs | undefined => (p ? { sourcesOf: (dst) => p[dst] } : undefined);
       // one layer's sides, each bulk query asked only about the pairs the sides before it left
       // (the egress side: A runs it; the ingress side: B runs it); the pairs it may allow
-      const sidesOf = (layer: AnalysisLayer, within: Pairs): { sides: SideMatrix[]; pairs: Pairs } => {
+      // the pairs a side without a bulk answer allows something on, among those still in question
+      const nonEmptyOf = (m: SideMatrix, within: Pairs): number[][] => {
+        const by: number[][] = Array.from({ length: nd }, () => []);
+        if (within) within.forEach((ss, j) => { for (const i of ss) if (!m(i, j).isEmpty()) by[j].push(i); });
+        else for (let j = 0; j < nd; j++) for (let i = 0; i < srcs.length; i++) if (!m(i, j).isEmpty()) by[j].push(i);
+        return by;
+      };
+      // (a side that sees the peers by address answers per workload, cheaply: asking it about every
+      // pair leaves the later sides, and the narrow layers, only the pairs it allows something on)
+      const sidesOf = (layer: AnalysisLayer, within: Pairs, narrowing: boolean): { sides: SideMatrix[]; pairs: Pairs } => {
         const sides: SideMatrix[] = [];
         let pairs = within;
         const add = (m: SideMatrix): void => {
           sides.push(m);
           if (m.nonEmpty) pairs = fromKeys(m.nonEmpty, pairs);
+          else if (narrowing && !exhaustive) pairs = nonEmptyOf(m, pairs);
         };
         for (const sim of multi.consulted(A, layer)) add(multi.sideMatrix(sim, 'egress', A, srcs, B, dsts, undefined, asCandidates(pairs)));
         for (const sim of multi.consulted(B, layer)) add(multi.sideMatrix(sim, 'ingress', A, srcs, B, dsts, undefined, asCandidates(pairs)));
@@ -803,7 +823,7 @@ function connectivityOf(multi: MultiClusterAnalysis, layers: readonly AnalysisLa
         }
         return ports;
       };
-      const wideSides = wide.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, ...sidesOf(l, undefined) }));
+      const wideSides = wide.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, ...sidesOf(l, undefined, true) }));
       // a row needs some wide layer to allow something: the union of their pairs (every pair when one of them cannot say)
       let rows: Pairs = wideSides.length === 0 || wideSides.some((w) => w.pairs === undefined) ? undefined : Array.from({ length: nd }, () => []);
       if (rows) {
@@ -811,7 +831,7 @@ function connectivityOf(multi: MultiClusterAnalysis, layers: readonly AnalysisLa
         for (const w of wideSides) w.pairs!.forEach((ss, j) => { for (const i of ss) union[j].add(i); });
         rows = union.map((u) => [...u].sort((x, y) => x - y));
       }
-      const narrowSides = narrow.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, sides: sidesOf(l, rows).sides, scope: enforcedScope(l) }));
+      const narrowSides = narrow.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, sides: sidesOf(l, rows, false).sides, scope: enforcedScope(l) }));
       const visit = (i: number, j: number): void => {
         // most pairs have nothing allowed by any wide layer: nothing is built for them
         let hits: [AnalysisLayer, PortSet][] | undefined;
