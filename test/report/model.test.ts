@@ -10,6 +10,7 @@ import { AnalysisLayer } from '../../lib/analysis/types';
 import { disagreeing, durationText, enforcedScope, representativePort } from '../../lib/report/model';
 import { overviewView, pageData, ReportData, reportOfTopology } from '../../lib/report';
 import { Port } from '../../lib/core/port';
+import { verify } from '../../lib/verify';
 import { LAYERS } from '../../lib/core/layers';
 import { Cluster } from '../../lib/model/cluster';
 import { Workload } from '../../lib/model/workload';
@@ -108,6 +109,10 @@ test('grants, tiers, acknowledged warnings and verify', () => {
   expect(data.warnings.every((w) => !w.acknowledged)).toBe(true);
   expect(data.verify?.ok).toBe(true);
   expect(data.verify?.layers.map((l) => `${l.cluster} ${l.layer}`)).toEqual(expect.arrayContaining(['eks-prod kubernetes', 'eks-prod cilium', 'eks-prod istio', 'gke-analytics istio']));
+});
+
+test('verify\'s result is that of verify on the topology (the report hands it the synthesis it analysed)', () => {
+  expect(data.verify).toEqual(verify(declareShop(undefined).topology, { now: EXAMPLE_NOW }));
 });
 
 test('representativePort: TCP first, then UDP, then SCTP, lowest port', () => {
