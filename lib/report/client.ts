@@ -88,21 +88,34 @@ export const REPORT_JS = String.raw`
     return o;
   });
   var L = raw.layers.length;
+  // a row's source and its index in the model are written as differences from the row before
+  var lastSrc = 0;
+  var lastRow = -1;
   var flows = raw.flows.map(function (t, i) {
     var layers = {};
     for (var k = 0; k < L; k++) if (t[4 + k] >= 0) layers[raw.layers[k]] = S[t[4 + k]];
+    var si = lastSrc + t[0];
+    var row = lastRow + 1 + (t.length > 7 + L ? t[7 + L] : 0);
+    lastSrc = si;
+    lastRow = row;
+    var at = function (k) { return k < t.length ? t[k] : -1; };
     return {
-      id: i, si: t[0], di: t[1], src: nodes[t[0]].id, dst: nodes[t[1]].id,
+      id: i, si: si, di: t[1], src: nodes[si].id, dst: nodes[t[1]].id,
       cross: (t[2] & 1) !== 0, external: (t[2] & 2) !== 0, disagreement: (t[2] & 4) !== 0,
-      effective: S[t[3]], layers: layers, ranges: str(t[4 + L]), breakGlass: str(t[5 + L]), xi: t[6 + L], row: t[7 + L],
+      effective: S[t[3]], layers: layers, ranges: str(at(4 + L)), breakGlass: str(at(5 + L)), xi: at(6 + L), row: row,
     };
+  });
+  var sets = raw.sets.map(function (d) {
+    var out = [];
+    for (var k = 0; k < d.length; k++) out.push(k === 0 ? d[0] : out[k - 1] + d[k]);
+    return out;
   });
   // blocks: rows of one answer between every source and every destination, listed on demand
   var blocks = (raw.blocks || []).map(function (b, k) {
     var layers = {};
     for (var i = 0; i < L; i++) if (b[3 + i] >= 0) layers[raw.layers[i]] = S[b[3 + i]];
-    var sources = raw.sets[b[0]];
-    var destinations = raw.sets[b[1]];
+    var sources = sets[b[0]];
+    var destinations = sets[b[1]];
     return {
       index: k, sources: sources, destinations: destinations, pairs: sources.length * destinations.length, layers: layers,
       cross: (b[2] & 1) !== 0, disagreement: (b[2] & 4) !== 0, xi: b[3 + L],

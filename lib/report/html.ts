@@ -46,12 +46,16 @@ function verifySection(v: VerifyReport | undefined, source: ReportData['source']
  *   kind 0 workload, 1 platform, 2 external, 3 cloud endpoint; -1 for an absent field; group is an index into `groups`.
  * - `groups`: `[id, label, kind, levels[], clusters[]]`; kind 0 domain, 1 namespace, 2 external
  *   3 cloud network (members are the nodes naming the group).
- * - `flows`: the rows of no block, `[src, dst, flags, effective, …one per layer of `layers`, ranges, breakGlass, explanation, id]`:
- *   src and dst are node indices; flags 1 cross-cluster, 2 external, 4 disagreement; the ports
- *   are string indices (-1: the layer runs in neither cluster of the pair); explanation is an
- *   index into `explanations` or -1; id is the row's index in the report's flows.
+ * - `flows`: the rows of no block, in the model's order (by source, then destination),
+ *   `[src, dst, flags, effective, …one per layer of `layers`, ranges, breakGlass, explanation, gap]`:
+ *   src is the source's node index less the previous row's (rows are sorted by source, as the
+ *   nodes are), dst the destination's node index; flags 1 cross-cluster, 2 external, 4
+ *   disagreement; the ports are string indices (-1: the layer runs in neither cluster of the
+ *   pair); explanation is an index into `explanations` or -1; gap is how many rows of blocks the
+ *   model lists before this one since the previous (a row's index in the model's flows is the
+ *   previous one's plus 1 plus gap). Trailing fields at their default (-1, and 0 for gap) are left out.
  * - `sets`: lists of node indices, ascending, deduplicated (blocks of one answer often share
- *   their sources).
+ *   their sources), each written as differences (the first index, then each one less the one before).
  * - `blocks`: the rows said once as rectangles (`ReportBlock`), `[sources, destinations,
  *   flags, …one per layer of `layers`, explanation]`: sources and destinations index `sets`;
  *   flags and ports as for a flow (nothing is allowed together on a block's pairs); explanation
@@ -106,12 +110,23 @@ export function pageData(data: ReportData): unknown {
   };
   const flags = (f: { cross: boolean; external?: boolean; disagreement: boolean }): number => (f.cross ? 1 : 0) | (f.external ? 2 : 0) | (f.disagreement ? 4 : 0);
   const flows: number[][] = [];
+  let lastSrc = 0;
+  let lastId = -1;
   for (const f of data.flows) {
     if (f.block !== undefined && data.blocks[f.block] !== undefined) continue;
-    flows.push([
-      nodeIndex.get(f.src) ?? -1, nodeIndex.get(f.dst) ?? -1, flags(f), intern(f.effective),
-      ...data.layers.map((l) => intern(f.layers[l])), intern(f.ranges), intern(f.breakGlass), explanationOf(f.explanation), f.id,
-    ]);
+    const src = nodeIndex.get(f.src) ?? -1;
+    const t = [
+      src - lastSrc, nodeIndex.get(f.dst) ?? -1, flags(f), intern(f.effective),
+      ...data.layers.map((l) => intern(f.layers[l])), intern(f.ranges), intern(f.breakGlass), explanationOf(f.explanation), f.id - lastId - 1,
+    ];
+    lastSrc = src;
+    lastId = f.id;
+    // trailing defaults left out: gap 0, then -1s down to the layers
+    if (t[t.length - 1] === 0) {
+      t.pop();
+      while (t.length > 4 + data.layers.length && t[t.length - 1] === -1) t.pop();
+    }
+    flows.push(t);
   }
   const sets: number[][] = [];
   const setIndex = new Map<string, number>();
@@ -121,7 +136,7 @@ export function pageData(data: ReportData): unknown {
     let i = setIndex.get(key);
     if (i === undefined) {
       i = sets.length;
-      sets.push(members);
+      sets.push(members.map((m, k) => (k === 0 ? m : m - members[k - 1])));
       setIndex.set(key, i);
     }
     return i;
@@ -136,7 +151,7 @@ export function pageData(data: ReportData): unknown {
 }
 
 /** The version of {@link pageData}'s layout, read by the page's script. */
-export const PAGE_DATA_VERSION = 4;
+export const PAGE_DATA_VERSION = 5;
 
 function problemRows(ps: readonly Problem[]): string[][] {
   return ps.map((p) => [p.code, p.severity, p.path, p.message, p.fix]);
