@@ -12,6 +12,11 @@ try {
   await page.goto(`file://${file}`, { waitUntil: 'load' });
   await page.waitForFunction(() => window.bulkheadReport && window.bulkheadReport.ready === true, { timeout: 120000 });
   out.firstRenderMs = Date.now() - t0;
+  // the renderer's own busy time (CPU, not wall: the machine may be shared), and the overview's layout
+  const m = await page.metrics();
+  out.firstRenderTaskMs = Math.round(m.TaskDuration * 1000);
+  out.firstRenderScriptMs = Math.round(m.ScriptDuration * 1000);
+  out.overviewLayoutMs = await page.evaluate(() => window.bulkheadReport.layoutMs.overview);
   out.overview = await page.$$eval('#graph-box svg g.node', (gs) => gs.map((g) => g.getAttribute('data-group')));
   // the views laid out so far: the overview only
   out.laidOutFirst = await page.evaluate(() => Object.keys(window.bulkheadReport.layoutMs).sort());
@@ -24,6 +29,7 @@ try {
   await page.waitForSelector(`#search-results li[data-result="${expected.replace(/"/g, '\\"')}"]`, { timeout: 60000 });
   await page.click(`#search-results li[data-result="${expected.replace(/"/g, '\\"')}"]`);
   out.searchMs = Date.now() - t1;
+  out.searchTaskMs = Math.round(((await page.metrics()).TaskDuration - m.TaskDuration) * 1000);
   out.searchPanel = await page.$eval('#panel', (p) => p.getAttribute('data-node'));
   out.searchHits = await page.$$eval('#graph-box svg g.node.hit', (gs) => gs.map((g) => g.getAttribute('data-node')));
   out.view = await page.$eval('#graph-box', (b) => b.getAttribute('data-view'));
