@@ -92,6 +92,16 @@ export function pageData(data: ReportData): unknown {
     }
     return i;
   };
+  // the port texts first, most used first: a row names a handful of them several times over, by short indices
+  const uses = new Map<string, number>();
+  const count = (t: string | undefined): void => { if (t !== undefined) uses.set(t, (uses.get(t) ?? 0) + 1); };
+  for (const f of data.flows) {
+    if (f.block !== undefined && data.blocks[f.block] !== undefined) continue;
+    count(f.effective);
+    for (const l of data.layers) count(f.layers[l]);
+  }
+  for (const b of data.blocks) for (const l of data.layers) count(b.layers[l]);
+  [...uses.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).forEach(([t]) => intern(t));
   const groupIndex = new Map(data.groups.map((g, i) => [g.id, i]));
   const nodeIndex = new Map(data.nodes.map((n, i) => [n.id, i]));
   const KINDS = { workload: 0, platform: 1, external: 2, cloud: 3 } as const;
@@ -200,7 +210,7 @@ export function renderReportHtml(data: ReportData): string {
     `<div class="graph-wrap"><div id="graph-box"></div><div id="panel"><p class="small">Click an edge to see which policy and rule in each layer decides it; click a node for its flows.</p></div></div>`,
     '</section>',
     '<section id="matrix"><h2>Connectivity per layer, and effective</h2>',
-    '<p class="small">Every pair some layer allows something between. A row is marked where the layers consulted for the pair disagree; n/a: the layer runs in neither cluster of the pair. By group, a row counts the pairs of workloads between two groups that each layer allows something between: click it for those pairs. By workload, click a row for its explanation.</p>',
+    '<p class="small">Every pair some layer allows something between. A row is marked where the layers consulted for the pair disagree; n/a: the layer runs in neither cluster of the pair. By group, a row counts the pairs of workloads between two groups that get one class of answer (allowed or denied, the layers agreeing or not), with the ports of each layer when every pair has the same, else how many pairs it allows something on: click it for those pairs. By workload, click a row for its explanation; pairs that every layer answers alike are listed after the others.</p>',
     `<div class="toolbar"><select id="matrix-level"><option value="group"${data.flows.length > MATRIX_BY_WORKLOAD_LIMIT ? ' selected' : ''}>by group (${data.groupBy === 'domain' ? 'domain, else namespace' : 'namespace'})</option><option value="node"${data.flows.length > MATRIX_BY_WORKLOAD_LIMIT ? '' : ' selected'}>by workload</option></select><input type="search" id="matrix-filter" placeholder="filter by endpoint or group"><label><input type="checkbox" id="matrix-disagree"> disagreements only</label><button id="matrix-back" type="button" style="display:none">all pairs</button><span id="matrix-count" class="small"></span></div>`,
     `<table id="matrix-table"><thead><tr><th>source</th><th>destination</th>${layerHeads}<th>effective</th></tr></thead><tbody></tbody></table>`,
     '<button id="matrix-more" type="button">show more</button>',

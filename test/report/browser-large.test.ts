@@ -4,7 +4,8 @@
  * opened) in a real headless browser: it loads without console errors and fetches nothing,
  * draws the overview, lays out a group's view when a search opens it, opens the matrix by pair
  * of groups and class of answer, drills down to a block's pairs and explains one, filters, and
- * lists by workload, each within loose time bounds (the heavy timings are in bench/report.ts).
+ * lists by workload. Nothing here is timed (a shared machine makes wall time say little): the
+ * driver records its timings for bench/report.ts, which measures the page at 5,000 workloads.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -124,11 +125,4 @@ test('disagreements only and the filter', () => {
   const group = data.groups.find((g) => g.members.includes(target))!;
   expect(seen.filtered.length).toBeGreaterThan(0);
   expect(seen.filtered.every((t) => t.includes(group.label))).toBe(true);
-});
-
-test('stays responsive: first render, a search and the matrix answer within loose bounds', () => {
-  // loose: the machine may be shared
-  expect(seen.firstRenderMs).toBeLessThan(60_000);
-  expect(seen.searchMs).toBeLessThan(15_000);
-  expect(seen.matrixMs).toBeLessThan(15_000);
 });
