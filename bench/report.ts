@@ -5,13 +5,32 @@
  *
  *   data     `reportOfTopology`: synthesis, the analysis of every cluster (per-layer and effective
  *            connectivity, across clusters), the explanations, and verify
- *   render   `renderReportHtml`: the dagre layouts of every view and the page
+ *   render   `renderReportHtml`: the page and its data (the graph views are laid out in the page,
+ *            by the embedded dagre, when they are opened)
  *
  * Wall and CPU time (user + system) are both printed: on a shared machine judge by CPU time.
  *
- * Prints the nodes, matrix rows, allowed flows, the times and the file size.
+ * Prints the nodes, matrix rows (and how many the page lists as they are, the others said once
+ * as blocks of one answer), allowed flows, the times and the file size, and a SUMMARY line for
+ * the page size and the generation CPU time at the largest size (see README.md).
+ *
+ * The page in a browser (first render, search) is measured by test/report/browser-large-driver.mjs
+ * on a page this script writes with --out:
+ *
+ *   node test/report/browser-large-driver.mjs <out>/report-generated-5000.html <query> <node id>
  *
  *   npx ts-node --transpile-only bench/report.ts [--sizes 5000] [--no-verify] [--out <dir>]
+ *
+ * Last measured (2 cores shared, load average about 20; CPU times):
+ *
+ *   input           rows     listed  blocks  data (cpu)  render (cpu)  size
+ *   example            121     106      1     0.4 s       0.01 s       186 kB
+ *   generated-5000  150,268  44,930    650    63 s        0.9 s        5.1 MB (3.8 MB of data)
+ *
+ * Before the blocks, the narrowed cross-cluster query and the shared synthesis: 108 s of data
+ * CPU and 10.8 MB at 5,000 (9.6 MB of data). In headless Chromium the 5,000 page's first render
+ * took 11.7 s wall at that load (the overview's layout 3.6 s of it; the same layout takes 1.0 s
+ * of CPU in Node), a search and the opening of its group's view 2 s.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -45,8 +64,10 @@ export interface ReportRow {
   readonly bytes: number;
   /** Of which the embedded data (JSON). */
   readonly dataBytes: number;
-  /** Of which the laid-out graph views (SVG templates). */
-  readonly viewBytes: number;
+  /** Matrix rows the page lists as they are (the others are pairs of its blocks). */
+  readonly ownRows: number;
+  /** Blocks of rows of one answer. */
+  readonly blocks: number;
   /** Explanations held in the page. */
   readonly explained: number;
 }
@@ -63,7 +84,6 @@ export function benchReport(input: string, topology: Topology, clock: Date, opti
   const t2 = process.hrtime.bigint();
   const c2 = process.cpuUsage();
   const json = /<script type="application\/json" id="bh-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
-  const views = [...html.matchAll(/<template[^>]*>[\s\S]*?<\/template>/g)].reduce((n, m) => n + Buffer.byteLength(m[0]), 0);
   if (options.out) {
     fs.mkdirSync(options.out, { recursive: true });
     fs.writeFileSync(path.join(options.out, `report-${input}.html`), html);
@@ -80,7 +100,8 @@ export function benchReport(input: string, topology: Topology, clock: Date, opti
     renderCpuMs: cpu(c2) - cpu(c1),
     bytes: Buffer.byteLength(html),
     dataBytes: Buffer.byteLength(json),
-    viewBytes: views,
+    ownRows: data.flows.filter((f) => f.block === undefined).length,
+    blocks: data.blocks.length,
     explained: data.flows.filter((f) => f.explanation !== undefined).length,
   };
 }
@@ -104,10 +125,17 @@ function main(argv: readonly string[]): void {
   add(benchReport('example', declareShop(undefined).topology, EXAMPLE_NOW, { verify, out }));
   for (const n of sizes) add(benchReport(`generated-${n}`, generateTopology(undefined, { workloads: n }).topology, GENERATED_NOW, { verify, out }));
   process.stdout.write(table(
-    ['input', 'workloads', 'nodes', 'matrix rows', 'allowed flows', 'explained', 'data (cpu)', 'render (cpu)', 'total (cpu)', 'size', 'of which data', 'of which views'],
-    rows.map((r) => [r.input, String(r.workloads), String(r.nodes), String(r.rows), String(r.flows), String(r.explained), `${s(r.dataMs)} (${s(r.dataCpuMs)})`, `${s(r.renderMs)} (${s(r.renderCpuMs)})`,
-      `${s(r.dataMs + r.renderMs)} (${s(r.dataCpuMs + r.renderCpuMs)})`, mb(r.bytes), mb(r.dataBytes), mb(r.viewBytes)]),
+    ['input', 'workloads', 'nodes', 'matrix rows', 'listed rows', 'blocks', 'allowed flows', 'explained', 'data (cpu)', 'render (cpu)', 'total (cpu)', 'size', 'of which data'],
+    rows.map((r) => [r.input, String(r.workloads), String(r.nodes), String(r.rows), String(r.ownRows), String(r.blocks), String(r.flows), String(r.explained), `${s(r.dataMs)} (${s(r.dataCpuMs)})`, `${s(r.renderMs)} (${s(r.renderCpuMs)})`,
+      `${s(r.dataMs + r.renderMs)} (${s(r.dataCpuMs + r.renderCpuMs)})`, mb(r.bytes), mb(r.dataBytes)]),
   ) + '\n');
+  // the largest generated input, for the summary of bench/run.ts: the page's size and its generation time
+  const largest = rows.filter((r) => r.input !== 'example').sort((a, b) => b.workloads - a.workloads)[0];
+  if (largest) {
+    const total = largest.dataCpuMs + largest.renderCpuMs;
+    process.stdout.write(`SUMMARY\treport page, ${largest.workloads} workloads\t${mb(largest.bytes)}\t-\t-\t-\ta few MB\t${largest.bytes <= 5e6 ? 'PASS' : 'FAIL'}\n`);
+    process.stdout.write(`SUMMARY\treport generation, ${largest.workloads} workloads${verify ? ' (with verify)' : ''}\t${s(largest.dataMs + largest.renderMs)}\t-\t-\t${s(total)}\t< 30 s CPU\t${total < 30_000 ? 'PASS' : 'FAIL'}\n`);
+  }
   if (!verify) process.stdout.write('(verify not run: --no-verify)\n');
 }
 

@@ -88,16 +88,47 @@ export const REPORT_JS = String.raw`
     return o;
   });
   var L = raw.layers.length;
+  // a row's source and its index in the model are written as differences from the row before
+  var lastSrc = 0;
+  var lastRow = -1;
   var flows = raw.flows.map(function (t, i) {
     var layers = {};
     for (var k = 0; k < L; k++) if (t[4 + k] >= 0) layers[raw.layers[k]] = S[t[4 + k]];
+    var si = lastSrc + t[0];
+    var row = lastRow + 1 + (t.length > 7 + L ? t[7 + L] : 0);
+    lastSrc = si;
+    lastRow = row;
+    var at = function (k) { return k < t.length ? t[k] : -1; };
     return {
-      id: i, si: t[0], di: t[1], src: nodes[t[0]].id, dst: nodes[t[1]].id,
+      id: i, si: si, di: t[1], src: nodes[si].id, dst: nodes[t[1]].id,
       cross: (t[2] & 1) !== 0, external: (t[2] & 2) !== 0, disagreement: (t[2] & 4) !== 0,
-      effective: S[t[3]], layers: layers, ranges: str(t[4 + L]), breakGlass: str(t[5 + L]), xi: t[6 + L],
+      effective: S[t[3]], layers: layers, ranges: str(at(4 + L)), breakGlass: str(at(5 + L)), xi: at(6 + L), row: row,
     };
   });
-  var data = { groupBy: raw.groupBy, layers: raw.layers, nodes: nodes, groups: groups, flows: flows, source: raw.source, unexplained: raw.unexplained };
+  var sets = raw.sets.map(function (d) {
+    var out = [];
+    for (var k = 0; k < d.length; k++) out.push(k === 0 ? d[0] : out[k - 1] + d[k]);
+    return out;
+  });
+  // blocks: rows of one answer between every source and every destination, listed on demand
+  var blocks = (raw.blocks || []).map(function (b, k) {
+    var layers = {};
+    for (var i = 0; i < L; i++) if (b[3 + i] >= 0) layers[raw.layers[i]] = S[b[3 + i]];
+    var sources = sets[b[0]];
+    var destinations = sets[b[1]];
+    return {
+      index: k, sources: sources, destinations: destinations, pairs: sources.length * destinations.length, layers: layers,
+      cross: (b[2] & 1) !== 0, disagreement: (b[2] & 4) !== 0, xi: b[3 + L],
+    };
+  });
+  // one pair of a block, as a row
+  function blockPair(b, si, di) {
+    return {
+      id: null, block: b.index, si: si, di: di, src: nodes[si].id, dst: nodes[di].id, cross: b.cross, external: false, disagreement: b.disagreement,
+      effective: '', layers: b.layers, xi: si === b.sources[0] && di === b.destinations[0] ? b.xi : -1,
+    };
+  }
+  var data = { groupBy: raw.groupBy, layers: raw.layers, nodes: nodes, groups: groups, flows: flows, blocks: blocks, blockPair: blockPair, source: raw.source, unexplained: raw.unexplained };
   // read by tests and by anyone scripting the page
   window.bulkheadReport = data;
   var nodesById = {};
@@ -196,7 +227,7 @@ export const REPORT_JS = String.raw`
     var li = el('li');
     var a = el('a', label(f.src) + ' → ' + label(f.dst) + ' : ' + (f.effective || 'nothing (effective)'));
     a.href = '#';
-    a.addEventListener('click', function (ev) { ev.preventDefault(); explainFlow(f.id); });
+    a.addEventListener('click', function (ev) { ev.preventDefault(); explainFlow(f); });
     li.appendChild(a);
     if (f.cross) li.appendChild(el('span', ' cross-cluster', 'small'));
     if (f.breakGlass) li.appendChild(el('span', ' break-glass ' + f.breakGlass, 'bad'));
@@ -204,11 +235,12 @@ export const REPORT_JS = String.raw`
   }
   function label(id) { var n = nodesById[id]; return n ? (n.cluster ? n.cluster + ':' + n.label : n.label) : id; }
 
-  function explainFlow(i) {
-    var f = data.flows[i];
+  // the panel of a row: one of data.flows, or a pair of a block (see blockPair)
+  function explainFlow(f) {
     clear(panel);
     panel.appendChild(el('h3', label(f.src) + ' → ' + label(f.dst)));
-    panel.setAttribute('data-flow', String(i));
+    if (f.block === undefined) { panel.setAttribute('data-flow', String(f.row)); panel.removeAttribute('data-pair'); }
+    else { panel.setAttribute('data-pair', f.block + ' ' + f.si + ' ' + f.di); panel.removeAttribute('data-flow'); }
     var t = el('table');
     var head = el('tr'); head.appendChild(el('th', 'layer')); head.appendChild(el('th', 'allows'));
     t.appendChild(head);
@@ -224,6 +256,15 @@ export const REPORT_JS = String.raw`
     if (f.breakGlass) panel.appendChild(el('p', 'break-glass grant ' + f.breakGlass, 'bad'));
     if (f.disagreement) panel.appendChild(el('p', 'the layers disagree on this pair', 'bad'));
     var e = f.xi >= 0 ? expand(f.xi) : null;
+    if (f.block !== undefined) {
+      var b = blocks[f.block];
+      panel.appendChild(el('p', 'One of ' + b.pairs + ' pairs (' + b.sources.length + ' source(s) × ' + b.destinations.length + ' destination(s)) that every layer answers alike.', 'small'));
+      if (!e && b.xi >= 0) {
+        panel.appendChild(el('p', 'Below, the explanation of its first pair, ' + label(nodes[b.sources[0]].id) + ' → ' + label(nodes[b.destinations[0]].id) + ' (the same answer; the rules that give it may differ). To see this pair\'s own, run on the ' + (data.source === 'declaration' ? 'synthesized manifests (bulkhead synth)' : 'same manifests') + ':', 'small'));
+        panel.appendChild(el('pre', explainCommand(f), 'mono explain-command'));
+        e = expand(b.xi);
+      }
+    }
     if (!e) {
       panel.appendChild(el('p', 'The page holds no explanation of this flow (it holds those of the first flows, up to --max-explanations). To see it, run on the ' + (data.source === 'declaration' ? 'synthesized manifests (bulkhead synth)' : 'same manifests') + ':', 'small'));
       panel.appendChild(el('pre', explainCommand(f), 'mono explain-command'));
@@ -268,7 +309,7 @@ export const REPORT_JS = String.raw`
   function showFlows(title, ids) {
     clear(panel);
     panel.appendChild(el('h3', title));
-    if (ids.length === 1) { explainFlow(ids[0]); return; }
+    if (ids.length === 1) { explainFlow(data.flows[ids[0]]); return; }
     var ul = el('ul');
     ids.forEach(function (i) { ul.appendChild(flowLine(data.flows[i])); });
     panel.appendChild(ul);
@@ -355,7 +396,9 @@ export const REPORT_JS = String.raw`
   document.getElementById('zoom-in').addEventListener('click', function () { zoom = Math.min(4, zoom * 1.25); applyZoom(); });
   document.getElementById('zoom-out').addEventListener('click', function () { zoom = Math.max(0.1, zoom / 1.25); applyZoom(); });
 
-  // matrix: by group (pairs of groups, counted) or by workload, filtered, shown a page at a time
+  // matrix: by group (one row per pair of groups and class of answer, counted) or by workload,
+  // filtered, shown a page at a time. The rows of no block are listed as they are; a block's
+  // pairs are counted from its sources and destinations and listed only as far as shown.
   var mfilter = document.getElementById('matrix-filter');
   var monly = document.getElementById('matrix-disagree');
   var mlevel = document.getElementById('matrix-level');
@@ -365,18 +408,130 @@ export const REPORT_JS = String.raw`
   var mmore = document.getElementById('matrix-more');
   var mcount = document.getElementById('matrix-count');
   var limit = 200;
-  // a drill-down from a row of groups: [source group index, destination group index]
+  // a drill-down from a row of groups: [source group index, destination group index, class]
   var drill = null;
+  var CLASSES = ['allowed', 'allowed, layers disagree', 'denied', 'denied, layers disagree'];
+  function classOf(f) { return (f.effective ? 0 : 2) + (f.disagreement ? 1 : 0); }
   function groupLabel(i) { var g = groups[i]; return g ? (g.kind === 'domain' ? 'domain ' + g.label : g.label) : '?'; }
-  function matrixRows() {
+  function has(text, q) { return text.toLowerCase().indexOf(q) >= 0; }
+  // per node and query: whether the node matches (its label, or in group mode its group's)
+  function matcher(q, byGroup) {
+    if (!q) return null;
+    var memo = {};
+    return function (ni) {
+      var m = memo[ni];
+      if (m === undefined) {
+        var n = nodes[ni];
+        m = memo[ni] = has(label(n.id), q) || (byGroup && has(groupLabel(n.gi), q));
+      }
+      return m;
+    };
+  }
+  // a block's members by group: { group index: [node indices] }, once per list
+  var setsByGroup = new Map();
+  function byGroupOf(list) {
+    var m = setsByGroup.get(list);
+    if (!m) {
+      m = {};
+      list.forEach(function (ni) { var g = nodes[ni].gi; (m[g] = m[g] || []).push(ni); });
+      setsByGroup.set(list, m);
+    }
+    return m;
+  }
+  function keptBlock(b, cls) {
+    if (monly.checked && !b.disagreement) return false;
+    return cls === undefined || classOf({ effective: '', disagreement: b.disagreement }) === cls;
+  }
+  function keptFlow(f, match, sg, dg, cls) {
+    if (monly.checked && !f.disagreement) return false;
+    if (sg !== undefined && (nodes[f.si].gi !== sg || nodes[f.di].gi !== dg)) return false;
+    if (cls !== undefined && classOf(f) !== cls) return false;
+    return !match || match(f.si) || match(f.di);
+  }
+  // the workload rows: { total, rows (the first max) }, the rows of no block first, then the blocks' pairs
+  function pairRows(max) {
     var q = mfilter.value.trim().toLowerCase();
-    return flows.filter(function (f) {
-      if (monly.checked && !f.disagreement) return false;
-      if (drill && (nodes[f.si].gi !== drill[0] || nodes[f.di].gi !== drill[1])) return false;
-      if (!q) return true;
-      return label(f.src).toLowerCase().indexOf(q) >= 0 || label(f.dst).toLowerCase().indexOf(q) >= 0
-        || (mlevel.value === 'group' && (groupLabel(nodes[f.si].gi).toLowerCase().indexOf(q) >= 0 || groupLabel(nodes[f.di].gi).toLowerCase().indexOf(q) >= 0));
+    var match = matcher(q, mlevel.value === 'group');
+    var sg = drill ? drill[0] : undefined;
+    var dg = drill ? drill[1] : undefined;
+    var cls = drill ? drill[2] : undefined;
+    var rows = [];
+    var total = 0;
+    flows.forEach(function (f) {
+      if (!keptFlow(f, match, sg, dg, cls)) return;
+      total++;
+      if (rows.length < max) rows.push(f);
     });
+    blocks.forEach(function (b) {
+      if (!keptBlock(b, cls)) return;
+      var ss = sg === undefined ? b.sources : byGroupOf(b.sources)[sg] || [];
+      var ds = dg === undefined ? b.destinations : byGroupOf(b.destinations)[dg] || [];
+      if (ss.length === 0 || ds.length === 0) return;
+      var ms = match ? ss.filter(match) : ss;
+      var md = match ? ds.filter(match) : ds;
+      // pairs with a matching source, and those with only a matching destination
+      total += match ? ms.length * ds.length + (ss.length - ms.length) * md.length : ss.length * ds.length;
+      for (var i = 0; i < ss.length && rows.length < max; i++) {
+        var sm = !match || match(ss[i]);
+        var dl = sm ? ds : md;
+        for (var j = 0; j < dl.length && rows.length < max; j++) rows.push(blockPair(b, ss[i], dl[j]));
+      }
+    });
+    return { total: total, rows: rows };
+  }
+  // the rows of pairs of groups: one per (source group, destination group, class)
+  function groupRows() {
+    var q = mfilter.value.trim().toLowerCase();
+    var match = matcher(q, true);
+    var by = {};
+    var keys = [];
+    var workloads = 0;
+    function add(s, d, cls, n, layers, effective, cross) {
+      var k = s + ',' + d + ',' + cls;
+      var a = by[k];
+      if (!a) { a = by[k] = { s: s, d: d, cls: cls, pairs: 0, cross: false, layers: {}, effective: effective }; keys.push(k); }
+      a.pairs += n;
+      workloads += n;
+      if (cross) a.cross = true;
+      if (a.effective !== effective) a.effective = null;
+      data.layers.forEach(function (l) {
+        var text = Object.prototype.hasOwnProperty.call(layers, l) ? layers[l] : null;
+        var x = a.layers[l];
+        if (!x) x = a.layers[l] = { allow: 0, text: text, first: true };
+        if (text) x.allow += n;
+        if (!x.first && x.text !== text) x.text = undefined;
+        x.first = false;
+      });
+    }
+    flows.forEach(function (f) {
+      if (!keptFlow(f, match)) return;
+      add(nodes[f.si].gi, nodes[f.di].gi, classOf(f), 1, f.layers, f.effective, f.cross);
+    });
+    blocks.forEach(function (b) {
+      if (!keptBlock(b)) return;
+      var bs = byGroupOf(b.sources);
+      var bd = byGroupOf(b.destinations);
+      var cls = classOf({ effective: '', disagreement: b.disagreement });
+      Object.keys(bs).forEach(function (s) {
+        var ss = bs[s];
+        var ms = match ? ss.filter(match).length : ss.length;
+        Object.keys(bd).forEach(function (d) {
+          var ds = bd[d];
+          var n = ss.length * ds.length;
+          if (match) {
+            var md = ds.filter(match).length;
+            n = ms * ds.length + (ss.length - ms) * md;
+          }
+          if (n > 0) add(Number(s), Number(d), cls, n, b.layers, '', b.cross);
+        });
+      });
+    });
+    keys.sort(function (x, y) {
+      var a = by[x];
+      var b = by[y];
+      return a.s - b.s || a.d - b.d || a.cls - b.cls;
+    });
+    return { keys: keys, by: by, workloads: workloads };
   }
   function setHead(first, second) {
     var ths = mhead.querySelectorAll('th');
@@ -385,41 +540,37 @@ export const REPORT_JS = String.raw`
   }
   function renderMatrix() {
     clear(mbody);
-    var rows = matrixRows();
     mback.style.display = drill ? '' : 'none';
     if (mlevel.value === 'group' && !drill) {
       setHead('source group', 'destination group');
-      var by = {};
-      var keys = [];
-      rows.forEach(function (f) {
-        var k = nodes[f.si].gi + ',' + nodes[f.di].gi;
-        var a = by[k];
-        if (!a) { a = by[k] = { s: nodes[f.si].gi, d: nodes[f.di].gi, pairs: 0, allowed: 0, disagree: 0, cross: false, layers: {} }; keys.push(k); }
-        a.pairs++;
-        if (f.effective) a.allowed++;
-        if (f.disagreement) a.disagree++;
-        if (f.cross) a.cross = true;
-        Object.keys(f.layers).forEach(function (l) { if (f.layers[l]) a.layers[l] = (a.layers[l] || 0) + 1; });
-      });
-      keys.slice(0, limit).forEach(function (k) {
-        var a = by[k];
-        var tr = el('tr', null, a.disagree ? 'disagree' : '');
+      var g = groupRows();
+      g.keys.slice(0, limit).forEach(function (k) {
+        var a = g.by[k];
+        var tr = el('tr', null, a.cls % 2 === 1 ? 'disagree' : '');
         tr.setAttribute('data-groups', groups[a.s].id + ' ' + groups[a.d].id);
+        tr.setAttribute('data-class', String(a.cls));
         tr.appendChild(el('td', groupLabel(a.s), 'mono'));
         tr.appendChild(el('td', groupLabel(a.d) + (a.cross ? ' ⇄' : ''), 'mono'));
-        data.layers.forEach(function (l) { tr.appendChild(el('td', (a.layers[l] || 0) + ' of ' + a.pairs, a.layers[l] ? '' : 'deny')); });
-        tr.appendChild(el('td', a.allowed + ' allowed' + (a.disagree ? ', ' + a.disagree + ' disagree' : ''), a.allowed ? '' : 'deny'));
-        tr.addEventListener('click', function () { drill = [a.s, a.d]; limit = 200; renderMatrix(); });
+        data.layers.forEach(function (l) {
+          var x = a.layers[l];
+          // one answer for every pair of the row: said as it is; else counted
+          var text = x.text === null ? 'n/a' : x.text === '' ? 'denied' : x.text !== undefined ? x.text : x.allow + ' of ' + a.pairs + ' allow';
+          tr.appendChild(el('td', text, x.allow ? '' : 'deny'));
+        });
+        tr.appendChild(el('td', a.pairs + ' pair(s) ' + CLASSES[a.cls] + (a.effective ? ': ' + a.effective : ''), a.cls < 2 ? '' : 'deny'));
+        tr.addEventListener('click', function () { drill = [a.s, a.d, a.cls]; limit = 200; renderMatrix(); });
         mbody.appendChild(tr);
       });
-      mcount.textContent = keys.length + ' pair(s) of groups, ' + rows.length + ' pair(s) of workloads' + (keys.length > limit ? ', showing ' + limit : '');
-      mmore.style.display = keys.length > limit ? '' : 'none';
+      mcount.textContent = g.keys.length + ' row(s) of groups, ' + g.workloads + ' pair(s) of workloads' + (g.keys.length > limit ? ', showing ' + limit : '');
+      mmore.style.display = g.keys.length > limit ? '' : 'none';
       return;
     }
     setHead('source', 'destination');
-    rows.slice(0, limit).forEach(function (f) {
+    var r = pairRows(limit);
+    r.rows.forEach(function (f) {
       var tr = el('tr', null, f.disagreement ? 'disagree' : '');
-      tr.setAttribute('data-flow', String(f.id));
+      if (f.block === undefined) tr.setAttribute('data-flow', String(f.row));
+      else tr.setAttribute('data-pair', f.block + ' ' + f.si + ' ' + f.di);
       tr.appendChild(el('td', label(f.src), 'mono'));
       tr.appendChild(el('td', label(f.dst) + (f.cross ? ' ⇄' : ''), 'mono'));
       data.layers.forEach(function (l) {
@@ -428,17 +579,18 @@ export const REPORT_JS = String.raw`
         tr.appendChild(el('td', v, !has || !f.layers[l] ? 'deny' : f.layers[l] !== f.effective ? 'differs' : ''));
       });
       tr.appendChild(el('td', f.effective || 'denied', f.effective ? '' : 'deny'));
-      tr.addEventListener('click', function () { explainFlow(f.id); document.getElementById('graph').scrollIntoView(); });
+      tr.addEventListener('click', function () { explainFlow(f); document.getElementById('graph').scrollIntoView(); });
       mbody.appendChild(tr);
     });
-    mcount.textContent = (drill ? groupLabel(drill[0]) + ' → ' + groupLabel(drill[1]) + ': ' : '') + rows.length + ' pair(s)' + (rows.length > limit ? ', showing ' + limit : '');
-    mmore.style.display = rows.length > limit ? '' : 'none';
+    mcount.textContent = (drill ? groupLabel(drill[0]) + ' → ' + groupLabel(drill[1]) + ' (' + CLASSES[drill[2]] + '): ' : '') + r.total + ' pair(s)' + (r.total > limit ? ', showing ' + limit : '');
+    mmore.style.display = r.total > limit ? '' : 'none';
   }
   mfilter.addEventListener('input', function () { limit = 200; renderMatrix(); });
   monly.addEventListener('change', function () { limit = 200; renderMatrix(); });
   mlevel.addEventListener('change', function () { limit = 200; drill = null; renderMatrix(); });
   mback.addEventListener('click', function () { limit = 200; drill = null; renderMatrix(); });
   mmore.addEventListener('click', function () { limit += 1000; renderMatrix(); });
+  window.bulkheadReport.matrixRows = pairRows;
   renderMatrix();
 
   show(hasView('full') ? 'full' : 'overview');

@@ -114,8 +114,9 @@ export function reportGraph(dagre: typeof Dagre): ReportGraph {
   // label widths: an average character, and labels clipped to a length
   const CHAR = 6.6;
   const MAX_LABEL = 48;
-  // at most this many edges per node are routed by dagre (see ROUTED_EDGES_PER_NODE in layout.ts)
+  // at most this many edges per node are routed by dagre, and at most ROUTED_MAX in all (see ROUTED_EDGES_PER_NODE and ROUTED_EDGES_MAX in layout.ts)
   const ROUTED = 3;
+  const ROUTED_MAX = 500;
   const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
   const clip = (text: string): string => (text.length > MAX_LABEL ? `${text.slice(0, MAX_LABEL - 1)}…` : text);
   const n1 = (x: number): string => (Math.round(x * 10) / 10).toString();
@@ -214,9 +215,13 @@ export function reportGraph(dagre: typeof Dagre): ReportGraph {
     };
   }
 
-  /** The edges dagre routes: all when few; else, per source node, those of most flows (ties by destination), within the budget. */
+  /**
+   * The edges dagre routes: all when few; else each source's heaviest edge (most flows, ties by
+   * destination), then each one's second heaviest, and so on, up to ROUTED per source, within
+   * the budget (ROUTED per node, at most ROUTED_MAX).
+   */
   function routedEdges(edges: readonly ViewEdge[], nodeCount: number): Set<ViewEdge> {
-    const budget = Math.max(ROUTED * nodeCount, 64);
+    const budget = Math.max(Math.min(ROUTED * nodeCount, ROUTED_MAX), 64);
     if (edges.length <= budget) return new Set(edges);
     const bySource = new Map<string, ViewEdge[]>();
     for (const e of edges) {
@@ -224,9 +229,13 @@ export function reportGraph(dagre: typeof Dagre): ReportGraph {
       if (list) list.push(e);
       else bySource.set(e.from, [e]);
     }
+    const lists = [...bySource.keys()].sort(cmp).map((k) => [...bySource.get(k)!].sort((a, b) => b.flows.length - a.flows.length || cmp(a.to, b.to)));
     const out = new Set<ViewEdge>();
-    for (const list of bySource.values()) {
-      for (const e of [...list].sort((a, b) => b.flows.length - a.flows.length || cmp(a.to, b.to)).slice(0, ROUTED)) out.add(e);
+    for (let k = 0; k < ROUTED; k++) {
+      for (const list of lists) {
+        if (out.size >= budget) return out;
+        if (k < list.length) out.add(list[k]);
+      }
     }
     return out;
   }

@@ -8,7 +8,7 @@ import { REPORT_CSS, REPORT_JS } from './client';
 import { dagreBrowserSource } from './dagre-source';
 import { escapeHtml as h, jsonForScript } from './escape';
 import { reportGraph } from './graph';
-import { ReportData } from './model';
+import { ReportData, ReportFlow } from './model';
 import { FULL_VIEW_LIMIT } from './views';
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], raw = false): string {
@@ -46,10 +46,21 @@ function verifySection(v: VerifyReport | undefined, source: ReportData['source']
  *   kind 0 workload, 1 platform, 2 external, 3 cloud endpoint; -1 for an absent field; group is an index into `groups`.
  * - `groups`: `[id, label, kind, levels[], clusters[]]`; kind 0 domain, 1 namespace, 2 external
  *   3 cloud network (members are the nodes naming the group).
- * - `flows`: `[src, dst, flags, effective, …one per layer of `layers`, ranges, breakGlass, explanation]`:
- *   src and dst are node indices; flags 1 cross-cluster, 2 external, 4 disagreement; the ports
- *   are string indices (-1: the layer runs in neither cluster of the pair); explanation is an
- *   index into `explanations` or -1.
+ * - `flows`: the rows of no block, in the model's order (by source, then destination),
+ *   `[src, dst, flags, effective, …one per layer of `layers`, ranges, breakGlass, explanation, gap]`:
+ *   src is the source's node index less the previous row's (rows are sorted by source, as the
+ *   nodes are), dst the destination's node index; flags 1 cross-cluster, 2 external, 4
+ *   disagreement; the ports are string indices (-1: the layer runs in neither cluster of the
+ *   pair); explanation is an index into `explanations` or -1; gap is how many rows of blocks the
+ *   model lists before this one since the previous (a row's index in the model's flows is the
+ *   previous one's plus 1 plus gap). Trailing fields at their default (-1, and 0 for gap) are left out.
+ * - `sets`: lists of node indices, ascending, deduplicated (blocks of one answer often share
+ *   their sources), each written as differences (the first index, then each one less the one before).
+ * - `blocks`: the rows said once as rectangles (`ReportBlock`), `[sources, destinations,
+ *   flags, …one per layer of `layers`, explanation]`: sources and destinations index `sets`;
+ *   flags and ports as for a flow (nothing is allowed together on a block's pairs); explanation
+ *   (or -1) is that of the block's first pair (its first source to its first destination). The
+ *   page lists a block's pairs itself, so the data grows with the blocks and not with their pairs.
  * - `explanations`: `[connection, allowed, sides]`, a side `[cluster, direction, layers]`, a layer
  *   `[layer, allowed, l7, reasons]`, each reason an index into `reasons`.
  * - `reasons`: `[effect, policy, rule, detail]`, deduplicated (a policy's default-deny reads the
@@ -81,6 +92,16 @@ export function pageData(data: ReportData): unknown {
     }
     return i;
   };
+  // the port texts first, most used first: a row names a handful of them several times over, by short indices
+  const uses = new Map<string, number>();
+  const count = (t: string | undefined): void => { if (t !== undefined) uses.set(t, (uses.get(t) ?? 0) + 1); };
+  for (const f of data.flows) {
+    if (f.block !== undefined && data.blocks[f.block] !== undefined) continue;
+    count(f.effective);
+    for (const l of data.layers) count(f.layers[l]);
+  }
+  for (const b of data.blocks) for (const l of data.layers) count(b.layers[l]);
+  [...uses.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).forEach(([t]) => intern(t));
   const groupIndex = new Map(data.groups.map((g, i) => [g.id, i]));
   const nodeIndex = new Map(data.nodes.map((n, i) => [n.id, i]));
   const KINDS = { workload: 0, platform: 1, external: 2, cloud: 3 } as const;
@@ -90,26 +111,57 @@ export function pageData(data: ReportData): unknown {
   ]);
   const groups = data.groups.map((g) => [intern(g.id), intern(g.label), GROUP_KINDS[g.kind], g.levels.map(intern), g.clusters.map(intern)]);
   const explanations: unknown[] = [];
-  const flows = data.flows.map((f) => {
-    let x = -1;
-    if (f.explanation) {
-      const e = f.explanation;
-      x = explanations.length;
-      explanations.push([intern(e.connection), e.allowed ? 1 : 0, e.sides.map((sd) => [intern(sd.cluster), intern(sd.direction), sd.layers.map((l) => [
-        intern(l.layer), l.allowed ? 1 : 0, l.l7 ? 1 : 0, l.reasons.map(reasonOf),
-      ])])]);
-    }
-    const flags = (f.cross ? 1 : 0) | (f.external ? 2 : 0) | (f.disagreement ? 4 : 0);
-    return [
-      nodeIndex.get(f.src) ?? -1, nodeIndex.get(f.dst) ?? -1, flags, intern(f.effective),
-      ...data.layers.map((l) => intern(f.layers[l])), intern(f.ranges), intern(f.breakGlass), x,
+  const explanationOf = (e: ReportFlow['explanation']): number => {
+    if (!e) return -1;
+    explanations.push([intern(e.connection), e.allowed ? 1 : 0, e.sides.map((sd) => [intern(sd.cluster), intern(sd.direction), sd.layers.map((l) => [
+      intern(l.layer), l.allowed ? 1 : 0, l.l7 ? 1 : 0, l.reasons.map(reasonOf),
+    ])])]);
+    return explanations.length - 1;
+  };
+  const flags = (f: { cross: boolean; external?: boolean; disagreement: boolean }): number => (f.cross ? 1 : 0) | (f.external ? 2 : 0) | (f.disagreement ? 4 : 0);
+  const flows: number[][] = [];
+  let lastSrc = 0;
+  let lastId = -1;
+  for (const f of data.flows) {
+    if (f.block !== undefined && data.blocks[f.block] !== undefined) continue;
+    const src = nodeIndex.get(f.src) ?? -1;
+    const t = [
+      src - lastSrc, nodeIndex.get(f.dst) ?? -1, flags(f), intern(f.effective),
+      ...data.layers.map((l) => intern(f.layers[l])), intern(f.ranges), intern(f.breakGlass), explanationOf(f.explanation), f.id - lastId - 1,
     ];
-  });
-  return { version: PAGE_DATA_VERSION, source: data.source, groupBy: data.groupBy, full: data.nodes.length <= FULL_VIEW_LIMIT, layers: data.layers, strings, nodes, groups, flows, explanations, reasons, unexplained: data.unexplained };
+    lastSrc = src;
+    lastId = f.id;
+    // trailing defaults left out: gap 0, then -1s down to the layers
+    if (t[t.length - 1] === 0) {
+      t.pop();
+      while (t.length > 4 + data.layers.length && t[t.length - 1] === -1) t.pop();
+    }
+    flows.push(t);
+  }
+  const sets: number[][] = [];
+  const setIndex = new Map<string, number>();
+  const setOf = (ids: readonly string[]): number => {
+    const members = ids.map((id) => nodeIndex.get(id) ?? -1).sort((a, b) => a - b);
+    const key = members.join(',');
+    let i = setIndex.get(key);
+    if (i === undefined) {
+      i = sets.length;
+      sets.push(members.map((m, k) => (k === 0 ? m : m - members[k - 1])));
+      setIndex.set(key, i);
+    }
+    return i;
+  };
+  const blocks = data.blocks.map((b) => [
+    setOf(b.sources), setOf(b.destinations), flags(b), ...data.layers.map((l) => intern(b.layers[l])), explanationOf(data.flows[b.sample]?.explanation),
+  ]);
+  return {
+    version: PAGE_DATA_VERSION, source: data.source, groupBy: data.groupBy, full: data.nodes.length <= FULL_VIEW_LIMIT, layers: data.layers,
+    strings, nodes, groups, flows, sets, blocks, explanations, reasons, unexplained: data.unexplained,
+  };
 }
 
 /** The version of {@link pageData}'s layout, read by the page's script. */
-export const PAGE_DATA_VERSION = 3;
+export const PAGE_DATA_VERSION = 5;
 
 function problemRows(ps: readonly Problem[]): string[][] {
   return ps.map((p) => [p.code, p.severity, p.path, p.message, p.fix]);
@@ -158,7 +210,7 @@ export function renderReportHtml(data: ReportData): string {
     `<div class="graph-wrap"><div id="graph-box"></div><div id="panel"><p class="small">Click an edge to see which policy and rule in each layer decides it; click a node for its flows.</p></div></div>`,
     '</section>',
     '<section id="matrix"><h2>Connectivity per layer, and effective</h2>',
-    '<p class="small">Every pair some layer allows something between. A row is marked where the layers consulted for the pair disagree; n/a: the layer runs in neither cluster of the pair. By group, a row counts the pairs of workloads between two groups that each layer allows something between: click it for those pairs. By workload, click a row for its explanation.</p>',
+    '<p class="small">Every pair some layer allows something between. A row is marked where the layers consulted for the pair disagree; n/a: the layer runs in neither cluster of the pair. By group, a row counts the pairs of workloads between two groups that get one class of answer (allowed or denied, the layers agreeing or not), with the ports of each layer when every pair has the same, else how many pairs it allows something on: click it for those pairs. By workload, click a row for its explanation; pairs that every layer answers alike are listed after the others.</p>',
     `<div class="toolbar"><select id="matrix-level"><option value="group"${data.flows.length > MATRIX_BY_WORKLOAD_LIMIT ? ' selected' : ''}>by group (${data.groupBy === 'domain' ? 'domain, else namespace' : 'namespace'})</option><option value="node"${data.flows.length > MATRIX_BY_WORKLOAD_LIMIT ? '' : ' selected'}>by workload</option></select><input type="search" id="matrix-filter" placeholder="filter by endpoint or group"><label><input type="checkbox" id="matrix-disagree"> disagreements only</label><button id="matrix-back" type="button" style="display:none">all pairs</button><span id="matrix-count" class="small"></span></div>`,
     `<table id="matrix-table"><thead><tr><th>source</th><th>destination</th>${layerHeads}<th>effective</th></tr></thead><tbody></tbody></table>`,
     '<button id="matrix-more" type="button">show more</button>',

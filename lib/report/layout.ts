@@ -67,6 +67,13 @@ export interface GraphView {
  */
 export const ROUTED_EDGES_PER_NODE = 3;
 
+/**
+ * At most this many edges of a view are routed by dagre in all: a large view (the overview of
+ * hundreds of groups) routes each node's heaviest edge first, then the next ones, within it.
+ * (The layout itself is {@link reportGraph}'s, which holds the same number.)
+ */
+export const ROUTED_EDGES_MAX = 500;
+
 /** An element as SVG text, every attribute and text escaped. */
 export function svgText(e: SvgElement): string {
   const attrs = e.attrs.map(([k, v]) => ` ${k}="${escapeHtml(v)}"`).join('');

@@ -355,6 +355,8 @@ interface Row {
   sample?: { src: string; dst: string; ports: PortSet; effective: boolean };
   /** For a pair of cloud endpoints: the endpoints, explained by the cloud layer. */
   cloudPair?: readonly [CloudEndpoint, CloudEndpoint, string];
+  /** For a cluster workload with security groups of its own and a cloud endpoint: the pair the aws layer judges, and the network. */
+  awsPair?: readonly [CloudEndpoint, CloudEndpoint, string];
 }
 
 function tierControls(t: PlanTier): Record<string, string> {
@@ -449,40 +451,74 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
     if (!layers.includes('aws')) layers.splice(order.filter((l) => layers.includes(l) || l === 'aws').indexOf('aws'), 0, 'aws');
   }
   const named = namedExternals(plan, input.resolved ?? {});
-  const nodeOf = (id: string): { node: string; cluster: string; range?: [number, number] } => {
+  // the IPv4 ranges of each cloud endpoint (a VM fleet's or a managed service's subnets): a
+  // cluster's answer for an address range within them is its answer for those endpoints
+  const cloudRanges = cloudEndpoints.map((e) => ({
+    e,
+    ranges: e.ranges.flatMap((c): (readonly [number, number])[] => {
+      try {
+        const p = parseCidr(c);
+        return p.family === 'ipv4' ? [[p.range[0], p.range[1]]] : [];
+      } catch {
+        return [];
+      }
+    }),
+  }));
+  /** The cloud endpoints whose subnets hold the whole range, the most specific ones (several when they share a subnet). */
+  const cloudOfRange = (range: readonly [number, number]): CloudEndpoint[] => {
+    let best = Infinity;
+    let out: CloudEndpoint[] = [];
+    for (const { e, ranges } of cloudRanges) {
+      for (const r of ranges) {
+        if (r[0] > range[0] || range[1] > r[1]) continue;
+        const size = r[1] - r[0];
+        if (size < best) { best = size; out = [e]; } else if (size === best && !out.includes(e)) out.push(e);
+      }
+    }
+    return out;
+  };
+  const nodesOf = (id: string): { node: string; cluster: string; range?: [number, number] }[] => {
     const { cluster, rest } = splitId(id);
     if (isExternalId(rest)) {
       const range = rangeOf(rest);
-      return { node: externalNodeOf(named, range), cluster, range };
+      const clouds = cloudOfRange(range);
+      if (clouds.length > 0) return clouds.map((e) => ({ node: e.id, cluster: networkOfCloud(e), range }));
+      return [{ node: externalNodeOf(named, range), cluster, range }];
     }
-    return { node: id, cluster };
+    return [{ node: id, cluster }];
   };
 
   // Rows: per-layer and effective connectivity, joined by node pair.
   const rows = new Map<string, Row>();
-  const rowOf = (c: AllowedConnection): Row => {
-    const s = nodeOf(c.src);
-    const d = nodeOf(c.dst);
-    const key = `${s.node}\u0000${d.node}`;
-    let row = rows.get(key);
-    if (!row) {
-      row = { src: s.node, dst: d.node, srcCluster: s.cluster, dstCluster: d.cluster, layers: new Map(), effective: PortSet.EMPTY, ranges: [] };
-      rows.set(key, row);
+  const rowsOf = (c: AllowedConnection): Row[] => {
+    const out: Row[] = [];
+    for (const s of nodesOf(c.src)) {
+      for (const d of nodesOf(c.dst)) {
+        const key = `${s.node}\u0000${d.node}`;
+        let row = rows.get(key);
+        if (!row) {
+          row = { src: s.node, dst: d.node, srcCluster: s.cluster, dstCluster: d.cluster, layers: new Map(), effective: PortSet.EMPTY, ranges: [] };
+          rows.set(key, row);
+        }
+        const r = s.range ?? d.range;
+        if (r) row.ranges.push(r);
+        out.push(row);
+      }
     }
-    const r = s.range ?? d.range;
-    if (r) row.ranges.push(r);
-    return row;
+    return out;
   };
   const { perLayer, effective } = connectivityOf(multi, layers, present);
   for (const c of perLayer) {
-    const row = rowOf(c);
-    row.layers.set(c.layer, (row.layers.get(c.layer) ?? PortSet.EMPTY).union(c.ports));
-    if (!row.sample) row.sample = { src: c.src, dst: c.dst, ports: c.ports, effective: false };
+    for (const row of rowsOf(c)) {
+      row.layers.set(c.layer, (row.layers.get(c.layer) ?? PortSet.EMPTY).union(c.ports));
+      if (!row.sample) row.sample = { src: c.src, dst: c.dst, ports: c.ports, effective: false };
+    }
   }
   for (const c of effective) {
-    const row = rowOf(c);
-    row.effective = row.effective.union(c.ports);
-    if (!row.sample || !row.sample.effective) row.sample = { src: c.src, dst: c.dst, ports: c.ports, effective: true };
+    for (const row of rowsOf(c)) {
+      row.effective = row.effective.union(c.ports);
+      if (!row.sample || !row.sample.effective) row.sample = { src: c.src, dst: c.dst, ports: c.ports, effective: true };
+    }
   }
   for (const a of cloudEndpoints) {
     for (const b of cloudEndpoints) {
@@ -494,6 +530,46 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
       rows.set(key, { src: a.id, dst: b.id, srcCluster: networkOfCloud(a), dstCluster: networkOfCloud(b), layers: new Map([['aws', ports]]), effective: ports, ranges: [], cloudPair: [a, b, networkOfCloud(a)] });
     }
   }
+  // Between a cluster workload and a cloud endpoint: the cluster's layers judged the endpoint's
+  // addresses (above); the aws layer judges the pair when the workload is a member of security
+  // groups (its pods have their own, `bulkhead.io/members`), and both must allow a port. For a
+  // workload without groups of its own the aws layer is not consulted: which addresses its
+  // traffic carries depends on the network plugin.
+  const workloadNode = new Map<string, string>();
+  for (const n of nodes.values()) {
+    if (n.kind === 'cloud' || n.cluster === undefined) continue;
+    const { namespace, name } = workloadParts(splitId(n.id).rest);
+    workloadNode.set(`${n.cluster}/${namespace}/${name}`, n.id);
+  }
+  const members = (input.cloud?.endpoints ?? []).filter((e) => !e.id.startsWith('cloud:') && workloadNode.has(e.id));
+  const memberNodes = new Set(members.map((m) => workloadNode.get(m.id)!));
+  const cloudIds = new Set(cloudEndpoints.map((e) => e.id));
+  for (const m of members) {
+    const node = workloadNode.get(m.id)!;
+    const cluster = splitId(node).cluster;
+    for (const c of cloudEndpoints) {
+      for (const [a, b, src, dst, srcCluster, dstCluster] of [[m, c, node, c.id, cluster, networkOfCloud(c)], [c, m, c.id, node, networkOfCloud(c), cluster]] as const) {
+        const ports = input.cloud!.allowedPorts(a, b);
+        const key = `${src}\u0000${dst}`;
+        let row = rows.get(key);
+        if (!row && ports.isEmpty()) continue;
+        if (!row) {
+          row = { src, dst, srcCluster, dstCluster, layers: new Map(), effective: PortSet.EMPTY, ranges: [] };
+          rows.set(key, row);
+        }
+        row.layers.set('aws', ports);
+        row.effective = row.effective.intersect(ports);
+        row.awsPair = [a, b, networkOfCloud(c)];
+      }
+    }
+  }
+  // the layers consulted for a row: those of its ends' clusters (a cloud endpoint's network runs aws), but aws only for a member
+  const consultedOf = (r: Row): AnalysisLayer[] => {
+    const a = present.get(r.srcCluster) ?? [];
+    const b = present.get(r.dstCluster) ?? [];
+    const mixed = (cloudIds.has(r.src) && !cloudIds.has(r.dst) && !memberNodes.has(r.dst)) || (cloudIds.has(r.dst) && !cloudIds.has(r.src) && !memberNodes.has(r.src));
+    return layers.filter((l) => (a.includes(l) || b.includes(l)) && !(mixed && l === 'aws'));
+  };
 
   // Break-glass flows of the plan, by node pair.
   const grantOfPair = new Map<string, string>();
@@ -513,12 +589,6 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
   }
 
   const sortedRows = [...rows.entries()].sort((a, b) => cmp(a[1].src, b[1].src) || cmp(a[1].dst, b[1].dst)).map(([k, r]) => ({ key: k, row: r }));
-  // Explanations: effective flows first, then the disagreements, up to the limit.
-  const consultedOf = (r: Row): AnalysisLayer[] => {
-    const a = present.get(r.srcCluster) ?? [];
-    const b = present.get(r.dstCluster) ?? [];
-    return layers.filter((l) => a.includes(l) || b.includes(l));
-  };
   // decided once per row: the explanations' order and the rows both read it
   const disagreement = new Map<Row, boolean>(sortedRows.map((x) => [x.row, disagreeing(consultedOf(x.row), x.row.layers)]));
   const disagrees = (r: Row): boolean => disagreement.get(r) === true;
@@ -538,7 +608,7 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
   {
     const byAnswer = new Map<string, Map<string, string[]>>();
     for (const { key, row } of sortedRows) {
-      if (!row.effective.isEmpty() || row.ranges.length > 0 || row.cloudPair || grantOfPair.has(key) || row.src.startsWith('ext:') || row.dst.startsWith('ext:')) continue;
+      if (!row.effective.isEmpty() || row.ranges.length > 0 || row.cloudPair || row.awsPair || grantOfPair.has(key) || row.src.startsWith('ext:') || row.dst.startsWith('ext:')) continue;
       const t = texts.get(row)!;
       const answer = `${row.srcCluster !== row.dstCluster ? 1 : 0}\u0000${layers.map((l) => (l in t ? `${l}=${t[l]}` : '')).join('\u0000')}`;
       let byDst = byAnswer.get(answer);
@@ -580,7 +650,7 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
   ];
   const explanations = new Map<string, ReportExplanation>();
   for (const { key, row } of explainOrder.slice(0, maxExplanations)) {
-    const e = row.cloudPair ? explainCloudRow(input.cloud!, row) : explainRow(multi, row);
+    const e = row.cloudPair ? explainCloudRow(input.cloud!, row) : row.awsPair ? explainMemberRow(multi, input.cloud!, row) : explainRow(multi, row);
     if (e) explanations.set(key, e);
   }
 
@@ -669,7 +739,7 @@ export function disagreeing(layers: readonly AnalysisLayer[], ports: ReadonlyMap
 }
 
 /** A connection one layer allows. */
-type LayerConnection = AllowedConnection & { readonly layer: AnalysisLayer };
+export type LayerConnection = AllowedConnection & { readonly layer: AnalysisLayer };
 
 /**
  * What each layer allows, within the protocols it enforces ({@link enforcedScope}), and what
@@ -679,9 +749,19 @@ type LayerConnection = AllowedConnection & { readonly layer: AnalysisLayer };
  * {@link MultiClusterAnalysis.sideMatrix}) and serves both the layer's row and the effective
  * one. A layer with a narrower scope (Istio: TCP) is listed across clusters only for the pairs
  * another layer allows something between: it would otherwise list nearly every pair for the
- * protocols it leaves to the network layers.
+ * protocols it leaves to the network layers. The pairs in question narrow side by side: a wide
+ * layer's later sides, and the narrow layers, are asked only about the pairs its earlier sides
+ * allow something on.
+ *
+ * @param multi the analysis
+ * @param layers the layers, in report order
+ * @param present the layers each cluster runs
+ * @param exhaustive judge every pair of every couple of clusters with each wide layer's sides
+ *   (the reference the narrowing is tested against; it gives the same connections)
  */
-function connectivityOf(multi: MultiClusterAnalysis, layers: readonly AnalysisLayer[], present: ReadonlyMap<string, readonly AnalysisLayer[]>): { perLayer: LayerConnection[]; effective: AllowedConnection[] } {
+export function connectivityOf(
+  multi: MultiClusterAnalysis, layers: readonly AnalysisLayer[], present: ReadonlyMap<string, readonly AnalysisLayer[]>, exhaustive = false,
+): { perLayer: LayerConnection[]; effective: AllowedConnection[] } {
   const perLayer: LayerConnection[] = [];
   const effective: AllowedConnection[] = [];
   const runs = (cluster: string, layer: AnalysisLayer): boolean => (present.get(cluster) ?? []).includes(layer);
@@ -714,12 +794,22 @@ function connectivityOf(multi: MultiClusterAnalysis, layers: readonly AnalysisLa
       const asCandidates = (p: Pairs): CandidatePairs | undefined => (p ? { sourcesOf: (dst) => p[dst] } : undefined);
       // one layer's sides, each bulk query asked only about the pairs the sides before it left
       // (the egress side: A runs it; the ingress side: B runs it); the pairs it may allow
-      const sidesOf = (layer: AnalysisLayer, within: Pairs): { sides: SideMatrix[]; pairs: Pairs } => {
+      // the pairs a side without a bulk answer allows something on, among those still in question
+      const nonEmptyOf = (m: SideMatrix, within: Pairs): number[][] => {
+        const by: number[][] = Array.from({ length: nd }, () => []);
+        if (within) within.forEach((ss, j) => { for (const i of ss) if (!m(i, j).isEmpty()) by[j].push(i); });
+        else for (let j = 0; j < nd; j++) for (let i = 0; i < srcs.length; i++) if (!m(i, j).isEmpty()) by[j].push(i);
+        return by;
+      };
+      // (a side that sees the peers by address answers per workload, cheaply: asking it about every
+      // pair leaves the later sides, and the narrow layers, only the pairs it allows something on)
+      const sidesOf = (layer: AnalysisLayer, within: Pairs, narrowing: boolean): { sides: SideMatrix[]; pairs: Pairs } => {
         const sides: SideMatrix[] = [];
         let pairs = within;
         const add = (m: SideMatrix): void => {
           sides.push(m);
           if (m.nonEmpty) pairs = fromKeys(m.nonEmpty, pairs);
+          else if (narrowing && !exhaustive) pairs = nonEmptyOf(m, pairs);
         };
         for (const sim of multi.consulted(A, layer)) add(multi.sideMatrix(sim, 'egress', A, srcs, B, dsts, undefined, asCandidates(pairs)));
         for (const sim of multi.consulted(B, layer)) add(multi.sideMatrix(sim, 'ingress', A, srcs, B, dsts, undefined, asCandidates(pairs)));
@@ -733,7 +823,7 @@ function connectivityOf(multi: MultiClusterAnalysis, layers: readonly AnalysisLa
         }
         return ports;
       };
-      const wideSides = wide.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, ...sidesOf(l, undefined) }));
+      const wideSides = wide.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, ...sidesOf(l, undefined, true) }));
       // a row needs some wide layer to allow something: the union of their pairs (every pair when one of them cannot say)
       let rows: Pairs = wideSides.length === 0 || wideSides.some((w) => w.pairs === undefined) ? undefined : Array.from({ length: nd }, () => []);
       if (rows) {
@@ -741,7 +831,7 @@ function connectivityOf(multi: MultiClusterAnalysis, layers: readonly AnalysisLa
         for (const w of wideSides) w.pairs!.forEach((ss, j) => { for (const i of ss) union[j].add(i); });
         rows = union.map((u) => [...u].sort((x, y) => x - y));
       }
-      const narrowSides = narrow.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, sides: sidesOf(l, rows).sides, scope: enforcedScope(l) }));
+      const narrowSides = narrow.filter((l) => runs(A, l) || runs(B, l)).map((l) => ({ layer: l, sides: sidesOf(l, rows, false).sides, scope: enforcedScope(l) }));
       const visit = (i: number, j: number): void => {
         // most pairs have nothing allowed by any wide layer: nothing is built for them
         let hits: [AnalysisLayer, PortSet][] | undefined;
@@ -818,6 +908,39 @@ function explainCloudRow(cloud: CloudLayer, row: Row): ReportExplanation | undef
     connection: `${port.protocol}/${port.port} from ${a.id} to ${b.id}`,
     allowed: v.allowed,
     sides: [{ cluster: network, direction: 'local', layers: [{ layer: v.layer, allowed: v.allowed, reasons: v.reasons.map((r) => ({ ...r })) }] }],
+  };
+}
+
+/**
+ * The explanation of a row between a cluster workload with groups of its own and a cloud
+ * endpoint: the cluster's layers on the endpoint's address (when they allow something), then
+ * the aws layer on the pair.
+ */
+function explainMemberRow(multi: MultiClusterAnalysis, cloud: CloudLayer, row: Row): ReportExplanation | undefined {
+  const [a, b, network] = row.awsPair!;
+  const aws = row.layers.get('aws') ?? PortSet.EMPTY;
+  const port = representativePort(!row.effective.isEmpty() ? row.effective : !aws.isEmpty() ? aws : row.sample?.ports ?? PortSet.EMPTY);
+  if (!port) return undefined;
+  const v = cloud.explain(a, b, { protocol: port.protocol, port: port.port });
+  const awsSide = { cluster: network, direction: 'local', layers: [{ layer: v.layer, allowed: v.allowed, reasons: v.reasons.map((r) => ({ ...r })) }] };
+  // the cluster's side: its layers on the cloud endpoint's address (its stand-in inside its subnets)
+  const workload = a.id.startsWith('cloud:') ? row.dst : row.src;
+  const other = a.id.startsWith('cloud:') ? a : b;
+  const address = other.ipv4 !== undefined ? `${splitId(workload).cluster}:${other.ipv4}` : undefined;
+  let cluster: ReportExplanation | undefined;
+  if (address !== undefined) {
+    try {
+      const e = workload === row.src ? multi.explain(workload, address, { protocol: port.protocol, port: port.port }) : multi.explain(address, workload, { protocol: port.protocol, port: port.port });
+      cluster = { connection: '', allowed: e.allowed, sides: e.sides.map((s) => ({ cluster: s.cluster, direction: s.direction, layers: s.layers.map((l) => ({ layer: l.layer, allowed: l.allowed, ...(l.l7Restricted ? { l7: true } : {}), reasons: l.reasons.map((r) => ({ ...r })) })) })) };
+    } catch {
+      cluster = undefined;
+    }
+  }
+  return {
+    connection: `${port.protocol}/${port.port} from ${row.src} to ${row.dst}`,
+    // without the cluster's explanation (the endpoint has no IPv4 address), what its layers allow together says it
+    allowed: v.allowed && (cluster ? cluster.allowed : !row.effective.isEmpty()),
+    sides: [...(cluster?.sides ?? []), awsSide],
   };
 }
 

@@ -1,5 +1,5 @@
 /** The dagre layout as SVG: every node and edge drawn, input text escaped, deterministic. */
-import { layoutSvg, GraphView, ROUTED_EDGES_PER_NODE } from '../../lib/report/layout';
+import { layoutSvg, GraphView, ROUTED_EDGES_MAX, ROUTED_EDGES_PER_NODE } from '../../lib/report/layout';
 
 const view: GraphView = {
   nodes: [
@@ -65,4 +65,22 @@ test('a dense view (every node talks to every other): every edge is still drawn,
   expect(paths).toHaveLength(dense.edges.length);
   expect(paths.filter((p) => (p.match(/L/g) ?? []).length === 1).length).toBeGreaterThan(0);
   expect(layoutSvg({ nodes: [...dense.nodes].reverse(), edges: [...dense.edges].reverse() })).toBe(svg);
+});
+
+test('a large view routes at most ROUTED_EDGES_MAX edges, every source\'s heaviest first; every edge is drawn', () => {
+  const ids = Array.from({ length: 260 }, (_, i) => `n${String(i).padStart(3, '0')}`);
+  // each node to the next four, the first of them heaviest
+  const edges = ids.flatMap((a, i) => [1, 2, 3, 4].map((k) => ({ from: a, to: ids[(i + k) % ids.length], flows: Array.from({ length: 5 - k }, (_, x) => i * 10 + x), classes: [] })));
+  const big: GraphView = { nodes: ids.map((id) => ({ id, label: id, classes: [], data: { node: id } })), edges };
+  expect(ROUTED_EDGES_PER_NODE * ids.length).toBeGreaterThan(ROUTED_EDGES_MAX);
+  const svg = layoutSvg(big);
+  const paths = [...svg.matchAll(/<g class="edge" data-from="([^"]+)" data-to="([^"]+)"><title>[^<]*<\/title><path class="hit" d="(M[\d.,L-]+)"/g)];
+  expect(paths).toHaveLength(edges.length);
+  // a straight edge has two points; a routed one more
+  const routed = paths.filter((p) => (p[3].match(/L/g) ?? []).length > 1);
+  expect(routed.length).toBeLessThanOrEqual(ROUTED_EDGES_MAX);
+  expect(routed.length).toBeGreaterThan(ids.length / 2);
+  const next = (from: string): string => ids[(ids.indexOf(from) + 1) % ids.length];
+  // what is routed is first each node's heaviest edge (to the next node)
+  expect(routed.filter((p) => p[2] !== next(p[1])).length).toBeLessThanOrEqual(ROUTED_EDGES_MAX - ids.length);
 });

@@ -8,8 +8,9 @@ import { declareShop, EXAMPLE_NOW } from '../../examples/ecommerce/declaration';
 import { PortSet } from '../../lib/analysis/portset';
 import { AnalysisLayer } from '../../lib/analysis/types';
 import { disagreeing, durationText, enforcedScope, representativePort } from '../../lib/report/model';
-import { pageData, ReportData, reportOfTopology } from '../../lib/report';
+import { overviewView, pageData, ReportData, reportOfTopology } from '../../lib/report';
 import { Port } from '../../lib/core/port';
+import { verify } from '../../lib/verify';
 import { LAYERS } from '../../lib/core/layers';
 import { Cluster } from '../../lib/model/cluster';
 import { Workload } from '../../lib/model/workload';
@@ -110,6 +111,10 @@ test('grants, tiers, acknowledged warnings and verify', () => {
   expect(data.verify?.layers.map((l) => `${l.cluster} ${l.layer}`)).toEqual(expect.arrayContaining(['eks-prod kubernetes', 'eks-prod cilium', 'eks-prod istio', 'gke-analytics istio']));
 });
 
+test('verify\'s result is that of verify on the topology (the report hands it the synthesis it analysed)', () => {
+  expect(data.verify).toEqual(verify(declareShop(undefined).topology, { now: EXAMPLE_NOW }));
+});
+
 test('representativePort: TCP first, then UDP, then SCTP, lowest port', () => {
   expect(representativePort(PortSet.of('UDP', 53).union(PortSet.of('TCP', 8080, 8081)))).toEqual({ protocol: 'TCP', port: 8080 });
   expect(representativePort(PortSet.of('SCTP', 7).union(PortSet.of('UDP', 53)))).toEqual({ protocol: 'UDP', port: 53 });
@@ -139,8 +144,11 @@ describe('a declaration with a cloud network: the aws security-group layer', () 
     const eks = new Cluster(b.topo, 'eks2', { cloud: 'aws', region: 'eu-west-1', podCidrs: ['10.0.128.0/17'], layers: [...LAYERS], network: vpc });
     const erp = vm(b.topo, 'erp', vpc);
     const db = managed(b.topo, 'orders-db', vpc);
-    new Workload(b.topo, 'api', { cluster: eks, namespace: 'orders', securityGroup: true, ports: { http: Port.tcp(8080) } });
+    const api = new Workload(b.topo, 'api', { cluster: eks, namespace: 'orders', securityGroup: true, ports: { http: Port.tcp(8080) } });
     erp.allowTo(db, Port.POSTGRES);
+    // a workload with groups of its own to a managed service; one without (its cluster has no network) to a VM fleet
+    api.allowTo(db, Port.POSTGRES);
+    b.web.allowTo(erp, Port.named('https'));
     return reportOfTopology(b.topo, { clock: NOW });
   })();
 
@@ -162,6 +170,35 @@ describe('a declaration with a cloud network: the aws security-group layer', () 
     // the page holds them
     const page = pageData(cloudData) as { nodes: number[][]; strings: string[] };
     expect(page.nodes.filter((n) => n[2] === 3).map((n) => page.strings[n[0]])).toEqual(['cloud:vpc/erp', 'cloud:vpc/orders-db']);
+  });
+
+  test('a cluster workload and a cloud endpoint: the cluster\'s layers on the endpoint\'s subnet, and aws when the workload has groups of its own', () => {
+    const member = cloudData.flows.find((x) => x.src === 'eks2:orders/api[Deployment]' && x.dst === 'cloud:vpc/orders-db')!;
+    expect(member).toMatchObject({ layers: { kubernetes: 'TCP 5432', cilium: 'TCP 5432', istio: 'TCP 5432', aws: 'TCP 5432' }, effective: 'TCP 5432', disagreement: false, cross: true, external: false });
+    // explained on both: the cluster's layers on the service's address, then its groups
+    expect(member.explanation?.allowed).toBe(true);
+    expect(member.explanation?.sides.map((x) => [x.cluster, x.layers.map((l) => l.layer)])).toEqual([['eks2', ['kubernetes', 'cilium', 'istio']], ['vpc', ['aws']]]);
+    // the other cluster is in no network: its pods have no groups, so aws is not consulted
+    const plain = cloudData.flows.find((x) => x.src === 'eks:shop/web[Deployment]' && x.dst === 'cloud:vpc/erp')!;
+    expect(plain).toMatchObject({ effective: 'TCP 443', ranges: '10.0.32.0-10.0.47.255' });
+    expect(Object.keys(plain.layers)).toEqual(['kubernetes', 'cilium', 'istio']);
+    // no row goes to the outside for the endpoints' subnets: they are the endpoints' rows
+    expect(cloudData.flows.filter((x) => x.src === 'eks:shop/web[Deployment]' && x.dst.startsWith('ext:') && x.effective === 'TCP 443')).toEqual([]);
+  });
+
+  test('what the aws layer denies, a member\'s row does not allow', () => {
+    // the managed service opens no connection: its groups allow nothing out, whatever the cluster admits
+    const back = cloudData.flows.find((x) => x.src === 'cloud:vpc/orders-db' && x.dst === 'eks2:orders/api[Deployment]');
+    if (back) {
+      expect(back.layers.aws).toBe('');
+      expect(back.effective).toBe('');
+    }
+    for (const f of cloudData.flows) if (f.layers.aws === '') expect(f.effective).toBe('');
+  });
+
+  test('the graph draws the edges between workloads and cloud endpoints', () => {
+    const edges = overviewView(cloudData).edges.map((e) => `${e.from} -> ${e.to}`);
+    expect(edges).toEqual(expect.arrayContaining(['ns:eks2/orders -> network:vpc', 'ns:eks/shop -> network:vpc']));
   });
 
   test('verify judges the network\'s aws layer', () => {
