@@ -1220,24 +1220,38 @@ function crossClusterChecks(ctx: RunContext, runs: readonly ClusterRun[], notes:
     PortSet.unionAll([...peers.get(key) ?? []].filter((k) => others.has(k)).map((k) => declared.get(pairKey(k)) ?? PortSet.EMPTY));
   const podsIds = new Map(runs.map((r) => [r.cluster.name, `${r.cluster.name}:pods[${multi.remoteAddress(r.cluster.name).id}]`]));
   const podsId = (cluster: string): string => podsIds.get(cluster)!;
+  const managedOf = new Map(runs.map((r) => [r, managed(r)]));
+  // Each layer of each cluster is asked once per direction, about every other cluster together.
+  const matrices = new Map<string, Map<string, SideMatrix>>();
+  const matrixOf = (r: ClusterRun, layer: AnalysisLayer, direction: 'egress' | 'ingress', peer: string): SideMatrix => {
+    const k = `${r.cluster.name}\u0000${layer}\u0000${direction}`;
+    let byPeer = matrices.get(k);
+    if (!byPeer) {
+      const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
+      const peers = runs.filter((x) => x !== r && managedOf.get(x)!.length > 0).map((x) => ({ cluster: x.cluster.name, workloads: managedOf.get(x)!.map((m) => m.w) }));
+      const list = multi.sideMatrices(r.analysis.simulator(layer), direction, r.cluster.name, managedOf.get(r)!.map((m) => m.w), peers, scope);
+      byPeer = new Map(peers.map((x, i) => [x.cluster, list[i]]));
+      matrices.set(k, byPeer);
+    }
+    return byPeer.get(peer)!;
+  };
   for (const a of runs) {
     const A = a.cluster.name;
-    const sources = managed(a);
+    const sources = managedOf.get(a)!;
     for (const b of runs) {
       const B = b.cluster.name;
       if (a === b) continue;
-      const dests = managed(b);
+      const dests = managedOf.get(b)!;
       if (sources.length === 0 || dests.length === 0) continue;
       const tdA = multi.trustDomainOf(A);
       const tdB = multi.trustDomainOf(B);
       // the source's side: A's egress layers
       for (const layer of a.judged) {
-        const sim = a.analysis.simulator(layer);
         const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
         const view = multi.viewOf(layer, A, B, 'egress');
         const e = entry(A, layer);
         const at = { cluster: A, layer, direction: 'egress' as const, peer: B, view };
-        const matrix = multi.sideMatrix(sim, 'egress', A, sources.map((x) => x.w), B, dests.map((x) => x.w), scope);
+        const matrix = matrixOf(a, layer, 'egress', B);
         for (const [i, s] of sources.entries()) {
           if (view === 'identity') {
             // only pairs declared or allowed can differ (Istio's source side: declared ones, missing allows only)
@@ -1259,12 +1273,11 @@ function crossClusterChecks(ctx: RunContext, runs: readonly ClusterRun[], notes:
       }
       // the destination's side: B's ingress layers
       for (const layer of b.judged) {
-        const sim = b.analysis.simulator(layer);
         const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
         const view = multi.viewOf(layer, B, A, 'ingress');
         const e = entry(B, layer);
         const at = { cluster: B, layer, direction: 'ingress' as const, peer: A, view };
-        const matrix = multi.sideMatrix(sim, 'ingress', A, sources.map((x) => x.w), B, dests.map((x) => x.w), scope);
+        const matrix = matrixOf(b, layer, 'ingress', A);
         for (const [j, d] of dests.entries()) {
           if (view === 'identity') {
             e.pairs += sources.length;

@@ -303,6 +303,51 @@ describe('verify (sparse) agrees with a dense pair-by-pair reference', () => {
     expect(compared).toBeGreaterThan(0);
   });
 
+  test('the side matrices of one layer toward every other cluster at once equal those asked cluster by cluster', () => {
+    let allowed = 0;
+    fc.assert(fc.property(
+      fc.record({ seed: fc.integer({ min: 1, max: 1000 }), workloads: fc.integer({ min: 12, max: 30 }), trustDomains: fc.constantFrom('shared' as const, 'per-cluster' as const) }),
+      fc.array(arbMutation, { maxLength: 3 }),
+      fc.boolean(),
+      ({ seed, workloads, trustDomains }, mutations, unfederate) => {
+        const { topology } = generateTopology(undefined, { workloads, seed, clusters: 3, trustDomains });
+        let s = mutations.reduce(apply, synthesize(topology));
+        // a cluster that no longer trusts the other trust domains: Istio refuses their peers
+        if (unfederate) s = mutated(s, busy(s)[0] ?? 0, (ms) => ms.filter((m) => m.kind !== 'ClusterFederatedTrustDomain'));
+        const runs = s.clusters.map((c) => {
+          const loaded = loadWithEndpoints(s.plan, c.cluster, c.manifests);
+          const analysis = Analysis.of(loaded, { trustDomain: c.cluster.trustDomain, clusterName: c.cluster.ciliumClusterName, podCidrs: c.cluster.podCidrs });
+          return { c, analysis, workloads: loaded.workloads.filter((w) => entityOf(s.plan, c.cluster, w)?.managed) };
+        });
+        const multi = MultiClusterAnalysis.fromAnalyses(runs.map((r) => ({ facts: clusterFactsOf(s.plan, r.c.cluster), analysis: r.analysis })));
+        for (const r of runs) {
+          const home = r.c.cluster.name;
+          const peers = runs.filter((x) => x !== r).map((x) => ({ cluster: x.c.cluster.name, workloads: x.workloads }));
+          for (const sim of r.analysis.simulators.filter((x) => x.present && !x.cloud)) {
+            for (const direction of ['egress', 'ingress'] as const) {
+              const scope = sim.layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
+              const together = multi.sideMatrices(sim, direction, home, r.workloads, peers, scope);
+              peers.forEach((p, k) => {
+                const [src, srcs, dst, dsts] = direction === 'egress' ? [home, r.workloads, p.cluster, p.workloads] : [p.cluster, p.workloads, home, r.workloads];
+                const alone = multi.sideMatrix(sim, direction, src, srcs, dst, dsts, scope);
+                const m = together[k];
+                const listed = m.nonEmpty ? new Set(m.nonEmpty) : undefined;
+                srcs.forEach((_, i) => dsts.forEach((_, j) => {
+                  const want = scope.intersect(alone(i, j));
+                  const got = scope.intersect(m(i, j));
+                  expect(`${sim.layer} ${direction} ${src}->${dst} ${i},${j}: ${got.toString()}`).toBe(`${sim.layer} ${direction} ${src}->${dst} ${i},${j}: ${want.toString()}`);
+                  if (listed && !listed.has(i * dsts.length + j)) expect(got.isEmpty()).toBe(true);
+                  if (!got.isEmpty()) allowed++;
+                }));
+              });
+            }
+          }
+        }
+      },
+    ), { numRuns: 8 });
+    expect(allowed).toBeGreaterThan(0);
+  });
+
   test('the generated declarations themselves verify exact or approximate, with no finding, in both', () => {
     for (const seed of [1, 2]) {
       const s = synthesize(generateTopology(undefined, { workloads: 30, seed }).topology);
