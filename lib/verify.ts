@@ -405,6 +405,8 @@ function verifyCluster(ctx: RunContext, cluster: PlanCluster, manifests: readonl
   const results: VerifyLayerResult[] = [];
   const judged = [...new Set(cluster.layers.map((l) => judgedBy(l)).filter((l): l is AnalysisLayer => l !== undefined))];
   const W = workloads.length;
+  const managed = entityAt.filter((e) => e?.managed).length;
+  const unmanaged = entityAt.filter((e) => e && !e.managed).length;
   for (const layer of judged) {
     // Istio authorizes TCP only (sidecars do not intercept UDP or SCTP): judge it on TCP.
     const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
@@ -447,14 +449,25 @@ function verifyCluster(ctx: RunContext, cluster: PlanCluster, manifests: readonl
       if (over !== undefined) findings.push({ cluster: cluster.name, layer, kind: 'over-permissive', src, dst, ports: over });
       if (missing !== undefined) findings.push({ cluster: cluster.name, layer, kind: 'missing', src, dst, ports: missing });
     };
+    // the declared ports of each pair of endpoint indices (i * W + j); those the layer's answer does not hold are left at the end
+    const declaredPairs = new Map<number, PortSet>();
+    for (const [sk, row] of wanted) {
+      const srcs = members.get(sk);
+      if (!srcs) continue;
+      for (const [dk, ports] of row) {
+        for (const d of members.get(dk) ?? []) for (const i of srcs) declaredPairs.set(i * W + d, ports);
+      }
+    }
+    const canonical = new Map<PortSet, PortSet>();
     const answer = analysis.layerPairs(layer, scope);
-    const seen = new Set<number>();
     for (const p of answer.pairs) {
       if (p.src < W && p.dst < W) {
-        seen.add(p.src * W + p.dst);
-        const se = entityAt[p.src];
-        const de = entityAt[p.dst];
-        compare(p.src, p.dst, (se && de ? wanted.get(se.key)?.get(de.key) : undefined) ?? PortSet.EMPTY, ctx.canonical(p.ports));
+        const k = p.src * W + p.dst;
+        const declared = declaredPairs.get(k);
+        if (declared !== undefined) declaredPairs.delete(k);
+        let given = canonical.get(p.ports);
+        if (given === undefined) canonical.set(p.ports, (given = ctx.canonical(p.ports)));
+        compare(p.src, p.dst, declared ?? PortSet.EMPTY, given);
         continue;
       }
       const s = answer.sources[p.src];
@@ -462,17 +475,7 @@ function verifyCluster(ctx: RunContext, cluster: PlanCluster, manifests: readonl
       if (d.type === 'external') push(toAddresses, s.id, { range: [d.first, d.last], ports: p.ports });
       if (s.type === 'external') push(fromAddresses, d.id, { range: [s.first, s.last], ports: p.ports });
     }
-    for (const [sk, row] of wanted) {
-      const srcs = members.get(sk);
-      if (!srcs) continue;
-      for (const [dk, ports] of row) {
-        for (const d of members.get(dk) ?? []) {
-          for (const i of srcs) if (!seen.has(i * W + d)) compare(i, d, ports, PortSet.EMPTY);
-        }
-      }
-    }
-    const managed = loaded.workloads.filter((w) => entityOf.get(w.id)?.managed).length;
-    const unmanaged = loaded.workloads.filter((w) => entityOf.get(w.id) && !entityOf.get(w.id)?.managed).length;
+    for (const [k, ports] of declaredPairs) compare(Math.floor(k / W), k % W, ports, PortSet.EMPTY);
     const pairs = managed * (managed - 1) + (layer === 'istio' ? 1 : 2) * managed * unmanaged;
     const allowed = { to: toAddresses, from: fromAddresses };
     const ext = externalChecks(plan, cluster, layer, scope, analysis, loaded.workloads, entityOf, allowed, notes);
