@@ -9,7 +9,7 @@ import { ArgCheck, isRecord } from './core/entry';
 import { cmp } from './core/errors';
 import { Interval, mergeIntervals, subtractIntervals } from './core/intervals';
 import { formatIpv4, Ipv4Range, parseCidr, parseIpv4 } from './analysis/ipv4';
-import { Analysis, AnalysisLayer, LoadedManifests, loadObjects, PortSet, WorkloadEndpoint } from './analysis';
+import { Analysis, AnalysisLayer, Endpoint, LoadedManifests, loadObjects, PortSet, WorkloadEndpoint } from './analysis';
 import { verifyAws } from './analysis/verify-aws';
 import { clusterFactsOf } from './analysis/cluster-facts';
 import { WORKLOAD_KINDS } from './analysis/loader';
@@ -167,6 +167,9 @@ export interface VerifyOptions {
 }
 
 
+/** No ports (one object, so that its port set is found once). */
+const NO_PORTS: readonly PlanPort[] = [];
+
 /** Address that FQDN externals are resolved to for the check (TEST-NET-3, RFC 5737). */
 const FQDN_TEST_BASE = [203, 0, 113];
 
@@ -239,8 +242,9 @@ function verifyChecked(synthesis: Synthesis, options: Pick<VerifyOptions, 'objec
   check.throwIfAny(fn);
   const layers: VerifyLayerResult[] = [];
   const notes = new Set<string>();
-  const runs = synthesis.clusters.map((c) => verifyCluster(synthesis.plan, c.cluster, c.manifests, options.objects?.[c.cluster.name] ?? [], notes));
-  layers.push(...withCrossCluster(synthesis.plan, runs, notes).map((l) => audited(synthesis.plan, l, notes)));
+  const ctx = new RunContext(synthesis.plan);
+  const runs = synthesis.clusters.map((c) => verifyCluster(ctx, c.cluster, c.manifests, options.objects?.[c.cluster.name] ?? [], notes));
+  layers.push(...withCrossCluster(ctx, runs, notes).map((l) => audited(synthesis.plan, l, notes)));
   layers.push(...verifyNetworks(synthesis, notes));
   const findings = layers.flatMap((l) => l.findings);
   const approximations = layers.flatMap((l) => l.approximations);
@@ -283,7 +287,96 @@ interface ClusterRun {
   readonly judged: readonly AnalysisLayer[];
 }
 
-function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly KubeManifest[], extra: readonly unknown[], notes: Set<string>): ClusterRun {
+/**
+ * What one verify run computes once from the plan and shares between its clusters and layers:
+ * one object per distinct port set (so that answers and declarations are compared, and their
+ * verdicts remembered, by identity: the same few port sets recur on thousands of pairs), the
+ * ports of each flow, and the flows indexed by workload.
+ */
+class RunContext {
+  private readonly byText = new Map<string, PortSet>();
+  private readonly byObject = new WeakMap<PortSet, PortSet>();
+  private readonly byList = new WeakMap<readonly PlanPort[], PortSet>();
+  private addressed?: Map<string, { out: AddressedFlow[]; in: AddressedFlow[] }>;
+  private calls?: Map<string, PlanFlow[]>;
+  private readonly declaredAddresses = new Map<string, readonly { ranges: Interval[]; ports: PortSet }[]>();
+
+  public constructor(public readonly plan: Plan) {}
+
+  /** The one object of the run equal to a port set. */
+  public canonical(p: PortSet): PortSet {
+    let c = this.byObject.get(p);
+    if (c) return c;
+    const text = p.toString();
+    c = this.byText.get(text);
+    if (!c) this.byText.set(text, (c = p));
+    this.byObject.set(p, c);
+    return c;
+  }
+
+  /** The port set of a list of plan ports (canonical). */
+  public ports(list: readonly PlanPort[]): PortSet {
+    let hit = this.byList.get(list);
+    if (!hit) this.byList.set(list, (hit = this.canonical(portSet(list))));
+    return hit;
+  }
+
+  /** {@link addressedFlows} of the plan. */
+  public get addressedFlows(): Map<string, { out: AddressedFlow[]; in: AddressedFlow[] }> {
+    return (this.addressed ??= addressedFlows(this.plan, (l) => this.ports(l)));
+  }
+
+  /** The flows from each workload (by key), in plan order. */
+  public get callsOf(): Map<string, PlanFlow[]> {
+    if (!this.calls) {
+      this.calls = new Map();
+      for (const f of this.plan.flows) if (f.source.kind === 'workload') push(this.calls, f.source.key, f);
+    }
+    return this.calls;
+  }
+
+  /**
+   * What the declaration gives a workload of `cluster` as addresses, per flow from it: the
+   * ranges of CIDR externals, cloud workloads and remote clusters' pods it calls, and the ports.
+   */
+  public declaredAddressesOf(key: string, cluster: string): readonly { ranges: Interval[]; ports: PortSet }[] {
+    const k = `${cluster}\u0000${key}`;
+    let hit = this.declaredAddresses.get(k);
+    if (hit) return hit;
+    const plan = this.plan;
+    const externals = this.index('externals', () => new Map(plan.externals.map((x) => [x.key, x])));
+    const clouds = this.index('clouds', () => new Map((plan.cloudWorkloads ?? []).map((c) => [c.key, c])));
+    const clusters = this.index('clusters', () => new Map(plan.clusters.map((c) => [c.name, c])));
+    const workloads = this.index('workloads', () => new Map(plan.workloads.map((w) => [w.key, w])));
+    hit = (this.callsOf.get(key) ?? []).flatMap((f) => {
+      if (f.destination.kind === 'external') {
+        const x = externals.get(f.destination.key);
+        return x && x.cidrs.length > 0 ? [{ ranges: cidrRanges(x.cidrs, x.except), ports: this.ports(f.ports) }] : [];
+      }
+      if (f.destination.kind === 'cloud') {
+        const c = clouds.get(f.destination.key);
+        return c ? [{ ranges: cidrRanges(c.subnetCidrs), ports: this.ports(f.ports) }] : [];
+      }
+      const peer = f.destination.kind === 'workload' ? workloads.get(f.destination.key) : undefined;
+      const remote = peer && peer.cluster !== cluster ? clusters.get(peer.cluster) : undefined;
+      return remote ? [{ ranges: cidrRanges(remote.podCidrs), ports: this.ports(f.ports) }] : [];
+    });
+    this.declaredAddresses.set(k, hit);
+    return hit;
+  }
+
+  private readonly indexes = new Map<string, unknown>();
+
+  /** A lookup table of the plan, built once. */
+  public index<T>(name: string, build: () => T): T {
+    let hit = this.indexes.get(name) as T | undefined;
+    if (hit === undefined) this.indexes.set(name, (hit = build()));
+    return hit;
+  }
+}
+
+function verifyCluster(ctx: RunContext, cluster: PlanCluster, manifests: readonly KubeManifest[], extra: readonly unknown[], notes: Set<string>): ClusterRun {
+  const plan = ctx.plan;
   const entities = entitiesOf(plan, cluster);
   const loaded = loadWithEndpoints(plan, cluster, [...manifests, ...extra]);
 
@@ -296,9 +389,9 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
   const workloads = loaded.workloads;
   const entityAt = workloads.map((w) => entityOf.get(w.id));
   const members = membersOf(entityAt);
-  const intent = intendedPorts(plan, members, false);
+  const intent = intendedPorts(ctx, members, false);
   // Istio is judged on what an HBONE tunnel carries, the network layers on the tunnel's port.
-  const meshIntent = intendedPorts(plan, members, true);
+  const meshIntent = intendedPorts(ctx, members, true);
 
   const resolve: Record<string, string[]> = {};
   // An FQDN resolves to the address the external checks sample: inside its CIDRs when it
@@ -312,6 +405,8 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
   const results: VerifyLayerResult[] = [];
   const judged = [...new Set(cluster.layers.map((l) => judgedBy(l)).filter((l): l is AnalysisLayer => l !== undefined))];
   const W = workloads.length;
+  const managed = entityAt.filter((e) => e?.managed).length;
+  const unmanaged = entityAt.filter((e) => e && !e.managed).length;
   for (const layer of judged) {
     // Istio authorizes TCP only (sidecars do not intercept UDP or SCTP): judge it on TCP.
     const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
@@ -354,14 +449,25 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
       if (over !== undefined) findings.push({ cluster: cluster.name, layer, kind: 'over-permissive', src, dst, ports: over });
       if (missing !== undefined) findings.push({ cluster: cluster.name, layer, kind: 'missing', src, dst, ports: missing });
     };
+    // the declared ports of each pair of endpoint indices (i * W + j); those the layer's answer does not hold are left at the end
+    const declaredPairs = new Map<number, PortSet>();
+    for (const [sk, row] of wanted) {
+      const srcs = members.get(sk);
+      if (!srcs) continue;
+      for (const [dk, ports] of row) {
+        for (const d of members.get(dk) ?? []) for (const i of srcs) declaredPairs.set(i * W + d, ports);
+      }
+    }
+    const canonical = new Map<PortSet, PortSet>();
     const answer = analysis.layerPairs(layer, scope);
-    const seen = new Set<number>();
     for (const p of answer.pairs) {
       if (p.src < W && p.dst < W) {
-        seen.add(p.src * W + p.dst);
-        const se = entityAt[p.src];
-        const de = entityAt[p.dst];
-        compare(p.src, p.dst, (se && de ? wanted.get(se.key)?.get(de.key) : undefined) ?? PortSet.EMPTY, p.ports);
+        const k = p.src * W + p.dst;
+        const declared = declaredPairs.get(k);
+        if (declared !== undefined) declaredPairs.delete(k);
+        let given = canonical.get(p.ports);
+        if (given === undefined) canonical.set(p.ports, (given = ctx.canonical(p.ports)));
+        compare(p.src, p.dst, declared ?? PortSet.EMPTY, given);
         continue;
       }
       const s = answer.sources[p.src];
@@ -369,23 +475,14 @@ function verifyCluster(plan: Plan, cluster: PlanCluster, manifests: readonly Kub
       if (d.type === 'external') push(toAddresses, s.id, { range: [d.first, d.last], ports: p.ports });
       if (s.type === 'external') push(fromAddresses, d.id, { range: [s.first, s.last], ports: p.ports });
     }
-    for (const [sk, row] of wanted) {
-      const srcs = members.get(sk);
-      if (!srcs) continue;
-      for (const [dk, ports] of row) {
-        for (const d of members.get(dk) ?? []) {
-          for (const i of srcs) if (!seen.has(i * W + d)) compare(i, d, ports, PortSet.EMPTY);
-        }
-      }
-    }
-    const managed = loaded.workloads.filter((w) => entityOf.get(w.id)?.managed).length;
-    const unmanaged = loaded.workloads.filter((w) => entityOf.get(w.id) && !entityOf.get(w.id)?.managed).length;
+    for (const [k, ports] of declaredPairs) compare(Math.floor(k / W), k % W, ports, PortSet.EMPTY);
     const pairs = managed * (managed - 1) + (layer === 'istio' ? 1 : 2) * managed * unmanaged;
-    const ext = externalChecks(plan, cluster, layer, analysis, loaded.workloads, entityOf, notes);
+    const allowed = { to: toAddresses, from: fromAddresses };
+    const ext = externalChecks(plan, cluster, layer, scope, analysis, loaded.workloads, entityOf, allowed, notes);
     findings.push(...ext.findings);
-    const cloud = cloudChecks(plan, cluster, layer, scope, loaded.workloads, entityOf, { to: toAddresses, from: fromAddresses }, notes);
+    const cloud = cloudChecks(ctx, cluster, layer, scope, loaded.workloads, entityOf, allowed, notes);
     findings.push(...cloud.findings);
-    const approximations = fqdnApproximations(plan, cluster, layer, loaded.workloads, entityOf, toAddresses);
+    const approximations = fqdnApproximations(ctx, cluster, layer, loaded.workloads, entityOf, toAddresses);
     results.push({
       cluster: cluster.name, layer, status: findings.length > 0 ? 'findings' : approximations.length > 0 ? 'approximate' : 'exact',
       pairs: pairs + cloud.pairs, externalChecks: ext.checked + cloud.checked,
@@ -589,18 +686,22 @@ function portSet(ports: readonly PlanPort[]): PortSet {
  * ports), for the flows whose both ends have endpoints here ({@link membersOf}): every endpoint
  * pair of the two keys is declared those ports.
  */
-function intendedPorts(plan: Plan, members: ReadonlyMap<string, readonly number[]>, mesh: boolean): Map<string, Map<string, PortSet>> {
+function intendedPorts(ctx: RunContext, members: ReadonlyMap<string, readonly number[]>, mesh: boolean): Map<string, Map<string, PortSet>> {
   const local = (ref: PlanEndpointRef): boolean => ref.kind !== 'external' && members.has(ref.key);
   const intent = new Map<string, Map<string, PortSet>>();
-  for (const f of plan.flows) {
+  let merged = false;
+  for (const f of ctx.plan.flows) {
     // cross-cluster flows are judged by crossClusterChecks
     if (!local(f.source) || !local(f.destination)) continue;
-    const ports = portSet(mesh && f.tunnel ? f.carries ?? [] : f.ports);
+    const ports = ctx.ports(mesh && f.tunnel ? f.carries ?? NO_PORTS : f.ports);
     let row = intent.get(f.source.key);
     if (!row) intent.set(f.source.key, (row = new Map()));
     const had = row.get(f.destination.key);
+    if (had !== undefined) merged = true;
     row.set(f.destination.key, had === undefined ? ports : had.union(ports));
   }
+  // the declared sets as the run's canonical objects (those of one flow are already)
+  if (merged) for (const row of intent.values()) for (const [k, v] of row) row.set(k, ctx.canonical(v));
   return intent;
 }
 
@@ -613,10 +714,29 @@ function membersOf(entityAt: readonly (Entity | undefined)[]): Map<string, numbe
   return out;
 }
 
-/** Checks that declared flows with externals are allowed, on a sample address of the external. */
+/** The allowed external address ranges of each workload of a layer (by endpoint id), from its connectivity answer: `to` as destinations, `from` as sources. */
+interface AllowedAddresses {
+  readonly to: ReadonlyMap<string, readonly { range: Ipv4Range; ports: PortSet }[]>;
+  readonly from: ReadonlyMap<string, readonly { range: Ipv4Range; ports: PortSet }[]>;
+}
+
+/** The union of the ports allowed to (or from) the ranges of a list that hold an address. */
+function portsAt(list: readonly { range: Ipv4Range; ports: PortSet }[] | undefined, address: number): PortSet {
+  let out = PortSet.EMPTY;
+  for (const { range: [a, b], ports } of list ?? []) if (a <= address && address <= b) out = out.union(ports);
+  return out;
+}
+
+/**
+ * Checks that declared flows with externals are allowed, on a sample address of the external.
+ * A port in the layer's scope is read from the layer's connectivity answer (`allowed`: the
+ * external ranges it is split into lie between the addresses the layer's rules name, so the
+ * range holding the sample is answered as the sample is); a port outside it is asked of the
+ * layer alone.
+ */
 function externalChecks(
-  plan: Plan, cluster: PlanCluster, layer: AnalysisLayer, analysis: Analysis, endpoints: readonly WorkloadEndpoint[],
-  entityOf: Map<string, Entity>, notes: Set<string>,
+  plan: Plan, cluster: PlanCluster, layer: AnalysisLayer, scope: PortSet, analysis: Analysis, endpoints: readonly WorkloadEndpoint[],
+  entityOf: Map<string, Entity>, allowed: AllowedAddresses, notes: Set<string>,
 ): { checked: number; findings: VerifyFinding[] } {
   const findings: VerifyFinding[] = [];
   let checked = 0;
@@ -644,14 +764,21 @@ function externalChecks(
     if (eps.length === 0) continue;
     // Istio does not police traffic from outside the mesh to FQDN-only sources, nor does it match sources by name.
     if (!outward && ext.x.cidrs.length === 0) continue;
-    const ip = analysis.endpoint(address);
+    const n = parseIpv4(address)!;
+    let ip: Endpoint | undefined;
     for (const w of eps) {
+      const got = portsAt((outward ? allowed.to : allowed.from).get(w.id), n);
       for (const p of f.ports) {
         checked++;
         // a declared flow is allowed when the port lets through what it may carry (plain TCP or the declared HTTP requests)
-        const conn = { protocol: p.protocol, port: p.port, plaintext: !outward, application: 'any' as const };
-        const verdict = outward ? sim.explain(w, ip, conn) : sim.explain(ip, w, conn);
-        if (!verdict.allowed) {
+        let ok: boolean;
+        if (scope.has(p.protocol, p.port)) ok = got.has(p.protocol, p.port);
+        else {
+          ip ??= analysis.endpoint(address);
+          const conn = { protocol: p.protocol, port: p.port, plaintext: !outward, application: 'any' as const };
+          ok = (outward ? sim.explain(w, ip, conn) : sim.explain(ip, w, conn)).allowed;
+        }
+        if (!ok) {
           findings.push({ cluster: cluster.name, layer, kind: 'missing', src: outward ? w.id : `${address}[External]`, dst: outward ? `${address}[External]` : w.id, ports: portSet([p]).toString() });
         }
       }
@@ -709,7 +836,7 @@ type AddressedFlow = { readonly ranges: Interval[]; readonly ports: PortSet };
  * workload key): each flow's ports and the address ranges of its other side (a cloud workload's
  * subnets, a CIDR external's address set, a remote cluster's pod CIDRs). One pass over the flows.
  */
-function addressedFlows(plan: Plan): Map<string, { out: AddressedFlow[]; in: AddressedFlow[] }> {
+function addressedFlows(plan: Plan, portSet: (ports: readonly PlanPort[]) => PortSet): Map<string, { out: AddressedFlow[]; in: AddressedFlow[] }> {
   const clouds = new Map((plan.cloudWorkloads ?? []).map((c) => [c.key, c]));
   const externals = new Map(plan.externals.map((x) => [x.key, x]));
   const workloads = new Map(plan.workloads.map((w) => [w.key, w]));
@@ -748,11 +875,10 @@ function addressedFlows(plan: Plan): Map<string, { out: AddressedFlow[]; in: Add
  * missing allows only, the outbound side of flows to the cloud.
  */
 function cloudChecks(
-  plan: Plan, cluster: PlanCluster, layer: AnalysisLayer, scope: PortSet, endpoints: readonly WorkloadEndpoint[], entityOf: Map<string, Entity>,
-  allowed: { readonly to: ReadonlyMap<string, readonly { range: Ipv4Range; ports: PortSet }[]>; readonly from: ReadonlyMap<string, readonly { range: Ipv4Range; ports: PortSet }[]> },
-  notes: Set<string>,
+  ctx: RunContext, cluster: PlanCluster, layer: AnalysisLayer, scope: PortSet, endpoints: readonly WorkloadEndpoint[], entityOf: Map<string, Entity>,
+  allowed: AllowedAddresses, notes: Set<string>,
 ): { pairs: number; checked: number; findings: VerifyFinding[] } {
-  const standIns = cloudStandIns(plan, cluster, notes);
+  const standIns = cloudStandIns(ctx.plan, cluster, notes);
   const findings: VerifyFinding[] = [];
   let pairs = 0;
   let checked = 0;
@@ -761,11 +887,9 @@ function cloudChecks(
   if (layer === 'istio' && standIns.some((s) => s.identity)) {
     notes.add(`${cluster.name}: istio is not judged on flows from VM fleets with a SPIFFE identity: the analysis cannot present their certificate from an address`);
   }
-  const portsAt = (list: readonly { range: Ipv4Range; ports: PortSet }[] | undefined, address: number): PortSet =>
-    PortSet.unionAll((list ?? []).filter(({ range: [a, b] }) => a <= address && address <= b).map((x) => x.ports));
   const declaredAt = (list: readonly AddressedFlow[], address: number): PortSet =>
     PortSet.unionAll(list.filter((f) => f.ranges.some(([a, b]) => a <= address && address <= b)).map((f) => f.ports));
-  const byKey = addressedFlows(plan);
+  const byKey = ctx.addressedFlows;
   for (const ep of endpoints) {
     const entity = entityOf.get(ep.id);
     if (!entity?.managed) continue;
@@ -840,44 +964,34 @@ function rangeCidrs([first, last]: Interval): string[] {
  * cross-cluster flows). A layer that names the FQDN (Cilium `toFQDNs`, Istio hosts) opens none.
  */
 function fqdnApproximations(
-  plan: Plan, cluster: PlanCluster, layer: AnalysisLayer, endpoints: readonly WorkloadEndpoint[], entityOf: Map<string, Entity>,
+  ctx: RunContext, cluster: PlanCluster, layer: AnalysisLayer, endpoints: readonly WorkloadEndpoint[], entityOf: Map<string, Entity>,
   toAddresses: ReadonlyMap<string, readonly { range: Ipv4Range; ports: PortSet }[]>,
 ): VerifyApproximation[] {
   const out: VerifyApproximation[] = [];
-  const externalIndex = new Map(plan.externals.map((x, j) => [x.key, j]));
-  const externals = new Map(plan.externals.map((x) => [x.key, x]));
-  const clusters = new Map(plan.clusters.map((c) => [c.name, c]));
-  const workloads = new Map(plan.workloads.map((w) => [w.key, w]));
-  const callsOf = new Map<string, PlanFlow[]>();
-  for (const f of plan.flows) {
-    if (f.source.kind !== 'workload') continue;
-    const at = callsOf.get(f.source.key);
-    if (at) at.push(f);
-    else callsOf.set(f.source.key, [f]);
-  }
+  const plan = ctx.plan;
+  const externalIndex = ctx.index('externalIndex', () => new Map(plan.externals.map((x, j) => [x.key, j])));
+  const externals = ctx.index('externals', () => new Map(plan.externals.map((x) => [x.key, x])));
+  // the flows of each workload to FQDN-only externals
+  const fqdnCalls = ctx.index('fqdnCalls', () => {
+    const m = new Map<string, { f: PlanFlow; x: PlanExternal }[]>();
+    for (const [key, calls] of ctx.callsOf) {
+      for (const f of calls) {
+        const x = f.destination.kind === 'external' ? externals.get(f.destination.key) : undefined;
+        if (x && x.fqdns.length > 0 && x.cidrs.length === 0) push(m, key, { f, x });
+      }
+    }
+    return m;
+  });
   for (const ep of endpoints) {
     const entity = entityOf.get(ep.id);
     const allowed = toAddresses.get(ep.id);
     if (!entity?.managed || !allowed) continue;
-    const calls = callsOf.get(entity.key) ?? [];
+    const calls = fqdnCalls.get(entity.key);
+    if (!calls) continue;
     // What the declaration itself gives as addresses, per flow.
-    const declared = calls.flatMap((f) => {
-      if (f.destination.kind === 'external') {
-        const x = externals.get(f.destination.key);
-        return x && x.cidrs.length > 0 ? [{ ranges: cidrRanges(x.cidrs, x.except), ports: portSet(f.ports) }] : [];
-      }
-      if (f.destination.kind === 'cloud') {
-        const c = (plan.cloudWorkloads ?? []).find((x) => x.key === f.destination.key);
-        return c ? [{ ranges: cidrRanges(c.subnetCidrs), ports: portSet(f.ports) }] : [];
-      }
-      const peer = f.destination.kind === 'workload' ? workloads.get(f.destination.key) : undefined;
-      const remote = peer && peer.cluster !== cluster.name ? clusters.get(peer.cluster) : undefined;
-      return remote ? [{ ranges: cidrRanges(remote.podCidrs), ports: portSet(f.ports) }] : [];
-    });
-    for (const f of calls) {
-      const x = f.destination.kind === 'external' ? externals.get(f.destination.key) : undefined;
-      if (!x || x.fqdns.length === 0 || x.cidrs.length > 0) continue;
-      const ports = portSet(f.ports);
+    const declared = ctx.declaredAddressesOf(entity.key, cluster.name);
+    for (const { f, x } of calls) {
+      const ports = ctx.ports(f.ports);
       // Group the open ranges by the ports (of this flow) they are open on.
       const byPorts = new Map<string, { ports: PortSet; ranges: Interval[] }>();
       for (const a of allowed) {
@@ -979,10 +1093,10 @@ function verifyNetworks(synthesis: Synthesis, notes: Set<string>): VerifyLayerRe
  * The verdicts of every cluster with the cross-cluster pairs judged in: each layer's result
  * takes the findings and pair counts of {@link crossClusterChecks} for its cluster.
  */
-function withCrossCluster(plan: Plan, runs: readonly ClusterRun[], notes: Set<string>): VerifyLayerResult[] {
+function withCrossCluster(ctx: RunContext, runs: readonly ClusterRun[], notes: Set<string>): VerifyLayerResult[] {
   const all = runs.flatMap((r) => r.results);
   if (runs.length < 2) return all;
-  const cross = crossClusterChecks(plan, runs, notes);
+  const cross = crossClusterChecks(ctx, runs, notes);
   return all.map((r) => {
     const c = cross.get(`${r.cluster}\u0000${r.layer}`);
     if (!c) return r;
@@ -1004,7 +1118,8 @@ function withCrossCluster(plan: Plan, runs: readonly ClusterRun[], notes: Set<st
  * Istio is judged on TCP, and on the source's side for missing allows only (it enforces at the
  * destination). Findings go to the cluster and layer that decided them.
  */
-function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<string>): Map<string, { pairs: number; findings: VerifyFinding[] }> {
+function crossClusterChecks(ctx: RunContext, runs: readonly ClusterRun[], notes: Set<string>): Map<string, { pairs: number; findings: VerifyFinding[] }> {
+  const plan = ctx.plan;
   const multi = MultiClusterAnalysis.fromAnalyses(runs.map((r) => ({ facts: clusterFactsOf(plan, r.cluster), analysis: r.analysis })));
   const workloadCluster = new Map(plan.workloads.map((w) => [w.key, w.cluster]));
   const declared = new Map<string, PortSet>();
@@ -1012,9 +1127,9 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
     if (f.source.kind !== 'workload' || f.destination.kind !== 'workload') continue;
     if (workloadCluster.get(f.source.key) === workloadCluster.get(f.destination.key)) continue;
     const k = `${f.source.key}\u0000${f.destination.key}`;
-    declared.set(k, (declared.get(k) ?? PortSet.EMPTY).union(portSet(f.ports)));
+    declared.set(k, (declared.get(k) ?? PortSet.EMPTY).union(ctx.ports(f.ports)));
   }
-  const byKey = addressedFlows(plan);
+  const byKey = ctx.addressedFlows;
   const declaredAt = (list: readonly AddressedFlow[] | undefined, [lo, hi]: Ipv4Range): PortSet =>
     PortSet.unionAll((list ?? []).filter((f) => f.ranges.some(([a, b]) => a <= lo && hi <= b)).map((f) => f.ports));
   const out = new Map<string, { pairs: number; findings: VerifyFinding[] }>();
@@ -1108,24 +1223,38 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
     PortSet.unionAll([...peers.get(key) ?? []].filter((k) => others.has(k)).map((k) => declared.get(pairKey(k)) ?? PortSet.EMPTY));
   const podsIds = new Map(runs.map((r) => [r.cluster.name, `${r.cluster.name}:pods[${multi.remoteAddress(r.cluster.name).id}]`]));
   const podsId = (cluster: string): string => podsIds.get(cluster)!;
+  const managedOf = new Map(runs.map((r) => [r, managed(r)]));
+  // Each layer of each cluster is asked once per direction, about every other cluster together.
+  const matrices = new Map<string, Map<string, SideMatrix>>();
+  const matrixOf = (r: ClusterRun, layer: AnalysisLayer, direction: 'egress' | 'ingress', peer: string): SideMatrix => {
+    const k = `${r.cluster.name}\u0000${layer}\u0000${direction}`;
+    let byPeer = matrices.get(k);
+    if (!byPeer) {
+      const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
+      const peers = runs.filter((x) => x !== r && managedOf.get(x)!.length > 0).map((x) => ({ cluster: x.cluster.name, workloads: managedOf.get(x)!.map((m) => m.w) }));
+      const list = multi.sideMatrices(r.analysis.simulator(layer), direction, r.cluster.name, managedOf.get(r)!.map((m) => m.w), peers, scope);
+      byPeer = new Map(peers.map((x, i) => [x.cluster, list[i]]));
+      matrices.set(k, byPeer);
+    }
+    return byPeer.get(peer)!;
+  };
   for (const a of runs) {
     const A = a.cluster.name;
-    const sources = managed(a);
+    const sources = managedOf.get(a)!;
     for (const b of runs) {
       const B = b.cluster.name;
       if (a === b) continue;
-      const dests = managed(b);
+      const dests = managedOf.get(b)!;
       if (sources.length === 0 || dests.length === 0) continue;
       const tdA = multi.trustDomainOf(A);
       const tdB = multi.trustDomainOf(B);
       // the source's side: A's egress layers
       for (const layer of a.judged) {
-        const sim = a.analysis.simulator(layer);
         const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
         const view = multi.viewOf(layer, A, B, 'egress');
         const e = entry(A, layer);
         const at = { cluster: A, layer, direction: 'egress' as const, peer: B, view };
-        const matrix = multi.sideMatrix(sim, 'egress', A, sources.map((x) => x.w), B, dests.map((x) => x.w), scope);
+        const matrix = matrixOf(a, layer, 'egress', B);
         for (const [i, s] of sources.entries()) {
           if (view === 'identity') {
             // only pairs declared or allowed can differ (Istio's source side: declared ones, missing allows only)
@@ -1147,12 +1276,11 @@ function crossClusterChecks(plan: Plan, runs: readonly ClusterRun[], notes: Set<
       }
       // the destination's side: B's ingress layers
       for (const layer of b.judged) {
-        const sim = b.analysis.simulator(layer);
         const scope = layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
         const view = multi.viewOf(layer, B, A, 'ingress');
         const e = entry(B, layer);
         const at = { cluster: B, layer, direction: 'ingress' as const, peer: A, view };
-        const matrix = multi.sideMatrix(sim, 'ingress', A, sources.map((x) => x.w), B, dests.map((x) => x.w), scope);
+        const matrix = matrixOf(b, layer, 'ingress', A);
         for (const [j, d] of dests.entries()) {
           if (view === 'identity') {
             e.pairs += sources.length;

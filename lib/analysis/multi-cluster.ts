@@ -254,6 +254,8 @@ export class MultiClusterAnalysis {
   private readonly rangesCache = new Map<string, Ipv4Range[]>();
   private readonly importsCache = new Map<string, { readonly imports: boolean; readonly sidecar?: string }>();
   private readonly sidecarObjects = new Map<string, readonly ManifestObject[]>();
+  private readonly identities = new Map<string, WeakMap<WorkloadEndpoint, WorkloadEndpoint>>();
+  private readonly rangeEnds = new Map<string, readonly number[]>();
   private readonly spire = new Map<string, { domains: ReadonlySet<string>; ids: readonly { ns: LabelSelector | undefined; pod: LabelSelector | undefined; federatesWith: readonly string[] }[] }>();
 
   private constructor(clusters: readonly AnalysedCluster[]) {
@@ -399,18 +401,28 @@ export class MultiClusterAnalysis {
     return { imports, sidecar: ref };
   }
 
-  /** A workload of cluster `home` as an identity seen from another cluster. */
+  /** A workload of cluster `home` as an identity seen from another cluster (one object per workload and cluster). */
   public remoteIdentity(home: string, w: WorkloadEndpoint): WorkloadEndpoint {
+    let cache = this.identities.get(home);
+    if (!cache) this.identities.set(home, (cache = new WeakMap()));
+    const hit = cache.get(w);
+    if (hit) return hit;
     const c = this.cluster(home);
-    const ranges = this.podRanges(home);
-    return {
+    let ends = this.rangeEnds.get(home);
+    if (!ends) {
+      // anywhere in its cluster's pod ranges (the ends of each range)
+      ends = [...new Set(this.podRanges(home).flatMap(([a, b]) => [a, b]))].sort((x, y) => x - y);
+      this.rangeEnds.set(home, ends);
+    }
+    const out: WorkloadEndpoint = {
       ...w,
       id: `${home}:${w.id}`,
       cluster: c.facts.ciliumClusterName ?? home,
       trustDomain: c.analysis.context.trustDomain,
-      // anywhere in its cluster's pod ranges (the ends of each range)
-      addresses: w.addresses ?? [...new Set(ranges.flatMap(([a, b]) => [a, b]))].sort((x, y) => x - y),
+      addresses: w.addresses ?? [...ends],
     };
+    cache.set(w, out);
+    return out;
   }
 
   /** The pods of cluster `home` as an address range seen from another cluster (its first pod range; a known pod address when the input gives one). See {@link remoteAddresses} for every range. */
@@ -565,6 +577,72 @@ export class MultiClusterAnalysis {
       return trusted[j] || p.isEmpty() ? p : p.subtract(tcp);
     };
     return f.nonEmpty ? Object.assign(g, { nonEmpty: f.nonEmpty }) : g;
+  }
+
+  /**
+   * {@link MultiClusterAnalysis.sideMatrix} of one layer of cluster `home` toward several other
+   * clusters at once. `egress`: the layer of the sources' cluster, `locals` are the sources and
+   * each peer's workloads destinations; `ingress`: the layer of the destinations' cluster,
+   * `locals` are the destinations and each peer's workloads sources. The peers that the layer
+   * sees by identity through its bulk query are asked in one query together (their remote
+   * identities side by side), the others as `sideMatrix` asks them. Returns the matrix of each
+   * peer, in the order given, with the same ports as `sideMatrix` for that peer.
+   *
+   * @param scope ports outside it may be left out @default - every port
+   */
+  public sideMatrices(
+    sim: LayerSimulator, direction: 'egress' | 'ingress', home: string, locals: readonly WorkloadEndpoint[],
+    peers: readonly { readonly cluster: string; readonly workloads: readonly WorkloadEndpoint[] }[], scope?: PortSet,
+  ): SideMatrix[] {
+    const egress = direction === 'egress';
+    const together = (peer: { readonly cluster: string; readonly workloads: readonly WorkloadEndpoint[] }): boolean => {
+      if (!sim.allowedPairs || peer.workloads.length === 0 || locals.length === 0) return false;
+      // the source's Istio sees a registry service, not an identity (see sideMatrix)
+      if (egress) return sim.layer !== 'istio' && this.viewOf(sim.layer, home, peer.cluster, 'egress') === 'identity';
+      return this.viewOf(sim.layer, home, peer.cluster, 'ingress') === 'identity';
+    };
+    const out: (SideMatrix | undefined)[] = peers.map((p) => {
+      if (together(p)) return undefined;
+      return egress ? this.sideMatrix(sim, 'egress', home, locals, p.cluster, p.workloads, scope) : this.sideMatrix(sim, 'ingress', p.cluster, p.workloads, home, locals, scope);
+    });
+    const batched = peers.flatMap((_, k) => (out[k] === undefined ? [k] : []));
+    if (batched.length === 0) return out as SideMatrix[];
+    // the remote identities of the batched peers side by side: index r is workload r - offset[k] of peer peerAt[r]
+    const remote: WorkloadEndpoint[] = [];
+    const offset: number[] = [];
+    const peerAt: number[] = [];
+    for (const k of batched) {
+      offset[k] = remote.length;
+      for (const w of peers[k].workloads) {
+        peerAt.push(k);
+        remote.push(this.remoteIdentity(peers[k].cluster, w));
+      }
+    }
+    const found: Map<number, PortSet>[] = peers.map(() => new Map());
+    for (const p of egress ? sim.allowedPairs!(locals, remote, scope) : sim.allowedPairs!(remote, locals, scope)) {
+      const r = egress ? p.dst : p.src;
+      const k = peerAt[r];
+      if (egress) found[k].set(p.src * peers[k].workloads.length + (r - offset[k]), p.ports);
+      else found[k].set((r - offset[k]) * locals.length + p.dst, p.ports);
+    }
+    const tcp = PortSet.allOf('TCP');
+    for (const k of batched) {
+      const m = found[k];
+      const width = egress ? peers[k].workloads.length : locals.length;
+      const f: SideMatrix = (i, j) => m.get(i * width + j) ?? PortSet.EMPTY;
+      let matrix = f;
+      if (!egress && sim.layer === 'istio') {
+        // Istio at the destination: the server's proxy must trust the client's trust domain
+        const td = this.trustDomainOf(peers[k].cluster);
+        const trusted = locals.map((d) => this.trusts(home, d, td));
+        matrix = (i, j) => {
+          const ports = f(i, j);
+          return trusted[j] || ports.isEmpty() ? ports : ports.subtract(tcp);
+        };
+      }
+      out[k] = Object.assign(matrix, { nonEmpty: [...m.keys()] });
+    }
+    return out as SideMatrix[];
   }
 
   /** The ports allowed from a workload of one cluster to a workload of another, by every layer of both sides (or one layer). */

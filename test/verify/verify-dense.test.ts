@@ -6,13 +6,14 @@
  * verdicts.
  */
 import * as fc from 'fast-check';
+import * as ipaddr from 'ipaddr.js';
 import { generateTopology } from '../../bench/generate';
 import { KubeManifest, synthesize, Synthesis } from '../../lib';
 import { Analysis, AnalysisLayer, PortSet, WorkloadEndpoint } from '../../lib/analysis';
 import { clusterFactsOf } from '../../lib/analysis/cluster-facts';
 import { MultiClusterAnalysis } from '../../lib/analysis/multi-cluster';
 import { judgedBy } from '../../lib/core/layers';
-import { Plan, PlanCluster, PlanPort } from '../../lib/plan/types';
+import { Plan, PlanCluster, PlanExternal, PlanPort } from '../../lib/plan/types';
 import { loadWithEndpoints, verifySynthesis, VerifyFinding } from '../../lib/verify';
 
 const portSet = (ports: readonly PlanPort[]): PortSet => PortSet.unionAll(ports.map((p) => PortSet.of(p.protocol, p.port, p.endPort ?? p.port)));
@@ -107,6 +108,86 @@ function denseVerify(s: Synthesis): Map<string, DenseLayer> {
   return out;
 }
 
+/** The address verify samples an external at (FQDN-only ones at a test address of TEST-NET-3). */
+function sampleOf(x: PlanExternal, index: number): string | undefined {
+  if (x.cidrs.length === 0) return `203.0.113.${10 + (index % 200)}`;
+  const except = x.except.map((e) => ipaddr.parseCIDR(e));
+  for (const cidr of x.cidrs) {
+    const [network, bits] = ipaddr.parseCIDR(cidr);
+    if (network.kind() !== 'ipv4') continue;
+    const start = network.toByteArray().reduce((a, o) => a * 256 + o, 0);
+    const size = 2 ** (32 - bits);
+    for (const offset of [Math.floor(size / 2), 1, 0, size - 2]) {
+      const n = start + Math.max(0, Math.min(size - 1, offset));
+      const ip = ipaddr.fromByteArray([24, 16, 8, 0].map((sh) => Math.floor(n / 2 ** sh) % 256));
+      if (!except.some(([e, b]) => e.kind() === 'ipv4' && ip.match(e, b))) return ip.toString();
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The reference of the external checks: every declared flow between a workload and an
+ * External, each endpoint of the workload and each port asked of the layer one connection at a
+ * time (`explain`), at the external's sample address. Finding texts per `<cluster> <layer>`.
+ */
+function denseExternals(s: Synthesis): Map<string, string[]> {
+  const plan = s.plan;
+  const out = new Map<string, string[]>();
+  const resolve: Record<string, string[]> = {};
+  plan.externals.forEach((x, i) => {
+    const a = sampleOf(x, i);
+    if (a) x.fqdns.forEach((f) => { resolve[f.replace(/^\*\./, 'www.')] = [a]; });
+  });
+  for (const c of s.clusters) {
+    const loaded = loadWithEndpoints(plan, c.cluster, c.manifests);
+    const analysis = Analysis.of(loaded, { trustDomain: c.cluster.trustDomain, clusterName: c.cluster.ciliumClusterName, resolve, podCidrs: c.cluster.podCidrs });
+    const judged = [...new Set(c.cluster.layers.map((l) => judgedBy(l)).filter((l): l is AnalysisLayer => l !== undefined))];
+    for (const layer of judged) {
+      const sim = analysis.simulator(layer);
+      const found: string[] = [];
+      out.set(`${c.cluster.name} ${layer}`, found);
+      for (const f of plan.flows) {
+        const outward = f.destination.kind === 'external';
+        const xi = plan.externals.findIndex((x) => x.key === (outward ? f.destination.key : f.source.key));
+        const other = outward ? f.source : f.destination;
+        if (xi < 0 || other.kind !== 'workload') continue;
+        const x = plan.externals[xi];
+        const address = sampleOf(x, xi);
+        if (address === undefined || (!outward && x.cidrs.length === 0)) continue;
+        const ip = analysis.endpoint(address);
+        for (const w of loaded.workloads) {
+          if (entityOf(plan, c.cluster, w)?.key !== other.key) continue;
+          for (const p of f.ports) {
+            const conn = { protocol: p.protocol, port: p.port, plaintext: !outward, application: 'any' as const };
+            if ((outward ? sim.explain(w, ip, conn) : sim.explain(ip, w, conn)).allowed) continue;
+            const ext = `${address}[External]`;
+            found.push(text({ cluster: c.cluster.name, layer, kind: 'missing', src: outward ? w.id : ext, dst: outward ? ext : w.id, ports: portSet([p]).toString() }));
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a finding is on a flow with an External (judged at its sample address). */
+const isExternal = (f: VerifyFinding): boolean => f.crossCluster === undefined && (f.src.endsWith('[External]') || f.dst.endsWith('[External]'));
+
+/** Compares verify's external checks with the reference; how many findings were compared. */
+function agreeOnExternals(s: Synthesis): number {
+  const report = verifySynthesis(s);
+  const dense = denseExternals(s);
+  let n = 0;
+  for (const l of report.layers) {
+    if (l.scope === 'network') continue;
+    const got = [...l.findings, ...(l.audited ?? [])].filter(isExternal).map(text).sort();
+    expect(got).toEqual([...dense.get(`${l.cluster} ${l.layer}`) ?? []].sort());
+    n += got.length;
+  }
+  return n;
+}
+
 /** A copy of a synthesis with some manifests of one cluster changed. */
 function mutated(s: Synthesis, cluster: number, f: (ms: KubeManifest[]) => KubeManifest[]): Synthesis {
   return { ...s, clusters: s.clusters.map((c, i) => (i === cluster ? { ...c, manifests: f(JSON.parse(JSON.stringify(c.manifests)) as KubeManifest[]) } : c)) };
@@ -197,6 +278,74 @@ describe('verify (sparse) agrees with a dense pair-by-pair reference', () => {
     ), { numRuns: 15 });
     // the mutations are not idle: a good share of the runs have findings to compare
     expect(withFindings).toBeGreaterThan(0);
+  });
+
+  test('external flows: verify judges each declared port as the layer does for one connection at the sample address', () => {
+    let compared = 0;
+    fc.assert(fc.property(
+      fc.record({ seed: fc.integer({ min: 1, max: 1000 }), workloads: fc.integer({ min: 20, max: 40 }), clusters: fc.integer({ min: 1, max: 2 }) }),
+      fc.array(arbMutation, { maxLength: 3 }),
+      fc.constantFrom('none', 'close-egress', 'close-ingress'),
+      ({ seed, workloads, clusters }, mutations, close) => {
+        const { topology } = generateTopology(undefined, { workloads, seed, clusters });
+        let s = mutations.reduce(apply, synthesize(topology));
+        // with the egress (or ingress) rules of one cluster's policies gone, flows with externals go missing
+        if (close !== 'none') {
+          s = mutated(s, busy(s)[0] ?? 0, (ms) => ms.map((m) => {
+            const spec = (m as unknown as { spec?: Record<string, unknown> }).spec;
+            for (const k of close === 'close-egress' ? ['egress'] : ['ingress', 'rules']) if (spec && Array.isArray(spec[k])) spec[k] = [];
+            return m;
+          }));
+        }
+        compared += agreeOnExternals(s);
+      },
+    ), { numRuns: 12 });
+    expect(compared).toBeGreaterThan(0);
+  });
+
+  test('the side matrices of one layer toward every other cluster at once equal those asked cluster by cluster', () => {
+    let allowed = 0;
+    fc.assert(fc.property(
+      fc.record({ seed: fc.integer({ min: 1, max: 1000 }), workloads: fc.integer({ min: 12, max: 30 }), trustDomains: fc.constantFrom('shared' as const, 'per-cluster' as const) }),
+      fc.array(arbMutation, { maxLength: 3 }),
+      fc.boolean(),
+      ({ seed, workloads, trustDomains }, mutations, unfederate) => {
+        const { topology } = generateTopology(undefined, { workloads, seed, clusters: 3, trustDomains });
+        let s = mutations.reduce(apply, synthesize(topology));
+        // a cluster that no longer trusts the other trust domains: Istio refuses their peers
+        if (unfederate) s = mutated(s, busy(s)[0] ?? 0, (ms) => ms.filter((m) => m.kind !== 'ClusterFederatedTrustDomain'));
+        const runs = s.clusters.map((c) => {
+          const loaded = loadWithEndpoints(s.plan, c.cluster, c.manifests);
+          const analysis = Analysis.of(loaded, { trustDomain: c.cluster.trustDomain, clusterName: c.cluster.ciliumClusterName, podCidrs: c.cluster.podCidrs });
+          return { c, analysis, workloads: loaded.workloads.filter((w) => entityOf(s.plan, c.cluster, w)?.managed) };
+        });
+        const multi = MultiClusterAnalysis.fromAnalyses(runs.map((r) => ({ facts: clusterFactsOf(s.plan, r.c.cluster), analysis: r.analysis })));
+        for (const r of runs) {
+          const home = r.c.cluster.name;
+          const peers = runs.filter((x) => x !== r).map((x) => ({ cluster: x.c.cluster.name, workloads: x.workloads }));
+          for (const sim of r.analysis.simulators.filter((x) => x.present && !x.cloud)) {
+            for (const direction of ['egress', 'ingress'] as const) {
+              const scope = sim.layer === 'istio' ? PortSet.allOf('TCP') : PortSet.ALL;
+              const together = multi.sideMatrices(sim, direction, home, r.workloads, peers, scope);
+              peers.forEach((p, k) => {
+                const [src, srcs, dst, dsts] = direction === 'egress' ? [home, r.workloads, p.cluster, p.workloads] : [p.cluster, p.workloads, home, r.workloads];
+                const alone = multi.sideMatrix(sim, direction, src, srcs, dst, dsts, scope);
+                const m = together[k];
+                const listed = m.nonEmpty ? new Set(m.nonEmpty) : undefined;
+                srcs.forEach((_, i) => dsts.forEach((_, j) => {
+                  const want = scope.intersect(alone(i, j));
+                  const got = scope.intersect(m(i, j));
+                  expect(`${sim.layer} ${direction} ${src}->${dst} ${i},${j}: ${got.toString()}`).toBe(`${sim.layer} ${direction} ${src}->${dst} ${i},${j}: ${want.toString()}`);
+                  if (listed && !listed.has(i * dsts.length + j)) expect(got.isEmpty()).toBe(true);
+                  if (!got.isEmpty()) allowed++;
+                }));
+              });
+            }
+          }
+        }
+      },
+    ), { numRuns: 8 });
+    expect(allowed).toBeGreaterThan(0);
   });
 
   test('the generated declarations themselves verify exact or approximate, with no finding, in both', () => {
