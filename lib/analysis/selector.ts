@@ -85,7 +85,6 @@ export class LabelSelector {
 
   /** The requirements, sorted by key, operator and values. */
   public readonly requirements: readonly LabelRequirement[];
-  private text?: string;
 
   private constructor(requirements: readonly LabelRequirement[]) {
     if (requirements.length <= 1) {
@@ -110,8 +109,12 @@ export class LabelSelector {
 
   /** A canonical text form: equal selectors have equal keys. */
   public get key(): string {
-    if (this.text === undefined) this.text = this.requirements.length === 0 ? '{}' : JSON.stringify(this.requirements.map((r) => [r.key, r.operator, r.values]));
-    return this.text;
+    let text = KEYS.get(this);
+    if (text === undefined) {
+      text = this.requirements.length === 0 ? '{}' : JSON.stringify(this.requirements.map((r) => [r.key, r.operator, r.values]));
+      KEYS.set(this, text);
+    }
+    return text;
   }
 
   /** Whether the selector selects everything. */
@@ -160,6 +163,9 @@ export class LabelSelector {
       .join(',');
   }
 }
+
+/** The key of each selector, made on first use (kept apart so that selectors compare by their requirements alone). */
+const KEYS = new WeakMap<LabelSelector, string>();
 
 /**
  * An inverted index over labelled items, to find the items a selector selects without
