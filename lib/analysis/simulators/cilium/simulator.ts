@@ -312,12 +312,16 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
     }
     // the workload classes an endpoint selector selects
     const selCache = new Map<string, ReadonlySet<number>>();
+    const selByObject = new Map<LabelSelector, ReadonlySet<number>>();
     const selected = (sel: LabelSelector): ReadonlySet<number> => {
+      const known = selByObject.get(sel);
+      if (known) return known;
       let hit = selCache.get(sel.key);
       if (!hit) {
         hit = new Set(index.select(sel).map((k) => workloads[k]));
         selCache.set(sel.key, hit);
       }
+      selByObject.set(sel, hit);
       return hit;
     };
     const named = (pr: PeerRule, out: Set<number>): void => {
