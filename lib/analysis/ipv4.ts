@@ -34,6 +34,19 @@ export type ParsedCidr =
  */
 export function parseCidr(text: string): ParsedCidr {
   if (typeof text !== 'string') return { family: 'invalid' };
+  // policies repeat the same CIDRs many times: each text is parsed once (the answers are immutable)
+  const known = CIDRS.get(text);
+  if (known) return known;
+  const parsed = Object.freeze(readCidr(text));
+  if (CIDRS.size >= 10_000) CIDRS.clear();
+  CIDRS.set(text, parsed);
+  return parsed;
+}
+
+/** The CIDRs parsed so far, by text. */
+const CIDRS = new Map<string, ParsedCidr>();
+
+function readCidr(text: string): ParsedCidr {
   const raw = text.trim();
   const withPrefix = raw.includes('/') ? raw : `${raw}/${raw.includes(':') ? 128 : 32}`;
   let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
@@ -48,7 +61,7 @@ export function parseCidr(text: string): ParsedCidr {
   if (base === undefined) return { family: 'invalid' };
   const size = 2 ** (32 - prefix);
   const first = Math.floor(base / size) * size;
-  return { family: 'ipv4', range: [first, first + size - 1], prefix };
+  return { family: 'ipv4', range: Object.freeze([first, first + size - 1] as const), prefix };
 }
 
 /** The id of an external range: `a.b.c.d-e.f.g.h`, or `a.b.c.d` for a single address. */

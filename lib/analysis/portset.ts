@@ -64,21 +64,27 @@ export class PortSet {
 
   /** Set union. */
   public union(other: PortSet): PortSet {
-    if (other.isEmpty()) return this;
+    if (other === this || other.isEmpty()) return this;
     if (this.isEmpty()) return other;
-    return this.map((p) => normalize([...this.ranges[p], ...other.ranges[p]]));
+    return this.combine(other, (a, b) => {
+      if (b.length === 0 || whole(a)) return a;
+      if (a.length === 0 || whole(b)) return b;
+      return normalize([...a, ...b]);
+    });
   }
 
   /** Set intersection. */
   public intersect(other: PortSet): PortSet {
     if (other === this || other === PortSet.ALL) return this;
     if (this === PortSet.ALL) return other;
-    return this.map((p) => {
+    return this.combine(other, (a, b) => {
+      if (a.length === 0 || whole(b)) return a;
+      if (b.length === 0 || whole(a)) return b;
       const out: PortRange[] = [];
-      for (const [a, b] of this.ranges[p]) {
-        for (const [c, d] of other.ranges[p]) {
-          const lo = Math.max(a, c);
-          const hi = Math.min(b, d);
+      for (const [x, y] of a) {
+        for (const [c, d] of b) {
+          const lo = Math.max(x, c);
+          const hi = Math.min(y, d);
           if (lo <= hi) out.push([lo, hi]);
         }
       }
@@ -89,12 +95,13 @@ export class PortSet {
   /** Set difference: this minus other. */
   public subtract(other: PortSet): PortSet {
     if (other === this || this === PortSet.EMPTY) return PortSet.EMPTY;
-    return this.map((p) => subtractIntervals(this.ranges[p], other.ranges[p]));
+    if (other.isEmpty()) return this;
+    return this.combine(other, (a, b) => (a.length === 0 || b.length === 0 ? a : subtractIntervals(a, b)));
   }
 
   /** Whether both sets hold the same pairs. */
   public equals(other: PortSet): boolean {
-    return this.toString() === other.toString();
+    return other === this || this.toString() === other.toString();
   }
 
   /**
@@ -102,6 +109,15 @@ export class PortSet {
    * ports merged: `SCTP 7070,TCP 8080-8081,UDP 53`. Empty is `No Connections`.
    */
   public toString(): string {
+    let text = TEXTS.get(this);
+    if (text === undefined) {
+      text = this.describe();
+      TEXTS.set(this, text);
+    }
+    return text;
+  }
+
+  private describe(): string {
     if (this.isAll()) return 'All Connections';
     if (this.isEmpty()) return 'No Connections';
     const parts: string[] = [];
@@ -113,10 +129,24 @@ export class PortSet {
     return parts.join(',');
   }
 
-  private map(f: (p: L4Protocol) => PortRange[]): PortSet {
-    return new PortSet({ SCTP: f('SCTP'), TCP: f('TCP'), UDP: f('UDP') });
+  /**
+   * The set made of `f` of the ranges of each protocol in both sets; this set or the other
+   * itself when every protocol's answer is its ranges (the ranges are never changed, so sets
+   * share them).
+   */
+  private combine(other: PortSet, f: (a: readonly PortRange[], b: readonly PortRange[]) => readonly PortRange[]): PortSet {
+    const sctp = f(this.ranges.SCTP, other.ranges.SCTP);
+    const tcp = f(this.ranges.TCP, other.ranges.TCP);
+    const udp = f(this.ranges.UDP, other.ranges.UDP);
+    if (sctp === this.ranges.SCTP && tcp === this.ranges.TCP && udp === this.ranges.UDP) return this;
+    if (sctp === other.ranges.SCTP && tcp === other.ranges.TCP && udp === other.ranges.UDP) return other;
+    if (sctp.length + tcp.length + udp.length === 0) return PortSet.EMPTY;
+    return new PortSet({ SCTP: sctp, TCP: tcp, UDP: udp });
   }
 }
+
+/** The text of each set, made on first use (kept apart so that sets compare by their ranges alone). */
+const TEXTS = new WeakMap<PortSet, string>();
 
 /** Whether the ranges of a protocol are its every port. */
 function whole(rs: readonly PortRange[]): boolean {

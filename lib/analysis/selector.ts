@@ -85,22 +85,36 @@ export class LabelSelector {
 
   /** The requirements, sorted by key, operator and values. */
   public readonly requirements: readonly LabelRequirement[];
-  /** A canonical text form: equal selectors have equal keys. */
-  public readonly key: string;
 
   private constructor(requirements: readonly LabelRequirement[]) {
-    const sorted = [...requirements].sort((a, b) => cmp(a.key, b.key) || cmp(a.operator, b.operator) || cmp(a.values.join(','), b.values.join(',')));
+    if (requirements.length <= 1) {
+      this.requirements = requirements.length === 0 ? [] : [requirements[0]];
+      return;
+    }
+    const sorted = [...requirements].sort(cmpRequirement);
+    // an equal requirement is among the kept ones that sort the same
     const dedup: LabelRequirement[] = [];
-    const seen = new Set<string>();
     for (const r of sorted) {
-      const k = JSON.stringify([r.key, r.operator, r.values]);
-      if (!seen.has(k)) {
-        seen.add(k);
-        dedup.push(r);
+      let seen = false;
+      for (let j = dedup.length - 1; j >= 0 && cmpRequirement(dedup[j], r) === 0; j--) {
+        if (sameRequirement(dedup[j], r)) {
+          seen = true;
+          break;
+        }
       }
+      if (!seen) dedup.push(r);
     }
     this.requirements = dedup;
-    this.key = dedup.length === 0 ? '{}' : JSON.stringify(dedup.map((r) => [r.key, r.operator, r.values]));
+  }
+
+  /** A canonical text form: equal selectors have equal keys. */
+  public get key(): string {
+    let text = KEYS.get(this);
+    if (text === undefined) {
+      text = this.requirements.length === 0 ? '{}' : JSON.stringify(this.requirements.map((r) => [r.key, r.operator, r.values]));
+      KEYS.set(this, text);
+    }
+    return text;
   }
 
   /** Whether the selector selects everything. */
@@ -149,6 +163,9 @@ export class LabelSelector {
       .join(',');
   }
 }
+
+/** The key of each selector, made on first use (kept apart so that selectors compare by their requirements alone). */
+const KEYS = new WeakMap<LabelSelector, string>();
 
 /**
  * An inverted index over labelled items, to find the items a selector selects without
@@ -206,4 +223,13 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Orders requirements by key, operator, then values (joined with commas). */
+function cmpRequirement(a: LabelRequirement, b: LabelRequirement): number {
+  return cmp(a.key, b.key) || cmp(a.operator, b.operator) || (a.values.length === 1 && b.values.length === 1 ? cmp(a.values[0], b.values[0]) : cmp(a.values.join(','), b.values.join(',')));
+}
+
+function sameRequirement(a: LabelRequirement, b: LabelRequirement): boolean {
+  return a.key === b.key && a.operator === b.operator && a.values.length === b.values.length && a.values.every((v, i) => v === b.values[i]);
 }

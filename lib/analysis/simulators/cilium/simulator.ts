@@ -189,6 +189,8 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
   public readonly resolved: ReadonlyMap<string, readonly (readonly [number, number])[]>;
   private readonly labelCache = new Map<string, Readonly<Record<string, string>>>();
   private readonly selectingCache = new Map<string, readonly DecodedCiliumRule[]>();
+  /** The class key of each workload met by a bulk query. */
+  private readonly classKeys = new WeakMap<WorkloadEndpoint, string>();
 
   constructor(objects: readonly unknown[], ctx: AnalysisContext, private readonly options: CiliumSimulatorOptions) {
     const resolved = new Map<string, (readonly [number, number])[]>();
@@ -310,12 +312,16 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
     }
     // the workload classes an endpoint selector selects
     const selCache = new Map<string, ReadonlySet<number>>();
+    const selByObject = new Map<LabelSelector, ReadonlySet<number>>();
     const selected = (sel: LabelSelector): ReadonlySet<number> => {
+      const known = selByObject.get(sel);
+      if (known) return known;
       let hit = selCache.get(sel.key);
       if (!hit) {
         hit = new Set(index.select(sel).map((k) => workloads[k]));
         selCache.set(sel.key, hit);
       }
+      selByObject.set(sel, hit);
       return hit;
     };
     const named = (pr: PeerRule, out: Set<number>): void => {
@@ -381,6 +387,36 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
     };
     const viaWorkload = (v: number | undefined) => (pr: PeerRule): boolean => matchWorkload(pr, v);
     const viaExternal = (peer: Endpoint) => (pr: PeerRule, deny: boolean): boolean => peerMatches(pr, peer, deny, this);
+    // One direction at a workload class with an external range at the other end. Only the rules
+    // whose peers can match an address outside the cluster tell external ranges apart (an
+    // endpoint selector never matches one, and the ports of a rule do not depend on which range
+    // it is): ranges that those rules match alike get the same answer, computed once.
+    const canMatchExternal = (pr: PeerRule): boolean => pr.l3 === 'any' || (typeof pr.l3 !== 'string' && pr.l3.some((p) => p.kind !== 'endpoints'));
+    const externalRules: Record<Dir, (readonly [PeerRule, boolean])[][]> = { ingress: [], egress: [] };
+    const externalMemo: Record<Dir, Map<string, number>[]> = { ingress: [], egress: [] };
+    const externalDirection = (u: number, dir: Dir, ext: Endpoint, dst: Endpoint): number => {
+      let rules = externalRules[dir][u];
+      let memo = externalMemo[dir][u];
+      if (!rules || !memo) {
+        const denySection: Section = dir === 'ingress' ? 'ingressDeny' : 'egressDeny';
+        rules = [];
+        for (const r of rulesOf[u]) {
+          for (const pr of r[denySection]) if (canMatchExternal(pr)) rules.push([pr, true]);
+          for (const pr of r[dir]) if (canMatchExternal(pr)) rules.push([pr, false]);
+        }
+        memo = new Map();
+        externalRules[dir][u] = rules;
+        externalMemo[dir][u] = memo;
+      }
+      let key = '';
+      for (const [pr, deny] of rules) key += peerMatches(pr, ext, deny, this) ? '1' : '0';
+      let id = memo.get(key);
+      if (id === undefined) {
+        id = direction(u, dir, ext, dst, viaExternal(ext));
+        memo.set(key, id);
+      }
+      return id;
+    };
 
     // ingress of every destination class: the source classes its selectors name, the rest
     const inNamed: Map<number, number>[] = reps.map(() => new Map());
@@ -402,7 +438,7 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
     }
     const ingressOf = (s: number, d: number): number => {
       if (reps[d].type !== 'workload') return 1;
-      if (reps[s].type === 'external') return direction(d, 'ingress', reps[s], reps[d], viaExternal(reps[s]));
+      if (reps[s].type === 'external') return externalDirection(d, 'ingress', reps[s], reps[d]);
       return inNamed[d].get(s) ?? inGeneric[d];
     };
 
@@ -446,7 +482,7 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
         for (const d of namesIn[s]) candidates.add(d);
       }
       for (const d of [...candidates].sort((a, b) => a - b)) visit(s, d, egNamed.get(d) ?? egGeneric(d));
-      for (const d of dstExternals) visit(s, d, direction(s, 'egress', reps[d], reps[d], viaExternal(reps[d])));
+      for (const d of dstExternals) visit(s, d, externalDirection(s, 'egress', reps[d], reps[d]));
     }
     return out;
   }
@@ -454,7 +490,11 @@ class CiliumLayer implements CiliumSimulator, CiliumPeerWorld {
   /** Endpoints with the same key get the same answers from this layer. */
   private classKey(ep: Endpoint): string {
     if (ep.type === 'external') return `x|${ep.first}|${ep.last}`;
-    return `w|${labelsKey(this.labelsOf(ep))}|${containerPortsKey(ep.ports)}`;
+    const known = this.classKeys.get(ep);
+    if (known !== undefined) return known;
+    const k = `w|${labelsKey(this.labelsOf(ep))}|${containerPortsKey(ep.ports)}`;
+    this.classKeys.set(ep, k);
+    return k;
   }
 
   // ------------------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ import { AllowedPair, AnalysisContext, CandidatePairs, Connection, Endpoint, Lay
 import {
   PortSetTable, at, cmpStr, containerPortsKey, emitPairs, endpointClasses, labelsKey, portSetFromDecisions, reason, sortRanges, withSource,
 } from '../common';
-import { AtomResult, AtomTable, AuthorizationPolicyKind, Facts, SourceAddress, evalRule, usesIdentity } from './authz';
+import { Atom, AtomResult, AtomTable, AuthorizationPolicyKind, Cond, Facts, SourceAddress, evalRule, usesIdentity } from './authz';
 import { EnforcedPolicies, InboundInfo, InboundPortSets, NamespaceIndex, SourceFacts, allowedWith, enforcedOf, slotsOf, tcpRanges } from './bulk';
 import { decodeAuthorizationPolicy } from './decode/authz';
 import { decodePeerAuthentication } from './decode/peerauthn';
@@ -456,13 +456,23 @@ class IstioLayer implements IstioSimulator {
     let keys = this.keysCache.get(p);
     if (!keys) {
       const set = new Set<string>();
-      for (const r of p.rules) {
-        for (const c of [...(r.from ?? []).flat(), ...(r.to ?? []).flat(), ...r.when]) {
-          for (const a of [...c.values, ...c.notValues]) {
-            const k = this.atoms.sourceAtomKeys.get(a);
-            if (k !== undefined) set.add(k);
-          }
+      const atomKeys = this.atoms.sourceAtomKeys;
+      const note = (atoms: readonly Atom[]): void => {
+        for (const a of atoms) {
+          const k = atomKeys.get(a);
+          if (k !== undefined) set.add(k);
         }
+      };
+      const noteAll = (conds: readonly Cond[]): void => {
+        for (const c of conds) {
+          note(c.values);
+          note(c.notValues);
+        }
+      };
+      for (const r of p.rules) {
+        for (const cs of r.from ?? []) noteAll(cs);
+        for (const cs of r.to ?? []) noteAll(cs);
+        noteAll(r.when);
       }
       keys = [...set].sort();
       this.keysCache.set(p, keys);

@@ -50,6 +50,11 @@ export class ClusterNetworkPolicyKind implements KubernetesPolicy {
     this.egress = rules('egress');
   }
 
+  /** The workloads the policy's subject holds. */
+  public get subject(): PeerMatch {
+    return this.decoded.subject;
+  }
+
   /** Whether the policy's subject holds the workload (the same in both directions). */
   public selects(ep: WorkloadEndpoint, _dir: Dir): boolean {
     return matchPeer(this.decoded.subject, ep, this.ctx.podCidrs);

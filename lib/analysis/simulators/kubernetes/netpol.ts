@@ -33,6 +33,11 @@ export class NetworkPolicyKind implements KubernetesPolicy {
     this.egress = rules(decoded.egress);
   }
 
+  /** The workloads the policy selects (in either direction): its pods in its namespace. */
+  public get subject(): PeerMatch {
+    return { t: 'pods', ns: this.namespace, podSel: this.decoded.podSelector };
+  }
+
   /** Whether the policy selects the workload and isolates it in the direction. */
   public selects(ep: WorkloadEndpoint, dir: Dir): boolean {
     return this[dir] !== undefined && ep.namespace === this.namespace && this.decoded.podSelector.matches(ep.labels);

@@ -41,6 +41,7 @@ import { decodeNetworkPolicy } from './decode/netpol';
 import { DecodedTieredPolicy } from './decode/tiered';
 import { DecodedRule, Dir, DirectionQuery, PeerMatch, PeerSpec, Rule, RuleBuilder, Tier, cmp, directionText, endpointText, matchPeer, peerKey } from './model';
 import { NetworkPolicyKind, allowedByNetworkPolicies } from './netpol';
+import { SubjectIndex } from './subjects';
 
 /** Tuning of the {@link KubernetesSimulator}. */
 export interface KubernetesSimulatorOptions {
@@ -80,12 +81,14 @@ export class KubernetesSimulator implements LayerSimulator {
   private readonly peerByKey = new Map<string, PeerSpec>();
   private readonly rules: Rule[] = [];
   private readonly nps: NetworkPolicyKind[] = [];
-  private readonly npsByNs = new Map<string, NetworkPolicyKind[]>();
   private readonly cnps: ClusterNetworkPolicyKind[] = [];
   private readonly ingressBoundaries: Ipv4Range[] = [];
   private readonly egressBoundaries: Ipv4Range[] = [];
   private readonly referencedNames = new Set<string>();
   private readonly subjectCache = new Map<string, SubjectRules>();
+  private readonly rulesByEndpoint = new WeakMap<WorkloadEndpoint, SubjectRules>();
+  private readonly cnpIndex: SubjectIndex<ClusterNetworkPolicyKind>;
+  private readonly npIndex: SubjectIndex<NetworkPolicyKind>;
 
   private readonly promoteThreshold: number;
 
@@ -111,11 +114,8 @@ export class KubernetesSimulator implements LayerSimulator {
     this.present = this.nps.length > 0 || this.cnps.length > 0;
     // evaluation order within a tier: ascending priority, then name (rules keep their written order)
     this.cnps.sort((a, b) => a.priority - b.priority || cmp(a.name, b.name));
-    for (const n of this.nps) {
-      const l = this.npsByNs.get(n.namespace);
-      if (l) l.push(n);
-      else this.npsByNs.set(n.namespace, [n]);
-    }
+    this.cnpIndex = new SubjectIndex(this.cnps, (c) => c.subject);
+    this.npIndex = new SubjectIndex(this.nps, (n) => n.subject);
     const seen = new Map<string, string>();
     for (const c of [...this.cnps].sort((a, b) => cmp(a.name, b.name))) {
       const k = `${c.tier}/${c.priority}`;
@@ -346,19 +346,27 @@ export class KubernetesSimulator implements LayerSimulator {
 
   /** The rules that apply to a workload, per direction, in evaluation order. */
   private rulesOf(ep: WorkloadEndpoint): SubjectRules {
+    const known = this.rulesByEndpoint.get(ep);
+    if (known) return known;
     const key = `${ep.namespace}|${JSON.stringify(ep.labels)}|${JSON.stringify(ep.namespaceLabels)}`;
     const hit = this.subjectCache.get(key);
-    if (hit) return hit;
+    if (hit) {
+      this.rulesByEndpoint.set(ep, hit);
+      return hit;
+    }
+    // the policies that may select the workload, in evaluation order
+    const cnps = this.cnpIndex.candidates(ep);
+    const nps = this.npIndex.candidates(ep);
     const build = (dir: Dir): DirRules => {
       const admin: Rule[] = [];
       const baseline: Rule[] = [];
       const np: Rule[] = [];
       const isolating: string[] = [];
-      for (const c of this.cnps) {
+      for (const c of cnps) {
         if (!c.selects(ep, dir)) continue;
         (c.tier === 'admin' ? admin : baseline).push(...c.rules(dir));
       }
-      for (const p of this.npsByNs.get(ep.namespace) ?? []) {
+      for (const p of nps) {
         if (!p.selects(ep, dir)) continue;
         isolating.push(p.label);
         np.push(...p.rules(dir));
@@ -367,6 +375,7 @@ export class KubernetesSimulator implements LayerSimulator {
     };
     const r = { ingress: build('ingress'), egress: build('egress') };
     this.subjectCache.set(key, r);
+    this.rulesByEndpoint.set(ep, r);
     return r;
   }
 
