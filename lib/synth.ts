@@ -9,7 +9,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ArgCheck, isDate, isRecord } from './core/entry';
-import { dumpYamlDocuments } from './core/yaml';
+import { dumpYamlDocuments, dumpYamlDocumentsChunks } from './core/yaml';
 import { applyAcknowledgements, BulkheadError, cmp, Problem, sortProblems } from './core/errors';
 import { ClusterLayerName, LayerName, LAYER_TABLE, NetworkLayerName } from './core/layers';
 import { LABELS } from './core/names';
@@ -556,7 +556,8 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
   checkWriteArgs(folders, outdir);
   const target = path.resolve(outdir);
   const shown = outdir;
-  const content = new Map<string, string>();
+  // each file's bytes (in pieces), encoded once: hashed, compared and written as these bytes
+  const bytes = new Map<string, readonly Buffer[]>();
   for (const c of folders) {
     const byLayer = new Map<string, KubeManifest[]>();
     for (const m of c.manifests) {
@@ -566,12 +567,11 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
       else byLayer.set(layer, [m]);
     }
     const dir = [...(c.under ?? []), c.name].join('/');
-    for (const [layer, ms] of [...byLayer.entries()].sort(([a], [b]) => cmp(a, b))) content.set(`${dir}/${layer}.yaml`, toYaml(ms));
-    for (const [file, text] of Object.entries(c.files ?? {}).sort(([a], [b]) => cmp(a, b))) content.set(`${dir}/${file}`, text);
+    // the bytes of toYaml(ms), encoded as each object is written
+    for (const [layer, ms] of [...byLayer.entries()].sort(([a], [b]) => cmp(a, b))) bytes.set(`${dir}/${layer}.yaml`, dumpYamlDocumentsChunks(ms));
+    for (const [file, text] of Object.entries(c.files ?? {}).sort(([a], [b]) => cmp(a, b))) bytes.set(`${dir}/${file}`, [Buffer.from(text, 'utf8')]);
   }
-  const files = [...content.keys()].sort(cmp);
-  // each text encoded once: hashed, compared and written as these bytes
-  const bytes = new Map(files.map((f) => [f, Buffer.from(content.get(f)!, 'utf8')]));
+  const files = [...bytes.keys()].sort(cmp);
   const record: OutputRecord = { generator: 'bulkhead', version: 1, files: Object.fromEntries(files.map((f) => [f, sha256(bytes.get(f)!)])) };
   const recordText = JSON.stringify(record, null, 2) + '\n';
 
@@ -604,14 +604,15 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
   for (const f of files) {
     const abs = path.join(target, ...f.split('/'));
     if (!fs.existsSync(abs)) continue;
-    const now = io(`read ${f}`, () => fs.readFileSync(abs, 'utf8'));
+    const now = io(`read ${f}`, () => fs.readFileSync(abs));
+    const same = sameBytes(now, bytes.get(f)!);
     if (!(f in recorded)) {
-      if (now !== content.get(f)) problems.push(problem(OUTPUT_CODES.overwrite, path.join(shown, f), 'the file exists and was not written by Bulkhead: synthesis would overwrite it', 'move the file away (or write the synthesis to another folder)'));
-    } else if (sha256(now) !== recorded[f] && now !== content.get(f)) {
+      if (!same) problems.push(problem(OUTPUT_CODES.overwrite, path.join(shown, f), 'the file exists and was not written by Bulkhead: synthesis would overwrite it', 'move the file away (or write the synthesis to another folder)'));
+    } else if (!same && sha256(now) !== recorded[f]) {
       problems.push(problem(OUTPUT_CODES.edited, path.join(shown, f), 'the file was edited since Bulkhead wrote it: synthesis would lose the edit', 'put the change into the declaration (or keep a copy elsewhere), delete the file, and synthesize again'));
     }
   }
-  const stale = Object.keys(recorded).filter((f) => !content.has(f)).sort(cmp);
+  const stale = Object.keys(recorded).filter((f) => !bytes.has(f)).sort(cmp);
   for (const f of stale) {
     const abs = path.join(target, ...f.split('/'));
     if (!fs.existsSync(abs)) continue;
@@ -639,7 +640,7 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
       for (const f of files) {
         const abs = path.join(staging, ...f.split('/'));
         fs.mkdirSync(path.dirname(abs), { recursive: true });
-        fs.writeFileSync(abs, bytes.get(f)!);
+        writeChunks(abs, bytes.get(f)!);
       }
       fs.writeFileSync(path.join(staging, OUTPUT_RECORD_FILE), recordText);
     });
@@ -753,6 +754,31 @@ function listTree(dir: string): string[] {
   return out.sort(cmp);
 }
 
-function sha256(data: string | Buffer): string {
-  return crypto.createHash('sha256').update(data).digest('hex');
+function sha256(data: string | Buffer | readonly Buffer[]): string {
+  const hash = crypto.createHash('sha256');
+  if (typeof data === 'string' || Buffer.isBuffer(data)) hash.update(data);
+  else for (const chunk of data) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/** Whether a file's content is the pieces joined. */
+function sameBytes(content: Buffer, chunks: readonly Buffer[]): boolean {
+  let at = 0;
+  for (const chunk of chunks) {
+    if (at + chunk.length > content.length || !chunk.equals(content.subarray(at, at + chunk.length))) return false;
+    at += chunk.length;
+  }
+  return at === content.length;
+}
+
+/** Writes a file (created, or emptied first) of the pieces joined, as `fs.writeFileSync` would write them joined. */
+function writeChunks(file: string, chunks: readonly Buffer[]): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    for (const chunk of chunks) {
+      for (let at = 0; at < chunk.length;) at += fs.writeSync(fd, chunk, at, chunk.length - at);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }

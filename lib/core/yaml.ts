@@ -124,3 +124,39 @@ export function dumpYamlDocuments(values: readonly unknown[]): string {
   }
   return out;
 }
+
+const SEPARATOR = Buffer.from('---\n', 'utf8');
+
+/** The size of the buffers {@link dumpYamlDocumentsChunks} encodes into. */
+const CHUNK = 1024 * 1024;
+
+/**
+ * The UTF-8 bytes of {@link dumpYamlDocuments}, in pieces (their concatenation is the text): each
+ * document is encoded as soon as it is written. A document's text is a string of many small
+ * pieces; encoding it while those are fresh, rather than joining every document into one string
+ * first, keeps them from piling up in memory and makes them far cheaper to flatten.
+ */
+export function dumpYamlDocumentsChunks(values: readonly unknown[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let chunk = Buffer.allocUnsafe(0);
+  let end = 0;
+  for (let i = 0; i < values.length; i++) {
+    const doc = dumpYaml(values[i]);
+    // a UTF-16 code unit takes at most 3 bytes in UTF-8 (a surrogate pair, 2 units, takes 4)
+    const room = SEPARATOR.length + doc.length * 3;
+    if (end + room > chunk.length) {
+      if (end > 0) chunks.push(chunk.subarray(0, end));
+      chunk = Buffer.allocUnsafe(Math.max(CHUNK, room));
+      end = 0;
+    }
+    if (i > 0) end += SEPARATOR.copy(chunk, end);
+    end += chunk.write(doc, end, 'utf8');
+  }
+  if (end > 0) chunks.push(chunk.subarray(0, end));
+  return chunks;
+}
+
+/** The UTF-8 bytes of {@link dumpYamlDocuments} (see {@link dumpYamlDocumentsChunks}). */
+export function dumpYamlDocumentsUtf8(values: readonly unknown[]): Buffer {
+  return Buffer.concat(dumpYamlDocumentsChunks(values));
+}

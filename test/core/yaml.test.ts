@@ -7,7 +7,7 @@ import * as YAML from 'yaml';
 import { generateTopology } from '../../bench/generate';
 import { declareShop } from '../../examples/ecommerce/declaration';
 import { foldersOf, KubeManifest, synthesize, toYaml, writeManifests } from '../../lib';
-import { dumpYaml, dumpYamlDocuments } from '../../lib/core/yaml';
+import { dumpYaml, dumpYamlDocuments, dumpYamlDocumentsChunks, dumpYamlDocumentsUtf8 } from '../../lib/core/yaml';
 
 /** What a YAML reader should read back: the value as JSON holds it (undefined map values dropped). */
 const asJson = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
@@ -119,6 +119,28 @@ describe('dumpYaml', () => {
       // deterministic
       expect(dumpYamlDocuments(asJson(ms) as unknown[])).toBe(text);
     }), { numRuns: 300 });
+  });
+});
+
+describe('dumpYamlDocumentsUtf8', () => {
+  const utf8 = (values: readonly unknown[]) => Buffer.from(dumpYamlDocuments(values), 'utf8');
+
+  test('property: the bytes are the UTF-8 of the text, for any manifests with tricky strings', () => {
+    fc.assert(fc.property(fc.array(trickyManifest, { maxLength: 4 }), (ms) => {
+      expect(dumpYamlDocumentsUtf8(ms).equals(utf8(ms))).toBe(true);
+      expect(Buffer.concat(dumpYamlDocumentsChunks(ms)).equals(utf8(ms))).toBe(true);
+    }), { numRuns: 300 });
+  });
+
+  test('documents larger than a piece, and many small ones spanning several pieces, with characters of 2, 3 and 4 bytes', () => {
+    const big = { kind: 'ConfigMap', data: { a: 'é日🙂'.repeat(200_000), b: 'x'.repeat(1_500_000) } };
+    const small = Array.from({ length: 3000 }, (_, i) => ({ kind: 'ConfigMap', metadata: { name: `n${i}`, labels: { l: '日本語'.repeat(i % 50) } }, data: { v: 'y'.repeat(i) } }));
+    for (const values of [[big], [big, big], small, [...small, big, ...small], []]) {
+      const chunks = dumpYamlDocumentsChunks(values);
+      expect(Buffer.concat(chunks).equals(utf8(values))).toBe(true);
+      expect(chunks.every((c) => c.length > 0)).toBe(true);
+    }
+    expect(dumpYamlDocumentsChunks(small).length).toBeGreaterThan(1);
   });
 });
 
