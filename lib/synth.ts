@@ -9,7 +9,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ArgCheck, isDate, isRecord } from './core/entry';
-import { dumpYamlDocuments } from './core/yaml';
+import { dumpYamlDocuments, streamYamlDocuments } from './core/yaml';
 import { applyAcknowledgements, BulkheadError, cmp, Problem, sortProblems } from './core/errors';
 import { ClusterLayerName, LayerName, LAYER_TABLE, NetworkLayerName } from './core/layers';
 import { LABELS } from './core/names';
@@ -544,10 +544,12 @@ export const OUTPUT_CODES = {
  *   already what would be written) is an error (`BH-OUT-EDITED`): synthesis refuses to lose
  *   the edit. Move the edit into the declaration, or delete the file, and synthesize again.
  *
- * Every problem is found before anything is written. The files are written to a staging folder
- * next to `outdir` first, then moved into place one by one (each file is replaced whole, never
- * half-written); a new folder is moved into place at once. Folders and files get the usual
- * permissions (the process umask), not those of a temporary folder.
+ * Every problem is found before anything in `outdir` changes. The files are written to a
+ * staging folder next to `outdir` first (removed again when there is a problem), then moved into
+ * place one by one (each file is replaced whole, never half-written); a new folder is moved into
+ * place at once. Folders and files get the usual permissions (the process umask), not those of a
+ * temporary folder. The files are made one object at a time and written as they are made, never
+ * held in memory all at once.
  *
  * @returns the files written, relative to `outdir`, sorted
  * @throws BulkheadError when the folder holds files Bulkhead did not write, or edited ones
@@ -556,7 +558,8 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
   checkWriteArgs(folders, outdir);
   const target = path.resolve(outdir);
   const shown = outdir;
-  const content = new Map<string, string>();
+  // what each file holds: the objects of a layer (written as YAML), or a text
+  const sources = new Map<string, readonly KubeManifest[] | string>();
   for (const c of folders) {
     const byLayer = new Map<string, KubeManifest[]>();
     for (const m of c.manifests) {
@@ -566,25 +569,22 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
       else byLayer.set(layer, [m]);
     }
     const dir = [...(c.under ?? []), c.name].join('/');
-    for (const [layer, ms] of [...byLayer.entries()].sort(([a], [b]) => cmp(a, b))) content.set(`${dir}/${layer}.yaml`, toYaml(ms));
-    for (const [file, text] of Object.entries(c.files ?? {}).sort(([a], [b]) => cmp(a, b))) content.set(`${dir}/${file}`, text);
+    for (const [layer, ms] of [...byLayer.entries()].sort(([a], [b]) => cmp(a, b))) sources.set(`${dir}/${layer}.yaml`, ms);
+    for (const [file, text] of Object.entries(c.files ?? {}).sort(([a], [b]) => cmp(a, b))) sources.set(`${dir}/${file}`, text);
   }
-  const files = [...content.keys()].sort(cmp);
-  // each text encoded once: hashed, compared and written as these bytes
-  const bytes = new Map(files.map((f) => [f, Buffer.from(content.get(f)!, 'utf8')]));
-  const record: OutputRecord = { generator: 'bulkhead', version: 1, files: Object.fromEntries(files.map((f) => [f, sha256(bytes.get(f)!)])) };
-  const recordText = JSON.stringify(record, null, 2) + '\n';
+  const files = [...sources.keys()].sort(cmp);
 
   const problem = (code: string, where: string, message: string, fix: string, value?: string): Problem => ({ severity: 'error', code, path: where, message, ...(value === undefined ? {} : { value }), fix });
   const fail = (problems: Problem[]): never => {
     throw new BulkheadError(problems, `${problems.length} problem${problems.length === 1 ? '' : 's'} with the output folder ${shown}:`);
   };
+  const writeProblem = (what: string, e: unknown): Problem => problem(OUTPUT_CODES.write, shown, `cannot ${what}: ${(e as Error).message}`, 'check the output path and its permissions');
   const io = <T>(what: string, f: () => T): T => {
     try {
       return f();
     } catch (e) {
       if (e instanceof BulkheadError) throw e;
-      return fail([problem(OUTPUT_CODES.write, shown, `cannot ${what}: ${(e as Error).message}`, 'check the output path and its permissions')]);
+      return fail([writeProblem(what, e)]);
     }
   };
 
@@ -598,32 +598,23 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
     fail([problem(OUTPUT_CODES.foreign, shown, `the output folder is not empty (${existing.length} file${existing.length === 1 ? '' : 's'}, such as ${existing[0]}) and holds no record of an earlier synthesis (${OUTPUT_RECORD_FILE}): synthesis would mix its files with others`, 'choose a new or empty folder for --out, or empty this one (if it holds an earlier Bulkhead output only, delete it)', existing.slice(0, 5).join(', '))]);
   }
 
-  // every problem before anything is written
-  const problems: Problem[] = [];
-  const recorded = previous?.files ?? {};
-  for (const f of files) {
-    const abs = path.join(target, ...f.split('/'));
-    if (!fs.existsSync(abs)) continue;
-    const now = io(`read ${f}`, () => fs.readFileSync(abs, 'utf8'));
-    if (!(f in recorded)) {
-      if (now !== content.get(f)) problems.push(problem(OUTPUT_CODES.overwrite, path.join(shown, f), 'the file exists and was not written by Bulkhead: synthesis would overwrite it', 'move the file away (or write the synthesis to another folder)'));
-    } else if (sha256(now) !== recorded[f] && now !== content.get(f)) {
-      problems.push(problem(OUTPUT_CODES.edited, path.join(shown, f), 'the file was edited since Bulkhead wrote it: synthesis would lose the edit', 'put the change into the declaration (or keep a copy elsewhere), delete the file, and synthesize again'));
-    }
-  }
-  const stale = Object.keys(recorded).filter((f) => !content.has(f)).sort(cmp);
-  for (const f of stale) {
-    const abs = path.join(target, ...f.split('/'));
-    if (!fs.existsSync(abs)) continue;
-    const now = io(`read ${f}`, () => fs.readFileSync(abs));
-    if (sha256(now) !== recorded[f]) problems.push(problem(OUTPUT_CODES.edited, path.join(shown, f), 'the file is no longer produced, but was edited since Bulkhead wrote it: synthesis would delete the edit', 'move the file out of the folder, and synthesize again'));
-  }
-  if (problems.length > 0) fail(problems);
-
-  // stage everything next to the output folder (same file system: renames are atomic)
+  // Every file is made once, a piece at a time, and each piece hashed and written into a staging
+  // folder next to the output folder (same file system: renames are atomic) as it is made, so the
+  // files are never all held in memory. The first failure to write is kept, and the files are
+  // still made and hashed: the problems with the output folder, found from the hashes, come first.
   const parent = path.dirname(target);
-  io('create the parent folder', () => fs.mkdirSync(parent, { recursive: true }));
-  const staging = io('create a staging folder', () => {
+  let failure: Problem | undefined;
+  const attempt = <T>(what: string, f: () => T): T | undefined => {
+    if (failure) return undefined;
+    try {
+      return f();
+    } catch (e) {
+      failure = writeProblem(what, e);
+      return undefined;
+    }
+  };
+  attempt('create the parent folder', () => fs.mkdirSync(parent, { recursive: true }));
+  const staging = attempt('create a staging folder', () => {
     for (let i = 0; ; i++) {
       const dir = path.join(parent, `.${path.basename(target)}.bulkhead-${process.pid}-${Date.now().toString(36)}-${i}`);
       try {
@@ -635,14 +626,60 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
     }
   });
   try {
-    io('write the manifests', () => {
-      for (const f of files) {
+    const hashes: Record<string, string> = {};
+    for (const f of files) {
+      const source = sources.get(f)!;
+      const out = staging === undefined ? undefined : attempt('write the manifests', () => {
         const abs = path.join(staging, ...f.split('/'));
         fs.mkdirSync(path.dirname(abs), { recursive: true });
-        fs.writeFileSync(abs, bytes.get(f)!);
+        return fs.openSync(abs, 'w');
+      });
+      const hash = crypto.createHash('sha256');
+      const sink = (piece: Buffer): void => {
+        hash.update(piece);
+        if (out !== undefined) attempt('write the manifests', () => writeAll(out, piece));
+      };
+      try {
+        if (typeof source === 'string') sink(Buffer.from(source, 'utf8'));
+        else streamYamlDocuments(source, sink); // the bytes of toYaml(source)
+      } finally {
+        if (out !== undefined) {
+          try {
+            fs.closeSync(out);
+          } catch (e) {
+            failure ??= writeProblem('write the manifests', e);
+          }
+        }
       }
-      fs.writeFileSync(path.join(staging, OUTPUT_RECORD_FILE), recordText);
-    });
+      hashes[f] = hash.digest('hex');
+    }
+    const record: OutputRecord = { generator: 'bulkhead', version: 1, files: hashes };
+    if (staging !== undefined) attempt('write the manifests', () => fs.writeFileSync(path.join(staging, OUTPUT_RECORD_FILE), JSON.stringify(record, null, 2) + '\n'));
+
+    // every problem with the output folder before anything in it changes (a file is what would
+    // be written when its hash is that of the new content)
+    const problems: Problem[] = [];
+    const recorded = previous?.files ?? {};
+    for (const f of files) {
+      const abs = path.join(target, ...f.split('/'));
+      if (!st || !fs.existsSync(abs)) continue;
+      const now = sha256(io(`read ${f}`, () => fs.readFileSync(abs)));
+      if (!(f in recorded)) {
+        if (now !== hashes[f]) problems.push(problem(OUTPUT_CODES.overwrite, path.join(shown, f), 'the file exists and was not written by Bulkhead: synthesis would overwrite it', 'move the file away (or write the synthesis to another folder)'));
+      } else if (now !== recorded[f] && now !== hashes[f]) {
+        problems.push(problem(OUTPUT_CODES.edited, path.join(shown, f), 'the file was edited since Bulkhead wrote it: synthesis would lose the edit', 'put the change into the declaration (or keep a copy elsewhere), delete the file, and synthesize again'));
+      }
+    }
+    const stale = Object.keys(recorded).filter((f) => !sources.has(f)).sort(cmp);
+    for (const f of stale) {
+      const abs = path.join(target, ...f.split('/'));
+      if (!fs.existsSync(abs)) continue;
+      const now = io(`read ${f}`, () => fs.readFileSync(abs));
+      if (sha256(now) !== recorded[f]) problems.push(problem(OUTPUT_CODES.edited, path.join(shown, f), 'the file is no longer produced, but was edited since Bulkhead wrote it: synthesis would delete the edit', 'move the file out of the folder, and synthesize again'));
+    }
+    if (problems.length > 0) fail(problems);
+    if (failure || staging === undefined) return fail([failure!]);
+
     if (!st) {
       io('move the output folder into place', () => fs.renameSync(staging, target));
       return files;
@@ -663,7 +700,7 @@ export function writeManifests(folders: readonly ManifestFolder[], outdir: strin
       fs.renameSync(path.join(staging, OUTPUT_RECORD_FILE), path.join(target, OUTPUT_RECORD_FILE));
     });
   } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
+    if (staging !== undefined) fs.rmSync(staging, { recursive: true, force: true });
   }
   return files;
 }
@@ -755,4 +792,9 @@ function listTree(dir: string): string[] {
 
 function sha256(data: string | Buffer): string {
   return crypto.createHash('sha256').update(data).digest('hex');
+}
+
+/** Writes all of `data` to an open file (a write may take part of it). */
+function writeAll(fd: number, data: Buffer): void {
+  for (let at = 0; at < data.length;) at += fs.writeSync(fd, data, at, data.length - at);
 }

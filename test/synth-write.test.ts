@@ -93,6 +93,27 @@ describe('writeManifests never deletes or overwrites a file it did not write', (
     const e = caught(() => writeManifests(folders('a'), out));
     expect(e.problems.map((p) => [p.code, p.path])).toEqual([['BH-OUT-OVERWRITE', path.join(out, 'eks/kubernetes.yaml')]]);
     expect(fs.readFileSync(path.join(out, 'eks', 'kubernetes.yaml'), 'utf8')).toBe('hand-written: true\n');
+    expect(fs.readdirSync(root)).toEqual(['out']); // no staging folder left behind
+  });
+
+  test('a file it did not write that holds exactly what it would write is taken over', () => {
+    const out = path.join(root, 'out');
+    const elsewhere = path.join(root, 'elsewhere');
+    writeManifests(folders('a'), elsewhere);
+    writeManifests([{ name: 'gke', manifests: [np('b')] }], out);
+    fs.mkdirSync(path.join(out, 'eks'));
+    fs.copyFileSync(path.join(elsewhere, 'eks', 'kubernetes.yaml'), path.join(out, 'eks', 'kubernetes.yaml'));
+    expect(writeManifests(folders('a'), out)).toEqual(['eks/kubernetes.yaml']);
+    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(out, OUTPUT_RECORD_FILE), 'utf8')).files)).toEqual(['eks/kubernetes.yaml']);
+  });
+
+  test('an output folder whose parent cannot be made is an error, not a crash, and nothing is left behind', () => {
+    const file = path.join(root, 'file.txt');
+    fs.writeFileSync(file, 'x');
+    const e = caught(() => writeManifests(folders('a'), path.join(file, 'out')));
+    expect(e.problems.map((p) => p.code)).toEqual(['BH-OUT-WRITE']);
+    expect(e.problems[0].message).toMatch(/cannot create the parent folder/);
+    expect(fs.readdirSync(root)).toEqual(['file.txt']);
   });
 
   test('a file it wrote and the user edited since is refused (replaced or deleted), every such file at once', () => {
@@ -105,6 +126,11 @@ describe('writeManifests never deletes or overwrites a file it did not write', (
     expect(e.message).toMatch(/2 problems with the output folder/);
     expect(fs.readFileSync(path.join(out, 'eks', 'kubernetes.yaml'), 'utf8')).toContain('# my edit');
     expect(fs.existsSync(path.join(out, 'gke', 'kubernetes.yaml'))).toBe(true);
+    expect(fs.readdirSync(root)).toEqual(['out']); // no staging folder left behind
+    // an edited file that already holds what would be written is no loss
+    const edited = fs.readFileSync(path.join(out, 'eks', 'kubernetes.yaml'));
+    fs.writeFileSync(path.join(out, 'eks', 'kubernetes.yaml'), edited.subarray(0, edited.length - '# my edit\n'.length));
+    expect(caught(() => writeManifests(folders('a'), out)).problems.map((p) => p.path)).toEqual([path.join(out, 'gke/kubernetes.yaml')]);
     // deleting the edited files lets synthesis go on
     fs.rmSync(path.join(out, 'eks', 'kubernetes.yaml'));
     fs.rmSync(path.join(out, 'gke'), { recursive: true });

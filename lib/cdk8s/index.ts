@@ -4,7 +4,7 @@
  * forgotten. Workloads can be bound to cdk8s-plus workloads (cdk8s-plus-27 or any later major)
  * through a structural type: this module never loads cdk8s-plus, so it works without it.
  */
-import { ApiObject, Chart, ChartProps } from 'cdk8s';
+import { ApiObject, ApiObjectProps, Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ArgCheck, isRecord } from '../core/entry';
 import { BulkheadError, formatProblem, formatProblems, show } from '../core/errors';
@@ -184,11 +184,14 @@ export class TopologyCharts extends Construct {
   }
 }
 
-/** Adds objects to a chart, each under an id from its content (kind, namespace, name). */
+/**
+ * Adds objects to a chart, each under an id from its content (kind, namespace, name). Each object
+ * is the ApiObject's props as it is (cdk8s copies what it keeps: the metadata when the ApiObject
+ * is made, the rest when it is synthesized), so nothing is copied here.
+ */
 function addObjects(chart: Chart, manifests: readonly KubeManifest[]): void {
   for (const m of manifests) {
-    const { apiVersion, kind, metadata, ...rest } = m as unknown as { apiVersion: string; kind: string; metadata: Record<string, unknown> } & Record<string, unknown>;
-    new ApiObject(chart, `${kind}-${metadata.namespace ?? '_'}-${metadata.name}`, { apiVersion, kind, metadata, ...rest });
+    new ApiObject(chart, `${m.kind}-${m.metadata.namespace ?? '_'}-${m.metadata.name}`, m as unknown as ApiObjectProps);
   }
 }
 

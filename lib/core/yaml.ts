@@ -124,3 +124,57 @@ export function dumpYamlDocuments(values: readonly unknown[]): string {
   }
   return out;
 }
+
+const SEPARATOR = Buffer.from('---\n', 'utf8');
+
+/** The size of the buffer {@link streamYamlDocuments} encodes into (small enough to stay in the processor's cache). */
+const PIECE = 256 * 1024;
+
+/** The buffer {@link streamYamlDocuments} reuses from call to call, while no other call holds it. */
+let scratch: Buffer | undefined;
+
+/**
+ * Gives the UTF-8 bytes of {@link dumpYamlDocuments} to `sink`, piece by piece and in order (their
+ * concatenation is the text), as the documents are written: each document is encoded as soon as
+ * js-yaml has written it. A document's text is a string of many small pieces; encoding it while
+ * those are fresh, rather than joining every document into one string first, keeps them from
+ * piling up in memory and makes them cheap to flatten. The bytes are encoded into one buffer,
+ * reused from piece to piece and from call to call: a piece given to `sink` is valid only during
+ * that call (hash it, write it or copy it).
+ */
+export function streamYamlDocuments(values: readonly unknown[], sink: (piece: Buffer) => void): void {
+  const reused = scratch;
+  scratch = undefined;
+  const buf = reused ?? Buffer.allocUnsafe(PIECE);
+  try {
+    let end = 0;
+    for (let i = 0; i < values.length; i++) {
+      const doc = dumpYaml(values[i]);
+      // a UTF-16 code unit takes at most 3 bytes in UTF-8 (a surrogate pair, 2 units, takes 4)
+      const room = SEPARATOR.length + doc.length * 3;
+      if (end + room > buf.length) {
+        if (end > 0) sink(buf.subarray(0, end));
+        end = 0;
+      }
+      if (i > 0) end += SEPARATOR.copy(buf, end);
+      if (room <= buf.length) {
+        end += buf.write(doc, end, 'utf8');
+      } else {
+        // a document larger than the buffer: encoded on its own
+        if (end > 0) sink(buf.subarray(0, end));
+        end = 0;
+        sink(Buffer.from(doc, 'utf8'));
+      }
+    }
+    if (end > 0) sink(buf.subarray(0, end));
+  } finally {
+    scratch = buf;
+  }
+}
+
+/** The UTF-8 bytes of {@link dumpYamlDocuments}, encoded as {@link streamYamlDocuments} does. */
+export function dumpYamlDocumentsUtf8(values: readonly unknown[]): Buffer {
+  const pieces: Buffer[] = [];
+  streamYamlDocuments(values, (piece) => pieces.push(Buffer.from(piece)));
+  return Buffer.concat(pieces);
+}

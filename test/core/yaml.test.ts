@@ -7,7 +7,7 @@ import * as YAML from 'yaml';
 import { generateTopology } from '../../bench/generate';
 import { declareShop } from '../../examples/ecommerce/declaration';
 import { foldersOf, KubeManifest, synthesize, toYaml, writeManifests } from '../../lib';
-import { dumpYaml, dumpYamlDocuments } from '../../lib/core/yaml';
+import { dumpYaml, dumpYamlDocuments, dumpYamlDocumentsUtf8, streamYamlDocuments } from '../../lib/core/yaml';
 
 /** What a YAML reader should read back: the value as JSON holds it (undefined map values dropped). */
 const asJson = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
@@ -119,6 +119,51 @@ describe('dumpYaml', () => {
       // deterministic
       expect(dumpYamlDocuments(asJson(ms) as unknown[])).toBe(text);
     }), { numRuns: 300 });
+  });
+});
+
+describe('streamYamlDocuments', () => {
+  const utf8 = (values: readonly unknown[]) => Buffer.from(dumpYamlDocuments(values), 'utf8');
+  /** The pieces streamed, each copied when given (a piece is lent: its buffer is reused). */
+  const pieces = (values: readonly unknown[]): Buffer[] => {
+    const out: Buffer[] = [];
+    streamYamlDocuments(values, (p) => out.push(Buffer.from(p)));
+    return out;
+  };
+
+  test('property: the pieces joined are the UTF-8 of the text, for any manifests with tricky strings', () => {
+    fc.assert(fc.property(fc.array(trickyManifest, { maxLength: 4 }), (ms) => {
+      expect(Buffer.concat(pieces(ms)).equals(utf8(ms))).toBe(true);
+      expect(dumpYamlDocumentsUtf8(ms).equals(utf8(ms))).toBe(true);
+    }), { numRuns: 300 });
+  });
+
+  test('documents larger than the buffer, and many small ones spanning several pieces, with characters of 2, 3 and 4 bytes', () => {
+    const big = { kind: 'ConfigMap', data: { a: 'é日🙂'.repeat(100_000), b: 'x'.repeat(300_000) } };
+    const small = Array.from({ length: 1500 }, (_, i) => ({ kind: 'ConfigMap', metadata: { name: `n${i}`, labels: { l: '日本語'.repeat(i % 50) } }, data: { v: 'y'.repeat(i) } }));
+    // every piece ends within a document of many multi-byte characters
+    const wide = Array.from({ length: 3000 }, (_, i) => ({ kind: 'ConfigMap', data: { v: 'é日🙂'.repeat(50 + (i % 97)) } }));
+    for (const values of [[big], [big, big], small, wide, [...small, big, ...small], [{ a: 1 }, big, { b: 2 }], []]) {
+      const ps = pieces(values);
+      expect(Buffer.concat(ps).equals(utf8(values))).toBe(true);
+      expect(ps.every((p) => p.length > 0)).toBe(true);
+    }
+    expect(pieces(small).length).toBeGreaterThan(1);
+  });
+
+  test('a stream started inside another one (from its sink) leaves the outer pieces intact', () => {
+    const outer = Array.from({ length: 800 }, (_, i) => ({ name: `outer-${i}`, v: 'o'.repeat(i) }));
+    const inner = Array.from({ length: 800 }, (_, i) => ({ name: `inner-${i}`, v: 'i'.repeat(i) }));
+    const got: Buffer[] = [];
+    let nested: Buffer | undefined;
+    streamYamlDocuments(outer, (p) => {
+      const before = Buffer.from(p);
+      if (!nested) nested = Buffer.concat(pieces(inner));
+      expect(p.equals(before)).toBe(true);
+      got.push(before);
+    });
+    expect(Buffer.concat(got).equals(utf8(outer))).toBe(true);
+    expect(nested!.equals(utf8(inner))).toBe(true);
   });
 });
 
