@@ -4,7 +4,6 @@
  * the cluster's endpoints, and compare each layer's answer with the declared intent. A layer
  * that allows more than declared is over-permissive; one that allows less is missing a flow.
  */
-import * as ipaddr from 'ipaddr.js';
 import { ArgCheck, isRecord } from './core/entry';
 import { cmp } from './core/errors';
 import { Interval, mergeIntervals, subtractIntervals } from './core/intervals';
@@ -21,6 +20,7 @@ import { synthesize, Synthesis } from './synth';
 import { ambientStandIns } from './targets/istio/ambient';
 import { layerMode } from './targets/common';
 import { KubeManifest } from './targets/types';
+import { sampleAddressOf } from './verify-sample';
 
 /** One difference between a layer and the declaration. */
 export interface VerifyFinding {
@@ -169,9 +169,6 @@ export interface VerifyOptions {
 
 /** No ports (one object, so that its port set is found once). */
 const NO_PORTS: readonly PlanPort[] = [];
-
-/** Address that FQDN externals are resolved to for the check (TEST-NET-3, RFC 5737). */
-const FQDN_TEST_BASE = [203, 0, 113];
 
 /**
  * Synthesizes a topology and checks, per cluster and per layer, that the emitted manifests
@@ -1036,23 +1033,6 @@ function sampleAddress(x: PlanExternal, index: number): string | undefined {
 /** The sample address of each external (by its index and ranges), computed once. */
 const SAMPLES = new WeakMap<PlanExternal, { key: string; address: string | undefined }>();
 
-function sampleAddressOf(x: PlanExternal, index: number): string | undefined {
-  if (x.cidrs.length === 0) return [...FQDN_TEST_BASE, 10 + (index % 200)].join('.');
-  const except = x.except.map((e) => ipaddr.parseCIDR(e));
-  for (const cidr of x.cidrs) {
-    const [network, bits] = ipaddr.parseCIDR(cidr);
-    if (network.kind() !== 'ipv4') continue;
-    const start = network.toByteArray().reduce((a, o) => a * 256 + o, 0);
-    const size = 2 ** (32 - bits);
-    // the middle of the range first (for 0.0.0.0/0 a public address), then its edges
-    for (const offset of [Math.floor(size / 2), 1, 0, size - 2]) {
-      const n = start + Math.max(0, Math.min(size - 1, offset));
-      const ip = ipaddr.fromByteArray([24, 16, 8, 0].map((sh) => Math.floor(n / 2 ** sh) % 256));
-      if (!except.some(([e, b]) => e.kind() === 'ipv4' && ip.match(e, b))) return ip.toString();
-    }
-  }
-  return undefined;
-}
 
 /**
  * The verdicts on the network layers: the security groups of every network (all networks'

@@ -9,6 +9,7 @@ import { createKubernetesSimulator } from '../../lib/analysis/simulators/kuberne
 import { Endpoint, ExternalEndpoint, LayerSimulator } from '../../lib/analysis/types';
 import { generateCluster } from './fixtures/generate';
 import { referenceAllows } from './reference';
+import { labelsArb, selectorArb } from '../util/selector-arb';
 import { schemaErrors } from '../util/schema';
 import { analyse, clusterNetworkPolicy, deployment, namespace, networkPolicy } from './util';
 
@@ -155,8 +156,6 @@ describe('diff', () => {
 // property tests: the simulator (pairwise and sparse bulk) against an independent reference
 
 const NAMESPACES = ['n1', 'n2', 'n3'];
-const KEYS = ['app', 'tier'];
-const VALUES = ['x', 'y', 'z'];
 const CIDRS = ['10.0.0.0/8', '10.1.0.0/16', '192.168.0.0/16', '0.0.0.0/0', '203.0.113.0/24'];
 const PORTS: [number, string, 'TCP' | 'UDP' | 'SCTP'][] = [
   [80, 'http', 'TCP'],
@@ -166,20 +165,6 @@ const PORTS: [number, string, 'TCP' | 'UDP' | 'SCTP'][] = [
   [7070, 'sig', 'SCTP'],
 ];
 
-const labelsArb = fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES), { maxKeys: 2 });
-const selectorArb = fc.oneof(
-  fc.constant({}),
-  labelsArb.map((l) => ({ matchLabels: l })),
-  fc.record({
-    matchExpressions: fc.array(
-      fc.oneof(
-        fc.record({ key: fc.constantFrom(...KEYS, 'env'), operator: fc.constantFrom('In', 'NotIn'), values: fc.uniqueArray(fc.constantFrom(...VALUES, 'a', 'b'), { minLength: 1, maxLength: 2 }) }),
-        fc.record({ key: fc.constantFrom(...KEYS, 'env'), operator: fc.constantFrom('Exists', 'DoesNotExist') }),
-      ),
-      { maxLength: 2 },
-    ),
-  }),
-);
 const npPortArb = fc.oneof(
   fc.record({ port: fc.constantFrom(80, 53, 443, 7070, 8080, 1000) }, { requiredKeys: ['port'] }).chain((p) => fc.record({ port: fc.constant(p.port), protocol: fc.constantFrom('TCP', 'UDP', 'SCTP') }, { requiredKeys: ['port'] })),
   fc.record({ port: fc.constantFrom(80, 440), endPort: fc.constantFrom(443, 8080) }),

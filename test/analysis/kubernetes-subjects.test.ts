@@ -6,26 +6,12 @@ import * as fc from 'fast-check';
 import { LabelSelector } from '../../lib/analysis/selector';
 import { PeerMatch, matchPeer } from '../../lib/analysis/simulators/kubernetes/model';
 import { SubjectIndex } from '../../lib/analysis/simulators/kubernetes/subjects';
+import { labelsArb, selectorArb as rawSelectorArb } from '../util/selector-arb';
 import { workload } from './simulator-fixtures';
 
 const NAMESPACES = ['n1', 'n2', 'n3'];
-const KEYS = ['app', 'tier'];
-const VALUES = ['x', 'y', 'z'];
 
-const labelsArb = fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES), { maxKeys: 2 });
-const selectorArb = fc.oneof(
-  fc.constant({}),
-  labelsArb.map((l) => ({ matchLabels: l })),
-  fc.record({
-    matchExpressions: fc.array(
-      fc.oneof(
-        fc.record({ key: fc.constantFrom(...KEYS, 'env'), operator: fc.constantFrom('In', 'NotIn'), values: fc.uniqueArray(fc.constantFrom(...VALUES, 'a', 'b'), { minLength: 1, maxLength: 2 }) }),
-        fc.record({ key: fc.constantFrom(...KEYS, 'env'), operator: fc.constantFrom('Exists', 'DoesNotExist') }),
-      ),
-      { maxLength: 2 },
-    ),
-  }),
-).map((s) => LabelSelector.parse(s, { object: 'test', field: 'selector' }));
+const selectorArb = rawSelectorArb.map((s) => LabelSelector.parse(s, { object: 'test', field: 'selector' }));
 const subjectArb: fc.Arbitrary<PeerMatch> = fc.oneof(
   fc.record({ ns: fc.constantFrom(...NAMESPACES), podSel: selectorArb }).map(({ ns, podSel }): PeerMatch => ({ t: 'pods', ns, podSel })),
   fc.record({ nsSel: selectorArb, podSel: selectorArb }).map(({ nsSel, podSel }): PeerMatch => ({ t: 'pods', nsSel, podSel })),

@@ -6,15 +6,15 @@
  * verdicts.
  */
 import * as fc from 'fast-check';
-import * as ipaddr from 'ipaddr.js';
 import { generateTopology } from '../../bench/generate';
 import { KubeManifest, synthesize, Synthesis } from '../../lib';
 import { Analysis, AnalysisLayer, PortSet, WorkloadEndpoint } from '../../lib/analysis';
 import { clusterFactsOf } from '../../lib/analysis/cluster-facts';
 import { MultiClusterAnalysis } from '../../lib/analysis/multi-cluster';
 import { judgedBy } from '../../lib/core/layers';
-import { Plan, PlanCluster, PlanExternal, PlanPort } from '../../lib/plan/types';
+import { Plan, PlanCluster, PlanPort } from '../../lib/plan/types';
 import { loadWithEndpoints, verifySynthesis, VerifyFinding } from '../../lib/verify';
+import { sampleAddressOf } from '../../lib/verify-sample';
 
 const portSet = (ports: readonly PlanPort[]): PortSet => PortSet.unionAll(ports.map((p) => PortSet.of(p.protocol, p.port, p.endPort ?? p.port)));
 
@@ -108,24 +108,6 @@ function denseVerify(s: Synthesis): Map<string, DenseLayer> {
   return out;
 }
 
-/** The address verify samples an external at (FQDN-only ones at a test address of TEST-NET-3). */
-function sampleOf(x: PlanExternal, index: number): string | undefined {
-  if (x.cidrs.length === 0) return `203.0.113.${10 + (index % 200)}`;
-  const except = x.except.map((e) => ipaddr.parseCIDR(e));
-  for (const cidr of x.cidrs) {
-    const [network, bits] = ipaddr.parseCIDR(cidr);
-    if (network.kind() !== 'ipv4') continue;
-    const start = network.toByteArray().reduce((a, o) => a * 256 + o, 0);
-    const size = 2 ** (32 - bits);
-    for (const offset of [Math.floor(size / 2), 1, 0, size - 2]) {
-      const n = start + Math.max(0, Math.min(size - 1, offset));
-      const ip = ipaddr.fromByteArray([24, 16, 8, 0].map((sh) => Math.floor(n / 2 ** sh) % 256));
-      if (!except.some(([e, b]) => e.kind() === 'ipv4' && ip.match(e, b))) return ip.toString();
-    }
-  }
-  return undefined;
-}
-
 /**
  * The reference of the external checks: every declared flow between a workload and an
  * External, each endpoint of the workload and each port asked of the layer one connection at a
@@ -136,7 +118,7 @@ function denseExternals(s: Synthesis): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const resolve: Record<string, string[]> = {};
   plan.externals.forEach((x, i) => {
-    const a = sampleOf(x, i);
+    const a = sampleAddressOf(x, i);
     if (a) x.fqdns.forEach((f) => { resolve[f.replace(/^\*\./, 'www.')] = [a]; });
   });
   for (const c of s.clusters) {
@@ -153,7 +135,7 @@ function denseExternals(s: Synthesis): Map<string, string[]> {
         const other = outward ? f.source : f.destination;
         if (xi < 0 || other.kind !== 'workload') continue;
         const x = plan.externals[xi];
-        const address = sampleOf(x, xi);
+        const address = sampleAddressOf(x, xi);
         if (address === undefined || (!outward && x.cidrs.length === 0)) continue;
         const ip = analysis.endpoint(address);
         for (const w of loaded.workloads) {
