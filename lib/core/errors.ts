@@ -192,3 +192,14 @@ export function show(value: unknown): string {
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * Sorts a list in place, as `xs.sort(order)` does; a list already in order (the usual case for
+ * short lists) is left as it is, without the allocations of a sort.
+ */
+export function sortInPlace<T>(xs: T[], order: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < xs.length; i++) {
+    if (order(xs[i - 1], xs[i]) > 0) return xs.sort(order);
+  }
+  return xs;
+}

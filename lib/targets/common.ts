@@ -8,6 +8,8 @@ import { Plan, PlanBreakGlass, PlanCloudWorkload, PlanCluster, PlanEdge, PlanEnd
 import { LayerName } from '../core/layers';
 import { KubeManifest, ObjectMeta } from './types';
 
+export { sortInPlace } from '../core/errors';
+
 /** The value of `app.kubernetes.io/managed-by` on every emitted object. */
 export const MANAGED_BY = 'bulkhead';
 
@@ -163,17 +165,6 @@ function copyValue(v: unknown): unknown {
     else out[k] = copyValue(x);
   }
   return out;
-}
-
-/**
- * Sorts a list in place, as `xs.sort(order)` does; a list already in order (the usual case for
- * short lists) is left as it is, without the allocations of a sort.
- */
-export function sortInPlace<T>(xs: T[], order: (a: T, b: T) => number): T[] {
-  for (let i = 1; i < xs.length; i++) {
-    if (order(xs[i - 1], xs[i]) > 0) return xs.sort(order);
-  }
-  return xs;
 }
 
 /** Sorts manifests by (apiVersion, kind, namespace, name). */

@@ -4,7 +4,7 @@
  * starts and accepts). A partial plan (the declaration has errors) keeps the first entity of
  * each name, so that nothing downstream meets two objects of one key.
  */
-import { cmp, Problem } from '../../core/errors';
+import { cmp, Problem, sortInPlace } from '../../core/errors';
 import { Plan, PlanBreakGlass, PlanEdge, PlanEndpointRef, PlanFlow, PlanWorkload } from '../types';
 import { cloudPlan } from '../cloud';
 import { Declaration } from './problems';
@@ -33,8 +33,8 @@ export function edgesOf(flows: readonly PlanFlow[], kind: PlanEndpointRef['kind'
     if (f.source.kind === kind) addEdge(calls, f.source.key, edgeOf(f, f.destination));
     if (f.destination.kind === kind) addEdge(calledBy, f.destination.key, edgeOf(f, f.source));
   }
-  for (const list of calls.values()) sortEdges(list);
-  for (const list of calledBy.values()) sortEdges(list);
+  for (const list of calls.values()) sortInPlace(list, edgeOrder);
+  for (const list of calledBy.values()) sortInPlace(list, edgeOrder);
   return { calls, calledBy };
 }
 
@@ -55,19 +55,11 @@ function addEdge(m: Map<string, PlanEdge[]>, key: string, e: PlanEdge): void {
   else m.set(key, [e]);
 }
 
+/** Edges by peer key, then flow id (a list is usually in this order already). */
 function edgeOrder(a: PlanEdge, b: PlanEdge): number {
   return cmp(a.peer.key, b.peer.key) || cmp(a.flowId, b.flowId);
 }
 
-/** Sorts edges by peer key then flow id; a list already in that order (the usual case) is left as it is. */
-function sortEdges(list: PlanEdge[]): void {
-  for (let i = 1; i < list.length; i++) {
-    if (edgeOrder(list[i - 1], list[i]) > 0) {
-      list.sort(edgeOrder);
-      return;
-    }
-  }
-}
 
 /** The plan's workloads with their edges, sorted by key. */
 export function workloadsWithEdges(r: Resolution, flows: readonly PlanFlow[]): PlanWorkload[] {
