@@ -306,14 +306,20 @@ interface NamedExternal {
   readonly detail: string;
 }
 
+/** The IPv4 ranges of a list of CIDRs (the IPv6 and invalid ones left out). */
+function ipv4RangesOf(cidrs: readonly string[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const c of cidrs) {
+    const p = parseCidr(c);
+    if (p.family === 'ipv4') out.push([p.range[0], p.range[1]]);
+  }
+  return out;
+}
+
 function namedExternals(plan: Plan | undefined, resolved: Readonly<Record<string, string>>): NamedExternal[] {
   if (!plan) return [];
   return plan.externals.map((x) => {
-    const ranges: [number, number][] = [];
-    for (const c of x.cidrs) {
-      const p = parseCidr(c);
-      if (p.family === 'ipv4') ranges.push([p.range[0], p.range[1]]);
-    }
+    const ranges = ipv4RangesOf(x.cidrs);
     for (const [address, name] of Object.entries(resolved)) {
       const a = parseIpv4(address);
       if (name === x.name && a !== undefined) ranges.push([a, a]);
@@ -453,17 +459,7 @@ export function buildReportData(input: ReportInput, options: ReportDataOptions =
   const named = namedExternals(plan, input.resolved ?? {});
   // the IPv4 ranges of each cloud endpoint (a VM fleet's or a managed service's subnets): a
   // cluster's answer for an address range within them is its answer for those endpoints
-  const cloudRanges = cloudEndpoints.map((e) => ({
-    e,
-    ranges: e.ranges.flatMap((c): (readonly [number, number])[] => {
-      try {
-        const p = parseCidr(c);
-        return p.family === 'ipv4' ? [[p.range[0], p.range[1]]] : [];
-      } catch {
-        return [];
-      }
-    }),
-  }));
+  const cloudRanges = cloudEndpoints.map((e) => ({ e, ranges: ipv4RangesOf(e.ranges) }));
   /** The cloud endpoints whose subnets hold the whole range, the most specific ones (several when they share a subnet). */
   const cloudOfRange = (range: readonly [number, number]): CloudEndpoint[] => {
     let best = Infinity;
