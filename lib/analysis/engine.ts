@@ -168,10 +168,25 @@ export class Analysis {
   public readonly context: AnalysisContext;
   /** One simulator per registered layer, present in the input or not. */
   public readonly simulators: readonly LayerSimulator[];
-  /** Loader and simulator warnings (and information), de-duplicated and sorted. */
-  public readonly warnings: readonly Problem[];
+  /**
+   * Loader and simulator warnings (and information), de-duplicated and sorted. Computed on first
+   * read: connectivity and the queries do not need them.
+   */
+  public get warnings(): readonly Problem[] {
+    if (this.warningList === undefined) {
+      const warnings = new ProblemSet();
+      for (const w of [...this.manifests.warnings, ...this.trustWarnings, ...this.simulators.flatMap((s) => s.warnings ?? []), ...selectNothing(this.manifests)]) warnings.add(w);
+      this.warningList = warnings.list();
+    }
+    return this.warningList;
+  }
   /** Where the trust domain in use came from: `given`, `inferred …` or `default …`. */
   public readonly trustDomainOrigin: string;
+
+  /** The trust-domain warnings, kept for {@link warnings}. */
+  private readonly trustWarnings: readonly Problem[];
+  /** {@link warnings} once computed. */
+  private warningList: readonly Problem[] | undefined;
 
   private constructor(private readonly manifests: LoadedManifests, options: AnalysisOptions) {
     const resolve: Record<string, readonly string[]> = {};
@@ -193,7 +208,7 @@ export class Analysis {
     const inferred = inferTrustDomain(domains);
     const trustDomain = options.trustDomain ?? inferred?.domain ?? 'cluster.local';
     this.trustDomainOrigin = options.trustDomain !== undefined ? 'given' : inferred ? `inferred from ${inferred.from}` : 'default (the input names no trust domain)';
-    const trustWarnings = trustDomainWarnings(domains, trustDomain, this.trustDomainOrigin);
+    this.trustWarnings = trustDomainWarnings(domains, trustDomain, this.trustDomainOrigin);
     this.context = {
       workloads: withAddresses(manifests),
       namespaces: manifests.namespaces,
@@ -205,9 +220,6 @@ export class Analysis {
     };
     const regs = options.simulators ?? SIMULATORS;
     this.simulators = regs.map((r) => r.create(manifests.objects.filter(r.owns), this.context));
-    const warnings = new ProblemSet();
-    for (const w of [...manifests.warnings, ...trustWarnings, ...this.simulators.flatMap((s) => s.warnings ?? []), ...selectNothing(manifests)]) warnings.add(w);
-    this.warnings = warnings.list();
   }
 
   /** The layers present in the input, in registry order. */
